@@ -1,0 +1,32 @@
+/**
+ * A connector turns one provider's data into the inventory model. Connectors only translate;
+ * they never know about MCP, and they only ever call list/get/describe APIs.
+ */
+import type { InventorySnapshot, Provider } from "../model/inventory.js";
+
+/** One kind of cloud API call made while collecting, for the audit record. */
+export interface CloudOperation {
+  provider: Provider | "local";
+  api: string;
+  scopeId?: string;
+  count: number;
+  /** Provider request ids (x-amzn-RequestId, x-ms-request-id, ...) so audit rows join cloud logs. */
+  requestIds?: string[];
+}
+
+export interface CollectContext {
+  /** The task (or MCP session) the collection runs for; credentials are scoped to it. */
+  taskId: string;
+  now: Date;
+  signal?: AbortSignal;
+  recordOperation(operation: CloudOperation): void;
+  progress?(done: number, total: number | undefined, message: string): void;
+}
+
+export interface Connector {
+  /** Stable name used in config and evidence, e.g. "snapshot", "demo", "aws". */
+  readonly id: string;
+  /** One line for `wiam tools`/status output: what the connector reads. */
+  readonly description: string;
+  collect(context: CollectContext): Promise<InventorySnapshot>;
+}
