@@ -1,0 +1,99 @@
+/**
+ * Assembles the server's parts from a parsed configuration: redactor, audit store, connectors,
+ * inventory cache and the call pipeline. No side effects at import; the CLI and tests call it.
+ */
+import { join } from "node:path";
+import { ALL_TOOLS } from "../tools/index.js";
+import type { AnyToolDefinition } from "../tools/define-tool.js";
+import { createRedactor, loadOrCreateRedactionKey } from "../redaction/index.js";
+import type { Redactor } from "../redaction/types.js";
+import { AuditStore } from "./audit/store.js";
+import type { WiamConfig } from "./config/schema.js";
+import { ensureDataDir } from "./config/data-dir.js";
+import type { Connector } from "./connectors/connector.js";
+import { createDemoConnector } from "./connectors/demo/index.js";
+import { createSnapshotConnector } from "./connectors/snapshot.js";
+import { UserFacingError } from "./errors.js";
+import { CallPipeline, type AuditSink } from "./pipeline/call-pipeline.js";
+import { InventoryService } from "./pipeline/inventory-service.js";
+import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
+
+export interface AppOptions {
+  config: WiamConfig;
+  dataDir: string;
+  logLevel?: LogLevel;
+  now?: () => Date;
+  /** Replaces the SQLite audit store (benchmarks compare against a no-op sink). */
+  auditSink?: AuditSink;
+  tools?: readonly AnyToolDefinition[];
+  logWrite?: (line: string) => void;
+}
+
+export interface App {
+  pipeline: CallPipeline;
+  inventory: InventoryService;
+  redactor: Redactor;
+  logger: Logger;
+  audit: AuditStore | null;
+  config: () => WiamConfig;
+  dataDir: string;
+  close(): void;
+}
+
+export function connectorsFor(config: WiamConfig): Connector[] {
+  const connectors: Connector[] = [];
+  for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
+  const demoSetting = config.providers.demo?.enabled;
+  // The demo estate is the default when nothing else is configured, and can be added explicitly.
+  if (demoSetting === true || (demoSetting === undefined && connectors.length === 0)) connectors.push(createDemoConnector());
+  if (connectors.length === 0) {
+    throw new UserFacingError("config_invalid", "config providers: no provider is configured and the demo estate is disabled");
+  }
+  return connectors;
+}
+
+export function createRedactorFor(config: WiamConfig, dataDir: string): Redactor {
+  return createRedactor({
+    key: loadOrCreateRedactionKey(dataDir),
+    extraSecretFieldNames: config.redaction.extraSecretFieldNames,
+    extraPatterns: config.redaction.extraPatterns,
+    allowIdentifiers: config.redaction.allowIdentifiers,
+    timeoutMs: config.redaction.timeoutMs,
+  });
+}
+
+export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Redactor): AuditStore {
+  return AuditStore.open(join(dataDir, "audit.db"), {
+    responseBody: config.audit.responseBody,
+    retentionDays: config.audit.retentionDays,
+    redactText: (text: string) => redactor.redactText(text).value,
+  });
+}
+
+export function createApp(options: AppOptions): App {
+  let current = options.config;
+  const dataDir = ensureDataDir(options.dataDir);
+  const redactor = createRedactorFor(current, dataDir);
+  const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
+  const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor);
+  const inventory = new InventoryService(connectorsFor(current), current.cacheTtlMinutes * 60_000, options.now);
+  const pipeline = new CallPipeline({
+    tools: options.tools ?? ALL_TOOLS,
+    config: () => current,
+    inventory,
+    redactor,
+    audit: options.auditSink ?? (audit as AuditStore),
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return {
+    pipeline,
+    inventory,
+    redactor,
+    logger,
+    audit,
+    config: () => current,
+    dataDir,
+    close: () => audit?.close(),
+  };
+}

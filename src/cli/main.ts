@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * `wiam`: the command line. `serve` (the default) speaks MCP over stdio; the other commands let
+ * analysts and admins use the same pipeline, audit and redaction without an LLM.
+ * Logs go to stderr only: stdout belongs to the protocol (serve) or to the command's output.
+ */
+import { Command, Option } from "commander";
+import { isUserFacingError } from "../errors.js";
+import { PRODUCT_VERSION } from "../version.js";
+import type { GlobalOptions } from "./context.js";
+import { registerAuditCommands } from "./audit.js";
+import { runCall } from "./call.js";
+import { runRedact } from "./redact.js";
+import { runSchema } from "./schema.js";
+import { runServe } from "./serve.js";
+import { runTools } from "./tools.js";
+
+/** Exit codes: 0 success, 1 the answer is an error (tool error, failed verify), 2 bad usage or config. */
+async function guarded(action: () => Promise<number> | number): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (error) {
+    if (isUserFacingError(error)) {
+      process.stderr.write(`wiam: ${error.message}${error.hint ? `\n${error.hint}` : ""}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // Unexpected errors print only their message: stacks may carry paths and request details.
+    process.stderr.write(`wiam: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command("wiam")
+    .description("Read-only MCP server and CLI for machine identities across AWS, Google Cloud and Azure")
+    .version(PRODUCT_VERSION)
+    .addOption(new Option("-c, --config <file>", "YAML config file (default: $WIAM_CONFIG)"))
+    .addOption(new Option("-d, --data-dir <dir>", "state directory for the audit log and keys (default: $WIAM_DATA_DIR or the platform's)"))
+    .addOption(new Option("-s, --snapshot <file...>", "analyse these inventory snapshot files instead of the configured providers"))
+    .addOption(new Option("--log-level <level>", "stderr log level").choices(["debug", "info", "warning", "error"]))
+    .showHelpAfterError();
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command("serve", { isDefault: true })
+    .description("run the MCP server over stdio (the default command)")
+    .action(() => guarded(() => runServe(globals())));
+
+  program
+    .command("tools")
+    .description("list every tool, enabled or disabled, and why")
+    .option("--json", "print JSON")
+    .action((options: { json?: boolean }) => guarded(() => runTools(globals(), options)));
+
+  program
+    .command("call <tool>")
+    .description("run one tool through the full pipeline (allowlist, redaction, audit) without an LLM")
+    .requiredOption("-i, --intent <text>", "why you are asking; recorded in the audit log")
+    .option("-a, --args <json>", "tool arguments as a JSON object", "{}")
+    .option("-t, --task-id <id>", "task id grouping calls of one investigation")
+    .option("--json", "print the structured result as JSON")
+    .action((tool: string, options: { intent: string; args: string; taskId?: string; json?: boolean }) =>
+      guarded(() => runCall(globals(), tool, options)),
+    );
+
+  program
+    .command("redact")
+    .description("redact JSON or text from stdin to stdout; findings summary on stderr")
+    .addOption(new Option("--report <format>", "findings report format on stderr").choices(["text", "json"]).default("text"))
+    .action((options: { report: "text" | "json" }) => guarded(() => runRedact(globals(), options)));
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of inventory snapshot files")
+    .action(() => guarded(() => runSchema()));
+
+  registerAuditCommands(program, globals, guarded);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,95 @@
+/**
+ * The admin's configuration file (YAML), validated strictly so a typo in a key is an error rather
+ * than a silently ignored setting. Every field has a default: an empty file is a valid config that
+ * serves the built-in demo estate.
+ */
+import { z } from "zod";
+
+const toolPattern = z
+  .string()
+  .min(1)
+  .regex(/^[a-z0-9_*]+$/, "tool names are lower_snake_case; * is a wildcard");
+
+export const toolsConfigSchema = z
+  .strictObject({
+    allow: z.array(toolPattern).default(["*"]).describe("tools that may be listed and called (names or globs)"),
+    deny: z.array(toolPattern).default([]).describe("tools that are never exposed; deny wins over allow"),
+  })
+  .prefault({});
+
+export const thresholdsSchema = z
+  .strictObject({
+    staleDays: z.number().int().min(1).max(3650).default(90),
+    rotationDays: z.number().int().min(1).max(3650).default(90),
+    neverUsedGraceDays: z.number().int().min(0).max(365).default(7),
+    expiringWithinDays: z.number().int().min(1).max(3650).default(30),
+  })
+  .prefault({});
+
+export const limitsSchema = z
+  .strictObject({
+    defaultPageSize: z.number().int().min(1).max(500).default(25),
+    maxPageSize: z.number().int().min(1).max(500).default(100),
+    /** Responses larger than this are cut to fewer items, with a cursor to continue. */
+    maxResponseBytes: z.number().int().min(4_096).max(10_000_000).default(200_000),
+  })
+  .prefault({});
+
+export const redactionConfigSchema = z
+  .strictObject({
+    extraSecretFieldNames: z.array(z.string().min(1)).default([]),
+    extraPatterns: z
+      .array(
+        z.strictObject({
+          kind: z.string().regex(/^[a-z0-9_]+$/, "kind is lower_snake_case"),
+          pattern: z.string().min(1),
+        }),
+      )
+      .default([]),
+    allowIdentifiers: z.array(z.string().min(1)).default([]),
+    timeoutMs: z.number().int().min(10).max(60_000).default(2_000),
+  })
+  .prefault({});
+
+export const auditConfigSchema = z
+  .strictObject({
+    responseBody: z.enum(["none", "summary", "full"]).default("summary"),
+    retentionDays: z.number().int().min(1).max(36_500).default(365),
+  })
+  .prefault({});
+
+export const providersConfigSchema = z
+  .strictObject({
+    demo: z
+      .strictObject({ enabled: z.boolean().default(true) })
+      .optional()
+      .describe("the built-in demo estate; used when no other provider is configured"),
+    snapshot: z
+      .strictObject({ paths: z.array(z.string().min(1)).min(1) })
+      .optional()
+      .describe("inventory snapshot files (schemas/inventory.schema.json) to analyse offline"),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    providers: providersConfigSchema,
+    tools: toolsConfigSchema,
+    thresholds: thresholdsSchema,
+    limits: limitsSchema,
+    redaction: redactionConfigSchema,
+    audit: auditConfigSchema,
+    /** Minutes an inventory collected from live providers is reused before collecting again. */
+    cacheTtlMinutes: z.number().int().min(0).max(1_440).default(15),
+  })
+  .superRefine((config, ctx) => {
+    if (config.limits.defaultPageSize > config.limits.maxPageSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["limits", "defaultPageSize"],
+        message: `must not exceed limits.maxPageSize (${config.limits.maxPageSize})`,
+      });
+    }
+  });
+
+export type WiamConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,238 @@
+/**
+ * The one call pipeline every tool call goes through, whatever the transport or the CLI:
+ *
+ *   allowlist → validate → audit (accepted) → collect inventory → run → check output
+ *             → redact (fails closed) → audit (completed) → respond
+ *
+ * Each step is small and lives here, so no tool can skip the allowlist, redaction or audit.
+ */
+import { createHash } from "node:crypto";
+import type { AnyToolDefinition } from "../../tools/define-tool.js";
+import type { CloudOperation } from "../connectors/connector.js";
+import type { WiamConfig } from "../config/schema.js";
+import { isUserFacingError, UserFacingError } from "../errors.js";
+import type { AuditAcceptance, AuditCompletion, ResponseBodyMode } from "../audit/types.js";
+import type { Redactor, RedactionFinding } from "../../redaction/types.js";
+import { describeIssues } from "../util/zod-issues.js";
+import type { Logger } from "../util/logger.js";
+import { toolAvailability } from "./allowlist.js";
+import type { InventoryService } from "./inventory-service.js";
+
+/** Where the audit rows go; the SQLite AuditStore implements it. */
+export interface AuditSink {
+  accept(acceptance: AuditAcceptance): string;
+  complete(id: string, completion: AuditCompletion): void;
+}
+
+/** Who is calling, from the transport and the MCP initialize handshake. */
+export interface CallerInfo {
+  sessionId: string | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  caller: string;
+  transport: AuditAcceptance["transport"];
+}
+
+export interface ToolCallRequest {
+  tool: string;
+  arguments: unknown;
+  caller: CallerInfo;
+  signal?: AbortSignal | undefined;
+  progress?(done: number, total: number | undefined, message: string): void;
+}
+
+export interface ToolCallResponse {
+  isError: boolean;
+  text: string;
+  structured?: Record<string, unknown>;
+  auditId: string | null;
+}
+
+export interface PipelineDependencies {
+  tools: readonly AnyToolDefinition[];
+  /** Read on every call, so a reloaded config takes effect at once. */
+  config: () => WiamConfig;
+  inventory: InventoryService;
+  redactor: Redactor;
+  audit: AuditSink;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Summary of the argument object for the audit row when validation failed: fields, not values. */
+function intentOf(args: unknown): { intent: string | null; taskId: string | null } {
+  if (typeof args !== "object" || args === null) return { intent: null, taskId: null };
+  const record = args as Record<string, unknown>;
+  return {
+    intent: typeof record.intent === "string" ? record.intent.slice(0, 500) : null,
+    taskId: typeof record.task_id === "string" ? record.task_id.slice(0, 64) : null,
+  };
+}
+
+function countFindings(findings: readonly RedactionFinding[], into: Record<string, number>): void {
+  for (const f of findings) into[f.kind] = (into[f.kind] ?? 0) + 1;
+}
+
+export class CallPipeline {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: PipelineDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Tools the current configuration exposes, in registry order. */
+  enabledTools(): AnyToolDefinition[] {
+    const config = this.deps.config();
+    return this.deps.tools.filter((tool) => toolAvailability(tool.name, config.tools).enabled);
+  }
+
+  async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
+    const started = performance.now();
+    const config = this.deps.config();
+    const findingsByKind: Record<string, number> = {};
+    const operations: CloudOperation[] = [];
+    const tool = this.deps.tools.find((t) => t.name === request.tool);
+    const { intent, taskId: rawTaskId } = intentOf(request.arguments);
+    const redactedArgs = this.redactValue(request.arguments, findingsByKind);
+
+    const acceptance = (decision: AuditAcceptance["decision"], rule: string, taskId: string | null): AuditAcceptance => ({
+      sessionId: request.caller.sessionId,
+      clientName: request.caller.clientName,
+      clientVersion: request.caller.clientVersion,
+      caller: request.caller.caller,
+      transport: request.caller.transport,
+      tool: request.tool,
+      intent,
+      taskId,
+      arguments: redactedArgs.ok ? redactedArgs.value : "[withheld: redaction failed]",
+      decision,
+      decisionRule: rule,
+      approver: null,
+      redactionRulesetVersion: this.deps.redactor.rulesetVersion,
+    });
+
+    // 1. Allowlist: an unknown or disabled tool is refused before anything else happens.
+    const availability = tool ? toolAvailability(tool.name, config.tools) : { enabled: false, reason: "unknown tool" };
+    if (!tool || !availability.enabled) {
+      const error = new UserFacingError("tool_disabled", `tool "${request.tool}" is not available (${availability.reason})`);
+      const auditId = this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
+      return this.fail(auditId, error, "denied", started, findingsByKind, operations);
+    }
+
+    // 2. Validate: an error names the field and the problem.
+    const parsed = tool.input.safeParse(request.arguments ?? {});
+    if (!parsed.success) {
+      const error = new UserFacingError("invalid_input", `invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`);
+      const auditId = this.deps.audit.accept(acceptance("allow", availability.reason, rawTaskId));
+      return this.fail(auditId, error, "error", started, findingsByKind, operations);
+    }
+    const args = parsed.data as { task_id?: string };
+    const taskId = args.task_id ?? request.caller.sessionId ?? "default";
+
+    // 3. Audit the acceptance before any connector runs, so a crash still leaves a trace.
+    const auditId = this.deps.audit.accept(acceptance("allow", availability.reason, taskId));
+
+    try {
+      // 4. Collect (cached) and run.
+      const { inventory, dataSource } = await this.deps.inventory.get({
+        taskId,
+        recordOperation: (op) => operations.push(op),
+        signal: request.signal,
+        progress: request.progress,
+      });
+      const outcome = await tool.handler(parsed.data, { inventory, dataSource, config, now: this.now() });
+
+      // 5. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.
+      const checked = tool.output.safeParse(outcome.structured);
+      if (!checked.success) throw new Error(`output of ${tool.name} does not match its schema: ${describeIssues(checked.error.issues)}`);
+
+      // 6. Redact both renderings; failure withholds the whole response.
+      const { structured, text } = this.redactResponse(checked.data as Record<string, unknown>, outcome.text);
+      countFindings(structured.findings, findingsByKind);
+      countFindings(text.findings, findingsByKind);
+
+      const body = JSON.stringify(structured.value);
+      this.deps.audit.complete(auditId, {
+        status: "ok",
+        error: null,
+        credentialScope: this.deps.inventory.connectorIds.join(","),
+        cloudOperations: operations,
+        result: {
+          itemCount: outcome.itemCount,
+          byteSize: Buffer.byteLength(body) + Buffer.byteLength(text.value),
+          sha256: createHash("sha256").update(body).update("\n").update(text.value).digest("hex"),
+          truncated: false,
+        },
+        redactionFindings: findingsByKind,
+        responseBody: this.responseBody(config.audit.responseBody, structured.value, text.value),
+        durationMs: performance.now() - started,
+      });
+      return { isError: false, text: text.value, structured: structured.value, auditId };
+    } catch (error) {
+      return this.fail(auditId, error, "error", started, findingsByKind, operations);
+    }
+  }
+
+  private redactResponse(structured: Record<string, unknown>, text: string) {
+    try {
+      return { structured: this.deps.redactor.redact(structured), text: this.deps.redactor.redactText(text) };
+    } catch (error) {
+      this.deps.logger.error(`redaction failed; response withheld: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UserFacingError("redaction_failed", "response withheld: redaction failed or timed out, and nothing is ever sent unredacted", "Narrow the query (smaller limit or a scope) and try again.");
+    }
+  }
+
+  private responseBody(mode: ResponseBodyMode, structured: unknown, text: string): unknown {
+    if (mode === "none") return null;
+    if (mode === "summary") return text;
+    return { structured, text };
+  }
+
+  private redactValue(value: unknown, into: Record<string, number>): { ok: true; value: unknown } | { ok: false } {
+    try {
+      const result = this.deps.redactor.redact(value);
+      countFindings(result.findings, into);
+      return { ok: true, value: result.value };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  /** Turns any failure into a public, redacted message and completes the audit record. */
+  private fail(
+    auditId: string,
+    error: unknown,
+    status: "error" | "denied",
+    started: number,
+    findingsByKind: Record<string, number>,
+    operations: CloudOperation[],
+  ): ToolCallResponse {
+    let message: string;
+    if (isUserFacingError(error)) {
+      message = error.hint ? `${error.message}. ${error.hint}` : error.message;
+    } else {
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.deps.logger.error(`internal error in tool call (audit ${auditId}): ${detail}`);
+      message = `internal error while answering; the details are in the server log under audit id ${auditId}`;
+    }
+    let publicText: string;
+    try {
+      const redacted = this.deps.redactor.redactText(message);
+      countFindings(redacted.findings, findingsByKind);
+      publicText = redacted.value;
+    } catch {
+      publicText = `error withheld: redaction failed (audit id ${auditId})`;
+    }
+    this.deps.audit.complete(auditId, {
+      status,
+      error: publicText,
+      credentialScope: this.deps.inventory.connectorIds.join(","),
+      cloudOperations: operations,
+      result: null,
+      redactionFindings: findingsByKind,
+      responseBody: null,
+      durationMs: performance.now() - started,
+    });
+    return { isError: true, text: publicText, auditId };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Runs the configured connectors and keeps the merged inventory for a TTL, so one question does
+ * not re-collect an estate and concurrent calls share one collection.
+ */
+import type { CloudOperation, Connector } from "../connectors/connector.js";
+import { mergeSnapshots } from "../connectors/merge.js";
+import { Inventory } from "../model/inventory-index.js";
+import type { DataSourceInfo } from "../../tools/define-tool.js";
+
+export interface LoadedInventory {
+  inventory: Inventory;
+  dataSource: DataSourceInfo;
+}
+
+export const DEMO_NOTICE = "DEMO DATA: answers come from the built-in demo estate, not from a real cloud";
+
+interface CacheEntry {
+  loaded: Promise<LoadedInventory>;
+  expiresAt: number;
+}
+
+export interface InventoryRequest {
+  taskId: string;
+  recordOperation(operation: CloudOperation): void;
+  signal?: AbortSignal | undefined;
+  progress?(done: number, total: number | undefined, message: string): void;
+}
+
+export class InventoryService {
+  private cache: CacheEntry | undefined;
+
+  constructor(
+    private readonly connectors: readonly Connector[],
+    private readonly ttlMs: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    if (connectors.length === 0) throw new Error("InventoryService needs at least one connector");
+  }
+
+  get connectorIds(): string[] {
+    return this.connectors.map((c) => c.id);
+  }
+
+  async get(request: InventoryRequest): Promise<LoadedInventory> {
+    const nowMs = this.now().getTime();
+    if (this.cache && this.cache.expiresAt > nowMs) return this.cache.loaded;
+    const loaded = this.collect(request);
+    this.cache = { loaded, expiresAt: nowMs + this.ttlMs };
+    // A failed collection must not be served from the cache to the next caller.
+    loaded.catch(() => {
+      if (this.cache?.loaded === loaded) this.cache = undefined;
+    });
+    return loaded;
+  }
+
+  invalidate(): void {
+    this.cache = undefined;
+  }
+
+  private async collect(request: InventoryRequest): Promise<LoadedInventory> {
+    const now = this.now();
+    const parts = await Promise.all(
+      this.connectors.map((connector) =>
+        connector.collect({
+          taskId: request.taskId,
+          now,
+          recordOperation: request.recordOperation,
+          ...(request.signal ? { signal: request.signal } : {}),
+          ...(request.progress ? { progress: request.progress } : {}),
+        }),
+      ),
+    );
+    const snapshot = parts.length === 1 && parts[0] ? parts[0] : mergeSnapshots(parts, now.toISOString());
+    const kinds = new Set(this.connectors.map((c) => (c.id === "demo" ? "demo" : c.id === "snapshot" ? "snapshot" : "live")));
+    const kind = kinds.size === 1 ? ([...kinds][0] as DataSourceInfo["kind"]) : "mixed";
+    const demo = snapshot.demo === true;
+    return {
+      inventory: new Inventory(snapshot),
+      dataSource: {
+        kind,
+        demo,
+        generatedAt: snapshot.generatedAt,
+        notice: demo ? DEMO_NOTICE : kinds.has("demo") ? `Includes demo data. ${DEMO_NOTICE}` : null,
+      },
+    };
+  }
+}

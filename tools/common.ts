@@ -1,0 +1,159 @@
+/**
+ * Inputs every tool accepts (intent, task, filters, pagination) and the envelope every result
+ * carries (data source, page, gaps), so all tools page and label data the same way.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { UserFacingError } from "../src/errors.js";
+import type { Inventory } from "../src/model/inventory-index.js";
+import type { DataSourceInfo, ToolContext } from "./define-tool.js";
+
+export const commonInputShape = {
+  intent: z
+    .string()
+    .trim()
+    .min(8, "state in a short sentence why you are asking (at least 8 characters)")
+    .max(500)
+    .describe("Why the analyst is asking, in one short sentence. Recorded in the audit log."),
+  task_id: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, "use 1-64 letters, digits or . _ : -")
+    .optional()
+    .describe("Groups the calls of one investigation; defaults to the MCP session."),
+};
+
+export const filterInputShape = {
+  provider: z.enum(["aws", "gcp", "azure"]).optional().describe("Only this cloud provider."),
+  scope: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe("Only this scope and everything below it: aws:account/<id>, projects/<id>, folders/<n>, an Azure subscription/vault ARM id."),
+};
+
+export const pageInputShape = {
+  limit: z.number().int().min(1).max(500).optional().describe("Items per page (capped by the server's maximum)."),
+  cursor: z.string().max(200).optional().describe("nextCursor from a previous page of the same query."),
+};
+
+export const dataSourceSchema = z.object({
+  kind: z.enum(["demo", "snapshot", "live", "mixed"]),
+  demo: z.boolean(),
+  generatedAt: z.string(),
+  notice: z.string().nullable(),
+});
+
+export const pageSchema = z.object({
+  returned: z.number().int(),
+  total: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+
+export const gapSchema = z.object({
+  provider: z.string(),
+  scopeId: z.string().nullable(),
+  source: z.string(),
+  reason: z.string(),
+});
+
+export const envelopeShape = {
+  dataSource: dataSourceSchema,
+  incomplete: z.array(gapSchema).describe("parts of the estate that could not be read; answers may miss data there"),
+};
+
+export const pagedEnvelopeShape = { ...envelopeShape, page: pageSchema };
+
+export function gapsOf(inventory: Inventory): z.infer<typeof gapSchema>[] {
+  return inventory.gaps.map((g) => ({ provider: g.provider, scopeId: g.scopeId ?? null, source: g.source, reason: g.reason }));
+}
+
+/** A cursor is bound to the query it came from, so it cannot be replayed with other filters. */
+function queryFingerprint(query: unknown): string {
+  return createHash("sha256").update(JSON.stringify(query)).digest("hex").slice(0, 12);
+}
+
+function decodeCursor(cursor: string, fingerprint: string): number {
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^(\d{1,9}):([0-9a-f]{12})$/.exec(decoded);
+  if (!match || match[2] !== fingerprint) {
+    throw new UserFacingError("invalid_input", "cursor: not a cursor from this query", "Repeat the same query without a cursor to start over.");
+  }
+  return Number(match[1]);
+}
+
+export interface Page<T> {
+  items: T[];
+  page: z.infer<typeof pageSchema>;
+}
+
+/**
+ * Cuts one page out of a full, deterministically sorted result. The page is also cut short when
+ * its JSON would exceed the response byte budget, so one call never returns an unbounded answer.
+ */
+export function paginate<T>(
+  all: readonly T[],
+  args: { limit?: number | undefined; cursor?: string | undefined },
+  query: unknown,
+  context: ToolContext,
+): Page<T> {
+  const fingerprint = queryFingerprint(query);
+  const offset = args.cursor ? decodeCursor(args.cursor, fingerprint) : 0;
+  const { defaultPageSize, maxPageSize, maxResponseBytes } = context.config.limits;
+  const limit = Math.min(args.limit ?? defaultPageSize, maxPageSize);
+  const items: T[] = [];
+  let bytes = 0;
+  for (let i = offset; i < all.length && items.length < limit; i++) {
+    const size = JSON.stringify(all[i]).length;
+    if (items.length > 0 && bytes + size > maxResponseBytes) break;
+    items.push(all[i] as T);
+    bytes += size;
+  }
+  const next = offset + items.length;
+  return {
+    items,
+    page: {
+      returned: items.length,
+      total: all.length,
+      nextCursor: next < all.length ? Buffer.from(`${next}:${fingerprint}`).toString("base64url") : null,
+    },
+  };
+}
+
+/** The first line of every text answer: where the data came from, and whether it is demo data. */
+export function sourceLine(source: DataSourceInfo): string {
+  return source.notice ? `[${source.notice}]` : `[data: ${source.kind}, collected ${source.generatedAt}]`;
+}
+
+export function pageLine(page: z.infer<typeof pageSchema>): string {
+  if (page.total === 0) return "";
+  return page.nextCursor
+    ? `Showing ${page.returned} of ${page.total}; pass cursor "${page.nextCursor}" for more.`
+    : `Showing ${page.returned} of ${page.total}.`;
+}
+
+export function gapLine(gaps: readonly z.infer<typeof gapSchema>[]): string {
+  if (gaps.length === 0) return "";
+  return `Incomplete: ${gaps.length} part(s) of the estate could not be read (see "incomplete"); absence of a finding there proves nothing.`;
+}
+
+/**
+ * Cloud text (names, descriptions, tags) is untrusted and may carry prompt injection. In the
+ * human-readable text we only show names, quoted, stripped of control and invisible characters
+ * and length-capped; descriptions and tags stay in labelled structured fields.
+ */
+export function quoted(text: string, max = 80): string {
+  const clean = stripInvisible(text);
+  return JSON.stringify(clean.length > max ? `${clean.slice(0, max - 1)}…` : clean);
+}
+
+// Control characters, zero-width and bidirectional overrides: ways to hide text from a reviewer.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, "");
+}
+
+export function joinLines(lines: readonly string[]): string {
+  return lines.filter((line) => line !== "").join("\n");
+}

@@ -1,0 +1,129 @@
+import { z } from "zod";
+import {
+  entitlementPathSchema,
+  explainEntitlementPaths,
+  type EntitlementPath,
+} from "../src/analysis/entitlements/index.js";
+import { defineTool } from "./define-tool.js";
+import {
+  commonInputShape,
+  gapLine,
+  gapsOf,
+  joinLines,
+  pageInputShape,
+  pageLine,
+  pagedEnvelopeShape,
+  paginate,
+  sourceLine,
+} from "./common.js";
+
+const input = z
+  .strictObject({
+    ...commonInputShape,
+    principal: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe("Forward mode: the identity to start from (ARN, GCP member or email, Entra object id, or exact name). Omit for reverse mode."),
+    action: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("Narrow to this action or permission, wildcards allowed: s3:GetObject, secretsmanager:*, secretmanager.versions.access, Microsoft.KeyVault/vaults/secrets/getSecret/action."),
+    resource: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe("Narrow to this resource: an ARN, a GCP resource name (projects/p/secrets/s), an Azure ARM id or Key Vault item id, or a scope id."),
+    provider: z.enum(["aws", "gcp", "azure"]).optional().describe("Only this cloud provider."),
+    max_depth: z.number().int().min(0).max(8).optional().describe("How many assume-role / impersonation hops to follow (default 4)."),
+    ...pageInputShape,
+  })
+  .superRefine((args, ctx) => {
+    if (args.principal === undefined && (args.action === undefined || args.resource === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [args.action === undefined ? "action" : "resource"],
+        message: "reverse mode (no principal) needs both action and resource: who can do <action> on <resource>?",
+      });
+    }
+  });
+
+const output = z.object({
+  ...pagedEnvelopeShape,
+  mode: z.enum(["forward", "reverse"]),
+  principal: z.object({ id: z.string(), name: z.string(), provider: z.string(), kind: z.string() }).nullable(),
+  counts: z.record(z.string(), z.number().int()).describe("paths per outcome over the whole answer"),
+  truncated: z.boolean().describe("true when the search hit its bound; narrow the query to see everything"),
+  notes: z.array(z.string()),
+  paths: z.array(entitlementPathSchema),
+});
+
+function render(path: EntitlementPath): string {
+  const chain = path.hops.map((hop) => hop.label).join(" → ");
+  const why =
+    path.outcome === "denied" && path.blockedBy
+      ? ` (blocked by ${path.blockedBy.kind} ${path.blockedBy.id})`
+      : path.outcome === "conditional"
+        ? ` (conditions open: ${(path.openConditions ?? []).map((c) => c.expression).join("; ")})`
+        : path.outcome === "unknown"
+          ? ` (${path.unknownReason ?? "data not readable"})`
+          : "";
+  return `- ${path.outcome.toUpperCase()}${path.privilegeEscalation ? " [privilege escalation]" : ""}: ${path.action} on ${path.resource} via ${chain}${why}`;
+}
+
+export const explainEntitlementPathsTool = defineTool({
+  name: "explain_entitlement_paths",
+  title: "Explain entitlement paths",
+  description:
+    "Explains how identities reach permissions. Forward: given `principal`, what can it reach (optionally narrowed by `action` " +
+    "and/or `resource`), directly, through groups, and through assume-role, impersonation and federation chains. Reverse (no " +
+    "`principal`): who can do `action` on `resource`. Each path lists its hops and one outcome: allowed, denied (naming the deny, " +
+    "deny policy, boundary or SCP that blocks it), conditional (conditions left open; never counted as granted) or unknown (data " +
+    "not readable), with the statement and binding ids that justify it. Privilege-escalation edges (creating keys for another " +
+    "identity, passing a role to new compute, editing trust) are marked. Use it for 'how can this CI role reach production secrets?'.",
+  input,
+  output,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler(args, context) {
+    const answer = explainEntitlementPaths(context.inventory, {
+      ...(args.principal !== undefined ? { principal: args.principal } : {}),
+      ...(args.action !== undefined ? { action: args.action } : {}),
+      ...(args.resource !== undefined ? { resource: args.resource } : {}),
+      ...(args.provider !== undefined ? { provider: args.provider } : {}),
+      ...(args.max_depth !== undefined ? { maxDepth: args.max_depth } : {}),
+    });
+    const query = { principal: args.principal, action: args.action, resource: args.resource, provider: args.provider, depth: args.max_depth };
+    const { items, page } = paginate(answer.paths, args, query, context);
+    const counts: Record<string, number> = { allowed: 0, conditional: 0, unknown: 0, denied: 0 };
+    for (const path of answer.paths) counts[path.outcome] = (counts[path.outcome] ?? 0) + 1;
+    const incomplete = gapsOf(context.inventory);
+    const subject = answer.principal ? `${answer.principal.id}` : `who can ${args.action} on ${args.resource}`;
+    return {
+      structured: {
+        dataSource: context.dataSource,
+        incomplete,
+        page,
+        mode: answer.mode,
+        principal: answer.principal ?? null,
+        counts,
+        truncated: answer.truncated,
+        notes: answer.notes,
+        paths: items,
+      },
+      text: joinLines([
+        sourceLine(context.dataSource),
+        `${answer.mode === "forward" ? "Reach of" : "Reverse:"} ${subject}: ${counts.allowed} allowed, ${counts.conditional} conditional, ${counts.unknown} unknown, ${counts.denied} denied path(s).`,
+        ...items.map(render),
+        ...answer.notes.map((n) => `Note: ${n}`),
+        answer.truncated ? "The search hit its bound: narrow by action, resource or provider to see everything." : "",
+        pageLine(page),
+        gapLine(incomplete),
+      ]),
+      itemCount: items.length,
+    };
+  },
+});

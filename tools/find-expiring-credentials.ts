@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { expiryFindingSchema, expiryStatusSchema, findExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
+import { defineTool } from "./define-tool.js";
+import {
+  commonInputShape,
+  filterInputShape,
+  gapLine,
+  gapsOf,
+  joinLines,
+  pageInputShape,
+  pageLine,
+  pagedEnvelopeShape,
+  paginate,
+  quoted,
+  sourceLine,
+} from "./common.js";
+
+const input = z.strictObject({
+  ...commonInputShape,
+  ...filterInputShape,
+  within_days: z.number().int().min(1).max(3650).optional().describe("Expiring within this many days (default from config, 30)."),
+  statuses: z
+    .array(expiryStatusSchema)
+    .min(1)
+    .optional()
+    .describe("Which statuses to list: expired, expiring, no_expiry, disabled (default all)."),
+  ...pageInputShape,
+});
+
+const output = z.object({
+  ...pagedEnvelopeShape,
+  withinDays: z.number().int(),
+  counts: z.record(z.string(), z.number().int()),
+  findings: z.array(expiryFindingSchema),
+});
+
+function when(finding: ExpiryFinding): string {
+  switch (finding.status) {
+    case "expired":
+      return `expired ${-(finding.daysUntilExpiry ?? 0)} days ago (${finding.expiresAt})`;
+    case "expiring":
+      return `expires in ${finding.daysUntilExpiry} days (${finding.expiresAt})`;
+    case "no_expiry":
+      return "no expiry set";
+    default:
+      return "disabled but still present";
+  }
+}
+
+export const findExpiringCredentialsTool = defineTool({
+  name: "find_expiring_credentials",
+  title: "Find expiring credentials",
+  description:
+    "Lists certificates, secrets, keys and client secrets (Key Vault items, Entra app credentials, GCP service-account keys, AWS " +
+    "server and signing certificates) that expire within N days, have already expired, have no expiry set, or are disabled but " +
+    "still present. Metadata only: secret values are never read. Use it for questions like 'which certificates expire this month?'.",
+  input,
+  output,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler(args, context) {
+    const options = {
+      now: context.now,
+      provider: args.provider,
+      scope: args.scope,
+      withinDays: args.within_days ?? context.config.thresholds.expiringWithinDays,
+      statuses: args.statuses,
+    };
+    const all = findExpiringCredentials(context.inventory, options);
+    const { items, page } = paginate(all, args, { ...options, now: undefined }, context);
+    const counts: Record<string, number> = { expired: 0, expiring: 0, no_expiry: 0, disabled: 0 };
+    for (const f of all) counts[f.status] = (counts[f.status] ?? 0) + 1;
+    const incomplete = gapsOf(context.inventory);
+    return {
+      structured: { dataSource: context.dataSource, incomplete, page, withinDays: options.withinDays, counts, findings: items },
+      text: joinLines([
+        sourceLine(context.dataSource),
+        all.length === 0
+          ? `Nothing expires within ${options.withinDays} days, and nothing expired, lacks an expiry or sits disabled.`
+          : `${counts.expired} expired, ${counts.expiring} expiring within ${options.withinDays} days, ${counts.no_expiry} without expiry, ${counts.disabled} disabled:`,
+        ...items.map((f) => `- ${f.provider} ${f.kind} ${quoted(f.name)}: ${when(f)} [${f.id}]`),
+        pageLine(page),
+        gapLine(incomplete),
+      ]),
+      itemCount: items.length,
+    };
+  },
+});

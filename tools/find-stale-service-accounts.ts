@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { findStaleServiceAccounts, staleFindingSchema, type StaleFinding } from "../src/analysis/stale.js";
+import { defineTool } from "./define-tool.js";
+import {
+  commonInputShape,
+  filterInputShape,
+  gapLine,
+  gapsOf,
+  joinLines,
+  pageInputShape,
+  pageLine,
+  pagedEnvelopeShape,
+  paginate,
+  quoted,
+  sourceLine,
+} from "./common.js";
+
+const input = z.strictObject({
+  ...commonInputShape,
+  ...filterInputShape,
+  inactive_days: z.number().int().min(1).max(3650).optional().describe("Inactive for at least this many days (default from config, 90)."),
+  rotation_days: z.number().int().min(1).max(3650).optional().describe("Credentials older than this are overdue for rotation (default 90)."),
+  include_unknown: z.boolean().optional().describe("Also list identities with no activity evidence at all (default true)."),
+  ...pageInputShape,
+});
+
+const output = z.object({
+  ...pagedEnvelopeShape,
+  thresholds: z.object({ inactiveDays: z.number().int(), rotationDays: z.number().int(), neverUsedGraceDays: z.number().int() }),
+  findings: z.array(staleFindingSchema),
+});
+
+function line(finding: StaleFinding): string {
+  const p = finding.principal;
+  const reasons = finding.reasons.map((r) => `${r.code}: ${r.detail}`).join("; ");
+  const source = finding.activity.source ? ` [evidence: ${finding.activity.source}]` : "";
+  return `- ${finding.severity.toUpperCase()} ${p.provider} ${p.kind} ${quoted(p.name)} (${p.id}): ${reasons}${source}`;
+}
+
+export const findStaleServiceAccountsTool = defineTool({
+  name: "find_stale_service_accounts",
+  title: "Find stale service accounts",
+  description:
+    "Lists machine identities (AWS roles and workload users, GCP service accounts, Entra service principals and managed identities) " +
+    "that are inactive for at least N days, were never used, were not seen within their activity source's window, have no activity " +
+    "evidence, or hold credentials that are unused or overdue for rotation. Each finding gives the evidence of last activity, its " +
+    "source and window, and a recommended action (advice only: nothing is changed). Use it for questions like 'which service " +
+    "accounts are stale?' or 'which keys were never used?'.",
+  input,
+  output,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler(args, context) {
+    const { thresholds } = context.config;
+    const options = {
+      now: context.now,
+      provider: args.provider,
+      scope: args.scope,
+      inactiveDays: args.inactive_days ?? thresholds.staleDays,
+      rotationDays: args.rotation_days ?? thresholds.rotationDays,
+      neverUsedGraceDays: thresholds.neverUsedGraceDays,
+      includeUnknown: args.include_unknown ?? true,
+    };
+    const all = findStaleServiceAccounts(context.inventory, options);
+    const { items, page } = paginate(all, args, { ...options, now: undefined }, context);
+    const incomplete = gapsOf(context.inventory);
+    const counts = { high: 0, medium: 0, low: 0 };
+    for (const f of all) counts[f.severity] += 1;
+    return {
+      structured: {
+        dataSource: context.dataSource,
+        incomplete,
+        page,
+        thresholds: { inactiveDays: options.inactiveDays, rotationDays: options.rotationDays, neverUsedGraceDays: options.neverUsedGraceDays },
+        findings: items,
+      },
+      text: joinLines([
+        sourceLine(context.dataSource),
+        all.length === 0
+          ? `No stale machine identities (inactive ${options.inactiveDays}+ days, never used, or unrotated ${options.rotationDays}+ days).`
+          : `${all.length} stale machine identit${all.length === 1 ? "y" : "ies"} (high ${counts.high}, medium ${counts.medium}, low ${counts.low}):`,
+        ...items.map(line),
+        pageLine(page),
+        gapLine(incomplete),
+      ]),
+      itemCount: items.length,
+    };
+  },
+});

@@ -1,0 +1,17 @@
+/** Every tool the server knows. Configuration decides which of them are exposed. */
+import { eraseTool, type AnyToolDefinition } from "./define-tool.js";
+import { describeIdentityTool } from "./describe-identity.js";
+import { explainEntitlementPathsTool } from "./explain-entitlement-paths.js";
+import { findExpiringCredentialsTool } from "./find-expiring-credentials.js";
+import { findStaleServiceAccountsTool } from "./find-stale-service-accounts.js";
+import { inventorySummaryTool } from "./inventory-summary.js";
+import { listIdentitiesTool } from "./list-identities.js";
+
+export const ALL_TOOLS: readonly AnyToolDefinition[] = [
+  eraseTool(inventorySummaryTool),
+  eraseTool(findStaleServiceAccountsTool),
+  eraseTool(findExpiringCredentialsTool),
+  eraseTool(explainEntitlementPathsTool),
+  eraseTool(describeIdentityTool),
+  eraseTool(listIdentitiesTool),
+];

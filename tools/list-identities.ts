@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { identityRowSchema, listIdentities } from "../src/analysis/list-identities.js";
+import { principalKindSchema } from "../src/model/inventory.js";
+import { defineTool } from "./define-tool.js";
+import {
+  commonInputShape,
+  filterInputShape,
+  gapLine,
+  gapsOf,
+  joinLines,
+  pageInputShape,
+  pageLine,
+  pagedEnvelopeShape,
+  paginate,
+  quoted,
+  sourceLine,
+} from "./common.js";
+
+const input = z.strictObject({
+  ...commonInputShape,
+  ...filterInputShape,
+  kinds: z.array(principalKindSchema).optional().describe("Only these kinds of identity."),
+  workload_only: z.boolean().optional().describe("Only machine identities (default false)."),
+  name_contains: z.string().min(1).max(200).optional().describe("Case-insensitive text in the id, name or email."),
+  ...pageInputShape,
+});
+
+const output = z.object({ ...pagedEnvelopeShape, identities: z.array(identityRowSchema) });
+
+export const listIdentitiesTool = defineTool({
+  name: "list_identities",
+  title: "List identities",
+  description:
+    "Searches identities by provider, scope, kind, workload flag and name, returning ids to use with describe_identity and " +
+    "explain_entitlement_paths. Results are paginated.",
+  input,
+  output,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler(args, context) {
+    const options = {
+      provider: args.provider,
+      scope: args.scope,
+      kinds: args.kinds,
+      workloadOnly: args.workload_only,
+      nameContains: args.name_contains,
+    };
+    const all = listIdentities(context.inventory, options);
+    const { items, page } = paginate(all, args, options, context);
+    const incomplete = gapsOf(context.inventory);
+    return {
+      structured: { dataSource: context.dataSource, incomplete, page, identities: items },
+      text: joinLines([
+        sourceLine(context.dataSource),
+        `${all.length} identit${all.length === 1 ? "y" : "ies"} match.`,
+        ...items.map((i) => `- ${i.provider} ${i.kind} ${quoted(i.name)} (${i.id})${i.disabled ? " disabled" : ""}`),
+        pageLine(page),
+        gapLine(incomplete),
+      ]),
+      itemCount: items.length,
+    };
+  },
+});
