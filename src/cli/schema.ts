@@ -4,7 +4,7 @@ import { inventorySnapshotSchema } from "../model/inventory.js";
 
 export function inventoryJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(inventorySnapshotSchema, { io: "input", target: "draft-2020-12" }),
+    ...z.toJSONSchema(inventorySnapshotSchema, { io: "input", target: "draft-2020-12", reused: "ref" }),
     $id: "https://github.com/workload-iam-mcp/workload-iam-mcp/schemas/inventory.schema.json",
     title: "workload-iam-mcp inventory snapshot",
   };
