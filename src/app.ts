@@ -26,6 +26,8 @@ export interface AppOptions {
   /** Replaces the SQLite audit store (benchmarks compare against a no-op sink). */
   auditSink?: AuditSink;
   tools?: readonly AnyToolDefinition[];
+  /** Replaces the connectors the config names (tests and benchmarks serve prepared estates). */
+  connectors?: readonly Connector[];
   logWrite?: (line: string) => void;
 }
 
@@ -76,7 +78,7 @@ export function createApp(options: AppOptions): App {
   const redactor = createRedactorFor(current, dataDir);
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
   const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor);
-  const inventory = new InventoryService(connectorsFor(current), current.cacheTtlMinutes * 60_000, options.now);
+  const inventory = new InventoryService(options.connectors ?? connectorsFor(current), current.cacheTtlMinutes * 60_000, options.now);
   const pipeline = new CallPipeline({
     tools: options.tools ?? ALL_TOOLS,
     config: () => current,

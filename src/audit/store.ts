@@ -1,0 +1,599 @@
+/**
+ * The audit store: every tool call is recorded in a tamper-evident, append-only SQLite log.
+ *
+ * Design
+ * - One table, `audit_events`, holds an append-only hash chain. A call writes two events: `accept`
+ *   (committed before any connector runs, so a crash still leaves what was asked) and `complete`
+ *   (outcome, cloud operations, result summary, redaction counts, response body per setting).
+ *   Retention pruning appends a `prune` event. Each event has a global `seq` (1, 2, 3, ... with no
+ *   gaps), the previous event's hash and its own hash (see chain.ts for the exact hash input).
+ * - The event content is stored as canonical JSON text (`body`), exactly the bytes that were hashed.
+ *   Columns used for filtering (tool, caller, task id, session id, status) are generated from the body,
+ *   so no unhashed copy of the data exists that could be edited without `verify` noticing.
+ * - Indexes are few on purpose: each one is another page written on every commit, and writes happen
+ *   on every call while searches are rare. Seq (primary key), call id and acceptance time are indexed;
+ *   tool, caller and task filters scan the time range (or the whole log).
+ * - The `audit_calls` view joins each accept event with its complete event: one row per call; a call
+ *   without a completion has status "accepted" (still running, or the process died).
+ * - Appending reads the head (seq, hash) and inserts inside one `BEGIN IMMEDIATE` transaction, so
+ *   several processes (one stdio server per MCP client) share the file without forking the chain;
+ *   others wait on the busy timeout. The head is never cached: another process may have moved it.
+ * - Retention deletes a prefix of whole calls, records the new start in `audit_anchor` and appends a
+ *   `prune` event naming that anchor, so the remaining chain still verifies from the anchor.
+ * - Tamper evidence stops at whoever can rewrite the file: signed checkpoints (signing.ts) exported
+ *   elsewhere detect a rewritten or truncated chain.
+ *
+ * Durability: WAL with `synchronous=NORMAL` by default. A commit then reaches the WAL file (the OS page
+ * cache) but is not fsynced: a killed or crashed process loses nothing, since the OS still writes
+ * the pages; only a power loss or kernel crash can drop the last commits, and the database stays
+ * consistent (WAL frames are checksummed). `synchronous=FULL` fsyncs the WAL on each commit, two per
+ * call, which costs a disk flush per event (see bench/audit.ts) and is offered as `durability: "full"`
+ * for hosts where power-loss durability of the last milliseconds matters more than latency.
+ *
+ * The store never redacts: the pipeline hands it redacted data. As a guard against a caller that
+ * forgot, `redactText` (when given) runs over each event's JSON text before it is written.
+ */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import { platform } from "node:os";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { canonicalJson } from "./canonical-json.js";
+import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type ChainEvent, type EventKind } from "./chain.js";
+import { newRecordId } from "./record-id.js";
+import { acceptBodySchema, completeBodySchema, type AcceptBody, type CompleteBody, type PruneBody } from "./schema.js";
+import { signCheckpoint, type AuditSigningKey } from "./signing.js";
+import type {
+  AuditAcceptance,
+  AuditCheckpoint,
+  AuditCompletion,
+  AuditFilter,
+  AuditRecord,
+  AuditStats,
+  AuditStatus,
+  DurationStats,
+  PruneResult,
+  ResponseBodyMode,
+  StoredResponseBody,
+  VerifyOptions,
+  VerifyResult,
+} from "./types.js";
+
+export const AUDIT_DB_FILE = "audit.db";
+/** Characters of the response JSON kept when the response body setting is "summary". */
+export const RESPONSE_PREVIEW_CHARS = 1024;
+const SCHEMA_VERSION = 1;
+const DEFAULT_SEARCH_LIMIT = 100;
+
+export type AuditDurability = "normal" | "full";
+
+export interface AuditStoreOptions {
+  responseBody: ResponseBodyMode;
+  retentionDays?: number;
+  now?: () => Date;
+  /** Defensive second redaction over each event's JSON text; must return valid JSON text. */
+  redactText?: (text: string) => string;
+  /** "normal" (default) or "full": SQLite `synchronous` in WAL mode; see the comment at the top. */
+  durability?: AuditDurability;
+  /** Milliseconds to wait for another process's write lock. */
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_events (
+  seq INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  tool TEXT GENERATED ALWAYS AS (CASE WHEN kind = 'accept' THEN json_extract(body, '$.tool') END) VIRTUAL,
+  caller TEXT GENERATED ALWAYS AS (CASE WHEN kind = 'accept' THEN json_extract(body, '$.caller') END) VIRTUAL,
+  task_id TEXT GENERATED ALWAYS AS (CASE WHEN kind = 'accept' THEN json_extract(body, '$.taskId') END) VIRTUAL,
+  session_id TEXT GENERATED ALWAYS AS (CASE WHEN kind = 'accept' THEN json_extract(body, '$.sessionId') END) VIRTUAL,
+  status TEXT GENERATED ALWAYS AS (CASE WHEN kind = 'complete' THEN json_extract(body, '$.status') END) VIRTUAL
+) STRICT;
+CREATE UNIQUE INDEX IF NOT EXISTS audit_events_call ON audit_events (call_id, kind);
+CREATE INDEX IF NOT EXISTS audit_events_accepted_at ON audit_events (at) WHERE kind = 'accept';
+CREATE TABLE IF NOT EXISTS audit_anchor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  prev_hash TEXT NOT NULL
+) STRICT;
+CREATE VIEW IF NOT EXISTS audit_calls AS
+SELECT a.call_id AS id, a.seq AS seq, a.at AS accepted_at, a.body AS accept_body,
+       a.prev_hash AS prev_hash, a.hash AS hash,
+       a.tool AS tool, a.caller AS caller, a.task_id AS task_id, a.session_id AS session_id,
+       c.seq AS completion_seq, c.at AS completed_at, c.body AS completion_body, c.hash AS completion_hash,
+       coalesce(c.status, 'accepted') AS status
+FROM audit_events a
+LEFT JOIN audit_events c ON c.call_id = a.call_id AND c.kind = 'complete'
+WHERE a.kind = 'accept';
+`;
+
+interface HeadRow {
+  seq: number;
+  hash: string;
+}
+
+interface EventRow {
+  seq: number;
+  kind: string;
+  call_id: string;
+  at: string;
+  body: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface CallRow {
+  id: string;
+  seq: number;
+  accepted_at: string;
+  accept_body: string;
+  prev_hash: string;
+  hash: string;
+  completion_seq: number | null;
+  completed_at: string | null;
+  completion_body: string | null;
+  completion_hash: string | null;
+  status: string;
+}
+
+interface StatsRow {
+  tool: string | null;
+  status: string;
+  decision: string | null;
+  duration_ms: number | null;
+  findings: string | null;
+  cloud_operations: number | null;
+  accepted_at: string;
+}
+
+export class AuditStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly options: AuditStoreOptions;
+  private readonly now: () => Date;
+  private readonly statements: {
+    head: Database.Statement<[], HeadRow>;
+    anchor: Database.Statement<[], { seq: number; prev_hash: string }>;
+    insert: Database.Statement<[number, string, string, string, string, string, string]>;
+    eventKinds: Database.Statement<[string], { kind: string }>;
+    callById: Database.Statement<[string], CallRow>;
+  };
+  private readonly appendInTransaction: (kind: EventKind, callId: string, at: string, body: string) => HeadRow;
+
+  private constructor(path: string, db: Database.Database, options: AuditStoreOptions) {
+    this.path = path;
+    this.db = db;
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.statements = {
+      head: db.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"),
+      anchor: db.prepare("SELECT seq, prev_hash FROM audit_anchor WHERE id = 1"),
+      insert: db.prepare(
+        "INSERT INTO audit_events (seq, kind, call_id, at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
+      eventKinds: db.prepare("SELECT kind FROM audit_events WHERE call_id = ?"),
+      callById: db.prepare("SELECT * FROM audit_calls WHERE id = ?"),
+    };
+    const append = db.transaction((kind: EventKind, callId: string, at: string, body: string): HeadRow => {
+      if (kind === "complete") this.assertCompletable(callId);
+      const head = this.readHead();
+      const seq = head.seq + 1;
+      const hash = eventHash({ seq, kind, callId, at, body, prevHash: head.hash });
+      this.statements.insert.run(seq, kind, callId, at, body, head.hash, hash);
+      return { seq, hash };
+    });
+    this.appendInTransaction = (kind, callId, at, body) => append.immediate(kind, callId, at, body);
+  }
+
+  /** Opens (creating if needed, mode 0600 in a 0700 directory) the audit database at `path`. */
+  static open(path: string, options: AuditStoreOptions): AuditStore {
+    prepareDatabaseFile(path);
+    const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
+      db.transaction(() => migrate(db)).immediate();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new AuditStore(path, db, options);
+  }
+
+  /** Opens `<dataDir>/audit.db`. */
+  static openInDataDir(dataDir: string, options: AuditStoreOptions): AuditStore {
+    return AuditStore.open(join(dataDir, AUDIT_DB_FILE), options);
+  }
+
+  /** Records that a call was accepted; returns its record id. Committed before returning. */
+  accept(acceptance: AuditAcceptance): string {
+    const at = this.now();
+    const id = newRecordId(at);
+    const body: AcceptBody = {
+      v: 1,
+      sessionId: acceptance.sessionId,
+      clientName: acceptance.clientName,
+      clientVersion: acceptance.clientVersion,
+      caller: acceptance.caller,
+      transport: acceptance.transport,
+      sourceAddress: acceptance.sourceAddress ?? null,
+      tool: acceptance.tool,
+      intent: acceptance.intent,
+      taskId: acceptance.taskId,
+      arguments: acceptance.arguments ?? null,
+      decision: acceptance.decision,
+      decisionRule: acceptance.decisionRule,
+      approver: acceptance.approver,
+      redactionRulesetVersion: acceptance.redactionRulesetVersion,
+    };
+    this.appendInTransaction("accept", id, at.toISOString(), this.serialize(body));
+    return id;
+  }
+
+  /** Records how call `id` ended. Throws if the call is unknown or already completed. */
+  complete(id: string, completion: AuditCompletion): void {
+    const body: CompleteBody = {
+      v: 1,
+      status: completion.status,
+      error: completion.error,
+      credentialScope: completion.credentialScope,
+      cloudOperations: completion.cloudOperations,
+      result: completion.result,
+      redactionFindings: completion.redactionFindings,
+      responseBody: storeResponseBody(this.options.responseBody, completion.responseBody),
+      durationMs: completion.durationMs,
+    };
+    this.appendInTransaction("complete", id, this.now().toISOString(), this.serialize(body));
+  }
+
+  get(id: string): AuditRecord | null {
+    const row = this.statements.callById.get(id);
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** The last `n` calls, oldest first. */
+  tail(n: number): AuditRecord[] {
+    return this.search({ limit: n, order: "desc" }).reverse();
+  }
+
+  /** Calls matching `filter`, newest first unless `order: "asc"`; at most `limit` (default 100). */
+  search(filter: AuditFilter = {}): AuditRecord[] {
+    const { where, params } = whereClause(filter);
+    const order = filter.order === "asc" ? "ASC" : "DESC";
+    const limit = filter.limit ?? DEFAULT_SEARCH_LIMIT;
+    const rows = this.db
+      .prepare<unknown[], CallRow>(`SELECT * FROM audit_calls ${where} ORDER BY seq ${order} LIMIT ?`)
+      .all(...params, limit);
+    return rows.map(toRecord);
+  }
+
+  /** Streams matching calls oldest first, without a default limit (for export). */
+  *iterate(filter: AuditFilter = {}): Generator<AuditRecord> {
+    const { where, params } = whereClause(filter);
+    const order = filter.order === "desc" ? "DESC" : "ASC";
+    const limit = filter.limit === undefined ? "" : " LIMIT ?";
+    if (filter.limit !== undefined) params.push(filter.limit);
+    const statement = this.db.prepare<unknown[], CallRow>(`SELECT * FROM audit_calls ${where} ORDER BY seq ${order}${limit}`);
+    for (const row of statement.iterate(...params)) yield toRecord(row);
+  }
+
+  stats(filter: AuditFilter = {}): AuditStats {
+    const { where, params } = whereClause(filter);
+    const rows = this.db
+      .prepare<unknown[], StatsRow>(
+        `SELECT tool, status, json_extract(accept_body, '$.decision') AS decision,
+                json_extract(completion_body, '$.durationMs') AS duration_ms,
+                json_extract(completion_body, '$.redactionFindings') AS findings,
+                (SELECT sum(json_extract(value, '$.count')) FROM json_each(completion_body, '$.cloudOperations')) AS cloud_operations,
+                accepted_at
+         FROM audit_calls ${where} ORDER BY seq ASC`,
+      )
+      .all(...params);
+    return summarize(rows);
+  }
+
+  /** Walks the whole chain (from the retention anchor) and checks each checkpoint given. */
+  verify(options: VerifyOptions = {}): VerifyResult {
+    const run = this.db.transaction((): VerifyResult => {
+      const anchor = this.readAnchor();
+      const events = this.db
+        .prepare<[], EventRow>("SELECT seq, kind, call_id, at, body, prev_hash, hash FROM audit_events ORDER BY seq ASC")
+        .iterate();
+      const findSeq = this.db.prepare<[string], { seq: number }>("SELECT seq FROM audit_events WHERE hash = ? LIMIT 1");
+      return walkChain({
+        events: mapIterable(events, toChainEvent),
+        anchor,
+        checkpoints: options.checkpoints ?? [],
+        trustedPublicKeys: options.trustedPublicKeys,
+        findSeqByHash: (hash) => findSeq.get(hash)?.seq ?? null,
+      });
+    });
+    // A deferred transaction gives the walk one consistent snapshot while others keep appending.
+    return run();
+  }
+
+  /** Signs the current head. Keep the returned JSON somewhere the audit database's owner cannot write. */
+  createCheckpoint(signingKey: AuditSigningKey): AuditCheckpoint {
+    const head = this.db.transaction(() => this.readHead())();
+    return signCheckpoint(signingKey, { seq: head.seq, headHash: head.hash, createdAt: this.now().toISOString() });
+  }
+
+  /**
+   * Deletes whole calls older than the retention cutoff. Only a prefix of the chain can go (the rest
+   * must still link), so a call that started before the cutoff but shares the prefix boundary with a
+   * newer one waits for the next prune.
+   */
+  prune(now: Date = this.now(), retentionDays: number | undefined = this.options.retentionDays): PruneResult {
+    const run = this.db.transaction((): PruneResult => {
+      const start = this.readAnchor() ?? { seq: 1, prevHash: GENESIS_HASH };
+      const cutoff = retentionDays === undefined ? null : new Date(now.getTime() - retentionDays * 86_400_000);
+      if (cutoff === null) return { cutoff: null, removedCalls: 0, removedEvents: 0, anchorSeq: start.seq };
+      const boundary = this.pruneBoundary(cutoff.toISOString());
+      if (boundary <= start.seq) {
+        return { cutoff: cutoff.toISOString(), removedCalls: 0, removedEvents: 0, anchorSeq: start.seq };
+      }
+      const removedCalls = this.db
+        .prepare<[number], { n: number }>("SELECT count(*) AS n FROM audit_events WHERE seq < ? AND kind = 'accept'")
+        .get(boundary)?.n ?? 0;
+      const anchorPrevHash =
+        this.db.prepare<[number], { hash: string }>("SELECT hash FROM audit_events WHERE seq = ?").get(boundary - 1)?.hash ??
+        start.prevHash;
+      const removedEvents = this.db.prepare("DELETE FROM audit_events WHERE seq < ?").run(boundary).changes;
+      this.db
+        .prepare("INSERT INTO audit_anchor (id, seq, prev_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, prev_hash = excluded.prev_hash")
+        .run(boundary, anchorPrevHash);
+      const body: PruneBody = { v: 1, cutoff: cutoff.toISOString(), prunedBefore: boundary, anchorPrevHash, removedCalls, removedEvents };
+      const head = this.readHead();
+      const seq = head.seq + 1;
+      const at = now.toISOString();
+      const callId = newRecordId(now);
+      const text = this.serialize(body);
+      this.statements.insert.run(seq, "prune", callId, at, text, head.hash, eventHash({ seq, kind: "prune", callId, at, body: text, prevHash: head.hash }));
+      return { cutoff: cutoff.toISOString(), removedCalls, removedEvents, anchorSeq: boundary };
+    });
+    return run.immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** First seq to keep: before the first event newer than the cutoff, and never inside a call. */
+  private pruneBoundary(cutoff: string): number {
+    const firstNew = this.db.prepare<[string], { seq: number | null }>("SELECT min(seq) AS seq FROM audit_events WHERE at >= ?").get(cutoff)?.seq;
+    let boundary = firstNew ?? this.readHead().seq + 1;
+    const straddling = this.db.prepare<[number, number], { seq: number | null }>(
+      "SELECT min(seq) AS seq FROM audit_events WHERE seq < ? AND call_id IN (SELECT call_id FROM audit_events WHERE seq >= ?)",
+    );
+    for (;;) {
+      const earlier = straddling.get(boundary, boundary)?.seq ?? null;
+      if (earlier === null) return boundary;
+      boundary = earlier;
+    }
+  }
+
+  private readHead(): HeadRow {
+    const head = this.statements.head.get();
+    if (head !== undefined) return head;
+    const anchor = this.readAnchor();
+    return anchor === null ? { seq: 0, hash: GENESIS_HASH } : { seq: anchor.seq - 1, hash: anchor.prevHash };
+  }
+
+  private readAnchor(): ChainAnchor | null {
+    const row = this.statements.anchor.get();
+    return row === undefined ? null : { seq: row.seq, prevHash: row.prev_hash };
+  }
+
+  private assertCompletable(id: string): void {
+    const kinds = this.statements.eventKinds.all(id).map((row) => row.kind);
+    if (!kinds.includes("accept")) throw new Error(`no accepted audit record with id ${id}`);
+    if (kinds.includes("complete")) throw new Error(`audit record ${id} is already completed`);
+  }
+
+  private serialize(body: AcceptBody | CompleteBody | PruneBody): string {
+    const text = canonicalJson(body);
+    const redact = this.options.redactText;
+    if (redact === undefined) return text;
+    const redacted = redact(text);
+    if (redacted === text) return text;
+    try {
+      JSON.parse(redacted);
+    } catch {
+      throw new Error("the audit redactText guard returned invalid JSON; the event was not written");
+    }
+    return redacted;
+  }
+}
+
+function prepareDatabaseFile(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Create the file ourselves so its mode is 0600 from the start; SQLite gives -wal/-shm the same mode.
+  closeSync(openSync(path, "a", 0o600));
+  if (platform() !== "win32" && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma("user_version", { simple: true });
+  if (typeof version === "number" && version > SCHEMA_VERSION) {
+    throw new Error(`the audit database was written by a newer version (schema ${version}); upgrade workload-iam-mcp`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
+
+function storeResponseBody(mode: ResponseBodyMode, body: unknown): StoredResponseBody {
+  switch (mode) {
+    case "none":
+      return { mode: "none" };
+    case "summary": {
+      // A string (the text the model saw) is previewed as is, anything else as its JSON text.
+      const text = typeof body === "string" ? body : canonicalJson(body);
+      return { mode: "summary", preview: text.slice(0, RESPONSE_PREVIEW_CHARS), truncated: text.length > RESPONSE_PREVIEW_CHARS };
+    }
+    case "full":
+      return { mode: "full", body: body ?? null };
+  }
+}
+
+function whereClause(filter: AuditFilter): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, value: unknown): void => {
+    conditions.push(condition);
+    params.push(value);
+  };
+  if (filter.since !== undefined) add("accepted_at >= ?", isoTime(filter.since, "since"));
+  if (filter.until !== undefined) add("accepted_at < ?", isoTime(filter.until, "until"));
+  if (filter.tool !== undefined) add("tool = ?", filter.tool);
+  if (filter.status !== undefined) add("status = ?", filter.status);
+  if (filter.taskId !== undefined) add("task_id = ?", filter.taskId);
+  if (filter.caller !== undefined) add("caller = ?", filter.caller);
+  if (filter.sessionId !== undefined) add("session_id = ?", filter.sessionId);
+  if (filter.intentContains !== undefined) {
+    add("instr(lower(coalesce(json_extract(accept_body, '$.intent'), '')), lower(?)) > 0", filter.intentContains);
+  }
+  return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, params };
+}
+
+/** Stored times are UTC ISO strings, so they compare as text once the bound is normalized too. */
+function isoTime(value: string | Date, name: string): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new Error(`invalid ${name} time: ${String(value)}`);
+  return date.toISOString();
+}
+
+function toRecord(row: CallRow): AuditRecord {
+  const accepted = parseStored(row.seq, row.accept_body, acceptBodySchema);
+  const completion =
+    row.completion_body === null || row.completion_seq === null
+      ? null
+      : parseStored(row.completion_seq, row.completion_body, completeBodySchema);
+  const { v: _acceptVersion, ...acceptance } = accepted;
+  let storedCompletion: AuditRecord["completion"] = null;
+  if (completion !== null) {
+    const { v: _completeVersion, ...rest } = completion;
+    storedCompletion = rest;
+  }
+  return {
+    ...acceptance,
+    id: row.id,
+    seq: row.seq,
+    acceptedAt: row.accepted_at,
+    completedAt: row.completed_at,
+    status: (completion?.status ?? "accepted") satisfies AuditStatus,
+    completion: storedCompletion,
+    hash: row.hash,
+    prevHash: row.prev_hash,
+    completionSeq: row.completion_seq,
+    completionHash: row.completion_hash,
+  };
+}
+
+interface Parser<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false };
+}
+
+function parseStored<T>(seq: number, text: string, schema: Parser<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`audit event ${seq} is malformed; run \`wiam audit verify\``);
+  return parsed.data;
+}
+
+function toChainEvent(row: EventRow): ChainEvent {
+  return {
+    seq: row.seq,
+    kind: row.kind,
+    callId: row.call_id,
+    at: row.at,
+    body: row.body,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function* mapIterable<T, U>(source: IterableIterator<T>, map: (item: T) => U): Generator<U> {
+  try {
+    for (const item of source) yield map(item);
+  } finally {
+    source.return?.();
+  }
+}
+
+function summarize(rows: readonly StatsRow[]): AuditStats {
+  const byStatus: Record<AuditStatus, number> = { accepted: 0, ok: 0, error: 0, denied: 0 };
+  const byDecision: Record<string, number> = {};
+  const toolDurations = new Map<string, { calls: number; errors: number; denied: number; durations: number[] }>();
+  const durations: number[] = [];
+  const redactionFindings: Record<string, number> = {};
+  let cloudOperations = 0;
+  for (const row of rows) {
+    if (isStatus(row.status)) byStatus[row.status]++;
+    const decision = row.decision ?? "unknown";
+    byDecision[decision] = (byDecision[decision] ?? 0) + 1;
+    const tool = row.tool ?? "unknown";
+    const perTool = toolDurations.get(tool) ?? { calls: 0, errors: 0, denied: 0, durations: [] };
+    perTool.calls++;
+    if (row.status === "error") perTool.errors++;
+    if (row.status === "denied") perTool.denied++;
+    if (typeof row.duration_ms === "number") {
+      perTool.durations.push(row.duration_ms);
+      durations.push(row.duration_ms);
+    }
+    toolDurations.set(tool, perTool);
+    cloudOperations += row.cloud_operations ?? 0;
+    for (const [kind, count] of Object.entries(parseFindings(row.findings))) {
+      redactionFindings[kind] = (redactionFindings[kind] ?? 0) + count;
+    }
+  }
+  const byTool: AuditStats["byTool"] = {};
+  for (const [tool, entry] of [...toolDurations].sort(([a], [b]) => a.localeCompare(b))) {
+    byTool[tool] = { calls: entry.calls, errors: entry.errors, denied: entry.denied, ...durationStats(entry.durations) };
+  }
+  return {
+    calls: rows.length,
+    byStatus,
+    byDecision,
+    byTool,
+    durations: durationStats(durations),
+    cloudOperations,
+    redactionFindings,
+    firstAt: rows[0]?.accepted_at ?? null,
+    lastAt: rows.at(-1)?.accepted_at ?? null,
+  };
+}
+
+function isStatus(value: string): value is AuditStatus {
+  return value === "accepted" || value === "ok" || value === "error" || value === "denied";
+}
+
+function parseFindings(text: string | null): Record<string, number> {
+  if (text === null) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null) return {};
+    const out: Record<string, number> = {};
+    for (const [kind, count] of Object.entries(value)) if (typeof count === "number") out[kind] = count;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Nearest-rank percentiles over the recorded durations. */
+export function durationStats(values: readonly number[]): DurationStats {
+  if (values.length === 0) return { count: 0, medianMs: null, p95Ms: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+  return { count: sorted.length, medianMs: rank(0.5), p95Ms: rank(0.95) };
+}

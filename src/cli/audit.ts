@@ -1,0 +1,161 @@
+/** `wiam audit ...`: review, verify and export the audit log. */
+import { join } from "node:path";
+import { Option, type Command } from "commander";
+import { createRedactorFor, openAuditStore } from "../app.js";
+import {
+  auditCheckpoint,
+  auditPrune,
+  auditSearch,
+  auditShow,
+  auditStats,
+  auditTail,
+  auditVerify,
+  exportLines,
+  type AuditExportFormat,
+} from "../audit/commands.js";
+import { loadOrCreateSigningKey, SIGNING_KEY_FILE } from "../audit/signing.js";
+import type { AuditStore } from "../audit/store.js";
+import type { AuditFilter, AuditStatus } from "../audit/types.js";
+import type { Redactor } from "../../redaction/types.js";
+import { ensureDataDir } from "../config/data-dir.js";
+import { UserFacingError } from "../errors.js";
+import { resolveCliContext, type GlobalOptions } from "./context.js";
+import { redactedOutput } from "./output.js";
+
+interface FilterFlags {
+  since?: string;
+  until?: string;
+  tool?: string;
+  status?: AuditStatus;
+  task?: string;
+  caller?: string;
+  session?: string;
+  intent?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+function parseTime(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  // Relative times ("24h", "7d") are what analysts type; absolute ISO dates also work.
+  const relative = /^(\d+)([mhd])$/.exec(value);
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "m" | "h" | "d"];
+    return new Date(Date.now() - Number(relative[1]) * unit).toISOString();
+  }
+  if (Number.isNaN(Date.parse(value))) {
+    throw new UserFacingError("invalid_input", `--${flag}: "${value}" is not a date (use ISO 8601 like 2026-11-01T00:00:00Z, or 30m, 24h, 7d)`);
+  }
+  return new Date(value).toISOString();
+}
+
+function filterFrom(flags: FilterFlags): AuditFilter {
+  const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new UserFacingError("invalid_input", `--limit: "${flags.limit}" is not a positive whole number`);
+  }
+  const filter: AuditFilter = {};
+  const since = parseTime("since", flags.since);
+  const until = parseTime("until", flags.until);
+  if (since) filter.since = since;
+  if (until) filter.until = until;
+  if (flags.tool) filter.tool = flags.tool;
+  if (flags.status) filter.status = flags.status;
+  if (flags.task) filter.taskId = flags.task;
+  if (flags.caller) filter.caller = flags.caller;
+  if (flags.session) filter.sessionId = flags.session;
+  if (flags.intent) filter.intentContains = flags.intent;
+  if (limit !== undefined) filter.limit = limit;
+  return filter;
+}
+
+function withFilterOptions(command: Command): Command {
+  return command
+    .option("--since <time>", "from this time (ISO 8601, or relative: 30m, 24h, 7d)")
+    .option("--until <time>", "before this time")
+    .option("--tool <name>", "only this tool")
+    .addOption(new Option("--status <status>", "only this outcome").choices(["accepted", "ok", "error", "denied"]))
+    .option("--task <id>", "only this task id")
+    .option("--caller <name>", "only this caller")
+    .option("--session <id>", "only this MCP session")
+    .option("--intent <text>", "intent contains this text (case-insensitive)")
+    .option("--limit <n>", "at most this many calls");
+}
+
+type Guard = (action: () => Promise<number> | number) => Promise<void>;
+
+export function registerAuditCommands(program: Command, globals: () => GlobalOptions, guarded: Guard): void {
+  const audit = program.command("audit").description("review, verify and export the audit log");
+
+  /** Opens the store, runs one command, prints through the redactor and closes. */
+  const run = (body: (store: AuditStore, dataDir: string, redactor: Redactor) => { text: string; exitCode: number }) =>
+    guarded(() => {
+      const context = resolveCliContext(globals());
+      const dataDir = ensureDataDir(context.dataDir);
+      const redactor = createRedactorFor(context.config, dataDir);
+      const store = openAuditStore(context.config, dataDir, redactor);
+      try {
+        const { text, exitCode } = body(store, dataDir, redactor);
+        if (text !== "") redactedOutput(redactor).out(text);
+        return exitCode;
+      } finally {
+        store.close();
+      }
+    });
+
+  audit
+    .command("tail")
+    .description("the most recent calls, oldest first")
+    .option("-n, --lines <n>", "how many calls", "20")
+    .option("--json", "print JSON")
+    .action((flags: { lines: string; json?: boolean }) =>
+      run((store) => auditTail(store, Math.max(1, Number.parseInt(flags.lines, 10) || 20), { json: flags.json ?? false })),
+    );
+
+  withFilterOptions(audit.command("search").description("find calls by time, tool, status, task, caller or intent text"))
+    .option("--json", "print JSON")
+    .action((flags: FilterFlags) => run((store) => auditSearch(store, filterFrom(flags), { json: flags.json ?? false })));
+
+  audit
+    .command("show <id>")
+    .description("everything recorded about one call")
+    .option("--json", "print JSON")
+    .action((id: string, flags: { json?: boolean }) => run((store) => auditShow(store, id, { json: flags.json ?? false })));
+
+  withFilterOptions(audit.command("stats").description("counts by tool, status and caller, with durations"))
+    .option("--json", "print JSON")
+    .action((flags: FilterFlags) => run((store) => auditStats(store, filterFrom(flags), { json: flags.json ?? false })));
+
+  audit
+    .command("verify")
+    .description("walk the hash chain (and signed checkpoints); exits 1 at the first broken or missing link")
+    .option("--checkpoints <file>", "checkpoints exported earlier with `wiam audit checkpoint` and kept elsewhere")
+    .option("--trusted-key <pem...>", "only accept checkpoints signed by these public keys (PEM files' contents)")
+    .option("--json", "print JSON")
+    .action((flags: { checkpoints?: string; trustedKey?: string[]; json?: boolean }) =>
+      run((store) =>
+        auditVerify(store, flags.checkpoints, { json: flags.json ?? false, ...(flags.trustedKey ? { trustedPublicKeys: flags.trustedKey } : {}) }),
+      ),
+    );
+
+  audit
+    .command("checkpoint")
+    .description("print a signed checkpoint (sequence number and head hash) to keep somewhere else")
+    .action(() => run((store, dataDir) => auditCheckpoint(store, loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)))));
+
+  audit
+    .command("prune")
+    .description("delete calls older than audit.retentionDays, keeping the rest of the chain verifiable")
+    .action(() => run((store) => auditPrune(store)));
+
+  withFilterOptions(audit.command("export").description("export calls as JSON Lines, CSV or OCSF API Activity events"))
+    .addOption(new Option("-f, --format <format>", "output format").choices(["jsonl", "csv", "ocsf"]).default("jsonl"))
+    .action((flags: FilterFlags & { format: AuditExportFormat }) =>
+      run((store, _dataDir, redactor) => {
+        const filter = { ...filterFrom(flags), order: "asc" as const };
+        // Stream line by line: an export can be far larger than memory allows as one string.
+        for (const line of exportLines(store, flags.format, filter)) process.stdout.write(`${redactor.redactText(line).value}\n`);
+        return { text: "", exitCode: 0 };
+      }),
+    );
+}
