@@ -48,7 +48,7 @@ export const describeIdentityTool = defineTool({
         sourceLine(context.dataSource),
         `${identity.provider} ${identity.kind} ${quoted(identity.name)} (${identity.id}) in ${identity.scope.id}${identity.disabled ? ", disabled" : ""}`,
         activity
-          ? `Last used: ${activity.lastUsedAt ?? (activity.coverage === "window" ? `not seen in the last ${activity.windowDays ?? "?"} days` : "never")} [${activity.source}]`
+          ? `Last used: ${activity.lastUsedAt ?? (activity.coverage === "window" ? (activity.windowDays ? `not seen in the last ${activity.windowDays} days` : "not seen within the source's window") : "never")} [${activity.source}]`
           : "Last used: no activity evidence",
         `Credentials: ${identity.credentials.length}; groups: ${identity.groups.length}; grants: ${identity.grants.length}; can be assumed by: ${identity.canBeAssumedBy.length}; can assume: ${identity.canAssume.length}`,
         ...identity.grants.slice(0, 10).map((g) => `- grant ${g.policyName ? quoted(g.policyName) : g.policyId}${g.resource ? ` on ${g.resource}` : ""}${g.viaGroup ? ` via ${g.viaGroup}` : ""}${g.conditions.length > 0 ? " (conditional)" : ""}`),

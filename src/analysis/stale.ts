@@ -139,7 +139,7 @@ export function findStaleServiceAccounts(inventory: Inventory, options: StaleOpt
     } else if (activity.status === "not_seen_in_window" && (ageDays === null || ageDays >= options.inactiveDays)) {
       reasons.push({
         code: "not_seen_in_window",
-        detail: `not seen in the last ${activity.windowDays ?? "?"} days covered by ${activity.source}; earlier use cannot be ruled out`,
+        detail: `${activity.windowDays ? `not seen in the last ${activity.windowDays} days` : "not seen within the window"} covered by ${activity.source}; earlier use cannot be ruled out`,
       });
     } else if (activity.status === "unknown" && includeUnknown) {
       reasons.push({ code: "no_activity_evidence", detail: "no activity source covers this identity; staleness cannot be decided" });

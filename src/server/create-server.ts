@@ -19,6 +19,8 @@ export const SERVER_INSTRUCTIONS = [
   "Secret values are never available; redacted markers like [REDACTED:kind:fingerprint] correlate the same secret across answers.",
 ].join("\n");
 
+export const AUDIT_ID_META_KEY = "workload-iam-mcp/auditId";
+
 export interface ServerOptions {
   pipeline: CallPipeline;
   logger: Logger;
@@ -86,6 +88,8 @@ export function createMcpServer(options: ServerOptions): Server {
       content: [{ type: "text" as const, text: response.text }],
       ...(response.structured ? { structuredContent: response.structured } : {}),
       ...(response.isError ? { isError: true } : {}),
+      // Lets an analyst or client point at the exact audit record of this answer.
+      ...(response.auditId ? { _meta: { [AUDIT_ID_META_KEY]: response.auditId } } : {}),
     };
   });
 

@@ -1,13 +1,17 @@
 /** Turns zod issues into "field.path: problem" text for error messages aimed at people and models. */
 import type { z } from "zod";
 
+/** `["principals", 12, "tags", "cost-center"]` → `principals[12].tags["cost-center"]`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const name = String(segment);
+      out += /^[A-Za-z_$][\w$]*$/.test(name) ? `${out ? "." : ""}${name}` : `[${JSON.stringify(name)}]`;
+    }
   }
-  return out === "" ? "(top level)" : out;
+  return out || "(top level)";
 }
 
 export function describeIssues(issues: readonly z.core.$ZodIssue[], limit = 5): string {
