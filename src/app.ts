@@ -11,11 +11,13 @@ import { AuditStore } from "./audit/store.js";
 import type { WiamConfig } from "./config/schema.js";
 import { ensureDataDir } from "./config/data-dir.js";
 import type { Connector } from "./connectors/connector.js";
+import { createAwsConnector } from "./connectors/aws/index.js";
 import { createDemoConnector } from "./connectors/demo/index.js";
 import { createSnapshotConnector } from "./connectors/snapshot.js";
 import { UserFacingError } from "./errors.js";
 import { CallPipeline, type AuditSink } from "./pipeline/call-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
+import { osUserName } from "./util/os-user.js";
 import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
 
 export interface AppOptions {
@@ -39,12 +41,25 @@ export interface App {
   audit: AuditStore | null;
   config: () => WiamConfig;
   dataDir: string;
+  /**
+   * Applies a new configuration at once: tools, thresholds, limits and providers. Redaction and
+   * audit settings need a restart (the key material and the open database stay as they are).
+   */
+  reload(next: WiamConfig): ReloadResult;
+  /** Called after a reload that changed which tools are exposed (the server sends list_changed). */
+  onToolsChanged(listener: () => void): void;
   close(): void;
+}
+
+export interface ReloadResult {
+  toolsChanged: boolean;
+  restartNeededFor: string[];
 }
 
 export function connectorsFor(config: WiamConfig): Connector[] {
   const connectors: Connector[] = [];
   for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
+  if (config.providers.aws) connectors.push(createAwsConnector(config.providers.aws, { caller: osUserName() }));
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.
   if (demoSetting === true || (demoSetting === undefined && connectors.length === 0)) connectors.push(createDemoConnector());
@@ -88,6 +103,18 @@ export function createApp(options: AppOptions): App {
     logger,
     ...(options.now ? { now: options.now } : {}),
   });
+  const toolListeners: (() => void)[] = [];
+  const enabledNames = () => pipeline.enabledTools().map((t) => t.name).join(",");
+  const reload = (next: WiamConfig): ReloadResult => {
+    const connectors = options.connectors ?? connectorsFor(next); // throws before anything changes
+    const before = enabledNames();
+    const restartNeededFor = (["redaction", "audit"] as const).filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]));
+    if (JSON.stringify(current.providers) !== JSON.stringify(next.providers)) inventory.replaceConnectors(connectors);
+    current = next;
+    const toolsChanged = enabledNames() !== before;
+    if (toolsChanged) for (const listener of toolListeners) listener();
+    return { toolsChanged, restartNeededFor: [...restartNeededFor] };
+  };
   return {
     pipeline,
     inventory,
@@ -96,6 +123,8 @@ export function createApp(options: AppOptions): App {
     audit,
     config: () => current,
     dataDir,
+    reload,
+    onToolsChanged: (listener) => void toolListeners.push(listener),
     close: () => audit?.close(),
   };
 }

@@ -7,8 +7,8 @@ const input = z.strictObject({ ...commonInputShape, ...filterInputShape });
 
 const output = z.object({ ...envelopeShape, summary: inventorySummarySchema });
 
-function total(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
+function total(counts: readonly { count: number }[]): number {
+  return counts.reduce((sum, c) => sum + c.count, 0);
 }
 
 export const inventorySummaryTool = defineTool({

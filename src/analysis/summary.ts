@@ -3,7 +3,9 @@ import { z } from "zod";
 import type { Inventory } from "../model/inventory-index.js";
 import { compileFilter, type InventoryFilter } from "./scope-filter.js";
 
-const countsSchema = z.record(z.string(), z.number().int());
+/** Counts by kind as a list: kinds such as "password" or "secret" must not become object keys, which the redactor treats as secret fields. */
+const countsSchema = z.array(z.object({ kind: z.string(), count: z.number().int() }));
+type Counts = z.infer<typeof countsSchema>;
 
 export const inventorySummarySchema = z.object({
   generatedAt: z.string(),
@@ -28,13 +30,13 @@ export const inventorySummarySchema = z.object({
 });
 export type InventorySummary = z.infer<typeof inventorySummarySchema>;
 
-function countBy<T>(items: Iterable<T>, key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
+function countBy<T>(items: Iterable<T>, key: (item: T) => string): Counts {
+  const counts = new Map<string, number>();
   for (const item of items) {
     const k = key(item);
-    counts[k] = (counts[k] ?? 0) + 1;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return counts;
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, count]) => ({ kind, count }));
 }
 
 const SCOPE_LIST_CAP = 200;

@@ -4,7 +4,7 @@ import { createApp } from "../app.js";
 import { UserFacingError } from "../errors.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
-import { osUser } from "./serve.js";
+import { osUserName } from "../util/os-user.js";
 
 export interface CallOptions {
   intent: string;
@@ -34,7 +34,7 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
     const response = await app.pipeline.execute({
       tool,
       arguments: { ...args, intent: options.intent, ...(options.taskId ? { task_id: options.taskId } : {}) },
-      caller: { sessionId: `cli-${randomUUID()}`, clientName: "wiam-cli", clientVersion: null, caller: osUser(), transport: "cli" },
+      caller: { sessionId: `cli-${randomUUID()}`, clientName: "wiam-cli", clientVersion: null, caller: osUserName(), transport: "cli" },
     });
     const output = redactedOutput(app.redactor);
     if (options.json) {

@@ -1,22 +1,16 @@
 /** `wiam serve`: the MCP server over stdio, on the configured providers or the demo estate. */
-import { userInfo } from "node:os";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createApp } from "../app.js";
+import { osUserName } from "../util/os-user.js";
+import { watchConfigFile } from "../config/watch.js";
 import { createMcpServer } from "../server/create-server.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 
-export function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
 
 export async function runServe(globals: GlobalOptions): Promise<number> {
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
-  const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUser() });
+  const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUserName() });
   const transport = new StdioServerTransport();
 
   let closing = false;
@@ -30,7 +24,25 @@ export async function runServe(globals: GlobalOptions): Promise<number> {
   process.once("SIGTERM", () => void shutdown().then(() => process.exit(0)));
   // The client closing stdin is the normal way a stdio session ends.
   process.stdin.once("end", () => void shutdown());
-  server.onclose = () => void shutdown();
+
+  // Admins change the surface by editing the file; an invalid new file keeps the last good one.
+  app.onToolsChanged(() => void server.sendToolListChanged().catch(() => undefined));
+  const reload = () => {
+    try {
+      const next = resolveCliContext(globals);
+      const result = app.reload(next.config);
+      app.logger.info(`config reloaded from ${next.path ?? "(defaults)"}${result.toolsChanged ? "; tool list changed" : ""}`);
+      if (result.restartNeededFor.length > 0) app.logger.warning(`changes to ${result.restartNeededFor.join(", ")} take effect after a restart`);
+    } catch (error) {
+      app.logger.error(`config reload rejected, keeping the last good config: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const stopWatching = context.path ? watchConfigFile(context.path, reload) : () => undefined;
+  process.on("SIGHUP", reload);
+  server.onclose = () => {
+    stopWatching();
+    void shutdown();
+  };
 
   await server.connect(transport);
   app.logger.info(

@@ -4,6 +4,7 @@
  * serves the built-in demo estate.
  */
 import { z } from "zod";
+import { awsProviderConfigSchema } from "../connectors/aws/config.js";
 
 const toolPattern = z
   .string()
@@ -68,6 +69,7 @@ export const providersConfigSchema = z
       .strictObject({ paths: z.array(z.string().min(1)).min(1) })
       .optional()
       .describe("inventory snapshot files (schemas/inventory.schema.json) to analyse offline"),
+    aws: awsProviderConfigSchema.optional().describe("AWS accounts read live through IAM, STS and Organizations"),
   })
   .prefault({});
 

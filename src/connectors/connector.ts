@@ -29,4 +29,8 @@ export interface Connector {
   /** One line for `wiam tools`/status output: what the connector reads. */
   readonly description: string;
   collect(context: CollectContext): Promise<InventorySnapshot>;
+  /** The credentials a task uses (role session, token identity), for the audit record; never secrets. */
+  describeCredentialScope?(taskId: string): string | null;
+  /** Drops the task's short-lived sessions (task ended or expired). */
+  endTask?(taskId: string): void;
 }

@@ -155,7 +155,7 @@ export class CallPipeline {
       this.deps.audit.complete(auditId, {
         status: "ok",
         error: null,
-        credentialScope: this.deps.inventory.connectorIds.join(","),
+        credentialScope: this.deps.inventory.credentialScope(taskId),
         cloudOperations: operations,
         result: {
           itemCount: outcome.itemCount,

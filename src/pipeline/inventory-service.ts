@@ -30,7 +30,7 @@ export class InventoryService {
   private cache: CacheEntry | undefined;
 
   constructor(
-    private readonly connectors: readonly Connector[],
+    private connectors: readonly Connector[],
     private readonly ttlMs: number,
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -53,7 +53,23 @@ export class InventoryService {
     return loaded;
   }
 
+  /** What credentials served this task, per connector, for the audit record. */
+  credentialScope(taskId: string): string {
+    return this.connectors.map((c) => c.describeCredentialScope?.(taskId) ?? c.id).join("; ");
+  }
+
+  endTask(taskId: string): void {
+    for (const connector of this.connectors) connector.endTask?.(taskId);
+  }
+
   invalidate(): void {
+    this.cache = undefined;
+  }
+
+  /** After a config reload names other providers: the next call collects from the new set. */
+  replaceConnectors(connectors: readonly Connector[]): void {
+    if (connectors.length === 0) throw new Error("InventoryService needs at least one connector");
+    this.connectors = connectors;
     this.cache = undefined;
   }
 

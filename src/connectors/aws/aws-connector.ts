@@ -1,0 +1,382 @@
+/**
+ * The AWS connector: reads configured accounts (and optionally the organization) into the
+ * inventory model. Read-only by construction (commands.ts holds the only SDK commands, all reads),
+ * per-task STS sessions narrowed by a session policy, bounded concurrency, retries with jittered
+ * backoff, per-call timeouts, a per-account TTL cache, and gaps instead of silently missing data.
+ */
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { CollectContext, Connector } from "../connector.js";
+import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
+import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./breadth.js";
+import { AwsCallRunner } from "./calls.js";
+import {
+  baseCredentials,
+  createIamClient,
+  createOrganizationsClient,
+  createStsClient,
+  defaultRegion,
+  type AwsCredentialsInput,
+  type AwsRequestHandler,
+  type ClientSettings,
+} from "./clients.js";
+import { stsReads } from "./commands.js";
+import { awsProviderConfigSchema, type AwsAccountConfig, type AwsProviderConfig, type AwsProviderConfigInput } from "./config.js";
+import { collectAccount } from "./collect-account.js";
+import { mapAccount, type AccountParts } from "./map-account.js";
+import { collectOrganization, type OrganizationParts } from "./organizations.js";
+import { mapWithConcurrency } from "./pool.js";
+import { DEFAULT_RETRY_TIMING, describeError, isRetryable, type RetryTiming } from "./retry.js";
+import { SessionManager, type AwsSession, type AwsSessionInfo, type RoleTarget } from "./sessions.js";
+
+export interface AwsConnectorDeps {
+  now?: () => Date;
+  /** Base credentials; default: the SDK's node provider chain (env, profiles incl. SSO, metadata). */
+  credentials?: AwsCredentialsInput;
+  /** Who asks (user or MCP client); becomes the STS SourceIdentity of every session. */
+  caller?: string;
+  requestHandler?: AwsRequestHandler;
+  /** Backoff base/cap, sleep and randomness; tests inject these to run fast. */
+  retry?: Partial<RetryTiming>;
+}
+
+export interface BreadthCheckOptions {
+  /** Task whose sessions to use; a temporary one is created and ended otherwise. */
+  taskId?: string;
+  /** Actions to test instead of SENSITIVE_ACTIONS. */
+  actions?: readonly string[];
+}
+
+export interface AwsConnector extends Connector {
+  readonly id: "aws";
+  /** The session a task holds for an account, for the audit record (never the secret parts). */
+  sessionFor(taskId: string, accountId: string): AwsSessionInfo | undefined;
+  /** One line per account on how the task reaches it, for the audit record. */
+  describeCredentialScope(taskId: string): string;
+  /** Forgets (and closes the clients of) every session of the task. */
+  endTask(taskId: string): void;
+  /** Simulates sensitive actions for the base identity and each read role (for `wiam doctor`). */
+  checkCredentialBreadth(options?: BreadthCheckOptions): Promise<CredentialBreadthReport>;
+  clearCache(): void;
+  /** Ends all sessions and closes the base clients. */
+  close(): void;
+}
+
+interface CacheEntry<T> {
+  value: T;
+  expiresAt: number;
+  collectedAt: string;
+}
+
+interface AccountResult {
+  parts: AccountParts;
+  transientFailure: boolean;
+  /** How the account was reached, e.g. a session name or "base credentials". */
+  via: string;
+}
+
+function partitionOf(arn: string | undefined): string {
+  return arn?.split(":")[1] || "aws";
+}
+
+export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProviderConfig, deps: AwsConnectorDeps = {}): AwsConnector {
+  const config = awsProviderConfigSchema.parse(configInput);
+  const now = deps.now ?? (() => new Date());
+  const timing: RetryTiming = { ...DEFAULT_RETRY_TIMING, ...deps.retry };
+  const baseSettings: ClientSettings = {
+    region: config.region ?? defaultRegion(config.profile),
+    profile: config.profile,
+    credentials: deps.credentials ?? baseCredentials(config.profile),
+    ...(deps.requestHandler ? { requestHandler: deps.requestHandler } : {}),
+  };
+  const baseSts = createStsClient(baseSettings);
+  let baseIam: IAMClient | undefined;
+  let baseOrganizations: OrganizationsClient | undefined;
+  const sessions = new SessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now });
+  const accountCache = new Map<string, CacheEntry<AccountResult>>();
+  let organizationCache: CacheEntry<OrganizationParts> | undefined;
+  let baseIdentity: Promise<{ account: string; arn: string }> | undefined;
+
+  function sessionSettings(session: AwsSession): ClientSettings {
+    return { ...baseSettings, credentials: { ...session.credentials } };
+  }
+
+  function iamFor(session: AwsSession | undefined): IAMClient {
+    if (!session) return (baseIam ??= createIamClient(baseSettings));
+    return (session.clients.iam ??= createIamClient(sessionSettings(session)));
+  }
+
+  function organizationsFor(session: AwsSession | undefined): OrganizationsClient {
+    if (!session) return (baseOrganizations ??= createOrganizationsClient(baseSettings));
+    return (session.clients.organizations ??= createOrganizationsClient(sessionSettings(session)));
+  }
+
+  function whoAmI(runner: AwsCallRunner): Promise<{ account: string; arn: string }> {
+    baseIdentity ??= runner.call(stsReads.getCallerIdentity, baseSts, {}, undefined).then((identity) => ({
+      account: identity.Account ?? "",
+      arn: identity.Arn ?? "",
+    }));
+    baseIdentity.catch(() => {
+      baseIdentity = undefined;
+    });
+    return baseIdentity;
+  }
+
+  function fresh<T>(entry: CacheEntry<T> | undefined): entry is CacheEntry<T> {
+    return entry !== undefined && entry.expiresAt > now().getTime();
+  }
+
+  function remember<T>(value: T): CacheEntry<T> {
+    return { value, expiresAt: now().getTime() + config.cacheTtlSeconds * 1000, collectedAt: now().toISOString() };
+  }
+
+  async function collectOneAccount(
+    account: AwsAccountConfig,
+    context: CollectContext,
+    runner: AwsCallRunner,
+    progress: (message: string) => void,
+  ): Promise<AccountResult> {
+    const scopeId = `aws:account/${account.id}`;
+    const failed = (source: string, error: unknown, via: string): AccountResult => {
+      context.signal?.throwIfAborted();
+      const gap: CollectionGap = { provider: "aws", scopeId, source, reason: `account not collected: ${describeError(error)}` };
+      return { parts: { principals: [], credentials: [], policies: [], grants: [], trustEdges: [], gaps: [gap] }, transientFailure: isRetryable(error), via };
+    };
+
+    let session: AwsSession | undefined;
+    let partition: string;
+    let via: string;
+    if (account.roleArn) {
+      const target: RoleTarget = { accountId: account.id, roleArn: account.roleArn, externalId: account.externalId };
+      try {
+        session = await sessions.session(context.taskId, target, runner);
+      } catch (error) {
+        return failed(stsReads.assumeRole.api, error, `role ${account.roleArn}`);
+      }
+      partition = partitionOf(account.roleArn);
+      via = `session ${session.info.sessionName} of ${account.roleArn}`;
+    } else {
+      try {
+        const identity = await whoAmI(runner);
+        if (identity.account !== account.id) {
+          return failed(stsReads.getCallerIdentity.api, new Error(`the base credentials belong to account ${identity.account}; configure roleArn for ${account.id}`), "base credentials");
+        }
+        partition = partitionOf(identity.arn);
+        via = `base credentials ${identity.arn}`;
+      } catch (error) {
+        return failed(stsReads.getCallerIdentity.api, error, "base credentials");
+      }
+    }
+
+    const raw = await collectAccount({
+      accountId: account.id,
+      partition,
+      iam: iamFor(session),
+      runner,
+      timing,
+      reportPollAttempts: config.credentialReportPollAttempts,
+      observedAt: now().toISOString(),
+      signal: context.signal,
+      progress,
+    });
+    return { parts: mapAccount(raw), transientFailure: raw.transientFailure, via };
+  }
+
+  async function collectOrganizationParts(context: CollectContext, runner: AwsCallRunner): Promise<OrganizationParts | undefined> {
+    const organizations = config.organizations;
+    if (!organizations?.enabled) return undefined;
+    if (fresh(organizationCache)) return organizationCache.value;
+    let session: AwsSession | undefined;
+    let callerScopeId: string | undefined;
+    if (organizations.roleArn) {
+      const accountId = organizations.roleArn.split(":")[4] ?? "";
+      callerScopeId = `aws:account/${accountId}`;
+      try {
+        session = await sessions.session(context.taskId, { accountId, roleArn: organizations.roleArn }, runner);
+      } catch (error) {
+        context.signal?.throwIfAborted();
+        return {
+          organizationId: undefined,
+          scopes: [],
+          accountParents: new Map(),
+          accountNames: new Map(),
+          policies: [],
+          gaps: [{ provider: "aws", scopeId: `aws:account/${accountId}`, source: stsReads.assumeRole.api, reason: `organization not collected: ${describeError(error)}` }],
+          transientFailure: isRetryable(error),
+        };
+      }
+    }
+    context.progress?.(0, config.accounts.length, "aws: reading the organization");
+    const parts = await collectOrganization({
+      client: organizationsFor(session),
+      runner,
+      callerScopeId,
+      observedAt: now().toISOString(),
+      signal: context.signal,
+    });
+    if (config.cacheTtlSeconds > 0 && !parts.transientFailure) organizationCache = remember(parts);
+    return parts;
+  }
+
+  async function collect(context: CollectContext): Promise<InventorySnapshot> {
+    const runner = new AwsCallRunner({ maxAttempts: config.maxAttempts, callTimeoutMs: config.callTimeoutMs, timing, signal: context.signal });
+    let completed = 0;
+    const total = config.accounts.length;
+    try {
+      const organization = await collectOrganizationParts(context, runner);
+      const results = await mapWithConcurrency(config.accounts, config.maxConcurrency, async (account) => {
+        const cached = accountCache.get(account.id);
+        if (fresh(cached)) {
+          completed++;
+          context.progress?.(completed, total, `aws:account/${account.id}: reused data collected at ${cached.collectedAt}`);
+          return cached.value;
+        }
+        const result = await collectOneAccount(account, context, runner, (message) => context.progress?.(completed, total, message));
+        if (config.cacheTtlSeconds > 0 && !result.transientFailure) accountCache.set(account.id, remember(result));
+        completed++;
+        context.progress?.(completed, total, `aws:account/${account.id}: collected via ${result.via}`);
+        return result;
+      });
+      return assemble(results.map((result) => result.parts), organization);
+    } finally {
+      for (const operation of runner.drainOperations()) context.recordOperation(operation);
+    }
+  }
+
+  function assemble(accountParts: AccountParts[], organization: OrganizationParts | undefined): InventorySnapshot {
+    const snapshot = emptySnapshot(now().toISOString());
+    const scopes = new Map<string, Scope>();
+    for (const scope of organization?.scopes ?? []) scopes.set(scope.id, scope);
+    const configEvidence = { source: "config:providers.aws.accounts", observedAt: snapshot.generatedAt };
+    for (const account of config.accounts) {
+      const id = `aws:account/${account.id}`;
+      const known = scopes.get(id);
+      const scope: Scope = {
+        id,
+        provider: "aws",
+        kind: "account",
+        name: account.name ?? organization?.accountNames.get(account.id) ?? account.id,
+        attributes: { ...known?.attributes, collected: true },
+        evidence: known?.evidence ?? configEvidence,
+      };
+      const parentId = organization?.accountParents.get(account.id);
+      if (parentId) scope.parentId = parentId;
+      if (account.environment) scope.tags = { environment: account.environment };
+      scopes.set(id, scope);
+    }
+    snapshot.scopes = [...scopes.values()];
+
+    const policies = new Map<string, InventorySnapshot["policies"][number]>();
+    for (const policy of organization?.policies ?? []) policies.set(policy.id, policy);
+    const gaps: CollectionGap[] = [...(organization?.gaps ?? [])];
+    for (const parts of accountParts) {
+      snapshot.principals.push(...parts.principals);
+      snapshot.credentials.push(...parts.credentials);
+      snapshot.grants.push(...parts.grants);
+      snapshot.trustEdges.push(...parts.trustEdges);
+      // AWS managed policies appear in every account that attaches them: keep one copy.
+      for (const policy of parts.policies) if (!policies.has(policy.id)) policies.set(policy.id, policy);
+      gaps.push(...parts.gaps);
+    }
+    snapshot.policies = [...policies.values()];
+    snapshot.gaps = gaps;
+    return snapshot;
+  }
+
+  function roleOfAccount(accountId: string): string | undefined {
+    const configured = config.accounts.find((account) => account.id === accountId)?.roleArn;
+    if (configured) return configured;
+    const organizationRole = config.organizations?.roleArn;
+    return organizationRole && organizationRole.split(":")[4] === accountId ? organizationRole : undefined;
+  }
+
+  return {
+    id: "aws",
+    description: "AWS IAM (users, groups, roles, policies, trust, credential report, certificates, identity providers) and Organizations SCPs; read-only, per-task STS sessions",
+    collect,
+
+    sessionFor(taskId, accountId) {
+      const roleArn = roleOfAccount(accountId);
+      return roleArn ? sessions.sessionInfo(taskId, roleArn) : undefined;
+    },
+
+    describeCredentialScope(taskId) {
+      const lines: string[] = [];
+      for (const account of config.accounts) {
+        const cached = accountCache.get(account.id);
+        const cacheNote = fresh(cached) ? ` (cached data from ${cached.collectedAt})` : "";
+        if (!account.roleArn) {
+          lines.push(`account ${account.id}: base credentials${cacheNote}`);
+          continue;
+        }
+        const info = sessions.sessionInfo(taskId, account.roleArn);
+        lines.push(
+          info
+            ? `account ${account.id}: role ${info.roleArn}, session ${info.sessionName}, source identity ${info.sourceIdentity}, expires ${info.expiresAt}, session policy allows ${info.policyActions.length} read actions${cacheNote}`
+            : `account ${account.id}: role ${account.roleArn}, no session held by this task${cacheNote}`,
+        );
+      }
+      const organizationRole = config.organizations?.enabled ? config.organizations.roleArn : undefined;
+      if (config.organizations?.enabled) {
+        const info = organizationRole ? sessions.sessionInfo(taskId, organizationRole) : undefined;
+        lines.push(
+          info
+            ? `organization: role ${info.roleArn}, session ${info.sessionName}, expires ${info.expiresAt}`
+            : `organization: ${organizationRole ? `role ${organizationRole}, no session held by this task` : "base credentials"}`,
+        );
+      }
+      return `aws task ${taskId}: ${lines.join("; ")}`;
+    },
+
+    endTask(taskId) {
+      sessions.endTask(taskId);
+    },
+
+    async checkCredentialBreadth(options = {}) {
+      const taskId = options.taskId ?? `doctor-${now().getTime()}`;
+      const runner = new AwsCallRunner({ maxAttempts: config.maxAttempts, callTimeoutMs: config.callTimeoutMs, timing });
+      const roleTargets: Array<{ label: string; target: RoleTarget }> = config.accounts.flatMap((account) =>
+        account.roleArn ? [{ label: `read role of account ${account.id}`, target: { accountId: account.id, roleArn: account.roleArn, externalId: account.externalId } }] : [],
+      );
+      const organizationRole = config.organizations?.enabled ? config.organizations.roleArn : undefined;
+      if (organizationRole && !roleTargets.some((entry) => entry.target.roleArn === organizationRole)) {
+        roleTargets.push({ label: "organization read role", target: { accountId: organizationRole.split(":")[4] ?? "", roleArn: organizationRole } });
+      }
+      const environment: BreadthEnvironment = {
+        baseSts,
+        baseIam: iamFor(undefined),
+        runner,
+        strict: config.strict,
+        ...(options.actions ? { actions: options.actions } : {}),
+        roles: () =>
+          Promise.all(
+            roleTargets.map(async ({ label, target }) => {
+              try {
+                const session = await sessions.session(taskId, target, runner);
+                return { label, roleArn: target.roleArn, iam: iamFor(session) };
+              } catch (error) {
+                return { label, roleArn: target.roleArn, error };
+              }
+            }),
+          ),
+      };
+      try {
+        return await checkCredentialBreadth(environment);
+      } finally {
+        if (!options.taskId) sessions.endTask(taskId);
+      }
+    },
+
+    clearCache() {
+      accountCache.clear();
+      organizationCache = undefined;
+    },
+
+    close() {
+      sessions.endAll();
+      baseIam?.destroy();
+      baseOrganizations?.destroy();
+      baseSts.destroy();
+    },
+  };
+}

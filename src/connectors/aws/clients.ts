@@ -1,0 +1,60 @@
+/**
+ * SDK clients. Region, credentials and endpoints come from the SDK's own resolution (env vars,
+ * shared config/SSO profiles, container and instance metadata, AWS_ENDPOINT_URL[_IAM|_STS|
+ * _ORGANIZATIONS]) unless the config overrides them. SDK retries are off: calls.ts retries.
+ */
+import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { STSClient } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+
+export type AwsCredentialsInput = NonNullable<IAMClientConfig["credentials"]>;
+export type AwsRequestHandler = IAMClientConfig["requestHandler"];
+
+export interface ClientSettings {
+  region: string | (() => Promise<string>);
+  profile?: string | undefined;
+  credentials: AwsCredentialsInput;
+  requestHandler?: AwsRequestHandler;
+}
+
+/** IAM and Organizations are global services served from us-east-1; use it when nothing else is configured. */
+const FALLBACK_REGION = "us-east-1";
+
+/**
+ * The region the SDK itself would pick (AWS_REGION, the profile's region), or us-east-1 rather
+ * than failing: IAM works from any region. Resolved once per connector.
+ */
+export function defaultRegion(profile: string | undefined): () => Promise<string> {
+  let resolved: Promise<string> | undefined;
+  return () => {
+    resolved ??= new STSClient(profile ? { profile } : {}).config.region().catch(() => FALLBACK_REGION);
+    return resolved;
+  };
+}
+
+function commonConfig(settings: ClientSettings) {
+  return {
+    region: settings.region,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    credentials: settings.credentials,
+    maxAttempts: 1,
+    ...(settings.requestHandler ? { requestHandler: settings.requestHandler } : {}),
+  };
+}
+
+export function baseCredentials(profile: string | undefined): AwsCredentialsInput {
+  return fromNodeProviderChain(profile ? { profile } : {});
+}
+
+export function createIamClient(settings: ClientSettings): IAMClient {
+  return new IAMClient(commonConfig(settings));
+}
+
+export function createStsClient(settings: ClientSettings): STSClient {
+  return new STSClient(commonConfig(settings));
+}
+
+export function createOrganizationsClient(settings: ClientSettings): OrganizationsClient {
+  return new OrganizationsClient(commonConfig(settings));
+}

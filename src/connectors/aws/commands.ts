@@ -1,0 +1,247 @@
+/**
+ * The only module that imports AWS SDK command classes. Every operation the connector can perform
+ * is listed here with the IAM actions it needs, so a test can prove that nothing but reads exists
+ * and that policies/aws-readonly.json grants exactly these actions.
+ */
+import {
+  GenerateCredentialReportCommand,
+  GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetCredentialReportCommand,
+  GetLoginProfileCommand,
+  GetRoleCommand,
+  ListAccessKeysCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListSAMLProvidersCommand,
+  ListServerCertificatesCommand,
+  ListSigningCertificatesCommand,
+  SimulatePrincipalPolicyCommand,
+  type GenerateCredentialReportCommandOutput,
+  type GetAccessKeyLastUsedCommandInput,
+  type GetAccessKeyLastUsedCommandOutput,
+  type GetAccountAuthorizationDetailsCommandInput,
+  type GetAccountAuthorizationDetailsCommandOutput,
+  type GetCredentialReportCommandOutput,
+  type GetLoginProfileCommandInput,
+  type GetLoginProfileCommandOutput,
+  type GetRoleCommandInput,
+  type GetRoleCommandOutput,
+  type IAMClient,
+  type ListAccessKeysCommandInput,
+  type ListAccessKeysCommandOutput,
+  type ListOpenIDConnectProvidersCommandOutput,
+  type ListSAMLProvidersCommandOutput,
+  type ListServerCertificatesCommandInput,
+  type ListServerCertificatesCommandOutput,
+  type ListSigningCertificatesCommandInput,
+  type ListSigningCertificatesCommandOutput,
+  type SimulatePrincipalPolicyCommandInput,
+  type SimulatePrincipalPolicyCommandOutput,
+} from "@aws-sdk/client-iam";
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  type AssumeRoleCommandInput,
+  type AssumeRoleCommandOutput,
+  type GetCallerIdentityCommandOutput,
+  type STSClient,
+} from "@aws-sdk/client-sts";
+import {
+  DescribePolicyCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTargetsForPolicyCommand,
+  type DescribePolicyCommandInput,
+  type DescribePolicyCommandOutput,
+  type ListAccountsForParentCommandInput,
+  type ListAccountsForParentCommandOutput,
+  type ListOrganizationalUnitsForParentCommandInput,
+  type ListOrganizationalUnitsForParentCommandOutput,
+  type ListPoliciesCommandInput,
+  type ListPoliciesCommandOutput,
+  type ListRootsCommandInput,
+  type ListRootsCommandOutput,
+  type ListTargetsForPolicyCommandInput,
+  type ListTargetsForPolicyCommandOutput,
+  type OrganizationsClient,
+} from "@aws-sdk/client-organizations";
+
+/** One read the connector may perform. `send` hides the command class from every other module. */
+export interface ReadOperation<Client, Input, Output> {
+  /** `service:Operation`, used in evidence, gaps and the audit record. */
+  readonly api: string;
+  /** Name of the SDK command class (checked against the imports by a test). */
+  readonly command: string;
+  /** IAM actions the caller needs for this call (empty: no permission is needed). */
+  readonly actions: readonly string[];
+  send(client: Client, input: Input, abortSignal: AbortSignal): Promise<Output>;
+}
+
+function read<Client, Input, Output>(operation: ReadOperation<Client, Input, Output>): ReadOperation<Client, Input, Output> {
+  return Object.freeze(operation);
+}
+
+type NoInput = Record<string, never>;
+
+export const iamReads = {
+  getAccountAuthorizationDetails: read({
+    api: "iam:GetAccountAuthorizationDetails",
+    command: "GetAccountAuthorizationDetailsCommand",
+    actions: ["iam:GetAccountAuthorizationDetails"],
+    send: (client: IAMClient, input: GetAccountAuthorizationDetailsCommandInput, abortSignal) =>
+      client.send(new GetAccountAuthorizationDetailsCommand(input), { abortSignal }),
+  }),
+  generateCredentialReport: read({
+    api: "iam:GenerateCredentialReport",
+    command: "GenerateCredentialReportCommand",
+    actions: ["iam:GenerateCredentialReport"],
+    send: (client: IAMClient, _input: NoInput, abortSignal) => client.send(new GenerateCredentialReportCommand({}), { abortSignal }),
+  }),
+  getCredentialReport: read({
+    api: "iam:GetCredentialReport",
+    command: "GetCredentialReportCommand",
+    actions: ["iam:GetCredentialReport"],
+    send: (client: IAMClient, _input: NoInput, abortSignal) => client.send(new GetCredentialReportCommand({}), { abortSignal }),
+  }),
+  listAccessKeys: read({
+    api: "iam:ListAccessKeys",
+    command: "ListAccessKeysCommand",
+    actions: ["iam:ListAccessKeys"],
+    send: (client: IAMClient, input: ListAccessKeysCommandInput, abortSignal) => client.send(new ListAccessKeysCommand(input), { abortSignal }),
+  }),
+  getAccessKeyLastUsed: read({
+    api: "iam:GetAccessKeyLastUsed",
+    command: "GetAccessKeyLastUsedCommand",
+    actions: ["iam:GetAccessKeyLastUsed"],
+    send: (client: IAMClient, input: GetAccessKeyLastUsedCommandInput, abortSignal) =>
+      client.send(new GetAccessKeyLastUsedCommand(input), { abortSignal }),
+  }),
+  getLoginProfile: read({
+    api: "iam:GetLoginProfile",
+    command: "GetLoginProfileCommand",
+    actions: ["iam:GetLoginProfile"],
+    send: (client: IAMClient, input: GetLoginProfileCommandInput, abortSignal) => client.send(new GetLoginProfileCommand(input), { abortSignal }),
+  }),
+  listServerCertificates: read({
+    api: "iam:ListServerCertificates",
+    command: "ListServerCertificatesCommand",
+    actions: ["iam:ListServerCertificates"],
+    send: (client: IAMClient, input: ListServerCertificatesCommandInput, abortSignal) =>
+      client.send(new ListServerCertificatesCommand(input), { abortSignal }),
+  }),
+  listSigningCertificates: read({
+    api: "iam:ListSigningCertificates",
+    command: "ListSigningCertificatesCommand",
+    actions: ["iam:ListSigningCertificates"],
+    send: (client: IAMClient, input: ListSigningCertificatesCommandInput, abortSignal) =>
+      client.send(new ListSigningCertificatesCommand(input), { abortSignal }),
+  }),
+  listOpenIdConnectProviders: read({
+    api: "iam:ListOpenIDConnectProviders",
+    command: "ListOpenIDConnectProvidersCommand",
+    actions: ["iam:ListOpenIDConnectProviders"],
+    send: (client: IAMClient, _input: NoInput, abortSignal) => client.send(new ListOpenIDConnectProvidersCommand({}), { abortSignal }),
+  }),
+  listSamlProviders: read({
+    api: "iam:ListSAMLProviders",
+    command: "ListSAMLProvidersCommand",
+    actions: ["iam:ListSAMLProviders"],
+    send: (client: IAMClient, _input: NoInput, abortSignal) => client.send(new ListSAMLProvidersCommand({}), { abortSignal }),
+  }),
+  simulatePrincipalPolicy: read({
+    api: "iam:SimulatePrincipalPolicy",
+    command: "SimulatePrincipalPolicyCommand",
+    actions: ["iam:SimulatePrincipalPolicy"],
+    send: (client: IAMClient, input: SimulatePrincipalPolicyCommandInput, abortSignal) =>
+      client.send(new SimulatePrincipalPolicyCommand(input), { abortSignal }),
+  }),
+  getRole: read({
+    api: "iam:GetRole",
+    command: "GetRoleCommand",
+    actions: ["iam:GetRole"],
+    send: (client: IAMClient, input: GetRoleCommandInput, abortSignal) => client.send(new GetRoleCommand(input), { abortSignal }),
+  }),
+};
+
+export const stsReads = {
+  /** Obtains short-lived read credentials; the session policy passed in scopes them down further. */
+  assumeRole: read({
+    api: "sts:AssumeRole",
+    command: "AssumeRoleCommand",
+    actions: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+    send: (client: STSClient, input: AssumeRoleCommandInput, abortSignal) => client.send(new AssumeRoleCommand(input), { abortSignal }),
+  }),
+  /** Needs no permission: AWS always allows a caller to ask who it is. */
+  getCallerIdentity: read({
+    api: "sts:GetCallerIdentity",
+    command: "GetCallerIdentityCommand",
+    actions: [],
+    send: (client: STSClient, _input: NoInput, abortSignal) => client.send(new GetCallerIdentityCommand({}), { abortSignal }),
+  }),
+};
+
+export const organizationsReads = {
+  listRoots: read({
+    api: "organizations:ListRoots",
+    command: "ListRootsCommand",
+    actions: ["organizations:ListRoots"],
+    send: (client: OrganizationsClient, input: ListRootsCommandInput, abortSignal) => client.send(new ListRootsCommand(input), { abortSignal }),
+  }),
+  listOrganizationalUnitsForParent: read({
+    api: "organizations:ListOrganizationalUnitsForParent",
+    command: "ListOrganizationalUnitsForParentCommand",
+    actions: ["organizations:ListOrganizationalUnitsForParent"],
+    send: (client: OrganizationsClient, input: ListOrganizationalUnitsForParentCommandInput, abortSignal) =>
+      client.send(new ListOrganizationalUnitsForParentCommand(input), { abortSignal }),
+  }),
+  listAccountsForParent: read({
+    api: "organizations:ListAccountsForParent",
+    command: "ListAccountsForParentCommand",
+    actions: ["organizations:ListAccountsForParent"],
+    send: (client: OrganizationsClient, input: ListAccountsForParentCommandInput, abortSignal) =>
+      client.send(new ListAccountsForParentCommand(input), { abortSignal }),
+  }),
+  listPolicies: read({
+    api: "organizations:ListPolicies",
+    command: "ListPoliciesCommand",
+    actions: ["organizations:ListPolicies"],
+    send: (client: OrganizationsClient, input: ListPoliciesCommandInput, abortSignal) => client.send(new ListPoliciesCommand(input), { abortSignal }),
+  }),
+  describePolicy: read({
+    api: "organizations:DescribePolicy",
+    command: "DescribePolicyCommand",
+    actions: ["organizations:DescribePolicy"],
+    send: (client: OrganizationsClient, input: DescribePolicyCommandInput, abortSignal) =>
+      client.send(new DescribePolicyCommand(input), { abortSignal }),
+  }),
+  listTargetsForPolicy: read({
+    api: "organizations:ListTargetsForPolicy",
+    command: "ListTargetsForPolicyCommand",
+    actions: ["organizations:ListTargetsForPolicy"],
+    send: (client: OrganizationsClient, input: ListTargetsForPolicyCommandInput, abortSignal) =>
+      client.send(new ListTargetsForPolicyCommand(input), { abortSignal }),
+  }),
+};
+
+export type AnyReadOperation = ReadOperation<never, never, unknown>;
+
+/** Every operation the connector can perform, for the read-only and least-privilege checks. */
+export const ALL_READ_OPERATIONS: readonly AnyReadOperation[] = [
+  ...Object.values(iamReads),
+  ...Object.values(stsReads),
+  ...Object.values(organizationsReads),
+] as readonly AnyReadOperation[];
+
+/**
+ * The actions an assumed read session may use: everything the connector reads in IAM and
+ * Organizations. STS actions are excluded (a read session never chains to another role).
+ */
+export const SESSION_READ_ACTIONS: readonly string[] = [
+  ...new Set(
+    ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter(
+      (action) => action.startsWith("iam:") || action.startsWith("organizations:"),
+    ),
+  ),
+].sort();

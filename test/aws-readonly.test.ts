@@ -1,0 +1,109 @@
+/**
+ * Read-only by construction: the only SDK commands the code can send are reads, they are all
+ * declared in commands.ts, and the shipped IAM policy and the per-task session policy grant
+ * exactly the actions those commands need.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, test } from "vitest";
+import { ALL_READ_OPERATIONS, SESSION_READ_ACTIONS } from "../src/connectors/aws/commands.js";
+import { buildSessionPolicy } from "../src/connectors/aws/sessions.js";
+
+const ROOT = join(import.meta.dirname, "..");
+
+function sourceFiles(directory: string): string[] {
+  return readdirSync(directory).flatMap((name) => {
+    const path = join(directory, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|cts|js|mjs)$/.test(name) ? [path] : [];
+  });
+}
+
+/** Every identifier imported from an AWS SDK package, per file (static and dynamic imports, require). */
+function sdkImports(): Array<{ file: string; names: string[] }> {
+  const result: Array<{ file: string; names: string[] }> = [];
+  for (const file of sourceFiles(join(ROOT, "src"))) {
+    const text = readFileSync(file, "utf8");
+    const names: string[] = [];
+    for (const match of text.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+["'](@aws-sdk\/[^"']+)["']/g)) {
+      for (const part of (match[1] ?? "").split(",")) {
+        const name = part.replace(/\btype\b/, "").split(/\s+as\s+/)[0]?.trim();
+        if (name) names.push(name);
+      }
+    }
+    if (/import\s*\(\s*["']@aws-sdk\/|require\s*\(\s*["']@aws-sdk\/|import\s+\*\s+as\s+\w+\s+from\s+["']@aws-sdk\//.test(text)) {
+      names.push("<namespace or dynamic import>");
+    }
+    if (names.length > 0) result.push({ file: relative(ROOT, file), names });
+  }
+  return result;
+}
+
+const READ_COMMAND = /^(List\w+|Get\w+|Generate\w*Report|Describe\w+|Simulate\w+)Command$/;
+
+describe("read-only by construction", () => {
+  test("every SDK command imported anywhere under src/ is a read, and only commands.ts imports commands", () => {
+    const commandImports = sdkImports().flatMap(({ file, names }) => names.filter((name) => name.endsWith("Command") || name.startsWith("<")).map((name) => ({ file, name })));
+    const notReads = commandImports.filter(({ name }) => !READ_COMMAND.test(name) && name !== "AssumeRoleCommand");
+    expect(notReads).toEqual([]);
+    expect([...new Set(commandImports.map(({ file }) => file))]).toEqual(["src/connectors/aws/commands.ts"]);
+  });
+
+  test("AssumeRole is the one non-List/Get/Describe command, and it comes from the STS client", () => {
+    const text = readFileSync(join(ROOT, "src/connectors/aws/commands.ts"), "utf8");
+    const packagesImportingIt = [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(@aws-sdk\/[^"]+)"/g)]
+      .filter((match) => /\bAssumeRoleCommand\b/.test(match[1] ?? ""))
+      .map((match) => match[2]);
+    expect(packagesImportingIt).toEqual(["@aws-sdk/client-sts"]);
+  });
+
+  test("the declared operations are exactly the imported command classes", () => {
+    const imported = sdkImports()
+      .flatMap(({ names }) => names)
+      .filter((name) => name.endsWith("Command"))
+      .sort();
+    expect(ALL_READ_OPERATIONS.map((operation) => operation.command).sort()).toEqual(imported);
+    for (const operation of ALL_READ_OPERATIONS) {
+      expect(operation.api).toBe(`${operation.api.split(":")[0]}:${operation.command.replace(/Command$/, "")}`);
+    }
+  });
+
+  test("policies/aws-readonly.json grants exactly the actions of the commands the code uses", () => {
+    const policy = JSON.parse(readFileSync(join(ROOT, "policies/aws-readonly.json"), "utf8")) as {
+      Statement: Array<{ Effect: string; Action: string[] }>;
+    };
+    const granted = policy.Statement.flatMap((statement) => {
+      expect(statement.Effect).toBe("Allow");
+      return statement.Action;
+    }).sort();
+    const needed = [...new Set(ALL_READ_OPERATIONS.flatMap((operation) => operation.actions))].sort();
+    expect(granted).toEqual(needed);
+    expect(granted.every((action) => !action.includes("*"))).toBe(true);
+  });
+
+  test("the session policy allows exactly the IAM and Organizations reads, and fits STS's size limit", () => {
+    const document = JSON.parse(buildSessionPolicy()) as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
+    expect(document.Statement).toEqual([{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }]);
+    expect(SESSION_READ_ACTIONS).toEqual([
+      "iam:GenerateCredentialReport",
+      "iam:GetAccessKeyLastUsed",
+      "iam:GetAccountAuthorizationDetails",
+      "iam:GetCredentialReport",
+      "iam:GetLoginProfile",
+      "iam:GetRole",
+      "iam:ListAccessKeys",
+      "iam:ListOpenIDConnectProviders",
+      "iam:ListSAMLProviders",
+      "iam:ListServerCertificates",
+      "iam:ListSigningCertificates",
+      "iam:SimulatePrincipalPolicy",
+      "organizations:DescribePolicy",
+      "organizations:ListAccountsForParent",
+      "organizations:ListOrganizationalUnitsForParent",
+      "organizations:ListPolicies",
+      "organizations:ListRoots",
+      "organizations:ListTargetsForPolicy",
+    ]);
+    expect(buildSessionPolicy().length).toBeLessThanOrEqual(2048);
+  });
+});
