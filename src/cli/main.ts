@@ -10,6 +10,7 @@ import { PRODUCT_VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
 import { registerAuditCommands } from "./audit.js";
 import { runCall } from "./call.js";
+import { runDoctor } from "./doctor.js";
 import { runRedact } from "./redact.js";
 import { runSchema } from "./schema.js";
 import { runServe } from "./serve.js";
@@ -69,6 +70,12 @@ export function buildProgram(): Command {
     .description("redact JSON or text from stdin to stdout; findings summary on stderr")
     .addOption(new Option("--report <format>", "findings report format on stderr").choices(["text", "json"]).default("text"))
     .action((options: { report: "text" | "json" }) => guarded(() => runRedact(globals(), options)));
+
+  program
+    .command("doctor")
+    .description("check config, state file permissions, the audit chain and cloud credential breadth")
+    .option("--json", "print JSON")
+    .action((options: { json?: boolean }) => guarded(() => runDoctor(globals(), options)));
 
   program
     .command("schema")

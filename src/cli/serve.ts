@@ -1,14 +1,32 @@
 /** `wiam serve`: the MCP server over stdio, on the configured providers or the demo estate. */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createApp } from "../app.js";
+import type { WiamConfig } from "../config/schema.js";
+import { createAwsConnector } from "../connectors/aws/index.js";
+import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { watchConfigFile } from "../config/watch.js";
 import { createMcpServer } from "../server/create-server.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 
 
+/** With providers.aws.strict, credentials broader than read-only stop the server before it serves anything. */
+async function refuseBroadCredentials(config: WiamConfig): Promise<void> {
+  if (!config.providers.aws?.strict) return;
+  const aws = createAwsConnector(config.providers.aws, { caller: osUserName() });
+  try {
+    const report = await aws.checkCredentialBreadth();
+    if (report.errors.length > 0) {
+      throw new UserFacingError("config_invalid", `providers.aws.strict: refusing to start: ${report.errors.join("; ")}`, "Narrow the credentials or roles to policies/aws-readonly.json.");
+    }
+  } finally {
+    aws.close();
+  }
+}
+
 export async function runServe(globals: GlobalOptions): Promise<number> {
   const context = resolveCliContext(globals);
+  await refuseBroadCredentials(context.config);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
   const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUserName() });
   const transport = new StdioServerTransport();
