@@ -1,0 +1,420 @@
+/**
+ * Detectors that need context: a secret-named key before a value (assignments in .env, YAML, JSON
+ * text, query strings, XML, CLI flags), credentials inside URLs and Authorization headers, and
+ * random-looking strings near a secret-suggestive keyword.
+ */
+import { HAS_DIGIT, HAS_LOWER, HAS_UPPER, TOKEN_CLASSES, characterMix, forEachRun, isHex, randomLookingThreshold, shannonEntropy } from "./entropy.js";
+import { classifyDer, hasSecretContextBefore } from "./detectors-format.js";
+import type { SecretCategory } from "./field-names.js";
+import { enclosingWord, isSafeSecretFieldValue, looksLikeIdentifier } from "./identifiers.js";
+import { Family } from "./prefilter.js";
+import type { Detector, DetectorEnvironment } from "./scan-types.js";
+
+const MAX_VALUE_LENGTH = 8192;
+
+// --- name = value ----------------------------------------------------------------------------------
+
+interface ValueRange {
+  start: number;
+  end: number;
+  quoted: boolean;
+}
+
+/** Names worth classifying: anything else before a separator is skipped without a lookup. */
+const NAME_KEYWORD = /pass|pwd|secret|token|key|auth|credential|conn|sas|sig|cookie|pin|pw$/i;
+const MAX_NAME_LENGTH = 80;
+
+interface Assignment {
+  name: string;
+  nameStart: number;
+  separator: string;
+  valueFrom: number;
+}
+
+/**
+ * `name = value`, `name: value`, `"name": "value"`, `name := value`, `name => value`. Found by
+ * walking separators and reading the word before each, which costs nothing on text without them.
+ */
+const assignments: Detector = (text, env) => {
+  if ((env.flags & Family.keyword) === 0) return;
+  let from = 0;
+  while (from < text.length) {
+    const separatorAt = nextSeparator(text, from);
+    if (separatorAt === -1) return;
+    from = separatorAt + 1;
+    const assignment = assignmentAt(text, separatorAt);
+    if (!assignment) continue;
+    const field = env.classifier.classify(assignment.name);
+    if (field.role !== "secret") continue;
+    const atLineStart = isAtLineStart(text, assignment.nameStart);
+    const range = readValue(text, assignment.valueFrom, atLineStart);
+    if (!range) continue;
+    const value = text.slice(range.start, range.end);
+    const colon = assignment.separator === ":";
+    if (colon && !range.quoted && looksLikeIdentifier(enclosingWord(text, assignment.nameStart, range.end))) continue;
+    if (colon && !range.quoted && !atLineStart && !looksSecretish(value)) continue;
+    pushValue(text, env, range, value, field.category, "assignment");
+    from = Math.max(from, range.end);
+  }
+};
+
+function nextSeparator(text: string, from: number): number {
+  for (let index = from; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 58 || code === 61) return index; // ':' '='
+  }
+  return -1;
+}
+
+function isNameCode(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 46 || code === 45
+  );
+}
+
+function assignmentAt(text: string, at: number): Assignment | undefined {
+  const char = text.charAt(at);
+  const next = text.charAt(at + 1);
+  let separator: string;
+  let afterSeparator: number;
+  if (char === ":") {
+    if (next === "/" && text.charAt(at + 2) === "/") return undefined; // scheme://
+    separator = next === "=" ? ":=" : ":";
+    afterSeparator = at + separator.length;
+  } else {
+    if (next === "=" || text.charAt(at - 1) === ":" || text.charAt(at - 1) === "=") return undefined; // ==, :=
+    separator = next === ">" ? "=>" : "=";
+    afterSeparator = at + separator.length;
+  }
+  let end = at;
+  while (end > 0 && (text.charAt(end - 1) === " " || text.charAt(end - 1) === "\t")) end--;
+  if (end > 0 && (text.charAt(end - 1) === '"' || text.charAt(end - 1) === "'")) {
+    end--;
+    if (end > 0 && text.charAt(end - 1) === "\\") end--;
+  }
+  let start = end;
+  while (start > 0 && end - start <= MAX_NAME_LENGTH && isNameCode(text.charCodeAt(start - 1))) start--;
+  if (start === end || end - start > MAX_NAME_LENGTH) return undefined;
+  const name = text.slice(start, end);
+  if (!NAME_KEYWORD.test(name)) return undefined;
+  let valueFrom = afterSeparator;
+  while (text.charAt(valueFrom) === " " || text.charAt(valueFrom) === "\t") valueFrom++;
+  return { name, nameStart: start, separator, valueFrom };
+}
+
+/** Pushes a secret value unless it is a reference, a placeholder or handled by a finer detector. */
+function pushValue(
+  text: string,
+  env: DetectorEnvironment,
+  range: ValueRange,
+  value: string,
+  category: SecretCategory,
+  suffix: string,
+): void {
+  if (value.length === 0 || isSafeSecretFieldValue(value)) return;
+  if (/^[[{]/.test(value) && !value.startsWith("[REDACTED")) return;
+  if (/^[a-z][a-z0-9+.\-]*:\/\/[^/\s]*@/i.test(value)) return; // URL with credentials: urlPassword keeps the host
+  if (CONNECTION_STRING_SECRET.test(value)) return; // property list: the connection-string detectors keep the server
+  if (AUTH_SCHEMES.test(`${value} x`) && !/\s/.test(value)) return; // a bare scheme word; its credentials follow
+  const credentialOffset = authorizationCredentialOffset(value);
+  if (credentialOffset > 0) {
+    const kind = authorizationKind(value);
+    env.push(range.start + credentialOffset, range.end, kind, { partial: true });
+    return;
+  }
+  env.push(range.start, range.end, `${category}_${suffix}`, { partial: true });
+}
+
+const CONNECTION_STRING_SECRET = /(?:^|;)[ \t]*(?:Password|Pwd|AccountKey|SharedAccessKey)[ \t]*=[^;]/i;
+
+function isAtLineStart(text: string, index: number): boolean {
+  const lineStart = text.lastIndexOf("\n", index - 1) + 1;
+  return /^[ \t]*(?:export[ \t]+|set[ \t]+|-[ \t]+)?["']?$/.test(text.slice(lineStart, index));
+}
+
+function readValue(text: string, from: number, atLineStart: boolean): ValueRange | undefined {
+  const first = text.charAt(from);
+  if (first === "\\" && (text.charAt(from + 1) === '"' || text.charAt(from + 1) === "'")) {
+    const close = text.indexOf(`\\${text.charAt(from + 1)}`, from + 2);
+    if (close === -1 || close - from > MAX_VALUE_LENGTH) return undefined;
+    return { start: from + 2, end: close, quoted: true };
+  }
+  if (first === '"' || first === "'") {
+    let index = from + 1;
+    while (index < text.length && index - from <= MAX_VALUE_LENGTH) {
+      const char = text.charAt(index);
+      if (char === "\\") index += 2;
+      else if (char === first) return { start: from + 1, end: index, quoted: true };
+      else if (char === "\n" && first === "'") return undefined;
+      else index++;
+    }
+    return undefined;
+  }
+  if (atLineStart) {
+    let end = text.indexOf("\n", from);
+    if (end === -1) end = text.length;
+    while (end > from && /\s/.test(text.charAt(end - 1))) end--;
+    if (/^[|>][+-]?\d?$/.test(text.slice(from, end))) return blockScalar(text, end);
+    return end > from ? { start: from, end, quoted: false } : undefined;
+  }
+  let end = from;
+  while (end < text.length && end - from <= MAX_VALUE_LENGTH && !/[\s"',;&<>)}\]\\]/.test(text.charAt(end))) end++;
+  return end > from ? { start: from, end, quoted: false } : undefined;
+}
+
+/** YAML `key: |` : the secret is in the following, more indented lines. */
+function blockScalar(text: string, headerEnd: number): ValueRange | undefined {
+  const bodyStart = text.indexOf("\n", headerEnd);
+  if (bodyStart === -1) return undefined;
+  const indentMatch = /^[ \t]+/.exec(text.slice(bodyStart + 1));
+  if (!indentMatch) return undefined;
+  const indent = indentMatch[0].length;
+  let end = bodyStart + 1;
+  while (end < text.length) {
+    const lineEnd = text.indexOf("\n", end) === -1 ? text.length : text.indexOf("\n", end);
+    const line = text.slice(end, lineEnd);
+    if (line.trim().length > 0 && (/^[ \t]*/.exec(line)?.[0].length ?? 0) < indent) break;
+    end = lineEnd === text.length ? lineEnd : lineEnd + 1;
+  }
+  while (end > bodyStart && /\s/.test(text.charAt(end - 1))) end--;
+  return end > bodyStart + 1 ? { start: bodyStart + 1 + indent, end, quoted: false } : undefined;
+}
+
+/**
+ * Prose tolerance: after "token:" in a sentence (an error message, a tool name followed by a
+ * field name) only a value that looks like a credential counts, not a word or snake_case name.
+ */
+function looksSecretish(raw: string): boolean {
+  const value = raw.replace(/[.:!?,;]+$/, "");
+  if (value.length < 4) return false;
+  if (/^[a-z]+(?:[_\-.][a-z]+)*$/.test(value) || /^[A-Z]?[a-z]+(?:[_\-. ][A-Z]?[a-z]+)*$/.test(value)) return false;
+  const mix = characterMix(value);
+  if (mix.digit > 0 && (mix.upper > 0 || mix.lower > 0)) return true;
+  if (mix.other > 0 && !/^[A-Za-z]+$/.test(value)) return true;
+  return mix.upper > 0 && mix.lower > 0 && value.length >= 8;
+}
+
+// --- Authorization headers ---------------------------------------------------------------------------
+
+const AUTH_SCHEMES = /^(Bearer|Basic|Digest|Negotiate|NTLM|Token|SharedKey|SharedAccessSignature|SSWS|Bot|OAuth|MAC|AWS4-HMAC-SHA256|GoogleLogin|Splunk|Api-Key|ApiKey)\s+(?=\S)/i;
+
+/** Offset of the credentials after a scheme word, 0 when the value has no scheme. */
+export function authorizationCredentialOffset(value: string): number {
+  const match = AUTH_SCHEMES.exec(value);
+  return match ? match[0].length : 0;
+}
+
+export function authorizationKind(value: string): string {
+  const scheme = AUTH_SCHEMES.exec(value)?.[1]?.toLowerCase();
+  if (scheme === "basic") return "basic_auth";
+  if (scheme === "bearer") return "bearer_token";
+  return "authorization_header";
+}
+
+const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\]+)/gi;
+const BARE_SCHEME = /(?<![A-Za-z0-9_\-])(?:[Bb]earer|[Bb]asic)[ \t]+([A-Za-z0-9._~+/\-]{12,}=*)/g;
+
+const authorizationHeaders: Detector = (text, env) => {
+  if ((env.flags & Family.authHeader) === 0) return;
+  AUTHORIZATION_HEADER.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = AUTHORIZATION_HEADER.exec(text)) !== null) {
+    const value = (match[1] ?? "").trimEnd();
+    if (value.length === 0 || value.startsWith("[REDACTED")) continue;
+    const valueStart = match.index + match[0].length - (match[1] ?? "").length;
+    const offset = authorizationCredentialOffset(value);
+    const credential = value.slice(offset);
+    if (credential.startsWith("[REDACTED") || /^(?:header|required|failed|denied|error)\b/i.test(value)) continue;
+    if (offset === 0 && !looksSecretish(value)) continue;
+    env.push(valueStart + offset, valueStart + value.length, offset > 0 ? authorizationKind(value) : "authorization_header", {
+      partial: true,
+    });
+  }
+  BARE_SCHEME.lastIndex = 0;
+  while ((match = BARE_SCHEME.exec(text)) !== null) {
+    const credential = match[1] ?? "";
+    const mix = characterMix(credential);
+    if (mix.digit === 0 && !credential.endsWith("=") && mix.other === 0) continue;
+    if (looksLikeIdentifier(credential)) continue;
+    const start = match.index + match[0].length - credential.length;
+    env.push(start, start + credential.length, /^b/i.test(match[0]) ? "bearer_token" : "basic_auth", { partial: true });
+  }
+};
+
+// --- URLs, connection strings, command lines -----------------------------------------------------------
+
+const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20}:\/\/)([^\s:/?#@"'<>[\]]*):([^\s/?#"'<>]*)@/g;
+
+/** scheme://user:password@host: the scheme, user and host stay. */
+const urlPasswords: Detector = (text, env) => {
+  if ((env.flags & Family.urlCredentials) === 0) return;
+  URL_WITH_PASSWORD.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = URL_WITH_PASSWORD.exec(text)) !== null) {
+    const password = match[3] ?? "";
+    if (password.length === 0 || password.startsWith("[REDACTED") || password.startsWith("%5BREDACTED")) continue;
+    const start = match.index + (match[1] ?? "").length + (match[2] ?? "").length + 1;
+    env.push(start, start + password.length, "url_password", { partial: true });
+  }
+};
+
+const ADO_PASSWORD = /(?:^|;)[ \t]*(?:Password|Pwd)[ \t]*=[ \t]*(\{[^}]*\}|"[^"]*"|'[^']*'|[^;\r\n]*)/gi;
+
+/** ADO.NET / ODBC / JDBC property lists: the value runs to the next semicolon, spaces included. */
+const connectionStringPasswords: Detector = (text, env) => {
+  if ((env.flags & Family.keyword) === 0 || !text.includes("=")) return;
+  ADO_PASSWORD.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = ADO_PASSWORD.exec(text)) !== null) {
+    const raw = (match[1] ?? "").trimEnd();
+    const wrapped = /^[{"']/.test(raw);
+    const value = wrapped ? raw.slice(1, -1) : raw;
+    if (value.length === 0 || isSafeSecretFieldValue(value)) continue;
+    const start = match.index + match[0].length - (match[1] ?? "").length + (wrapped ? 1 : 0);
+    env.push(start, start + value.length, "connection_string_password", { partial: true });
+  }
+};
+
+const CLI_FLAG = /(?<![A-Za-z0-9_\-])(--[A-Za-z0-9\-]{0,30}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9\-]{0,30})[ \t]+/gi;
+/** `docker login -u x -p secret`, `helm registry login ... --password secret`, `mysql -psecret`. */
+const LOGIN_PASSWORD = /\b(?:login|sshpass)\b[^\n]{0,200}?[ \t]-p[ \t]+(["']?)([^\s"']+)\1/dg;
+const MYSQL_PASSWORD = /\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p([^\s"']+)/dg;
+const CURL_USER = /(?<![A-Za-z0-9_\-])(?:-u|--user)[ \t]+(["']?)([^\s:"']+):([^\s"']+)/g;
+
+const commandLines: Detector = (text, env) => {
+  if ((env.flags & Family.keyword) === 0) return;
+  CLI_FLAG.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = CLI_FLAG.exec(text)) !== null) {
+    const field = env.classifier.classify(match[1] ?? "");
+    if (field.role !== "secret") continue;
+    const range = readValue(text, match.index + match[0].length, false);
+    if (!range) continue;
+    const value = text.slice(range.start, range.end);
+    if (value.startsWith("-")) continue;
+    pushValue(text, env, range, value, field.category, "assignment");
+  }
+  for (const pattern of [LOGIN_PASSWORD, MYSQL_PASSWORD]) {
+    pattern.lastIndex = 0;
+    while ((match = pattern.exec(text)) !== null) {
+      const indices = match.indices?.[match.length - 1];
+      const password = match[match.length - 1] ?? "";
+      if (!indices || password.startsWith("[REDACTED") || isSafeSecretFieldValue(password)) continue;
+      env.push(indices[0], indices[1], "password_assignment", { partial: true });
+    }
+  }
+  CURL_USER.lastIndex = 0;
+  while ((match = CURL_USER.exec(text)) !== null) {
+    const password = match[3] ?? "";
+    if (password.startsWith("[REDACTED") || isSafeSecretFieldValue(password)) continue;
+    const start = match.index + match[0].length - password.length;
+    env.push(start, start + password.length, "basic_auth", { partial: true });
+  }
+};
+
+const XML_ELEMENT =
+  /<([A-Za-z0-9_:\-]{0,40}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9_:\-]{0,40})(?:\s[^<>]{0,200})?>([^<]{1,4096})<\/\1\s*>/gi;
+
+/** .NET config and similar: `<add key="DbPassword" value="..."/>`, `<setting name="ApiToken" value='...'>`. */
+const XML_NAME_VALUE = /\b(?:key|name)[ \t]*=[ \t]*(["'])([^"'<>]{1,100})\1[ \t]+value[ \t]*=[ \t]*(["'])([^"'<>]{0,4096})\3/dgi;
+
+const xmlElements: Detector = (text, env) => {
+  if ((env.flags & Family.keyword) === 0 || !text.includes("<")) return;
+  let match: RegExpExecArray | null;
+  XML_NAME_VALUE.lastIndex = 0;
+  while ((match = XML_NAME_VALUE.exec(text)) !== null) {
+    const field = env.classifier.classify(match[2] ?? "");
+    const valueIndices = match.indices?.[4];
+    if (field.role !== "secret" || !valueIndices) continue;
+    const value = match[4] ?? "";
+    pushValue(text, env, { start: valueIndices[0], end: valueIndices[1], quoted: true }, value, field.category, "assignment");
+  }
+  if (!text.includes("</")) return;
+  XML_ELEMENT.lastIndex = 0;
+  while ((match = XML_ELEMENT.exec(text)) !== null) {
+    const field = env.classifier.classify(match[1] ?? "");
+    if (field.role !== "secret") continue;
+    const value = match[2] ?? "";
+    const start = match.index + match[0].indexOf(">") + 1;
+    pushValue(text, env, { start, end: start + value.length, quoted: true }, value, field.category, "assignment");
+  }
+};
+
+const PROSE = /\b(password|passphrase|passwd|pwd|secret|token|api[ _-]?key)[ \t]+(?:is|was|=|set to|changed to|reset to)[ \t]+["'`]?([^\s"'`,;]+)/gi;
+
+/** "the password is hunter2": only values that look like credentials, not words. */
+const prose: Detector = (text, env) => {
+  if ((env.flags & Family.keyword) === 0) return;
+  PROSE.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = PROSE.exec(text)) !== null) {
+    let value = match[2] ?? "";
+    while (value.length > 0 && ".:!?)".includes(value.charAt(value.length - 1))) value = value.slice(0, -1);
+    if (value.length < 6 || !looksSecretish(value) || looksLikeIdentifier(value) || isSafeSecretFieldValue(value)) continue;
+    const start = match.index + match[0].length - (match[2] ?? "").length;
+    const category = env.classifier.classify(match[1] ?? "");
+    const kind = category.role === "secret" ? `${category.category}_in_text` : "secret_in_text";
+    env.push(start, start + value.length, kind, { partial: true });
+  }
+};
+
+// --- Entropy in context --------------------------------------------------------------------------------
+
+/**
+ * Last resort: a random-looking token with a secret-suggestive keyword shortly before it. Never
+ * fires on hex (hashes, key ids), known identifier shapes, or tokens inside an identifier word.
+ */
+const entropyInContext: Detector = (text, env) => {
+  if ((env.flags & Family.keyword) === 0 || text.length < 20) return;
+  let publicBlocks: readonly (readonly [number, number])[] | undefined;
+  forEachRun(text, TOKEN_CLASSES, 20, (run) => {
+    if ((run.classes & MIXED) !== MIXED) return;
+    let end = run.end;
+    while (end > run.start && text.charAt(end - 1) === ".") end--;
+    if (text.charAt(end) === "=") end += text.charAt(end + 1) === "=" ? 2 : 1;
+    const candidate = text.slice(run.start, end);
+    if (candidate.length < 20 || isHex(candidate) || !hasSecretContextBefore(text, run.start, 80)) return;
+    if (IDENTIFIER_LABEL_BEFORE.test(text.slice(Math.max(0, run.start - 40), run.start))) return;
+    if (shannonEntropy(candidate) < randomLookingThreshold(candidate.length)) return;
+    if (looksLikeIdentifier(candidate) || looksLikeIdentifier(enclosingWord(text, run.start, end))) return;
+    publicBlocks ??= publicKeyBlocks(text);
+    if (isPublicMaterial(text, candidate, run.start, publicBlocks)) return;
+    env.push(run.start, end, "high_entropy_secret");
+  });
+};
+
+const MIXED = HAS_UPPER | HAS_LOWER | HAS_DIGIT;
+
+/** A value labelled as an id, thumbprint or digest is an identifier, however random it looks. */
+const IDENTIFIER_LABEL_BEFORE =
+  /(?:x5t(?:#S256)?|thumbprint|fingerprint|\bkid|key[ _-]?id|request[ _-]?id|etag|digest|checksum|hash|sha\d*|md5|serial(?:[ _-]?number)?|nonce|commit|revision|\buid|\bguid|\bid|object[ _-]?id|client[ _-]?id|app[ _-]?id)["']?[ \t]*[:=(]?[ \t]*["']?$/i;
+
+const PUBLIC_PEM = /-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|CERTIFICATE REQUEST)-----[\s\S]*?-----END [A-Z0-9 ]+-----/g;
+const SSH_PUBLIC_KEY_PREFIX = /(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)[ \t]+$/;
+
+/** Certificates and public keys look random but are public: ranges of PEM blocks that hold them. */
+function publicKeyBlocks(text: string): readonly (readonly [number, number])[] {
+  if (!text.includes("-----BEGIN")) return [];
+  const blocks: [number, number][] = [];
+  PUBLIC_PEM.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = PUBLIC_PEM.exec(text)) !== null) blocks.push([match.index, match.index + match[0].length]);
+  return blocks;
+}
+
+function isPublicMaterial(text: string, candidate: string, start: number, blocks: readonly (readonly [number, number])[]): boolean {
+  if (blocks.some(([from, to]) => start >= from && start < to)) return true;
+  if (candidate.startsWith("AAAA") && SSH_PUBLIC_KEY_PREFIX.test(text.slice(Math.max(0, start - 60), start))) return true;
+  return candidate.startsWith("MI") && classifyDer(Buffer.from(candidate.slice(0, 64), "base64")) === "certificate";
+}
+
+export const CONTEXT_DETECTORS: readonly Detector[] = [
+  assignments,
+  authorizationHeaders,
+  urlPasswords,
+  connectionStringPasswords,
+  commandLines,
+  xmlElements,
+  prose,
+  entropyInContext,
+];
