@@ -1,0 +1,489 @@
+/**
+ * AWS request evaluation, the way IAM does it for one principal: explicit deny anywhere wins
+ * (identity policies including group-inherited ones, the permissions boundary, SCPs on every level
+ * of the account's organization chain); then the identity policies must allow, the boundary must
+ * allow (it limits, never grants), and SCPs must allow at every level that has SCPs attached.
+ *
+ * Requests may carry wildcards (`s3:*`, an account scope): a deny that covers the whole request
+ * blocks it, a deny that covers only part of it leaves it allowed with a note naming the carve-out.
+ */
+import type { Grant, Principal, Scope } from "../../model/inventory.js";
+import type { CompiledStatement, QueryContext } from "./context.js";
+import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
+import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
+import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relation } from "./matching.js";
+import type { BlockedByKind, Hop } from "./types.js";
+import { Verdict } from "./verdict.js";
+
+const IDENTITY_POLICY_KINDS = new Set(["managed", "inline", "boundary"]);
+const IDENTITY_GRANT_KINDS = new Set(["attachment", "inline"]);
+
+export function awsAccountOf(id: string): string | undefined {
+  if (id.startsWith("aws:account/")) return id.slice("aws:account/".length);
+  if (!id.startsWith("arn:")) return undefined;
+  const account = id.split(":")[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+export function awsPartitionOf(id: string): string {
+  return id.startsWith("arn:") ? (id.split(":")[1] ?? "aws") : "aws";
+}
+
+export function awsAccountRoot(account: string, partition = "aws"): string {
+  return `arn:${partition}:iam::${account}:root`;
+}
+
+export function isAwsRoleArn(id: string): boolean {
+  return id.startsWith("arn:") && /:role\//.test(id);
+}
+
+/** An allow statement reaching a principal, through the groups it came from. */
+export interface IdentityStatement {
+  stmt: CompiledStatement;
+  grant: Grant;
+  groupChain: readonly string[];
+}
+
+interface LimitingDeny {
+  stmt: CompiledStatement;
+  kind: Extract<BlockedByKind, "explicit_deny" | "permissions_boundary" | "scp">;
+}
+
+interface ScpLevel {
+  scopeId: string;
+  allows: readonly CompiledStatement[];
+}
+
+export interface AwsPrincipalContext {
+  principal: Principal;
+  accountId: string | undefined;
+  partition: string;
+  allows: IdentityStatement[];
+  denies: LimitingDeny[];
+  boundary: { policyId: string; allows: readonly CompiledStatement[] } | undefined;
+  /** Set when the principal names a boundary the inventory does not hold. */
+  boundaryMissing: string | undefined;
+  scpLevels: ScpLevel[];
+  /** Data missing for every request of this principal (unreadable policies, SCP chain). */
+  unknownReasons: string[];
+}
+
+export interface AwsRequestOptions {
+  /** The identity allow statement the request rests on; absent when the allow comes from elsewhere. */
+  source?: IdentityStatement;
+  /** False where AWS does not apply the boundary (resource policies naming an IAM user). */
+  boundaryApplies?: boolean;
+  /** False for role assumption, where the trust policy is the resource policy. */
+  checkResourceAccount?: boolean;
+}
+
+export interface AwsFindOptions {
+  /** Keep sts:AssumeRole findings on known roles (needed when checking a caller's permission). */
+  keepAssumeRole?: boolean;
+  checkResourceAccount?: boolean;
+}
+
+export function awsStatementRelation(stmt: CompiledStatement, action: string, resource: string): Relation {
+  const actionRelation = relateToSet(action, stmt.actions, stmt.notActions, true, "none").relation;
+  if (actionRelation === "none") return "none";
+  const resourceRelation = relateToSet(resource, stmt.resources, stmt.notResources, false, "all").relation;
+  return combineRelations(actionRelation, resourceRelation);
+}
+
+function describeStatement(stmt: CompiledStatement): string {
+  const actions = stmt.actions
+    ? listForMessage(stmt.actions)
+    : `everything but ${listForMessage(stmt.notActions ?? [])}`;
+  const resources = stmt.resources
+    ? listForMessage(stmt.resources)
+    : stmt.notResources
+      ? `everything but ${listForMessage(stmt.notResources)}`
+      : "*";
+  return `${actions} on ${resources}`;
+}
+
+export class AwsAccess {
+  constructor(private readonly ctx: QueryContext) {}
+
+  private get inventory() {
+    return this.ctx.inventory;
+  }
+
+  /** True when any SCP is known: without one, SCPs are not evaluated at all. */
+  private organizationHasScps(): boolean {
+    return this.ctx.cache.memo("aws:hasScps", () =>
+      this.inventory.snapshot.policies.some((p) => p.provider === "aws" && p.kind === "scp"),
+    );
+  }
+
+  principalContext(principal: Principal): AwsPrincipalContext {
+    return this.ctx.cache.memo(`aws:principal:${principal.id}`, () => this.buildPrincipalContext(principal));
+  }
+
+  private buildPrincipalContext(principal: Principal): AwsPrincipalContext {
+    const inventory = this.inventory;
+    const accountId = awsAccountOf(principal.scopeId) ?? awsAccountOf(principal.id);
+    const context: AwsPrincipalContext = {
+      principal,
+      accountId,
+      partition: awsPartitionOf(principal.id),
+      allows: [],
+      denies: [],
+      boundary: undefined,
+      boundaryMissing: undefined,
+      scpLevels: [],
+      unknownReasons: [],
+    };
+    const holders = [
+      { id: principal.id, chain: [] as readonly string[] },
+      ...this.ctx.cache.groupsOf(principal.id).map((g) => ({ id: g.groupId, chain: g.chain })),
+    ];
+    for (const holder of holders) {
+      for (const grant of inventory.grantsOf(holder.id)) {
+        if (grant.provider !== "aws" || !IDENTITY_GRANT_KINDS.has(grant.kind)) continue;
+        const policy = this.ctx.cache.policy(grant.policyId);
+        if (!policy) {
+          context.unknownReasons.push(`policy ${grant.policyId} (grant ${grant.id}) is not in the inventory`);
+          continue;
+        }
+        if (!IDENTITY_POLICY_KINDS.has(policy.policy.kind)) continue;
+        for (const stmt of policy.allows) context.allows.push({ stmt, grant, groupChain: holder.chain });
+        for (const stmt of policy.denies) context.denies.push({ stmt, kind: "explicit_deny" });
+      }
+    }
+    if (principal.permissionsBoundary) {
+      const boundary = this.ctx.cache.policy(principal.permissionsBoundary);
+      if (boundary) {
+        context.boundary = { policyId: boundary.policy.id, allows: boundary.allows };
+        for (const stmt of boundary.denies) context.denies.push({ stmt, kind: "permissions_boundary" });
+      } else {
+        context.boundaryMissing = `permissions boundary ${principal.permissionsBoundary} is not in the inventory`;
+      }
+    }
+    if (this.organizationHasScps()) {
+      const chain: Scope[] = accountId ? inventory.scopeChain(`aws:account/${accountId}`) : [];
+      if (chain.length === 0) {
+        context.unknownReasons.push(
+          `account ${accountId ?? "(unknown)"} of ${principal.id} is not in the inventory, so its SCPs cannot be evaluated`,
+        );
+      }
+      // A level without an attached SCP is treated as allowing everything (documented choice).
+      for (const scope of chain) {
+        const scps = inventory.policiesAttachedToScope(scope.id).filter((p) => p.provider === "aws" && p.kind === "scp");
+        if (scps.length === 0) continue;
+        const allows: CompiledStatement[] = [];
+        for (const scp of scps) {
+          const compiled = this.ctx.cache.policy(scp.id);
+          if (!compiled) continue;
+          allows.push(...compiled.allows);
+          for (const stmt of compiled.denies) context.denies.push({ stmt, kind: "scp" });
+        }
+        context.scpLevels.push({ scopeId: scope.id, allows });
+      }
+    }
+    return context;
+  }
+
+  /**
+   * Evaluates one (possibly wildcarded) request of a principal against denies, boundary, SCPs,
+   * the resource's account and collection gaps. The identity allow is given by `options.source`
+   * or presumed by the caller.
+   */
+  evaluateRequest(
+    context: AwsPrincipalContext,
+    action: string,
+    resource: string,
+    options: AwsRequestOptions = {},
+  ): Verdict {
+    const verdict = new Verdict();
+    const { source } = options;
+    if (source) {
+      verdict.justify(source.grant.id, source.stmt.key);
+      verdict.addOpenConditions(source.stmt.conditions);
+      verdict.addConditions(source.grant.id, source.grant.conditions);
+    }
+    const boundaryApplies = options.boundaryApplies !== false;
+    for (const deny of context.denies) {
+      if (!boundaryApplies && deny.kind === "permissions_boundary") continue;
+      const relation = awsStatementRelation(deny.stmt, action, resource);
+      if (relation === "none") continue;
+      if (relation === "partial") {
+        verdict.note(`except what ${deny.stmt.key} denies (${describeStatement(deny.stmt)})`);
+        continue;
+      }
+      if (deny.stmt.conditions.length > 0) {
+        verdict.addOpenConditions(deny.stmt.conditions);
+        verdict.note(`${deny.stmt.key} denies this when its condition holds`);
+        continue;
+      }
+      verdict.justify(deny.stmt.key);
+      verdict.block({
+        kind: deny.kind,
+        id: deny.stmt.key,
+        description: `${deny.stmt.key} denies ${action} on ${resource}`,
+      });
+    }
+    if (boundaryApplies && context.boundary) {
+      this.requireAllow(verdict, context.boundary.allows, action, resource, {
+        kind: "permissions_boundary",
+        id: context.boundary.policyId,
+        label: `permissions boundary ${context.boundary.policyId}`,
+        justifyAllow: true,
+      });
+    }
+    for (const level of context.scpLevels) {
+      this.requireAllow(verdict, level.allows, action, resource, {
+        kind: "scp",
+        id: level.scopeId,
+        label: `the SCPs attached at ${level.scopeId}`,
+        justifyAllow: false,
+      });
+    }
+    if (boundaryApplies && context.boundaryMissing) verdict.unknown(context.boundaryMissing);
+    for (const reason of context.unknownReasons) verdict.unknown(reason);
+    const scopeIds = context.accountId ? this.inventory.scopeChain(`aws:account/${context.accountId}`).map((s) => s.id) : [];
+    const resourceAccount = awsAccountOf(resource);
+    if (resourceAccount && resourceAccount !== context.accountId) {
+      const accountScope = `aws:account/${resourceAccount}`;
+      scopeIds.push(...this.inventory.scopeChain(accountScope).map((s) => s.id));
+      if (options.checkResourceAccount !== false) {
+        verdict.unknown(
+          this.inventory.scopes.has(accountScope)
+            ? `cross-account: ${resource} is in account ${resourceAccount}, whose resource policy must also allow; resource policies are not in the inventory`
+            : `account ${resourceAccount} of ${resource} is not in the inventory`,
+        );
+      }
+    }
+    for (const reason of this.ctx.gapReasons("aws", scopeIds)) verdict.unknown(reason);
+    return verdict;
+  }
+
+  /** A limit (boundary, SCP level) must allow the request; it never grants on its own. */
+  private requireAllow(
+    verdict: Verdict,
+    allows: readonly CompiledStatement[],
+    action: string,
+    resource: string,
+    limit: { kind: "permissions_boundary" | "scp"; id: string; label: string; justifyAllow: boolean },
+  ): void {
+    let conditional: CompiledStatement | undefined;
+    let partial = false;
+    for (const stmt of allows) {
+      const relation = awsStatementRelation(stmt, action, resource);
+      if (relation === "full" && stmt.conditions.length === 0) {
+        if (limit.justifyAllow) verdict.justify(stmt.key);
+        return;
+      }
+      if (relation === "full") conditional ??= stmt;
+      else if (relation === "partial") partial = true;
+    }
+    if (conditional) {
+      verdict.justify(conditional.key);
+      verdict.addOpenConditions(conditional.conditions);
+      return;
+    }
+    if (partial) {
+      verdict.note(`${limit.label} allows only part of ${action} on ${resource}`);
+      return;
+    }
+    verdict.block({
+      kind: limit.kind,
+      id: limit.id,
+      description: `${limit.label} does not allow ${action} on ${resource}`,
+    });
+  }
+
+  /** Direct access of a principal through its identity policies, narrowed by the request. */
+  findAccess(subject: Subject, request: AccessRequest, options: AwsFindOptions = {}): Finding[] {
+    const principal = subject.principal;
+    if (!principal || principal.provider !== "aws") return [];
+    const context = this.principalContext(principal);
+    const target = request.target;
+    const targetPatterns: Array<string | undefined> = target?.awsPatterns ?? [undefined];
+    const findings: Finding[] = [];
+    for (const source of context.allows) {
+      const actionShapes = grantedShapes(request.action, source.stmt.actions, source.stmt.notActions, true, "none");
+      if (actionShapes.length === 0) continue;
+      for (const targetPattern of targetPatterns) {
+        const resourceShapes = grantedShapes(targetPattern, source.stmt.resources, source.stmt.notResources, false, "all");
+        for (const actionShape of actionShapes) {
+          for (const resourceShape of resourceShapes) {
+            if (target && !this.withinTarget(target, targetPattern, resourceShape.pattern)) continue;
+            const trustAnswers = this.assumeRoleAnsweredByTrust(actionShape.pattern, resourceShape.pattern);
+            if (trustAnswers && !options.keepAssumeRole) continue;
+            const verdict = this.evaluateRequest(context, actionShape.pattern, resourceShape.pattern, {
+              source,
+              checkResourceAccount: options.checkResourceAccount !== false,
+            });
+            if (actionShape.exceptions.length > 0) {
+              verdict.note(`except ${listForMessage(actionShape.exceptions)} (NotAction in ${source.stmt.key})`);
+            }
+            if (resourceShape.exceptions.length > 0) {
+              verdict.note(`except ${listForMessage(resourceShape.exceptions)} (NotResource in ${source.stmt.key})`);
+            }
+            this.noteUnknownRole(verdict, actionShape.pattern, resourceShape.pattern);
+            const shown = target && resourceShape.pattern === targetPattern ? target.input : resourceShape.pattern;
+            findings.push({
+              action: actionShape.pattern,
+              resource: shown,
+              hops: this.statementHops(source, shown),
+              verdict,
+              privilegeEscalation: false,
+            });
+          }
+        }
+      }
+    }
+    return findings;
+  }
+
+  statementHops(source: IdentityStatement, resource: string): Hop[] {
+    return [
+      ...groupHops(this.inventory, source.groupChain),
+      { type: "grant", id: source.grant.id, label: `${source.grant.kind} of ${source.grant.policyId}` },
+      policyHop(this.inventory, source.stmt.policy.id),
+      { type: "statement", id: source.stmt.key, label: `Allow ${describeStatement(source.stmt)}` },
+      resourceHop(resource),
+    ];
+  }
+
+  /** An account-scope target also matches S3-style ARNs by accident; keep only its own account's. */
+  private withinTarget(target: ResourceTarget, targetPattern: string | undefined, resource: string): boolean {
+    if (!target.isScope || resource === targetPattern) return true;
+    const account = awsAccountOf(resource);
+    return account !== undefined && (target.awsPatterns ?? []).some((p) => awsAccountOf(p) === account);
+  }
+
+  /** sts:AssumeRole on a known role is decided by its trust policy: the pivot search answers it. */
+  private assumeRoleAnsweredByTrust(action: string, resource: string): boolean {
+    if (hasWildcard(action) || !action.toLowerCase().startsWith("sts:assumerole")) return false;
+    if (hasWildcard(resource)) return false;
+    return this.inventory.principals.get(resource)?.kind === "role";
+  }
+
+  private noteUnknownRole(verdict: Verdict, action: string, resource: string): void {
+    if (hasWildcard(action) || !action.toLowerCase().startsWith("sts:assumerole")) return;
+    if (hasWildcard(resource) || !isAwsRoleArn(resource) || this.inventory.principals.has(resource)) return;
+    verdict.unknown(`role ${resource} is not in the inventory, so its trust policy cannot be checked`);
+  }
+
+  /** Policies whose allow statements could grant an action (reverse queries start here). */
+  private policiesThatMayAllow(action: string): string[] {
+    const index = this.ctx.cache.memo("aws:actionIndex", () => {
+      const byService = new Map<string, Set<string>>();
+      const anyService = new Set<string>();
+      for (const policy of this.inventory.snapshot.policies) {
+        if (policy.provider !== "aws" || !IDENTITY_POLICY_KINDS.has(policy.kind)) continue;
+        for (const statement of policy.statements) {
+          if (statement.effect !== "Allow") continue;
+          if (!statement.actions) {
+            if (statement.notActions) anyService.add(policy.id);
+            continue;
+          }
+          for (const pattern of statement.actions) {
+            const colon = pattern.indexOf(":");
+            const service = colon < 0 ? pattern : pattern.slice(0, colon);
+            if (colon < 0 || hasWildcard(service)) {
+              anyService.add(policy.id);
+              continue;
+            }
+            const key = service.toLowerCase();
+            let set = byService.get(key);
+            if (!set) byService.set(key, (set = new Set()));
+            set.add(policy.id);
+          }
+        }
+      }
+      return { byService, anyService };
+    });
+    const colon = action.indexOf(":");
+    const service = colon < 0 ? action : action.slice(0, colon);
+    if (colon < 0 || hasWildcard(service)) {
+      const all = new Set(index.anyService);
+      for (const set of index.byService.values()) for (const id of set) all.add(id);
+      return [...all];
+    }
+    return [...(index.byService.get(service.toLowerCase()) ?? []), ...index.anyService];
+  }
+
+  /**
+   * Principals that hold an identity allow for the request (groups expanded to members). Only
+   * candidates: `findAccess` then decides each one with denies, boundary and SCPs.
+   */
+  holdersOf(request: AccessRequest): Principal[] {
+    const action = request.action;
+    if (action === undefined) return [];
+    const targetPatterns: Array<string | undefined> = request.target?.awsPatterns ?? [undefined];
+    const seen = new Set<string>();
+    const holders: Principal[] = [];
+    const add = (principal: Principal): void => {
+      if (seen.has(principal.id)) return;
+      seen.add(principal.id);
+      holders.push(principal);
+    };
+    for (const policyId of this.policiesThatMayAllow(action)) {
+      const policy = this.ctx.cache.policy(policyId);
+      if (!policy) continue;
+      const relevant = policy.allows.some((stmt) =>
+        targetPatterns.some((p) => awsStatementRelation(stmt, action, p ?? "*") !== "none"),
+      );
+      if (!relevant) continue;
+      for (const grant of this.inventory.grantsOfPolicy(policyId)) {
+        if (grant.provider !== "aws" || !IDENTITY_GRANT_KINDS.has(grant.kind)) continue;
+        const principal = this.inventory.principals.get(grant.principalId);
+        if (!principal) continue;
+        if (principal.kind === "group") {
+          for (const member of this.ctx.cache.membersOf(principal.id)) if (member.kind !== "group") add(member);
+        } else {
+          add(principal);
+        }
+      }
+    }
+    return holders;
+  }
+}
+
+/** Places an AWS resource reference: an ARN, an account/OU/organization scope, or a principal. */
+export function resolveAwsTarget(ctx: QueryContext, resource: string): ResourceTarget | undefined {
+  const inventory = ctx.inventory;
+  const scope = inventory.scopes.get(resource);
+  if (scope && scope.provider === "aws") {
+    const accounts = scope.kind === "account" ? [scope] : accountsUnder(ctx, scope.id);
+    const awsPatterns = accounts.map((a) => `arn:*:*:*:${awsAccountOf(a.id) ?? ""}:*`);
+    return { input: resource, provider: "aws", id: resource, chain: inventory.scopeChain(scope.id), isScope: true, awsPatterns };
+  }
+  let id = resource;
+  if (!resource.startsWith("arn:")) {
+    const principal = inventory.findPrincipal(resource);
+    if (!principal || principal.provider !== "aws") return undefined;
+    id = principal.id;
+  }
+  const account = awsAccountOf(id);
+  const chain = account ? inventory.scopeChain(`aws:account/${account}`) : [];
+  const principal = inventory.principals.get(id);
+  return {
+    input: resource,
+    provider: "aws",
+    id,
+    chain,
+    isScope: false,
+    ...(principal ? { principalId: principal.id } : {}),
+    awsPatterns: [id],
+  };
+}
+
+function accountsUnder(ctx: QueryContext, scopeId: string): Scope[] {
+  const accounts: Scope[] = [];
+  const queue = [scopeId];
+  const seen = new Set<string>();
+  for (let i = 0; i < queue.length; i++) {
+    const current = queue[i];
+    if (current === undefined || seen.has(current)) continue;
+    seen.add(current);
+    for (const child of ctx.inventory.childrenOf(current)) {
+      if (child.kind === "account") accounts.push(child);
+      queue.push(child.id);
+    }
+  }
+  return accounts;
+}

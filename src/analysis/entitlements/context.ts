@@ -1,0 +1,276 @@
+/**
+ * Work that depends only on the inventory is done once per Inventory instance and kept in a
+ * WeakMap, so repeated queries on a 100k-identity estate are lookups, not rebuilds. Work that
+ * depends on the query lives in `QueryContext`.
+ */
+import type { Inventory } from "../../model/inventory-index.js";
+import type { Policy, Principal, Provider, Statement } from "../../model/inventory.js";
+import { hasWildcard, wildcardMatch } from "./matching.js";
+import type { Subject } from "./internal.js";
+import type { OpenCondition } from "./types.js";
+
+export interface CompiledStatement {
+  /** `policyId#statementId`, the id paths cite. */
+  readonly key: string;
+  readonly policy: Policy;
+  readonly statement: Statement;
+  readonly effect: "Allow" | "Deny";
+  readonly actions: readonly string[] | undefined;
+  readonly notActions: readonly string[] | undefined;
+  readonly resources: readonly string[] | undefined;
+  readonly notResources: readonly string[] | undefined;
+  /** The statement's conditions plus conditions implied by policy variables in its resources. */
+  readonly conditions: readonly OpenCondition[];
+  /** Lower-cased literal actions: permission checks on roles listing thousands are O(1). */
+  readonly literalActions: ReadonlySet<string>;
+  readonly wildcardActions: readonly string[];
+}
+
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  readonly statements: readonly CompiledStatement[];
+  readonly allows: readonly CompiledStatement[];
+  readonly denies: readonly CompiledStatement[];
+}
+
+export interface GroupMembership {
+  groupId: string;
+  /** Groups from the principal's direct group to this one (nested membership). */
+  chain: readonly string[];
+}
+
+/** GCP deny policies may name permissions as `service.googleapis.com/resource.verb`. */
+function normalizeGcpPermission(permission: string): string {
+  const match = /^([a-z0-9-]+)\.googleapis\.com\/(.+)$/.exec(permission);
+  return match ? `${match[1]}.${match[2]}` : permission;
+}
+
+const POLICY_VARIABLE = /\$\{([^}]*)\}/g;
+
+/** AWS policy variables (`${aws:username}`) are resolved per request: match them as `*`, keep a condition. */
+function resolvePolicyVariables(patterns: readonly string[] | undefined, found: Set<string>): string[] | undefined {
+  if (!patterns) return undefined;
+  return patterns.map((pattern) =>
+    pattern.replace(POLICY_VARIABLE, (_all, name: string) => {
+      if (name === "*" || name === "?" || name === "$") return name;
+      found.add(name);
+      return "*";
+    }),
+  );
+}
+
+function compileStatement(policy: Policy, statement: Statement): CompiledStatement {
+  const key = `${policy.id}#${statement.id}`;
+  const gcp = policy.provider === "gcp";
+  const actions = gcp ? statement.actions?.map(normalizeGcpPermission) : statement.actions;
+  const notActions = gcp ? statement.notActions?.map(normalizeGcpPermission) : statement.notActions;
+  const variables = new Set<string>();
+  const resources = policy.provider === "aws" ? resolvePolicyVariables(statement.resources, variables) : statement.resources;
+  const notResources =
+    policy.provider === "aws" ? resolvePolicyVariables(statement.notResources, variables) : statement.notResources;
+  const conditions: OpenCondition[] = (statement.conditions ?? []).map((c) => ({ ...c, on: key }));
+  for (const name of variables) {
+    conditions.push({
+      expression: `resource pattern uses policy variable \${${name}}, resolved per request`,
+      keys: [name],
+      on: key,
+    });
+  }
+  const literalActions = new Set<string>();
+  const wildcardActions: string[] = [];
+  for (const action of actions ?? []) {
+    if (hasWildcard(action)) wildcardActions.push(action);
+    else literalActions.add(action.toLowerCase());
+  }
+  return {
+    key,
+    policy,
+    statement,
+    effect: statement.effect,
+    actions,
+    notActions,
+    resources,
+    notResources,
+    conditions,
+    literalActions,
+    wildcardActions,
+  };
+}
+
+/** Fast check of a literal action against a statement's Action/NotAction lists (case-insensitive). */
+export function statementListsAction(statement: CompiledStatement, literalAction: string): boolean {
+  const inActions =
+    statement.actions === undefined
+      ? statement.notActions !== undefined
+      : statement.literalActions.has(literalAction.toLowerCase()) ||
+        statement.wildcardActions.some((p) => wildcardMatch(p, literalAction, true));
+  if (!inActions) return false;
+  return !(statement.notActions ?? []).some((p) => wildcardMatch(p, literalAction, true));
+}
+
+export class InventoryCache {
+  private readonly compiledPolicies = new Map<string, CompiledPolicy | null>();
+  private readonly groupClosures = new Map<string, GroupMembership[]>();
+  private readonly memberClosures = new Map<string, Principal[]>();
+  private readonly stores = new Map<string, unknown>();
+
+  constructor(readonly inventory: Inventory) {}
+
+  policy(policyId: string): CompiledPolicy | undefined {
+    const cached = this.compiledPolicies.get(policyId);
+    if (cached !== undefined) return cached ?? undefined;
+    const policy = this.inventory.policies.get(policyId);
+    if (!policy) {
+      this.compiledPolicies.set(policyId, null);
+      return undefined;
+    }
+    const statements = policy.statements.map((s) => compileStatement(policy, s));
+    const compiled: CompiledPolicy = {
+      policy,
+      statements,
+      allows: statements.filter((s) => s.effect === "Allow"),
+      denies: statements.filter((s) => s.effect === "Deny"),
+    };
+    this.compiledPolicies.set(policyId, compiled);
+    return compiled;
+  }
+
+  /** Groups a principal belongs to, transitively, each with its shortest membership chain. */
+  groupsOf(principalId: string): readonly GroupMembership[] {
+    const cached = this.groupClosures.get(principalId);
+    if (cached) return cached;
+    const result: GroupMembership[] = [];
+    const seen = new Set<string>([principalId]);
+    let frontier: GroupMembership[] = (this.inventory.principals.get(principalId)?.memberOf ?? []).map((g) => ({
+      groupId: g,
+      chain: [g],
+    }));
+    while (frontier.length > 0) {
+      const next: GroupMembership[] = [];
+      for (const membership of frontier) {
+        if (seen.has(membership.groupId)) continue;
+        seen.add(membership.groupId);
+        result.push(membership);
+        for (const parent of this.inventory.principals.get(membership.groupId)?.memberOf ?? []) {
+          if (!seen.has(parent)) next.push({ groupId: parent, chain: [...membership.chain, parent] });
+        }
+      }
+      frontier = next;
+    }
+    this.groupClosures.set(principalId, result);
+    return result;
+  }
+
+  /** Every principal inside a group, nested groups included (the groups themselves too). */
+  membersOf(groupId: string): readonly Principal[] {
+    const cached = this.memberClosures.get(groupId);
+    if (cached) return cached;
+    const result: Principal[] = [];
+    const seen = new Set<string>([groupId]);
+    const queue = [groupId];
+    for (let i = 0; i < queue.length; i++) {
+      const current = queue[i];
+      if (current === undefined) continue;
+      for (const member of this.inventory.membersOf(current)) {
+        if (seen.has(member.id)) continue;
+        seen.add(member.id);
+        result.push(member);
+        queue.push(member.id);
+      }
+    }
+    this.memberClosures.set(groupId, result);
+    return result;
+  }
+
+  /** A lazily built, inventory-lifetime value (indexes specific to one provider). */
+  memo<T>(key: string, build: () => T): T {
+    if (this.stores.has(key)) return this.stores.get(key) as T;
+    const value = build();
+    this.stores.set(key, value);
+    return value;
+  }
+}
+
+const caches = new WeakMap<Inventory, InventoryCache>();
+
+export function inventoryCache(inventory: Inventory): InventoryCache {
+  let cache = caches.get(inventory);
+  if (!cache) {
+    cache = new InventoryCache(inventory);
+    caches.set(inventory, cache);
+  }
+  return cache;
+}
+
+/** Work limits of one query; generous for people, bounded for 100k-identity estates. */
+export interface QueryLimits {
+  /** Principals a pivot search visits at most. */
+  maxVisited: number;
+  /** Pivot edges examined per principal at most. */
+  maxEdgesPerPrincipal: number;
+  /** Distinct routes kept per reached principal. */
+  maxRoutesPerPrincipal: number;
+  /** Candidate principals a reverse query evaluates at most. */
+  maxCandidates: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxVisited: 1_000,
+  maxEdgesPerPrincipal: 250,
+  maxRoutesPerPrincipal: 8,
+  maxCandidates: 10_000,
+};
+
+export class QueryContext {
+  readonly cache: InventoryCache;
+  readonly notes = new Set<string>();
+  /** Set when a limit cut the search short (the answer is then `truncated`). */
+  limitReached = false;
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(
+    readonly inventory: Inventory,
+    readonly limits: QueryLimits = DEFAULT_LIMITS,
+  ) {
+    this.cache = inventoryCache(inventory);
+  }
+
+  note(note: string): void {
+    this.notes.add(note);
+  }
+
+  memo<T>(key: string, build: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = build();
+    this.memos.set(key, value);
+    return value;
+  }
+
+  /** Collection gaps that touch a provider and any of the given scopes (a gap without scope touches all). */
+  gapReasons(provider: Provider, scopeIds: readonly string[]): string[] {
+    const reasons: string[] = [];
+    const lowered = provider === "azure" ? scopeIds.map((s) => s.toLowerCase()) : scopeIds;
+    for (const gap of this.inventory.gaps) {
+      if (gap.provider !== provider) continue;
+      if (gap.scopeId !== undefined) {
+        const gapScope = provider === "azure" ? gap.scopeId.toLowerCase() : gap.scopeId;
+        if (!lowered.includes(gapScope)) continue;
+      }
+      reasons.push(
+        `collection gap for ${gap.provider}${gap.scopeId ? ` ${gap.scopeId}` : ""} (${gap.source}): ${gap.reason}`,
+      );
+    }
+    return reasons;
+  }
+
+  subjectFor(principal: Principal): Subject {
+    return { id: principal.id, provider: principal.provider, principal, label: `${principal.kind} ${principal.name}` };
+  }
+
+  /** A subject for an id: the inventory principal when there is one, else a named outsider. */
+  subjectForId(id: string, provider: Provider, label?: string): Subject {
+    const principal = this.inventory.principals.get(id);
+    if (principal) return this.subjectFor(principal);
+    return { id, provider, principal: undefined, label: label ?? id };
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * The search. Forward: from one principal, what it reaches directly and through pivots
+ * (breadth-first, shortest chains first, cycle-safe, up to `maxDepth` hops). Reverse: who holds
+ * the access directly (found through indexes: policy → grants → principals, bindings on the
+ * resource's ancestors), then who can pivot into those holders, level by level.
+ *
+ * A principal reached with an allowed route is settled: later, longer routes to it are dropped.
+ * One reached only conditionally (or unknown) keeps collecting routes, so an allowed detour is
+ * not hidden behind a conditional shortcut. Denied pivots are never followed.
+ */
+import { UserFacingError } from "../../errors.js";
+import type { Inventory } from "../../model/inventory-index.js";
+import type { Principal, Provider } from "../../model/inventory.js";
+import { DEFAULT_LIMITS, QueryContext, type QueryLimits } from "./context.js";
+import type { Finding, PivotEdge, ProviderEvaluator, ResourceTarget, Subject } from "./internal.js";
+import { patternsIntersect } from "./matching.js";
+import { assemblePath, PathCollector } from "./paths.js";
+import { createEvaluators } from "./providers.js";
+import {
+  DEFAULT_PIVOT_DEPTH,
+  type EntitlementAnswer,
+  type EntitlementPath,
+  type EntitlementQuery,
+  entitlementQuerySchema,
+  MAX_PATHS,
+  type ResolvedEntitlementQuery,
+} from "./types.js";
+
+const PROVIDERS: readonly Provider[] = ["aws", "gcp", "azure"];
+
+interface ForwardState {
+  subject: Subject;
+  routes: PivotEdge[][];
+  processed: boolean;
+}
+
+interface ReverseRoute {
+  edges: PivotEdge[];
+  finding: Finding | undefined;
+}
+
+interface ReverseState {
+  subject: Subject;
+  routes: ReverseRoute[];
+}
+
+export interface ExplainOptions {
+  limits?: Partial<QueryLimits>;
+  /** Paths returned at most (default MAX_PATHS). */
+  maxPaths?: number;
+}
+
+function parseQuery(query: EntitlementQuery): ResolvedEntitlementQuery {
+  const parsed = entitlementQuerySchema.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "query";
+    throw new UserFacingError("invalid_input", `${field}: ${issue?.message ?? "invalid"}`);
+  }
+  return { ...parsed.data, maxDepth: parsed.data.maxDepth ?? DEFAULT_PIVOT_DEPTH };
+}
+
+function edgesAllowed(edges: readonly PivotEdge[]): boolean {
+  return edges.every((e) => e.verdict.outcome === "allowed");
+}
+
+function routeDenied(route: ReverseRoute): boolean {
+  return route.edges.some((e) => e.verdict.outcome === "denied") || route.finding?.verdict.outcome === "denied";
+}
+
+function routeAllowed(route: ReverseRoute): boolean {
+  return edgesAllowed(route.edges) && (route.finding === undefined || route.finding.verdict.outcome === "allowed");
+}
+
+class EntitlementSearch {
+  private readonly evaluators: Record<Provider, ProviderEvaluator>;
+  private readonly collector: PathCollector;
+  private readonly targets = new Map<Provider, ResourceTarget | null>();
+  private readonly findingMemo = new Map<string, Finding[]>();
+  private readonly edgesFromMemo = new Map<string, PivotEdge[]>();
+  private readonly edgesToMemo = new Map<string, PivotEdge[]>();
+  private deniedPivots = 0;
+  private readonly maxPaths: number;
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly query: ResolvedEntitlementQuery,
+    maxPaths: number,
+  ) {
+    this.evaluators = createEvaluators(ctx);
+    // Collect beyond the page so the kept paths are the first in sort order, not in search order.
+    this.collector = new PathCollector(maxPaths * 2);
+    this.maxPaths = maxPaths;
+  }
+
+  /** The query's resource in a provider's terms: undefined without a resource, null when not this provider's. */
+  target(provider: Provider): ResourceTarget | undefined | null {
+    const resource = this.query.resource;
+    if (resource === undefined) return undefined;
+    if (!this.targets.has(provider)) this.targets.set(provider, this.evaluators[provider].resolveTarget(resource) ?? null);
+    return this.targets.get(provider) ?? null;
+  }
+
+  private findingsFor(subject: Subject): Finding[] {
+    const cached = this.findingMemo.get(subject.id);
+    if (cached) return cached;
+    let findings: Finding[] = [];
+    const target = this.target(subject.provider);
+    if ((!this.query.provider || subject.provider === this.query.provider) && target !== null) {
+      const evaluator = this.evaluators[subject.provider];
+      const request = { ...(this.query.action !== undefined ? { action: this.query.action } : {}), ...(target ? { target } : {}) };
+      findings = [...evaluator.findAccess(subject, request), ...evaluator.selfEscalations(subject, request)];
+    }
+    this.findingMemo.set(subject.id, findings);
+    return findings;
+  }
+
+  private edgesFrom(subject: Subject): PivotEdge[] {
+    const cached = this.edgesFromMemo.get(subject.id);
+    if (cached) return cached;
+    const edges = PROVIDERS.flatMap((p) => this.evaluators[p].edgesFrom(subject));
+    this.edgesFromMemo.set(subject.id, edges);
+    return edges;
+  }
+
+  private edgesTo(subject: Subject): PivotEdge[] {
+    const cached = this.edgesToMemo.get(subject.id);
+    if (cached) return cached;
+    const edges = PROVIDERS.flatMap((p) => this.evaluators[p].edgesTo(subject));
+    this.edgesToMemo.set(subject.id, edges);
+    return edges;
+  }
+
+  /** Trust-granted pivots are entitlements of their own when the query asks about them. */
+  private edgeAnswersQuery(edge: PivotEdge): boolean {
+    if (!edge.standalone) return false;
+    if (this.query.provider && edge.to.provider !== this.query.provider) return false;
+    if (this.query.action !== undefined && !patternsIntersect(this.query.action, edge.action, true)) return false;
+    if (this.query.resource === undefined) return true;
+    const target = this.target(edge.to.provider);
+    return !!target && (target.principalId === edge.to.id || target.id === edge.resource);
+  }
+
+  private reserveVisit(size: number): boolean {
+    if (size < this.ctx.limits.maxVisited) return true;
+    this.ctx.limitReached = true;
+    this.ctx.note(`the pivot search stopped after ${this.ctx.limits.maxVisited} principals`);
+    return false;
+  }
+
+  forward(start: Principal): void {
+    const startSubject = this.ctx.subjectFor(start);
+    const states = new Map<string, ForwardState>([[start.id, { subject: startSubject, routes: [[]], processed: false }]]);
+    const addRoutes = (state: ForwardState, routes: PivotEdge[][]): PivotEdge[][] => {
+      const room = this.ctx.limits.maxRoutesPerPrincipal - state.routes.length;
+      const added = routes.slice(0, Math.max(0, room));
+      state.routes.push(...added);
+      return added;
+    };
+    const emit = (state: ForwardState, routes: readonly PivotEdge[][]): void => {
+      for (const route of routes) {
+        for (const finding of this.findingsFor(state.subject)) this.collector.add(assemblePath(startSubject, route, finding));
+      }
+    };
+    let frontier = [start.id];
+    for (let depth = 0; frontier.length > 0 && !this.collector.full; depth++) {
+      const next: string[] = [];
+      for (const id of frontier) {
+        const state = states.get(id);
+        if (!state || this.collector.full) continue;
+        state.processed = true;
+        emit(state, state.routes);
+        if (depth >= this.query.maxDepth) continue;
+        for (const edge of this.edgesFrom(state.subject)) {
+          const toId = edge.to.id;
+          const routes = state.routes
+            .filter((route) => toId !== start.id && !route.some((e) => e.to.id === toId))
+            .map((route) => [...route, edge]);
+          const reported = this.edgeAnswersQuery(edge);
+          if (reported) for (const route of routes) this.collector.add(assemblePath(startSubject, route, undefined));
+          if (edge.verdict.outcome === "denied") {
+            if (!reported) this.deniedPivots++;
+            continue;
+          }
+          if (routes.length === 0) continue;
+          const reached = states.get(toId);
+          if (!reached) {
+            if (!this.reserveVisit(states.size)) continue;
+            const created: ForwardState = { subject: edge.to, routes: [], processed: false };
+            states.set(toId, created);
+            addRoutes(created, routes);
+            next.push(toId);
+          } else if (!reached.routes.some(edgesAllowed)) {
+            const added = addRoutes(reached, routes);
+            if (reached.processed) emit(reached, added);
+          }
+        }
+      }
+      frontier = next;
+    }
+  }
+
+  reverse(): void {
+    const providers = this.query.provider ? [this.query.provider] : PROVIDERS.filter((p) => this.target(p));
+    const states = new Map<string, ReverseState>();
+    const addRoutes = (subject: Subject, routes: ReverseRoute[]): { state: ReverseState; created: boolean } => {
+      let state = states.get(subject.id);
+      const created = !state;
+      if (!state) {
+        state = { subject, routes: [] };
+        states.set(subject.id, state);
+      }
+      const room = this.ctx.limits.maxRoutesPerPrincipal - state.routes.length;
+      const added = routes.slice(0, Math.max(0, room));
+      state.routes.push(...added);
+      for (const route of added) this.collector.add(assemblePath(subject, route.edges, route.finding));
+      return { state, created };
+    };
+    for (const provider of providers) {
+      const target = this.target(provider);
+      if (!target) continue;
+      const action = this.query.action;
+      const holders = this.evaluators[provider].holders({ ...(action !== undefined ? { action } : {}), target });
+      if (holders.length > this.ctx.limits.maxCandidates) {
+        this.ctx.limitReached = true;
+        this.ctx.note(`only the first ${this.ctx.limits.maxCandidates} of ${holders.length} candidate principals were evaluated`);
+      }
+      for (const subject of holders.slice(0, this.ctx.limits.maxCandidates)) {
+        if (this.collector.full) break;
+        const routes = this.findingsFor(subject).map((finding) => ({ edges: [], finding }));
+        if (routes.length > 0) addRoutes(subject, routes);
+      }
+      if (target.principalId) {
+        const principal = this.ctx.subjectForId(target.principalId, provider);
+        for (const edge of this.edgesTo(principal)) {
+          if (this.edgeAnswersQuery(edge)) addRoutes(edge.from, [{ edges: [edge], finding: undefined }]);
+        }
+      }
+    }
+    let frontier = [...states.values()].filter((s) => s.subject.principal && s.routes.some((r) => !routeDenied(r)));
+    for (let depth = 1; depth <= this.query.maxDepth && frontier.length > 0 && !this.collector.full; depth++) {
+      const next: ReverseState[] = [];
+      for (const holder of frontier) {
+        const usable = holder.routes.filter((r) => !routeDenied(r));
+        for (const edge of this.edgesTo(holder.subject)) {
+          if (this.collector.full) break;
+          if (edge.verdict.outcome === "denied") {
+            this.deniedPivots++;
+            continue;
+          }
+          const caller = edge.from;
+          if (caller.id === holder.subject.id) continue;
+          const existing = states.get(caller.id);
+          if (existing?.routes.some(routeAllowed)) continue;
+          const routes = usable
+            .filter((r) => !r.edges.some((e) => e.to.id === caller.id))
+            .map((r) => ({ edges: [edge, ...r.edges], finding: r.finding }));
+          if (routes.length === 0) continue;
+          if (!existing && !this.reserveVisit(states.size)) continue;
+          const { state, created } = addRoutes(caller, routes);
+          if (created && caller.principal) next.push(state);
+        }
+      }
+      frontier = next;
+    }
+  }
+
+  answerNotes(): { notes: string[]; truncated: boolean } {
+    const notes = [...this.ctx.notes];
+    if (this.deniedPivots > 0) {
+      notes.push(
+        `${this.deniedPivots} pivot(s) were not followed because they are denied (missing caller permission or an explicit deny)`,
+      );
+    }
+    const overflow = this.collector.full || this.collector.size > this.maxPaths;
+    const truncated = overflow || this.ctx.limitReached;
+    if (overflow) {
+      notes.push(`more than ${this.maxPaths} paths exist; the first ${this.maxPaths} in sort order are returned — narrow the query by action or resource`);
+    }
+    if (this.ctx.inventory.demo) notes.push("answer built from the built-in demo estate, not a real environment");
+    return { notes, truncated };
+  }
+
+  paths(): EntitlementPath[] {
+    return this.collector.sorted().slice(0, this.maxPaths);
+  }
+}
+
+/**
+ * Explains how a principal reaches what it reaches (forward: `principal` given), or who can do an
+ * action on a resource (reverse: `action` and `resource` required). Never throws for what the data
+ * cannot tell; says `unknown` instead. Throws UserFacingError for bad input or an unknown principal.
+ */
+export function explainEntitlementPaths(
+  inventory: Inventory,
+  query: EntitlementQuery,
+  options: ExplainOptions = {},
+): EntitlementAnswer {
+  const resolved = parseQuery(query);
+  const ctx = new QueryContext(inventory, { ...DEFAULT_LIMITS, ...options.limits });
+  const search = new EntitlementSearch(ctx, resolved, options.maxPaths ?? MAX_PATHS);
+  let principal: Principal | undefined;
+  if (resolved.principal !== undefined) {
+    principal = inventory.findPrincipal(resolved.principal);
+    if (!principal) {
+      throw new UserFacingError(
+        "not_found",
+        `principal: no principal matches ${JSON.stringify(resolved.principal)}`,
+        "give an id, email, unique id or name from list_identities",
+      );
+    }
+    search.forward(principal);
+  } else {
+    if (resolved.action === undefined) {
+      throw new UserFacingError("invalid_input", "action: required for a reverse query (no principal given)");
+    }
+    if (resolved.resource === undefined) {
+      throw new UserFacingError("invalid_input", "resource: required for a reverse query (no principal given)");
+    }
+    const placed = PROVIDERS.some((p) => (!resolved.provider || p === resolved.provider) && search.target(p));
+    if (!placed) {
+      throw new UserFacingError(
+        "invalid_input",
+        `resource: cannot tell which provider ${JSON.stringify(resolved.resource)} belongs to`,
+        "give an ARN, a GCP resource name, an Azure resource id or a Key Vault item id, or set provider",
+      );
+    }
+    search.reverse();
+  }
+  const paths = search.paths();
+  const { notes, truncated } = search.answerNotes();
+  for (const provider of PROVIDERS) {
+    const target = search.target(provider);
+    if (target && target.chain.length === 0 && (!resolved.provider || resolved.provider === provider)) {
+      if (provider !== "aws" || target.id.startsWith("aws:") || /^arn:[^:]*:[^:]*:[^:]*:\d{12}:/.test(target.id)) {
+        notes.push(`${resolved.resource ?? ""} could not be placed in a collected ${provider} scope; answers that depend on it are unknown`);
+      }
+    }
+  }
+  return {
+    mode: principal ? "forward" : "reverse",
+    ...(principal
+      ? { principal: { id: principal.id, name: principal.name, provider: principal.provider, kind: principal.kind } }
+      : {}),
+    query: resolved,
+    paths,
+    pathCount: paths.length,
+    truncated,
+    notes,
+  };
+}

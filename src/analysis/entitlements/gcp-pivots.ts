@@ -1,0 +1,247 @@
+/**
+ * Google Cloud pivots. Token creation on a service account (getAccessToken, getOpenIdToken,
+ * signBlob, signJwt, implicitDelegation) lets a caller act as it: impersonation, not escalation.
+ * Creating a key for it, or actAs together with creating compute that runs as it in its project,
+ * are escalations. Federation mappings (workload identity pools) are trust edges to the account.
+ */
+import type { Principal, TrustEdge } from "../../model/inventory.js";
+import type { QueryContext } from "./context.js";
+import { type GcpAccess, gcpServiceAccountResource, resolveGcpTarget } from "./gcp.js";
+import { resourceHop } from "./hops.js";
+import type { AccessRequest, Finding, PivotEdge, ResourceTarget, Subject } from "./internal.js";
+import { bestOf, isBetter, Verdict } from "./verdict.js";
+
+export const IMPERSONATION_PERMISSIONS = [
+  "iam.serviceAccounts.getAccessToken",
+  "iam.serviceAccounts.getOpenIdToken",
+  "iam.serviceAccounts.signBlob",
+  "iam.serviceAccounts.signJwt",
+  "iam.serviceAccounts.implicitDelegation",
+];
+const KEY_CREATE = "iam.serviceAccountKeys.create";
+const ACT_AS = "iam.serviceAccounts.actAs";
+/** Creating any of these runs code as a service account the caller may actAs. */
+const RUNS_AS_COMPUTE = ["compute.instances.create", "cloudfunctions.functions.create", "run.services.create"];
+const PIVOT_PERMISSIONS = [...IMPERSONATION_PERMISSIONS, KEY_CREATE, ACT_AS];
+/** Setting the IAM policy of a scope lets a caller bind itself any role there. */
+const SET_IAM_POLICY: Readonly<Record<string, string>> = {
+  organization: "resourcemanager.organizations.setIamPolicy",
+  folder: "resourcemanager.folders.setIamPolicy",
+  project: "resourcemanager.projects.setIamPolicy",
+};
+
+export class GcpPivots {
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly access: GcpAccess,
+  ) {}
+
+  private get inventory() {
+    return this.ctx.inventory;
+  }
+
+  private targetFor(resource: string): ResourceTarget | undefined {
+    return this.ctx.memo(`gcp:target:${resource}`, () => resolveGcpTarget(this.ctx, resource));
+  }
+
+  /** The best non-denied finding for one permission on one resource. */
+  private usable(caller: Subject, action: string, resource: string): Finding | undefined {
+    const target = this.targetFor(resource);
+    if (!target) return undefined;
+    const best = bestOf(this.access.findAccess(caller, { action, target }));
+    return best && best.verdict.outcome !== "denied" ? best : undefined;
+  }
+
+  private bestPermission(caller: Subject, actions: readonly string[], resource: string): { finding: Finding; action: string } | undefined {
+    let best: { finding: Finding; action: string } | undefined;
+    for (const action of actions) {
+      const finding = this.usable(caller, action, resource);
+      if (finding && (!best || isBetter(finding.verdict, best.finding.verdict))) best = { finding, action };
+      if (best?.finding.verdict.outcome === "allowed") break;
+    }
+    return best;
+  }
+
+  private edgesToServiceAccount(caller: Subject, account: Principal): PivotEdge[] {
+    const resource = gcpServiceAccountResource(account);
+    if (!resource || caller.id === account.id) return [];
+    const to = this.ctx.subjectFor(account);
+    const edges: PivotEdge[] = [];
+    const token = this.bestPermission(caller, IMPERSONATION_PERMISSIONS, resource);
+    if (token) {
+      edges.push({
+        from: caller,
+        to,
+        hop: { type: "impersonate", id: account.id, label: `impersonate ${to.label}`, note: `${token.action} on ${resource}` },
+        action: token.action,
+        resource,
+        verdict: token.finding.verdict.clone(),
+        privilegeEscalation: false,
+        standalone: false,
+      });
+    }
+    const key = this.usable(caller, KEY_CREATE, resource);
+    if (key) {
+      edges.push({
+        from: caller,
+        to,
+        hop: { type: "escalate", id: account.id, label: `create a key for ${to.label}, then act as it`, note: `${KEY_CREATE} on ${resource}` },
+        action: KEY_CREATE,
+        resource,
+        verdict: key.verdict.clone(),
+        privilegeEscalation: true,
+        standalone: false,
+      });
+    }
+    const actAs = this.usable(caller, ACT_AS, resource);
+    const compute = actAs ? this.bestPermission(caller, RUNS_AS_COMPUTE, account.scopeId) : undefined;
+    if (actAs && compute) {
+      edges.push({
+        from: caller,
+        to,
+        hop: {
+          type: "escalate",
+          id: account.id,
+          label: `${ACT_AS} on ${to.label} with ${compute.action}, then run as it`,
+          note: `in ${account.scopeId}`,
+        },
+        action: ACT_AS,
+        resource,
+        verdict: new Verdict().absorb(actAs.verdict).absorb(compute.finding.verdict),
+        privilegeEscalation: true,
+        standalone: false,
+      });
+    }
+    return edges;
+  }
+
+  private trustEdge(from: Subject, edge: TrustEdge): PivotEdge {
+    const to = this.ctx.subjectForId(edge.to, "gcp");
+    const resource = to.principal ? (gcpServiceAccountResource(to.principal) ?? edge.to) : edge.to;
+    const verdict = new Verdict().justify(edge.id).addConditions(edge.id, edge.conditions);
+    const project = to.principal?.scopeId;
+    const scopes = project ? this.inventory.scopeChain(project).map((s) => s.id) : [];
+    for (const reason of this.ctx.gapReasons("gcp", scopes)) verdict.unknown(reason);
+    const federated = edge.kind === "federation";
+    return {
+      from,
+      to,
+      hop: {
+        type: federated ? "federate" : "impersonate",
+        id: edge.to,
+        label: `${federated ? "federate into" : "impersonate"} ${to.label}`,
+        note: `trust edge ${edge.id}`,
+      },
+      action: "iam.serviceAccounts.getAccessToken",
+      resource,
+      verdict,
+      privilegeEscalation: false,
+      standalone: true,
+    };
+  }
+
+  private isPivotTrust(edge: TrustEdge): boolean {
+    return edge.provider === "gcp" && (edge.kind === "federation" || edge.kind === "impersonation");
+  }
+
+  edgesFrom(subject: Subject): PivotEdge[] {
+    const edges: PivotEdge[] = [];
+    const members = subject.provider === "gcp" ? this.access.memberKeys(subject) : [{ key: subject.id, hops: [] }];
+    for (const member of members) {
+      for (const edge of this.inventory.trustEdgesFrom(member.key)) {
+        if (this.isPivotTrust(edge) && edge.to !== subject.id) edges.push(this.trustEdge(subject, edge));
+      }
+    }
+    if (subject.provider !== "gcp") return edges;
+    const targets = new Map<string, Principal>();
+    for (const member of members) {
+      for (const grant of this.inventory.grantsOf(member.key)) {
+        if (grant.provider !== "gcp" || grant.kind !== "binding" || !grant.resource) continue;
+        if (!PIVOT_PERMISSIONS.some((p) => this.access.roleMayGrant(grant.policyId, p))) continue;
+        for (const account of this.access.serviceAccountsUnder(grant.resource)) targets.set(account.id, account);
+      }
+    }
+    for (const account of targets.values()) {
+      edges.push(...this.edgesToServiceAccount(subject, account));
+      if (edges.length >= this.ctx.limits.maxEdgesPerPrincipal) {
+        this.ctx.limitReached = true;
+        this.ctx.note(
+          `${subject.id} can reach more than ${this.ctx.limits.maxEdgesPerPrincipal} service accounts; only the first were followed`,
+        );
+        break;
+      }
+    }
+    return edges;
+  }
+
+  edgesTo(target: Subject): PivotEdge[] {
+    const account = target.principal;
+    if (!account || account.provider !== "gcp") return [];
+    const edges: PivotEdge[] = [];
+    for (const edge of this.inventory.trustEdgesTo(account.id)) {
+      if (this.isPivotTrust(edge)) edges.push(this.trustEdge(this.ctx.subjectForId(edge.from, "gcp"), edge));
+    }
+    const resource = gcpServiceAccountResource(account);
+    const saTarget = resource ? this.targetFor(resource) : undefined;
+    if (!saTarget) return edges;
+    const callers = new Map<string, Subject>();
+    for (const permission of PIVOT_PERMISSIONS) {
+      for (const caller of this.access.holdersOf({ action: permission, target: saTarget })) callers.set(caller.id, caller);
+    }
+    for (const caller of callers.values()) edges.push(...this.edgesToServiceAccount(caller, account));
+    return edges;
+  }
+
+  /** Scopes (with the permission that rewrites their IAM policy) a request can be granted from. */
+  private policyScopes(request: AccessRequest): Array<{ permission: string; target: ResourceTarget | undefined }> {
+    if (!request.target) return Object.values(SET_IAM_POLICY).map((permission) => ({ permission, target: undefined }));
+    const scopes = this.access.ancestorsOf(request.target.id).scopes;
+    return scopes.flatMap((scope) => {
+      const permission = SET_IAM_POLICY[scope.kind];
+      return permission ? [{ permission, target: this.targetFor(scope.id) }] : [];
+    });
+  }
+
+  /** Binding itself any role by rewriting a scope's IAM policy; deny policies still apply. */
+  selfEscalations(subject: Subject, request: AccessRequest): Finding[] {
+    if (subject.provider !== "gcp" || !subject.principal) return [];
+    const results: Finding[] = [];
+    const seen = new Set<string>();
+    for (const { permission, target } of this.policyScopes(request)) {
+      if (request.target && !target) continue;
+      for (const enabling of this.access.findAccess(subject, { action: permission, ...(target ? { target } : {}) })) {
+        if (enabling.verdict.outcome === "denied") continue;
+        const action = request.action ?? "*";
+        const shown = request.target?.input ?? enabling.resource;
+        const key = `${shown}\u0000${enabling.verdict.justification.join(",")}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const verdict = enabling.verdict.clone();
+        if (request.action !== undefined) this.access.applyDenies(verdict, subject, action, request.target?.id ?? enabling.resource);
+        results.push({
+          action,
+          resource: shown,
+          hops: [
+            ...enabling.hops.slice(0, -1),
+            { type: "escalate", id: subject.id, label: `${permission} on ${enabling.resource}: can bind itself any role there` },
+            resourceHop(shown),
+          ],
+          verdict,
+          privilegeEscalation: true,
+        });
+      }
+    }
+    return results;
+  }
+
+  /** Reverse queries: who might bind itself the requested access. */
+  selfEscalationHolders(request: AccessRequest): Subject[] {
+    if (!request.target) return [];
+    const subjects = new Map<string, Subject>();
+    for (const { permission, target } of this.policyScopes(request)) {
+      if (!target) continue;
+      for (const holder of this.access.holdersOf({ action: permission, target })) subjects.set(holder.id, holder);
+    }
+    return [...subjects.values()];
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * Google Cloud evaluation: allow bindings union down organization → folders → project →
+ * resource; a binding's role expands to permissions; members are the principal, its groups,
+ * `allAuthenticatedUsers`, `allUsers` and its `domain:`. Deny policies (IAM v2) attached on the
+ * ancestor chain are checked before allow. Binding and deny conditions (CEL) are left open.
+ * Principal access boundaries (IAM v3) are not modelled yet.
+ */
+import type { Grant, Principal, Scope } from "../../model/inventory.js";
+import type { CompiledStatement, QueryContext } from "./context.js";
+import { statementListsAction } from "./context.js";
+import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
+import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
+import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "./matching.js";
+import type { Hop } from "./types.js";
+import { Verdict } from "./verdict.js";
+
+export const PRINCIPAL_ACCESS_BOUNDARY_NOTE =
+  "GCP principal access boundaries are not modelled: an allowed GCP path may still be limited by one";
+
+const PUBLIC_MEMBERS = new Set(["*", "allUsers", "principalSet://goog/public:all"]);
+
+interface MemberKey {
+  key: string;
+  hops: Hop[];
+}
+
+export function gcpServiceAccountResource(principal: Principal): string | undefined {
+  if (!principal.id.startsWith("serviceAccount:") || !principal.scopeId.startsWith("projects/")) return undefined;
+  const email = principal.email ?? principal.id.slice("serviceAccount:".length);
+  return `${principal.scopeId}/serviceAccounts/${email}`;
+}
+
+/** `projects/p/serviceAccounts/<email>` → `serviceAccount:<email>`. */
+export function serviceAccountMemberOf(resource: string): string | undefined {
+  const match = /^projects\/[^/]+\/serviceAccounts\/([^/]+)$/.exec(resource);
+  return match ? `serviceAccount:${match[1]}` : undefined;
+}
+
+/** Member strings a deny rule may use for the same identity. */
+function denyPrincipalForms(raw: string): string[] | "public" | "authenticated" | undefined {
+  if (PUBLIC_MEMBERS.has(raw)) return "public";
+  if (raw === "allAuthenticatedUsers") return "authenticated";
+  let match = /^principal:\/\/goog\/subject\/(.+)$/.exec(raw);
+  if (match) return [`user:${match[1]}`, `serviceAccount:${match[1]}`];
+  match = /^principal:\/\/iam\.googleapis\.com\/projects\/-\/serviceAccounts\/(.+)$/.exec(raw);
+  if (match) return [`serviceAccount:${match[1]}`];
+  match = /^principalSet:\/\/goog\/group\/(.+)$/.exec(raw);
+  if (match) return [`group:${match[1]}`];
+  if (raw.startsWith("principalSet://") || raw.startsWith("principal://")) {
+    return raw.startsWith("principalSet://goog/cloudIdentityCustomerId/") ? undefined : [raw];
+  }
+  return [raw];
+}
+
+type Applies = "yes" | "no" | "maybe";
+
+export class GcpAccess {
+  constructor(private readonly ctx: QueryContext) {}
+
+  private get inventory() {
+    return this.ctx.inventory;
+  }
+
+  /** The member strings a subject is matched by, each with the hops that explain it. */
+  memberKeys(subject: Subject): MemberKey[] {
+    return this.ctx.memo(`gcp:members:${subject.id}`, () => {
+      const keys: MemberKey[] = [{ key: subject.id, hops: [] }];
+      const principal = subject.principal;
+      if (!principal) return keys;
+      for (const group of this.ctx.cache.groupsOf(principal.id)) {
+        keys.push({ key: group.groupId, hops: groupHops(this.inventory, group.chain) });
+      }
+      keys.push({ key: "allAuthenticatedUsers", hops: [{ type: "member_of", id: "allAuthenticatedUsers", label: "any authenticated identity" }] });
+      keys.push({ key: "allUsers", hops: [{ type: "member_of", id: "allUsers", label: "anyone, including unauthenticated" }] });
+      const email = principal.email ?? (principal.id.includes(":") ? principal.id.slice(principal.id.indexOf(":") + 1) : undefined);
+      const domain = email?.includes("@") ? email.slice(email.indexOf("@") + 1) : undefined;
+      if (domain && !domain.endsWith("gserviceaccount.com")) {
+        keys.push({ key: `domain:${domain}`, hops: [{ type: "member_of", id: `domain:${domain}`, label: `domain ${domain}` }] });
+      }
+      return keys;
+    });
+  }
+
+  /**
+   * The resource and everything it inherits from, nearest first: intermediate resources
+   * (a secret above its version), then the project, folders and organization.
+   */
+  ancestorsOf(resource: string): { ids: string[]; scopes: Scope[]; known: boolean } {
+    return this.ctx.memo(`gcp:ancestors:${resource}`, () => {
+      const ids = [resource];
+      if (resource.startsWith("projects/")) {
+        const parts = resource.split("/");
+        for (let n = parts.length - 2; n >= 2; n -= 2) ids.push(parts.slice(0, n).join("/"));
+      }
+      const scope = this.inventory.scopes.get(resource) ?? this.inventory.scopeOfResource(resource);
+      const scopes = scope && scope.provider === "gcp" ? this.inventory.scopeChain(scope.id) : [];
+      for (const s of scopes) if (!ids.includes(s.id)) ids.push(s.id);
+      return { ids, scopes, known: scopes.length > 0 };
+    });
+  }
+
+  private roleGrants(stmt: CompiledStatement, action: string | undefined): GrantedShape[] {
+    if (action !== undefined && !hasWildcard(action)) {
+      return statementListsAction(stmt, action) ? [{ pattern: action, exceptions: [] }] : [];
+    }
+    return grantedShapes(action, stmt.actions, stmt.notActions, true, "none");
+  }
+
+  /** Does a role (by id) grant an action? Memoized: reverse queries ask it per binding. */
+  roleMayGrant(roleId: string, action: string): boolean {
+    return this.ctx.cache.memo(`gcp:roleGrants:${roleId}\u0000${action}`, () => {
+      const role = this.ctx.cache.policy(roleId);
+      if (!role) return true; // unreadable role: keep the binding so the answer says unknown
+      return role.allows.some((stmt) => this.roleGrants(stmt, action).length > 0);
+    });
+  }
+
+  findAccess(subject: Subject, request: AccessRequest): Finding[] {
+    if (subject.provider !== "gcp") return [];
+    const target = request.target;
+    const findings: Finding[] = [];
+    for (const member of this.memberKeys(subject)) {
+      for (const grant of this.inventory.grantsOf(member.key)) {
+        if (grant.provider !== "gcp" || grant.kind !== "binding" || !grant.resource) continue;
+        const placement = this.place(grant.resource, target);
+        if (!placement) continue;
+        const role = this.ctx.cache.policy(grant.policyId);
+        if (!role) {
+          if (request.action !== undefined) {
+            const verdict = new Verdict().justify(grant.id).unknown(`role ${grant.policyId} is not in the inventory`);
+            findings.push(this.finding(member, grant, request.action, placement.shown, verdict));
+          }
+          continue;
+        }
+        for (const stmt of role.allows) {
+          for (const shape of this.roleGrants(stmt, request.action)) {
+            const verdict = this.evaluate(subject, grant, stmt, shape.pattern, placement.resource);
+            if (placement.unknownReason) verdict.unknown(placement.unknownReason);
+            if (shape.exceptions.length > 0) verdict.note(`except ${listForMessage(shape.exceptions)}`);
+            findings.push(this.finding(member, grant, shape.pattern, placement.shown, verdict));
+          }
+        }
+      }
+    }
+    if (findings.length > 0) this.ctx.note(PRINCIPAL_ACCESS_BOUNDARY_NOTE);
+    return findings;
+  }
+
+  private finding(
+    member: MemberKey,
+    grant: Grant,
+    action: string,
+    resource: string,
+    verdict: Verdict,
+  ): Finding {
+    const role = this.inventory.policies.get(grant.policyId);
+    const hops: Hop[] = [
+      ...member.hops,
+      { type: "binding", id: grant.id, label: `${role?.name ?? grant.policyId} on ${grant.resource ?? "?"}` },
+      policyHop(this.inventory, grant.policyId),
+      resourceHop(resource),
+    ];
+    return { action, resource, hops, verdict, privilegeEscalation: false };
+  }
+
+  /**
+   * Where a binding lands for the request: on the target when it sits on the target or an
+   * ancestor; on itself when it sits inside a scope target; nowhere otherwise.
+   */
+  private place(
+    bindingResource: string,
+    target: ResourceTarget | undefined,
+  ): { resource: string; shown: string; unknownReason?: string } | undefined {
+    if (!target) return { resource: bindingResource, shown: bindingResource };
+    const targetAncestors = this.ancestorsOf(target.id);
+    if (targetAncestors.ids.includes(bindingResource)) return { resource: target.id, shown: target.input };
+    if (target.isScope && this.ancestorsOf(bindingResource).ids.includes(target.id)) {
+      return { resource: bindingResource, shown: bindingResource };
+    }
+    if (!targetAncestors.known) {
+      return {
+        resource: target.id,
+        shown: target.input,
+        unknownReason: `cannot tell whether the binding on ${bindingResource} covers ${target.input}: its project is not in the inventory`,
+      };
+    }
+    return undefined;
+  }
+
+  /** Deny policies, binding conditions and gaps for one permission on one resource. */
+  private evaluate(subject: Subject, grant: Grant, stmt: CompiledStatement, permission: string, resource: string): Verdict {
+    const verdict = new Verdict().justify(grant.id, stmt.key);
+    verdict.addConditions(grant.id, grant.conditions);
+    verdict.addOpenConditions(stmt.conditions);
+    this.applyDenies(verdict, subject, permission, resource);
+    const ancestors = this.ancestorsOf(resource);
+    if (!ancestors.known) {
+      verdict.unknown(`${resource} is not in a collected project, folder or organization, so deny policies above it are unknown`);
+    }
+    for (const reason of this.ctx.gapReasons("gcp", ancestors.scopes.map((s) => s.id))) verdict.unknown(reason);
+    return verdict;
+  }
+
+  applyDenies(verdict: Verdict, subject: Subject, permission: string, resource: string): void {
+    const ancestors = this.ancestorsOf(resource);
+    const memberSet = new Set(this.memberKeys(subject).map((m) => m.key));
+    for (const scope of ancestors.scopes) {
+      for (const policy of this.inventory.policiesAttachedToScope(scope.id)) {
+        if (policy.provider !== "gcp" || policy.kind !== "deny") continue;
+        for (const stmt of this.ctx.cache.policy(policy.id)?.denies ?? []) {
+          this.applyDeny(verdict, stmt, subject, memberSet, permission, resource, "full");
+        }
+      }
+    }
+    // A binding on a folder reaches projects that carry their own deny policies: a carve-out.
+    if (this.inventory.scopes.has(resource)) {
+      for (const { policy, scopeId } of this.denyAttachments()) {
+        if (scopeId === resource || !this.ancestorsOf(scopeId).ids.includes(resource)) continue;
+        for (const stmt of this.ctx.cache.policy(policy)?.denies ?? []) {
+          this.applyDeny(verdict, stmt, subject, memberSet, permission, scopeId, "below");
+        }
+      }
+    }
+  }
+
+  private denyAttachments(): Array<{ policy: string; scopeId: string }> {
+    return this.ctx.cache.memo("gcp:denyAttachments", () =>
+      this.inventory.snapshot.policies
+        .filter((p) => p.provider === "gcp" && p.kind === "deny")
+        .flatMap((p) => (p.attachedTo ?? []).map((scopeId) => ({ policy: p.id, scopeId }))),
+    );
+  }
+
+  private applyDeny(
+    verdict: Verdict,
+    stmt: CompiledStatement,
+    subject: Subject,
+    members: ReadonlySet<string>,
+    permission: string,
+    where: string,
+    reach: "full" | "below",
+  ): void {
+    const applies = this.denyApplies(stmt, subject, members);
+    if (applies === "no") return;
+    const relation = relateToSet(permission, stmt.actions, stmt.notActions, true, "none");
+    if (relation.relation === "none") return;
+    if (reach === "below" || relation.relation === "partial") {
+      verdict.note(`except what deny ${stmt.key} denies${reach === "below" ? ` in ${where}` : ""}`);
+      return;
+    }
+    if (stmt.conditions.length > 0 || applies === "maybe") {
+      verdict.addOpenConditions(stmt.conditions);
+      if (applies === "maybe") {
+        verdict.addConditions(stmt.key, [
+          { expression: "deny rule names principals that could not be resolved against the inventory" },
+        ]);
+      }
+      verdict.note(`deny ${stmt.key} blocks this when its condition holds`);
+      return;
+    }
+    verdict.justify(stmt.key);
+    verdict.block({
+      kind: "deny_policy",
+      id: stmt.key,
+      description: `deny policy ${stmt.policy.id} denies ${permission} to ${subject.id}`,
+    });
+  }
+
+  private denyApplies(stmt: CompiledStatement, subject: Subject, members: ReadonlySet<string>): Applies {
+    const matches = (raw: string): Applies => {
+      const forms = denyPrincipalForms(raw);
+      if (forms === "public") return "yes";
+      if (forms === "authenticated") return subject.principal ? "yes" : "no";
+      if (forms === undefined) return "maybe";
+      return forms.some((f) => members.has(f)) ? "yes" : "no";
+    };
+    let applies: Applies = "no";
+    for (const raw of stmt.statement.principals ?? []) {
+      const result = matches(raw);
+      if (result === "yes") {
+        applies = "yes";
+        break;
+      }
+      if (result === "maybe") applies = "maybe";
+    }
+    if (applies === "no") return "no";
+    for (const raw of stmt.statement.exceptPrincipals ?? []) {
+      const result = matches(raw);
+      if (result === "yes") return "no";
+      if (result === "maybe") applies = "maybe";
+    }
+    return applies;
+  }
+
+  /** Subjects named by bindings on the target's ancestors whose role may grant the action. */
+  holdersOf(request: AccessRequest): Subject[] {
+    const { action, target } = request;
+    if (action === undefined || !target) return [];
+    const subjects = new Map<string, Subject>();
+    for (const id of this.ancestorsOf(target.id).ids) {
+      for (const grant of this.inventory.grantsOn(id)) {
+        if (grant.provider !== "gcp" || grant.kind !== "binding" || !this.roleMayGrant(grant.policyId, action)) continue;
+        this.addMember(subjects, grant.principalId);
+      }
+    }
+    return [...subjects.values()];
+  }
+
+  addMember(subjects: Map<string, Subject>, memberId: string): void {
+    const principal = this.inventory.principals.get(memberId);
+    if (principal?.kind === "group") {
+      const members = this.ctx.cache.membersOf(principal.id).filter((m) => m.kind !== "group");
+      if (members.length > 0) {
+        for (const member of members) subjects.set(member.id, this.ctx.subjectFor(member));
+        return;
+      }
+    }
+    if (!subjects.has(memberId)) subjects.set(memberId, this.ctx.subjectForId(memberId, "gcp"));
+  }
+
+  /** Service accounts a binding on `resource` reaches: the SA itself, or every SA under a scope. */
+  serviceAccountsUnder(resource: string): Principal[] {
+    const member = serviceAccountMemberOf(resource);
+    if (member) {
+      const principal = this.inventory.principals.get(member);
+      return principal ? [principal] : [];
+    }
+    if (!this.inventory.scopes.has(resource)) return [];
+    return this.ctx.cache.memo(`gcp:sasUnder:${resource}`, () => {
+      const byProject = this.ctx.cache.memo("gcp:sasByProject", () => {
+        const map = new Map<string, Principal[]>();
+        for (const principal of this.inventory.snapshot.principals) {
+          if (principal.provider !== "gcp" || !principal.id.startsWith("serviceAccount:")) continue;
+          const list = map.get(principal.scopeId);
+          if (list) list.push(principal);
+          else map.set(principal.scopeId, [principal]);
+        }
+        return map;
+      });
+      const found: Principal[] = [];
+      const queue = [resource];
+      const seen = new Set<string>();
+      for (let i = 0; i < queue.length; i++) {
+        const current = queue[i];
+        if (current === undefined || seen.has(current)) continue;
+        seen.add(current);
+        found.push(...(byProject.get(current) ?? []));
+        for (const child of this.inventory.childrenOf(current)) queue.push(child.id);
+      }
+      return found;
+    });
+  }
+}
+
+/** Places a GCP reference: a scope name, a resource name, a service account member or principal. */
+export function resolveGcpTarget(ctx: QueryContext, resource: string): ResourceTarget | undefined {
+  const inventory = ctx.inventory;
+  let id = resource.replace(/^\/\/[a-z0-9.-]+\//, "");
+  let principalId: string | undefined;
+  if (!/^(projects|folders|organizations)\//.test(id)) {
+    const principal = inventory.findPrincipal(resource);
+    const saResource = principal && principal.provider === "gcp" ? gcpServiceAccountResource(principal) : undefined;
+    if (!principal || !saResource) return undefined;
+    id = saResource;
+    principalId = principal.id;
+  }
+  principalId ??= serviceAccountMemberOf(id);
+  const scope = inventory.scopes.get(id);
+  const placed = scope ?? inventory.scopeOfResource(id);
+  const chain = placed && placed.provider === "gcp" ? inventory.scopeChain(placed.id) : [];
+  return {
+    input: resource,
+    provider: "gcp",
+    id,
+    chain,
+    isScope: scope !== undefined,
+    ...(principalId && inventory.principals.has(principalId) ? { principalId } : {}),
+  };
+}

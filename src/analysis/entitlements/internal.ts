@@ -1,0 +1,82 @@
+/**
+ * Shapes shared by the engine and the per-provider evaluators (not part of the public answer).
+ */
+import type { Principal, Provider, Scope } from "../../model/inventory.js";
+import type { Hop } from "./types.js";
+import type { Verdict } from "./verdict.js";
+
+/**
+ * Who acts: a principal of the inventory, or a member string the inventory only names
+ * (allUsers, domain:example.com, an account root outside the inventory, a federated subject).
+ */
+export interface Subject {
+  id: string;
+  provider: Provider;
+  principal: Principal | undefined;
+  label: string;
+}
+
+/** The resource of a query, placed in one provider's terms. */
+export interface ResourceTarget {
+  /** As the caller wrote it; paths report this when they reach exactly the target. */
+  input: string;
+  provider: Provider;
+  /** Canonical id: an ARN, a GCP resource name, an Azure RBAC id. */
+  id: string;
+  /** The scope the resource lives in and its ancestors, nearest first; empty when it cannot be placed. */
+  chain: Scope[];
+  /** True when the target itself is a scope, so grants below it count as reaching into it. */
+  isScope: boolean;
+  /** Set when the target names a principal (an AWS role or user, a GCP service account). */
+  principalId?: string;
+  /** AWS only: ARN patterns standing for the target (an account scope stands for all its ARNs). */
+  awsPatterns?: string[];
+}
+
+export interface AccessRequest {
+  action?: string;
+  target?: ResourceTarget;
+}
+
+/** One way a subject reaches an action on a resource, without pivots. */
+export interface Finding {
+  action: string;
+  resource: string;
+  /** Hops after the subject's own principal hop: groups, grant, policy, statement/binding, resource. */
+  hops: Hop[];
+  verdict: Verdict;
+  privilegeEscalation: boolean;
+}
+
+/** A pivot: `from` can act as `to` (assume role, impersonation, federation, escalation). */
+export interface PivotEdge {
+  from: Subject;
+  to: Subject;
+  hop: Hop;
+  /** The permission or mechanism used, e.g. sts:AssumeRole. */
+  action: string;
+  /** The resource the pivot acts on (role ARN, service account resource). */
+  resource: string;
+  verdict: Verdict;
+  privilegeEscalation: boolean;
+  /**
+   * True for pivots granted by trust (a trust policy, a federation mapping): no statement
+   * enumeration shows them, so they are reported as paths of their own.
+   */
+  standalone: boolean;
+}
+
+export interface ProviderEvaluator {
+  /** Places a resource in this provider's terms; undefined when it is not this provider's. */
+  resolveTarget(resource: string): ResourceTarget | undefined;
+  /** Direct access (no pivots) of a subject, narrowed by the request. */
+  findAccess(subject: Subject, request: AccessRequest): Finding[];
+  /** Access a subject can grant itself (self-attach a policy, assign itself a role). */
+  selfEscalations(subject: Subject, request: AccessRequest): Finding[];
+  /** Pivots leaving a subject. */
+  edgesFrom(subject: Subject): PivotEdge[];
+  /** Pivots arriving at a principal. */
+  edgesTo(target: Subject): PivotEdge[];
+  /** Reverse queries: subjects that may hold the requested access directly or by self-escalation. */
+  holders(request: AccessRequest): Subject[];
+}

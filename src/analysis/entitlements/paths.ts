@@ -1,0 +1,112 @@
+/**
+ * Turning a subject, its pivot chain and a final finding into a reported path; ordering and
+ * bounding the set of paths so the tool can paginate by offset.
+ */
+import { principalHop, resourceHop } from "./hops.js";
+import type { Finding, PivotEdge, Subject } from "./internal.js";
+import type { EntitlementPath } from "./types.js";
+import { OUTCOME_RANK, Verdict } from "./verdict.js";
+
+/**
+ * A path: `subject` pivots along `edges` and then reaches `finding`; with no finding the last
+ * edge is itself the entitlement (e.g. "may assume role R").
+ */
+export function assemblePath(subject: Subject, edges: readonly PivotEdge[], finding: Finding | undefined): EntitlementPath {
+  const verdict = new Verdict();
+  const last = edges[edges.length - 1];
+  for (const edge of edges) {
+    const own = edge.verdict;
+    if (own.blockedBy) verdict.block(own.blockedBy);
+    verdict.addOpenConditions(own.conditions);
+    for (const reason of own.unknownReasons) verdict.unknown(reason);
+    verdict.justify(...own.justification);
+    // Carve-outs of a pivot's own permission matter only when the pivot is what is reported.
+    if (!finding && edge === last) for (const note of own.notes) verdict.note(note);
+  }
+  if (finding) verdict.absorb(finding.verdict);
+  const tail = finding ? finding.hops : last ? [resourceHop(last.resource)] : [];
+  const outcome = verdict.outcome;
+  const path: EntitlementPath = {
+    principalId: subject.id,
+    via: [subject.id, ...edges.map((e) => e.to.id)],
+    action: finding?.action ?? last?.action ?? "",
+    resource: finding?.resource ?? last?.resource ?? "",
+    outcome,
+    hops: [principalHop(subject), ...edges.map((e) => e.hop), ...tail],
+    justification: [...verdict.justification],
+    privilegeEscalation: edges.some((e) => e.privilegeEscalation) || (finding?.privilegeEscalation ?? false),
+  };
+  if (verdict.blockedBy) path.blockedBy = verdict.blockedBy;
+  if ((outcome === "conditional" || outcome === "unknown") && verdict.conditions.length > 0) {
+    path.openConditions = [...verdict.conditions];
+  }
+  if (outcome === "unknown") path.unknownReason = verdict.unknownReasons.join("; ");
+  if (verdict.notes.length > 0) path.notes = [...verdict.notes];
+  return path;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function identity(path: EntitlementPath): string {
+  return [
+    path.principalId,
+    path.via.join(">"),
+    path.action,
+    path.resource,
+    path.hops.map((h) => `${h.type}:${h.id}`).join("|"),
+  ].join("\u0000");
+}
+
+/**
+ * Deterministic order: outcome (allowed, conditional, unknown, denied), then fewer pivots, then
+ * fewer hops, then principal id, action, resource, justification and hop ids.
+ */
+export function compareEntitlementPaths(a: EntitlementPath, b: EntitlementPath): number {
+  return (
+    OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] ||
+    a.via.length - b.via.length ||
+    a.hops.length - b.hops.length ||
+    compareText(a.principalId, b.principalId) ||
+    compareText(a.action, b.action) ||
+    compareText(a.resource, b.resource) ||
+    compareText(a.justification.join(","), b.justification.join(",")) ||
+    compareText(identity(a), identity(b))
+  );
+}
+
+/** Collects distinct paths up to a capacity; past it the search stops and the answer is truncated. */
+export class PathCollector {
+  private readonly paths = new Map<string, EntitlementPath>();
+  overflowed = false;
+
+  constructor(private readonly capacity: number) {}
+
+  get full(): boolean {
+    return this.overflowed;
+  }
+
+  get size(): number {
+    return this.paths.size;
+  }
+
+  add(path: EntitlementPath): void {
+    const key = identity(path);
+    const existing = this.paths.get(key);
+    if (existing) {
+      // Same route reached twice (e.g. two statements of one policy): keep the better-ranked one.
+      if (compareEntitlementPaths(path, existing) < 0) this.paths.set(key, path);
+      return;
+    }
+    if (this.paths.size >= this.capacity) {
+      this.overflowed = true;
+      return;
+    }
+    this.paths.set(key, path);
+  }
+
+  sorted(): EntitlementPath[] {
+    return [...this.paths.values()].sort(compareEntitlementPaths);
+  }
+}
