@@ -4,6 +4,7 @@ import {
   explainEntitlementPaths,
   type EntitlementPath,
 } from "../src/analysis/entitlements/index.js";
+import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
 import {
   commonInputShape,
@@ -89,14 +90,16 @@ export const explainEntitlementPathsTool = defineTool({
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handler(args, context) {
-    const answer = explainEntitlementPaths(context.inventory, {
-      ...(args.principal !== undefined ? { principal: args.principal } : {}),
-      ...(args.action !== undefined ? { action: args.action } : {}),
-      ...(args.resource !== undefined ? { resource: args.resource } : {}),
-      ...(args.provider !== undefined ? { provider: args.provider } : {}),
-      ...(args.max_depth !== undefined ? { maxDepth: args.max_depth } : {}),
-    });
     const query = { principal: args.principal, action: args.action, resource: args.resource, provider: args.provider, depth: args.max_depth };
+    const answer = memoize(context.inventory, `paths:${JSON.stringify(query)}`, () =>
+      explainEntitlementPaths(context.inventory, {
+        ...(args.principal !== undefined ? { principal: args.principal } : {}),
+        ...(args.action !== undefined ? { action: args.action } : {}),
+        ...(args.resource !== undefined ? { resource: args.resource } : {}),
+        ...(args.provider !== undefined ? { provider: args.provider } : {}),
+        ...(args.max_depth !== undefined ? { maxDepth: args.max_depth } : {}),
+      }),
+    );
     const { items, page } = paginate(answer.paths, args, query, context);
     const counts: Record<string, number> = { allowed: 0, conditional: 0, unknown: 0, denied: 0 };
     for (const path of answer.paths) counts[path.outcome] = (counts[path.outcome] ?? 0) + 1;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { expiryFindingSchema, expiryStatusSchema, findExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
+import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
 import {
   commonInputShape,
@@ -65,7 +66,9 @@ export const findExpiringCredentialsTool = defineTool({
       withinDays: args.within_days ?? context.config.thresholds.expiringWithinDays,
       statuses: args.statuses,
     };
-    const all = findExpiringCredentials(context.inventory, options);
+    const all = memoize(context.inventory, `expiring:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
+      findExpiringCredentials(context.inventory, options),
+    );
     const { items, page } = paginate(all, args, { ...options, now: undefined }, context);
     const counts: Record<string, number> = { expired: 0, expiring: 0, no_expiry: 0, disabled: 0 };
     for (const f of all) counts[f.status] = (counts[f.status] ?? 0) + 1;

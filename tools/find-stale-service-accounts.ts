@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { findStaleServiceAccounts, staleFindingSchema, type StaleFinding } from "../src/analysis/stale.js";
+import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
 import {
   commonInputShape,
@@ -60,7 +61,9 @@ export const findStaleServiceAccountsTool = defineTool({
       neverUsedGraceDays: thresholds.neverUsedGraceDays,
       includeUnknown: args.include_unknown ?? true,
     };
-    const all = findStaleServiceAccounts(context.inventory, options);
+    const all = memoize(context.inventory, `stale:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
+      findStaleServiceAccounts(context.inventory, options),
+    );
     const { items, page } = paginate(all, args, { ...options, now: undefined }, context);
     const incomplete = gapsOf(context.inventory);
     const counts = { high: 0, medium: 0, low: 0 };

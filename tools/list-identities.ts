@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { identityRowSchema, listIdentities } from "../src/analysis/list-identities.js";
 import { principalKindSchema } from "../src/model/inventory.js";
+import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
 import {
   commonInputShape,
@@ -44,7 +45,7 @@ export const listIdentitiesTool = defineTool({
       workloadOnly: args.workload_only,
       nameContains: args.name_contains,
     };
-    const all = listIdentities(context.inventory, options);
+    const all = memoize(context.inventory, `identities:${JSON.stringify(options)}`, () => listIdentities(context.inventory, options));
     const { items, page } = paginate(all, args, options, context);
     const incomplete = gapsOf(context.inventory);
     return {
