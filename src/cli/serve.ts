@@ -28,6 +28,9 @@ export async function runServe(globals: GlobalOptions): Promise<number> {
   const context = resolveCliContext(globals);
   await refuseBroadCredentials(context.config);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  // Retention runs at start: a long-lived server prunes again on its next start.
+  const pruned = app.audit?.prune();
+  if (pruned && pruned.removedCalls > 0) app.logger.info(`audit retention: pruned ${pruned.removedCalls} calls older than ${pruned.cutoff}`);
   const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUserName() });
   const transport = new StdioServerTransport();
 
