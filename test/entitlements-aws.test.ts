@@ -529,3 +529,92 @@ describe("query validation and ordering", () => {
     ]);
   });
 });
+
+describe("AWS pivots as entitlements, federation and bounds", () => {
+  const DEPLOY = `arn:aws:iam::${A}:role/deploy`;
+  const OIDC = "oidc:token.actions.githubusercontent.com:repo:acme/app:ref:refs/heads/main";
+
+  it("a reverse query for sts:AssumeRole lists principals the trust policy names", () => {
+    const inventory = build({
+      principals: [user(ALICE), role(DEPLOY)],
+      trustEdges: [trust("t1", "aws", "assume_role", ALICE, DEPLOY)],
+    });
+    const answer = ask(inventory, { action: "sts:AssumeRole", resource: DEPLOY });
+    expect(answer.paths.map(summary)).toEqual([{ via: [ALICE, DEPLOY], action: "sts:AssumeRole", resource: DEPLOY, outcome: "allowed" }]);
+    expect(answer.paths[0]?.justification).toEqual(["t1"]);
+  });
+
+  it("a federated subject reaches a role through a conditional federation edge", () => {
+    const condition = { expression: "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com" };
+    const inventory = build({
+      principals: [principal(OIDC, "aws", "external", `aws:account/${A}`), role(DEPLOY)],
+      policies: [readSecret],
+      grants: [attach("g1", DEPLOY, "read-secret")],
+      trustEdges: [trust("f1", "aws", "federation", OIDC, DEPLOY, [condition])],
+    });
+    const answer = ask(inventory, { action: "secretsmanager:GetSecretValue", resource: SECRET });
+    expect(answer.paths.map((p) => [p.via, p.outcome])).toEqual([
+      [[DEPLOY], "allowed"],
+      [[OIDC, DEPLOY], "conditional"],
+    ]);
+    expect(answer.paths[1]?.hops[1]).toMatchObject({ type: "federate", id: DEPLOY });
+  });
+
+  it("caps the answer, says so, and keeps a deterministic order", () => {
+    const statements = Array.from({ length: 30 }, (_, i) => allow(`s${String(i).padStart(2, "0")}`, ["s3:GetObject"], [`arn:aws:s3:::bucket-${i}/*`]));
+    const inventory = build({ principals: [user(ALICE)], policies: [awsPolicy("many", statements)], grants: [attach("g1", ALICE, "many")] });
+    const first = explainEntitlementPaths(inventory, { principal: ALICE }, { maxPaths: 10 });
+    expect(first.pathCount).toBe(10);
+    expect(first.truncated).toBe(true);
+    expect(first.notes.some((n) => n.startsWith("more than 10 paths exist"))).toBe(true);
+    const full = explainEntitlementPaths(inventory, { principal: ALICE });
+    expect(full.truncated).toBe(false);
+    expect(full.paths.map((p) => p.resource)).toEqual([...full.paths.map((p) => p.resource)].sort());
+    expect(explainEntitlementPaths(inventory, { principal: ALICE })).toEqual(full);
+  });
+
+  it("gives the same sorted paths whatever the snapshot order", () => {
+    const OPS = `arn:aws:iam::${A}:role/ops`;
+    const parts = {
+      principals: [user(ALICE), user(BOB), role(OPS), role(DEPLOY)],
+      policies: [readSecret, awsPolicy("assume-ops", [allow("a1", ["sts:AssumeRole"], [OPS])])],
+      grants: [attach("g1", OPS, "read-secret"), attach("g2", BOB, "assume-ops"), attach("g3", ALICE, "read-secret"), attach("g4", DEPLOY, "read-secret")],
+      trustEdges: [trust("t-root", "aws", "assume_role", `arn:aws:iam::${A}:root`, OPS), trust("t1", "aws", "assume_role", ALICE, DEPLOY)],
+    };
+    const reversed = {
+      principals: [...parts.principals].reverse(),
+      policies: [...parts.policies].reverse(),
+      grants: [...parts.grants].reverse(),
+      trustEdges: [...parts.trustEdges].reverse(),
+    };
+    const query = { action: "secretsmanager:GetSecretValue", resource: SECRET };
+    expect(ask(build(reversed), query).paths).toEqual(ask(build(parts), query).paths);
+  });
+
+  it("a reverse query lists the resource's own account; other accounts only through role chains", () => {
+    const CAROL = `arn:aws:iam::${B}:user/carol`;
+    const HOP = `arn:aws:iam::${A}:role/hop`;
+    const inventory = build({
+      principals: [user(ALICE), user(CAROL), role(HOP)],
+      policies: [awsPolicy("all-secrets", [allow("s1", ["secretsmanager:GetSecretValue", "sts:AssumeRole"], ["*"])])],
+      grants: [attach("g1", ALICE, "all-secrets"), attach("g2", CAROL, "all-secrets"), attach("g3", HOP, "all-secrets")],
+      trustEdges: [trust("t1", "aws", "assume_role", CAROL, HOP)],
+    });
+    const answer = ask(inventory, { action: "secretsmanager:GetSecretValue", resource: SECRET });
+    expect(answer.paths.map((p) => p.via)).toEqual([[HOP], [ALICE], [CAROL, HOP]]);
+    expect(answer.notes).toContain(
+      `principals of accounts other than ${A} are listed only through role chains: their direct access would also need the resource's own policy, which is not collected`,
+    );
+  });
+
+  it("rejects a reverse query whose resource belongs to no provider", () => {
+    const inventory = build({ principals: [user(ALICE)] });
+    expect(() => explainEntitlementPaths(inventory, { action: "s3:GetObject", resource: "not-a-resource" })).toThrow(/^resource: /);
+  });
+
+  it("filters by provider", () => {
+    const inventory = build({ principals: [user(ALICE)], policies: [readSecret], grants: [attach("g1", ALICE, "read-secret")] });
+    expect(ask(inventory, { principal: ALICE, provider: "gcp" }).paths).toEqual([]);
+    expect(ask(inventory, { principal: ALICE, provider: "aws" }).paths).toHaveLength(1);
+  });
+});

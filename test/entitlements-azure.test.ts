@@ -219,3 +219,36 @@ describe("Azure unknowns", () => {
     expect(answer.notes).toContain(`${elsewhere} could not be placed in a collected azure scope; answers that depend on it are unknown`);
   });
 });
+
+describe("Azure scope queries", () => {
+  it("a forward query on a resource group lists assignments inside it and above it", () => {
+    const inventory = build({ grants: [assign("ra1", APP, secretsUser, KV_RBAC), assign("ra2", APP, accessAdmin, SUB)] });
+    const paths = ask(inventory, { principal: APP, resource: RG }).paths;
+    expect(paths.filter((p) => !p.privilegeEscalation).map((p) => [p.action, p.resource])).toEqual([
+      ["*/read", RG],
+      ["Microsoft.Authorization/*", RG],
+      [GET_SECRET, KV_RBAC],
+      ["Microsoft.KeyVault/vaults/secrets/readMetadata/action", KV_RBAC],
+    ]);
+  });
+
+  it("a deny assignment on one vault below a subscription-wide grant is a carve-out note", () => {
+    const denyAssignment = policy("deny-one", "azure", "deny", [{ id: "d1", effect: "Deny", actions: ["Microsoft.KeyVault/vaults/secrets/*"] }], {
+      attachedTo: [KV_RBAC],
+    });
+    const inventory = build({ policies: [denyAssignment], grants: [assign("ra1", APP, secretsUser, SUB)] });
+    const [path] = ask(inventory, { principal: APP, action: GET_SECRET }).paths;
+    expect(path?.outcome).toBe("allowed");
+    expect(path?.resource).toBe(SUB);
+    expect(path?.notes).toContain(`except what deny assignment deny-one#d1 denies at ${KV_RBAC}`);
+  });
+});
+
+describe("Azure action syntax", () => {
+  it("a GCP permission asked of an Azure vault matches no Azure wildcard role", () => {
+    const inventory = build({ grants: [assign("ra1", ADMIN, owner, SUB)] });
+    const answer = ask(inventory, { action: "secretmanager.versions.access", resource: rbacSecret.id });
+    expect(answer.paths).toEqual([]);
+    expect(answer.notes).toContain(`secretmanager.versions.access is not an action of the provider ${rbacSecret.id} belongs to`);
+  });
+});

@@ -267,3 +267,39 @@ describe("GCP unknowns", () => {
     expect(path?.unknownReason).toBe("collection gap for gcp projects/p1 (cloudresourcemanager:getIamPolicy): PERMISSION_DENIED");
   });
 });
+
+describe("GCP reverse queries", () => {
+  it("expands group bindings to members and reports members a deny blocks", () => {
+    const deny = policy("policies/no-dev", "gcp", "deny", [
+      { id: "r1", effect: "Deny", principals: [DEV], actions: [ACCESS] },
+    ], { attachedTo: ["projects/p1"] });
+    const inventory = build({ policies: [deny], grants: [bind("b1", ENG, "secretmanager.secretAccessor", "folders/10")] });
+    const answer = ask(inventory, { action: ACCESS, resource: SECRET });
+    expect(answer.paths.map((p) => [p.principalId, p.outcome, p.blockedBy?.id])).toEqual([
+      [LEAD, "allowed", undefined],
+      [DEV, "denied", "policies/no-dev#r1"],
+    ]);
+  });
+
+  it("a deny rule naming principals it cannot resolve leaves the path conditional", () => {
+    const deny = policy("policies/customer", "gcp", "deny", [
+      { id: "r1", effect: "Deny", principals: ["principalSet://goog/cloudIdentityCustomerId/C0123"], actions: [ACCESS] },
+    ], { attachedTo: ["organizations/1"] });
+    const inventory = build({ policies: [deny], grants: [bind("b1", DEV, "secretmanager.secretAccessor", "projects/p1")] });
+    const [path] = ask(inventory, { principal: DEV, action: ACCESS, resource: SECRET }).paths;
+    expect(path?.outcome).toBe("conditional");
+    expect(path?.openConditions).toEqual([
+      { expression: "deny rule names principals that could not be resolved against the inventory", on: "policies/customer#r1" },
+    ]);
+  });
+
+  it("a folder-wide binding with a deny on one project below it is allowed with a carve-out note", () => {
+    const deny = policy("policies/p1-deny", "gcp", "deny", [{ id: "r1", effect: "Deny", principals: [DEV], actions: [ACCESS] }], {
+      attachedTo: ["projects/p1"],
+    });
+    const inventory = build({ policies: [deny], grants: [bind("b1", DEV, "secretmanager.secretAccessor", "folders/10")] });
+    const [path] = ask(inventory, { principal: DEV, action: ACCESS }).paths;
+    expect(summary(path as EntitlementPath)).toEqual({ via: [DEV], action: ACCESS, resource: "folders/10", outcome: "allowed" });
+    expect(path?.notes).toEqual(["except what deny policies/p1-deny#r1 denies in projects/p1"]);
+  });
+});

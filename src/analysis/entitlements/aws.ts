@@ -8,15 +8,15 @@
  * blocks it, a deny that covers only part of it leaves it allowed with a note naming the carve-out.
  */
 import type { Grant, Principal, Scope } from "../../model/inventory.js";
-import type { CompiledStatement, QueryContext } from "./context.js";
+import { type CompiledStatement, memoIn, type QueryContext, statementListsAction } from "./context.js";
 import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
 import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relation } from "./matching.js";
 import type { BlockedByKind, Hop } from "./types.js";
 import { Verdict } from "./verdict.js";
 
-const IDENTITY_POLICY_KINDS = new Set(["managed", "inline", "boundary"]);
-const IDENTITY_GRANT_KINDS = new Set(["attachment", "inline"]);
+export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
+export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
 
 export function awsAccountOf(id: string): string | undefined {
   if (id.startsWith("aws:account/")) return id.slice("aws:account/".length);
@@ -34,7 +34,16 @@ export function awsAccountRoot(account: string, partition = "aws"): string {
 }
 
 export function isAwsRoleArn(id: string): boolean {
-  return id.startsWith("arn:") && /:role\//.test(id);
+  return id.startsWith("arn:") && id.includes(":role/");
+}
+
+export function isAwsUserArn(id: string): boolean {
+  return id.startsWith("arn:") && id.includes(":user/");
+}
+
+/** A target standing for exactly one ARN (pivot checks ask about one role or user). */
+export function literalAwsTarget(id: string): ResourceTarget {
+  return { input: id, provider: "aws", id, chain: [], isScope: false, awsPatterns: [id] };
 }
 
 /** An allow statement reaching a principal, through the groups it came from. */
@@ -66,6 +75,8 @@ export interface AwsPrincipalContext {
   scpLevels: ScpLevel[];
   /** Data missing for every request of this principal (unreadable policies, SCP chain). */
   unknownReasons: string[];
+  /** Memo: does any identity allow list this (lower-cased) action? */
+  listedActions: Map<string, boolean>;
 }
 
 export interface AwsRequestOptions {
@@ -103,7 +114,11 @@ function describeStatement(stmt: CompiledStatement): string {
 }
 
 export class AwsAccess {
-  constructor(private readonly ctx: QueryContext) {}
+  private readonly contexts: Map<string, AwsPrincipalContext>;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.contexts = ctx.cache.table("aws:principalContext");
+  }
 
   private get inventory() {
     return this.ctx.inventory;
@@ -117,7 +132,7 @@ export class AwsAccess {
   }
 
   principalContext(principal: Principal): AwsPrincipalContext {
-    return this.ctx.cache.memo(`aws:principal:${principal.id}`, () => this.buildPrincipalContext(principal));
+    return memoIn(this.contexts, principal.id, () => this.buildPrincipalContext(principal));
   }
 
   private buildPrincipalContext(principal: Principal): AwsPrincipalContext {
@@ -133,6 +148,7 @@ export class AwsAccess {
       boundaryMissing: undefined,
       scpLevels: [],
       unknownReasons: [],
+      listedActions: new Map(),
     };
     const holders = [
       { id: principal.id, chain: [] as readonly string[] },
@@ -182,6 +198,22 @@ export class AwsAccess {
       }
     }
     return context;
+  }
+
+  /** Does any identity allow of the principal list this literal action? (memoized gate) */
+  listsAction(context: AwsPrincipalContext, action: string): boolean {
+    const key = action.toLowerCase();
+    return memoIn(context.listedActions, key, () => context.allows.some((source) => statementListsAction(source.stmt, action)));
+  }
+
+  /** Could an identity allow cover this literal action and resource? (gate before `findAccess`) */
+  mayAllow(context: AwsPrincipalContext, action: string, resource: string): boolean {
+    if (!this.listsAction(context, action)) return false;
+    return context.allows.some(
+      (source) =>
+        statementListsAction(source.stmt, action) &&
+        relateToSet(resource, source.stmt.resources, source.stmt.notResources, false, "all").relation !== "none",
+    );
   }
 
   /**
@@ -301,7 +333,9 @@ export class AwsAccess {
     const target = request.target;
     const targetPatterns: Array<string | undefined> = target?.awsPatterns ?? [undefined];
     const findings: Finding[] = [];
+    const literalAction = request.action !== undefined && !hasWildcard(request.action) ? request.action : undefined;
     for (const source of context.allows) {
+      if (literalAction !== undefined && !statementListsAction(source.stmt, literalAction)) continue;
       const actionShapes = grantedShapes(request.action, source.stmt.actions, source.stmt.notActions, true, "none");
       if (actionShapes.length === 0) continue;
       for (const targetPattern of targetPatterns) {
@@ -365,81 +399,6 @@ export class AwsAccess {
     if (hasWildcard(action) || !action.toLowerCase().startsWith("sts:assumerole")) return;
     if (hasWildcard(resource) || !isAwsRoleArn(resource) || this.inventory.principals.has(resource)) return;
     verdict.unknown(`role ${resource} is not in the inventory, so its trust policy cannot be checked`);
-  }
-
-  /** Policies whose allow statements could grant an action (reverse queries start here). */
-  private policiesThatMayAllow(action: string): string[] {
-    const index = this.ctx.cache.memo("aws:actionIndex", () => {
-      const byService = new Map<string, Set<string>>();
-      const anyService = new Set<string>();
-      for (const policy of this.inventory.snapshot.policies) {
-        if (policy.provider !== "aws" || !IDENTITY_POLICY_KINDS.has(policy.kind)) continue;
-        for (const statement of policy.statements) {
-          if (statement.effect !== "Allow") continue;
-          if (!statement.actions) {
-            if (statement.notActions) anyService.add(policy.id);
-            continue;
-          }
-          for (const pattern of statement.actions) {
-            const colon = pattern.indexOf(":");
-            const service = colon < 0 ? pattern : pattern.slice(0, colon);
-            if (colon < 0 || hasWildcard(service)) {
-              anyService.add(policy.id);
-              continue;
-            }
-            const key = service.toLowerCase();
-            let set = byService.get(key);
-            if (!set) byService.set(key, (set = new Set()));
-            set.add(policy.id);
-          }
-        }
-      }
-      return { byService, anyService };
-    });
-    const colon = action.indexOf(":");
-    const service = colon < 0 ? action : action.slice(0, colon);
-    if (colon < 0 || hasWildcard(service)) {
-      const all = new Set(index.anyService);
-      for (const set of index.byService.values()) for (const id of set) all.add(id);
-      return [...all];
-    }
-    return [...(index.byService.get(service.toLowerCase()) ?? []), ...index.anyService];
-  }
-
-  /**
-   * Principals that hold an identity allow for the request (groups expanded to members). Only
-   * candidates: `findAccess` then decides each one with denies, boundary and SCPs.
-   */
-  holdersOf(request: AccessRequest): Principal[] {
-    const action = request.action;
-    if (action === undefined) return [];
-    const targetPatterns: Array<string | undefined> = request.target?.awsPatterns ?? [undefined];
-    const seen = new Set<string>();
-    const holders: Principal[] = [];
-    const add = (principal: Principal): void => {
-      if (seen.has(principal.id)) return;
-      seen.add(principal.id);
-      holders.push(principal);
-    };
-    for (const policyId of this.policiesThatMayAllow(action)) {
-      const policy = this.ctx.cache.policy(policyId);
-      if (!policy) continue;
-      const relevant = policy.allows.some((stmt) =>
-        targetPatterns.some((p) => awsStatementRelation(stmt, action, p ?? "*") !== "none"),
-      );
-      if (!relevant) continue;
-      for (const grant of this.inventory.grantsOfPolicy(policyId)) {
-        if (grant.provider !== "aws" || !IDENTITY_GRANT_KINDS.has(grant.kind)) continue;
-        const principal = this.inventory.principals.get(grant.principalId);
-        if (!principal) continue;
-        if (principal.kind === "group") {
-          for (const member of this.ctx.cache.membersOf(principal.id)) if (member.kind !== "group") add(member);
-        } else {
-          add(principal);
-        }
-      }
-    }
-    return holders;
   }
 }
 

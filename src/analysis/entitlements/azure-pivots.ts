@@ -137,10 +137,10 @@ export class AzurePivots {
     );
   }
 
-  edgesTo(target: Subject): PivotEdge[] {
+  edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
     return this.ctx.inventory
       .trustEdgesTo(target.id)
-      .filter((e) => this.isPivotTrust(e))
+      .filter((e) => this.isPivotTrust(e) && !skip?.(e.from))
       .map((e) => this.trustEdge(this.ctx.subjectForId(e.from, "azure"), e));
   }
 }

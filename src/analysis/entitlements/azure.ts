@@ -11,7 +11,7 @@
  * (Key Vault Contributor) do not read secrets, as in Azure.
  */
 import type { Grant, Scope } from "../../model/inventory.js";
-import type { CompiledStatement, QueryContext } from "./context.js";
+import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
 import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
 import { grantedShapes, type GrantedShape, hasWildcard, relateToSet, wildcardMatch } from "./matching.js";
@@ -63,8 +63,21 @@ interface MemberKey {
 
 type RbacMode = true | false | undefined;
 
+interface Ancestry {
+  ids: string[];
+  scopes: Scope[];
+  known: boolean;
+}
+
 export class AzureAccess {
-  constructor(private readonly ctx: QueryContext) {}
+  private readonly ancestry: Map<string, Ancestry>;
+  /** action → `kind:roleId` → does the grant's role give it (inventory lifetime). */
+  private readonly roleGrantsByAction: Map<string, Map<string, boolean>>;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.ancestry = ctx.table("azure:ancestors");
+    this.roleGrantsByAction = ctx.cache.table("azure:roleGrants");
+  }
 
   private get inventory() {
     return this.ctx.inventory;
@@ -80,8 +93,8 @@ export class AzureAccess {
   }
 
   /** Lower-cased ids a resource inherits from: itself, every path prefix, and the scope chain. */
-  ancestorsOf(resource: string): { ids: string[]; scopes: Scope[]; known: boolean } {
-    return this.ctx.memo(`azure:ancestors:${resource.toLowerCase()}`, () => {
+  ancestorsOf(resource: string): Ancestry {
+    return memoIn(this.ancestry, resource.toLowerCase(), () => {
       const lower = resource.toLowerCase().replace(/\/+$/, "");
       const ids = [lower];
       for (let cut = lower.lastIndexOf("/"); cut > 0; cut = lower.lastIndexOf("/", cut - 1)) ids.push(lower.slice(0, cut));
@@ -217,16 +230,15 @@ export class AzureAccess {
     for (const reason of this.ctx.gapReasons("azure", ancestors.scopes.map((s) => s.id))) verdict.unknown(reason);
   }
 
-  private denyAssignmentsByScope(): Map<string, string[]> {
+  /** Deny assignments by lower-cased scope, keeping the scope id as written. */
+  private denyAssignmentsByScope(): Map<string, { scope: string; policyIds: string[] }> {
     return this.ctx.cache.memo("azure:denyByScope", () => {
-      const map = new Map<string, string[]>();
+      const map = new Map<string, { scope: string; policyIds: string[] }>();
       for (const policy of this.inventory.snapshot.policies) {
         if (policy.provider !== "azure" || policy.kind !== "deny") continue;
         for (const scope of policy.attachedTo ?? []) {
-          const key = scope.toLowerCase();
-          const list = map.get(key);
-          if (list) list.push(policy.id);
-          else map.set(key, [policy.id]);
+          const entry = memoIn(map, scope.toLowerCase(), () => ({ scope, policyIds: [] }));
+          entry.policyIds.push(policy.id);
         }
       }
       return map;
@@ -237,17 +249,15 @@ export class AzureAccess {
     const byScope = this.denyAssignmentsByScope();
     if (byScope.size === 0) return;
     const members = new Set(this.memberKeys(subject).map((m) => m.key.toLowerCase()));
+    const denies = (policyIds: readonly string[]) => policyIds.flatMap((id) => this.ctx.cache.policy(id)?.denies ?? []);
     for (const id of this.ancestorsOf(resource).ids) {
-      for (const policyId of byScope.get(id) ?? []) {
-        for (const stmt of this.ctx.cache.policy(policyId)?.denies ?? []) this.applyDeny(verdict, stmt, subject, members, action, resource, false);
-      }
+      for (const stmt of denies(byScope.get(id)?.policyIds ?? [])) this.applyDeny(verdict, stmt, subject, members, action, resource, false);
     }
+    // An assignment high up reaches scopes that carry their own deny assignments: carve-outs.
     const lower = resource.toLowerCase();
-    for (const [scope, policyIds] of byScope) {
-      if (!scope.startsWith(`${lower}/`)) continue;
-      for (const policyId of policyIds) {
-        for (const stmt of this.ctx.cache.policy(policyId)?.denies ?? []) this.applyDeny(verdict, stmt, subject, members, action, scope, true);
-      }
+    for (const [key, entry] of byScope) {
+      if (!key.startsWith(`${lower}/`)) continue;
+      for (const stmt of denies(entry.policyIds)) this.applyDeny(verdict, stmt, subject, members, action, entry.scope, true);
     }
   }
 
@@ -298,7 +308,8 @@ export class AzureAccess {
   }
 
   private roleMayGrant(grant: Grant, action: string): boolean {
-    return this.ctx.cache.memo(`azure:roleGrants:${grant.kind}:${grant.policyId}\u0000${action}`, () => {
+    const byRole = memoIn(this.roleGrantsByAction, action, () => new Map<string, boolean>());
+    return memoIn(byRole, `${grant.kind}:${grant.policyId}`, () => {
       const role = this.ctx.cache.policy(grant.policyId);
       if (!role) return true;
       return role.allows.some((stmt) =>

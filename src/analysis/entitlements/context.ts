@@ -5,7 +5,7 @@
  */
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Policy, Principal, Provider, Statement } from "../../model/inventory.js";
-import { hasWildcard, wildcardMatch } from "./matching.js";
+import { anyWildcardRegex, hasWildcard } from "./matching.js";
 import type { Subject } from "./internal.js";
 import type { OpenCondition } from "./types.js";
 
@@ -23,7 +23,10 @@ export interface CompiledStatement {
   readonly conditions: readonly OpenCondition[];
   /** Lower-cased literal actions: permission checks on roles listing thousands are O(1). */
   readonly literalActions: ReadonlySet<string>;
-  readonly wildcardActions: readonly string[];
+  /** The wildcard actions as one RegExp. */
+  readonly actionRegex: RegExp | undefined;
+  readonly literalNotActions: ReadonlySet<string>;
+  readonly notActionRegex: RegExp | undefined;
 }
 
 export interface CompiledPolicy {
@@ -76,12 +79,12 @@ function compileStatement(policy: Policy, statement: Statement): CompiledStateme
       on: key,
     });
   }
-  const literalActions = new Set<string>();
-  const wildcardActions: string[] = [];
-  for (const action of actions ?? []) {
-    if (hasWildcard(action)) wildcardActions.push(action);
-    else literalActions.add(action.toLowerCase());
-  }
+  const split = (list: readonly string[] | undefined) => ({
+    literals: new Set((list ?? []).filter((a) => !hasWildcard(a)).map((a) => a.toLowerCase())),
+    regex: anyWildcardRegex((list ?? []).filter(hasWildcard), true),
+  });
+  const listed = split(actions);
+  const excluded = split(notActions);
   return {
     key,
     policy,
@@ -92,20 +95,38 @@ function compileStatement(policy: Policy, statement: Statement): CompiledStateme
     resources,
     notResources,
     conditions,
-    literalActions,
-    wildcardActions,
+    literalActions: listed.literals,
+    actionRegex: listed.regex,
+    literalNotActions: excluded.literals,
+    notActionRegex: excluded.regex,
   };
 }
 
 /** Fast check of a literal action against a statement's Action/NotAction lists (case-insensitive). */
 export function statementListsAction(statement: CompiledStatement, literalAction: string): boolean {
-  const inActions =
+  const lower = literalAction.toLowerCase();
+  const listed =
     statement.actions === undefined
       ? statement.notActions !== undefined
-      : statement.literalActions.has(literalAction.toLowerCase()) ||
-        statement.wildcardActions.some((p) => wildcardMatch(p, literalAction, true));
-  if (!inActions) return false;
-  return !(statement.notActions ?? []).some((p) => wildcardMatch(p, literalAction, true));
+      : statement.literalActions.has(lower) || (statement.actionRegex?.test(literalAction) ?? false);
+  if (!listed || statement.notActions === undefined) return listed;
+  return !(statement.literalNotActions.has(lower) || (statement.notActionRegex?.test(literalAction) ?? false));
+}
+
+/** Get-or-build on a map (one lookup on a hit; no key strings built by the caller). */
+export function memoIn<K, V>(map: Map<K, V>, key: K, build: () => V): V {
+  const cached = map.get(key);
+  if (cached !== undefined) return cached;
+  const value = build();
+  map.set(key, value);
+  return value;
+}
+
+/** A named map that lives as long as its owner (an inventory or a query). */
+function namedTable<K, V>(tables: Map<string, Map<unknown, unknown>>, name: string): Map<K, V> {
+  let table = tables.get(name);
+  if (!table) tables.set(name, (table = new Map()));
+  return table as Map<K, V>;
 }
 
 export class InventoryCache {
@@ -113,8 +134,14 @@ export class InventoryCache {
   private readonly groupClosures = new Map<string, GroupMembership[]>();
   private readonly memberClosures = new Map<string, Principal[]>();
   private readonly stores = new Map<string, unknown>();
+  private readonly tables = new Map<string, Map<unknown, unknown>>();
 
   constructor(readonly inventory: Inventory) {}
+
+  /** A named map of inventory-lifetime values (per policy, per principal, per action...). */
+  table<K, V>(name: string): Map<K, V> {
+    return namedTable<K, V>(this.tables, name);
+  }
 
   policy(policyId: string): CompiledPolicy | undefined {
     const cached = this.compiledPolicies.get(policyId);
@@ -212,13 +239,16 @@ export interface QueryLimits {
   maxRoutesPerPrincipal: number;
   /** Candidate principals a reverse query evaluates at most. */
   maxCandidates: number;
+  /** Pivot edges evaluated precisely per query at most (each costs a policy evaluation). */
+  maxPivotEvaluations: number;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
   maxVisited: 1_000,
   maxEdgesPerPrincipal: 250,
   maxRoutesPerPrincipal: 8,
-  maxCandidates: 10_000,
+  maxCandidates: 2_000,
+  maxPivotEvaluations: 1_000,
 };
 
 export class QueryContext {
@@ -227,6 +257,8 @@ export class QueryContext {
   /** Set when a limit cut the search short (the answer is then `truncated`). */
   limitReached = false;
   private readonly memos = new Map<string, unknown>();
+  private readonly tables = new Map<string, Map<unknown, unknown>>();
+  private pivotEvaluations = 0;
 
   constructor(
     readonly inventory: Inventory,
@@ -239,11 +271,38 @@ export class QueryContext {
     this.notes.add(note);
   }
 
+  get pivotBudgetSpent(): boolean {
+    return this.pivotEvaluations >= this.limits.maxPivotEvaluations;
+  }
+
+  /** Records that more principals may pivot into a target than were evaluated. */
+  noteIfCapped(count: number, targetId: string): void {
+    if (count < this.limits.maxEdgesPerPrincipal) return;
+    this.limitReached = true;
+    this.note(`more than ${this.limits.maxEdgesPerPrincipal} principals may pivot into ${targetId}; only the first were evaluated`);
+  }
+
+  /** Counts one precise pivot evaluation; false once the budget is spent (the answer is then truncated). */
+  spendPivotEvaluation(): boolean {
+    if (this.pivotEvaluations < this.limits.maxPivotEvaluations) {
+      this.pivotEvaluations++;
+      return true;
+    }
+    this.limitReached = true;
+    this.note(`the pivot search stopped after ${this.limits.maxPivotEvaluations} pivot evaluations; more pivots may exist`);
+    return false;
+  }
+
   memo<T>(key: string, build: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T;
     const value = build();
     this.memos.set(key, value);
     return value;
+  }
+
+  /** A named map of query-lifetime values. */
+  table<K, V>(name: string): Map<K, V> {
+    return namedTable<K, V>(this.tables, name);
   }
 
   /** Collection gaps that touch a provider and any of the given scopes (a gap without scope touches all). */

@@ -6,14 +6,20 @@
  *
  * A principal reached with an allowed route is settled: later, longer routes to it are dropped.
  * One reached only conditionally (or unknown) keeps collecting routes, so an allowed detour is
- * not hidden behind a conditional shortcut. Denied pivots are never followed.
+ * not hidden behind a conditional shortcut. Denied pivots are never followed; a denied pivot is
+ * reported as a path of its own (e.g. blockedBy missing_caller_permission) only when the query
+ * asks about the pivot itself (no action, or an action matching it), else counted in a note.
+ *
+ * Work is bounded by count, never by time, so an answer is the same on every run: visited
+ * principals, edges per principal, precise pivot evaluations and reverse candidates are capped
+ * (`QueryLimits`), and any cap that bites makes the answer `truncated` with a note.
  */
 import { UserFacingError } from "../../errors.js";
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Principal, Provider } from "../../model/inventory.js";
 import { DEFAULT_LIMITS, QueryContext, type QueryLimits } from "./context.js";
 import type { Finding, PivotEdge, ProviderEvaluator, ResourceTarget, Subject } from "./internal.js";
-import { patternsIntersect } from "./matching.js";
+import { actionFitsProvider, patternsIntersect } from "./matching.js";
 import { assemblePath, PathCollector } from "./paths.js";
 import { createEvaluators } from "./providers.js";
 import {
@@ -88,8 +94,9 @@ class EntitlementSearch {
     maxPaths: number,
   ) {
     this.evaluators = createEvaluators(ctx);
-    // Collect beyond the page so the kept paths are the first in sort order, not in search order.
-    this.collector = new PathCollector(maxPaths * 2);
+    // One past the page tells truncation apart; past it the search stops, so a truncated answer
+    // holds the first paths in search order (direct before pivoted), sorted.
+    this.collector = new PathCollector(maxPaths + 1);
     this.maxPaths = maxPaths;
   }
 
@@ -106,13 +113,19 @@ class EntitlementSearch {
     if (cached) return cached;
     let findings: Finding[] = [];
     const target = this.target(subject.provider);
-    if ((!this.query.provider || subject.provider === this.query.provider) && target !== null) {
+    if (this.providerInScope(subject.provider) && target !== null) {
       const evaluator = this.evaluators[subject.provider];
       const request = { ...(this.query.action !== undefined ? { action: this.query.action } : {}), ...(target ? { target } : {}) };
       findings = [...evaluator.findAccess(subject, request), ...evaluator.selfEscalations(subject, request)];
     }
     this.findingMemo.set(subject.id, findings);
     return findings;
+  }
+
+  /** The query's provider filter, and an action only one provider's syntax fits (s3:x, a.b.c, A/b/c). */
+  private providerInScope(provider: Provider): boolean {
+    if (this.query.provider && provider !== this.query.provider) return false;
+    return this.query.action === undefined || actionFitsProvider(this.query.action, provider);
   }
 
   private edgesFrom(subject: Subject): PivotEdge[] {
@@ -123,10 +136,10 @@ class EntitlementSearch {
     return edges;
   }
 
-  private edgesTo(subject: Subject): PivotEdge[] {
+  private edgesTo(subject: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
     const cached = this.edgesToMemo.get(subject.id);
     if (cached) return cached;
-    const edges = PROVIDERS.flatMap((p) => this.evaluators[p].edgesTo(subject));
+    const edges = PROVIDERS.flatMap((p) => this.evaluators[p].edgesTo(subject, skip));
     this.edgesToMemo.set(subject.id, edges);
     return edges;
   }
@@ -170,7 +183,7 @@ class EntitlementSearch {
         if (!state || this.collector.full) continue;
         state.processed = true;
         emit(state, state.routes);
-        if (depth >= this.query.maxDepth) continue;
+        if (depth >= this.query.maxDepth || this.ctx.pivotBudgetSpent) continue;
         for (const edge of this.edgesFrom(state.subject)) {
           const toId = edge.to.id;
           const routes = state.routes
@@ -201,7 +214,10 @@ class EntitlementSearch {
   }
 
   reverse(): void {
-    const providers = this.query.provider ? [this.query.provider] : PROVIDERS.filter((p) => this.target(p));
+    const providers = PROVIDERS.filter((p) => this.providerInScope(p) && this.target(p));
+    if (providers.length === 0) {
+      this.ctx.note(`${this.query.action ?? ""} is not an action of the provider ${this.query.resource ?? ""} belongs to`);
+    }
     const states = new Map<string, ReverseState>();
     const addRoutes = (subject: Subject, routes: ReverseRoute[]): { state: ReverseState; created: boolean } => {
       let state = states.get(subject.id);
@@ -240,9 +256,15 @@ class EntitlementSearch {
     let frontier = [...states.values()].filter((s) => s.subject.principal && s.routes.some((r) => !routeDenied(r)));
     for (let depth = 1; depth <= this.query.maxDepth && frontier.length > 0 && !this.collector.full; depth++) {
       const next: ReverseState[] = [];
+      // Callers already settled, or new ones past the visit limit, are not worth evaluating.
+      const skip = (callerId: string): boolean => {
+        const known = states.get(callerId);
+        return known ? known.routes.some(routeAllowed) : states.size >= this.ctx.limits.maxVisited;
+      };
       for (const holder of frontier) {
+        if (this.ctx.pivotBudgetSpent || this.collector.full || !this.reserveVisit(states.size)) break;
         const usable = holder.routes.filter((r) => !routeDenied(r));
-        for (const edge of this.edgesTo(holder.subject)) {
+        for (const edge of this.edgesTo(holder.subject, skip)) {
           if (this.collector.full) break;
           if (edge.verdict.outcome === "denied") {
             this.deniedPivots++;

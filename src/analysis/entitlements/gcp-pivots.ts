@@ -5,7 +5,7 @@
  * are escalations. Federation mappings (workload identity pools) are trust edges to the account.
  */
 import type { Principal, TrustEdge } from "../../model/inventory.js";
-import type { QueryContext } from "./context.js";
+import { memoIn, type QueryContext } from "./context.js";
 import { type GcpAccess, gcpServiceAccountResource, resolveGcpTarget } from "./gcp.js";
 import { resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, PivotEdge, ResourceTarget, Subject } from "./internal.js";
@@ -31,21 +31,26 @@ const SET_IAM_POLICY: Readonly<Record<string, string>> = {
 };
 
 export class GcpPivots {
+  private readonly targets: Map<string, ResourceTarget | null>;
+
   constructor(
     private readonly ctx: QueryContext,
     private readonly access: GcpAccess,
-  ) {}
+  ) {
+    this.targets = ctx.table("gcp:targets");
+  }
 
   private get inventory() {
     return this.ctx.inventory;
   }
 
   private targetFor(resource: string): ResourceTarget | undefined {
-    return this.ctx.memo(`gcp:target:${resource}`, () => resolveGcpTarget(this.ctx, resource));
+    return memoIn(this.targets, resource, () => resolveGcpTarget(this.ctx, resource) ?? null) ?? undefined;
   }
 
   /** The best non-denied finding for one permission on one resource. */
   private usable(caller: Subject, action: string, resource: string): Finding | undefined {
+    if (!this.access.mayHoldAnywhere(caller, action)) return undefined;
     const target = this.targetFor(resource);
     if (!target) return undefined;
     const best = bestOf(this.access.findAccess(caller, { action, target }));
@@ -64,7 +69,7 @@ export class GcpPivots {
 
   private edgesToServiceAccount(caller: Subject, account: Principal): PivotEdge[] {
     const resource = gcpServiceAccountResource(account);
-    if (!resource || caller.id === account.id) return [];
+    if (!resource || caller.id === account.id || !this.ctx.spendPivotEvaluation()) return [];
     const to = this.ctx.subjectFor(account);
     const edges: PivotEdge[] = [];
     const token = this.bestPermission(caller, IMPERSONATION_PERMISSIONS, resource);
@@ -152,43 +157,74 @@ export class GcpPivots {
         if (this.isPivotTrust(edge) && edge.to !== subject.id) edges.push(this.trustEdge(subject, edge));
       }
     }
-    if (subject.provider !== "gcp") return edges;
+    if (subject.provider !== "gcp" || this.ctx.pivotBudgetSpent) return edges;
+    // Only permissions that can complete a pivot somewhere pick targets (actAs needs compute too).
+    const holds = (permission: string) => this.access.mayHoldAnywhere(subject, permission);
+    const usable = [
+      ...IMPERSONATION_PERMISSIONS.filter(holds),
+      ...(holds(KEY_CREATE) ? [KEY_CREATE] : []),
+      ...(holds(ACT_AS) && RUNS_AS_COMPUTE.some(holds) ? [ACT_AS] : []),
+    ];
+    if (usable.length === 0) return edges;
+    // Candidate accounts, at most the per-principal limit (a project-wide token creator reaches thousands).
+    const limit = this.ctx.limits.maxEdgesPerPrincipal;
     const targets = new Map<string, Principal>();
-    for (const member of members) {
+    let capped = false;
+    collect: for (const member of members) {
       for (const grant of this.inventory.grantsOf(member.key)) {
         if (grant.provider !== "gcp" || grant.kind !== "binding" || !grant.resource) continue;
-        if (!PIVOT_PERMISSIONS.some((p) => this.access.roleMayGrant(grant.policyId, p))) continue;
-        for (const account of this.access.serviceAccountsUnder(grant.resource)) targets.set(account.id, account);
+        const resource = grant.resource;
+        // Deny policies attach at project level or above, so a permission denied where the binding
+        // sits is denied on every service account below it.
+        const grants = usable.filter((p) => this.access.roleMayGrant(grant.policyId, p));
+        if (!grants.some((p) => this.usable(subject, p, resource))) continue;
+        for (const account of this.access.serviceAccountsUnder(resource)) {
+          if (account.id === subject.id || targets.has(account.id)) continue;
+          if (targets.size >= limit) {
+            capped = true;
+            break collect;
+          }
+          targets.set(account.id, account);
+        }
       }
+    }
+    if (capped) {
+      this.ctx.limitReached = true;
+      this.ctx.note(`${subject.id} may reach more than ${limit} service accounts; only the first were followed`);
     }
     for (const account of targets.values()) {
       edges.push(...this.edgesToServiceAccount(subject, account));
-      if (edges.length >= this.ctx.limits.maxEdgesPerPrincipal) {
-        this.ctx.limitReached = true;
-        this.ctx.note(
-          `${subject.id} can reach more than ${this.ctx.limits.maxEdgesPerPrincipal} service accounts; only the first were followed`,
-        );
-        break;
-      }
+      if (this.ctx.pivotBudgetSpent) break;
     }
     return edges;
   }
 
-  edgesTo(target: Subject): PivotEdge[] {
+  edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
     const account = target.principal;
     if (!account || account.provider !== "gcp") return [];
     const edges: PivotEdge[] = [];
     for (const edge of this.inventory.trustEdgesTo(account.id)) {
-      if (this.isPivotTrust(edge)) edges.push(this.trustEdge(this.ctx.subjectForId(edge.from, "gcp"), edge));
+      if (this.isPivotTrust(edge) && !skip?.(edge.from)) edges.push(this.trustEdge(this.ctx.subjectForId(edge.from, "gcp"), edge));
     }
     const resource = gcpServiceAccountResource(account);
     const saTarget = resource ? this.targetFor(resource) : undefined;
     if (!saTarget) return edges;
     const callers = new Map<string, Subject>();
     for (const permission of PIVOT_PERMISSIONS) {
-      for (const caller of this.access.holdersOf({ action: permission, target: saTarget })) callers.set(caller.id, caller);
+      for (const caller of this.access.holdersOf({ action: permission, target: saTarget })) {
+        if (caller.id !== account.id && !skip?.(caller.id)) callers.set(caller.id, caller);
+      }
     }
-    for (const caller of callers.values()) edges.push(...this.edgesToServiceAccount(caller, account));
+    let evaluated = 0;
+    for (const caller of callers.values()) {
+      if (evaluated++ >= this.ctx.limits.maxEdgesPerPrincipal) {
+        this.ctx.limitReached = true;
+        this.ctx.note(`more than ${this.ctx.limits.maxEdgesPerPrincipal} principals may pivot into ${account.id}; only the first were evaluated`);
+        break;
+      }
+      edges.push(...this.edgesToServiceAccount(caller, account));
+      if (this.ctx.pivotBudgetSpent) break;
+    }
     return edges;
   }
 

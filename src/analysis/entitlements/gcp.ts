@@ -6,7 +6,7 @@
  * Principal access boundaries (IAM v3) are not modelled yet.
  */
 import type { Grant, Principal, Scope } from "../../model/inventory.js";
-import type { CompiledStatement, QueryContext } from "./context.js";
+import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
 import { statementListsAction } from "./context.js";
 import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
@@ -54,8 +54,31 @@ function denyPrincipalForms(raw: string): string[] | "public" | "authenticated" 
 
 type Applies = "yes" | "no" | "maybe";
 
+/** Bounds of the inventory-lifetime cache of binding holders (a long-running server asks many). */
+const HOLDER_CACHE_ACTIONS = 256;
+const HOLDER_CACHE_RESOURCES = 20_000;
+
+interface Ancestry {
+  ids: string[];
+  scopes: Scope[];
+  known: boolean;
+}
+
 export class GcpAccess {
-  constructor(private readonly ctx: QueryContext) {}
+  private readonly members: Map<string, MemberKey[]>;
+  private readonly ancestry: Map<string, Ancestry>;
+  private readonly holdersByAction: Map<string, Map<string, Subject[]>>;
+  /** action → role id → does the role grant it (inventory lifetime). */
+  private readonly roleGrantsByAction: Map<string, Map<string, boolean>>;
+  private readonly serviceAccountsByScope: Map<string, Principal[]>;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.members = ctx.table("gcp:members");
+    this.ancestry = ctx.table("gcp:ancestors");
+    this.holdersByAction = ctx.cache.table("gcp:holdersAt");
+    this.roleGrantsByAction = ctx.cache.table("gcp:roleGrants");
+    this.serviceAccountsByScope = ctx.cache.table("gcp:serviceAccountsUnder");
+  }
 
   private get inventory() {
     return this.ctx.inventory;
@@ -63,7 +86,7 @@ export class GcpAccess {
 
   /** The member strings a subject is matched by, each with the hops that explain it. */
   memberKeys(subject: Subject): MemberKey[] {
-    return this.ctx.memo(`gcp:members:${subject.id}`, () => {
+    return memoIn(this.members, subject.id, () => {
       const keys: MemberKey[] = [{ key: subject.id, hops: [] }];
       const principal = subject.principal;
       if (!principal) return keys;
@@ -85,8 +108,8 @@ export class GcpAccess {
    * The resource and everything it inherits from, nearest first: intermediate resources
    * (a secret above its version), then the project, folders and organization.
    */
-  ancestorsOf(resource: string): { ids: string[]; scopes: Scope[]; known: boolean } {
-    return this.ctx.memo(`gcp:ancestors:${resource}`, () => {
+  ancestorsOf(resource: string): Ancestry {
+    return memoIn(this.ancestry, resource, () => {
       const ids = [resource];
       if (resource.startsWith("projects/")) {
         const parts = resource.split("/");
@@ -106,9 +129,23 @@ export class GcpAccess {
     return grantedShapes(action, stmt.actions, stmt.notActions, true, "none");
   }
 
+  /**
+   * Could any binding of the subject grant the action, wherever it sits? A cheap gate before
+   * placing bindings and evaluating denies.
+   */
+  mayHoldAnywhere(subject: Subject, action: string): boolean {
+    for (const member of this.memberKeys(subject)) {
+      for (const grant of this.inventory.grantsOf(member.key)) {
+        if (grant.provider === "gcp" && grant.kind === "binding" && this.roleMayGrant(grant.policyId, action)) return true;
+      }
+    }
+    return false;
+  }
+
   /** Does a role (by id) grant an action? Memoized: reverse queries ask it per binding. */
   roleMayGrant(roleId: string, action: string): boolean {
-    return this.ctx.cache.memo(`gcp:roleGrants:${roleId}\u0000${action}`, () => {
+    const byRole = memoIn(this.roleGrantsByAction, action, () => new Map<string, boolean>());
+    return memoIn(byRole, roleId, () => {
       const role = this.ctx.cache.policy(roleId);
       if (!role) return true; // unreadable role: keep the binding so the answer says unknown
       return role.allows.some((stmt) => this.roleGrants(stmt, action).length > 0);
@@ -298,12 +335,24 @@ export class GcpAccess {
     if (action === undefined || !target) return [];
     const subjects = new Map<string, Subject>();
     for (const id of this.ancestorsOf(target.id).ids) {
-      for (const grant of this.inventory.grantsOn(id)) {
+      for (const subject of this.holdersAt(action, id)) if (!subjects.has(subject.id)) subjects.set(subject.id, subject);
+    }
+    return [...subjects.values()];
+  }
+
+  /** Holders through bindings sitting exactly on one resource or scope (shared by everything below it). */
+  private holdersAt(action: string, resource: string): Subject[] {
+    if (this.holdersByAction.size > HOLDER_CACHE_ACTIONS) this.holdersByAction.clear();
+    const byResource = memoIn(this.holdersByAction, action, () => new Map<string, Subject[]>());
+    if (byResource.size > HOLDER_CACHE_RESOURCES) byResource.clear();
+    return memoIn(byResource, resource, () => {
+      const subjects = new Map<string, Subject>();
+      for (const grant of this.inventory.grantsOn(resource)) {
         if (grant.provider !== "gcp" || grant.kind !== "binding" || !this.roleMayGrant(grant.policyId, action)) continue;
         this.addMember(subjects, grant.principalId);
       }
-    }
-    return [...subjects.values()];
+      return [...subjects.values()];
+    });
   }
 
   addMember(subjects: Map<string, Subject>, memberId: string): void {
@@ -326,7 +375,7 @@ export class GcpAccess {
       return principal ? [principal] : [];
     }
     if (!this.inventory.scopes.has(resource)) return [];
-    return this.ctx.cache.memo(`gcp:sasUnder:${resource}`, () => {
+    return memoIn(this.serviceAccountsByScope, resource, () => {
       const byProject = this.ctx.cache.memo("gcp:sasByProject", () => {
         const map = new Map<string, Principal[]>();
         for (const principal of this.inventory.snapshot.principals) {

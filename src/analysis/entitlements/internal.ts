@@ -75,8 +75,8 @@ export interface ProviderEvaluator {
   selfEscalations(subject: Subject, request: AccessRequest): Finding[];
   /** Pivots leaving a subject. */
   edgesFrom(subject: Subject): PivotEdge[];
-  /** Pivots arriving at a principal. */
-  edgesTo(target: Subject): PivotEdge[];
+  /** Pivots arriving at a principal; callers for which `skip` is true are not evaluated. */
+  edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[];
   /** Reverse queries: subjects that may hold the requested access directly or by self-escalation. */
   holders(request: AccessRequest): Subject[];
 }

@@ -5,7 +5,7 @@
  * answers, because queries and deny statements carry wildcards too (`s3:*` against `s3:Get*`).
  */
 
-const regexCache = new Map<string, RegExp>();
+const regexCaches = { sensitive: new Map<string, RegExp>(), insensitive: new Map<string, RegExp>() };
 const REGEX_CACHE_LIMIT = 50_000;
 
 export function hasWildcard(pattern: string): boolean {
@@ -13,14 +13,23 @@ export function hasWildcard(pattern: string): boolean {
 }
 
 function compileWildcard(pattern: string, caseInsensitive: boolean): RegExp {
-  const key = (caseInsensitive ? "i:" : "s:") + pattern;
-  const cached = regexCache.get(key);
+  const cache = caseInsensitive ? regexCaches.insensitive : regexCaches.sensitive;
+  const cached = cache.get(pattern);
   if (cached) return cached;
-  if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
-  const body = pattern.replace(/[.+^${}()|[\]\\*?]/g, (ch) => (ch === "*" ? ".*" : ch === "?" ? "." : `\\${ch}`));
-  const regex = new RegExp(`^${body}$`, caseInsensitive ? "is" : "s");
-  regexCache.set(key, regex);
+  if (cache.size >= REGEX_CACHE_LIMIT) cache.clear();
+  const regex = new RegExp(`^${wildcardBody(pattern)}$`, caseInsensitive ? "is" : "s");
+  cache.set(pattern, regex);
   return regex;
+}
+
+function wildcardBody(pattern: string): string {
+  return pattern.replace(/[.+^${}()|[\]\\*?]/g, (ch) => (ch === "*" ? ".*" : ch === "?" ? "." : `\\${ch}`));
+}
+
+/** One anchored RegExp matching any of the patterns (undefined for none). */
+export function anyWildcardRegex(patterns: readonly string[], caseInsensitive: boolean): RegExp | undefined {
+  if (patterns.length === 0) return undefined;
+  return new RegExp(`^(?:${patterns.map(wildcardBody).join("|")})$`, caseInsensitive ? "is" : "s");
 }
 
 function equal(a: string, b: string, caseInsensitive: boolean): boolean {
@@ -214,4 +223,15 @@ function foldCovered(values: string[], caseInsensitive: boolean): string[] {
   return values.filter(
     (value) => !wildcards.some((w) => w !== value && patternCovers(w, value, caseInsensitive) && !patternCovers(value, w, caseInsensitive)),
   );
+}
+
+/**
+ * Which provider an action's syntax belongs to: Azure operations contain `/`, AWS actions `:`,
+ * GCP permissions are dotted; anything else (`*`, `*Secret*`) may belong to any.
+ */
+export function actionFitsProvider(action: string, provider: "aws" | "gcp" | "azure"): boolean {
+  if (action.includes("/")) return provider === "azure";
+  if (action.includes(":")) return provider === "aws";
+  if (action.includes(".")) return provider === "gcp";
+  return true;
 }

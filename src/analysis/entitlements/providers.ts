@@ -1,6 +1,8 @@
 /** Assembles one evaluator per provider for a query. */
-import type { Provider } from "../../model/inventory.js";
-import { AwsAccess, resolveAwsTarget } from "./aws.js";
+import type { Principal, Provider } from "../../model/inventory.js";
+import { AwsAccess, awsAccountOf, resolveAwsTarget } from "./aws.js";
+import { AwsEscalations } from "./aws-escalation.js";
+import { AwsHolders } from "./aws-holders.js";
 import { AwsPivots } from "./aws-pivots.js";
 import { AzureAccess, resolveAzureTarget } from "./azure.js";
 import { AzurePivots } from "./azure-pivots.js";
@@ -17,7 +19,9 @@ function uniqueSubjects(...lists: Subject[][]): Subject[] {
 
 export function createEvaluators(ctx: QueryContext): Record<Provider, ProviderEvaluator> {
   const awsAccess = new AwsAccess(ctx);
-  const awsPivots = new AwsPivots(ctx, awsAccess);
+  const awsHolders = new AwsHolders(ctx);
+  const awsEscalations = new AwsEscalations(ctx, awsAccess, awsHolders);
+  const awsPivots = new AwsPivots(ctx, awsAccess, awsHolders, awsEscalations);
   const gcpAccess = new GcpAccess(ctx);
   const gcpPivots = new GcpPivots(ctx, gcpAccess);
   const azureAccess = new AzureAccess(ctx);
@@ -28,19 +32,30 @@ export function createEvaluators(ctx: QueryContext): Record<Provider, ProviderEv
       findAccess: (subject, request) => awsAccess.findAccess(subject, request),
       selfEscalations: (subject, request) => awsPivots.selfEscalations(subject, request),
       edgesFrom: (subject) => awsPivots.edgesFrom(subject),
-      edgesTo: (target) => awsPivots.edgesTo(target),
-      holders: (request) =>
-        uniqueSubjects(
-          awsAccess.holdersOf(request).map((p) => ctx.subjectFor(p)),
-          awsPivots.selfEscalationHolders().map((p) => ctx.subjectFor(p)),
-        ),
+      edgesTo: (target, skip) => awsPivots.edgesTo(target, skip),
+      holders: (request) => {
+        // Identity allows reach another account's resource only with that resource's own policy,
+        // which the inventory does not hold: list the resource's own account (trust chains from
+        // other accounts still arrive through the pivot search).
+        const account = request.target && !request.target.isScope ? awsAccountOf(request.target.id) : undefined;
+        if (account) {
+          ctx.note(
+            `principals of accounts other than ${account} are listed only through role chains: their direct access would also need the resource's own policy, which is not collected`,
+          );
+        }
+        const sameAccount = (p: Principal) => account === undefined || awsAccountOf(p.scopeId) === account;
+        return uniqueSubjects(
+          awsHolders.holdersOf(request, account ? { account } : {}).map((p) => ctx.subjectFor(p)),
+          awsEscalations.selfEscalationHolders().filter(sameAccount).map((p) => ctx.subjectFor(p)),
+        );
+      },
     },
     gcp: {
       resolveTarget: (resource) => resolveGcpTarget(ctx, resource),
       findAccess: (subject, request) => gcpAccess.findAccess(subject, request),
       selfEscalations: (subject, request) => gcpPivots.selfEscalations(subject, request),
       edgesFrom: (subject) => gcpPivots.edgesFrom(subject),
-      edgesTo: (target) => gcpPivots.edgesTo(target),
+      edgesTo: (target, skip) => gcpPivots.edgesTo(target, skip),
       holders: (request) => uniqueSubjects(gcpAccess.holdersOf(request), gcpPivots.selfEscalationHolders(request)),
     },
     azure: {
@@ -48,7 +63,7 @@ export function createEvaluators(ctx: QueryContext): Record<Provider, ProviderEv
       findAccess: (subject, request) => azureAccess.findAccess(subject, request),
       selfEscalations: (subject, request) => azurePivots.selfEscalations(subject, request),
       edgesFrom: (subject) => azurePivots.edgesFrom(subject),
-      edgesTo: (target) => azurePivots.edgesTo(target),
+      edgesTo: (target, skip) => azurePivots.edgesTo(target, skip),
       holders: (request) => uniqueSubjects(azureAccess.holdersOf(request), azurePivots.selfEscalationHolders(request)),
     },
   };

@@ -1,0 +1,330 @@
+/**
+ * AWS privilege-escalation edges (PMapper's classics): taking over another user's credentials
+ * (iam:CreateAccessKey, Create/UpdateLoginProfile), rewriting a role's trust
+ * (iam:UpdateAssumeRolePolicy), passing a role that trusts a compute service to compute one can
+ * create (iam:PassRole + lambda:CreateFunction, ec2:RunInstances, ...), and granting oneself
+ * policies (iam:Attach/Put*Policy on itself, iam:CreatePolicyVersion on an attached policy).
+ * IAM is per account: takeovers only target principals of the caller's own account.
+ */
+import type { Principal, TrustEdge } from "../../model/inventory.js";
+import { type AwsAccess, awsAccountOf, isAwsRoleArn, isAwsUserArn, literalAwsTarget } from "./aws.js";
+import type { AwsHolders } from "./aws-holders.js";
+import type { QueryContext } from "./context.js";
+import { resourceHop } from "./hops.js";
+import type { AccessRequest, Finding, PivotEdge, Subject } from "./internal.js";
+import { wildcardMatch } from "./matching.js";
+import { bestOf, isBetter, Verdict } from "./verdict.js";
+
+const USER_TAKEOVER_ACTIONS = ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"];
+const TRUST_REWRITE_ACTIONS = ["iam:UpdateAssumeRolePolicy"];
+
+/** Service principals a passed role can run under, and the permission that creates such compute. */
+const PASS_ROLE_COMPUTE: ReadonlyArray<{ service: string; actions: readonly string[] }> = [
+  { service: "lambda.amazonaws.com", actions: ["lambda:CreateFunction"] },
+  { service: "ec2.amazonaws.com", actions: ["ec2:RunInstances"] },
+  { service: "cloudformation.amazonaws.com", actions: ["cloudformation:CreateStack"] },
+  { service: "codebuild.amazonaws.com", actions: ["codebuild:CreateProject"] },
+  { service: "glue.amazonaws.com", actions: ["glue:CreateDevEndpoint"] },
+];
+
+/** Actions that let a principal change its own permissions. */
+const SELF_GRANT_ACTIONS = [
+  "iam:AttachUserPolicy",
+  "iam:PutUserPolicy",
+  "iam:AttachRolePolicy",
+  "iam:PutRolePolicy",
+  "iam:AttachGroupPolicy",
+  "iam:PutGroupPolicy",
+  "iam:CreatePolicyVersion",
+];
+
+export class AwsEscalations {
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly access: AwsAccess,
+    private readonly holders: AwsHolders,
+  ) {}
+
+  private get inventory() {
+    return this.ctx.inventory;
+  }
+
+  private principalsByAccount(kind: "user" | "role"): Map<string, Principal[]> {
+    return this.ctx.cache.memo(`aws:${kind}sByAccount`, () => {
+      const map = new Map<string, Principal[]>();
+      for (const principal of this.inventory.snapshot.principals) {
+        if (principal.provider !== "aws") continue;
+        if (kind === "user" ? !isAwsUserArn(principal.id) : !isAwsRoleArn(principal.id)) continue;
+        const account = awsAccountOf(principal.id);
+        if (!account) continue;
+        const list = map.get(account);
+        if (list) list.push(principal);
+        else map.set(account, [principal]);
+      }
+      return map;
+    });
+  }
+
+  private usable(findings: Finding[]): Finding | undefined {
+    const best = bestOf(findings);
+    return best && best.verdict.outcome !== "denied" ? best : undefined;
+  }
+
+  /** The best non-denied finding of a principal for one literal action and resource. */
+  private permission(caller: Subject, action: string, resource: string): Finding | undefined {
+    const principal = caller.principal;
+    if (!principal || !this.access.mayAllow(this.access.principalContext(principal), action, resource)) return undefined;
+    return this.usable(this.access.findAccess(caller, { action, target: literalAwsTarget(resource) }));
+  }
+
+  /** Does any identity allow of the principal list one of these actions? (a cheap gate) */
+  private mayAllowAny(caller: Principal, actions: readonly string[]): boolean {
+    const context = this.access.principalContext(caller);
+    return actions.some((action) => this.access.listsAction(context, action));
+  }
+
+  /** Taking over `target` through one of `actions` (credential creation, trust rewrite). */
+  private takeoverEdge(caller: Subject, target: Principal, actions: readonly string[]): PivotEdge | undefined {
+    if (!this.ctx.spendPivotEvaluation()) return undefined;
+    let best: { finding: Finding; action: string } | undefined;
+    for (const action of actions) {
+      const finding = this.permission(caller, action, target.id);
+      if (finding && (!best || isBetter(finding.verdict, best.finding.verdict))) best = { finding, action };
+    }
+    if (!best) return undefined;
+    const to = this.ctx.subjectFor(target);
+    return {
+      from: caller,
+      to,
+      hop: {
+        type: "escalate",
+        id: target.id,
+        label: `${best.action} on ${to.label}, then act as it`,
+        note: `allowed by ${best.finding.verdict.justification.join(", ")}`,
+      },
+      action: best.action,
+      resource: target.id,
+      verdict: best.finding.verdict.clone(),
+      privilegeEscalation: true,
+      standalone: false,
+    };
+  }
+
+  private passRoleEdge(caller: Subject, role: Principal, trust: TrustEdge, computeActions: readonly string[]): PivotEdge | undefined {
+    if (!this.ctx.spendPivotEvaluation()) return undefined;
+    let compute: { finding: Finding; action: string } | undefined;
+    for (const action of computeActions) {
+      const finding = this.usable(this.access.findAccess(caller, { action }));
+      if (finding) {
+        compute = { finding, action };
+        break;
+      }
+    }
+    if (!compute) return undefined;
+    const pass = this.permission(caller, "iam:PassRole", role.id);
+    if (!pass) return undefined;
+    const verdict = new Verdict()
+      .justify(trust.id)
+      .absorb(pass.verdict)
+      .absorb(compute.finding.verdict)
+      .addConditions(trust.id, trust.conditions);
+    const to = this.ctx.subjectFor(role);
+    return {
+      from: caller,
+      to,
+      hop: {
+        type: "escalate",
+        id: role.id,
+        label: `iam:PassRole on ${to.label} with ${compute.action}, then run as it`,
+        note: `${role.id} trusts ${trust.from} (trust edge ${trust.id})`,
+      },
+      action: "iam:PassRole",
+      resource: role.id,
+      verdict,
+      privilegeEscalation: true,
+      standalone: false,
+    };
+  }
+
+  /** Escalation pivots out of a principal: whom it could take over or run as. */
+  edgesFrom(subject: Subject): PivotEdge[] {
+    const caller = subject.principal;
+    if (!caller || caller.provider !== "aws" || caller.kind === "group") return [];
+    const account = this.access.principalContext(caller).accountId;
+    if (!account) return [];
+    const edges: PivotEdge[] = [];
+    const takeovers: Array<{ actions: readonly string[]; kind: "user" | "role" }> = [
+      { actions: USER_TAKEOVER_ACTIONS, kind: "user" },
+      { actions: TRUST_REWRITE_ACTIONS, kind: "role" },
+    ];
+    for (const { actions, kind } of takeovers) {
+      if (!this.mayAllowAny(caller, actions)) continue;
+      // Which resource patterns does the caller hold these actions on at all?
+      const patterns = actions.flatMap((action) =>
+        this.access
+          .findAccess(subject, { action })
+          .filter((f) => f.verdict.outcome !== "denied")
+          .map((f) => f.resource),
+      );
+      if (patterns.length === 0) continue;
+      for (const target of this.principalsByAccount(kind).get(account) ?? []) {
+        if (target.id === caller.id || !patterns.some((p) => wildcardMatch(p, target.id, false))) continue;
+        const edge = this.takeoverEdge(subject, target, actions);
+        if (edge) edges.push(edge);
+        if (this.ctx.pivotBudgetSpent || edges.length >= this.ctx.limits.maxEdgesPerPrincipal) return this.capped(edges, caller);
+      }
+    }
+    const computeActions = PASS_ROLE_COMPUTE.flatMap((c) => c.actions);
+    if (this.mayAllowAny(caller, ["iam:PassRole"]) && this.mayAllowAny(caller, computeActions) && this.usable(this.access.findAccess(subject, { action: "iam:PassRole" }))) {
+      for (const { service, actions } of PASS_ROLE_COMPUTE) {
+        for (const trust of this.inventory.trustEdgesFrom(`service:${service}`)) {
+          if (trust.provider !== "aws" || trust.to === caller.id || awsAccountOf(trust.to) !== account) continue;
+          const role = this.inventory.principals.get(trust.to);
+          if (!role) continue;
+          const edge = this.passRoleEdge(subject, role, trust, actions);
+          if (edge) edges.push(edge);
+          if (this.ctx.pivotBudgetSpent || edges.length >= this.ctx.limits.maxEdgesPerPrincipal) return this.capped(edges, caller);
+        }
+      }
+    }
+    return edges;
+  }
+
+  private capped(edges: PivotEdge[], caller: Principal): PivotEdge[] {
+    this.ctx.limitReached = true;
+    if (edges.length >= this.ctx.limits.maxEdgesPerPrincipal) {
+      this.ctx.note(`${caller.id} has more than ${this.ctx.limits.maxEdgesPerPrincipal} escalation targets; only the first were followed`);
+    }
+    return edges;
+  }
+
+  /** What a principal can reach by granting itself policies: everything its limits allow. */
+  selfEscalations(subject: Subject, request: AccessRequest): Finding[] {
+    const principal = subject.principal;
+    if (!principal || principal.provider !== "aws" || principal.kind === "group") return [];
+    if (!this.mayAllowAny(principal, SELF_GRANT_ACTIONS)) return [];
+    const context = this.access.principalContext(principal);
+    const candidates: Array<{ action: string; resource: string }> = [];
+    if (isAwsUserArn(principal.id)) {
+      candidates.push({ action: "iam:AttachUserPolicy", resource: principal.id }, { action: "iam:PutUserPolicy", resource: principal.id });
+    }
+    if (isAwsRoleArn(principal.id)) {
+      candidates.push({ action: "iam:AttachRolePolicy", resource: principal.id }, { action: "iam:PutRolePolicy", resource: principal.id });
+    }
+    const holders = [principal.id, ...this.ctx.cache.groupsOf(principal.id).map((g) => g.groupId)];
+    for (const group of holders.slice(1)) {
+      candidates.push({ action: "iam:AttachGroupPolicy", resource: group }, { action: "iam:PutGroupPolicy", resource: group });
+    }
+    for (const holder of holders) {
+      for (const grant of this.inventory.grantsOf(holder)) {
+        // AWS-managed policies (account "aws") cannot be versioned by customers.
+        if (grant.provider === "aws" && grant.kind === "attachment" && awsAccountOf(grant.policyId)) {
+          candidates.push({ action: "iam:CreatePolicyVersion", resource: grant.policyId });
+        }
+      }
+    }
+    let enabling: { finding: Finding; action: string; resource: string } | undefined;
+    for (const candidate of candidates) {
+      const finding = this.permission(subject, candidate.action, candidate.resource);
+      if (!finding) continue;
+      if (!enabling || isBetter(finding.verdict, enabling.finding.verdict)) enabling = { finding, ...candidate };
+      if (enabling.finding.verdict.outcome === "allowed") break;
+    }
+    if (!enabling) return [];
+    const action = request.action ?? "*";
+    const target = request.target;
+    const resource = target?.awsPatterns?.[0] ?? target?.id ?? "*";
+    const shown = target?.input ?? "*";
+    const verdict = enabling.finding.verdict.clone();
+    // The self-granted policy is an identity allow; denies, boundary and SCPs still bind it.
+    verdict.absorb(this.access.evaluateRequest(context, action, resource));
+    return [
+      {
+        action,
+        resource: shown,
+        hops: [
+          ...enabling.finding.hops.slice(0, -1),
+          {
+            type: "escalate",
+            id: principal.id,
+            label: `${enabling.action} on ${enabling.resource}: can grant itself any permission`,
+          },
+          resourceHop(shown),
+        ],
+        verdict,
+        privilegeEscalation: true,
+      },
+    ];
+  }
+
+  /** Escalation pivots into a principal: who could take it over. */
+  edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
+    const principal = target.principal;
+    if (!principal || principal.provider !== "aws") return [];
+    const edges: PivotEdge[] = [];
+    const account = awsAccountOf(principal.id);
+    const push = (edge: PivotEdge | undefined): boolean => {
+      if (edge) edges.push(edge);
+      return !this.ctx.pivotBudgetSpent;
+    };
+    if (isAwsRoleArn(principal.id)) {
+      for (const caller of this.sameAccountHolders(TRUST_REWRITE_ACTIONS, principal, account, skip)) {
+        if (!push(this.takeoverEdge(this.ctx.subjectFor(caller), principal, TRUST_REWRITE_ACTIONS))) return edges;
+      }
+      for (const { service, actions } of PASS_ROLE_COMPUTE) {
+        const trust = this.inventory.trustEdgesTo(principal.id).find((e) => e.provider === "aws" && e.from === `service:${service}`);
+        if (!trust) continue;
+        for (const caller of this.sameAccountHolders(["iam:PassRole"], principal, account, skip)) {
+          if (!push(this.passRoleEdge(this.ctx.subjectFor(caller), principal, trust, actions))) return edges;
+        }
+      }
+    }
+    if (isAwsUserArn(principal.id)) {
+      for (const caller of this.sameAccountHolders(USER_TAKEOVER_ACTIONS, principal, account, skip)) {
+        if (!push(this.takeoverEdge(this.ctx.subjectFor(caller), principal, USER_TAKEOVER_ACTIONS))) return edges;
+      }
+    }
+    return edges;
+  }
+
+  private sameAccountHolders(
+    actions: readonly string[],
+    target: Principal,
+    account: string | undefined,
+    skip?: (callerId: string) => boolean,
+  ): Principal[] {
+    if (account === undefined) return [];
+    const seen = new Set<string>();
+    const holders: Principal[] = [];
+    for (const action of actions) {
+      const found = this.holders.holdersOf(
+        { action, target: literalAwsTarget(target.id) },
+        { account, limit: this.ctx.limits.maxEdgesPerPrincipal, skip: (id) => id === target.id || seen.has(id) || (skip?.(id) ?? false) },
+      );
+      for (const holder of found) {
+        seen.add(holder.id);
+        holders.push(holder);
+      }
+    }
+    this.ctx.noteIfCapped(holders.length, target.id);
+    return holders.slice(0, this.ctx.limits.maxEdgesPerPrincipal);
+  }
+
+  /** Reverse queries: principals that might grant themselves anything. */
+  selfEscalationHolders(): Principal[] {
+    return this.ctx.cache.memo("aws:selfEscalationHolders", () => this.findSelfEscalationHolders());
+  }
+
+  private findSelfEscalationHolders(): Principal[] {
+    const seen = new Set<string>();
+    const holders: Principal[] = [];
+    for (const action of SELF_GRANT_ACTIONS) {
+      for (const holder of this.holders.holdersOf({ action })) {
+        if (seen.has(holder.id)) continue;
+        seen.add(holder.id);
+        holders.push(holder);
+      }
+    }
+    return holders;
+  }
+}
