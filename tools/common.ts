@@ -157,3 +157,33 @@ export function stripInvisible(text: string): string {
 export function joinLines(lines: readonly string[]): string {
   return lines.filter((line) => line !== "").join("\n");
 }
+
+export interface PagedAnswerParts<T, Extra extends object> {
+  /** One sentence summing up the whole answer (not just this page). */
+  headline: string;
+  line(item: T): string;
+  /** Tool-specific structured fields, given this page's items. */
+  structured(items: T[]): Extra;
+  /** Extra text lines after the items (notes, warnings). */
+  trailer?: readonly string[];
+}
+
+/**
+ * The shape every listing tool answers in: one page of a full, sorted answer, with the data
+ * source, the page and the collection gaps in both the structured result and the text.
+ */
+export function pagedAnswer<T, Extra extends object>(
+  context: ToolContext,
+  all: readonly T[],
+  args: { limit?: number | undefined; cursor?: string | undefined },
+  query: unknown,
+  parts: PagedAnswerParts<T, Extra>,
+) {
+  const { items, page } = paginate(all, args, query, context);
+  const incomplete = gapsOf(context.inventory);
+  return {
+    structured: { dataSource: context.dataSource, incomplete, page, ...parts.structured(items) },
+    text: joinLines([sourceLine(context.dataSource), parts.headline, ...items.map(parts.line), ...(parts.trailer ?? []), pageLine(page), gapLine(incomplete)]),
+    itemCount: items.length,
+  };
+}

@@ -6,17 +6,7 @@ import {
 } from "../src/analysis/entitlements/index.js";
 import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import {
-  commonInputShape,
-  gapLine,
-  gapsOf,
-  joinLines,
-  pageInputShape,
-  pageLine,
-  pagedEnvelopeShape,
-  paginate,
-  sourceLine,
-} from "./common.js";
+import { commonInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z
   .strictObject({
@@ -100,33 +90,24 @@ export const explainEntitlementPathsTool = defineTool({
         ...(args.max_depth !== undefined ? { maxDepth: args.max_depth } : {}),
       }),
     );
-    const { items, page } = paginate(answer.paths, args, query, context);
     const counts: Record<string, number> = { allowed: 0, conditional: 0, unknown: 0, denied: 0 };
     for (const path of answer.paths) counts[path.outcome] = (counts[path.outcome] ?? 0) + 1;
-    const incomplete = gapsOf(context.inventory);
     const subject = answer.principal ? `${answer.principal.id}` : `who can ${args.action} on ${args.resource}`;
-    return {
-      structured: {
-        dataSource: context.dataSource,
-        incomplete,
-        page,
+    return pagedAnswer(context, answer.paths, args, query, {
+      headline: `${answer.mode === "forward" ? "Reach of" : "Reverse:"} ${subject}: ${counts.allowed} allowed, ${counts.conditional} conditional, ${counts.unknown} unknown, ${counts.denied} denied path(s).`,
+      line: render,
+      trailer: [
+        ...answer.notes.map((n) => `Note: ${n}`),
+        answer.truncated ? "The search hit its bound: narrow by action, resource or provider to see everything." : "",
+      ],
+      structured: (paths) => ({
         mode: answer.mode,
         principal: answer.principal ?? null,
         counts,
         truncated: answer.truncated,
         notes: answer.notes,
-        paths: items,
-      },
-      text: joinLines([
-        sourceLine(context.dataSource),
-        `${answer.mode === "forward" ? "Reach of" : "Reverse:"} ${subject}: ${counts.allowed} allowed, ${counts.conditional} conditional, ${counts.unknown} unknown, ${counts.denied} denied path(s).`,
-        ...items.map(render),
-        ...answer.notes.map((n) => `Note: ${n}`),
-        answer.truncated ? "The search hit its bound: narrow by action, resource or provider to see everything." : "",
-        pageLine(page),
-        gapLine(incomplete),
-      ]),
-      itemCount: items.length,
-    };
+        paths,
+      }),
+    });
   },
 });

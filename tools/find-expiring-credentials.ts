@@ -2,19 +2,7 @@ import { z } from "zod";
 import { expiryFindingSchema, expiryStatusSchema, findExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import {
-  commonInputShape,
-  filterInputShape,
-  gapLine,
-  gapsOf,
-  joinLines,
-  pageInputShape,
-  pageLine,
-  pagedEnvelopeShape,
-  paginate,
-  quoted,
-  sourceLine,
-} from "./common.js";
+import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -69,22 +57,15 @@ export const findExpiringCredentialsTool = defineTool({
     const all = memoize(context.inventory, `expiring:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
       findExpiringCredentials(context.inventory, options),
     );
-    const { items, page } = paginate(all, args, { ...options, now: undefined }, context);
     const counts: Record<string, number> = { expired: 0, expiring: 0, no_expiry: 0, disabled: 0 };
     for (const f of all) counts[f.status] = (counts[f.status] ?? 0) + 1;
-    const incomplete = gapsOf(context.inventory);
-    return {
-      structured: { dataSource: context.dataSource, incomplete, page, withinDays: options.withinDays, counts, findings: items },
-      text: joinLines([
-        sourceLine(context.dataSource),
+    return pagedAnswer(context, all, args, { ...options, now: undefined }, {
+      headline:
         all.length === 0
           ? `Nothing expires within ${options.withinDays} days, and nothing expired, lacks an expiry or sits disabled.`
           : `${counts.expired} expired, ${counts.expiring} expiring within ${options.withinDays} days, ${counts.no_expiry} without expiry, ${counts.disabled} disabled:`,
-        ...items.map((f) => `- ${f.provider} ${f.kind} ${quoted(f.name)}: ${when(f)} [${f.id}]`),
-        pageLine(page),
-        gapLine(incomplete),
-      ]),
-      itemCount: items.length,
-    };
+      line: (f) => `- ${f.provider} ${f.kind} ${quoted(f.name)}: ${when(f)} [${f.id}]`,
+      structured: (findings) => ({ withinDays: options.withinDays, counts, findings }),
+    });
   },
 });

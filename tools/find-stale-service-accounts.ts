@@ -2,19 +2,7 @@ import { z } from "zod";
 import { findStaleServiceAccounts, staleFindingSchema, type StaleFinding } from "../src/analysis/stale.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import {
-  commonInputShape,
-  filterInputShape,
-  gapLine,
-  gapsOf,
-  joinLines,
-  pageInputShape,
-  pageLine,
-  pagedEnvelopeShape,
-  paginate,
-  quoted,
-  sourceLine,
-} from "./common.js";
+import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -64,28 +52,18 @@ export const findStaleServiceAccountsTool = defineTool({
     const all = memoize(context.inventory, `stale:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
       findStaleServiceAccounts(context.inventory, options),
     );
-    const { items, page } = paginate(all, args, { ...options, now: undefined }, context);
-    const incomplete = gapsOf(context.inventory);
     const counts = { high: 0, medium: 0, low: 0 };
     for (const f of all) counts[f.severity] += 1;
-    return {
-      structured: {
-        dataSource: context.dataSource,
-        incomplete,
-        page,
-        thresholds: { inactiveDays: options.inactiveDays, rotationDays: options.rotationDays, neverUsedGraceDays: options.neverUsedGraceDays },
-        findings: items,
-      },
-      text: joinLines([
-        sourceLine(context.dataSource),
+    return pagedAnswer(context, all, args, { ...options, now: undefined }, {
+      headline:
         all.length === 0
           ? `No stale machine identities (inactive ${options.inactiveDays}+ days, never used, or unrotated ${options.rotationDays}+ days).`
           : `${all.length} stale machine identit${all.length === 1 ? "y" : "ies"} (high ${counts.high}, medium ${counts.medium}, low ${counts.low}):`,
-        ...items.map(line),
-        pageLine(page),
-        gapLine(incomplete),
-      ]),
-      itemCount: items.length,
-    };
+      line,
+      structured: (findings) => ({
+        thresholds: { inactiveDays: options.inactiveDays, rotationDays: options.rotationDays, neverUsedGraceDays: options.neverUsedGraceDays },
+        findings,
+      }),
+    });
   },
 });

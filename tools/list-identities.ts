@@ -3,19 +3,7 @@ import { identityRowSchema, listIdentities } from "../src/analysis/list-identiti
 import { principalKindSchema } from "../src/model/inventory.js";
 import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import {
-  commonInputShape,
-  filterInputShape,
-  gapLine,
-  gapsOf,
-  joinLines,
-  pageInputShape,
-  pageLine,
-  pagedEnvelopeShape,
-  paginate,
-  quoted,
-  sourceLine,
-} from "./common.js";
+import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -46,18 +34,10 @@ export const listIdentitiesTool = defineTool({
       nameContains: args.name_contains,
     };
     const all = memoize(context.inventory, `identities:${JSON.stringify(options)}`, () => listIdentities(context.inventory, options));
-    const { items, page } = paginate(all, args, options, context);
-    const incomplete = gapsOf(context.inventory);
-    return {
-      structured: { dataSource: context.dataSource, incomplete, page, identities: items },
-      text: joinLines([
-        sourceLine(context.dataSource),
-        `${all.length} identit${all.length === 1 ? "y" : "ies"} match.`,
-        ...items.map((i) => `- ${i.provider} ${i.kind} ${quoted(i.name)} (${i.id})${i.disabled ? " disabled" : ""}`),
-        pageLine(page),
-        gapLine(incomplete),
-      ]),
-      itemCount: items.length,
-    };
+    return pagedAnswer(context, all, args, options, {
+      headline: `${all.length} identit${all.length === 1 ? "y" : "ies"} match.`,
+      line: (i) => `- ${i.provider} ${i.kind} ${quoted(i.name)} (${i.id})${i.disabled ? " disabled" : ""}`,
+      structured: (identities) => ({ identities }),
+    });
   },
 });
