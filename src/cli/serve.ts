@@ -1,4 +1,5 @@
 /** `wiam serve`: the MCP server over stdio, on the configured providers or the demo estate. */
+import { randomUUID } from "node:crypto";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createApp } from "../app.js";
 import type { WiamConfig } from "../config/schema.js";
@@ -31,7 +32,8 @@ export async function runServe(globals: GlobalOptions): Promise<number> {
   // Retention runs at start: a long-lived server prunes again on its next start.
   const pruned = app.audit?.prune();
   if (pruned && pruned.removedCalls > 0) app.logger.info(`audit retention: pruned ${pruned.removedCalls} calls older than ${pruned.cutoff}`);
-  const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUserName() });
+  const sessionId = randomUUID();
+  const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUserName(), sessionId });
   const transport = new StdioServerTransport();
 
   let closing = false;
@@ -61,6 +63,8 @@ export async function runServe(globals: GlobalOptions): Promise<number> {
   const stopWatching = context.path ? watchConfigFile(context.path, reload) : () => undefined;
   process.on("SIGHUP", reload);
   server.onclose = () => {
+    // The stdio session is the default task: its short-lived cloud sessions end with it.
+    app.inventory.endTask(sessionId);
     stopWatching();
     void shutdown();
   };
