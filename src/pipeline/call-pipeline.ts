@@ -59,7 +59,7 @@ export interface PipelineDependencies {
   now?: () => Date;
 }
 
-/** Summary of the argument object for the audit row when validation failed: fields, not values. */
+/** Intent and task id read from raw arguments, so even a call that fails validation is audited with them. */
 function intentOf(args: unknown): { intent: string | null; taskId: string | null } {
   if (typeof args !== "object" || args === null) return { intent: null, taskId: null };
   const record = args as Record<string, unknown>;
@@ -116,7 +116,7 @@ export class CallPipeline {
     if (!tool || !availability.enabled) {
       const error = new UserFacingError("tool_disabled", `tool "${request.tool}" is not available (${availability.reason})`);
       const auditId = this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
-      return this.fail(auditId, error, "denied", started, findingsByKind, operations);
+      return this.fail(auditId, error, "denied", started, findingsByKind, operations, null);
     }
 
     // 2. Validate: an error names the field and the problem.
@@ -124,7 +124,7 @@ export class CallPipeline {
     if (!parsed.success) {
       const error = new UserFacingError("invalid_input", `invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`);
       const auditId = this.deps.audit.accept(acceptance("allow", availability.reason, rawTaskId));
-      return this.fail(auditId, error, "error", started, findingsByKind, operations);
+      return this.fail(auditId, error, "error", started, findingsByKind, operations, null);
     }
     const args = parsed.data as { task_id?: string };
     const taskId = args.task_id ?? request.caller.sessionId ?? "default";
@@ -169,7 +169,7 @@ export class CallPipeline {
       });
       return { isError: false, text: text.value, structured: structured.value, auditId };
     } catch (error) {
-      return this.fail(auditId, error, "error", started, findingsByKind, operations);
+      return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);
     }
   }
 
@@ -206,6 +206,8 @@ export class CallPipeline {
     started: number,
     findingsByKind: Record<string, number>,
     operations: CloudOperation[],
+    /** Set once the call ran: a failed collection may already have opened cloud sessions. */
+    taskId: string | null,
   ): ToolCallResponse {
     let message: string;
     if (isUserFacingError(error)) {
@@ -226,7 +228,7 @@ export class CallPipeline {
     this.deps.audit.complete(auditId, {
       status,
       error: publicText,
-      credentialScope: this.deps.inventory.connectorIds.join(","),
+      credentialScope: taskId === null ? null : this.deps.inventory.credentialScope(taskId),
       cloudOperations: operations,
       result: null,
       redactionFindings: findingsByKind,
