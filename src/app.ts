@@ -12,6 +12,8 @@ import type { WiamConfig } from "./config/schema.js";
 import { ensureDataDir } from "./config/data-dir.js";
 import type { Connector } from "./connectors/connector.js";
 import { createAwsConnector } from "./connectors/aws/index.js";
+import { createAzureConnector } from "./connectors/azure/index.js";
+import { createGcpConnector } from "./connectors/gcp/index.js";
 import { createDemoConnector } from "./connectors/demo/index.js";
 import { createSnapshotConnector } from "./connectors/snapshot.js";
 import { UserFacingError } from "./errors.js";
@@ -60,6 +62,8 @@ export function connectorsFor(config: WiamConfig): Connector[] {
   const connectors: Connector[] = [];
   for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
   if (config.providers.aws) connectors.push(createAwsConnector(config.providers.aws, { caller: osUserName() }));
+  if (config.providers.azure) connectors.push(createAzureConnector(config.providers.azure, { caller: osUserName() }));
+  if (config.providers.gcp) connectors.push(createGcpConnector(config.providers.gcp, { caller: osUserName() }));
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.
   if (demoSetting === true || (demoSetting === undefined && connectors.length === 0)) connectors.push(createDemoConnector());

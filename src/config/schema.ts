@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { awsProviderConfigSchema } from "../connectors/aws/config.js";
+import { azureProviderConfigSchema } from "../connectors/azure/config.js";
+import { gcpProviderConfigSchema } from "../connectors/gcp/config.js";
 
 const toolPattern = z
   .string()
@@ -70,6 +72,8 @@ export const providersConfigSchema = z
       .optional()
       .describe("inventory snapshot files (schemas/inventory.schema.json) to analyse offline"),
     aws: awsProviderConfigSchema.optional().describe("AWS accounts read live through IAM, STS and Organizations"),
+    azure: azureProviderConfigSchema.optional().describe("Azure Key Vaults, RBAC and Entra workload identities read live"),
+    gcp: gcpProviderConfigSchema.optional().describe("Google Cloud organization, folders and projects read live"),
   })
   .prefault({});
 
