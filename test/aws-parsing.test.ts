@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { certificateFacts } from "../src/connectors/aws/certificates.js";
 import { parseCredentialReport, parseCsv, reportDate } from "../src/connectors/aws/credential-report.js";
 import { decodePolicyDocument, normalizeConditions, normalizePrincipalBlock, normalizeStatements } from "../src/connectors/aws/policy-document.js";
-import { mapWithConcurrency } from "../src/connectors/aws/pool.js";
+import { mapWithConcurrency } from "../src/connectors/common/pool.js";
 import { backoffDelayMs, isRetryable } from "../src/connectors/aws/retry.js";
 import { roleSessionNameForTask, sourceIdentityForCaller } from "../src/connectors/aws/sessions.js";
 import { FAKE_SIGNING_CERTIFICATE_NOT_AFTER, FAKE_SIGNING_CERTIFICATE_NOT_BEFORE, FAKE_SIGNING_CERTIFICATE_PEM } from "./fakes/aws/certificates.js";

@@ -25,7 +25,7 @@ import { awsProviderConfigSchema, type AwsAccountConfig, type AwsProviderConfig,
 import { collectAccount } from "./collect-account.js";
 import { mapAccount, type AccountParts } from "./map-account.js";
 import { collectOrganization, type OrganizationParts } from "./organizations.js";
-import { mapWithConcurrency } from "./pool.js";
+import { mapWithConcurrency } from "../common/pool.js";
 import { DEFAULT_RETRY_TIMING, describeError, isRetryable, type RetryTiming } from "./retry.js";
 import { SessionManager, type AwsSession, type AwsSessionInfo, type RoleTarget } from "./sessions.js";
 

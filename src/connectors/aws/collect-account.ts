@@ -22,7 +22,7 @@ import type { CollectionGap } from "../../model/inventory.js";
 import type { AwsCallRunner } from "./calls.js";
 import { iamReads } from "./commands.js";
 import { fetchCredentialReport, reportDate, type CredentialReport } from "./credential-report.js";
-import { mapWithConcurrency } from "./pool.js";
+import { mapWithConcurrency } from "../common/pool.js";
 import { describeError, errorFacts, isRetryable, type RetryTiming } from "./retry.js";
 
 export interface AuthorizationDetails {

@@ -9,7 +9,7 @@ import type { CollectionGap, Evidence, Policy, Scope } from "../../model/invento
 import type { AwsCallRunner } from "./calls.js";
 import { organizationsReads } from "./commands.js";
 import { decodePolicyDocument, normalizeStatements } from "./policy-document.js";
-import { mapWithConcurrency } from "./pool.js";
+import { mapWithConcurrency } from "../common/pool.js";
 import { describeError, isRetryable } from "./retry.js";
 
 export interface OrganizationParts {

@@ -1,48 +1,11 @@
 /**
- * Retry policy for AWS calls: exponential backoff with full jitter (delay drawn uniformly from
- * [0, min(cap, base * 2^attempt)]), applied only to failures that a later attempt can fix.
- * The SDK's own retries are switched off (maxAttempts 1) so this is the single place that decides,
- * and so tests can inject the clock and the dice.
+ * Retry policy for AWS calls: which failures a later attempt can fix. The SDK's own retries are
+ * switched off (maxAttempts 1) so the shared backoff (../common/retry.ts) is the single place that
+ * decides, and so tests can inject the clock and the dice.
  */
+import { CallTimeoutError } from "../common/retry.js";
 
-export interface RetryTiming {
-  baseDelayMs: number;
-  maxDelayMs: number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Uniform in [0, 1). */
-  random(): number;
-}
-
-export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-export const DEFAULT_RETRY_TIMING: RetryTiming = {
-  baseDelayMs: 200,
-  maxDelayMs: 20_000,
-  sleep: defaultSleep,
-  random: Math.random,
-};
-
-/** Delay before retry number `attempt` (1 = first retry). */
-export function backoffDelayMs(attempt: number, timing: Pick<RetryTiming, "baseDelayMs" | "maxDelayMs" | "random">): number {
-  const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(timing.random() * ceiling);
-}
+export { CallTimeoutError, DEFAULT_RETRY_TIMING, backoffDelayMs, defaultSleep, type RetryTiming } from "../common/retry.js";
 
 const THROTTLING_CODES = new Set([
   "Throttling",
@@ -78,13 +41,6 @@ export function errorFacts(error: unknown): ErrorFacts {
   const httpStatus = typeof record.$metadata?.httpStatusCode === "number" ? record.$metadata.httpStatusCode : undefined;
   const requestId = typeof record.$metadata?.requestId === "string" ? record.$metadata.requestId : undefined;
   return { name: error.name, code, httpStatus, requestId, message: error.message };
-}
-
-export class CallTimeoutError extends Error {
-  constructor(api: string, timeoutMs: number) {
-    super(`${api} did not answer within ${timeoutMs} ms`);
-    this.name = "CallTimeoutError";
-  }
 }
 
 /** True for failures a later attempt may not see: throttling, 5xx, timeouts, dropped connections. */

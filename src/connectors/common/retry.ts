@@ -1,0 +1,52 @@
+/**
+ * Retry timing shared by every cloud connector: exponential backoff with full jitter (delay drawn
+ * uniformly from [0, min(cap, base * 2^attempt)]). Each connector decides which of its provider's
+ * errors are retryable; the clock and the dice are injectable so tests run instantly.
+ */
+
+export interface RetryTiming {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Uniform in [0, 1). */
+  random(): number;
+}
+
+export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    function onAbort(): void {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export const DEFAULT_RETRY_TIMING: RetryTiming = {
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+  sleep: defaultSleep,
+  random: Math.random,
+};
+
+/** Delay before retry number `attempt` (1 = first retry). */
+export function backoffDelayMs(attempt: number, timing: Pick<RetryTiming, "baseDelayMs" | "maxDelayMs" | "random">): number {
+  const ceiling = Math.min(timing.maxDelayMs, timing.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(timing.random() * ceiling);
+}
+
+/** A call abandoned by the connector's own per-call timeout (retryable). */
+export class CallTimeoutError extends Error {
+  constructor(api: string, timeoutMs: number) {
+    super(`${api} did not answer within ${timeoutMs} ms`);
+    this.name = "CallTimeoutError";
+  }
+}
