@@ -20,6 +20,10 @@ import { UserFacingError } from "./errors.js";
 import { CallPipeline, type AuditSink } from "./pipeline/call-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
 import { osUserName } from "./util/os-user.js";
+import { Governor } from "./governance/governor.js";
+import { loadPolicySet, type CompiledPolicySet } from "./governance/policy-set.js";
+import { governanceSettingsOf, taskSettingsOf } from "./governance/settings.js";
+import { TaskRegistry } from "./governance/tasks.js";
 import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
 
 export interface AppOptions {
@@ -42,6 +46,9 @@ export interface App {
   logger: Logger;
   audit: AuditStore | null;
   config: () => WiamConfig;
+  /** The Cedar policy set in force (reloaded with the config). */
+  policySet: () => CompiledPolicySet;
+  tasks: TaskRegistry;
   dataDir: string;
   /**
    * Applies a new configuration at once: tools, thresholds, limits and providers. Redaction and
@@ -91,15 +98,33 @@ export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Re
   });
 }
 
+/** How often idle and expired tasks are ended (and their cloud sessions dropped) between calls. */
+const TASK_SWEEP_INTERVAL_MS = 30_000;
+
 export function createApp(options: AppOptions): App {
   let current = options.config;
+  const tools = options.tools ?? ALL_TOOLS;
+  const toolNames = tools.map((t) => t.name);
+  let policySet = loadPolicySet(current.governance.policyFile, toolNames);
   const dataDir = ensureDataDir(options.dataDir);
   const redactor = createRedactorFor(current, dataDir);
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
   const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor);
   const inventory = new InventoryService(options.connectors ?? connectorsFor(current), current.cacheTtlMinutes * 60_000, options.now);
+  const now = options.now ?? (() => new Date());
+  const tasks = new TaskRegistry(
+    () => taskSettingsOf(current),
+    (taskId, reason) => {
+      inventory.endTask(taskId);
+      logger.debug(`task ${taskId} ended (${reason}); its cloud sessions were dropped`);
+    },
+  );
+  const sweeper = setInterval(() => tasks.sweep(now().getTime()), TASK_SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  const governor = new Governor(() => governanceSettingsOf(current, policySet), tasks);
   const pipeline = new CallPipeline({
-    tools: options.tools ?? ALL_TOOLS,
+    tools,
+    governor,
     config: () => current,
     inventory,
     redactor,
@@ -110,11 +135,14 @@ export function createApp(options: AppOptions): App {
   const toolListeners: (() => void)[] = [];
   const enabledNames = () => pipeline.enabledTools().map((t) => t.name).join(",");
   const reload = (next: WiamConfig): ReloadResult => {
-    const connectors = options.connectors ?? connectorsFor(next); // throws before anything changes
+    // Both throw before anything changes, so an invalid file keeps the last good config in force.
+    const connectors = options.connectors ?? connectorsFor(next);
+    const nextPolicySet = loadPolicySet(next.governance.policyFile, toolNames);
     const before = enabledNames();
     const restartNeededFor = (["redaction", "audit"] as const).filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]));
     if (JSON.stringify(current.providers) !== JSON.stringify(next.providers)) inventory.replaceConnectors(connectors);
     current = next;
+    policySet = nextPolicySet;
     const toolsChanged = enabledNames() !== before;
     if (toolsChanged) for (const listener of toolListeners) listener();
     return { toolsChanged, restartNeededFor: [...restartNeededFor] };
@@ -126,9 +154,15 @@ export function createApp(options: AppOptions): App {
     logger,
     audit,
     config: () => current,
+    policySet: () => policySet,
+    tasks,
     dataDir,
     reload,
     onToolsChanged: (listener) => void toolListeners.push(listener),
-    close: () => audit?.close(),
+    close: () => {
+      clearInterval(sweeper);
+      for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
+      audit?.close();
+    },
   };
 }

@@ -70,6 +70,7 @@ describe("tail, search and show", () => {
         "task         TASK-1",
         "intent       review stale service accounts",
         "decision     allow (allowlist)",
+        "approval     -",
         'arguments    {"pageSize":50,"provider":"aws"}',
         "duration     42 ms",
         "credentials  aws:account/123456789012 read-only",

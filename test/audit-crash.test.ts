@@ -3,7 +3,7 @@
  * response must have its completed record, calls cut off must at least show as accepted, and the
  * chain must still verify; a restarted server goes on appending to the same chain.
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -14,12 +14,19 @@ import { tempDataDir } from "./fixtures/mcp.js";
 
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 
+/** The test fires 60 calls at once: budgets are raised so they measure crash safety, not throttling. */
+function burstConfig(dataDir: string): string {
+  const path = join(dataDir, "burst.yaml");
+  writeFileSync(path, "governance:\n  budgets:\n    perTask: { callsPerMinute: 1000 }\n    perCaller: { callsPerMinute: 1000 }\n");
+  return path;
+}
+
 async function startServer(dataDir: string): Promise<{ client: Client; transport: StdioClientTransport }> {
   if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, "serve"],
-    env: { PATH: process.env.PATH ?? "", WIAM_DATA_DIR: dataDir },
+    env: { PATH: process.env.PATH ?? "", WIAM_DATA_DIR: dataDir, WIAM_CONFIG: burstConfig(dataDir) },
     stderr: "ignore",
   });
   const client = new Client({ name: "crash-test", version: "1.0.0" });

@@ -25,6 +25,8 @@ describe("two-step records", () => {
     expect(store.get(id)).toEqual({
       ...acceptance(),
       sourceAddress: null,
+      policyIds: [],
+      approval: null,
       id,
       seq: 1,
       acceptedAt: "2025-03-01T12:00:00.000Z",

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UserFacingError } from "../src/errors.js";
+import { stripInvisible } from "../src/governance/untrusted.js";
 import type { Inventory } from "../src/model/inventory-index.js";
 import type { DataSourceInfo, ToolContext } from "./define-tool.js";
 
@@ -145,13 +146,6 @@ export function gapLine(gaps: readonly z.infer<typeof gapSchema>[]): string {
 export function quoted(text: string, max = 80): string {
   const clean = stripInvisible(text);
   return JSON.stringify(clean.length > max ? `${clean.slice(0, max - 1)}…` : clean);
-}
-
-// Control characters, zero-width and bidirectional overrides: ways to hide text from a reviewer.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-
-export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, "");
 }
 
 export function joinLines(lines: readonly string[]): string {

@@ -147,7 +147,8 @@ export function formatRecordDetail(record: AuditRecord): string {
     ["session", record.sessionId ?? "-"],
     ["task", record.taskId ?? "-"],
     ["intent", record.intent ?? "-"],
-    ["decision", `${record.decision} (${record.decisionRule})${record.approver ? `, approved by ${record.approver}` : ""}`],
+    ["decision", `${record.decision} (${record.decisionRule})`],
+    ["approval", record.approval ? `${record.approval.outcome}${record.approver ? ` by ${record.approver}` : ""}${record.approval.note ? `: ${record.approval.note}` : ""}` : "-"],
     ["arguments", JSON.stringify(record.arguments)],
   ];
   if (completion !== null) {

@@ -29,6 +29,9 @@ export const acceptBodySchema = z.object({
   decision: z.enum(["allow", "deny", "approval_required"]),
   decisionRule: z.string(),
   approver: z.string().nullable(),
+  // Added with request-time policy; rows written before have neither.
+  policyIds: z.array(z.string()).optional(),
+  approval: z.object({ outcome: z.string(), note: z.string().nullable() }).nullable().optional(),
   redactionRulesetVersion: z.string(),
 });
 export type AcceptBody = z.infer<typeof acceptBodySchema>;

@@ -228,6 +228,8 @@ export class AuditStore {
       decision: acceptance.decision,
       decisionRule: acceptance.decisionRule,
       approver: acceptance.approver,
+      policyIds: acceptance.policyIds ?? [],
+      approval: acceptance.approval ?? null,
       redactionRulesetVersion: acceptance.redactionRulesetVersion,
     };
     this.appendInTransaction("accept", id, at.toISOString(), this.serialize(body));

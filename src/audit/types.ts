@@ -25,6 +25,10 @@ export interface AuditAcceptance {
   /** Which rule made the decision, e.g. "allowlist", "policy:default-allow". */
   decisionRule: string;
   approver: string | null;
+  /** Cedar policies that determined the decision (permits for allow, forbids for deny/approval). */
+  policyIds?: string[];
+  /** When a person was asked: their answer ("approved", "declined", "timeout", ...) and note. */
+  approval?: { outcome: string; note: string | null } | null;
   redactionRulesetVersion: string;
 }
 

@@ -5,6 +5,7 @@ import { UserFacingError } from "../errors.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
 import { osUserName } from "../util/os-user.js";
+import { terminalApprover } from "./terminal-approver.js";
 
 export interface CallOptions {
   intent: string;
@@ -35,6 +36,7 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
       tool,
       arguments: { ...args, intent: options.intent, ...(options.taskId ? { task_id: options.taskId } : {}) },
       caller: { sessionId: `cli-${randomUUID()}`, clientName: "wiam-cli", clientVersion: null, caller: osUserName(), transport: "cli" },
+      approve: terminalApprover(osUserName()),
     });
     const output = redactedOutput(app.redactor);
     if (options.json) {

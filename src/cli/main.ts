@@ -11,6 +11,7 @@ import type { GlobalOptions } from "./context.js";
 import { registerAuditCommands } from "./audit.js";
 import { runCall } from "./call.js";
 import { runDoctor } from "./doctor.js";
+import { registerPolicyCommands } from "./policy.js";
 import { runRedact } from "./redact.js";
 import { runSchema } from "./schema.js";
 import { runServe } from "./serve.js";
@@ -83,6 +84,7 @@ export function buildProgram(): Command {
     .action(() => guarded(() => runSchema()));
 
   registerAuditCommands(program, globals, guarded);
+  registerPolicyCommands(program, globals, guarded);
   return program;
 }
 

@@ -60,10 +60,14 @@ export async function runServe(globals: GlobalOptions): Promise<number> {
       app.logger.error(`config reload rejected, keeping the last good config: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const stopWatching = context.path ? watchConfigFile(context.path, reload) : () => undefined;
+  // The policy file is watched too; both reload the same way (validate first, then swap).
+  const watched = [context.path, context.config.governance.policyFile].filter((p): p is string => typeof p === "string");
+  const stopWatchers = watched.map((path) => watchConfigFile(path, reload));
+  const stopWatching = () => stopWatchers.forEach((stop) => stop());
   process.on("SIGHUP", reload);
   server.onclose = () => {
     // The stdio session is the default task: its short-lived cloud sessions end with it.
+    app.tasks.end(sessionId);
     app.inventory.endTask(sessionId);
     stopWatching();
     void shutdown();

@@ -55,6 +55,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (config.providers.snapshot && path) {
     config.providers.snapshot.paths = config.providers.snapshot.paths.map((p) => resolve(dirname(path), p));
   }
+  if (config.governance.policyFile && path) config.governance.policyFile = resolve(dirname(path), config.governance.policyFile);
   const snapshotOverride = overrides.snapshotPaths ?? env.WIAM_SNAPSHOT?.split(",").filter((p) => p.length > 0);
   if (snapshotOverride && snapshotOverride.length > 0) {
     config.providers.snapshot = { paths: snapshotOverride.map((p) => resolve(p)) };

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { awsProviderConfigSchema } from "../connectors/aws/config.js";
 import { azureProviderConfigSchema } from "../connectors/azure/config.js";
 import { gcpProviderConfigSchema } from "../connectors/gcp/config.js";
+import { HIDEABLE_FIELDS } from "../governance/visibility.js";
 
 const toolPattern = z
   .string()
@@ -61,6 +62,48 @@ export const auditConfigSchema = z
   })
   .prefault({});
 
+const budgetSchema = z.strictObject({
+  callsPerMinute: z.number().int().min(1).max(100_000).optional().describe("calls in any sliding minute"),
+  itemsReturned: z.number().int().min(1).max(10_000_000).optional().describe("items returned in total (per task) or per hour (per caller)"),
+  distinctScopes: z.number().int().min(1).max(100_000).optional().describe("different scopes asked about (estate-wide counts as one)"),
+});
+
+export const fieldVisibilityRuleSchema = z.strictObject({
+  tools: z.array(toolPattern).min(1).default(["*"]).describe("tools the rule applies to (names or globs)"),
+  scopes: z.array(z.string().min(1)).min(1).default(["*"]).describe("scope ids (globs) whose items are affected"),
+  hide: z.array(z.enum(HIDEABLE_FIELDS)).min(1).describe("fields removed from results"),
+});
+
+export const governanceConfigSchema = z
+  .strictObject({
+    /** Cedar policy file; relative paths are relative to the config file. Unset: the built-in default policy. */
+    policyFile: z.string().min(1).optional(),
+    /** How long the person at the client has to answer an approval request. */
+    approvalTimeoutSeconds: z.number().int().min(5).max(3_600).default(120),
+    tasks: z
+      .strictObject({
+        idleMinutes: z.number().int().min(1).max(1_440).default(30),
+        maxLifetimeMinutes: z.number().int().min(1).max(10_080).default(480),
+      })
+      .prefault({}),
+    budgets: z
+      .strictObject({
+        perTask: budgetSchema.default({ callsPerMinute: 30, itemsReturned: 5_000, distinctScopes: 25 }),
+        perCaller: budgetSchema.default({ callsPerMinute: 60, itemsReturned: 20_000 }),
+        /** What happens to a call over budget: refused, or sent to the person at the client for approval. */
+        onExceed: z.enum(["deny", "approval"]).default("approval"),
+      })
+      .prefault({}),
+    fieldVisibility: z.array(fieldVisibilityRuleSchema).default([]),
+    /** Named sets of callers (OS users or authenticated subjects) for policies: `principal in Wiam::CallerGroup::"x"`. */
+    callerGroups: z.record(z.string().regex(/^[\w.-]{1,64}$/, "group names use letters, digits, . _ -"), z.array(z.string().min(1))).default({}),
+    /** Attributes of scopes for policy decisions before the scope has been collected (e.g. environment). */
+    scopes: z
+      .record(z.string().min(1), z.strictObject({ environment: z.string().min(1).optional(), tags: z.record(z.string(), z.string()).optional() }))
+      .default({}),
+  })
+  .prefault({});
+
 export const providersConfigSchema = z
   .strictObject({
     demo: z
@@ -85,6 +128,7 @@ export const configSchema = z
     limits: limitsSchema,
     redaction: redactionConfigSchema,
     audit: auditConfigSchema,
+    governance: governanceConfigSchema,
     /** Minutes an inventory collected from live providers is reused before collecting again. */
     cacheTtlMinutes: z.number().int().min(0).max(1_440).default(15),
   })

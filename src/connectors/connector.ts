@@ -28,6 +28,8 @@ export interface Connector {
   readonly id: string;
   /** One line for `wiam tools`/status output: what the connector reads. */
   readonly description: string;
+  /** True when collect() reads only local data (a file, the built-in demo): no cloud call, no credentials. */
+  readonly local?: boolean;
   collect(context: CollectContext): Promise<InventorySnapshot>;
   /** The credentials a task uses (role session, token identity), for the audit record; never secrets. */
   describeCredentialScope?(taskId: string): string | null;

@@ -18,6 +18,7 @@ const SCHEMA_HINT = "The expected format is described in schemas/inventory.schem
 export function createSnapshotConnector(path: string): Connector {
   return {
     id: "snapshot",
+    local: true,
     description: `Inventory snapshot file ${path}`,
     async collect(context) {
       let text: string;

@@ -1,8 +1,9 @@
 /**
  * The one call pipeline every tool call goes through, whatever the transport or the CLI:
  *
- *   allowlist → validate → audit (accepted) → collect inventory → run → check output
- *             → redact (fails closed) → audit (completed) → respond
+ *   allowlist → validate → govern (budgets, Cedar policy, a person's approval) → audit (accepted)
+ *             → collect inventory → run → check output → field visibility → untrusted-text
+ *             cleaning → redact (fails closed) → audit (completed) → respond
  *
  * Each step is small and lives here, so no tool can skip the allowlist, redaction or audit.
  */
@@ -16,6 +17,9 @@ import type { Redactor, RedactionFinding } from "../../redaction/types.js";
 import { describeIssues } from "../util/zod-issues.js";
 import type { Logger } from "../util/logger.js";
 import { toolAvailability } from "./allowlist.js";
+import { callerKeyOf, type Approver, type Authorization, type Governor } from "../governance/governor.js";
+import { applyFieldVisibility } from "../governance/visibility.js";
+import { sanitizeUntrusted } from "../governance/untrusted.js";
 import type { InventoryService } from "./inventory-service.js";
 
 /** Where the audit rows go; the SQLite AuditStore implements it. */
@@ -39,6 +43,8 @@ export interface ToolCallRequest {
   caller: CallerInfo;
   signal?: AbortSignal | undefined;
   progress?(done: number, total: number | undefined, message: string): void;
+  /** Asks the person at the client to approve a call (MCP elicitation, a terminal prompt). */
+  approve?: Approver | undefined;
 }
 
 export interface ToolCallResponse {
@@ -56,7 +62,19 @@ export interface PipelineDependencies {
   redactor: Redactor;
   audit: AuditSink;
   logger: Logger;
+  governor: Governor;
   now?: () => Date;
+}
+
+/** The arguments governance looks at, read from validated input. */
+interface GovernedArguments {
+  intent: string;
+  task_id?: string;
+  scope?: string;
+  provider?: string;
+  principal?: string;
+  resource?: string;
+  limit?: number;
 }
 
 /** Intent and task id read from raw arguments, so even a call that fails validation is audited with them. */
@@ -95,7 +113,12 @@ export class CallPipeline {
     const { intent, taskId: rawTaskId } = intentOf(request.arguments);
     const redactedArgs = this.redactValue(request.arguments, findingsByKind);
 
-    const acceptance = (decision: AuditAcceptance["decision"], rule: string, taskId: string | null): AuditAcceptance => ({
+    const acceptance = (
+      decision: AuditAcceptance["decision"],
+      rule: string,
+      taskId: string | null,
+      authorization?: Authorization,
+    ): AuditAcceptance => ({
       sessionId: request.caller.sessionId,
       clientName: request.caller.clientName,
       clientVersion: request.caller.clientVersion,
@@ -107,7 +130,9 @@ export class CallPipeline {
       arguments: redactedArgs.ok ? redactedArgs.value : "[withheld: redaction failed]",
       decision,
       decisionRule: rule,
-      approver: null,
+      approver: authorization?.approval?.approver ?? null,
+      policyIds: authorization?.policyIds ?? [],
+      approval: authorization?.approval ? { outcome: authorization.approval.outcome, note: authorization.approval.note } : null,
       redactionRulesetVersion: this.deps.redactor.rulesetVersion,
     });
 
@@ -126,28 +151,68 @@ export class CallPipeline {
       const auditId = this.deps.audit.accept(acceptance("allow", availability.reason, rawTaskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, null);
     }
-    const args = parsed.data as { task_id?: string };
+    const args = parsed.data as unknown as GovernedArguments;
     const taskId = args.task_id ?? request.caller.sessionId ?? "default";
+    const inventoryRequest = {
+      taskId,
+      recordOperation: (op: CloudOperation) => operations.push(op),
+      signal: request.signal,
+      progress: request.progress,
+    };
 
-    // 3. Audit the acceptance before any connector runs, so a crash still leaves a trace.
-    const auditId = this.deps.audit.accept(acceptance("allow", availability.reason, taskId));
+    // 3. Govern: budgets, policy and approval decide before any cloud is called.
+    let authorization: Authorization;
+    try {
+      authorization = await this.deps.governor.authorize(
+        {
+          tool: tool.name,
+          intent: args.intent,
+          taskId,
+          caller: { name: request.caller.caller, client: request.caller.clientName, transport: request.caller.transport },
+          query: { scope: args.scope, provider: args.provider, principal: args.principal, resource: args.resource },
+          limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),
+          now: this.now(),
+          signal: request.signal,
+        },
+        await this.deps.inventory.peekForPolicy(inventoryRequest),
+        request.approve,
+      );
+    } catch (error) {
+      const auditId = this.deps.audit.accept(acceptance("deny", "policy: evaluation failed", taskId));
+      return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);
+    }
+    const decided = acceptance(authorization.decision, authorization.rule, taskId, authorization);
+    if (!authorization.allowed) {
+      const code = authorization.decision === "approval_required" ? "approval_required" : authorization.rule === "budget" ? "budget_exceeded" : "denied";
+      const auditId = this.deps.audit.accept(decided);
+      return this.fail(auditId, new UserFacingError(code, authorization.message ?? "refused by policy"), "denied", started, findingsByKind, operations, null);
+    }
+
+    // 4. Audit the acceptance before any connector runs, so a crash still leaves a trace.
+    const auditId = this.deps.audit.accept(decided);
 
     try {
-      // 4. Collect (cached) and run.
-      const { inventory, dataSource } = await this.deps.inventory.get({
-        taskId,
-        recordOperation: (op) => operations.push(op),
-        signal: request.signal,
-        progress: request.progress,
-      });
+      // 5. Collect (cached) and run.
+      const { inventory, dataSource } = await this.deps.inventory.get(inventoryRequest);
       const outcome = await tool.handler(parsed.data, { inventory, dataSource, config, now: this.now() });
 
-      // 5. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.
+      // 6. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.
       const checked = tool.output.safeParse(outcome.structured);
       if (!checked.success) throw new Error(`output of ${tool.name} does not match its schema: ${describeIssues(checked.error.issues)}`);
 
-      // 6. Redact both renderings; failure withholds the whole response.
-      const { structured, text } = this.redactResponse(checked.data as Record<string, unknown>, outcome.text);
+      // 7. Admin field visibility, then untrusted cloud text cleaned and capped.
+      const visible = applyFieldVisibility(
+        checked.data as Record<string, unknown>,
+        tool.name,
+        config.governance.fieldVisibility,
+        (scopeId) => inventory.scopeChain(scopeId).map((s) => s.id),
+        args.scope,
+      );
+      const shown = sanitizeUntrusted(visible.value) as Record<string, unknown>;
+      const shownText = visible.hidden.length > 0 ? `${outcome.text}\n(Fields hidden by the admin's visibility rules: ${visible.hidden.join(", ")}.)` : outcome.text;
+
+      // 8. Redact both renderings; failure withholds the whole response.
+      const { structured, text } = this.redactResponse(shown, shownText);
       countFindings(structured.findings, findingsByKind);
       countFindings(text.findings, findingsByKind);
 
@@ -167,6 +232,7 @@ export class CallPipeline {
         responseBody: this.responseBody(config.audit.responseBody, structured.value, text.value),
         durationMs: performance.now() - started,
       });
+      this.deps.governor.recordResult(taskId, callerKeyOf({ name: request.caller.caller, client: request.caller.clientName }), authorization.scope.id, outcome.itemCount, this.now());
       return { isError: false, text: text.value, structured: structured.value, auditId };
     } catch (error) {
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);

@@ -53,6 +53,17 @@ export class InventoryService {
     return loaded;
   }
 
+  /**
+   * The inventory for a policy decision, without calling any cloud: the cached one when fresh (or
+   * being collected), a local collection when every connector is local, and null otherwise.
+   */
+  async peekForPolicy(request: InventoryRequest): Promise<Inventory | null> {
+    const nowMs = this.now().getTime();
+    if (this.cache && this.cache.expiresAt > nowMs) return (await this.cache.loaded.catch(() => null))?.inventory ?? null;
+    if (this.connectors.every((c) => c.local === true)) return (await this.get(request)).inventory;
+    return null;
+  }
+
   /** What credentials served this task, per connector, for the audit record. */
   credentialScope(taskId: string): string {
     return this.connectors.map((c) => c.describeCredentialScope?.(taskId) ?? c.id).join("; ");

@@ -10,6 +10,7 @@ import type { AnyToolDefinition } from "../../tools/define-tool.js";
 import type { CallPipeline, CallerInfo } from "../pipeline/call-pipeline.js";
 import type { Logger } from "../util/logger.js";
 import { PRODUCT_NAME, PRODUCT_VERSION } from "../version.js";
+import { elicitationApprover } from "./elicitation-approver.js";
 
 export const SERVER_INSTRUCTIONS = [
   "Read-only access to machine identities across AWS IAM, Google Cloud IAM, Azure Key Vault and Entra ID.",
@@ -73,6 +74,11 @@ export function createMcpServer(options: ServerOptions): Server {
         transport: options.transport,
       },
       signal: extra.signal,
+      approve: elicitationApprover({
+        server,
+        defaultApprover: `${options.caller} via ${client?.name ?? "unknown client"}`,
+        relatedRequestId: extra.requestId,
+      }),
       progress:
         progressToken === undefined
           ? undefined

@@ -39,6 +39,7 @@ export function buildDemoEstate(now: Date): InventorySnapshot {
 export function createDemoConnector(): Connector {
   return {
     id: "demo",
+    local: true,
     description: "Built-in demo estate (AWS, Google Cloud, Azure); no cloud access",
     async collect(context) {
       context.recordOperation({ provider: "local", api: "demo:generate", count: 1 });

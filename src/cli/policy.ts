@@ -1,0 +1,129 @@
+/**
+ * `wiam policy`: helps admins write Cedar policies. `validate` parses and type-checks a policy
+ * file; `test` dry-runs a hypothetical call (no budget counted, nobody asked, nothing audited) and
+ * prints the decision and why; `default` and `schema` print the starting points.
+ */
+import type { Command } from "commander";
+import { connectorsFor } from "../app.js";
+import { ALL_TOOLS } from "../../tools/index.js";
+import { UserFacingError } from "../errors.js";
+import { cedarSchemaText } from "../governance/cedar-schema.js";
+import { Governor } from "../governance/governor.js";
+import { defaultPolicyText, loadPolicySet, type CompiledPolicySet } from "../governance/policy-set.js";
+import { governanceSettingsOf, taskSettingsOf } from "../governance/settings.js";
+import { TaskRegistry } from "../governance/tasks.js";
+import { InventoryService } from "../pipeline/inventory-service.js";
+import { osUserName } from "../util/os-user.js";
+import { resolveCliContext, type CliContext, type GlobalOptions } from "./context.js";
+
+const TOOL_NAMES = ALL_TOOLS.map((t) => t.name);
+
+function policyFor(context: CliContext, file: string | undefined): CompiledPolicySet {
+  return loadPolicySet(file ?? context.config.governance.policyFile, TOOL_NAMES);
+}
+
+export function runPolicyValidate(globals: GlobalOptions, file: string | undefined): number {
+  const context = resolveCliContext(globals);
+  const set = policyFor(context, file);
+  const lines = [...set.policies.values()].map(
+    (p) => `  ${p.effect} ${p.id}${p.approval ? " (asks for approval)" : ""}${p.reason ? `: ${p.reason}` : ""}`,
+  );
+  process.stdout.write(`policy ${set.source}: valid, ${set.policies.size} policies\n${lines.join("\n")}\n`);
+  return 0;
+}
+
+export interface PolicyTestOptions {
+  intent: string;
+  args: string;
+  caller?: string;
+  client?: string;
+  transport: string;
+  taskId?: string;
+  approved?: boolean;
+  file?: string;
+  json?: boolean;
+}
+
+function parseArgs(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserFacingError("invalid_input", "--args: not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UserFacingError("invalid_input", "--args: must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+export async function runPolicyTest(globals: GlobalOptions, tool: string, options: PolicyTestOptions): Promise<number> {
+  if (!TOOL_NAMES.includes(tool)) throw new UserFacingError("invalid_input", `tool: no tool named "${tool}" (tools: ${TOOL_NAMES.join(", ")})`);
+  const context = resolveCliContext(globals);
+  const policySet = policyFor(context, options.file);
+  const args = parseArgs(options.args);
+  const governor = new Governor(() => governanceSettingsOf(context.config, policySet), new TaskRegistry(() => taskSettingsOf(context.config), () => undefined));
+  // Scope attributes come from local data (demo, snapshots) when that is all there is; live clouds are not called.
+  const inventory = await new InventoryService(connectorsFor(context.config), 60_000).peekForPolicy({ taskId: "policy-test", recordOperation: () => undefined });
+  const limit = typeof args.limit === "number" ? args.limit : context.config.limits.defaultPageSize;
+  const { scope, decision } = governor.dryRun(
+    {
+      tool,
+      intent: options.intent,
+      taskId: options.taskId ?? "policy-test",
+      caller: { name: options.caller ?? osUserName(), client: options.client ?? null, transport: options.transport },
+      query: { scope: str(args.scope), provider: str(args.provider), principal: str(args.principal), resource: str(args.resource) },
+      limit,
+      now: new Date(),
+    },
+    inventory,
+    options.approved === true,
+  );
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ policy: policySet.source, decision: decision.kind, policyIds: decision.policyIds, reasons: decision.reasons, resource: scope }, null, 2)}\n`);
+  } else {
+    const { ancestors, ...resource } = scope;
+    process.stdout.write(
+      [
+        `decision: ${decision.kind}${decision.kind === "approval" ? " (a person must approve; re-test with --approved)" : ""}`,
+        `policies: ${decision.policyIds.join(", ") || "-"}`,
+        ...decision.reasons.map((r) => `why: ${r}`),
+        `resource: ${JSON.stringify(resource)}`,
+        `ancestors: ${ancestors.map((a) => a.id).join(" > ") || "-"}`,
+        `policy file: ${policySet.source}`,
+      ].join("\n") + "\n",
+    );
+  }
+  return decision.kind === "deny" ? 1 : 0;
+}
+
+type Guarded = (action: () => Promise<number> | number) => Promise<void>;
+
+export function registerPolicyCommands(program: Command, globals: () => GlobalOptions, guarded: Guarded): void {
+  const policy = program.command("policy").description("write and check the Cedar policies that authorize each call");
+  policy
+    .command("validate [file]")
+    .description("parse and type-check a policy file (default: governance.policyFile, or the built-in policy)")
+    .action((file: string | undefined) => guarded(() => runPolicyValidate(globals(), file)));
+  policy
+    .command("test <tool>")
+    .description("dry-run a hypothetical call and print the decision and why (nothing runs, nothing is audited)")
+    .requiredOption("-i, --intent <text>", "the intent the call states")
+    .option("-a, --args <json>", "tool arguments as a JSON object (scope, provider, principal, resource, limit)", "{}")
+    .option("--caller <name>", "the caller (default: you)")
+    .option("--client <name>", "the MCP client name")
+    .option("--transport <name>", "stdio, http, cli or in-memory", "stdio")
+    .option("-t, --task-id <id>", "task id")
+    .option("--approved", "evaluate as if a person had approved")
+    .option("-f, --file <file>", "policy file to test instead of the configured one")
+    .option("--json", "print JSON")
+    .action((tool: string, options: PolicyTestOptions) => guarded(() => runPolicyTest(globals(), tool, options)));
+  policy
+    .command("default")
+    .description("print the built-in default policy, a starting point for your own")
+    .action(() => guarded(() => (process.stdout.write(defaultPolicyText()), 0)));
+  policy
+    .command("schema")
+    .description("print the Cedar schema policies are checked against (entities, actions, context)")
+    .action(() => guarded(() => (process.stdout.write(cedarSchemaText(TOOL_NAMES)), 0)));
+}

@@ -1,0 +1,76 @@
+/**
+ * The Cedar vocabulary admins write policies in: who calls (Caller), what they do (one action per
+ * tool, grouped), on what (Scope) and with which context. `wiam policy validate` type-checks
+ * policies against this schema, so a typo in an attribute is caught before the server loads it.
+ */
+
+export const CEDAR_NAMESPACE = "Wiam";
+
+/** Action groups, so a policy can name a kind of question rather than every tool. */
+export const ACTION_GROUPS: Readonly<Record<string, string>> = {
+  explain_entitlement_paths: "entitlements",
+  describe_identity: "identities",
+  list_identities: "identities",
+  find_stale_service_accounts: "hygiene",
+  find_expiring_credentials: "hygiene",
+  inventory_summary: "inventory",
+};
+
+export function actionGroupOf(tool: string): string {
+  return ACTION_GROUPS[tool] ?? "other";
+}
+
+/** The schema text for the given tools (every tool is an action in its group, inside "read"). */
+export function cedarSchemaText(toolNames: readonly string[]): string {
+  const groups = [...new Set(toolNames.map(actionGroupOf))].sort();
+  const lines = [
+    `namespace ${CEDAR_NAMESPACE} {`,
+    "  // Named sets of callers, from governance.callerGroups in the config.",
+    "  entity CallerGroup;",
+    "  // The OS user (stdio, CLI) or the authenticated subject (HTTP), with the MCP client's name.",
+    "  entity Caller in [CallerGroup] {",
+    "    name: String,",
+    '    client: String,      // MCP client name from initialize, "" when unknown',
+    '    transport: String,   // "stdio", "http", "cli" or "in-memory"',
+    "  };",
+    "  // What a call asks about: one scope (account, project, subscription, vault, ...) with its",
+    '  // ancestors as parents, a provider ("aws", "gcp", "azure") or the whole estate ("*").',
+    "  entity Scope in [Scope] {",
+    '    provider: String,      // "" for the whole estate',
+    '    kind: String,          // account, project, vault, ..., "provider" or "estate"',
+    '    environment: String,   // from the environment tag (nearest ancestor) or the config; "unknown" otherwise',
+    "    estateWide: Bool,      // the call is not narrowed to one scope",
+    "    containsProduction: Bool,",
+    "  } tags String;",
+    "  type Usage = {",
+    "    calls: Long,             // calls of this task (or caller) so far, this one excluded",
+    "    callsLastMinute: Long,",
+    "    itemsReturned: Long,",
+    "    distinctScopes: Long,",
+    "  };",
+    "  type CallContext = {",
+    "    intent: String,",
+    "    taskId: String,",
+    "    hourUtc: Long,           // 0-23",
+    "    weekdayUtc: Long,        // 0 = Sunday",
+    '    provider: String,        // provider filter, "" when none',
+    '    scope: String,           // scope filter, "" when none',
+    '    principal: String,       // principal argument, "" when none',
+    '    target: String,          // resource/action argument of entitlement queries, "" when none',
+    "    limit: Long,             // items requested for this page (result size asked for)",
+    "    demo: Bool,              // the estate is the built-in demo",
+    "    task: Usage,",
+    "    caller: Usage,",
+    '    budgetExceeded: Bool,',
+    "    approved: Bool,          // true only when re-evaluated after a person approved",
+    '    approver: String,        // who approved, "" before approval',
+    "  };",
+    '  action "read";',
+    ...groups.map((group) => `  action "${group}" in ["read"];`),
+    ...[...toolNames].sort().map(
+      (tool) => `  action "${tool}" in ["${actionGroupOf(tool)}"] appliesTo { principal: Caller, resource: Scope, context: CallContext };`,
+    ),
+    "}",
+  ];
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,192 @@
+/**
+ * The request-time gate every call passes after validation and before any connector runs:
+ * budgets, then the Cedar policy, then (when a policy or an exceeded budget asks for it) a person's
+ * approval through the caller's approver. The outcome says what the audit record needs: the
+ * decision, the policies that made it, and the approver with their answer.
+ */
+import type { Inventory } from "../model/inventory-index.js";
+import { decide, type CallerEntity, type GovernanceDecision, type PolicyRequest, type ScopeEntity } from "./policy-engine.js";
+import type { CompiledPolicySet } from "./policy-set.js";
+import { resolveScope, type ScopeOverride, type ScopeQuery } from "./scope-resolver.js";
+import type { BudgetCheck, TaskRegistry } from "./tasks.js";
+
+export type ApprovalOutcome = "approved" | "declined" | "cancelled" | "unsupported" | "timeout" | "failed";
+
+export interface ApprovalRequest {
+  tool: string;
+  intent: string;
+  taskId: string;
+  scope: ScopeEntity;
+  /** Why approval is needed: policy reasons and exceeded budgets. */
+  reasons: string[];
+  policyIds: string[];
+  timeoutMs: number;
+}
+
+export interface ApprovalAnswer {
+  outcome: ApprovalOutcome;
+  /** Who answered, when someone did. */
+  approver: string | null;
+  note: string | null;
+}
+
+/** Asks the person at the client; transports without a way to ask answer "unsupported". */
+export type Approver = (request: ApprovalRequest, signal?: AbortSignal) => Promise<ApprovalAnswer>;
+
+export interface GovernanceSettings {
+  policySet: CompiledPolicySet;
+  approvalTimeoutMs: number;
+  onBudgetExceeded: "deny" | "approval";
+  scopes: Readonly<Record<string, ScopeOverride>>;
+  callerGroups: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface GovernedCall {
+  tool: string;
+  intent: string;
+  taskId: string;
+  caller: { name: string; client: string | null; transport: string };
+  query: ScopeQuery;
+  limit: number;
+  now: Date;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Authorization {
+  allowed: boolean;
+  /** For the audit: the policy's decision before any approval. */
+  decision: "allow" | "deny" | "approval_required";
+  /** e.g. "policy: allow-read-only-tools" or "budget: ...". */
+  rule: string;
+  policyIds: string[];
+  approval: ApprovalAnswer | null;
+  /** Why the call was refused, for the caller; null when allowed. */
+  message: string | null;
+  scope: ScopeEntity;
+  budget: BudgetCheck;
+}
+
+export function callerKeyOf(caller: Pick<GovernedCall["caller"], "name" | "client">): string {
+  return `${caller.name}|${caller.client ?? ""}`;
+}
+
+function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[]): string {
+  const why = reasons.join("; ");
+  switch (answer.outcome) {
+    case "unsupported":
+      return `approval required (${why}), but this client cannot ask a person (no MCP elicitation support); the call was not run`;
+    case "timeout":
+      return `approval required (${why}), and no answer came in time; the call was not run`;
+    case "declined":
+    case "cancelled":
+      return `approval required (${why}), and it was ${answer.outcome}${answer.approver ? ` by ${answer.approver}` : ""}; the call was not run`;
+    case "failed":
+      return `approval required (${why}), and asking for it failed; the call was not run`;
+    case "approved":
+      return `approved${answer.approver ? ` by ${answer.approver}` : ""}`;
+  }
+}
+
+export class Governor {
+  constructor(
+    private readonly settings: () => GovernanceSettings,
+    private readonly tasks: TaskRegistry,
+  ) {}
+
+  async authorize(call: GovernedCall, inventory: Inventory | null, approver: Approver | undefined): Promise<Authorization> {
+    const settings = this.settings();
+    const scope = resolveScope(call.query, inventory, settings.scopes);
+    const budget = this.tasks.admit(call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
+    const demo = inventory?.demo ?? false;
+    const request = this.request(call, scope, budget, settings, demo, false, "");
+    const base = { scope, budget };
+
+    if (budget.exceeded.length > 0 && settings.onBudgetExceeded === "deny") {
+      const message = `refused: over budget (${budget.exceeded.join("; ")})`;
+      return { ...base, allowed: false, decision: "deny", rule: "budget", policyIds: [], approval: null, message };
+    }
+    const first = decide(settings.policySet, request);
+    const rule = (d: GovernanceDecision) => (d.policyIds.length > 0 ? `policy: ${d.policyIds.join(", ")}` : `policy: ${d.reasons.join("; ")}`);
+    if (first.kind === "deny") {
+      return { ...base, allowed: false, decision: "deny", rule: rule(first), policyIds: first.policyIds, approval: null, message: `refused by policy: ${first.reasons.join("; ")}` };
+    }
+    // Over budget in approval mode needs a person even when the policy alone would allow.
+    const reasons = [...(first.kind === "approval" ? first.reasons : []), ...budget.exceeded.map((b) => `over budget: ${b}`)];
+    if (reasons.length === 0) {
+      return { ...base, allowed: true, decision: "allow", rule: rule(first), policyIds: first.policyIds, approval: null, message: null };
+    }
+
+    const policyIds = first.kind === "approval" ? first.policyIds : [];
+    const ruleText = [first.kind === "approval" ? rule(first) : null, budget.exceeded.length > 0 ? "budget" : null].filter((r) => r !== null).join("; ");
+    const answer: ApprovalAnswer = approver
+      ? await approver(
+          { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs },
+          call.signal,
+        ).catch((): ApprovalAnswer => ({ outcome: "failed", approver: null, note: null }))
+      : { outcome: "unsupported", approver: null, note: null };
+    const pending = { ...base, decision: "approval_required" as const, rule: ruleText, policyIds, approval: answer };
+    if (answer.outcome !== "approved") return { ...pending, allowed: false, message: approvalMessage(answer, reasons) };
+
+    // The approval lifts only forbids that say `unless { context.approved }`; anything else still refuses.
+    const second = decide(settings.policySet, this.request(call, scope, budget, settings, demo, true, answer.approver ?? ""));
+    if (second.kind !== "allow") {
+      return { ...pending, allowed: false, policyIds: second.policyIds, message: `refused by policy even after approval: ${second.reasons.join("; ")}` };
+    }
+    return { ...pending, allowed: true, message: null };
+  }
+
+  /** The policy decision for a hypothetical call, with no budget counted and no one asked (`wiam policy test`). */
+  dryRun(call: GovernedCall, inventory: Inventory | null, approved: boolean): { scope: ScopeEntity; decision: GovernanceDecision } {
+    const settings = this.settings();
+    const scope = resolveScope(call.query, inventory, settings.scopes);
+    const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
+    const budget: BudgetCheck = { task: idle, caller: idle, exceeded: [], taskIntent: call.intent };
+    const request = this.request(call, scope, budget, settings, inventory?.demo ?? false, approved, approved ? "dry-run approver" : "");
+    return { scope, decision: decide(settings.policySet, request) };
+  }
+
+  /** Counts what an allowed call returned against its task's and caller's budgets. */
+  recordResult(taskId: string, callerKey: string, scopeId: string, items: number, now: Date): void {
+    this.tasks.recordResult(taskId, callerKey, scopeId, items, now.getTime());
+  }
+
+  private request(
+    call: GovernedCall,
+    scope: ScopeEntity,
+    budget: BudgetCheck,
+    settings: GovernanceSettings,
+    demo: boolean,
+    approved: boolean,
+    approverName: string,
+  ): PolicyRequest {
+    const caller: CallerEntity = {
+      name: call.caller.name,
+      client: call.caller.client ?? "",
+      transport: call.caller.transport,
+      groups: Object.entries(settings.callerGroups)
+        .filter(([, members]) => members.includes(call.caller.name))
+        .map(([group]) => group),
+    };
+    return {
+      caller,
+      tool: call.tool,
+      resource: scope,
+      context: {
+        intent: call.intent,
+        taskId: call.taskId,
+        now: call.now,
+        provider: call.query.provider ?? "",
+        scope: call.query.scope ?? "",
+        principal: call.query.principal ?? "",
+        target: call.query.resource ?? "",
+        limit: call.limit,
+        demo,
+        task: budget.task,
+        caller: budget.caller,
+        budgetExceeded: budget.exceeded.length > 0,
+        approved,
+        approver: approverName,
+      },
+    };
+  }
+}
