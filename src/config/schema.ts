@@ -79,7 +79,7 @@ export const governanceConfigSchema = z
     /** Cedar policy file; relative paths are relative to the config file. Unset: the built-in default policy. */
     policyFile: z.string().min(1).optional(),
     /** How long the person at the client has to answer an approval request. */
-    approvalTimeoutSeconds: z.number().int().min(5).max(3_600).default(120),
+    approvalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
     tasks: z
       .strictObject({
         idleMinutes: z.number().int().min(1).max(1_440).default(30),

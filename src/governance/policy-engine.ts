@@ -6,7 +6,7 @@
  * not turn a forbid into an allow.
  */
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
-import { CEDAR_NAMESPACE } from "./cedar-schema.js";
+import { actionGroupOf, CEDAR_NAMESPACE } from "./cedar-schema.js";
 import type { CompiledPolicySet } from "./policy-set.js";
 
 export interface CallerEntity {
@@ -72,67 +72,127 @@ export interface GovernanceDecision {
 
 const type = (name: string) => `${CEDAR_NAMESPACE}::${name}`;
 
-function scopeJson(scope: Omit<ScopeEntity, "ancestors">, parent: Omit<ScopeEntity, "ancestors"> | undefined): cedar.EntityJson {
-  return {
-    uid: { type: type("Scope"), id: scope.id },
-    attrs: {
-      provider: scope.provider,
-      kind: scope.kind,
-      environment: scope.environment,
-      estateWide: scope.estateWide,
-      containsProduction: scope.containsProduction,
-    },
-    parents: parent ? [{ type: type("Scope"), id: parent.id }] : [],
-    tags: { ...scope.tags },
-  };
+/** Keeps the entries of `values` whose names the policies mention. */
+function pick(values: Record<string, cedar.CedarValueJson>, words: ReadonlySet<string>): Record<string, cedar.CedarValueJson> {
+  const out: Record<string, cedar.CedarValueJson> = {};
+  for (const [key, value] of Object.entries(values)) if (words.has(key)) out[key] = value;
+  return out;
 }
 
 function usageJson(usage: Usage): cedar.CedarValueJson {
   return { calls: usage.calls, callsLastMinute: usage.callsLastMinute, itemsReturned: usage.itemsReturned, distinctScopes: usage.distinctScopes };
 }
 
-export function toCedarCall(request: PolicyRequest, preparsedPolicySetId: string): cedar.StatefulAuthorizationCall {
-  const { caller, resource, context } = request;
-  const chain = [resource, ...resource.ancestors];
-  const entities: cedar.EntityJson[] = chain.map((scope, index) => scopeJson(scope, chain[index + 1]));
-  entities.push({
-    uid: { type: type("Caller"), id: caller.name },
-    attrs: { name: caller.name, client: caller.client, transport: caller.transport },
-    parents: caller.groups.map((group) => ({ type: type("CallerGroup"), id: group })),
+/** The action and its groups as entities, so `action in Wiam::Action::"read"` holds without a schema. */
+const actionEntityCache = new Map<string, cedar.EntityJson[]>();
+function actionEntities(tool: string): cedar.EntityJson[] {
+  const cached = actionEntityCache.get(tool);
+  if (cached) return cached;
+  const group = actionGroupOf(tool);
+  const action = (id: string, parent?: string): cedar.EntityJson => ({
+    uid: { type: type("Action"), id },
+    attrs: {},
+    parents: parent ? [{ type: type("Action"), id: parent }] : [],
   });
-  for (const group of caller.groups) entities.push({ uid: { type: type("CallerGroup"), id: group }, attrs: {}, parents: [] });
+  const entities = [action(tool, group), action(group, "read"), action("read")];
+  actionEntityCache.set(tool, entities);
+  return entities;
+}
+
+/**
+ * The Cedar request, carrying only what the policy set reads (see PolicyInputs): converting
+ * values into the engine costs more than evaluating the policies.
+ */
+export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPolicySet, "preparsedId" | "inputs">): cedar.StatefulAuthorizationCall {
+  const { caller, resource, context } = request;
+  const { words, tags, scopeHierarchy, callerGroups } = policySet.inputs;
+  const scopeUid = (id: string) => ({ type: type("Scope"), id });
+  const ancestors = scopeHierarchy ? resource.ancestors : [];
+  const entities: cedar.EntityJson[] = [
+    {
+      uid: scopeUid(resource.id),
+      attrs: pick(
+        {
+          provider: resource.provider,
+          kind: resource.kind,
+          environment: resource.environment,
+          estateWide: resource.estateWide,
+          containsProduction: resource.containsProduction,
+        },
+        words,
+      ),
+      parents: ancestors.length > 0 ? [scopeUid(ancestors[0]?.id ?? "")] : [],
+      ...(tags ? { tags: { ...resource.tags } } : {}),
+    },
+    // Ancestors only serve `resource in Wiam::Scope::"..."`: their ids and links are enough.
+    ...ancestors.map((scope, index) => ({ uid: scopeUid(scope.id), attrs: {}, parents: index + 1 < ancestors.length ? [scopeUid(ancestors[index + 1]?.id ?? "")] : [] })),
+    {
+      uid: { type: type("Caller"), id: caller.name },
+      attrs: pick({ name: caller.name, client: caller.client, transport: caller.transport }, words),
+      parents: callerGroups ? caller.groups.map((group) => ({ type: type("CallerGroup"), id: group })) : [],
+    },
+    ...actionEntities(request.tool),
+  ];
   return {
     principal: { type: type("Caller"), id: caller.name },
     action: { type: type("Action"), id: request.tool },
-    resource: { type: type("Scope"), id: resource.id },
-    context: {
-      intent: context.intent,
-      taskId: context.taskId,
-      hourUtc: context.now.getUTCHours(),
-      weekdayUtc: context.now.getUTCDay(),
-      provider: context.provider,
-      scope: context.scope,
-      principal: context.principal,
-      target: context.target,
-      limit: context.limit,
-      demo: context.demo,
-      task: usageJson(context.task),
-      caller: usageJson(context.caller),
-      budgetExceeded: context.budgetExceeded,
-      approved: context.approved,
-      approver: context.approver,
-    },
-    preparsedPolicySetId,
-    preparsedSchemaName: preparsedPolicySetId,
-    validateRequest: true,
+    resource: scopeUid(resource.id),
+    context: pick(
+      {
+        intent: context.intent,
+        taskId: context.taskId,
+        hourUtc: context.now.getUTCHours(),
+        weekdayUtc: context.now.getUTCDay(),
+        provider: context.provider,
+        scope: context.scope,
+        principal: context.principal,
+        target: context.target,
+        limit: context.limit,
+        demo: context.demo,
+        task: usageJson(context.task),
+        caller: usageJson(context.caller),
+        budgetExceeded: context.budgetExceeded,
+        approved: context.approved,
+        approver: context.approver,
+      },
+      words,
+    ),
+    preparsedPolicySetId: policySet.preparsedId,
     entities,
   };
 }
 
+/** Decisions are a pure function of the (pruned) request and the policy set, so repeats are served from memory. */
+const DECISION_CACHE_SIZE = 2_000;
+const decisionCaches = new WeakMap<CompiledPolicySet, Map<string, GovernanceDecision>>();
+
 export function decide(policySet: CompiledPolicySet, request: PolicyRequest): GovernanceDecision {
+  let call: cedar.StatefulAuthorizationCall;
+  try {
+    call = toCedarCall(request, policySet);
+  } catch (error) {
+    return { kind: "deny", policyIds: [], reasons: [`policy request could not be built: ${error instanceof Error ? error.message : String(error)}`] };
+  }
+  let cache = decisionCaches.get(policySet);
+  if (!cache) decisionCaches.set(policySet, (cache = new Map()));
+  const key = JSON.stringify(call);
+  const known = cache.get(key);
+  if (known) return { ...known, policyIds: [...known.policyIds], reasons: [...known.reasons] };
+  const decision = evaluate(policySet, call);
+  if (cache.size >= DECISION_CACHE_SIZE) cache.clear();
+  cache.set(key, decision);
+  return decision;
+}
+
+/** One evaluation by the engine, bypassing the cache (benchmarks measure the engine with it). */
+export function decideUncached(policySet: CompiledPolicySet, request: PolicyRequest): GovernanceDecision {
+  return evaluate(policySet, toCedarCall(request, policySet));
+}
+
+function evaluate(policySet: CompiledPolicySet, call: cedar.StatefulAuthorizationCall): GovernanceDecision {
   let answer: cedar.AuthorizationAnswer;
   try {
-    answer = cedar.statefulIsAuthorized(toCedarCall(request, policySet.preparsedId));
+    answer = cedar.statefulIsAuthorized(call);
   } catch (error) {
     return { kind: "deny", policyIds: [], reasons: [`policy evaluation failed: ${error instanceof Error ? error.message : String(error)}`] };
   }

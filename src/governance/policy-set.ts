@@ -18,6 +18,31 @@ export interface PolicyInfo {
   reason: string | null;
 }
 
+/**
+ * Which parts of a request the policies can look at. Passing values into Cedar costs more than
+ * evaluating small policies, so requests carry only these. Leaving out something a policy reads
+ * fails closed: the policy errors, and an error denies.
+ */
+export interface PolicyInputs {
+  /** Words the policies mention; a context key or attribute is passed when its name appears. */
+  words: ReadonlySet<string>;
+  /** hasTag/getTag appear: pass scope tags. */
+  tags: boolean;
+  /** An entity literal of this type appears (e.g. `resource in Wiam::Scope::"..."`): pass the hierarchy. */
+  scopeHierarchy: boolean;
+  callerGroups: boolean;
+}
+
+function policyInputs(byId: Readonly<Record<string, string>>): PolicyInputs {
+  const text = Object.values(byId).join("\n");
+  return {
+    words: new Set(text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []),
+    tags: /\b(hasTag|getTag)\b/.test(text),
+    scopeHierarchy: /Scope::/.test(text),
+    callerGroups: /CallerGroup::/.test(text),
+  };
+}
+
 export interface CompiledPolicySet {
   /** Where the text came from: a file path or "(built-in default)". */
   source: string;
@@ -25,8 +50,9 @@ export interface CompiledPolicySet {
   policies: ReadonlyMap<string, PolicyInfo>;
   /** Policy text by id, as Cedar takes it. */
   byId: Record<string, string>;
-  /** Id under which the set (and its schema) is preparsed in the Cedar engine; new with every load. */
+  /** Id under which the set is preparsed in the Cedar engine; new with every load. */
   preparsedId: string;
+  inputs: PolicyInputs;
 }
 
 export const BUILT_IN_POLICY_SOURCE = "(built-in default)";
@@ -98,10 +124,7 @@ export function compilePolicySet(text: string, source: string, toolNames: readon
   const preparsedId = `wiam-${process.pid}-${++loads}`;
   const preparsed = cedar.preparsePolicySet(preparsedId, { staticPolicies: byId });
   if (preparsed.type === "failure") fail(describeCedarErrors(preparsed.errors, text));
-  // The schema carries the action groups (`action in Wiam::Action::"read"`), so requests need it.
-  const schemaLoaded = cedar.preparseSchema(preparsedId, schema);
-  if (schemaLoaded.type === "failure") throw new Error(`built-in Cedar schema does not parse: ${describeCedarErrors(schemaLoaded.errors, schema)}`);
-  return { source, text, policies, byId, preparsedId };
+  return { source, text, policies, byId, preparsedId, inputs: policyInputs(byId) };
 }
 
 /** Reads and compiles `path`, or the built-in default when no file is configured. */

@@ -3,7 +3,8 @@
  * one investigation: it keeps its first stated intent, holds its short-lived cloud sessions, and
  * ends after an idle timeout or a maximum lifetime, when those sessions are dropped. Budgets per
  * task and per caller (calls per minute, items returned, distinct scopes) bound how much of the
- * estate an assistant can enumerate.
+ * estate an assistant can enumerate. Rates are counted in one-second buckets over the last minute
+ * (one-minute buckets over the last hour for items), so a window is exact to its bucket.
  */
 
 export interface BudgetLimits {
@@ -36,33 +37,60 @@ export interface BudgetCheck {
   taskIntent: string;
 }
 
+/**
+ * A count over a trailing window, kept in fixed buckets (1/60 of the window each), so adding and
+ * summing cost the same however many calls came: a busy caller must not slow every call down.
+ */
+export class SlidingCounter {
+  private readonly counts: number[];
+  private readonly starts: number[];
+  private readonly bucketMs: number;
+
+  constructor(private readonly windowMs: number, buckets = 60) {
+    this.bucketMs = windowMs / buckets;
+    this.counts = new Array<number>(buckets).fill(0);
+    this.starts = new Array<number>(buckets).fill(-Infinity);
+  }
+
+  add(nowMs: number, n = 1): void {
+    const start = Math.floor(nowMs / this.bucketMs) * this.bucketMs;
+    const index = Math.floor(start / this.bucketMs) % this.counts.length;
+    if (this.starts[index] !== start) {
+      this.starts[index] = start;
+      this.counts[index] = 0;
+    }
+    this.counts[index] = (this.counts[index] ?? 0) + n;
+  }
+
+  sum(nowMs: number): number {
+    let total = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      if ((this.starts[i] ?? -Infinity) > nowMs - this.windowMs) total += this.counts[i] ?? 0;
+    }
+    return total;
+  }
+}
+
 interface TaskState {
   id: string;
   intent: string;
   startedAt: number;
   lastSeenAt: number;
   calls: number;
-  callTimes: number[];
+  callsPerMinute: SlidingCounter;
   items: number;
   scopes: Set<string>;
 }
 
 interface CallerState {
   calls: number;
-  callTimes: number[];
-  /** [time, items] of the trailing hour. */
-  items: Array<[number, number]>;
+  callsPerMinute: SlidingCounter;
+  itemsPerHour: SlidingCounter;
   scopes: Set<string>;
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-function trim(times: number[], since: number): number[] {
-  let drop = 0;
-  while (drop < times.length && (times[drop] as number) <= since) drop++;
-  return drop === 0 ? times : times.slice(drop);
-}
 
 export type TaskEndReason = "idle" | "max_lifetime" | "closed";
 
@@ -110,22 +138,18 @@ export class TaskRegistry {
     const { perTask, perCaller } = this.settings();
     let task = this.tasks.get(taskId);
     if (!task) {
-      task = { id: taskId, intent, startedAt: nowMs, lastSeenAt: nowMs, calls: 0, callTimes: [], items: 0, scopes: new Set() };
+      task = { id: taskId, intent, startedAt: nowMs, lastSeenAt: nowMs, calls: 0, callsPerMinute: new SlidingCounter(MINUTE), items: 0, scopes: new Set() };
       this.tasks.set(taskId, task);
     }
     let caller = this.callers.get(callerKey);
     if (!caller) {
-      caller = { calls: 0, callTimes: [], items: [], scopes: new Set() };
+      caller = { calls: 0, callsPerMinute: new SlidingCounter(MINUTE), itemsPerHour: new SlidingCounter(HOUR), scopes: new Set() };
       this.callers.set(callerKey, caller);
     }
     task.lastSeenAt = nowMs;
-    task.callTimes = trim(task.callTimes, nowMs - MINUTE);
-    caller.callTimes = trim(caller.callTimes, nowMs - MINUTE);
-    caller.items = caller.items.filter(([time]) => time > nowMs - HOUR);
-
-    const taskView: UsageView = { calls: task.calls, callsLastMinute: task.callTimes.length, itemsReturned: task.items, distinctScopes: task.scopes.size };
-    const callerItems = caller.items.reduce((sum, [, n]) => sum + n, 0);
-    const callerView: UsageView = { calls: caller.calls, callsLastMinute: caller.callTimes.length, itemsReturned: callerItems, distinctScopes: caller.scopes.size };
+    const taskView: UsageView = { calls: task.calls, callsLastMinute: task.callsPerMinute.sum(nowMs), itemsReturned: task.items, distinctScopes: task.scopes.size };
+    const callerItems = caller.itemsPerHour.sum(nowMs);
+    const callerView: UsageView = { calls: caller.calls, callsLastMinute: caller.callsPerMinute.sum(nowMs), itemsReturned: callerItems, distinctScopes: caller.scopes.size };
 
     const exceeded: string[] = [];
     const newScopeForTask = !task.scopes.has(scopeKey);
@@ -149,9 +173,9 @@ export class TaskRegistry {
     }
 
     task.calls++;
-    task.callTimes.push(nowMs);
+    task.callsPerMinute.add(nowMs);
     caller.calls++;
-    caller.callTimes.push(nowMs);
+    caller.callsPerMinute.add(nowMs);
     return { task: taskView, caller: callerView, exceeded, taskIntent: task.intent };
   }
 
@@ -164,7 +188,7 @@ export class TaskRegistry {
     }
     const caller = this.callers.get(callerKey);
     if (caller) {
-      caller.items.push([nowMs, items]);
+      caller.itemsPerHour.add(nowMs, items);
       caller.scopes.add(scopeKey);
     }
   }

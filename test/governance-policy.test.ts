@@ -1,0 +1,221 @@
+/** Cedar decisions at request time: allow, deny and approval, errors that deny, and policy files that do not load. */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ALL_TOOLS } from "../tools/index.js";
+import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { Inventory } from "../src/model/inventory-index.js";
+import { cedarSchemaText } from "../src/governance/cedar-schema.js";
+import { decide, type PolicyRequest, type ScopeEntity } from "../src/governance/policy-engine.js";
+import { compilePolicySet, defaultPolicyText, loadPolicySet } from "../src/governance/policy-set.js";
+import { resolveScope } from "../src/governance/scope-resolver.js";
+import { UserFacingError } from "../src/errors.js";
+
+const TOOLS = ALL_TOOLS.map((t) => t.name);
+const inventory = new Inventory(buildDemoEstate(new Date("2026-11-24T12:00:00Z")));
+const A = DEMO_ANCHORS.aws;
+const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
+
+function request(tool: string, resource: ScopeEntity, overrides: Partial<PolicyRequest["context"]> = {}, caller: Partial<PolicyRequest["caller"]> = {}): PolicyRequest {
+  return {
+    caller: { name: "alice", client: "claude-code", transport: "stdio", groups: [], ...caller },
+    tool,
+    resource,
+    context: {
+      intent: "review the CI deployer's reach",
+      taskId: "T-1",
+      now: new Date("2026-11-24T10:00:00Z"),
+      provider: "",
+      scope: "",
+      principal: "",
+      target: "",
+      limit: 25,
+      demo: true,
+      task: idle,
+      caller: idle,
+      budgetExceeded: false,
+      approved: false,
+      approver: "",
+      ...overrides,
+    },
+  };
+}
+
+const scopeOf = (query: Parameters<typeof resolveScope>[0], overrides = {}) => resolveScope(query, inventory, overrides);
+
+describe("the default policy", () => {
+  const policy = loadPolicySet(undefined, TOOLS);
+
+  it("is the shipped policies/default.cedar and names its policies", () => {
+    expect(policy.text).toBe(readFileSync(new URL("../policies/default.cedar", import.meta.url), "utf8"));
+    expect(policy.text).toBe(defaultPolicyText());
+    expect([...policy.policies.keys()]).toEqual(["allow-read-only-tools", "approve-production-entitlement-paths"]);
+  });
+
+  it("allows every read-only tool with the permit that allowed it", () => {
+    for (const tool of TOOLS.filter((t) => t !== "explain_entitlement_paths")) {
+      expect(decide(policy, request(tool, scopeOf({ scope: A.productionAccount }))), tool).toEqual({
+        kind: "allow",
+        policyIds: ["allow-read-only-tools"],
+        reasons: [],
+      });
+    }
+  });
+
+  it("asks for approval for entitlement paths into production, and allows them once approved", () => {
+    const production = scopeOf({ resource: A.prodPaymentsSecret });
+    expect(production).toMatchObject({ id: A.productionAccount, environment: "production", containsProduction: true, estateWide: false });
+    expect(decide(policy, request("explain_entitlement_paths", production))).toEqual({
+      kind: "approval",
+      policyIds: ["approve-production-entitlement-paths"],
+      reasons: ["entitlement paths into a production scope need a person's approval"],
+    });
+    expect(decide(policy, request("explain_entitlement_paths", production, { approved: true, approver: "Bob" })).kind).toBe("allow");
+  });
+
+  it("allows entitlement paths from a development principal and across the whole estate without asking", () => {
+    expect(decide(policy, request("explain_entitlement_paths", scopeOf({ principal: A.boundedRole }))).kind).toBe("allow");
+    const estate = scopeOf({});
+    expect(estate).toMatchObject({ id: "*", kind: "estate", environment: "mixed", estateWide: true, containsProduction: true });
+    expect(decide(policy, request("explain_entitlement_paths", estate)).kind).toBe("allow");
+  });
+});
+
+describe("scopes as policy resources", () => {
+  it("inherits the environment from the nearest tagged ancestor and lists the ancestors as parents", () => {
+    const vault = scopeOf({ scope: DEMO_ANCHORS.azure.rbacVault });
+    expect(vault.environment).toBe("production");
+    expect(vault.kind).toBe("vault");
+    expect(vault.ancestors.map((a) => [a.kind, a.environment])).toEqual([
+      ["resource_group", "production"],
+      ["subscription", "production"],
+      ["management_group", "unknown"],
+      ["management_group", "unknown"],
+      ["tenant", "unknown"],
+    ]);
+    const project = scopeOf({ scope: DEMO_ANCHORS.gcp.prodDataProject });
+    expect(project).toMatchObject({ provider: "gcp", kind: "project", environment: "production" });
+    expect(project.ancestors.map((a) => a.id)).toContain(DEMO_ANCHORS.gcp.prodFolder);
+  });
+
+  it("says a folder contains production when a project below it is production", () => {
+    expect(scopeOf({ scope: DEMO_ANCHORS.gcp.prodFolder })).toMatchObject({ containsProduction: true });
+    expect(scopeOf({ scope: A.developmentAccount })).toMatchObject({ environment: "development", containsProduction: false });
+  });
+
+  it("lets the admin's governance.scopes override the environment and add tags", () => {
+    const overridden = scopeOf({ scope: A.developmentAccount }, { [A.developmentAccount]: { environment: "production", tags: { owner: "sre" } } });
+    expect(overridden).toMatchObject({ environment: "production", tags: { environment: "development", owner: "sre" } });
+  });
+
+  it("knows only the config before anything was collected", () => {
+    expect(resolveScope({ scope: "aws:account/123456789012" }, null, {})).toMatchObject({ provider: "aws", kind: "unknown", environment: "unknown" });
+    expect(resolveScope({ scope: "aws:account/123456789012" }, null, { "aws:account/123456789012": { environment: "production" } })).toMatchObject({
+      environment: "production",
+      containsProduction: true,
+    });
+    expect(resolveScope({ provider: "gcp" }, null, {})).toMatchObject({ id: "gcp", kind: "provider", estateWide: true, environment: "unknown" });
+  });
+});
+
+describe("admin policies", () => {
+  const compile = (text: string) => compilePolicySet(text, "admin.cedar", TOOLS);
+
+  it("denies by a forbid, naming it, and never asks for approval then", () => {
+    const policy = compile(`
+      @id("read") permit (principal, action in Wiam::Action::"read", resource);
+      @id("contractors-no-entitlements") @reason("contractors do not query entitlements")
+      forbid (principal in Wiam::CallerGroup::"contractors", action in Wiam::Action::"entitlements", resource);
+    `);
+    const dev = scopeOf({ scope: A.developmentAccount });
+    expect(decide(policy, request("explain_entitlement_paths", dev, {}, { groups: ["contractors"] }))).toEqual({
+      kind: "deny",
+      policyIds: ["contractors-no-entitlements"],
+      reasons: ["contractors do not query entitlements"],
+    });
+    expect(decide(policy, request("explain_entitlement_paths", dev, {}, { groups: ["analysts"] })).kind).toBe("allow");
+    expect(decide(policy, request("inventory_summary", dev, {}, { groups: ["contractors"] })).kind).toBe("allow");
+  });
+
+  it("decides on the context: time of day, client, requested size, scope tags", () => {
+    const policy = compile(`
+      @id("office-hours") permit (principal, action in Wiam::Action::"read", resource)
+      when { context.hourUtc >= 7 && context.hourUtc < 19 && principal.client == "claude-code" && context.limit <= 100 };
+      @id("no-confidential") forbid (principal, action, resource)
+      when { resource.hasTag("data-classification") && resource.getTag("data-classification") == "confidential" };
+    `);
+    const dev = scopeOf({ scope: A.developmentAccount });
+    expect(decide(policy, request("list_identities", dev)).kind).toBe("allow");
+    expect(decide(policy, request("list_identities", dev, { now: new Date("2026-11-24T22:00:00Z") }))).toEqual({
+      kind: "deny",
+      policyIds: [],
+      reasons: ["no policy permits this call"],
+    });
+    expect(decide(policy, request("list_identities", dev, { limit: 500 })).kind).toBe("deny");
+    expect(decide(policy, request("list_identities", dev, {}, { client: "other" })).kind).toBe("deny");
+    expect(decide(policy, request("list_identities", scopeOf({ scope: A.productionAccount })))).toEqual({
+      kind: "deny",
+      policyIds: ["no-confidential"],
+      reasons: ["forbidden by policy no-confidential"],
+    });
+  });
+
+  it("does not let an approval lift a forbid that is not written to be lifted", () => {
+    const policy = compile(`
+      @id("read") permit (principal, action in Wiam::Action::"read", resource);
+      @id("ask") @approval("required") forbid (principal, action, resource) when { resource.environment == "production" } unless { context.approved };
+      @id("never-vendor") forbid (principal, action, resource) when { context.approved && principal.name == "vendor" };
+    `);
+    const prod = scopeOf({ scope: A.productionAccount });
+    expect(decide(policy, request("list_identities", prod, {}, { name: "vendor" })).kind).toBe("approval");
+    expect(decide(policy, request("list_identities", prod, { approved: true }, { name: "vendor" }))).toMatchObject({ kind: "deny", policyIds: ["never-vendor"] });
+  });
+
+  it("denies when a policy cannot be evaluated, rather than skipping it", () => {
+    const policy = compile(`
+      @id("read") permit (principal, action in Wiam::Action::"read", resource);
+      @id("overflowing") forbid (principal, action, resource) when { context.limit * 9223372036854775807 > 0 };
+    `);
+    const decision = decide(policy, request("list_identities", scopeOf({ scope: A.developmentAccount })));
+    expect(decision.kind).toBe("deny");
+    expect(decision.policyIds).toEqual(["overflowing"]);
+    expect(decision.reasons[0]).toMatch(/^policy overflowing could not be evaluated: .*overflow/);
+  });
+});
+
+describe("policy files that do not load", () => {
+  const problem = (text: string): string => {
+    try {
+      compilePolicySet(text, "admin.cedar", TOOLS);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserFacingError);
+      return (error as Error).message;
+    }
+    throw new Error("expected the policy to be rejected");
+  };
+
+  it("names the file, the line and the problem", () => {
+    expect(problem('permit (principal, action, resource);\n\nforbid (principal, action == , resource);')).toMatch(/^policy admin\.cedar: line 3:\d+: /);
+  });
+
+  it("type-checks against the schema: an unknown attribute or action is an error naming the policy", () => {
+    expect(problem('@id("typo") permit (principal, action, resource) when { resource.envirnoment == "production" };')).toMatch(
+      /^policy admin\.cedar: policy typo: .*envirnoment/,
+    );
+    expect(problem('@id("no-such-tool") permit (principal, action == Wiam::Action::"delete_everything", resource);')).toMatch(/delete_everything/);
+  });
+
+  it("rejects duplicate ids, approval on a permit, and a set that permits nothing", () => {
+    expect(problem('@id("a") permit (principal, action, resource);\n@id("a") permit (principal, action, resource);')).toBe(
+      'policy admin.cedar: two policies have @id("a")',
+    );
+    expect(problem('@id("p") @approval("required") permit (principal, action, resource);')).toBe(
+      "policy admin.cedar: policy p: @approval only applies to forbid policies",
+    );
+    expect(problem('@id("f") forbid (principal, action, resource);')).toBe("policy admin.cedar: no permit policy: every call would be refused");
+  });
+
+  it("publishes a schema with one action per tool", () => {
+    const schema = cedarSchemaText(TOOLS);
+    for (const tool of TOOLS) expect(schema).toContain(`action "${tool}" in [`);
+  });
+});
