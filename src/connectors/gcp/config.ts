@@ -1,10 +1,80 @@
 /**
- * Configuration of the Gcp connector (`providers.gcp` in the YAML config). Placeholder: the
- * connector's issue defines the real shape.
+ * Configuration of the Google Cloud connector (`providers.gcp` in the YAML config).
+ *
+ * Credentials are deliberately NOT configured here: Application Default Credentials already
+ * honour GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth application-default login` and the
+ * metadata server, as users expect from every other Google tool. `impersonateServiceAccount`
+ * narrows each task to a short-lived token of a read-only service account.
  */
 import { z } from "zod";
 
-export const gcpProviderConfigSchema = z.strictObject({});
+const numericId = z.string().regex(/^\d{1,20}$/, "expected a numeric id");
+const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "expected a project id such as my-project-123");
+const serviceAccountEmail = z
+  .string()
+  .regex(/^[a-z0-9-]{1,63}@[a-z0-9.-]+\.gserviceaccount\.com$/, "expected a service account email (name@project.iam.gserviceaccount.com)");
+const endpointUrl = z.url({ protocol: /^https?$/ }).describe("base URL, e.g. https://iam.googleapis.com or http://127.0.0.1:8085");
+
+export const gcpEndpointsSchema = z.strictObject({
+  /** Cloud Resource Manager v3 (organizations, folders, projects, their IAM policies). */
+  resourceManager: endpointUrl.optional(),
+  /** IAM v1 (service accounts, keys, roles, workload identity pools), v2 (deny) and v3 (principal access boundaries). */
+  iam: endpointUrl.optional(),
+  /** IAM Credentials (generateAccessToken for impersonation). */
+  iamCredentials: endpointUrl.optional(),
+  /** Policy Analyzer (Activity Analyzer: last authentication of accounts and keys). */
+  policyAnalyzer: endpointUrl.optional(),
+});
+export type GcpEndpoints = z.output<typeof gcpEndpointsSchema>;
+
+export const gcpCollectSchema = z.strictObject({
+  /** Last authentication of accounts and keys (Policy Analyzer activities). */
+  activity: z.boolean().default(true),
+  /** IAM policies on each service account (who may impersonate or act as it): one call per account. */
+  serviceAccountPolicies: z.boolean().default(true),
+  /** IAM v2 deny policies on the organization, folders and projects. */
+  denyPolicies: z.boolean().default(true),
+  /** IAM v3 principal access boundary policies and their bindings. */
+  principalAccessBoundaries: z.boolean().default(true),
+  /** Workload identity pools and providers of each project. */
+  workloadIdentity: z.boolean().default(true),
+});
+
+export const gcpProviderConfigSchema = z
+  .strictObject({
+    /** Numeric organization id: its IAM policy, every folder and every active project below it. */
+    organization: numericId.optional(),
+    /** Numeric folder ids: each folder, its subfolders and projects (and its ancestors' policies). */
+    folders: z.array(numericId).default([]),
+    /** Project ids read in addition (their ancestors' policies are read too, for inheritance). */
+    projects: z.array(projectId).default([]),
+    /** Projects skipped even when found below the organization or a folder. */
+    excludeProjects: z.array(projectId).default([]),
+    /** Read-only service account impersonated for each task (IAM Credentials generateAccessToken). */
+    impersonateServiceAccount: serviceAccountEmail.optional(),
+    /** Lifetime of each per-task access token. */
+    tokenLifetimeSeconds: z.number().int().min(300).max(3600).default(600),
+    /** API calls in flight at once, across all projects. */
+    maxConcurrency: z.number().int().min(1).max(64).default(16),
+    /** Attempts per API call (first try included) on quota errors, 5xx, timeouts and network errors. */
+    maxAttempts: z.number().int().min(1).max(10).default(5),
+    callTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+    /** How long collected data is reused before it is read again. 0 disables the cache. */
+    cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+    collect: gcpCollectSchema.default({ activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true }),
+    /** API endpoint overrides (Private Service Connect, emulators, the test fakes). */
+    endpoints: gcpEndpointsSchema.default({}),
+  })
+  .superRefine((config, context) => {
+    if (!config.organization && config.folders.length === 0 && config.projects.length === 0) {
+      context.addIssue({ code: "custom", path: ["projects"], message: "configure an organization, folders or projects to scan" });
+    }
+    const seen = new Set<string>();
+    config.projects.forEach((project, index) => {
+      if (seen.has(project)) context.addIssue({ code: "custom", path: ["projects", index], message: `project ${project} is listed twice` });
+      seen.add(project);
+    });
+  });
 
 /** The config after defaults were applied. */
 export type GcpProviderConfig = z.output<typeof gcpProviderConfigSchema>;

@@ -1,11 +1,208 @@
-import type { Connector } from "../connector.js";
-import { emptySnapshot } from "../../model/inventory.js";
-import type { GcpProviderConfig } from "./config.js";
+/**
+ * The Google Cloud connector: reads the configured organization, folders and projects into the
+ * inventory model. Read-only by construction (reads.ts holds the only API calls, all reads),
+ * per-task impersonated tokens of minutes, a bound on calls in flight, retries with jittered
+ * backoff on quota errors, per-call timeouts, a TTL cache, and gaps instead of silently missing data.
+ */
+import type { CollectContext, Connector } from "../connector.js";
+import { emptySnapshot, type CollectionGap, type InventorySnapshot } from "../../model/inventory.js";
+import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../common/retry.js";
+import { TtlCache } from "./cache.js";
+import { GcpCallRunner } from "./calls.js";
+import { resolveEndpoints } from "./clients.js";
+import { collectBoundaryPolicies, collectRoles, collectScopePolicies } from "./collect-policies.js";
+import { collectProject } from "./collect-project.js";
+import { discoverHierarchy, type Hierarchy } from "./collect-hierarchy.js";
+import { gcpProviderConfigSchema, type GcpProviderConfig, type GcpProviderConfigInput } from "./config.js";
+import { GapRecorder } from "./gaps.js";
+import { mapEstate } from "./map.js";
+import type { RawProject, RawScopePolicies } from "./raw.js";
+import { ActivityReads, IamReads, PolicyReads, ResourceManagerReads } from "./reads.js";
+import { GcpSessionManager, type GcpBaseCredentials, type GcpSession, type GcpSessionInfo } from "./sessions.js";
+import type { WireBoundaryPolicy, WireRole } from "./wire.js";
 
 export interface GcpConnectorDeps {
+  /** Who asks (user or MCP client), for progress and audit text. */
   caller?: string;
+  now?: () => Date;
+  /** Base credentials; default: Application Default Credentials. Tests pass a real client with a fake token. */
+  credentials?: GcpBaseCredentials;
+  /** Backoff base/cap, sleep and randomness; tests inject these to run fast. */
+  retry?: Partial<RetryTiming>;
 }
 
-export function createGcpConnector(_config: GcpProviderConfig, _deps: GcpConnectorDeps = {}): Connector {
-  return { id: "gcp", description: "Gcp (not implemented yet)", collect: async (context) => emptySnapshot(context.now.toISOString()) };
+export interface GcpConnector extends Connector {
+  readonly id: "gcp";
+  describeCredentialScope(taskId: string): string;
+  endTask(taskId: string): void;
+  sessionFor(taskId: string): GcpSessionInfo | undefined;
+  clearCache(): void;
+  close(): void;
+}
+
+interface Cached<T> {
+  value: T;
+  gaps: CollectionGap[];
+}
+
+interface ReadSet {
+  resourceManager: ResourceManagerReads;
+  iam: IamReads;
+  policies: PolicyReads;
+  activity: ActivityReads;
+}
+
+function readsFor(runner: GcpCallRunner, session: GcpSession): ReadSet {
+  return {
+    resourceManager: new ResourceManagerReads(runner, session.clients),
+    iam: new IamReads(runner, session.clients),
+    policies: new PolicyReads(runner, session.clients),
+    activity: new ActivityReads(runner, session.clients),
+  };
+}
+
+export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProviderConfig, deps: GcpConnectorDeps = {}): GcpConnector {
+  const config = gcpProviderConfigSchema.parse(configInput);
+  const now = deps.now ?? (() => new Date());
+  const timing: RetryTiming = { ...DEFAULT_RETRY_TIMING, ...deps.retry };
+  const sessions = new GcpSessionManager({
+    endpoints: resolveEndpoints(config.endpoints),
+    impersonate: config.impersonateServiceAccount,
+    lifetimeSeconds: config.tokenLifetimeSeconds,
+    now,
+    base: deps.credentials,
+  });
+  const ttl = config.cacheTtlSeconds;
+  const hierarchyCache = new TtlCache<Cached<Hierarchy>>(ttl, now);
+  const scopeCache = new TtlCache<Cached<RawScopePolicies>>(ttl, now);
+  const projectCache = new TtlCache<Cached<RawProject>>(ttl, now);
+  const roleCache = new TtlCache<WireRole>(ttl, now);
+  const boundaryCache = new TtlCache<Cached<WireBoundaryPolicy[]>>(ttl, now);
+
+  /** Reads through the cache: a fresh entry is reused, a result without transient failures is kept. */
+  async function cached<T>(cache: TtlCache<Cached<T>>, key: string, signal: AbortSignal | undefined, read: (gaps: GapRecorder) => Promise<T>): Promise<Cached<T>> {
+    const hit = cache.get(key);
+    if (hit) return hit.value;
+    const gaps = new GapRecorder(signal);
+    const value = await read(gaps);
+    const entry = { value, gaps: gaps.gaps };
+    if (!gaps.transientFailure) cache.set(key, entry);
+    return entry;
+  }
+
+  async function collect(context: CollectContext): Promise<InventorySnapshot> {
+    const runner = new GcpCallRunner({
+      maxAttempts: config.maxAttempts,
+      callTimeoutMs: config.callTimeoutMs,
+      maxConcurrency: config.maxConcurrency,
+      timing,
+      signal: context.signal,
+    });
+    const observedAt = now().toISOString();
+    const gaps: CollectionGap[] = [];
+    try {
+      let session: GcpSession;
+      try {
+        session = await sessions.session(context.taskId, runner);
+      } catch (error) {
+        context.signal?.throwIfAborted();
+        const recorder = new GapRecorder(context.signal);
+        await recorder.attempt(config.impersonateServiceAccount ? "iamcredentials:generateAccessToken" : "google-auth:applicationDefaultCredentials", undefined, "nothing collected: no credentials", () => Promise.reject(error));
+        const snapshot = emptySnapshot(observedAt);
+        snapshot.gaps = recorder.gaps;
+        return snapshot;
+      }
+      const reads = readsFor(runner, session);
+
+      context.progress?.(0, undefined, "gcp: reading the resource hierarchy");
+      const hierarchy = await cached(hierarchyCache, "hierarchy", context.signal, (recorder) => discoverHierarchy(config, reads.resourceManager, recorder));
+      gaps.push(...hierarchy.gaps);
+      const scopes = [...hierarchy.value.scopes.values()];
+      const projectIds = hierarchy.value.projects;
+      const total = projectIds.length;
+      let done = 0;
+
+      const organization = scopes.find((scope) => scope.kind === "organization")?.id;
+      const [scopePolicies, projects, boundaryPolicies] = await Promise.all([
+        Promise.all(
+          scopes.map((scope) => cached(scopeCache, scope.id, context.signal, (recorder) => collectScopePolicies(scope.id, config, reads, recorder))),
+        ),
+        Promise.all(
+          projectIds.map(async (projectId) => {
+            const key = `projects/${projectId}`;
+            const projectNumber = hierarchy.value.scopes.get(key)?.projectNumber;
+            const result = await cached(projectCache, key, context.signal, (recorder) =>
+              collectProject(projectId, projectNumber, config, reads, recorder, now().toISOString()),
+            );
+            done++;
+            context.progress?.(done, total, `gcp: ${key}: ${result.value.serviceAccounts.length} service accounts`);
+            return result;
+          }),
+        ),
+        organization && config.collect.principalAccessBoundaries
+          ? cached(boundaryCache, organization, context.signal, (recorder) => collectBoundaryPolicies(organization, reads.policies, recorder))
+          : Promise.resolve<Cached<WireBoundaryPolicy[]>>({ value: [], gaps: [] }),
+      ]);
+      for (const entry of [...scopePolicies, ...projects, boundaryPolicies]) gaps.push(...entry.gaps);
+
+      // Roles named anywhere: scope and account bindings.
+      const roleIds = new Set<string>();
+      for (const { value } of scopePolicies) for (const binding of value.iamPolicy?.bindings ?? []) roleIds.add(binding.role);
+      for (const { value } of projects) for (const account of value.serviceAccounts) for (const binding of account.iamPolicy?.bindings ?? []) roleIds.add(binding.role);
+      const known = new Map<string, WireRole>();
+      for (const roleId of roleIds) {
+        const hit = roleCache.get(roleId);
+        if (hit) known.set(roleId, hit.value);
+      }
+      const roleGaps = new GapRecorder(context.signal);
+      const roles = await collectRoles(roleIds, known, reads.iam, roleGaps);
+      for (const role of roles) if (!known.has(role.name)) roleCache.set(role.name, role);
+      gaps.push(...roleGaps.gaps);
+
+      const parts = mapEstate({
+        scopes,
+        scopePolicies: scopePolicies.map((entry) => entry.value),
+        projects: projects.map((entry) => entry.value),
+        roles,
+        boundaryPolicies: boundaryPolicies.value,
+        observedAt,
+      });
+      return { ...emptySnapshot(observedAt), ...parts, gaps };
+    } finally {
+      for (const operation of runner.drainOperations()) context.recordOperation(operation);
+    }
+  }
+
+  return {
+    id: "gcp",
+    description:
+      "Google Cloud IAM (service accounts, keys, last authentication, allow policies across the hierarchy, deny policies, principal access boundaries, workload identity federation, roles); read-only, per-task impersonated tokens",
+    collect,
+
+    describeCredentialScope(taskId) {
+      const target = config.impersonateServiceAccount;
+      if (!target) return `gcp task ${taskId}: application default credentials as ${sessions.baseAccount ?? "an unidentified account (ADC did not name it)"}`;
+      const info = sessions.sessionInfo(taskId);
+      const source = sessions.baseAccount ? ` from application default credentials as ${sessions.baseAccount}` : "";
+      return info
+        ? `gcp task ${taskId}: impersonating ${info.serviceAccount}${source}, token lifetime ${info.lifetimeSeconds} s, expires ${info.expiresAt}`
+        : `gcp task ${taskId}: impersonating ${target}${source}, no token held by this task`;
+    },
+
+    endTask(taskId) {
+      sessions.endTask(taskId);
+    },
+
+    sessionFor(taskId) {
+      return sessions.sessionInfo(taskId);
+    },
+
+    clearCache() {
+      for (const cache of [hierarchyCache, scopeCache, projectCache, roleCache, boundaryCache]) cache.clear();
+    },
+
+    close() {
+      sessions.endAll();
+    },
+  };
 }

@@ -1,0 +1,75 @@
+/**
+ * Builds the Google clients for one credential (the base ADC client or a task's impersonated
+ * token). The gax clients (Resource Manager, IAM v2/v3) default to gRPC; `fallback: true` makes
+ * them speak REST/JSON, which also lets endpoint overrides point at any HTTP server.
+ */
+import { FoldersClient, OrganizationsClient, ProjectsClient } from "@google-cloud/resource-manager";
+import { PoliciesClient, v3 } from "@google-cloud/iam";
+import { iam, type iam_v1 } from "@googleapis/iam";
+import { GoogleAuth, type AuthClient } from "google-auth-library";
+import type { GcpEndpoints } from "./config.js";
+
+export const DEFAULT_ENDPOINTS = {
+  resourceManager: "https://cloudresourcemanager.googleapis.com",
+  iam: "https://iam.googleapis.com",
+  iamCredentials: "https://iamcredentials.googleapis.com",
+  policyAnalyzer: "https://policyanalyzer.googleapis.com",
+} as const satisfies Required<GcpEndpoints>;
+
+export type ResolvedEndpoints = { [Key in keyof typeof DEFAULT_ENDPOINTS]: string };
+
+export function resolveEndpoints(overrides: GcpEndpoints): ResolvedEndpoints {
+  const strip = (url: string) => url.replace(/\/+$/, "");
+  return {
+    resourceManager: strip(overrides.resourceManager ?? DEFAULT_ENDPOINTS.resourceManager),
+    iam: strip(overrides.iam ?? DEFAULT_ENDPOINTS.iam),
+    iamCredentials: strip(overrides.iamCredentials ?? DEFAULT_ENDPOINTS.iamCredentials),
+    policyAnalyzer: strip(overrides.policyAnalyzer ?? DEFAULT_ENDPOINTS.policyAnalyzer),
+  };
+}
+
+export interface GcpClients {
+  projects: ProjectsClient;
+  folders: FoldersClient;
+  organizations: OrganizationsClient;
+  denyPolicies: PoliciesClient;
+  boundaryPolicies: v3.PrincipalAccessBoundaryPoliciesClient;
+  policyBindings: v3.PolicyBindingsClient;
+  iamV1: iam_v1.Iam;
+  /** For the Policy Analyzer REST API, which has no client library: requests through the auth client. */
+  authClient: AuthClient;
+  policyAnalyzerUrl: string;
+  close(): void;
+}
+
+/** gax client options for a REST endpoint given as a URL. */
+function gaxOptions(url: string, authClient: AuthClient) {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol.replace(":", "");
+  const port = parsed.port ? Number(parsed.port) : protocol === "http" ? 80 : 443;
+  return { fallback: true as const, apiEndpoint: parsed.hostname, port, protocol, authClient };
+}
+
+export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndpoints): GcpClients {
+  const resourceManager = gaxOptions(endpoints.resourceManager, authClient);
+  const iamOptions = gaxOptions(endpoints.iam, authClient);
+  const clients = {
+    projects: new ProjectsClient(resourceManager),
+    folders: new FoldersClient(resourceManager),
+    organizations: new OrganizationsClient(resourceManager),
+    denyPolicies: new PoliciesClient(iamOptions),
+    boundaryPolicies: new v3.PrincipalAccessBoundaryPoliciesClient(iamOptions),
+    policyBindings: new v3.PolicyBindingsClient(iamOptions),
+    iamV1: iam({ version: "v1", auth: new GoogleAuth({ authClient }), rootUrl: `${endpoints.iam}/` }),
+    authClient,
+    policyAnalyzerUrl: endpoints.policyAnalyzer,
+  };
+  return {
+    ...clients,
+    close() {
+      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings]) {
+        void client.close().catch(() => undefined);
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/** What the collectors read, before it is mapped into the inventory model (map.ts). */
+import type { WireActivity, WireBoundaryPolicy, WireDenyPolicy, WireIamPolicy, WirePolicyBinding, WireRole, WireServiceAccount, WireServiceAccountKey, WireWorkloadIdentityPool, WireWorkloadIdentityProvider } from "./wire.js";
+
+export type GcpScopeKind = "organization" | "folder" | "project";
+
+export interface RawScope {
+  /** `organizations/<n>`, `folders/<n>` or `projects/<project id>`. */
+  id: string;
+  kind: GcpScopeKind;
+  name: string;
+  parentId?: string | undefined;
+  projectNumber?: string | undefined;
+  labels?: Record<string, string> | undefined;
+  /** The API the scope was read with. */
+  source: string;
+  /** False for ancestors read only so their policies can be inherited. */
+  inScope: boolean;
+}
+
+/** The IAM policy, deny policies and boundary bindings attached to one organization, folder or project. */
+export interface RawScopePolicies {
+  scopeId: string;
+  iamPolicy: WireIamPolicy | undefined;
+  denyPolicies: WireDenyPolicy[];
+  boundaryBindings: WirePolicyBinding[];
+}
+
+export interface RawServiceAccount {
+  projectId: string;
+  account: WireServiceAccount;
+  /** Undefined when the keys could not be read (a gap says so). */
+  keys: WireServiceAccountKey[] | undefined;
+  iamPolicy: WireIamPolicy | undefined;
+}
+
+export interface RawWorkloadIdentityPool {
+  projectId: string;
+  projectNumber: string | undefined;
+  pool: WireWorkloadIdentityPool;
+  providers: WireWorkloadIdentityProvider[];
+}
+
+export interface RawProject {
+  projectId: string;
+  serviceAccounts: RawServiceAccount[];
+  /** Undefined when activity was not read for the project (disabled, or a gap). */
+  accountActivity: WireActivity[] | undefined;
+  keyActivity: WireActivity[] | undefined;
+  pools: RawWorkloadIdentityPool[];
+  observedAt: string;
+}
+
+export interface RawEstate {
+  scopes: RawScope[];
+  scopePolicies: RawScopePolicies[];
+  projects: RawProject[];
+  roles: WireRole[];
+  boundaryPolicies: WireBoundaryPolicy[];
+  observedAt: string;
+}
