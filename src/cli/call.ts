@@ -14,7 +14,8 @@ export interface CallOptions {
   json?: boolean;
 }
 
-function parseArgs(text: string): Record<string, unknown> {
+/** Parses the `--args` flag: a JSON object of tool arguments. */
+export function parseArgsFlag(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -28,7 +29,7 @@ function parseArgs(text: string): Record<string, unknown> {
 }
 
 export async function runCall(globals: GlobalOptions, tool: string, options: CallOptions): Promise<number> {
-  const args = parseArgs(options.args);
+  const args = parseArgsFlag(options.args);
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
   try {

@@ -14,6 +14,7 @@ import { governanceSettingsOf, taskSettingsOf } from "../governance/settings.js"
 import { TaskRegistry } from "../governance/tasks.js";
 import { InventoryService } from "../pipeline/inventory-service.js";
 import { osUserName } from "../util/os-user.js";
+import { parseArgsFlag } from "./call.js";
 import { resolveCliContext, type CliContext, type GlobalOptions } from "./context.js";
 
 const TOOL_NAMES = ALL_TOOLS.map((t) => t.name);
@@ -44,24 +45,13 @@ export interface PolicyTestOptions {
   json?: boolean;
 }
 
-function parseArgs(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new UserFacingError("invalid_input", "--args: not valid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UserFacingError("invalid_input", "--args: must be a JSON object");
-  return value as Record<string, unknown>;
-}
-
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 export async function runPolicyTest(globals: GlobalOptions, tool: string, options: PolicyTestOptions): Promise<number> {
   if (!TOOL_NAMES.includes(tool)) throw new UserFacingError("invalid_input", `tool: no tool named "${tool}" (tools: ${TOOL_NAMES.join(", ")})`);
   const context = resolveCliContext(globals);
   const policySet = policyFor(context, options.file);
-  const args = parseArgs(options.args);
+  const args = parseArgsFlag(options.args);
   const governor = new Governor(() => governanceSettingsOf(context.config, policySet), new TaskRegistry(() => taskSettingsOf(context.config), () => undefined));
   // Scope attributes come from local data (demo, snapshots) when that is all there is; live clouds are not called.
   const inventory = await new InventoryService(connectorsFor(context.config), 60_000).peekForPolicy({ taskId: "policy-test", recordOperation: () => undefined });

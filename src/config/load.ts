@@ -2,11 +2,11 @@
  * Loads the configuration: defaults < YAML file (--config or WIAM_CONFIG) < WIAM_* environment
  * < command-line flags. Parsed once with zod; an error names the file, the key path and the problem.
  */
-import { readFileSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { parseDocument } from "yaml";
 import { describeIssues } from "../util/zod-issues.js";
 import { UserFacingError } from "../errors.js";
+import { readAdminFile } from "../util/read-admin-file.js";
 import { configSchema, type WiamConfig } from "./schema.js";
 
 export interface ConfigOverrides {
@@ -21,13 +21,7 @@ export interface LoadedConfig {
 }
 
 function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "file cannot be read";
-    throw new UserFacingError("config_invalid", `config ${path}: ${reason}`);
-  }
+  const text = readAdminFile(path, "config");
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const first = document.errors[0];

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { UserFacingError } from "../errors.js";
+import { readAdminFile } from "../util/read-admin-file.js";
 import { cedarSchemaText } from "./cedar-schema.js";
 
 export interface PolicyInfo {
@@ -130,12 +131,5 @@ export function compilePolicySet(text: string, source: string, toolNames: readon
 /** Reads and compiles `path`, or the built-in default when no file is configured. */
 export function loadPolicySet(path: string | undefined, toolNames: readonly string[]): CompiledPolicySet {
   if (path === undefined) return compilePolicySet(defaultPolicyText(), BUILT_IN_POLICY_SOURCE, toolNames);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "file cannot be read";
-    throw new UserFacingError("config_invalid", `policy ${path}: ${reason}`);
-  }
-  return compilePolicySet(text, path, toolNames);
+  return compilePolicySet(readAdminFile(path, "policy"), path, toolNames);
 }
