@@ -87,6 +87,11 @@ function intentOf(args: unknown): { intent: string | null; taskId: string | null
   };
 }
 
+/** Milliseconds since `started`, to 0.01 ms: finer digits are noise in an audit record. */
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}
+
 function countFindings(findings: readonly RedactionFinding[], into: Record<string, number>): void {
   for (const f of findings) into[f.kind] = (into[f.kind] ?? 0) + 1;
 }
@@ -230,7 +235,7 @@ export class CallPipeline {
         },
         redactionFindings: findingsByKind,
         responseBody: this.responseBody(config.audit.responseBody, structured.value, text.value),
-        durationMs: performance.now() - started,
+        durationMs: elapsedMs(started),
       });
       this.deps.governor.recordResult(taskId, callerKeyOf({ name: request.caller.caller, client: request.caller.clientName }), authorization.scope.id, outcome.itemCount, this.now());
       return { isError: false, text: text.value, structured: structured.value, auditId };
@@ -299,7 +304,7 @@ export class CallPipeline {
       result: null,
       redactionFindings: findingsByKind,
       responseBody: null,
-      durationMs: performance.now() - started,
+      durationMs: elapsedMs(started),
     });
     return { isError: true, text: publicText, auditId };
   }
