@@ -1,0 +1,106 @@
+/**
+ * The data a fake Azure serves, in the shapes the real REST APIs return (ARM resources with
+ * `properties`, Graph objects, Key Vault attribute bundles with epoch-second dates). Secret values
+ * do not exist here: the fake has nothing to give a value read but a failure marker.
+ */
+
+export interface FakeVaultItemAttributes {
+  enabled: boolean;
+  /** Epoch seconds, as Key Vault sends them. */
+  created: number;
+  updated: number;
+  nbf?: number;
+  exp?: number;
+  recoveryLevel?: string;
+}
+
+export interface FakeSecret {
+  name: string;
+  version: string;
+  attributes: FakeVaultItemAttributes;
+  contentType?: string;
+  managed?: boolean;
+  tags?: Record<string, string>;
+}
+
+export interface FakeLifetimeAction {
+  action: "AutoRenew" | "EmailContacts";
+  lifetimePercentage?: number;
+  daysBeforeExpiry?: number;
+}
+
+export interface FakeCertificate {
+  name: string;
+  version: string;
+  attributes: FakeVaultItemAttributes;
+  tags?: Record<string, string>;
+  policy: { issuer: string; validityMonths: number; lifetimeActions: FakeLifetimeAction[] };
+}
+
+export interface FakeKey {
+  name: string;
+  version: string;
+  attributes: FakeVaultItemAttributes;
+  managed?: boolean;
+  tags?: Record<string, string>;
+}
+
+export interface FakeVault {
+  /** The vault's name; its data plane gets its own port, and the ARM record's vaultUri points there. */
+  name: string;
+  tenantId: string;
+  secrets: FakeSecret[];
+  certificates: FakeCertificate[];
+  keys: FakeKey[];
+}
+
+export type ArmResource = { id: string; name: string; type: string; location?: string; tags?: Record<string, string>; properties: Record<string, unknown> };
+
+export interface FakeSubscription {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  roleAssignments: ArmResource[];
+  roleDefinitions: ArmResource[];
+  denyAssignments: ArmResource[];
+  /** Key Vault resources; `properties.vaultUri` is filled in with the fake's URL of the vault of the same name. */
+  vaults: ArmResource[];
+  identities: ArmResource[];
+}
+
+export interface FakeManagementGroup {
+  name: string;
+  displayName: string;
+  /** Child management group names and subscription ids. */
+  children: Array<{ kind: "managementGroup" | "subscription"; id: string; displayName: string }>;
+}
+
+export type GraphObject = Record<string, unknown> & { id: string };
+
+export interface FakeTenant {
+  id: string;
+  displayName: string;
+  applications: GraphObject[];
+  servicePrincipals: GraphObject[];
+  /** Graph report rows, or "forbidden" for a tenant without the licence or permission. */
+  signIns: GraphObject[] | "forbidden";
+  users: GraphObject[];
+  groups: Array<GraphObject & { members: string[] }>;
+  managementGroups: FakeManagementGroup[] | "forbidden";
+}
+
+/** A client the fake token endpoint accepts: the secret must be obviously fake. */
+export interface FakeClient {
+  clientId: string;
+  secret: string;
+  objectId: string;
+}
+
+export interface FakeAzureEstate {
+  tenants: FakeTenant[];
+  subscriptions: FakeSubscription[];
+  vaults: FakeVault[];
+  clients: FakeClient[];
+}
+
+export const epochSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
