@@ -9,9 +9,9 @@
  * The fake and the collection run in their own processes, so the RSS measured is the connector's
  * alone and the fake's CPU does not slow the collector's event loop.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { CloudOperation } from "../src/connectors/connector.js";
+import { firstMessage, measureCollect } from "./collect-harness.js";
 import { createAzureConnector } from "../src/connectors/azure/index.js";
 import type { FakeAzureEstate, FakeCertificate, FakeSecret } from "../test/fakes/azure/estate.js";
 import { trustingHttpClient } from "../test/fakes/azure/harness.js";
@@ -65,11 +65,6 @@ function estate(): FakeAzureEstate {
   };
 }
 
-function countByApi(operations: readonly CloudOperation[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const operation of operations) counts[operation.api] = (counts[operation.api] ?? 0) + operation.count;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
-}
 
 /** Child: serve the large vault until told to stop. */
 async function serveFake(): Promise<void> {
@@ -95,37 +90,20 @@ async function collectOnce(info: FakeInfo): Promise<void> {
     },
     { httpClient: trustingHttpClient(info.ca), environment: { WIAM_BENCH_SECRET: CLIENT_SECRET }, caller: "wiam-bench" },
   );
-  const operations: CloudOperation[] = [];
-  const started = performance.now();
-  const snapshot = await connector.collect({ taskId: "bench", now: new Date(), recordOperation: (operation) => operations.push(operation) });
-  const wallMs = performance.now() - started;
-  connector.close();
-  const callsByApi = countByApi(operations);
+  const { snapshot, callsByApi, totalCalls, wallMs, peakRssMb } = await measureCollect(connector);
   const result: RunResult = {
     items: snapshot.vaultItems.length,
     withPolicy: snapshot.vaultItems.filter((item) => item.certificatePolicy).length,
     // The bench vault is in no configured subscription: that one placement gap is expected.
     gaps: (snapshot.gaps ?? []).filter((gap) => gap.source !== "keyvault:vaults.listBySubscription").length,
     callsByApi,
-    totalCalls: Object.values(callsByApi).reduce((sum, count) => sum + count, 0),
-    wallMs: Math.round(wallMs),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    totalCalls,
+    wallMs,
+    peakRssMb,
   };
   process.send?.({ result });
 }
 
-function firstMessage<T>(child: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      if (typeof message === "object" && message !== null && key in message) {
-        child.off("message", onMessage);
-        resolve((message as Record<string, T>)[key] as T);
-      }
-    };
-    child.on("message", onMessage);
-    child.once("exit", (code) => reject(new Error(`child exited with ${code} before sending ${key}`)));
-  });
-}
 
 async function main(): Promise<void> {
   const [mode, payload] = process.argv.slice(2);

@@ -8,9 +8,9 @@
  * The fake and each collection run in their own processes, so the RSS measured is the
  * connector's alone and the fake's CPU does not slow the collector's event loop.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { CloudOperation } from "../src/connectors/connector.js";
+import { firstMessage, measureCollect } from "./collect-harness.js";
 import { createGcpConnector } from "../src/connectors/gcp/index.js";
 import { largeEstate } from "../test/fakes/gcp/estate.js";
 import { endpointsOf, fakeAdcCredentials } from "../test/fakes/gcp/harness.js";
@@ -32,11 +32,6 @@ interface RunResult {
   peakRssMb: number;
 }
 
-function countByApi(operations: readonly CloudOperation[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const operation of operations) counts[operation.api] = (counts[operation.api] ?? 0) + operation.count;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
-}
 
 async function serveFake(): Promise<void> {
   const fake = await FakeGcpServer.start(largeEstate({ ...SIZE, now: new Date() }), { latencyMs: LATENCY_MS });
@@ -53,12 +48,7 @@ async function collectOnce(url: string, maxConcurrency: number): Promise<void> {
     { organization: "100000000001", maxConcurrency, endpoints: endpointsOf(url) },
     { credentials: fakeAdcCredentials("wiam-bench@example.com"), caller: "wiam-bench" },
   );
-  const operations: CloudOperation[] = [];
-  const started = performance.now();
-  const snapshot = await connector.collect({ taskId: "bench", now: new Date(), recordOperation: (operation) => operations.push(operation) });
-  const wallMs = performance.now() - started;
-  connector.close();
-  const callsByApi = countByApi(operations);
+  const { snapshot, callsByApi, totalCalls, wallMs, peakRssMb } = await measureCollect(connector);
   const result: RunResult = {
     principals: snapshot.principals.length,
     credentials: snapshot.credentials.length,
@@ -66,25 +56,13 @@ async function collectOnce(url: string, maxConcurrency: number): Promise<void> {
     trustEdges: snapshot.trustEdges.length,
     gaps: snapshot.gaps?.length ?? 0,
     callsByApi,
-    totalCalls: Object.values(callsByApi).reduce((sum, count) => sum + count, 0),
-    wallMs: Math.round(wallMs),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    totalCalls,
+    wallMs,
+    peakRssMb,
   };
   process.send?.({ result });
 }
 
-function firstMessage<T>(child: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: unknown) => {
-      if (typeof message === "object" && message !== null && key in message) {
-        child.off("message", onMessage);
-        resolve((message as Record<string, T>)[key] as T);
-      }
-    };
-    child.on("message", onMessage);
-    child.once("exit", (code) => reject(new Error(`child exited with ${code} before sending ${key}`)));
-  });
-}
 
 async function run(maxConcurrency: number): Promise<RunResult & { fakeTotal: number }> {
   const self = fileURLToPath(import.meta.url);

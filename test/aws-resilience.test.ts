@@ -150,7 +150,7 @@ describe("concurrency and cancellation", () => {
     const aws = connector(PROD_ONLY);
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("task cancelled")), 50);
-    await expect(collectWith(aws, "cancelled", controller.signal)).rejects.toThrow("task cancelled");
+    await expect(collectWith(aws, "cancelled", { signal: controller.signal })).rejects.toThrow("task cancelled");
   });
 });
 

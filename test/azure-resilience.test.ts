@@ -226,7 +226,7 @@ describe("bounds", () => {
   test("cancelling the task stops the collection", async () => {
     fake.addFault({ route: "secrets.list", delayMs: 300 });
     const controller = new AbortController();
-    const running = collectWith(connector(["kv-big"], vaultOnly), "cancelled", controller.signal);
+    const running = collectWith(connector(["kv-big"], vaultOnly), "cancelled", { signal: controller.signal });
     setTimeout(() => controller.abort(new Error("task cancelled")), 100);
     await expect(running).rejects.toThrow("task cancelled");
   });

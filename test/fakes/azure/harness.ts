@@ -1,9 +1,9 @@
 /** Shared plumbing for tests (and the benchmark) that drive the Azure connector against the fake. */
 import { Agent } from "node:https";
 import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
-import type { CloudOperation, CollectContext } from "../../../src/connectors/connector.js";
-import type { InventorySnapshot } from "../../../src/model/inventory.js";
 import { testTls } from "./tls.js";
+
+export { collectWith, countsByApi, instantRetry, type Collected } from "../collect-harness.js";
 
 /**
  * The transport every client uses in tests: the SDK's default Node HTTP client, with an agent
@@ -18,44 +18,6 @@ export function trustingHttpClient(ca: string = testTls().ca): HttpClient {
       return inner.sendRequest(request);
     },
   };
-}
-
-/** Retries without waiting; delays are recorded so tests can check the backoff and Retry-After. */
-export function instantRetry(delays: number[] = []) {
-  return {
-    baseDelayMs: 100,
-    maxDelayMs: 2000,
-    random: () => 0.5,
-    sleep: async (ms: number) => {
-      delays.push(ms);
-    },
-  };
-}
-
-export interface Collected {
-  snapshot: InventorySnapshot;
-  operations: CloudOperation[];
-  progress: Array<{ done: number; total: number | undefined; message: string }>;
-}
-
-export async function collectWith(connector: { collect(context: CollectContext): Promise<InventorySnapshot> }, taskId: string, signal?: AbortSignal): Promise<Collected> {
-  const operations: CloudOperation[] = [];
-  const progress: Collected["progress"] = [];
-  const snapshot = await connector.collect({
-    taskId,
-    now: new Date(),
-    ...(signal ? { signal } : {}),
-    recordOperation: (operation) => operations.push(operation),
-    progress: (done, total, message) => progress.push({ done, total, message }),
-  });
-  return { snapshot, operations, progress };
-}
-
-/** `{ api: count }` summed over scopes, for compact assertions. */
-export function countsByApi(operations: readonly CloudOperation[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const operation of operations) counts[operation.api] = (counts[operation.api] ?? 0) + operation.count;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Connector config pointing every endpoint at the fake, authenticating with a real ClientSecretCredential. */

@@ -1,9 +1,12 @@
 /** Shared plumbing for tests that drive the Google Cloud connector against the wire-level fake. */
 import { OAuth2Client } from "google-auth-library";
-import type { CloudOperation, CollectContext } from "../../../src/connectors/connector.js";
+import type { CollectContext } from "../../../src/connectors/connector.js";
 import type { GcpProviderConfigInput } from "../../../src/connectors/gcp/config.js";
 import type { InventorySnapshot } from "../../../src/model/inventory.js";
+import { collectWith as collectAt, type Collected } from "../collect-harness.js";
 import { FAKE_ADC_TOKEN } from "./estate.js";
+
+export { countsByApi, instantRetry, type Collected } from "../collect-harness.js";
 
 /** A real OAuth2 client holding a fake ADC token: the libraries attach it as a bearer token. */
 export function fakeAdcCredentials(account = "wiam-operator@example.com") {
@@ -16,39 +19,7 @@ export function endpointsOf(url: string): NonNullable<GcpProviderConfigInput["en
   return { resourceManager: url, iam: url, iamCredentials: url, policyAnalyzer: url };
 }
 
-/** Retries without waiting; delays are recorded so tests can check the backoff. */
-export function instantRetry(delays: number[] = []) {
-  return {
-    baseDelayMs: 100,
-    maxDelayMs: 2000,
-    random: () => 0.5,
-    sleep: async (ms: number) => {
-      delays.push(ms);
-    },
-  };
-}
-
-export interface Collected {
-  snapshot: InventorySnapshot;
-  operations: CloudOperation[];
-  progress: string[];
-}
-
-export async function collectWith(connector: { collect(context: CollectContext): Promise<InventorySnapshot> }, taskId: string, now = new Date(), signal?: AbortSignal): Promise<Collected> {
-  const operations: CloudOperation[] = [];
-  const progress: string[] = [];
-  const snapshot = await connector.collect({
-    taskId,
-    now,
-    ...(signal ? { signal } : {}),
-    recordOperation: (operation) => operations.push(operation),
-    progress: (_done, _total, message) => progress.push(message),
-  });
-  return { snapshot, operations, progress };
-}
-
-export function countsByApi(operations: readonly CloudOperation[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const operation of operations) counts[operation.api] = (counts[operation.api] ?? 0) + operation.count;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+/** collectWith with the clock as a positional argument, as the Google Cloud tests use it. */
+export function collectWith(connector: { collect(context: CollectContext): Promise<InventorySnapshot> }, taskId: string, now?: Date, signal?: AbortSignal): Promise<Collected> {
+  return collectAt(connector, taskId, { now, signal });
 }
