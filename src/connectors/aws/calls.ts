@@ -5,7 +5,9 @@
  */
 import type { CloudOperation } from "../connector.js";
 import type { ReadOperation } from "./commands.js";
-import { CallTimeoutError, backoffDelayMs, errorFacts, isRetryable, type RetryTiming } from "./retry.js";
+import { attemptWithTimeout } from "../common/retry.js";
+import { OperationTally } from "../common/tally.js";
+import { backoffDelayMs, errorFacts, isRetryable, type RetryTiming } from "./retry.js";
 
 export interface CallRunnerOptions {
   maxAttempts: number;
@@ -15,13 +17,6 @@ export interface CallRunnerOptions {
   signal?: AbortSignal | undefined;
 }
 
-interface Tally {
-  api: string;
-  scopeId: string | undefined;
-  count: number;
-  requestIds: string[];
-}
-
 function requestIdOf(output: unknown): string | undefined {
   if (typeof output !== "object" || output === null || !("$metadata" in output)) return undefined;
   const metadata = (output as { $metadata?: { requestId?: unknown } }).$metadata;
@@ -29,7 +24,7 @@ function requestIdOf(output: unknown): string | undefined {
 }
 
 export class AwsCallRunner {
-  private readonly tallies = new Map<string, Tally>();
+  private readonly tallies = new OperationTally("aws", true);
 
   constructor(private readonly options: CallRunnerOptions) {}
 
@@ -45,10 +40,10 @@ export class AwsCallRunner {
       signal?.throwIfAborted();
       try {
         const output = await this.attempt(operation, client, input);
-        this.tally(operation.api, scopeId, requestIdOf(output));
+        this.tallies.add(operation.api, scopeId, requestIdOf(output));
         return output;
       } catch (error) {
-        this.tally(operation.api, scopeId, errorFacts(error).requestId);
+        this.tallies.add(operation.api, scopeId, errorFacts(error).requestId);
         signal?.throwIfAborted();
         if (attempt >= maxAttempts || !isRetryable(error)) throw error;
         await timing.sleep(backoffDelayMs(attempt, timing), signal);
@@ -57,55 +52,12 @@ export class AwsCallRunner {
   }
 
   /** One try, abandoned (and the HTTP request aborted) after callTimeoutMs. */
-  private async attempt<Client, Input, Output>(
-    operation: ReadOperation<Client, Input, Output>,
-    client: Client,
-    input: Input,
-  ): Promise<Output> {
-    const controller = new AbortController();
-    const outer = this.options.signal;
-    const forwardAbort = (): void => controller.abort(outer?.reason);
-    outer?.addEventListener("abort", forwardAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        const error = new CallTimeoutError(operation.api, this.options.callTimeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, this.options.callTimeoutMs);
-    });
-    try {
-      // Racing guards against a handler that ignores the abort signal.
-      return await Promise.race([operation.send(client, input, controller.signal), timeout]);
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", forwardAbort);
-    }
-  }
-
-  private tally(api: string, scopeId: string | undefined, requestId: string | undefined): void {
-    const key = `${api}\u0000${scopeId ?? ""}`;
-    let tally = this.tallies.get(key);
-    if (!tally) {
-      tally = { api, scopeId, count: 0, requestIds: [] };
-      this.tallies.set(key, tally);
-    }
-    tally.count += 1;
-    if (requestId) tally.requestIds.push(requestId);
+  private attempt<Client, Input, Output>(operation: ReadOperation<Client, Input, Output>, client: Client, input: Input): Promise<Output> {
+    return attemptWithTimeout(operation.api, this.options.callTimeoutMs, this.options.signal, (signal) => operation.send(client, input, signal));
   }
 
   /** Calls made so far, one entry per (api, scope), and resets the tally. */
   drainOperations(): CloudOperation[] {
-    const operations = [...this.tallies.values()].map(
-      (tally): CloudOperation => ({
-        provider: "aws",
-        api: tally.api,
-        ...(tally.scopeId ? { scopeId: tally.scopeId } : {}),
-        count: tally.count,
-        requestIds: tally.requestIds,
-      }),
-    );
-    this.tallies.clear();
-    return operations;
+    return this.tallies.drain();
   }
 }

@@ -11,7 +11,9 @@
  */
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "@azure/core-rest-pipeline";
 import type { CloudOperation } from "../connector.js";
-import { CallTimeoutError, backoffDelayMs, type RetryTiming } from "../common/retry.js";
+import { InFlightLimit } from "../common/pool.js";
+import { CallTimeoutError, attemptWithTimeout, backoffDelayMs, type RetryTiming } from "../common/retry.js";
+import { OperationTally } from "../common/tally.js";
 import { routeOf, type ServiceOrigins } from "./routes.js";
 
 export const CALL_POLICY_NAME = "wiamReadOnlyCallPolicy";
@@ -34,13 +36,6 @@ export interface CallRunnerOptions {
   signal?: AbortSignal | undefined;
   /** Retry-After above this is not honoured in full (a server asking for minutes would stall the task). */
   maxRetryAfterMs?: number;
-}
-
-interface Tally {
-  api: string;
-  scopeId: string | undefined;
-  count: number;
-  requestIds: string[];
 }
 
 const TRANSIENT_NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENOTFOUND", "REQUEST_SEND_ERROR"]);
@@ -75,12 +70,12 @@ function requestIdOf(response: PipelineResponse | undefined): string | undefined
 }
 
 export class AzureCallRunner {
-  private readonly tallies = new Map<string, Tally>();
-  private inFlight = 0;
-  private readonly waiting: Array<() => void> = [];
-  private peakInFlight = 0;
+  private readonly tallies = new OperationTally("azure", true);
+  private readonly slots: InFlightLimit;
 
-  constructor(private readonly options: CallRunnerOptions) {}
+  constructor(private readonly options: CallRunnerOptions) {
+    this.slots = new InFlightLimit(options.maxConcurrency);
+  }
 
   /** The pipeline policy to add (position perCall) to every client built for this collection. */
   policy(defaultScopeId: string | undefined): PipelinePolicy {
@@ -92,7 +87,7 @@ export class AzureCallRunner {
 
   /** Most requests that were ever in flight at once (for tests of the bound). */
   get peakConcurrency(): number {
-    return this.peakInFlight;
+    return this.slots.peak;
   }
 
   private async send(request: PipelineRequest, next: SendRequest, defaultScopeId: string | undefined): Promise<PipelineResponse> {
@@ -104,16 +99,16 @@ export class AzureCallRunner {
       signal?.throwIfAborted();
       let response: PipelineResponse | undefined;
       try {
-        response = await this.withSlot(() => this.attempt(request, next, route.api));
+        response = await this.slots.run(() => this.attempt(request, next, route.api));
       } catch (error) {
-        this.tally(route.api, scopeId, undefined);
+        this.tallies.add(route.api, scopeId, undefined);
         signal?.throwIfAborted();
         const retryable = error instanceof CallTimeoutError || isTransientNetworkError(error);
         if (!retryable || attempt >= maxAttempts) throw error;
         await timing.sleep(backoffDelayMs(attempt, timing), signal);
         continue;
       }
-      this.tally(route.api, scopeId, requestIdOf(response));
+      this.tallies.add(route.api, scopeId, requestIdOf(response));
       if (!retryableStatus(response.status) || attempt >= maxAttempts) return response;
       const hinted = retryAfterMs(response, Date.now());
       const delay = hinted !== undefined ? Math.min(hinted, this.options.maxRetryAfterMs ?? 60_000) : backoffDelayMs(attempt, timing);
@@ -121,71 +116,23 @@ export class AzureCallRunner {
     }
   }
 
-  /** One try, abandoned (and the socket closed) after callTimeoutMs. */
+  /** One try, abandoned (and the socket closed) after callTimeoutMs, the task's cancellation or the caller's. */
   private async attempt(request: PipelineRequest, next: SendRequest, api: string): Promise<PipelineResponse> {
-    const controller = new AbortController();
-    const outer = this.options.signal;
     const original = request.abortSignal;
-    const forward = (): void => controller.abort();
-    outer?.addEventListener("abort", forward, { once: true });
-    original?.addEventListener("abort", forward, { once: true });
-    if (outer?.aborted || original?.aborted) controller.abort();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new CallTimeoutError(api, this.options.callTimeoutMs));
-      }, this.options.callTimeoutMs);
-    });
-    request.abortSignal = controller.signal;
+    const signals = [this.options.signal, original].filter((s): s is AbortSignal => s !== undefined);
+    const outer = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
-      // Racing guards against a transport that ignores the abort signal.
-      return await Promise.race([next(request), timeout]);
+      return await attemptWithTimeout(api, this.options.callTimeoutMs, outer, (signal) => {
+        request.abortSignal = signal;
+        return next(request);
+      });
     } finally {
-      clearTimeout(timer);
       request.abortSignal = original;
-      outer?.removeEventListener("abort", forward);
-      original?.removeEventListener("abort", forward);
     }
-  }
-
-  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
-    while (this.inFlight >= this.options.maxConcurrency) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.inFlight++;
-    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
-    try {
-      return await work();
-    } finally {
-      this.inFlight--;
-      this.waiting.shift()?.();
-    }
-  }
-
-  private tally(api: string, scopeId: string | undefined, requestId: string | undefined): void {
-    const key = `${api}\u0000${scopeId ?? ""}`;
-    let tally = this.tallies.get(key);
-    if (!tally) {
-      tally = { api, scopeId, count: 0, requestIds: [] };
-      this.tallies.set(key, tally);
-    }
-    tally.count += 1;
-    if (requestId) tally.requestIds.push(requestId);
   }
 
   /** Calls made so far, one entry per (api, scope), and resets the tally. */
   drainOperations(): CloudOperation[] {
-    const operations = [...this.tallies.values()].map(
-      (tally): CloudOperation => ({
-        provider: "azure",
-        api: tally.api,
-        ...(tally.scopeId ? { scopeId: tally.scopeId } : {}),
-        count: tally.count,
-        requestIds: tally.requestIds,
-      }),
-    );
-    this.tallies.clear();
-    return operations;
+    return this.tallies.drain();
   }
 }

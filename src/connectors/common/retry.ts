@@ -50,3 +50,28 @@ export class CallTimeoutError extends Error {
     this.name = "CallTimeoutError";
   }
 }
+
+/**
+ * One try of a call, abandoned after `timeoutMs`: the signal given to `send` aborts on the timeout
+ * or when `outer` (the task) is cancelled, and the race guards against clients that ignore it.
+ */
+export async function attemptWithTimeout<T>(api: string, timeoutMs: number, outer: AbortSignal | undefined, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const forwardAbort = (): void => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", forwardAbort, { once: true });
+  if (outer?.aborted) controller.abort(outer.reason);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new CallTimeoutError(api, timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([send(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", forwardAbort);
+  }
+}

@@ -4,7 +4,9 @@
  * (api, scope) for the audit record. Like an SDK middleware, this is the one place for that work.
  */
 import type { CloudOperation } from "../connector.js";
-import { CallTimeoutError, backoffDelayMs, type RetryTiming } from "../common/retry.js";
+import { InFlightLimit } from "../common/pool.js";
+import { attemptWithTimeout, backoffDelayMs, type RetryTiming } from "../common/retry.js";
+import { OperationTally } from "../common/tally.js";
 import { isRetryable } from "./errors.js";
 
 export interface GcpCallRunnerOptions {
@@ -23,11 +25,12 @@ export interface AttemptOptions {
 }
 
 export class GcpCallRunner {
-  private readonly tallies = new Map<string, { api: string; scopeId: string | undefined; count: number }>();
-  private inFlight = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly tallies = new OperationTally("gcp", false);
+  private readonly slots: InFlightLimit;
 
-  constructor(private readonly options: GcpCallRunnerOptions) {}
+  constructor(private readonly options: GcpCallRunnerOptions) {
+    this.slots = new InFlightLimit(options.maxConcurrency);
+  }
 
   get signal(): AbortSignal | undefined {
     return this.options.signal;
@@ -38,11 +41,11 @@ export class GcpCallRunner {
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        const result = await this.withSlot(() => this.attempt(api, send));
-        this.tally(api, scopeId);
+        const result = await this.slots.run(() => this.attempt(api, send));
+        this.tallies.add(api, scopeId);
         return result;
       } catch (error) {
-        this.tally(api, scopeId);
+        this.tallies.add(api, scopeId);
         signal?.throwIfAborted();
         if (attempt >= maxAttempts || !isRetryable(error)) throw error;
         await timing.sleep(backoffDelayMs(attempt, timing), signal);
@@ -71,55 +74,14 @@ export class GcpCallRunner {
     return items;
   }
 
-  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
-    while (this.inFlight >= this.options.maxConcurrency) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.inFlight++;
-    try {
-      return await work();
-    } finally {
-      this.inFlight--;
-      this.waiting.shift()?.();
-    }
-  }
-
-  /** One try, abandoned (and its HTTP request aborted) after callTimeoutMs. */
-  private async attempt<T>(api: string, send: (attempt: AttemptOptions) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const outer = this.options.signal;
-    const forwardAbort = (): void => controller.abort(outer?.reason);
-    outer?.addEventListener("abort", forwardAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        const error = new CallTimeoutError(api, this.options.callTimeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, this.options.callTimeoutMs);
-    });
-    try {
-      // Racing guards against a client that ignores the abort signal (gax calls take no signal).
-      return await Promise.race([send({ signal: controller.signal, timeoutMs: this.options.callTimeoutMs }), timeout]);
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", forwardAbort);
-    }
-  }
-
-  private tally(api: string, scopeId: string | undefined): void {
-    const key = `${api}\u0000${scopeId ?? ""}`;
-    const tally = this.tallies.get(key);
-    if (tally) tally.count += 1;
-    else this.tallies.set(key, { api, scopeId, count: 1 });
+  /** One try, abandoned (and its HTTP request aborted) after callTimeoutMs; gax calls take no signal, hence the race inside. */
+  private attempt<T>(api: string, send: (attempt: AttemptOptions) => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.callTimeoutMs;
+    return attemptWithTimeout(api, timeoutMs, this.options.signal, (signal) => send({ signal, timeoutMs }));
   }
 
   /** Calls made so far, one entry per (api, scope), and resets the tally. */
   drainOperations(): CloudOperation[] {
-    const operations = [...this.tallies.values()].map(
-      (tally): CloudOperation => ({ provider: "gcp", api: tally.api, ...(tally.scopeId ? { scopeId: tally.scopeId } : {}), count: tally.count }),
-    );
-    this.tallies.clear();
-    return operations;
+    return this.tallies.drain();
   }
 }
