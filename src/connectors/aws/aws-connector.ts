@@ -26,6 +26,7 @@ import { collectAccount } from "./collect-account.js";
 import { mapAccount, type AccountParts } from "./map-account.js";
 import { collectOrganization, type OrganizationParts } from "./organizations.js";
 import { mapWithConcurrency } from "../common/pool.js";
+import { TtlCache } from "../common/ttl-cache.js";
 import { DEFAULT_RETRY_TIMING, describeError, isRetryable, type RetryTiming } from "./retry.js";
 import { SessionManager, type AwsSession, type AwsSessionInfo, type RoleTarget } from "./sessions.js";
 
@@ -62,11 +63,6 @@ export interface AwsConnector extends Connector {
   close(): void;
 }
 
-interface CacheEntry<T> {
-  value: T;
-  expiresAt: number;
-  collectedAt: string;
-}
 
 interface AccountResult {
   parts: AccountParts;
@@ -93,8 +89,8 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
   let baseIam: IAMClient | undefined;
   let baseOrganizations: OrganizationsClient | undefined;
   const sessions = new SessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now });
-  const accountCache = new Map<string, CacheEntry<AccountResult>>();
-  let organizationCache: CacheEntry<OrganizationParts> | undefined;
+  const accountCache = new TtlCache<AccountResult>(config.cacheTtlSeconds, now);
+  const organizationCache = new TtlCache<OrganizationParts>(config.cacheTtlSeconds, now);
   let baseIdentity: Promise<{ account: string; arn: string }> | undefined;
 
   function sessionSettings(session: AwsSession): ClientSettings {
@@ -120,14 +116,6 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       baseIdentity = undefined;
     });
     return baseIdentity;
-  }
-
-  function fresh<T>(entry: CacheEntry<T> | undefined): entry is CacheEntry<T> {
-    return entry !== undefined && entry.expiresAt > now().getTime();
-  }
-
-  function remember<T>(value: T): CacheEntry<T> {
-    return { value, expiresAt: now().getTime() + config.cacheTtlSeconds * 1000, collectedAt: now().toISOString() };
   }
 
   async function collectOneAccount(
@@ -185,7 +173,8 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
   async function collectOrganizationParts(context: CollectContext, runner: AwsCallRunner): Promise<OrganizationParts | undefined> {
     const organizations = config.organizations;
     if (!organizations?.enabled) return undefined;
-    if (fresh(organizationCache)) return organizationCache.value;
+    const known = organizationCache.get("organization");
+    if (known) return known.value;
     let session: AwsSession | undefined;
     let callerScopeId: string | undefined;
     if (organizations.roleArn) {
@@ -214,7 +203,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       observedAt: now().toISOString(),
       signal: context.signal,
     });
-    if (config.cacheTtlSeconds > 0 && !parts.transientFailure) organizationCache = remember(parts);
+    if (!parts.transientFailure) organizationCache.set("organization", parts);
     return parts;
   }
 
@@ -226,13 +215,13 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       const organization = await collectOrganizationParts(context, runner);
       const results = await mapWithConcurrency(config.accounts, config.maxConcurrency, async (account) => {
         const cached = accountCache.get(account.id);
-        if (fresh(cached)) {
+        if (cached) {
           completed++;
           context.progress?.(completed, total, `aws:account/${account.id}: reused data collected at ${cached.collectedAt}`);
           return cached.value;
         }
         const result = await collectOneAccount(account, context, runner, (message) => context.progress?.(completed, total, message));
-        if (config.cacheTtlSeconds > 0 && !result.transientFailure) accountCache.set(account.id, remember(result));
+        if (!result.transientFailure) accountCache.set(account.id, result);
         completed++;
         context.progress?.(completed, total, `aws:account/${account.id}: collected via ${result.via}`);
         return result;
@@ -304,7 +293,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       const lines: string[] = [];
       for (const account of config.accounts) {
         const cached = accountCache.get(account.id);
-        const cacheNote = fresh(cached) ? ` (cached data from ${cached.collectedAt})` : "";
+        const cacheNote = cached ? ` (cached data from ${cached.collectedAt})` : "";
         if (!account.roleArn) {
           lines.push(`account ${account.id}: base credentials${cacheNote}`);
           continue;
@@ -369,7 +358,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
 
     clearCache() {
       accountCache.clear();
-      organizationCache = undefined;
+      organizationCache.clear();
     },
 
     close() {

@@ -14,6 +14,7 @@ import type { CollectContext, Connector } from "../connector.js";
 import type { CollectionGap, InventorySnapshot } from "../../model/inventory.js";
 import { mapWithConcurrency } from "../common/pool.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../common/retry.js";
+import { TtlCache } from "../common/ttl-cache.js";
 import { assembleSnapshot, tenantScopeId, type TenantCollection, type VaultCollection } from "./assemble.js";
 import { AzureCallRunner } from "./call-runner.js";
 import { armReader, graphReader, managementClients, vaultClients, type ClientFactorySettings } from "./clients.js";
@@ -45,11 +46,6 @@ export interface AzureConnector extends Connector {
   close(): void;
 }
 
-interface CacheEntry<T> {
-  value: T;
-  expiresAt: number;
-  collectedAt: string;
-}
 
 export function createAzureConnector(configInput: AzureProviderConfigInput | AzureProviderConfig, deps: AzureConnectorDeps = {}): AzureConnector {
   const config = azureProviderConfigSchema.parse(configInput);
@@ -65,17 +61,15 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
     },
     now,
   );
-  const cache = new Map<string, CacheEntry<unknown>>();
+  const cache = new TtlCache<unknown>(config.cacheTtlSeconds, now);
   const origins = { resourceManager: config.endpoints.resourceManager, graph: config.endpoints.graph, vaults: new Set(config.vaults.map((vault) => vault.url)) };
 
   async function cached<T>(key: string, hasGaps: (value: T) => boolean, read: () => Promise<T>): Promise<T> {
-    const entry = cache.get(key) as CacheEntry<T> | undefined;
-    if (entry && entry.expiresAt > now().getTime()) return entry.value;
+    const entry = cache.get(key);
+    if (entry) return entry.value as T;
     const value = await read();
     // Partial results are not kept: the next collection tries again.
-    if (config.cacheTtlSeconds > 0 && !hasGaps(value)) {
-      cache.set(key, { value, expiresAt: now().getTime() + config.cacheTtlSeconds * 1000, collectedAt: now().toISOString() });
-    }
+    if (!hasGaps(value)) cache.set(key, value);
     return value;
   }
 

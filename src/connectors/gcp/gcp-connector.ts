@@ -7,7 +7,7 @@
 import type { CollectContext, Connector } from "../connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot } from "../../model/inventory.js";
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../common/retry.js";
-import { TtlCache } from "./cache.js";
+import { TtlCache } from "../common/ttl-cache.js";
 import { GcpCallRunner } from "./calls.js";
 import { resolveEndpoints } from "./clients.js";
 import { collectBoundaryPolicies, collectRoles, collectScopePolicies } from "./collect-policies.js";
