@@ -229,6 +229,24 @@ export function inventoryCache(inventory: Inventory): InventoryCache {
   return cache;
 }
 
+/**
+ * Gap sources that cannot change a path, so they must not turn answers `unknown`: activity reads
+ * (last authentication, last use, sign-ins) and credential listings feed staleness and expiry
+ * findings only; principal access boundary reads limit the caller, not the resource, so the GCP
+ * evaluator reports them per principal (gcp-boundaries.ts) instead of per resource scope.
+ */
+const NON_ENTITLEMENT_GAP_SOURCES: readonly RegExp[] = [
+  /^policyanalyzer:/, // GCP Activity Analyzer (serviceAccount[Key]LastAuthentication)
+  /^iam\.serviceAccounts\.keys\.list$/, // GCP service account keys
+  /^iam:(GenerateCredentialReport|GetCredentialReport|GetAccessKeyLastUsed|ListAccessKeys|GetLoginProfile|ListSigningCertificates|ListServerCertificates)$/, // AWS credential facts
+  /^graph:servicePrincipalSignInActivities$/, // Entra sign-in activity
+  /^iam\.v3\.(policyBindings|principalAccessBoundaryPolicies)\.list$/, // GCP principal access boundaries
+];
+
+export function gapAffectsEntitlements(source: string): boolean {
+  return !NON_ENTITLEMENT_GAP_SOURCES.some((pattern) => pattern.test(source));
+}
+
 /** Work limits of one query; generous for people, bounded for 100k-identity estates. */
 export interface QueryLimits {
   /** Principals a pivot search visits at most. */
@@ -305,12 +323,15 @@ export class QueryContext {
     return namedTable<K, V>(this.tables, name);
   }
 
-  /** Collection gaps that touch a provider and any of the given scopes (a gap without scope touches all). */
+  /**
+   * Collection gaps that touch a provider and any of the given scopes (a gap without scope touches
+   * all) and whose source can change an entitlement answer (see `gapAffectsEntitlements`).
+   */
   gapReasons(provider: Provider, scopeIds: readonly string[]): string[] {
     const reasons: string[] = [];
     const lowered = provider === "azure" ? scopeIds.map((s) => s.toLowerCase()) : scopeIds;
     for (const gap of this.inventory.gaps) {
-      if (gap.provider !== provider) continue;
+      if (gap.provider !== provider || !gapAffectsEntitlements(gap.source)) continue;
       if (gap.scopeId !== undefined) {
         const gapScope = provider === "azure" ? gap.scopeId.toLowerCase() : gap.scopeId;
         if (!lowered.includes(gapScope)) continue;

@@ -3,6 +3,8 @@
  * signBlob, signJwt, implicitDelegation) lets a caller act as it: impersonation, not escalation.
  * Creating a key for it, or actAs together with creating compute that runs as it in its project,
  * are escalations. Federation mappings (workload identity pools) are trust edges to the account.
+ * Each permission a pivot uses goes through findAccess, so the caller's principal access
+ * boundaries apply: a caller cannot pivot to an account outside them.
  */
 import type { Principal, TrustEdge } from "../../model/inventory.js";
 import { memoIn, type QueryContext } from "./context.js";
@@ -127,6 +129,8 @@ export class GcpPivots {
     const project = to.principal?.scopeId;
     const scopes = project ? this.inventory.scopeChain(project).map((s) => s.id) : [];
     for (const reason of this.ctx.gapReasons("gcp", scopes)) verdict.unknown(reason);
+    // The trust is a binding on the account: using it is a token request the caller's boundaries limit.
+    if (to.principal) this.access.applyBoundaries(verdict, from, "iam.serviceAccounts.getAccessToken", resource);
     const federated = edge.kind === "federation";
     return {
       from,
@@ -253,7 +257,11 @@ export class GcpPivots {
         if (seen.has(key)) continue;
         seen.add(key);
         const verdict = enabling.verdict.clone();
-        if (request.action !== undefined) this.access.applyDenies(verdict, subject, action, request.target?.id ?? enabling.resource);
+        if (request.action !== undefined) {
+          const resource = request.target?.id ?? enabling.resource;
+          this.access.applyDenies(verdict, subject, action, resource);
+          this.access.applyBoundaries(verdict, subject, action, resource);
+        }
         results.push({
           action,
           resource: shown,

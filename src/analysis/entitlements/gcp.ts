@@ -2,20 +2,18 @@
  * Google Cloud evaluation: allow bindings union down organization → folders → project →
  * resource; a binding's role expands to permissions; members are the principal, its groups,
  * `allAuthenticatedUsers`, `allUsers` and its `domain:`. Deny policies (IAM v2) attached on the
- * ancestor chain are checked before allow. Binding and deny conditions (CEL) are left open.
- * Principal access boundaries (IAM v3) are not modelled yet.
+ * ancestor chain are checked before allow, then the caller's principal access boundaries (IAM v3,
+ * gcp-boundaries.ts). Binding and deny conditions (CEL) are left open.
  */
 import type { Grant, Principal, Scope } from "../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
 import { statementListsAction } from "./context.js";
+import { GcpBoundaries } from "./gcp-boundaries.js";
 import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
 import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "./matching.js";
 import type { Hop } from "./types.js";
 import { Verdict } from "./verdict.js";
-
-export const PRINCIPAL_ACCESS_BOUNDARY_NOTE =
-  "GCP principal access boundaries are not modelled: an allowed GCP path may still be limited by one";
 
 const PUBLIC_MEMBERS = new Set(["*", "allUsers", "principalSet://goog/public:all"]);
 
@@ -71,6 +69,7 @@ export class GcpAccess {
   /** action → role id → does the role grant it (inventory lifetime). */
   private readonly roleGrantsByAction: Map<string, Map<string, boolean>>;
   private readonly serviceAccountsByScope: Map<string, Principal[]>;
+  private readonly boundaries: GcpBoundaries;
 
   constructor(private readonly ctx: QueryContext) {
     this.members = ctx.table("gcp:members");
@@ -78,6 +77,7 @@ export class GcpAccess {
     this.holdersByAction = ctx.cache.table("gcp:holdersAt");
     this.roleGrantsByAction = ctx.cache.table("gcp:roleGrants");
     this.serviceAccountsByScope = ctx.cache.table("gcp:serviceAccountsUnder");
+    this.boundaries = new GcpBoundaries(ctx, (resource) => this.ancestorsOf(resource));
   }
 
   private get inventory() {
@@ -179,7 +179,6 @@ export class GcpAccess {
         }
       }
     }
-    if (findings.length > 0) this.ctx.note(PRINCIPAL_ACCESS_BOUNDARY_NOTE);
     return findings;
   }
 
@@ -230,12 +229,18 @@ export class GcpAccess {
     verdict.addConditions(grant.id, grant.conditions);
     verdict.addOpenConditions(stmt.conditions);
     this.applyDenies(verdict, subject, permission, resource);
+    this.applyBoundaries(verdict, subject, permission, resource);
     const ancestors = this.ancestorsOf(resource);
     if (!ancestors.known) {
       verdict.unknown(`${resource} is not in a collected project, folder or organization, so deny policies above it are unknown`);
     }
     for (const reason of this.ctx.gapReasons("gcp", ancestors.scopes.map((s) => s.id))) verdict.unknown(reason);
     return verdict;
+  }
+
+  /** The caller's principal access boundaries: is the resource one it is eligible to reach? */
+  applyBoundaries(verdict: Verdict, subject: Subject, permission: string, resource: string): void {
+    this.boundaries.apply(verdict, subject, permission, resource);
   }
 
   applyDenies(verdict: Verdict, subject: Subject, permission: string, resource: string): void {

@@ -71,6 +71,7 @@ export const blockedByKindSchema = z.enum([
   "explicit_deny",
   "deny_policy",
   "permissions_boundary",
+  "principal_access_boundary",
   "scp",
   "missing_trust",
   "missing_caller_permission",
