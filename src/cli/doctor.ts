@@ -1,6 +1,6 @@
 /**
  * `wiam doctor`: checks the installation the way an admin would before handing it to an assistant:
- * config valid, state files private, audit chain intact, and cloud credentials no broader than
+ * config and policies valid, state files private, audit chain intact, and cloud credentials no broader than
  * the read-only access the server needs.
  */
 import { statSync } from "node:fs";
@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
 import type { AwsConnector } from "../connectors/aws/index.js";
 import { ensureDataDir } from "../config/data-dir.js";
+import { loadPolicySet } from "../governance/policy-set.js";
+import { ALL_TOOLS } from "../../tools/index.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
 
@@ -29,6 +31,12 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
   const checks: { level: Level; check: string; detail: string }[] = [
     { level: "ok", check: "config", detail: context.path ?? "(defaults: demo estate)" },
   ];
+  try {
+    const policy = loadPolicySet(context.config.governance.policyFile, ALL_TOOLS.map((t) => t.name));
+    checks.push({ level: "ok", check: "policy", detail: `${policy.source}: ${policy.policies.size} policies (${[...policy.policies.keys()].join(", ")})` });
+  } catch (error) {
+    checks.push({ level: "error", check: "policy", detail: error instanceof Error ? error.message : String(error) });
+  }
   const dataDir = ensureDataDir(context.dataDir);
   checks.push({ check: "data directory", ...privateFile(dataDir) });
   for (const file of ["redaction.key", "audit.db", "audit-signing.key"]) checks.push({ check: file, ...privateFile(join(dataDir, file)) });
