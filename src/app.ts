@@ -11,9 +11,7 @@ import { AuditStore } from "./audit/store.js";
 import type { WiamConfig } from "./config/schema.js";
 import { ensureDataDir } from "./config/data-dir.js";
 import type { Connector } from "./connectors/connector.js";
-import { createAwsConnector } from "./connectors/aws/index.js";
-import { createAzureConnector } from "./connectors/azure/index.js";
-import { createGcpConnector } from "./connectors/gcp/index.js";
+import { lazyConnector } from "./connectors/lazy.js";
 import { createDemoConnector } from "./connectors/demo/index.js";
 import { createSnapshotConnector } from "./connectors/snapshot.js";
 import { UserFacingError } from "./errors.js";
@@ -68,9 +66,23 @@ export interface ReloadResult {
 export function connectorsFor(config: WiamConfig): Connector[] {
   const connectors: Connector[] = [];
   for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
-  if (config.providers.aws) connectors.push(createAwsConnector(config.providers.aws, { caller: osUserName() }));
-  if (config.providers.azure) connectors.push(createAzureConnector(config.providers.azure, { caller: osUserName() }));
-  if (config.providers.gcp) connectors.push(createGcpConnector(config.providers.gcp, { caller: osUserName() }));
+  const { aws, azure, gcp } = config.providers;
+  const caller = osUserName();
+  if (aws) {
+    connectors.push(
+      lazyConnector("aws", "AWS IAM, STS and Organizations", async () => (await import("./connectors/aws/index.js")).createAwsConnector(aws, { caller })),
+    );
+  }
+  if (azure) {
+    connectors.push(
+      lazyConnector("azure", "Azure Key Vault, RBAC and Entra ID", async () => (await import("./connectors/azure/index.js")).createAzureConnector(azure, { caller })),
+    );
+  }
+  if (gcp) {
+    connectors.push(
+      lazyConnector("gcp", "Google Cloud Resource Manager, IAM and Policy Analyzer", async () => (await import("./connectors/gcp/index.js")).createGcpConnector(gcp, { caller })),
+    );
+  }
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.
   if (demoSetting === true || (demoSetting === undefined && connectors.length === 0)) connectors.push(createDemoConnector());

@@ -89,11 +89,23 @@ export interface Page<T> {
 }
 
 /**
+ * A sorted answer whose items are built only when a page needs them: for large answers, building
+ * every item to show 25 is most of the cost.
+ */
+export interface LazyListing<T> {
+  readonly length: number;
+  /** Items at answer positions [from, to). */
+  slice(from: number, to: number): readonly T[];
+}
+
+export type Listing<T> = readonly T[] | LazyListing<T>;
+
+/**
  * Cuts one page out of a full, deterministically sorted result. The page is also cut short when
  * its JSON would exceed the response byte budget, so one call never returns an unbounded answer.
  */
 export function paginate<T>(
-  all: readonly T[],
+  all: Listing<T>,
   args: { limit?: number | undefined; cursor?: string | undefined },
   query: unknown,
   context: ToolContext,
@@ -104,10 +116,10 @@ export function paginate<T>(
   const limit = Math.min(args.limit ?? defaultPageSize, maxPageSize);
   const items: T[] = [];
   let bytes = 0;
-  for (let i = offset; i < all.length && items.length < limit; i++) {
-    const size = JSON.stringify(all[i]).length;
+  for (const item of all.slice(offset, offset + limit)) {
+    const size = JSON.stringify(item).length;
     if (items.length > 0 && bytes + size > maxResponseBytes) break;
-    items.push(all[i] as T);
+    items.push(item);
     bytes += size;
   }
   const next = offset + items.length;
@@ -168,7 +180,7 @@ export interface PagedAnswerParts<T, Extra extends object> {
  */
 export function pagedAnswer<T, Extra extends object>(
   context: ToolContext,
-  all: readonly T[],
+  all: Listing<T>,
   args: { limit?: number | undefined; cursor?: string | undefined },
   query: unknown,
   parts: PagedAnswerParts<T, Extra>,

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { findStaleServiceAccounts, staleFindingSchema, type StaleFinding } from "../src/analysis/stale.js";
+import { rankStaleServiceAccounts, staleFindingSchema, staleFindingsOf, type StaleFinding } from "../src/analysis/stale.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted } from "./common.js";
+import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted, type LazyListing } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -49,11 +49,13 @@ export const findStaleServiceAccountsTool = defineTool({
       neverUsedGraceDays: thresholds.neverUsedGraceDays,
       includeUnknown: args.include_unknown ?? true,
     };
-    const all = memoize(context.inventory, `stale:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
-      findStaleServiceAccounts(context.inventory, options),
+    // The ranking is memoized (next pages reuse it); findings are built for the requested page only.
+    const ranking = memoize(context.inventory, `stale:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
+      rankStaleServiceAccounts(context.inventory, options),
     );
+    const all: LazyListing<StaleFinding> = { length: ranking.order.length, slice: (from, to) => staleFindingsOf(ranking, options, from, to) };
     const counts = { high: 0, medium: 0, low: 0 };
-    for (const f of all) counts[f.severity] += 1;
+    for (const severity of ranking.severity) counts[severity === 0 ? "high" : severity === 1 ? "medium" : "low"] += 1;
     return pagedAnswer(context, all, args, { ...options, now: undefined }, {
       headline:
         all.length === 0

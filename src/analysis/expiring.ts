@@ -6,8 +6,8 @@
 import { z } from "zod";
 import type { Inventory } from "../model/inventory-index.js";
 import type { Credential, VaultItem } from "../model/inventory.js";
+import { answerOrder, idOrderOf, type IdOrder } from "./answer-order.js";
 import { compileFilter, type InventoryFilter } from "./scope-filter.js";
-import { daysUntil } from "./time.js";
 
 export const expiryStatusSchema = z.enum(["expired", "expiring", "no_expiry", "disabled"]);
 export type ExpiryStatus = z.infer<typeof expiryStatusSchema>;
@@ -40,16 +40,7 @@ export interface ExpiryOptions extends InventoryFilter {
 /** GCP reports "never expires" as validBeforeTime 9999-12-31; treat far-future dates the same. */
 const NEVER_EXPIRES_AFTER_YEAR = 9000;
 const CREDENTIAL_KINDS_WITH_EXPIRY = new Set(["client_secret", "certificate", "service_account_key"]);
-
-function classify(expiresAt: string | undefined, enabled: boolean, options: ExpiryOptions): { status: ExpiryStatus; days: number | null } | undefined {
-  const effective = expiresAt && new Date(expiresAt).getUTCFullYear() < NEVER_EXPIRES_AFTER_YEAR ? expiresAt : undefined;
-  const days = effective ? daysUntil(effective, options.now) : null;
-  if (!enabled) return { status: "disabled", days };
-  if (days === null) return { status: "no_expiry", days };
-  if (Date.parse(effective as string) <= options.now.getTime()) return { status: "expired", days };
-  if (days <= options.withinDays) return { status: "expiring", days };
-  return undefined;
-}
+const DAY_MS = 86_400_000;
 
 const ADVICE: Record<ExpiryStatus, string> = {
   expired: "Remove the expired item, or renew it if a workload still depends on it (check for failing callers).",
@@ -57,38 +48,105 @@ const ADVICE: Record<ExpiryStatus, string> = {
   no_expiry: "Set an expiry date and a rotation schedule; prefer short-lived credentials or federation.",
   disabled: "Disabled but still present: delete it if nothing needs it, so it cannot be re-enabled and used.",
 };
+const AUTO_RENEW_NOTE = " Auto-renew is on: confirm the renewal succeeds.";
 
-function fromCredential(credential: Credential, options: ExpiryOptions): ExpiryFinding | undefined {
-  if (!CREDENTIAL_KINDS_WITH_EXPIRY.has(credential.kind) || credential.managedBy === "provider") return undefined;
-  const result = classify(credential.expiresAt, credential.status === "active", options);
-  if (!result) return undefined;
+const STATUS_ORDER: Record<ExpiryStatus, number> = { expired: 0, expiring: 0, no_expiry: 1, disabled: 2 };
+
+/**
+ * What expiry needs from an inventory that no query option changes, parsed once per inventory:
+ * the items that can have an expiry finding (credentials first, then vault items, in snapshot
+ * order) and their effective expiry time.
+ */
+interface ExpiryFacts {
+  readonly items: readonly (Credential | VaultItem)[];
+  readonly ids: readonly string[];
+  /** Items before this index are credentials. */
+  readonly credentialCount: number;
+  /** Expiry time, NaN when there is none (absent, or far-future "never expires"). */
+  readonly expiresMs: Float64Array;
+  readonly enabled: Uint8Array;
+  order?: IdOrder;
+  /** The last finding per item: answers reuse it while its status and day count hold. */
+  readonly findings: (ExpiryFinding | undefined)[];
+}
+
+function effectiveExpiry(expiresAt: string | undefined): number {
+  if (!expiresAt) return Number.NaN;
+  const ms = Date.parse(expiresAt);
+  return new Date(ms).getUTCFullYear() < NEVER_EXPIRES_AFTER_YEAR ? ms : Number.NaN;
+}
+
+function buildExpiryFacts(inventory: Inventory): ExpiryFacts {
+  const items: (Credential | VaultItem)[] = [];
+  const expires: number[] = [];
+  const enabled: number[] = [];
+  for (const credential of inventory.snapshot.credentials) {
+    if (!CREDENTIAL_KINDS_WITH_EXPIRY.has(credential.kind) || credential.managedBy === "provider") continue;
+    items.push(credential);
+    expires.push(effectiveExpiry(credential.expiresAt));
+    enabled.push(credential.status === "active" ? 1 : 0);
+  }
+  const credentialCount = items.length;
+  for (const item of inventory.snapshot.vaultItems) {
+    // A managed secret or key backs a certificate: the certificate carries the expiry that matters.
+    if (item.managed) continue;
+    items.push(item);
+    expires.push(effectiveExpiry(item.expiresAt));
+    enabled.push(item.enabled ? 1 : 0);
+  }
   return {
-    id: credential.id,
-    name: credential.name ?? credential.id,
-    category: "credential",
-    kind: credential.kind,
-    provider: credential.provider,
-    scopeId: credential.scopeId,
-    principalId: credential.principalId ?? null,
-    status: result.status,
-    expiresAt: credential.expiresAt ?? null,
-    daysUntilExpiry: result.days,
-    enabled: credential.status === "active",
-    autoRenew: null,
-    source: credential.evidence.source,
-    observedAt: credential.evidence.observedAt,
-    recommendedAction: ADVICE[result.status],
+    items,
+    ids: items.map((item) => item.id),
+    credentialCount,
+    expiresMs: Float64Array.from(expires),
+    enabled: Uint8Array.from(enabled),
+    findings: new Array<ExpiryFinding | undefined>(items.length),
   };
 }
 
-function fromVaultItem(item: VaultItem, options: ExpiryOptions): ExpiryFinding | undefined {
-  // A managed secret or key backs a certificate: the certificate carries the expiry that matters.
-  if (item.managed) return undefined;
-  const result = classify(item.expiresAt, item.enabled, options);
-  if (!result) return undefined;
+const factsByInventory = new WeakMap<Inventory, ExpiryFacts>();
+
+function expiryFactsOf(inventory: Inventory): ExpiryFacts {
+  let facts = factsByInventory.get(inventory);
+  if (!facts) factsByInventory.set(inventory, (facts = buildExpiryFacts(inventory)));
+  return facts;
+}
+
+const STATUSES: readonly ExpiryStatus[] = ["expired", "expiring", "no_expiry", "disabled"];
+const NO_FINDING = -1;
+
+/** Index into STATUSES, or NO_FINDING when the item is fine for this query. */
+function classify(expiresMs: number, enabled: boolean, nowMs: number, withinDays: number): number {
+  if (!enabled) return 3;
+  if (Number.isNaN(expiresMs)) return 2;
+  if (expiresMs <= nowMs) return 0;
+  return Math.floor((expiresMs - nowMs) / DAY_MS) <= withinDays ? 1 : NO_FINDING;
+}
+
+function makeFinding(facts: ExpiryFacts, index: number, status: ExpiryStatus, days: number | null): ExpiryFinding {
+  if (index < facts.credentialCount) {
+    const credential = facts.items[index] as Credential;
+    return Object.freeze({
+      id: credential.id,
+      name: credential.name ?? credential.id,
+      category: "credential",
+      kind: credential.kind,
+      provider: credential.provider,
+      scopeId: credential.scopeId,
+      principalId: credential.principalId ?? null,
+      status,
+      expiresAt: credential.expiresAt ?? null,
+      daysUntilExpiry: days,
+      enabled: credential.status === "active",
+      autoRenew: null,
+      source: credential.evidence.source,
+      observedAt: credential.evidence.observedAt,
+      recommendedAction: ADVICE[status],
+    });
+  }
+  const item = facts.items[index] as VaultItem;
   const autoRenew = item.certificatePolicy?.autoRenew ?? null;
-  const renewNote = result.status === "expiring" && autoRenew ? " Auto-renew is on: confirm the renewal succeeds." : "";
-  return {
+  return Object.freeze({
     id: item.id,
     name: item.name,
     category: "vault_item",
@@ -96,33 +154,59 @@ function fromVaultItem(item: VaultItem, options: ExpiryOptions): ExpiryFinding |
     provider: item.provider,
     scopeId: item.scopeId,
     principalId: null,
-    status: result.status,
+    status,
     expiresAt: item.expiresAt ?? null,
-    daysUntilExpiry: result.days,
+    daysUntilExpiry: days,
     enabled: item.enabled,
     autoRenew,
     source: item.evidence.source,
     observedAt: item.evidence.observedAt,
-    recommendedAction: ADVICE[result.status] + renewNote,
-  };
+    recommendedAction: ADVICE[status] + (status === "expiring" && autoRenew ? AUTO_RENEW_NOTE : ""),
+  });
 }
 
-const STATUS_ORDER: Record<ExpiryStatus, number> = { expired: 0, expiring: 0, no_expiry: 1, disabled: 2 };
-
+/**
+ * Most urgent first: expired and expiring by date, then items without expiry, then disabled
+ * ones; ties by id. Findings are frozen and shared across answers while they hold.
+ */
 export function findExpiringCredentials(inventory: Inventory, options: ExpiryOptions): ExpiryFinding[] {
   const matches = compileFilter(inventory, options);
   const wanted = new Set<ExpiryStatus>(options.statuses ?? expiryStatusSchema.options);
-  const findings: ExpiryFinding[] = [];
-  const keep = (finding: ExpiryFinding | undefined) => {
-    if (finding && wanted.has(finding.status)) findings.push(finding);
-  };
-  for (const credential of inventory.snapshot.credentials) if (matches(credential)) keep(fromCredential(credential, options));
-  for (const item of inventory.snapshot.vaultItems) if (matches(item)) keep(fromVaultItem(item, options));
-  // Most urgent first: expired and expiring by date, then items without expiry, then disabled ones.
-  return findings.sort(
-    (a, b) =>
-      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
-      (a.daysUntilExpiry ?? 0) - (b.daysUntilExpiry ?? 0) ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  const facts = expiryFactsOf(inventory);
+  const nowMs = options.now.getTime();
+  const found: number[] = [];
+  const foundStatus: number[] = [];
+  for (let i = 0; i < facts.items.length; i++) {
+    const status = classify(facts.expiresMs[i] as number, facts.enabled[i] === 1, nowMs, options.withinDays);
+    if (status === NO_FINDING || !wanted.has(STATUSES[status] as ExpiryStatus) || !matches(facts.items[i] as Credential | VaultItem)) continue;
+    found.push(i);
+    foundStatus.push(status);
+  }
+  const n = found.length;
+  const item = Int32Array.from(found);
+  const group = new Uint8Array(n);
+  const days = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const expiresMs = facts.expiresMs[found[k] as number] as number;
+    group[k] = STATUS_ORDER[STATUSES[foundStatus[k] as number] as ExpiryStatus];
+    days[k] = Number.isNaN(expiresMs) ? 0 : Math.floor((expiresMs - nowMs) / DAY_MS);
+  }
+  const order = answerOrder(group, days, item, facts.ids, () => (facts.order ??= idOrderOf(facts.ids)));
+
+  const positionOf = new Int32Array(n);
+  for (let position = 0; position < n; position++) positionOf[order[position] as number] = position;
+  const findings = new Array<ExpiryFinding>(n);
+  // Built in snapshot order (memory order of the facts) and placed by rank.
+  for (let k = 0; k < n; k++) {
+    const i = found[k] as number;
+    const status = STATUSES[foundStatus[k] as number] as ExpiryStatus;
+    const expiresMs = facts.expiresMs[i] as number;
+    const daysUntilExpiry = Number.isNaN(expiresMs) ? null : Math.floor((expiresMs - nowMs) / DAY_MS);
+    let finding = facts.findings[i];
+    if (!finding || finding.status !== status || finding.daysUntilExpiry !== daysUntilExpiry) {
+      finding = facts.findings[i] = makeFinding(facts, i, status, daysUntilExpiry);
+    }
+    findings[positionOf[k] as number] = finding;
+  }
+  return findings;
 }

@@ -51,8 +51,36 @@ function sortedCounts(map: Map<string, number>): Counts {
   return [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, count]) => ({ kind, count }));
 }
 
-/** One pass over each collection (about 1M grants at the benchmark size), tallied per provider. */
+const MAX_SUMMARIES_PER_INVENTORY = 16;
+const summaries = new WeakMap<Inventory, Map<string, InventorySummary>>();
+
+/**
+ * The summary of an inventory never changes (it does not depend on the time), so each filter's
+ * summary is computed once per inventory and then shared, frozen.
+ */
 export function summarizeInventory(inventory: Inventory, filter: InventoryFilter): InventorySummary {
+  let byFilter = summaries.get(inventory);
+  if (!byFilter) summaries.set(inventory, (byFilter = new Map()));
+  const key = JSON.stringify([filter.provider ?? null, filter.scope ?? null]);
+  let summary = byFilter.get(key);
+  if (!summary) {
+    summary = deepFreeze(computeSummary(inventory, filter));
+    if (byFilter.size >= MAX_SUMMARIES_PER_INVENTORY) byFilter.delete(byFilter.keys().next().value as string);
+    byFilter.set(key, summary);
+  }
+  return summary;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const nested of Object.values(value)) deepFreeze(nested);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** One pass over each collection (about 1M grants at the benchmark size), tallied per provider. */
+function computeSummary(inventory: Inventory, filter: InventoryFilter): InventorySummary {
   const matches = compileFilter(inventory, filter);
   const unfiltered = filter.provider === undefined && filter.scope === undefined;
   const snapshot = inventory.snapshot;

@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
 import type { AwsConnector } from "../connectors/aws/index.js";
+import type { LazyConnector } from "../connectors/lazy.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { loadPolicySet } from "../governance/policy-set.js";
 import { ALL_TOOLS } from "../../tools/index.js";
@@ -59,13 +60,14 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
       checks.push({ level: "ok", check: `provider ${connector.id}`, detail: connector.description });
       continue;
     }
-    const report = await (connector as AwsConnector).checkCredentialBreadth();
+    const aws = await (connector as LazyConnector<AwsConnector>).load();
+    const report = await aws.checkCredentialBreadth();
     for (const warning of report.warnings) checks.push({ level: "warning", check: "aws credential breadth", detail: warning });
     for (const error of report.errors) checks.push({ level: "error", check: "aws credential breadth", detail: error });
     if (report.warnings.length + report.errors.length === 0) {
       checks.push({ level: "ok", check: "aws credential breadth", detail: `${report.checks.length} identities allow no sensitive action` });
     }
-    (connector as AwsConnector).close();
+    aws.close();
   }
   return checks;
 }

@@ -3,7 +3,6 @@ import { randomUUID } from "node:crypto";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createApp } from "../app.js";
 import type { WiamConfig } from "../config/schema.js";
-import { createAwsConnector } from "../connectors/aws/index.js";
 import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { watchConfigFile } from "../config/watch.js";
@@ -14,6 +13,7 @@ import { resolveCliContext, type GlobalOptions } from "./context.js";
 /** With providers.aws.strict, credentials broader than read-only stop the server before it serves anything. */
 async function refuseBroadCredentials(config: WiamConfig): Promise<void> {
   if (!config.providers.aws?.strict) return;
+  const { createAwsConnector } = await import("../connectors/aws/index.js");
   const aws = createAwsConnector(config.providers.aws, { caller: osUserName() });
   try {
     const report = await aws.checkCredentialBreadth();

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { UserFacingError } from "../errors.js";
 import { inventorySnapshotSchema, type InventorySnapshot } from "../model/inventory.js";
 import type { Connector } from "./connector.js";
+import { shareRepeatedValues } from "../model/share-values.js";
 import { formatIssuePath } from "../util/zod-issues.js";
 
 const MAX_REPORTED_ISSUES = 5;
@@ -38,7 +39,7 @@ export function createSnapshotConnector(path: string): Connector {
 export function parseSnapshot(text: string, path: string): InventorySnapshot {
   const data = isYamlPath(path) ? parseYamlText(text, path) : parseJsonText(text, path);
   const result = inventorySnapshotSchema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) return shareRepeatedValues(result.data);
   throw new UserFacingError("config_invalid", describeIssues(path, result.error.issues), SCHEMA_HINT);
 }
 
@@ -90,3 +91,4 @@ function describeIssues(path: string, issues: readonly z.core.$ZodIssue[]): stri
     ...(more > 0 ? [`- ... and ${more} more`] : []),
   ].join("\n");
 }
+

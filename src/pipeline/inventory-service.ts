@@ -5,6 +5,7 @@
 import type { CloudOperation, Connector } from "../connectors/connector.js";
 import { mergeSnapshots } from "../connectors/merge.js";
 import { Inventory } from "../model/inventory-index.js";
+import { shareRepeatedValues } from "../model/share-values.js";
 import type { DataSourceInfo } from "../../tools/define-tool.js";
 
 export interface LoadedInventory {
@@ -87,15 +88,18 @@ export class InventoryService {
   private async collect(request: InventoryRequest): Promise<LoadedInventory> {
     const now = this.now();
     const parts = await Promise.all(
-      this.connectors.map((connector) =>
-        connector.collect({
+      this.connectors.map(async (connector) => {
+        const part = await connector.collect({
           taskId: request.taskId,
           now,
           recordOperation: request.recordOperation,
           ...(request.signal ? { signal: request.signal } : {}),
           ...(request.progress ? { progress: request.progress } : {}),
-        }),
-      ),
+        });
+        // Live data repeats ids, dates and evidence in separate copies; sharing them halves a large
+        // estate's memory. Local connectors (demo, snapshot files) hand over shared values already.
+        return connector.local === true ? part : shareRepeatedValues(part);
+      }),
     );
     const snapshot = parts.length === 1 && parts[0] ? parts[0] : mergeSnapshots(parts, now.toISOString());
     const kinds = new Set(this.connectors.map((c) => (c.id === "demo" ? "demo" : c.id === "snapshot" ? "snapshot" : "live")));
