@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
 import { findExpiringCredentials } from "../src/analysis/expiring.js";
 import { findStaleServiceAccounts } from "../src/analysis/stale.js";
-import { createGcpConnector } from "../src/connectors/gcp/index.js";
 import { Inventory } from "../src/model/inventory-index.js";
-import { collectWith, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
-import { FakeGcpServer } from "./fakes/gcp/server.js";
+import { activityDisabledIn, collectedInventory } from "./fakes/gcp/harness.js";
+import type { FakeGcpServer } from "./fakes/gcp/server.js";
 import { CI_BUILDER, DEPLOYER, ETL, GH_DEPLOYER, GITHUB_REPO, KEY, MIGRATION, OLD_REPORTING, PROD, SANDBOX_BOT, UNUSED, smallEstate } from "./fakes/gcp/small-estate.js";
 
 const NOW = new Date();
@@ -18,12 +17,7 @@ let fake: FakeGcpServer;
 let inventory: Inventory;
 
 beforeAll(async () => {
-  fake = await FakeGcpServer.start(smallEstate(NOW));
-  fake.faults = [{ api: "*", pathIncludes: "sandbox-01/locations/global/activityTypes", kind: "error", status: 403, statusName: "PERMISSION_DENIED", message: "Policy Analyzer API disabled (FAKE)" }];
-  const connector = createGcpConnector({ organization: "111111111111", endpoints: endpointsOf(fake.url) }, { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW });
-  const { snapshot } = await collectWith(connector, "t", NOW);
-  connector.close();
-  inventory = new Inventory(snapshot);
+  ({ fake, inventory } = await collectedInventory(smallEstate(NOW), NOW, activityDisabledIn("sandbox-01")));
 });
 afterAll(async () => fake.close());
 

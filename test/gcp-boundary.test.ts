@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
-import { createGcpConnector } from "../src/connectors/gcp/index.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import { boundaryEstate, CI_ONLY, CI_ONLY_RULE, PROD_ONLY, PROD_ONLY_RULE } from "./fakes/gcp/boundary-estate.js";
-import { collectWith, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
-import { FakeGcpServer } from "./fakes/gcp/server.js";
+import { activityDisabledIn, collectedInventory } from "./fakes/gcp/harness.js";
+import type { FakeGcpServer } from "./fakes/gcp/server.js";
 import { CI, CI_BUILDER, DEPLOYER, ETL, GH_DEPLOYER, GITHUB_REPO, PROD } from "./fakes/gcp/small-estate.js";
 
 const NOW = new Date();
@@ -19,13 +18,8 @@ let fake: FakeGcpServer;
 let inventory: Inventory;
 
 beforeAll(async () => {
-  fake = await FakeGcpServer.start(boundaryEstate(NOW));
   // Activity that cannot be read must not make entitlement answers unknown.
-  fake.faults = [{ api: "*", pathIncludes: "ci-tools-01/locations/global/activityTypes", kind: "error", status: 403, statusName: "PERMISSION_DENIED", message: "Policy Analyzer API disabled (FAKE)" }];
-  const connector = createGcpConnector({ organization: "111111111111", endpoints: endpointsOf(fake.url) }, { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW });
-  const { snapshot } = await collectWith(connector, "t", NOW);
-  connector.close();
-  inventory = new Inventory(snapshot);
+  ({ fake, inventory } = await collectedInventory(boundaryEstate(NOW), NOW, activityDisabledIn("ci-tools-01")));
 });
 afterAll(async () => fake.close());
 
