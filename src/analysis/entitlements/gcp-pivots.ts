@@ -7,19 +7,14 @@
  * boundaries apply: a caller cannot pivot to an account outside them.
  */
 import type { Principal, TrustEdge } from "../../model/inventory.js";
+import { GCP_IMPERSONATION_PERMISSIONS } from "../../model/gcp-facts.js";
 import { memoIn, type QueryContext } from "./context.js";
 import { type GcpAccess, gcpServiceAccountResource, resolveGcpTarget } from "./gcp.js";
 import { resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, PivotEdge, ResourceTarget, Subject } from "./internal.js";
 import { bestOf, isBetter, Verdict } from "./verdict.js";
 
-export const IMPERSONATION_PERMISSIONS = [
-  "iam.serviceAccounts.getAccessToken",
-  "iam.serviceAccounts.getOpenIdToken",
-  "iam.serviceAccounts.signBlob",
-  "iam.serviceAccounts.signJwt",
-  "iam.serviceAccounts.implicitDelegation",
-];
+const IMPERSONATION_PERMISSIONS = GCP_IMPERSONATION_PERMISSIONS;
 const KEY_CREATE = "iam.serviceAccountKeys.create";
 const ACT_AS = "iam.serviceAccounts.actAs";
 /** Creating any of these runs code as a service account the caller may actAs. */

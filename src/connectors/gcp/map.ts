@@ -7,20 +7,13 @@
  */
 import type { Activity, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../model/inventory.js";
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
+import { GCP_IMPERSONATION_PERMISSIONS } from "../../model/gcp-facts.js";
 import type { RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_READ_APIS } from "./reads.js";
 import type { WireActivity, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
 
 export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges">;
 
-/** Permissions that let a caller obtain credentials of (act as) the account they are granted on. */
-export const IMPERSONATION_PERMISSIONS = [
-  "iam.serviceAccounts.getAccessToken",
-  "iam.serviceAccounts.getOpenIdToken",
-  "iam.serviceAccounts.signBlob",
-  "iam.serviceAccounts.signJwt",
-  "iam.serviceAccounts.implicitDelegation",
-] as const;
 
 const WORKLOAD_IDENTITY_MEMBER = /^principal(?:Set)?:\/\/iam\.googleapis\.com\/(projects\/[^/]+\/locations\/global\/workloadIdentityPools\/[^/]+)(?:\/(.*))?$/;
 
@@ -343,7 +336,7 @@ function addMemberPrincipal(
 function trustEdgeFor(grant: Grant, role: WireRole | undefined, pools: Map<string, RawWorkloadIdentityPool>, observedAt: string): TrustEdge | undefined {
   const target = /^projects\/[^/]+\/serviceAccounts\/([^/]+)$/.exec(grant.resource ?? "")?.[1];
   if (!target || !role || role.deleted) return undefined;
-  if (!IMPERSONATION_PERMISSIONS.some((permission) => role.includedPermissions.includes(permission))) return undefined;
+  if (!GCP_IMPERSONATION_PERMISSIONS.some((permission) => role.includedPermissions.includes(permission))) return undefined;
   const base = {
     provider: "gcp" as const,
     from: grant.principalId,
