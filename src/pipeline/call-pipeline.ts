@@ -165,9 +165,13 @@ export class CallPipeline {
       progress: request.progress,
     };
 
-    // 3. Govern: budgets, policy and approval decide before any cloud is called.
+    // 3. Govern: budgets, policy and approval decide before any cloud is called. Scope attributes
+    //    come from the cached (or local) inventory; a local source that cannot be read ends here.
     let authorization: Authorization;
+    let stage = "inventory unavailable for the policy decision";
     try {
+      const known = await this.deps.inventory.peekForPolicy(inventoryRequest);
+      stage = "policy: evaluation failed";
       authorization = await this.deps.governor.authorize(
         {
           tool: tool.name,
@@ -179,11 +183,11 @@ export class CallPipeline {
           now: this.now(),
           signal: request.signal,
         },
-        await this.deps.inventory.peekForPolicy(inventoryRequest),
+        known,
         request.approve,
       );
     } catch (error) {
-      const auditId = this.deps.audit.accept(acceptance("deny", "policy: evaluation failed", taskId));
+      const auditId = this.deps.audit.accept(acceptance("deny", stage, taskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);
     }
     const decided = acceptance(authorization.decision, authorization.rule, taskId, authorization);
