@@ -67,9 +67,9 @@ describe("AWS identity policies", () => {
         resource: SECRET,
         outcome: "allowed",
         hops: [
-          { type: "principal", id: ALICE, label: "user alice" },
+          { type: "principal", id: ALICE, label: 'user "alice"' },
           { type: "grant", id: "g1", label: `attachment of arn:aws:iam::${A}:policy/read-secret` },
-          { type: "policy", id: `arn:aws:iam::${A}:policy/read-secret`, label: "managed policy read-secret" },
+          { type: "policy", id: `arn:aws:iam::${A}:policy/read-secret`, label: 'managed policy "read-secret"' },
           { type: "statement", id: `arn:aws:iam::${A}:policy/read-secret#s1`, label: `Allow secretsmanager:GetSecretValue on ${SECRET}` },
           { type: "resource", id: SECRET, label: SECRET },
         ],
@@ -380,7 +380,7 @@ describe("AWS privilege escalation", () => {
     const [path] = ask(inventory, { principal: MALLORY, action: "secretsmanager:GetSecretValue", resource: SECRET }).paths;
     expect(summary(path as EntitlementPath)).toEqual({ via: [MALLORY, ADMIN], action: "secretsmanager:GetSecretValue", resource: SECRET, outcome: "allowed" });
     expect(path?.privilegeEscalation).toBe(true);
-    expect(path?.hops[1]).toMatchObject({ type: "escalate", id: ADMIN, label: "iam:CreateAccessKey on user admin, then act as it" });
+    expect(path?.hops[1]).toMatchObject({ type: "escalate", id: ADMIN, label: 'iam:CreateAccessKey on user "admin", then act as it' });
   });
 
   it("iam:PassRole to a Lambda-trusting role plus lambda:CreateFunction is an escalation; PassRole alone is not", () => {

@@ -85,9 +85,9 @@ describe("Azure RBAC and Key Vault permission models", () => {
         resource: rbacSecret.id,
         outcome: "allowed",
         hops: [
-          { type: "principal", id: APP, label: "service_principal billing-app" },
-          { type: "grant", id: "ra1", label: `kv-secrets-user assigned at ${SUB}` },
-          { type: "policy", id: secretsUser.id, label: "role kv-secrets-user" },
+          { type: "principal", id: APP, label: 'service_principal "billing-app"' },
+          { type: "grant", id: "ra1", label: `"kv-secrets-user" assigned at ${SUB}` },
+          { type: "policy", id: secretsUser.id, label: 'role "kv-secrets-user"' },
           { type: "resource", id: rbacSecret.id, label: rbacSecret.id },
         ],
         justification: ["ra1", `${secretsUser.id}#dataActions`],

@@ -72,9 +72,9 @@ describe("GCP allow bindings", () => {
         resource: SECRET,
         outcome: "allowed",
         hops: [
-          { type: "principal", id: DEV, label: "user dev@example.com" },
-          { type: "binding", id: "b1", label: "secretmanager.secretAccessor on folders/10" },
-          { type: "policy", id: "roles/secretmanager.secretAccessor", label: "role secretmanager.secretAccessor" },
+          { type: "principal", id: DEV, label: 'user "dev@example.com"' },
+          { type: "binding", id: "b1", label: '"secretmanager.secretAccessor" on folders/10' },
+          { type: "policy", id: "roles/secretmanager.secretAccessor", label: 'role "secretmanager.secretAccessor"' },
           { type: "resource", id: SECRET, label: SECRET },
         ],
         justification: ["b1", "roles/secretmanager.secretAccessor#permissions"],
@@ -184,11 +184,11 @@ describe("GCP impersonation and escalation", () => {
     const forward = ask(inventory, { principal: DEV, action: ACCESS, resource: API_SECRET });
     expect(forward.paths.map(summary)).toEqual([{ via: [DEV, SA1, SA2], action: ACCESS, resource: API_SECRET, outcome: "allowed" }]);
     expect(forward.paths[0]?.hops.slice(1, 3)).toEqual([
-      { type: "impersonate", id: SA1, label: "impersonate service_account sa1@p1.iam.gserviceaccount.com", note: `iam.serviceAccounts.getAccessToken on ${SA1_RESOURCE}` },
+      { type: "impersonate", id: SA1, label: 'impersonate service_account "sa1@p1.iam.gserviceaccount.com"', note: `iam.serviceAccounts.getAccessToken on ${SA1_RESOURCE}` },
       {
         type: "impersonate",
         id: SA2,
-        label: "impersonate service_account sa2@p2.iam.gserviceaccount.com",
+        label: 'impersonate service_account "sa2@p2.iam.gserviceaccount.com"',
         note: "iam.serviceAccounts.getAccessToken on projects/p2/serviceAccounts/sa2@p2.iam.gserviceaccount.com",
       },
     ]);
@@ -217,7 +217,7 @@ describe("GCP impersonation and escalation", () => {
     expect(path?.via).toEqual([DEV, SA1]);
     expect(path?.privilegeEscalation).toBe(true);
     expect(path?.hops[1]?.label).toBe(
-      "iam.serviceAccounts.actAs on service_account sa1@p1.iam.gserviceaccount.com with compute.instances.create, then run as it",
+      'iam.serviceAccounts.actAs on service_account "sa1@p1.iam.gserviceaccount.com" with compute.instances.create, then run as it',
     );
   });
 
@@ -330,9 +330,9 @@ describe("GCP principal access boundaries", () => {
         resource: SECRET,
         outcome: "denied",
         hops: [
-          { type: "principal", id: SA2, label: "service_account sa2@p2.iam.gserviceaccount.com" },
-          { type: "binding", id: "b1", label: "secretmanager.secretAccessor on projects/p1" },
-          { type: "policy", id: "roles/secretmanager.secretAccessor", label: "role secretmanager.secretAccessor" },
+          { type: "principal", id: SA2, label: 'service_account "sa2@p2.iam.gserviceaccount.com"' },
+          { type: "binding", id: "b1", label: '"secretmanager.secretAccessor" on projects/p1' },
+          { type: "policy", id: "roles/secretmanager.secretAccessor", label: 'role "secretmanager.secretAccessor"' },
           { type: "resource", id: SECRET, label: SECRET },
         ],
         justification: ["b1", "roles/secretmanager.secretAccessor#permissions", RULE],

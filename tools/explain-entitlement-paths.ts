@@ -6,6 +6,7 @@ import {
 } from "../src/analysis/entitlements/index.js";
 import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
+import { stripInvisible } from "../src/governance/untrusted.js";
 import { commonInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z
@@ -63,7 +64,8 @@ function render(path: EntitlementPath): string {
         : path.outcome === "unknown"
           ? ` (${path.unknownReason ?? "data not readable"})`
           : "";
-  return `- ${path.outcome.toUpperCase()}${path.privilegeEscalation ? " [privilege escalation]" : ""}: ${path.action} on ${path.resource} via ${chain}${why}`;
+  // Labels quote cloud names; cleaning the whole line also covers policy text and conditions.
+  return stripInvisible(`- ${path.outcome.toUpperCase()}${path.privilegeEscalation ? " [privilege escalation]" : ""}: ${path.action} on ${path.resource} via ${chain}${why}`);
 }
 
 export const explainEntitlementPathsTool = defineTool({

@@ -7,10 +7,12 @@
  * labelled structured fields.
  */
 
-// C0/C1 controls, zero-width characters, bidi embeddings/overrides/isolates, word joiners, BOM, tag characters.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
+// Controls (Cc), format characters (Cf: zero-width, bidi embeddings/overrides/isolates, soft
+// hyphen, tag characters, ...), line/paragraph separators, and invisible fillers and variation
+// selectors that render as nothing.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
 // The same, but keeping line feeds and tabs, for multi-line text meant for people.
-const INVISIBLE_KEEP_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
+const INVISIBLE_KEEP_LINES = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
 
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE, "");

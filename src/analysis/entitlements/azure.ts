@@ -12,7 +12,7 @@
  */
 import type { Grant, Scope } from "../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
-import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
+import { groupHops, listForMessage, named, policyHop, resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
 import { grantedShapes, type GrantedShape, hasWildcard, relateToSet, wildcardMatch } from "./matching.js";
 import type { Hop } from "./types.js";
@@ -211,7 +211,7 @@ export class AzureAccess {
     const label =
       grant.kind === "access_policy"
         ? `access policy on ${grant.resource ?? "?"}`
-        : `${role?.name ?? grant.policyId} assigned at ${grant.resource ?? "?"}`;
+        : `${role ? named(role.name) : grant.policyId} assigned at ${grant.resource ?? "?"}`;
     return {
       action,
       resource,

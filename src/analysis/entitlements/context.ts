@@ -3,6 +3,7 @@
  * WeakMap, so repeated queries on a 100k-identity estate are lookups, not rebuilds. Work that
  * depends on the query lives in `QueryContext`.
  */
+import { named } from "./hops.js";
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Policy, Principal, Provider, Statement } from "../../model/inventory.js";
 import { anyWildcardRegex, hasWildcard } from "./matching.js";
@@ -344,7 +345,7 @@ export class QueryContext {
   }
 
   subjectFor(principal: Principal): Subject {
-    return { id: principal.id, provider: principal.provider, principal, label: `${principal.kind} ${principal.name}` };
+    return { id: principal.id, provider: principal.provider, principal, label: `${principal.kind} ${named(principal.name)}` };
   }
 
   /** A subject for an id: the inventory principal when there is one, else a named outsider. */

@@ -9,7 +9,7 @@ import type { Grant, Principal, Scope } from "../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
 import { statementListsAction } from "./context.js";
 import { GcpBoundaries } from "./gcp-boundaries.js";
-import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
+import { groupHops, listForMessage, named, policyHop, resourceHop } from "./hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
 import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "./matching.js";
 import type { Hop } from "./types.js";
@@ -192,7 +192,7 @@ export class GcpAccess {
     const role = this.inventory.policies.get(grant.policyId);
     const hops: Hop[] = [
       ...member.hops,
-      { type: "binding", id: grant.id, label: `${role?.name ?? grant.policyId} on ${grant.resource ?? "?"}` },
+      { type: "binding", id: grant.id, label: `${role ? named(role.name) : grant.policyId} on ${grant.resource ?? "?"}` },
       policyHop(this.inventory, grant.policyId),
       resourceHop(resource),
     ];

@@ -2,6 +2,16 @@
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Subject } from "./internal.js";
 import type { Hop } from "./types.js";
+import { capText, stripInvisible } from "../../governance/untrusted.js";
+
+/**
+ * A cloud-controlled name (principal, group, role, policy) as it appears in a hop label: quoted,
+ * cleaned of invisible characters and capped, so a name can never read as an instruction or
+ * break the line it is shown on.
+ */
+export function named(name: string): string {
+  return JSON.stringify(capText(stripInvisible(name), 80));
+}
 
 export function principalHop(subject: Subject): Hop {
   return { type: "principal", id: subject.id, label: subject.label };
@@ -11,7 +21,7 @@ export function principalHop(subject: Subject): Hop {
 export function groupHops(inventory: Inventory, chain: readonly string[]): Hop[] {
   return chain.map((groupId) => {
     const group = inventory.principals.get(groupId);
-    return { type: "member_of", id: groupId, label: group ? `group ${group.name}` : groupId };
+    return { type: "member_of", id: groupId, label: group ? `group ${named(group.name)}` : groupId };
   });
 }
 
@@ -23,7 +33,7 @@ export function policyHop(inventory: Inventory, policyId: string): Hop {
   const policy = inventory.policies.get(policyId);
   if (!policy) return { type: "policy", id: policyId, label: policyId };
   const kind = policy.kind === "role" ? "role" : policy.kind === "access_policy" ? "access policy" : `${policy.kind} policy`;
-  return { type: "policy", id: policyId, label: `${kind} ${policy.name}` };
+  return { type: "policy", id: policyId, label: `${kind} ${named(policy.name)}` };
 }
 
 /** Joins pattern lists for messages, shortening long ones. */
