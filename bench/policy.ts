@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     taskId: "T-gate",
     caller: { name: "analyst", client: "bench", transport: "stdio" },
     query: { resource: DEMO_ANCHORS.aws.prodPaymentsSecret },
+    arguments: { resource: DEMO_ANCHORS.aws.prodPaymentsSecret, action: "secretsmanager:GetSecretValue" },
     limit: 25,
     now: new Date(),
   };
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
     decide(settings.policySet, policyRequest);
     decideSamples.push(performance.now() - t);
     t = performance.now();
-    await governor.authorize({ ...call, query: { principal: DEMO_ANCHORS.aws.boundedRole }, taskId: `T-${i % 20}` }, inventory, undefined);
+    await governor.authorize({ ...call, query: { resource: DEMO_ANCHORS.aws.developmentAccount }, taskId: `T-${i % 20}` }, inventory, undefined);
     gateSamples.push(performance.now() - t);
   }
 

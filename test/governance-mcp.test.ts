@@ -9,6 +9,7 @@ import type { CollectContext, Connector } from "../src/connectors/connector.js";
 import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { AUDIT_ID_META_KEY } from "../src/server/create-server.js";
 import { HIDDEN_TEXT } from "../src/governance/visibility.js";
+import { parseConfig } from "../src/config/load.js";
 import { connect, textOf, type Connected, type ElicitationBehaviour } from "./fixtures/mcp.js";
 
 const A = DEMO_ANCHORS.aws;
@@ -68,9 +69,11 @@ describe("approval through MCP elicitation", () => {
     expect(asked).toHaveLength(1);
     const message = asked[0]?.params.message ?? "";
     expect(message).toContain("Tool: explain_entitlement_paths");
-    expect(message).toContain(`Scope: account ${A.productionAccount} (environment: production)`);
+    expect(message).toContain(`Action: "secretsmanager:GetSecretValue"`);
+    expect(message).toContain(`Resource: "${A.prodPaymentsSecret}"`);
+    expect(message).toContain(`Scope: account "${A.productionAccount}" (environment: production)`);
     expect(message).toContain(`Stated intent: "${PROD_QUESTION.intent}"`);
-    expect(message).toContain("Why approval is needed: entitlement paths into a production scope need a person's approval");
+    expect(message).toContain("Why approval is needed: entitlement paths that can reach production need a person's approval");
     expect(record).toMatchObject({
       status: "ok",
       decision: "approval_required",
@@ -84,7 +87,11 @@ describe("approval through MCP elicitation", () => {
   it("does not ask when the policy allows, and records the permit that allowed", async () => {
     const asked: ElicitRequest[] = [];
     session = await connect({}, { elicitation: async (r) => (asked.push(r), { action: "decline" }) });
-    const { result, record } = await call("explain_entitlement_paths", { intent: "what can the sandbox developer do", principal: A.boundedRole });
+    const { result, record } = await call("explain_entitlement_paths", {
+      intent: "what can the sandbox developer do in development",
+      principal: A.boundedRole,
+      resource: A.developmentAccount,
+    });
     expect(result.isError).toBeFalsy();
     expect(asked).toHaveLength(0);
     expect(record).toMatchObject({ decision: "allow", decisionRule: "policy: allow-read-only-tools", policyIds: ["allow-read-only-tools"], approver: null, approval: null });
@@ -99,10 +106,27 @@ describe("approval through MCP elicitation", () => {
     const { result, text, record } = await call("explain_entitlement_paths", { ...PROD_QUESTION, resource: A.productionAccount });
     expect(result.isError).toBe(true);
     expect(text).toBe(
-      "approval required (entitlement paths into a production scope need a person's approval), and it was declined by test-analyst via wiam-test-client; the call was not run",
+      "approval required (entitlement paths that can reach production need a person's approval), and it was declined by test-analyst via wiam-test-client; the call was not run",
     );
     expect(live.collections).toBe(0);
     expect(record).toMatchObject({ status: "denied", decision: "approval_required", approval: { outcome: "declined", note: null }, completion: { cloudOperations: [] } });
+  });
+
+  it("applies the surface the admin set while the person was deciding", async () => {
+    session = await connect(
+      {},
+      {
+        elicitation: async () => {
+          // The admin disables the tool while the approval request is open.
+          session?.app.reload(parseConfig({ tools: { deny: ["explain_entitlement_paths"] } }, "(test)"));
+          return { action: "accept", content: { approve: true } };
+        },
+      },
+    );
+    const { result, text, record } = await call("explain_entitlement_paths", PROD_QUESTION);
+    expect(result.isError).toBe(true);
+    expect(text).toBe('tool "explain_entitlement_paths" was disabled while the call waited (tools.deny: explain_entitlement_paths)');
+    expect(record).toMatchObject({ status: "denied", decision: "deny", decisionRule: "tools.deny: explain_entitlement_paths", approval: { outcome: "approved" } });
   });
 
   it("refuses with a clear message when the client cannot ask a person", async () => {
@@ -110,7 +134,7 @@ describe("approval through MCP elicitation", () => {
     const { result, text, record } = await call("explain_entitlement_paths", PROD_QUESTION);
     expect(result.isError).toBe(true);
     expect(text).toBe(
-      "approval required (entitlement paths into a production scope need a person's approval), but this client cannot ask a person (no MCP elicitation support); the call was not run",
+      "approval required (entitlement paths that can reach production need a person's approval), but this client cannot ask a person (no MCP elicitation support); the call was not run",
     );
     expect(record).toMatchObject({ status: "denied", decision: "approval_required", approver: null, approval: { outcome: "unsupported" } });
   });
@@ -154,6 +178,21 @@ describe("budgets and tasks", () => {
     expect(third.text).toContain("over budget: task T-budget has asked about 2 scopes (budget 2)");
     expect(third.record).toMatchObject({ decision: "approval_required", decisionRule: "budget", approval: { outcome: "declined" } });
     expect(asked[0]).toContain("Why approval is needed: over budget: task T-budget has received 10 items (budget 8)");
+  });
+
+  it("bounds how many open tasks one caller holds, so fresh task ids do not buy fresh budgets", async () => {
+    session = await connect({ governance: { budgets: { maxTasksPerCaller: 2, onExceed: "deny" } } });
+    for (const task of ["T-a", "T-b"]) expect((await call("inventory_summary", { intent: "overview of the estate", task_id: task })).result.isError).toBeFalsy();
+    const third = await call("inventory_summary", { intent: "overview of the estate", task_id: "T-c" });
+    expect(third.text).toBe("refused: over budget (caller has 2 open tasks (budget 2); reuse a task_id or wait for one to end)");
+    expect((await call("inventory_summary", { intent: "overview of the estate", task_id: "T-a" })).result.isError).toBeFalsy();
+  });
+
+  it("records calls with invalid arguments as refused before any policy ran", async () => {
+    session = await connect();
+    const { result, record } = await call("list_identities", { intent: "list identities", limit: 0 });
+    expect(result.isError).toBe(true);
+    expect(record).toMatchObject({ status: "error", decision: "deny", decisionRule: "not evaluated: invalid arguments" });
   });
 
   it("ends an idle task and drops its cloud sessions; a task past its lifetime ends too", async () => {

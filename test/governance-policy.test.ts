@@ -9,6 +9,8 @@ import { decide, type PolicyRequest, type ScopeEntity } from "../src/governance/
 import { compilePolicySet, defaultPolicyText, loadPolicySet } from "../src/governance/policy-set.js";
 import { resolveScope } from "../src/governance/scope-resolver.js";
 import { UserFacingError } from "../src/errors.js";
+import { parseConfig } from "../src/config/load.js";
+import { governanceSettingsOf } from "../src/governance/settings.js";
 
 const TOOLS = ALL_TOOLS.map((t) => t.name);
 const inventory = new Inventory(buildDemoEstate(new Date("2026-11-24T12:00:00Z")));
@@ -67,16 +69,31 @@ describe("the default policy", () => {
     expect(decide(policy, request("explain_entitlement_paths", production))).toEqual({
       kind: "approval",
       policyIds: ["approve-production-entitlement-paths"],
-      reasons: ["entitlement paths into a production scope need a person's approval"],
+      reasons: ["entitlement paths that can reach production need a person's approval"],
     });
     expect(decide(policy, request("explain_entitlement_paths", production, { approved: true, approver: "Bob" })).kind).toBe("allow");
   });
 
-  it("allows entitlement paths from a development principal and across the whole estate without asking", () => {
-    expect(decide(policy, request("explain_entitlement_paths", scopeOf({ principal: A.boundedRole }))).kind).toBe("allow");
+  it("allows entitlement paths to a target outside production without asking", () => {
+    for (const resource of [A.developmentAccount, A.boundedRole]) {
+      const scope = scopeOf({ resource });
+      expect(scope).toMatchObject({ id: A.developmentAccount, environment: "development", containsProduction: false });
+      expect(decide(policy, request("explain_entitlement_paths", scope)).kind, resource).toBe("allow");
+    }
+  });
+
+  it("asks whenever the question can reach production: the whole estate, a pattern, a scope containing it, an unknown one", () => {
+    const ask = (scope: ScopeEntity) => decide(policy, request("explain_entitlement_paths", scope)).kind;
     const estate = scopeOf({});
     expect(estate).toMatchObject({ id: "*", kind: "estate", environment: "mixed", estateWide: true, containsProduction: true });
-    expect(decide(policy, request("explain_entitlement_paths", estate)).kind).toBe("allow");
+    expect(ask(estate)).toBe("approval");
+    const pattern = scopeOf({ resource: "arn:aws:secretsmanager:us-east-1:*:secret:prod/payments/*" });
+    expect(pattern).toMatchObject({ id: "aws", kind: "provider", estateWide: true, containsProduction: true });
+    expect(ask(pattern)).toBe("approval");
+    expect(ask(scopeOf({ scope: DEMO_ANCHORS.gcp.prodFolder }))).toBe("approval");
+    expect(ask(resolveScope({ resource: A.developmentAccount }, null, {}))).toBe("approval");
+    // S3 buckets carry no account in their ARN: the bucket cannot be placed, so its provider's estate counts.
+    expect(ask(scopeOf({ resource: "arn:aws:s3:::acme-data-lake-development/reports/q3.csv" }))).toBe("approval");
   });
 });
 
@@ -97,6 +114,20 @@ describe("scopes as policy resources", () => {
     expect(project.ancestors.map((a) => a.id)).toContain(DEMO_ANCHORS.gcp.prodFolder);
   });
 
+  it("places Key Vault items however their URL is spelled", () => {
+    const vault = DEMO_ANCHORS.azure.rbacVault;
+    for (const url of ["https://kv-payments-prod.vault.azure.net/secrets/stripe-api-key", "https://KV-PAYMENTS-PROD.vault.azure.net/secrets/stripe-api-key/", "https://kv-payments-prod.vault.azure.net/"]) {
+      expect(scopeOf({ resource: url }).id, url).toBe(vault);
+    }
+    expect(scopeOf({ resource: "https://kv-unknown.vault.azure.net/secrets/x" })).toMatchObject({ id: "azure", estateWide: true, containsProduction: true });
+  });
+
+  it("treats environment tags case-insensitively, with the usual names for production", () => {
+    for (const value of ["Production", "PROD", "prd", "live"]) {
+      expect(scopeOf({ scope: A.developmentAccount }, { [A.developmentAccount]: { environment: value } }).environment, value).toBe("production");
+    }
+  });
+
   it("says a folder contains production when a project below it is production", () => {
     expect(scopeOf({ scope: DEMO_ANCHORS.gcp.prodFolder })).toMatchObject({ containsProduction: true });
     expect(scopeOf({ scope: A.developmentAccount })).toMatchObject({ environment: "development", containsProduction: false });
@@ -105,6 +136,19 @@ describe("scopes as policy resources", () => {
   it("lets the admin's governance.scopes override the environment and add tags", () => {
     const overridden = scopeOf({ scope: A.developmentAccount }, { [A.developmentAccount]: { environment: "production", tags: { owner: "sre" } } });
     expect(overridden).toMatchObject({ environment: "production", tags: { environment: "development", owner: "sre" } });
+  });
+
+  it("takes AWS accounts' environment from the provider config, with governance.scopes winning", () => {
+    const config = parseConfig(
+      {
+        providers: { aws: { accounts: [{ id: "222222222222", environment: "production" }, { id: "333333333333", environment: "development" }] } },
+        governance: { scopes: { "aws:account/333333333333": { environment: "staging" } } },
+      },
+      "(test)",
+    );
+    const { scopes } = governanceSettingsOf(config, loadPolicySet(undefined, TOOLS));
+    expect(resolveScope({ scope: "aws:account/222222222222" }, null, scopes).environment).toBe("production");
+    expect(resolveScope({ scope: "aws:account/333333333333" }, null, scopes).environment).toBe("staging");
   });
 
   it("knows only the config before anything was collected", () => {
@@ -168,6 +212,31 @@ describe("admin policies", () => {
     const prod = scopeOf({ scope: A.productionAccount });
     expect(decide(policy, request("list_identities", prod, {}, { name: "vendor" })).kind).toBe("approval");
     expect(decide(policy, request("list_identities", prod, { approved: true }, { name: "vendor" }))).toMatchObject({ kind: "deny", policyIds: ["never-vendor"] });
+  });
+
+  it("finds what policies read however they are spelled, so no rule silently stops applying", () => {
+    const policy = compile(`
+      @id("read") permit (principal, action in Wiam::Action::"read", resource);
+      @id("spaced") forbid (principal in Wiam::CallerGroup :: "contractors", action, resource);
+      @id("escaped") forbid (principal, action, resource) when { resource has "environ\u{6d}ent" && resource["environ\u{6d}ent"] == "production" };
+      @id("nested-folder") forbid (principal, action, resource in Wiam::Scope
+        :: "${DEMO_ANCHORS.gcp.prodFolder}");
+    `);
+    const dev = scopeOf({ scope: A.developmentAccount });
+    expect(decide(policy, request("list_identities", dev, {}, { groups: ["contractors"] })).policyIds).toEqual(["spaced"]);
+    expect(decide(policy, request("list_identities", scopeOf({ scope: A.productionAccount }))).policyIds).toEqual(["escaped"]);
+    expect(decide(policy, request("list_identities", scopeOf({ scope: DEMO_ANCHORS.gcp.devProject }))).kind).toBe("allow");
+    expect(decide(policy, request("list_identities", scopeOf({ scope: DEMO_ANCHORS.gcp.prodDataProject }))).policyIds).toEqual(["escaped", "nested-folder"]);
+  });
+
+  it("decides on entity comparisons, which need every value passed", () => {
+    const policy = compile(`
+      @id("read") permit (principal, action in Wiam::Action::"read", resource);
+      @id("not-bob") forbid (principal, action, resource) when { principal == Wiam::Caller::"bob" && resource == Wiam::Scope::"${A.developmentAccount}" };
+    `);
+    const dev = scopeOf({ scope: A.developmentAccount });
+    expect(decide(policy, request("list_identities", dev, {}, { name: "bob" })).policyIds).toEqual(["not-bob"]);
+    expect(decide(policy, request("list_identities", dev, {}, { name: "alice" })).kind).toBe("allow");
   });
 
   it("denies when a policy cannot be evaluated, rather than skipping it", () => {

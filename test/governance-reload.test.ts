@@ -118,7 +118,7 @@ describe("wiam policy", () => {
       [
         "policy (built-in default): valid, 2 policies",
         "  permit allow-read-only-tools",
-        "  forbid approve-production-entitlement-paths (asks for approval): entitlement paths into a production scope need a person's approval",
+        "  forbid approve-production-entitlement-paths (asks for approval): entitlement paths that can reach production need a person's approval",
         "",
       ].join("\n"),
     );
@@ -131,13 +131,13 @@ describe("wiam policy", () => {
   });
 
   it("dry-runs a call and prints the decision, the policies and the resource", () => {
-    const args = JSON.stringify({ resource: DEMO_ANCHORS.aws.prodPaymentsSecret });
+    const args = JSON.stringify({ action: "secretsmanager:GetSecretValue", resource: DEMO_ANCHORS.aws.prodPaymentsSecret });
     const approval = wiam(["policy", "test", "explain_entitlement_paths", "--intent", "who can read the payments secret", "--args", args]);
     expect(approval.code).toBe(0);
     expect(approval.stdout.split("\n").slice(0, 3)).toEqual([
       "decision: approval (a person must approve; re-test with --approved)",
       "policies: approve-production-entitlement-paths",
-      "why: entitlement paths into a production scope need a person's approval",
+      "why: entitlement paths that can reach production need a person's approval",
     ]);
     expect(approval.stdout).toContain(`"id":"${DEMO_ANCHORS.aws.productionAccount}"`);
     expect(approval.stdout).toContain(`ancestors: ${DEMO_ANCHORS.aws.prodOu} > ${DEMO_ANCHORS.aws.organization}`);

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDataDir, textOf } from "./fixtures/mcp.js";
 
@@ -21,7 +22,9 @@ describe("wiam serve over stdio (built server)", () => {
       stderr: "pipe",
     });
     transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    client = new Client({ name: "stdio-test", version: "1.0.0" });
+    // Like a client whose user approves what the policy sends for approval (a forward entitlement query).
+    client = new Client({ name: "stdio-test", version: "1.0.0" }, { capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { approve: true } }));
     await client.connect(transport);
   });
 

@@ -45,7 +45,22 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   input: Input;
   output: Output;
   annotations: ReadOnlyAnnotations;
+  /**
+   * What the call is about, for the request-time policy (its Cedar resource). Default: the
+   * `scope`, `provider`, `resource` and `principal` arguments, a principal standing for its own scope.
+   */
+  policyScope?(args: z.output<Input>): PolicyScopeQuery;
   handler(args: z.output<Input>, context: ToolContext): ToolOutcome<z.input<Output>> | Promise<ToolOutcome<z.input<Output>>>;
+}
+
+/** The scope a call asks about, as the policy sees it (see src/governance/scope-resolver.ts). */
+export interface PolicyScopeQuery {
+  scope?: string | undefined;
+  provider?: string | undefined;
+  /** A principal the call is about; stands for its own scope. */
+  principal?: string | undefined;
+  /** A resource the call is about; placed in its scope, or its provider's whole estate. */
+  resource?: string | undefined;
 }
 
 export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
@@ -62,12 +77,29 @@ export interface AnyToolDefinition {
   input: z.ZodObject;
   output: z.ZodObject;
   annotations: ReadOnlyAnnotations;
+  policyScope?(args: unknown): PolicyScopeQuery;
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;
 }
 
 export function eraseTool<Input extends z.ZodObject, Output extends z.ZodObject>(tool: ToolDefinition<Input, Output>): AnyToolDefinition {
   return {
     ...tool,
+    ...(tool.policyScope ? { policyScope: (args: unknown) => tool.policyScope?.(args as z.output<Input>) ?? {} } : {}),
     handler: (args, context) => tool.handler(args as z.output<Input>, context),
   };
+}
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** The scope a validated call asks about, as the tool declares it (or from its common arguments). */
+export function policyScopeOf(tool: AnyToolDefinition, args: unknown): PolicyScopeQuery {
+  if (tool.policyScope) return tool.policyScope(args);
+  const record = (typeof args === "object" && args !== null ? args : {}) as Record<string, unknown>;
+  return { scope: text(record.scope), provider: text(record.provider), principal: text(record.principal), resource: text(record.resource) };
+}
+
+/** The principal, action and resource a validated call names, for the policy context and approvers. */
+export function subjectArgumentsOf(args: unknown): { principal?: string | undefined; resource?: string | undefined; action?: string | undefined } {
+  const record = (typeof args === "object" && args !== null ? args : {}) as Record<string, unknown>;
+  return { principal: text(record.principal), resource: text(record.resource), action: text(record.action) };
 }

@@ -81,6 +81,8 @@ export const explainEntitlementPathsTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // The answer is about the target; without one, about everything the principal can reach.
+  policyScope: (args) => ({ provider: args.provider, resource: args.resource }),
   handler(args, context) {
     const query = { principal: args.principal, action: args.action, resource: args.resource, provider: args.provider, depth: args.max_depth };
     const answer = memoize(context.inventory, `paths:${JSON.stringify(query)}`, () =>

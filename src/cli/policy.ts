@@ -6,6 +6,8 @@
 import type { Command } from "commander";
 import { connectorsFor } from "../app.js";
 import { ALL_TOOLS } from "../../tools/index.js";
+import { policyScopeOf, subjectArgumentsOf } from "../../tools/define-tool.js";
+import { describeIssues } from "../util/zod-issues.js";
 import { UserFacingError } from "../errors.js";
 import { cedarSchemaText } from "../governance/cedar-schema.js";
 import { Governor } from "../governance/governor.js";
@@ -45,24 +47,27 @@ export interface PolicyTestOptions {
   json?: boolean;
 }
 
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-
 export async function runPolicyTest(globals: GlobalOptions, tool: string, options: PolicyTestOptions): Promise<number> {
-  if (!TOOL_NAMES.includes(tool)) throw new UserFacingError("invalid_input", `tool: no tool named "${tool}" (tools: ${TOOL_NAMES.join(", ")})`);
+  const definition = ALL_TOOLS.find((t) => t.name === tool);
+  if (!definition) throw new UserFacingError("invalid_input", `tool: no tool named "${tool}" (tools: ${TOOL_NAMES.join(", ")})`);
   const context = resolveCliContext(globals);
   const policySet = policyFor(context, options.file);
-  const args = parseArgsFlag(options.args);
+  // Validated as the real call would be, so the dry run sees exactly what the policy would.
+  const parsed = definition.input.safeParse({ ...parseArgsFlag(options.args), intent: options.intent });
+  if (!parsed.success) throw new UserFacingError("invalid_input", `--args: invalid arguments for ${tool}: ${describeIssues(parsed.error.issues)}`);
+  const args = parsed.data as { limit?: number };
   const governor = new Governor(() => governanceSettingsOf(context.config, policySet), new TaskRegistry(() => taskSettingsOf(context.config), () => undefined));
   // Scope attributes come from local data (demo, snapshots) when that is all there is; live clouds are not called.
   const inventory = await new InventoryService(connectorsFor(context.config), 60_000).peekForPolicy({ taskId: "policy-test", recordOperation: () => undefined });
-  const limit = typeof args.limit === "number" ? args.limit : context.config.limits.defaultPageSize;
+  const limit = Math.min(args.limit ?? context.config.limits.defaultPageSize, context.config.limits.maxPageSize);
   const { scope, decision } = governor.dryRun(
     {
       tool,
       intent: options.intent,
       taskId: options.taskId ?? "policy-test",
       caller: { name: options.caller ?? osUserName(), client: options.client ?? null, transport: options.transport },
-      query: { scope: str(args.scope), provider: str(args.provider), principal: str(args.principal), resource: str(args.resource) },
+      query: policyScopeOf(definition, parsed.data),
+      arguments: subjectArgumentsOf(parsed.data),
       limit,
       now: new Date(),
     },

@@ -50,20 +50,30 @@ export async function runServe(globals: GlobalOptions): Promise<number> {
 
   // Admins change the surface by editing the file; an invalid new file keeps the last good one.
   app.onToolsChanged(() => void server.sendToolListChanged().catch(() => undefined));
-  const reload = () => {
+  // The config file and the policy file it names are watched; a reload that names another policy
+  // file moves the watch there. Both reload the same way: validate first, then swap.
+  const watchers = new Map<string, () => void>();
+  const watchFiles = (paths: readonly (string | null | undefined)[]) => {
+    const wanted = new Set(paths.filter((p): p is string => typeof p === "string"));
+    for (const [path, stop] of watchers) if (!wanted.has(path)) (stop(), watchers.delete(path));
+    for (const path of wanted) if (!watchers.has(path)) watchers.set(path, watchConfigFile(path, reload));
+  };
+  function reload(): void {
     try {
       const next = resolveCliContext(globals);
       const result = app.reload(next.config);
+      watchFiles([context.path, next.config.governance.policyFile]);
       app.logger.info(`config reloaded from ${next.path ?? "(defaults)"}${result.toolsChanged ? "; tool list changed" : ""}`);
       if (result.restartNeededFor.length > 0) app.logger.warning(`changes to ${result.restartNeededFor.join(", ")} take effect after a restart`);
     } catch (error) {
       app.logger.error(`config reload rejected, keeping the last good config: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+  watchFiles([context.path, context.config.governance.policyFile]);
+  const stopWatching = () => {
+    for (const stop of watchers.values()) stop();
+    watchers.clear();
   };
-  // The policy file is watched too; both reload the same way (validate first, then swap).
-  const watched = [context.path, context.config.governance.policyFile].filter((p): p is string => typeof p === "string");
-  const stopWatchers = watched.map((path) => watchConfigFile(path, reload));
-  const stopWatching = () => stopWatchers.forEach((stop) => stop());
   process.on("SIGHUP", reload);
   server.onclose = () => {
     // The stdio session is the default task: its short-lived cloud sessions end with it.

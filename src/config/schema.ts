@@ -79,7 +79,8 @@ export const governanceConfigSchema = z
     /** Cedar policy file; relative paths are relative to the config file. Unset: the built-in default policy. */
     policyFile: z.string().min(1).optional(),
     /** How long the person at the client has to answer an approval request. */
-    approvalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
+    // Below the 60 s that MCP clients commonly wait for a tool call, so a timeout is reported as one.
+    approvalTimeoutSeconds: z.number().int().min(1).max(3_600).default(50),
     tasks: z
       .strictObject({
         idleMinutes: z.number().int().min(1).max(1_440).default(30),
@@ -89,7 +90,9 @@ export const governanceConfigSchema = z
     budgets: z
       .strictObject({
         perTask: budgetSchema.default({ callsPerMinute: 30, itemsReturned: 5_000, distinctScopes: 25 }),
-        perCaller: budgetSchema.default({ callsPerMinute: 60, itemsReturned: 20_000 }),
+        perCaller: budgetSchema.default({ callsPerMinute: 60, itemsReturned: 20_000, distinctScopes: 200 }),
+        /** Open tasks one caller may hold at once: fresh task ids must not buy fresh budgets without end. */
+        maxTasksPerCaller: z.number().int().min(1).max(10_000).default(20),
         /** What happens to a call over budget: refused, or sent to the person at the client for approval. */
         onExceed: z.enum(["deny", "approval"]).default("approval"),
       })

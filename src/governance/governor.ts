@@ -17,6 +17,8 @@ export interface ApprovalRequest {
   intent: string;
   taskId: string;
   scope: ScopeEntity;
+  /** The principal, action and resource asked about, as given. */
+  arguments: GovernedCall["arguments"];
   /** Why approval is needed: policy reasons and exceeded budgets. */
   reasons: string[];
   policyIds: string[];
@@ -46,7 +48,10 @@ export interface GovernedCall {
   intent: string;
   taskId: string;
   caller: { name: string; client: string | null; transport: string };
+  /** What the call is about (its policy resource). */
   query: ScopeQuery;
+  /** The entitlement arguments as given, for the policy context and the approver. */
+  arguments: { principal?: string | undefined; resource?: string | undefined; action?: string | undefined };
   limit: number;
   now: Date;
   signal?: AbortSignal | undefined;
@@ -66,8 +71,9 @@ export interface Authorization {
   budget: BudgetCheck;
 }
 
-export function callerKeyOf(caller: Pick<GovernedCall["caller"], "name" | "client">): string {
-  return `${caller.name}|${caller.client ?? ""}`;
+/** Budgets follow the caller (the OS user or authenticated subject), not the client name it declares. */
+export function callerKeyOf(caller: Pick<GovernedCall["caller"], "name">): string {
+  return caller.name;
 }
 
 function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[]): string {
@@ -120,7 +126,7 @@ export class Governor {
     const ruleText = [first.kind === "approval" ? rule(first) : null, budget.exceeded.length > 0 ? "budget" : null].filter((r) => r !== null).join("; ");
     const answer: ApprovalAnswer = approver
       ? await approver(
-          { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs },
+          { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, arguments: call.arguments, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs },
           call.signal,
         ).catch((): ApprovalAnswer => ({ outcome: "failed", approver: null, note: null }))
       : { outcome: "unsupported", approver: null, note: null };
@@ -177,8 +183,8 @@ export class Governor {
         now: call.now,
         provider: call.query.provider ?? "",
         scope: call.query.scope ?? "",
-        principal: call.query.principal ?? "",
-        target: call.query.resource ?? "",
+        principal: call.arguments.principal ?? "",
+        target: call.arguments.resource ?? call.arguments.action ?? "",
         limit: call.limit,
         demo,
         task: budget.task,

@@ -105,9 +105,9 @@ function actionEntities(tool: string): cedar.EntityJson[] {
  */
 export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPolicySet, "preparsedId" | "inputs">): cedar.StatefulAuthorizationCall {
   const { caller, resource, context } = request;
-  const { words, tags, scopeHierarchy, callerGroups } = policySet.inputs;
+  const { words, tags } = policySet.inputs;
   const scopeUid = (id: string) => ({ type: type("Scope"), id });
-  const ancestors = scopeHierarchy ? resource.ancestors : [];
+  const ancestors = resource.ancestors;
   const entities: cedar.EntityJson[] = [
     {
       uid: scopeUid(resource.id),
@@ -129,7 +129,7 @@ export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPoli
     {
       uid: { type: type("Caller"), id: caller.name },
       attrs: pick({ name: caller.name, client: caller.client, transport: caller.transport }, words),
-      parents: callerGroups ? caller.groups.map((group) => ({ type: type("CallerGroup"), id: group })) : [],
+      parents: caller.groups.map((group) => ({ type: type("CallerGroup"), id: group })),
     },
     ...actionEntities(request.tool),
   ];

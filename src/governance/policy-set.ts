@@ -21,27 +21,57 @@ export interface PolicyInfo {
 
 /**
  * Which parts of a request the policies can look at. Passing values into Cedar costs more than
- * evaluating small policies, so requests carry only these. Leaving out something a policy reads
- * fails closed: the policy errors, and an error denies.
+ * evaluating small policies, so requests carry only the attributes and context keys the policies
+ * read, found in their syntax trees (so spelling, spacing and escapes cannot hide one). Scope
+ * ancestors and caller groups always go along. Leaving out something a policy reads fails closed:
+ * the policy errors, and an error denies.
  */
 export interface PolicyInputs {
-  /** Words the policies mention; a context key or attribute is passed when its name appears. */
+  /** Attribute and context key names the policies read (`x.name`, `x has name`). */
   words: ReadonlySet<string>;
   /** hasTag/getTag appear: pass scope tags. */
   tags: boolean;
-  /** An entity literal of this type appears (e.g. `resource in Wiam::Scope::"..."`): pass the hierarchy. */
-  scopeHierarchy: boolean;
-  callerGroups: boolean;
 }
 
+function collectInputs(node: unknown, words: Set<string>, flags: { tags: boolean; wholeRecords: boolean }): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collectInputs(child, words, flags);
+    return;
+  }
+  if (typeof node !== "object" || node === null) return;
+  const record = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (key === "." || key === "has") {
+      const attr = (value as { attr?: unknown }).attr;
+      for (const name of Array.isArray(attr) ? attr : [attr]) if (typeof name === "string") words.add(name);
+      // A bare variable under `.`/`has` is fine; anywhere else it compares whole records.
+      const inner = { tags: false, wholeRecords: false };
+      collectInputs((value as { left?: unknown }).left, words, inner);
+      flags.tags ||= inner.tags;
+      continue;
+    }
+    if (key === "getTag" || key === "hasTag") flags.tags = true;
+    if (key === "Var" && (value === "context" || value === "resource" || value === "principal")) flags.wholeRecords = true;
+    collectInputs(value, words, flags);
+  }
+}
+
+const ALL_INPUTS = ["provider", "kind", "environment", "estateWide", "containsProduction", "name", "client", "transport", "intent", "taskId", "hourUtc", "weekdayUtc", "scope", "principal", "target", "limit", "demo", "task", "caller", "calls", "callsLastMinute", "itemsReturned", "distinctScopes", "budgetExceeded", "approved", "approver"];
+
 function policyInputs(byId: Readonly<Record<string, string>>): PolicyInputs {
-  const text = Object.values(byId).join("\n");
-  return {
-    words: new Set(text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []),
-    tags: /\b(hasTag|getTag)\b/.test(text),
-    scopeHierarchy: /Scope::/.test(text),
-    callerGroups: /CallerGroup::/.test(text),
-  };
+  const words = new Set<string>();
+  const flags = { tags: false, wholeRecords: false };
+  for (const text of Object.values(byId)) {
+    const json = cedar.policyToJson(text);
+    if (json.type === "success") collectInputs(json.json.conditions, words, flags);
+    else flags.wholeRecords = true;
+  }
+  // A policy comparing a whole record (`context == {...}`) needs every key: pass everything.
+  if (flags.wholeRecords) {
+    for (const name of ALL_INPUTS) words.add(name);
+    flags.tags = true;
+  }
+  return { words, tags: flags.tags };
 }
 
 export interface CompiledPolicySet {

@@ -16,12 +16,20 @@ export interface ScopeOverride {
 type FlatScope = Omit<ScopeEntity, "ancestors">;
 
 const PRODUCTION = "production";
+/** Tag values people use for production; environments are compared in lower case. */
+const PRODUCTION_SYNONYMS = new Set(["production", "prod", "prd", "live"]);
+
+function normalizeEnvironment(value: string): string {
+  const lower = value.trim().toLowerCase();
+  return PRODUCTION_SYNONYMS.has(lower) ? PRODUCTION : lower;
+}
 const UNKNOWN = "unknown";
 
 /** The scope tree of one inventory with environments resolved, built once per inventory. */
 class ScopeTree {
   private readonly environments = new Map<string, string>();
   private readonly production = new Map<string, boolean>();
+  private vaultHosts: Map<string, string> | undefined;
 
   constructor(
     readonly inventory: Inventory | null,
@@ -35,7 +43,8 @@ class ScopeTree {
   environmentOf(id: string): string {
     const known = this.environments.get(id);
     if (known !== undefined) return known;
-    let environment = this.overrides[id]?.environment ?? this.scope(id)?.tags?.environment;
+    const own = this.overrides[id]?.environment ?? this.scope(id)?.tags?.environment;
+    let environment = own === undefined ? undefined : normalizeEnvironment(own);
     if (environment === undefined) {
       const parentId = this.scope(id)?.parentId;
       environment = parentId !== undefined && parentId !== id ? this.environmentOf(parentId) : UNKNOWN;
@@ -72,6 +81,20 @@ class ScopeTree {
   entity(id: string): ScopeEntity {
     const chain = this.inventory?.scopeChain(id) ?? [];
     return { ...this.flat(id), ancestors: chain.slice(1).map((s) => this.flat(s.id)) };
+  }
+
+  /** The vault whose URL has this host name (case-insensitive), if collected. */
+  vaultByHost(hostname: string): string | undefined {
+    if (!this.vaultHosts) {
+      this.vaultHosts = new Map();
+      for (const scope of this.inventory?.scopes.values() ?? []) {
+        if (scope.provider !== "azure" || scope.kind !== "vault") continue;
+        const uri = scope.attributes?.vaultUri;
+        if (typeof uri === "string" && URL.canParse(uri)) this.vaultHosts.set(new URL(uri).hostname.toLowerCase(), scope.id);
+        this.vaultHosts.set(`${scope.name.toLowerCase()}.vault.azure.net`, scope.id);
+      }
+    }
+    return this.vaultHosts.get(hostname.toLowerCase());
   }
 
   /** Every known scope id, from the inventory and the overrides. */
@@ -122,14 +145,33 @@ function estateWide(tree: ScopeTree, provider: string | undefined): ScopeEntity 
   };
 }
 
-/** The policy resource for a call; `inventory` is the cached one, or null before any collection. */
+/** Where a resource named by an entitlement query lives, when it can be placed exactly. */
+function placeResource(tree: ScopeTree, inventory: Inventory | null, resource: string): string | undefined {
+  if (inventory?.scopes.has(resource) || tree.overrides[resource]) return resource;
+  // A pattern stands for many resources, possibly in many scopes: it is never placed in one.
+  if (/[*?]/.test(resource)) return undefined;
+  if (resource.startsWith("arn:")) {
+    const account = resource.split(":")[4] ?? "";
+    return /^\d{12}$/.test(account) ? `aws:account/${account}` : undefined;
+  }
+  if (/^https:\/\//i.test(resource) && URL.canParse(resource)) return tree.vaultByHost(new URL(resource).hostname);
+  return inventory?.scopeOfResource(resource)?.id;
+}
+
+/**
+ * The policy resource for a call; `inventory` is the cached one, or null before any collection.
+ * A resource that cannot be placed exactly (a pattern, an unknown id) is about its provider's whole
+ * estate (or all of it), so policies see the widest scope the answer could cover. Tools whose
+ * answer reaches beyond a principal's own scope say so through their policyScope.
+ */
 export function resolveScope(query: ScopeQuery, inventory: Inventory | null, overrides: Readonly<Record<string, ScopeOverride>>): ScopeEntity {
   const tree = treeFor(inventory, overrides);
   if (query.scope !== undefined) return tree.entity(query.scope);
   if (query.resource !== undefined) {
-    if (inventory?.scopes.has(query.resource) || overrides[query.resource]) return tree.entity(query.resource);
-    const owner = inventory?.scopeOfResource(query.resource);
-    if (owner) return tree.entity(owner.id);
+    const placed = placeResource(tree, inventory, query.resource);
+    if (placed !== undefined) return tree.entity(placed);
+    const provider = providerOfId(query.resource);
+    return estateWide(tree, provider === "" ? query.provider : provider);
   }
   if (query.principal !== undefined) {
     const principal = inventory?.findPrincipal(query.principal);

@@ -2,11 +2,31 @@
 import type { WiamConfig } from "../config/schema.js";
 import type { GovernanceSettings } from "./governor.js";
 import type { CompiledPolicySet } from "./policy-set.js";
+import type { ScopeOverride } from "./scope-resolver.js";
 import type { TaskSettings } from "./tasks.js";
 
 export function taskSettingsOf(config: WiamConfig): TaskSettings {
   const { tasks, budgets } = config.governance;
-  return { idleMs: tasks.idleMinutes * 60_000, maxLifetimeMs: tasks.maxLifetimeMinutes * 60_000, perTask: budgets.perTask, perCaller: budgets.perCaller };
+  return { idleMs: tasks.idleMinutes * 60_000, maxLifetimeMs: tasks.maxLifetimeMinutes * 60_000, perTask: budgets.perTask, perCaller: budgets.perCaller, maxTasksPerCaller: budgets.maxTasksPerCaller };
+}
+
+const scopeAttributes = new WeakMap<WiamConfig, Readonly<Record<string, ScopeOverride>>>();
+
+/**
+ * Scope attributes known from the config, before anything is collected: an AWS account's
+ * `environment`, overridden by `governance.scopes`. One object per config, so the policy's scope
+ * tree is built once per inventory and config.
+ */
+function scopeAttributesOf(config: WiamConfig): Readonly<Record<string, ScopeOverride>> {
+  let known = scopeAttributes.get(config);
+  if (!known) {
+    const fromAccounts = Object.fromEntries(
+      (config.providers.aws?.accounts ?? []).filter((a) => a.environment !== undefined).map((a) => [`aws:account/${a.id}`, { environment: a.environment }]),
+    );
+    known = { ...fromAccounts, ...config.governance.scopes };
+    scopeAttributes.set(config, known);
+  }
+  return known;
 }
 
 export function governanceSettingsOf(config: WiamConfig, policySet: CompiledPolicySet): GovernanceSettings {
@@ -15,7 +35,7 @@ export function governanceSettingsOf(config: WiamConfig, policySet: CompiledPoli
     policySet,
     approvalTimeoutMs: governance.approvalTimeoutSeconds * 1_000,
     onBudgetExceeded: governance.budgets.onExceed,
-    scopes: governance.scopes,
+    scopes: scopeAttributesOf(config),
     callerGroups: governance.callerGroups,
   };
 }

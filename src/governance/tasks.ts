@@ -19,6 +19,8 @@ export interface TaskSettings {
   perTask: BudgetLimits;
   /** itemsReturned here is per trailing hour. */
   perCaller: BudgetLimits;
+  /** Open tasks one caller may hold at once. */
+  maxTasksPerCaller: number;
 }
 
 export interface UsageView {
@@ -73,6 +75,7 @@ export class SlidingCounter {
 
 interface TaskState {
   id: string;
+  callerKey: string;
   intent: string;
   startedAt: number;
   lastSeenAt: number;
@@ -114,7 +117,7 @@ export class TaskRegistry {
       if (reason) {
         this.tasks.delete(task.id);
         ended.push(task.id);
-        this.onEnd(task.id, reason);
+        this.endQuietly(task.id, reason);
       }
     }
     return ended;
@@ -122,7 +125,16 @@ export class TaskRegistry {
 
   /** Ends one task now (its MCP session closed). */
   end(taskId: string): void {
-    if (this.tasks.delete(taskId)) this.onEnd(taskId, "closed");
+    if (this.tasks.delete(taskId)) this.endQuietly(taskId, "closed");
+  }
+
+  /** A connector failing to drop a session must not stop the other tasks from ending. */
+  private endQuietly(taskId: string, reason: TaskEndReason): void {
+    try {
+      this.onEnd(taskId, reason);
+    } catch {
+      // The task is gone either way; its sessions expire on their own short TTL.
+    }
   }
 
   get activeTaskIds(): string[] {
@@ -135,10 +147,11 @@ export class TaskRegistry {
    */
   admit(taskId: string, callerKey: string, scopeKey: string, intent: string, nowMs: number): BudgetCheck {
     this.sweep(nowMs);
-    const { perTask, perCaller } = this.settings();
+    const { perTask, perCaller, maxTasksPerCaller } = this.settings();
     let task = this.tasks.get(taskId);
+    const openTasks = task ? 0 : [...this.tasks.values()].filter((t) => t.callerKey === callerKey).length;
     if (!task) {
-      task = { id: taskId, intent, startedAt: nowMs, lastSeenAt: nowMs, calls: 0, callsPerMinute: new SlidingCounter(MINUTE), items: 0, scopes: new Set() };
+      task = { id: taskId, callerKey, intent, startedAt: nowMs, lastSeenAt: nowMs, calls: 0, callsPerMinute: new SlidingCounter(MINUTE), items: 0, scopes: new Set() };
       this.tasks.set(taskId, task);
     }
     let caller = this.callers.get(callerKey);
@@ -152,6 +165,9 @@ export class TaskRegistry {
     const callerView: UsageView = { calls: caller.calls, callsLastMinute: caller.callsPerMinute.sum(nowMs), itemsReturned: callerItems, distinctScopes: caller.scopes.size };
 
     const exceeded: string[] = [];
+    if (openTasks + 1 > maxTasksPerCaller) {
+      exceeded.push(`caller has ${openTasks} open tasks (budget ${maxTasksPerCaller}); reuse a task_id or wait for one to end`);
+    }
     const newScopeForTask = !task.scopes.has(scopeKey);
     if (perTask.callsPerMinute !== undefined && taskView.callsLastMinute + 1 > perTask.callsPerMinute) {
       exceeded.push(`task ${taskId} made ${taskView.callsLastMinute} calls in the last minute (budget ${perTask.callsPerMinute})`);

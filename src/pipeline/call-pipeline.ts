@@ -8,7 +8,7 @@
  * Each step is small and lives here, so no tool can skip the allowlist, redaction or audit.
  */
 import { createHash } from "node:crypto";
-import type { AnyToolDefinition } from "../../tools/define-tool.js";
+import { policyScopeOf, subjectArgumentsOf, type AnyToolDefinition } from "../../tools/define-tool.js";
 import type { CloudOperation } from "../connectors/connector.js";
 import type { WiamConfig } from "../config/schema.js";
 import { isUserFacingError, UserFacingError } from "../errors.js";
@@ -66,14 +66,11 @@ export interface PipelineDependencies {
   now?: () => Date;
 }
 
-/** The arguments governance looks at, read from validated input. */
-interface GovernedArguments {
+/** The arguments every tool takes that the pipeline reads, from validated input. */
+interface CommonArguments {
   intent: string;
   task_id?: string;
   scope?: string;
-  provider?: string;
-  principal?: string;
-  resource?: string;
   limit?: number;
 }
 
@@ -153,10 +150,11 @@ export class CallPipeline {
     const parsed = tool.input.safeParse(request.arguments ?? {});
     if (!parsed.success) {
       const error = new UserFacingError("invalid_input", `invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`);
-      const auditId = this.deps.audit.accept(acceptance("allow", availability.reason, rawTaskId));
+      // Invalid arguments never reach the policy: recorded as refused, with why.
+      const auditId = this.deps.audit.accept(acceptance("deny", "not evaluated: invalid arguments", rawTaskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, null);
     }
-    const args = parsed.data as unknown as GovernedArguments;
+    const args = parsed.data as unknown as CommonArguments;
     const taskId = args.task_id ?? request.caller.sessionId ?? "default";
     const inventoryRequest = {
       taskId,
@@ -178,7 +176,8 @@ export class CallPipeline {
           intent: args.intent,
           taskId,
           caller: { name: request.caller.caller, client: request.caller.clientName, transport: request.caller.transport },
-          query: { scope: args.scope, provider: args.provider, principal: args.principal, resource: args.resource },
+          query: policyScopeOf(tool, parsed.data),
+          arguments: subjectArgumentsOf(parsed.data),
           limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),
           now: this.now(),
           signal: request.signal,
@@ -197,13 +196,22 @@ export class CallPipeline {
       return this.fail(auditId, new UserFacingError(code, authorization.message ?? "refused by policy"), "denied", started, findingsByKind, operations, null);
     }
 
+    // An approval can take a while: the surface the admin has set by now is the one that counts.
+    const current = this.deps.config();
+    const stillAvailable = toolAvailability(tool.name, current.tools);
+    if (!stillAvailable.enabled) {
+      const auditId = this.deps.audit.accept({ ...decided, decision: "deny", decisionRule: stillAvailable.reason });
+      const error = new UserFacingError("tool_disabled", `tool "${tool.name}" was disabled while the call waited (${stillAvailable.reason})`);
+      return this.fail(auditId, error, "denied", started, findingsByKind, operations, null);
+    }
+
     // 4. Audit the acceptance before any connector runs, so a crash still leaves a trace.
     const auditId = this.deps.audit.accept(decided);
 
     try {
       // 5. Collect (cached) and run.
       const { inventory, dataSource } = await this.deps.inventory.get(inventoryRequest);
-      const outcome = await tool.handler(parsed.data, { inventory, dataSource, config, now: this.now() });
+      const outcome = await tool.handler(parsed.data, { inventory, dataSource, config: current, now: this.now() });
 
       // 6. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.
       const checked = tool.output.safeParse(outcome.structured);
@@ -213,7 +221,7 @@ export class CallPipeline {
       const visible = applyFieldVisibility(
         checked.data as Record<string, unknown>,
         tool.name,
-        config.governance.fieldVisibility,
+        current.governance.fieldVisibility,
         (scopeId) => inventory.scopeChain(scopeId).map((s) => s.id),
         args.scope,
       );
@@ -238,10 +246,10 @@ export class CallPipeline {
           truncated: false,
         },
         redactionFindings: findingsByKind,
-        responseBody: this.responseBody(config.audit.responseBody, structured.value, text.value),
+        responseBody: this.responseBody(current.audit.responseBody, structured.value, text.value),
         durationMs: elapsedMs(started),
       });
-      this.deps.governor.recordResult(taskId, callerKeyOf({ name: request.caller.caller, client: request.caller.clientName }), authorization.scope.id, outcome.itemCount, this.now());
+      this.deps.governor.recordResult(taskId, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
       return { isError: false, text: text.value, structured: structured.value, auditId };
     } catch (error) {
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);

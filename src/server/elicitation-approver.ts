@@ -6,7 +6,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../governance/governor.js";
-import { stripInvisible } from "../governance/untrusted.js";
+import { capText, stripInvisible } from "../governance/untrusted.js";
 
 const REQUESTED_SCHEMA = {
   type: "object" as const,
@@ -18,10 +18,15 @@ const REQUESTED_SCHEMA = {
   required: ["approve"],
 };
 
+/** Anything the caller or a cloud wrote, shown as a quoted, cleaned, capped string. */
+function shown(text: string): string {
+  return JSON.stringify(capText(stripInvisible(text), 300));
+}
+
 function describeScope(request: ApprovalRequest): string {
   const { scope } = request;
   if (scope.estateWide) return scope.provider ? `all of ${scope.provider}` : "the whole estate";
-  return `${scope.kind} ${scope.id} (environment: ${scope.environment})`;
+  return `${scope.kind} ${shown(scope.id)} (environment: ${scope.environment})`;
 }
 
 /** The message shown to the person; our own words, with the caller's intent quoted as data. */
@@ -29,8 +34,12 @@ export function approvalMessage(request: ApprovalRequest): string {
   return [
     "An AI assistant asks to run a read-only identity query that needs your approval.",
     `Tool: ${request.tool}`,
+    ...(["principal", "action", "resource"] as const).flatMap((key) => {
+      const value = request.arguments[key];
+      return value === undefined ? [] : [`${key[0]?.toUpperCase()}${key.slice(1)}: ${shown(value)}`];
+    }),
     `Scope: ${describeScope(request)}`,
-    `Stated intent: ${JSON.stringify(stripInvisible(request.intent))}`,
+    `Stated intent: ${shown(request.intent)}`,
     `Task: ${request.taskId}`,
     `Why approval is needed: ${request.reasons.join("; ")}`,
     "Nothing runs unless you approve.",
