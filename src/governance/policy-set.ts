@@ -3,6 +3,7 @@
  * @approval / @reason annotations, and type-checks the set against our schema. Any problem is an
  * error naming the file, the line and the policy, so a broken file never replaces a good one.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
@@ -116,7 +117,6 @@ function describeCedarErrors(errors: readonly cedar.DetailedError[], text: strin
     .join("; ");
 }
 
-let loads = 0;
 
 /** Parses and validates policy text; throws a config_invalid error naming `source` on any problem. */
 export function compilePolicySet(text: string, source: string, toolNames: readonly string[]): CompiledPolicySet {
@@ -152,7 +152,8 @@ export function compilePolicySet(text: string, source: string, toolNames: readon
     fail(validation.validationErrors.slice(0, 3).map((e) => `policy ${e.policyId}: ${e.error.message}`).join("; "));
   }
 
-  const preparsedId = `wiam-${process.pid}-${++loads}`;
+  // Cedar keeps preparsed sets for the life of the process: the same policies reuse one entry.
+  const preparsedId = `wiam-${createHash("sha256").update(JSON.stringify(byId)).digest("hex").slice(0, 32)}`;
   const preparsed = cedar.preparsePolicySet(preparsedId, { staticPolicies: byId });
   if (preparsed.type === "failure") fail(describeCedarErrors(preparsed.errors, text));
   return { source, text, policies, byId, preparsedId, inputs: policyInputs(byId) };
