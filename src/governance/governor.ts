@@ -133,8 +133,10 @@ export class Governor {
     const pending = { ...base, decision: "approval_required" as const, rule: ruleText, policyIds, approval: answer };
     if (answer.outcome !== "approved") return { ...pending, allowed: false, message: approvalMessage(answer, reasons) };
 
-    // The approval lifts only forbids that say `unless { context.approved }`; anything else still refuses.
-    const second = decide(settings.policySet, this.request(call, scope, budget, settings, demo, true, answer.approver ?? ""));
+    // The approval lifts only forbids that say `unless { context.approved }`; anything else still
+    // refuses, under the policies in force now (they may have been reloaded while the person decided).
+    const now = this.settings();
+    const second = decide(now.policySet, this.request(call, scope, budget, now, demo, true, answer.approver ?? ""));
     if (second.kind !== "allow") {
       return { ...pending, allowed: false, policyIds: second.policyIds, message: `refused by policy even after approval: ${second.reasons.join("; ")}` };
     }
