@@ -11,13 +11,23 @@ describe("which collection gaps affect entitlement paths", () => {
       "iam.serviceAccounts.keys.list",
       "iam:GetCredentialReport",
       "iam:GetAccessKeyLastUsed",
+      "graph:organization",
+      "keyvault:listPropertiesOfSecrets",
+      "keyvault:getCertificatePolicy",
     ]) {
       expect(gapAffectsEntitlements(source), source).toBe(false);
     }
   });
 
   it("keeps policy, binding and assignment reads", () => {
-    for (const source of ["iam:GetAccountAuthorizationDetails", "resourcemanager.projects.getIamPolicy", "authorization:roleAssignments.listForScope", "iam.v2.policies.list"]) {
+    for (const source of [
+      "iam:GetAccountAuthorizationDetails",
+      "resourcemanager.projects.getIamPolicy",
+      "authorization:roleAssignments.listForScope",
+      "authorization:denyAssignments.listForScope",
+      "keyvault:vaults.listBySubscription",
+      "iam.v2.policies.list",
+    ]) {
       expect(gapAffectsEntitlements(source), source).toBe(true);
     }
   });

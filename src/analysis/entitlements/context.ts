@@ -232,8 +232,8 @@ export function inventoryCache(inventory: Inventory): InventoryCache {
 
 /**
  * Gap sources that cannot change a path, so they must not turn answers `unknown`: activity reads
- * (last authentication, last use, sign-ins) and credential listings feed staleness and expiry
- * findings only; principal access boundary reads limit the caller, not the resource, so the GCP
+ * (last authentication, last use, sign-ins), credential listings, Key Vault item listings and
+ * display names feed staleness, expiry and labels only (who may read a vault comes from ARM); principal access boundary reads limit the caller, not the resource, so the GCP
  * evaluator reports them per principal (gcp-boundaries.ts) instead of per resource scope.
  */
 const NON_ENTITLEMENT_GAP_SOURCES: readonly RegExp[] = [
@@ -241,6 +241,8 @@ const NON_ENTITLEMENT_GAP_SOURCES: readonly RegExp[] = [
   /^iam\.serviceAccounts\.keys\.list$/, // GCP service account keys
   /^iam:(GenerateCredentialReport|GetCredentialReport|GetAccessKeyLastUsed|ListAccessKeys|GetLoginProfile|ListSigningCertificates|ListServerCertificates)$/, // AWS credential facts
   /^graph:servicePrincipalSignInActivities$/, // Entra sign-in activity
+  /^graph:organization$/, // the tenant's display name only
+  /^keyvault:(listPropertiesOf(Secrets|Certificates|Keys)|getCertificatePolicy)$/, // Key Vault item metadata (data plane); access comes from ARM
   /^iam\.v3\.(policyBindings|principalAccessBoundaryPolicies)\.list$/, // GCP principal access boundaries
 ];
 
