@@ -12,6 +12,7 @@ describe("which collection gaps affect entitlement paths", () => {
       "iam:GetCredentialReport",
       "iam:GetAccessKeyLastUsed",
       "graph:organization",
+      "cloudresourcemanager:organizations.get (display name)",
       "keyvault:listPropertiesOfSecrets",
       "keyvault:getCertificatePolicy",
     ]) {

@@ -153,7 +153,7 @@ describe("collecting an organization", () => {
       ].sort(),
     );
     const conditional = snapshot.grants.find((g) => g.policyId === "roles/cloudsql.admin");
-    expect(conditional?.id).toBe(`${PROD}#roles/cloudsql.admin#serviceAccount:${MIGRATION}#temporary-migration`);
+    expect(conditional?.id).toBe(`${PROD}#roles/cloudsql.admin#serviceAccount:${MIGRATION}#temporary-migration#420cb1376c6dea3c`);
     expect(conditional?.conditions).toEqual([{ title: "temporary-migration", expression: 'request.time < timestamp("2099-01-01T00:00:00Z")', keys: ["request.time"] }]);
 
     expect(snapshot.trustEdges.map(({ id, kind, from, to, policyId, conditions }) => ({ id, kind, from, to, policyId, conditions }))).toEqual([
@@ -293,6 +293,26 @@ describe("collecting an organization", () => {
     expect(snapshot.principals.filter((p) => p.kind === "service_account")).toHaveLength(5);
   });
 
+  test("conditional bindings differing only in their expression are two grants", async () => {
+    const fake = await start();
+    const project = fake.estate.projects.find((p) => p.projectId === "sandbox-01");
+    if (!project) throw new Error("the small estate has sandbox-01");
+    const hours = (from: number, to: number) => `request.time.getHours("Europe/Berlin") >= ${from} && request.time.getHours("Europe/Berlin") < ${to}`;
+    project.bindings = [
+      ...(project.bindings ?? []),
+      { role: "roles/storage.objectViewer", members: [`serviceAccount:${SANDBOX_BOT}`], condition: { title: "working-hours", expression: hours(8, 12) } },
+      { role: "roles/storage.objectViewer", members: [`serviceAccount:${SANDBOX_BOT}`], condition: { title: "working-hours", expression: hours(13, 18) } },
+    ];
+    const { snapshot } = await collectWith(connect(fake), "task-1", NOW);
+    const grants = snapshot.grants.filter((g) => g.policyId === "roles/storage.objectViewer" && g.principalId === `serviceAccount:${SANDBOX_BOT}`);
+    expect(grants.map((g) => g.conditions?.[0]?.expression).sort()).toEqual([hours(13, 18), hours(8, 12)].sort());
+    expect(grants.map((g) => g.id).sort()).toEqual([
+      `${SANDBOX}#roles/storage.objectViewer#serviceAccount:${SANDBOX_BOT}#working-hours#${fnv1a64(hours(13, 18))}`,
+      `${SANDBOX}#roles/storage.objectViewer#serviceAccount:${SANDBOX_BOT}#working-hours#${fnv1a64(hours(8, 12))}`,
+    ].sort());
+    expect(new Set(grants.map((g) => g.id)).size).toBe(2);
+  });
+
   test("excluded projects are skipped", async () => {
     const fake = await start();
     const { snapshot } = await collectWith(connect(fake, { organization: "111111111111", excludeProjects: ["sandbox-01"] }), "task-1", NOW);
@@ -300,3 +320,10 @@ describe("collecting an organization", () => {
     expect(snapshot.principals.some((p) => p.id === `serviceAccount:${SANDBOX_BOT}`)).toBe(false);
   });
 });
+
+/** FNV-1a 64-bit, computed independently of the connector for the expected grant ids. */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(text, "utf8")) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, "0");
+}

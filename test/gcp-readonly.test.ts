@@ -1,12 +1,23 @@
 /**
  * Read-only by construction: only reads.ts calls Google APIs, every call it makes is a
  * list/get/search/getIamPolicy/query, the one POST besides getIamPolicy is generateAccessToken
- * for our own read-only account, and no file in the connector calls a mutating method.
+ * for our own read-only account, and no file in the connector calls a mutating method. On the
+ * wire, a guard on every auth client refuses anything else before it is sent.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { Impersonated, JWT } from "google-auth-library";
+import { afterEach, describe, expect, test } from "vitest";
+import { GcpCallRunner } from "../src/connectors/gcp/calls.js";
+import { resolveEndpoints } from "../src/connectors/gcp/clients.js";
 import { GCP_READ_APIS } from "../src/connectors/gcp/reads.js";
+import { applicationDefaultCredentials, GcpSessionManager, IAM_SCOPE, sourceScope, type GcpSession } from "../src/connectors/gcp/sessions.js";
+import { writeRefusal } from "../src/connectors/gcp/write-guard.js";
+import { endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
+import { FakeGcpServer } from "./fakes/gcp/server.js";
+import { smallEstate } from "./fakes/gcp/small-estate.js";
 
 const FOLDER = join(import.meta.dirname, "../src/connectors/gcp");
 const files = readdirSync(FOLDER).filter((name) => name.endsWith(".ts"));
@@ -17,6 +28,8 @@ describe("the Google Cloud connector is read-only by construction", () => {
   test("only clients.ts (construction) and sessions.ts (credentials) import Google packages, and none dynamically", () => {
     const importing = files.filter((name) => [...source(name).matchAll(GOOGLE_PACKAGE)].some((match) => !/^import type/.test(match.input.slice(source(name).lastIndexOf("\n", match.index) + 1))));
     expect(importing.sort()).toEqual(["clients.ts", "sessions.ts"]);
+    // The wire guard needs only the auth client's type.
+    expect(source("write-guard.ts")).toMatch(/^import type \{ AuthClient \} from "google-auth-library";$/m);
     for (const name of files) expect(source(name)).not.toMatch(/import\s*\(\s*["'](@google|google)|require\s*\(/);
   });
 
@@ -95,5 +108,118 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "resourcemanager.projects.getIamPolicy",
       "resourcemanager.projects.list",
     ]);
+  });
+});
+
+const READER = "wiam-reader@ops-tools-01.iam.gserviceaccount.com";
+const POLICY = { bindings: [{ role: "roles/owner", members: ["user:attacker@example.com"] }] };
+const open: Array<{ close(): unknown }> = [];
+afterEach(async () => {
+  for (const item of open.splice(0)) await item.close();
+});
+
+async function sessionAgainstFake(impersonate: string | undefined): Promise<{ fake: FakeGcpServer; session: GcpSession; base: ReturnType<typeof fakeAdcCredentials> }> {
+  const fake = await FakeGcpServer.start(smallEstate(new Date()));
+  const base = fakeAdcCredentials();
+  const manager = new GcpSessionManager({ endpoints: resolveEndpoints(endpointsOf(fake.url)), impersonate, lifetimeSeconds: 600, now: () => new Date(), base });
+  open.push(fake, { close: () => manager.endAll() });
+  const runner = new GcpCallRunner({ maxAttempts: 1, callTimeoutMs: 5_000, maxConcurrency: 4, timing: instantRetry() });
+  return { fake, session: await manager.session("t", runner), base };
+}
+
+describe("the wire guard refuses writes before they are sent", () => {
+  for (const impersonate of [undefined, READER]) {
+    test(`through the connector's own clients (${impersonate ? "impersonated token" : "application default credentials"})`, async () => {
+      const { fake, session } = await sessionAgainstFake(impersonate);
+      const { clients } = session;
+      const refused = /refused POST .*: the Google Cloud connector is read-only/;
+      await expect(clients.projects.setIamPolicy({ resource: "projects/ci-tools-01", policy: POLICY })).rejects.toThrow(refused);
+      await expect(clients.organizations.setIamPolicy({ resource: "organizations/111111111111", policy: POLICY })).rejects.toThrow(refused);
+      await expect(
+        clients.iamV1.projects.serviceAccounts.keys.create({ name: "projects/ci-tools-01/serviceAccounts/ci-builder@ci-tools-01.iam.gserviceaccount.com", requestBody: {} }),
+      ).rejects.toThrow(refused);
+      await expect(clients.iamV1.projects.serviceAccounts.delete({ name: "projects/ci-tools-01/serviceAccounts/ci-builder@ci-tools-01.iam.gserviceaccount.com" })).rejects.toThrow(
+        /refused DELETE .*read-only/,
+      );
+      await expect(clients.authClient.request({ url: `${fake.url}/v3/projects/ci-tools-01`, method: "PATCH", data: { displayName: "x" } })).rejects.toThrow(/refused PATCH/);
+      expect(fake.writeAttempts).toEqual([]);
+      expect(fake.requests.filter((r) => r.method !== "GET" && r.api !== "iamcredentials.generateAccessToken")).toEqual([]);
+
+      // Reads, including the getIamPolicy POSTs, still go through the same clients.
+      const [policy] = await clients.projects.getIamPolicy({ resource: "projects/ci-tools-01" });
+      expect(policy.bindings?.length).toBeGreaterThan(0);
+      const accountPolicy = await clients.iamV1.projects.serviceAccounts.getIamPolicy({ resource: "projects/ci-tools-01/serviceAccounts/ci-builder@ci-tools-01.iam.gserviceaccount.com" });
+      expect(accountPolicy.status).toBe(200);
+    });
+  }
+
+  test("generateAccessToken is refused for any account but the configured reader", async () => {
+    const { fake, base } = await sessionAgainstFake(READER);
+    const other = new Impersonated({ sourceClient: base.authClient, targetPrincipal: "prod-deployer@prod-data-01.iam.gserviceaccount.com", targetScopes: [IAM_SCOPE], delegates: [], lifetime: 600, endpoint: fake.url });
+    await expect(other.getAccessToken()).rejects.toThrow(/refused POST .*prod-deployer@prod-data-01\.iam\.gserviceaccount\.com:generateAccessToken/);
+    expect(fake.tokenCalls.map((call) => call.serviceAccount)).toEqual([READER]);
+  });
+
+  test("the rules: GETs, getIamPolicy, the reader's token and OAuth token exchanges pass; nothing else", () => {
+    const api = "https://iam.example.test";
+    const rules = { endpoints: resolveEndpoints({ resourceManager: "https://crm.example.test", iam: api, iamCredentials: "https://creds.example.test", policyAnalyzer: "https://pa.example.test" }), reader: READER };
+    const verdict = (method: string, url: string) => (writeRefusal(method, new URL(url), rules) === undefined ? "pass" : "refused");
+    expect(
+      [
+        verdict("GET", "https://pa.example.test/v1/projects/p/locations/global/activityTypes/serviceAccountLastAuthentication/activities:query"),
+        verdict("POST", "https://crm.example.test/v3/folders/123:getIamPolicy"),
+        verdict("POST", `${api}/v1/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com:getIamPolicy`),
+        verdict("POST", `https://creds.example.test/v1/projects/-/serviceAccounts/${encodeURIComponent(READER)}:generateAccessToken`),
+        verdict("POST", "https://oauth2.googleapis.com/token"),
+        verdict("POST", "https://sts.googleapis.com/v1/token"),
+      ],
+    ).toEqual(["pass", "pass", "pass", "pass", "pass", "pass"]);
+    expect(
+      [
+        verdict("POST", "https://crm.example.test/v3/projects/p:setIamPolicy"),
+        verdict("POST", `${api}/v1/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com:getIamPolicy/x`),
+        verdict("POST", `https://creds.example.test/v1/projects/-/serviceAccounts/${READER}:signBlob`),
+        verdict("POST", "https://creds.example.test/v1/projects/-/serviceAccounts/other@p.iam.gserviceaccount.com:generateAccessToken"),
+        verdict("POST", "https://pa.example.test/v1/projects/p/locations/global/activityTypes/x/activities:query"),
+        verdict("POST", "https://cloudresourcemanager.googleapis.com/v3/projects/p:setIamPolicy"),
+        verdict("PUT", "https://oauth2.googleapis.com/token"),
+        verdict("PATCH", "https://crm.example.test/v3/projects/p"),
+        verdict("DELETE", `${api}/v1/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com`),
+      ],
+    ).toEqual(Array(9).fill("refused"));
+  });
+});
+
+describe("the source credentials of impersonation ask only for the IAM scope", () => {
+  test("application default credentials from a key file carry the iam scope when impersonating, read-only otherwise", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "wiam-gcp-adc-"));
+    const keyFile = join(folder, "FAKE-key.json");
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    writeFileSync(
+      keyFile,
+      JSON.stringify({
+        type: "service_account",
+        project_id: "fake-project-example",
+        private_key_id: "fa4e000000000000000000000000000000000001",
+        private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        client_email: "wiam-operator@fake-project-example.iam.gserviceaccount.com",
+        client_id: "100000000000000000001",
+      }),
+    );
+    const previous = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
+    try {
+      expect(sourceScope(true)).toBe("https://www.googleapis.com/auth/iam");
+      const impersonating = await applicationDefaultCredentials(sourceScope(true));
+      expect(impersonating.account).toBe("wiam-operator@fake-project-example.iam.gserviceaccount.com");
+      expect(impersonating.authClient).toBeInstanceOf(JWT);
+      expect((impersonating.authClient as JWT).scopes).toEqual(["https://www.googleapis.com/auth/iam"]);
+      const direct = await applicationDefaultCredentials(sourceScope(false));
+      expect((direct.authClient as JWT).scopes).toEqual(["https://www.googleapis.com/auth/cloud-platform.read-only"]);
+    } finally {
+      if (previous === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      else process.env.GOOGLE_APPLICATION_CREDENTIALS = previous;
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

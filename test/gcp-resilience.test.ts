@@ -3,7 +3,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { createGcpConnector } from "../src/connectors/gcp/index.js";
 import { collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer, type FakeGcpOptions } from "./fakes/gcp/server.js";
-import { DEPLOYER, PROD, SANDBOX, smallEstate } from "./fakes/gcp/small-estate.js";
+import { DEPLOYER, PROD, SANDBOX, SANDBOX_BOT, smallEstate } from "./fakes/gcp/small-estate.js";
+import type { InventorySnapshot } from "../src/model/inventory.js";
 
 const NOW = new Date();
 const open: Array<{ close(): unknown }> = [];
@@ -113,6 +114,46 @@ describe("resilience", () => {
     expect(fake.requests.length).toBe(2 * firstCount);
   });
 
+  test("data reused from the cache keeps the time it was read; data read again gets the new time", async () => {
+    const clock = { now: NOW };
+    const later = new Date(NOW.getTime() + 60_000);
+    const { fake, connector } = await setup({ cacheTtlSeconds: 300, maxAttempts: 1 }, {}, [], clock);
+    // sandbox-01's accounts fail once (transiently), so that project alone is not cached.
+    fake.faults = [{ api: "iam.serviceAccounts.list", pathIncludes: "sandbox-01", kind: "error", status: 503, statusName: "UNAVAILABLE", times: 1 }];
+    const first = await collectWith(connector, "t", NOW);
+    expect(new Set(observedTimes(first.snapshot))).toEqual(new Set([NOW.toISOString()]));
+
+    clock.now = later;
+    const { snapshot } = await collectWith(connector, "t", later);
+    expect(snapshot.generatedAt).toBe(later.toISOString());
+    const principal = (id: string) => snapshot.principals.find((p) => p.id === id);
+    expect(principal(`serviceAccount:${DEPLOYER}`)?.evidence.observedAt).toBe(NOW.toISOString());
+    expect(principal(`serviceAccount:${DEPLOYER}`)?.lastActivity?.observedAt).toBe(NOW.toISOString());
+    expect(principal(`serviceAccount:${SANDBOX_BOT}`)?.evidence.observedAt).toBe(later.toISOString());
+    const sandboxTimes = new Set([...snapshot.principals.filter((p) => p.scopeId === SANDBOX && p.kind === "service_account"), ...snapshot.credentials.filter((c) => c.scopeId === SANDBOX)].map((item) => item.evidence.observedAt));
+    expect(sandboxTimes).toEqual(new Set([later.toISOString()]));
+    // Everything else (scopes, policies, grants, other projects) comes from the first collection.
+    const others = observedTimes({ ...snapshot, principals: snapshot.principals.filter((p) => p.scopeId !== SANDBOX), credentials: snapshot.credentials.filter((c) => c.scopeId !== SANDBOX) });
+    expect(new Set(others)).toEqual(new Set([NOW.toISOString()]));
+  });
+
+  test("an unreadable organization loses only its display name: an unscoped gap that names what is missing", async () => {
+    const { fake, connector } = await setup();
+    fake.faults = [{ api: "cloudresourcemanager.organizations.get", kind: "error", status: 403, statusName: "PERMISSION_DENIED", message: "Permission 'resourcemanager.organizations.get' denied (FAKE)" }];
+    const { snapshot } = await collectWith(connector, "t", NOW);
+    expect(snapshot.scopes.find((s) => s.id === "organizations/111111111111")?.name).toBe("organizations/111111111111");
+    expect(snapshot.gaps).toEqual([
+      {
+        provider: "gcp",
+        source: "cloudresourcemanager:organizations.get (display name)",
+        reason: expect.stringMatching(/^display name of organizations\/111111111111 not read; the organization id is shown instead: /),
+      },
+    ]);
+    // Everything below the organization is still collected.
+    expect(snapshot.principals.filter((p) => p.kind === "service_account")).toHaveLength(9);
+    expect(snapshot.grants.some((g) => g.resource === "organizations/111111111111")).toBe(true);
+  });
+
   test("calls in flight never exceed maxConcurrency", async () => {
     const { fake, connector } = await setup({ maxConcurrency: 3 }, { latencyMs: 15 });
     await collectWith(connector, "t", NOW);
@@ -126,3 +167,13 @@ describe("resilience", () => {
     await expect(collectWith(connector, "t", NOW, controller.signal)).rejects.toThrow("task cancelled");
   });
 });
+
+/** Every observedAt anywhere in the snapshot (evidence and activity). */
+function observedTimes(snapshot: InventorySnapshot): string[] {
+  const times: string[] = [];
+  JSON.stringify(snapshot, (key, value: unknown) => {
+    if (key === "observedAt" && typeof value === "string") times.push(value);
+    return value;
+  });
+  return times;
+}

@@ -1,6 +1,9 @@
 /** Per-task impersonated tokens: minted with a lifetime of minutes, named in the audit text, dropped at task end. */
 import { afterEach, describe, expect, test } from "vitest";
+import { GcpCallRunner } from "../src/connectors/gcp/calls.js";
+import { resolveEndpoints } from "../src/connectors/gcp/clients.js";
 import { createGcpConnector } from "../src/connectors/gcp/index.js";
+import { GcpSessionManager } from "../src/connectors/gcp/sessions.js";
 import { FAKE_ADC_TOKEN } from "./fakes/gcp/estate.js";
 import { collectWith, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer } from "./fakes/gcp/server.js";
@@ -86,4 +89,55 @@ describe("per-task impersonation", () => {
     expect(snapshot.gaps?.map((g) => g.source)).toEqual(["iamcredentials:generateAccessToken"]);
     expect(snapshot.gaps?.[0]?.reason).toContain("nothing collected: no credentials");
   });
+
+  test("a task that ends while its token is being minted keeps no token, and the token is never used", async () => {
+    const { fake, connector } = await setup({ impersonateServiceAccount: READER });
+    fake.faults = [{ api: "iamcredentials.generateAccessToken", kind: "delay", delayMs: 150, times: 1 }];
+    const running = collectWith(connector, "task-a");
+    await until(() => fake.requests.some((r) => r.api === "iamcredentials.generateAccessToken"));
+    connector.endTask("task-a");
+    const { snapshot } = await running;
+    const issued = fake.tokenCalls[0]?.issuedToken;
+    expect(issued).toBeDefined();
+    expect(connector.sessionFor("task-a")).toBeUndefined();
+    expect(connector.describeCredentialScope("task-a")).toBe(`gcp task task-a: impersonating ${READER} from application default credentials as operator@example.com, no token held by this task`);
+    // The dropped token was cleared before any read could carry it.
+    expect(fake.requests.filter((r) => r.token === issued)).toEqual([]);
+    expect(snapshot.principals).toEqual([]);
+    // The task id can start again and gets a fresh token.
+    await collectWith(connector, "task-a");
+    expect(fake.tokenCalls).toHaveLength(2);
+    expect(connector.sessionFor("task-a")?.serviceAccount).toBe(READER);
+  });
+
+  test("a replaced token is cleared and its clients closed; the task holds only the new one", async () => {
+    const fake = await FakeGcpServer.start(smallEstate(new Date()));
+    open.push(fake);
+    const clock = { now: new Date() };
+    const manager = new GcpSessionManager({
+      endpoints: resolveEndpoints(endpointsOf(fake.url)),
+      impersonate: READER,
+      lifetimeSeconds: 300,
+      now: () => clock.now,
+      base: fakeAdcCredentials("operator@example.com"),
+    });
+    open.push({ close: () => manager.endAll() });
+    const runner = new GcpCallRunner({ maxAttempts: 1, callTimeoutMs: 5_000, maxConcurrency: 4, timing: instantRetry() });
+    const first = await manager.session("task-a", runner);
+    expect(first.clients.authClient.credentials.access_token).toBe(fake.tokenCalls[0]?.issuedToken);
+    clock.now = new Date(clock.now.getTime() + 250_000);
+    const second = await manager.session("task-a", runner);
+    expect(fake.tokenCalls).toHaveLength(2);
+    expect(first.clients.authClient.credentials).toEqual({});
+    expect(second.clients.authClient.credentials.access_token).toBe(fake.tokenCalls[1]?.issuedToken);
+    expect(manager.sessionInfo("task-a")).toEqual(second.info);
+    manager.endTask("task-a");
+    expect(second.clients.authClient.credentials).toEqual({});
+    expect(manager.sessionInfo("task-a")).toBeUndefined();
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}

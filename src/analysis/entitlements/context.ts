@@ -242,6 +242,7 @@ const NON_ENTITLEMENT_GAP_SOURCES: readonly RegExp[] = [
   /^iam:(GenerateCredentialReport|GetCredentialReport|GetAccessKeyLastUsed|ListAccessKeys|GetLoginProfile|ListSigningCertificates|ListServerCertificates)$/, // AWS credential facts
   /^graph:servicePrincipalSignInActivities$/, // Entra sign-in activity
   /^graph:organization$/, // the tenant's display name only
+  /^cloudresourcemanager:organizations\.get \(display name\)$/, // the GCP organization's display name only
   /^keyvault:(listPropertiesOf(Secrets|Certificates|Keys)|getCertificatePolicy)$/, // Key Vault item metadata (data plane); access comes from ARM
   /^iam\.v3\.(policyBindings|principalAccessBoundaryPolicies)\.list$/, // GCP principal access boundaries
 ];

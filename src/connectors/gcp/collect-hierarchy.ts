@@ -9,6 +9,9 @@ import type { RawScope } from "./raw.js";
 import { GCP_READ_APIS, type ResourceManagerReads } from "./reads.js";
 import { isActiveState, type WireFolder, type WireProject } from "./wire.js";
 
+/** Gap source of a failed organizations.get: only the organization's display name is missing. */
+export const ORGANIZATION_NAME_GAP_SOURCE = `${GCP_READ_APIS.getOrganization.api} (display name)`;
+
 export interface Hierarchy {
   scopes: Map<string, RawScope>;
   /** Project ids whose identities are collected. */
@@ -38,7 +41,9 @@ export async function discoverHierarchy(config: GcpProviderConfig, reads: Resour
 
   const addOrganization = async (id: string, inScope: boolean): Promise<void> => {
     if (scopes.has(id)) return;
-    const organization = await gaps.attempt(GCP_READ_APIS.getOrganization.api, id, "organization not read", () => reads.getOrganization(id));
+    // organizations.get gives the display name only (policies and children are read separately),
+    // so its failure keeps the id as name and records a gap with no scope: no answer depends on it.
+    const organization = await gaps.attempt(ORGANIZATION_NAME_GAP_SOURCE, undefined, `display name of ${id} not read; the organization id is shown instead`, () => reads.getOrganization(id));
     scopes.set(id, { id, kind: "organization", name: organization?.displayName || id, source: GCP_READ_APIS.getOrganization.api, inScope });
   };
 

@@ -29,7 +29,6 @@ export async function collectProject(
   config: GcpProviderConfig,
   reads: ProjectReads,
   gaps: GapRecorder,
-  observedAt: string,
 ): Promise<RawProject> {
   const scopeId = `projects/${projectId}`;
   const activityWanted = config.collect.activity;
@@ -71,7 +70,6 @@ export async function collectProject(
     accountActivity,
     keyActivity,
     pools,
-    observedAt,
   };
 }
 

@@ -43,6 +43,8 @@ export interface GcpConnector extends Connector {
 interface Cached<T> {
   value: T;
   gaps: CollectionGap[];
+  /** When the value was read: evidence keeps this time even when the value is reused from the cache. */
+  observedAt: string;
 }
 
 interface ReadSet {
@@ -76,7 +78,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
   const hierarchyCache = new TtlCache<Cached<Hierarchy>>(ttl, now);
   const scopeCache = new TtlCache<Cached<RawScopePolicies>>(ttl, now);
   const projectCache = new TtlCache<Cached<RawProject>>(ttl, now);
-  const roleCache = new TtlCache<WireRole>(ttl, now);
+  const roleCache = new TtlCache<{ role: WireRole; observedAt: string }>(ttl, now);
   const boundaryCache = new TtlCache<Cached<WireBoundaryPolicy[]>>(ttl, now);
 
   /** Reads through the cache: a fresh entry is reused, a result without transient failures is kept. */
@@ -84,8 +86,9 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
     const hit = cache.get(key);
     if (hit) return hit.value;
     const gaps = new GapRecorder(signal);
+    const observedAt = now().toISOString();
     const value = await read(gaps);
-    const entry = { value, gaps: gaps.gaps };
+    const entry = { value, gaps: gaps.gaps, observedAt };
     if (!gaps.transientFailure) cache.set(key, entry);
     return entry;
   }
@@ -131,9 +134,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
           projectIds.map(async (projectId) => {
             const key = `projects/${projectId}`;
             const projectNumber = hierarchy.value.scopes.get(key)?.projectNumber;
-            const result = await cached(projectCache, key, context.signal, (recorder) =>
-              collectProject(projectId, projectNumber, config, reads, recorder, now().toISOString()),
-            );
+            const result = await cached(projectCache, key, context.signal, (recorder) => collectProject(projectId, projectNumber, config, reads, recorder));
             done++;
             context.progress?.(done, total, `gcp: ${key}: ${result.value.serviceAccounts.length} service accounts`);
             return result;
@@ -141,7 +142,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
         ),
         organization && config.collect.principalAccessBoundaries
           ? cached(boundaryCache, organization, context.signal, (recorder) => collectBoundaryPolicies(organization, reads.policies, recorder))
-          : Promise.resolve<Cached<WireBoundaryPolicy[]>>({ value: [], gaps: [] }),
+          : Promise.resolve<Cached<WireBoundaryPolicy[]>>({ value: [], gaps: [], observedAt }),
       ]);
       for (const entry of [...scopePolicies, ...projects, boundaryPolicies]) gaps.push(...entry.gaps);
 
@@ -150,22 +151,29 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
       for (const { value } of scopePolicies) for (const binding of value.iamPolicy?.bindings ?? []) roleIds.add(binding.role);
       for (const { value } of projects) for (const account of value.serviceAccounts) for (const binding of account.iamPolicy?.bindings ?? []) roleIds.add(binding.role);
       const known = new Map<string, WireRole>();
+      const roleObservedAt = new Map<string, string>();
       for (const roleId of roleIds) {
         const hit = roleCache.get(roleId);
-        if (hit) known.set(roleId, hit.value);
+        if (!hit) continue;
+        known.set(roleId, hit.value.role);
+        roleObservedAt.set(roleId, hit.value.observedAt);
       }
+      const rolesReadAt = now().toISOString();
       const roleGaps = new GapRecorder(context.signal);
       const roles = await collectRoles(roleIds, known, reads.iam, roleGaps);
-      for (const role of roles) if (!known.has(role.name)) roleCache.set(role.name, role);
+      for (const role of roles) {
+        if (known.has(role.name)) continue;
+        roleCache.set(role.name, { role, observedAt: rolesReadAt });
+        roleObservedAt.set(role.name, rolesReadAt);
+      }
       gaps.push(...roleGaps.gaps);
 
       const parts = mapEstate({
-        scopes,
-        scopePolicies: scopePolicies.map((entry) => entry.value),
-        projects: projects.map((entry) => entry.value),
-        roles,
-        boundaryPolicies: boundaryPolicies.value,
-        observedAt,
+        scopes: scopes.map((scope) => ({ ...scope, observedAt: hierarchy.observedAt })),
+        scopePolicies: scopePolicies.map((entry) => ({ ...entry.value, observedAt: entry.observedAt })),
+        projects: projects.map((entry) => ({ ...entry.value, observedAt: entry.observedAt })),
+        roles: roles.map((role) => ({ role, observedAt: roleObservedAt.get(role.name) ?? rolesReadAt })),
+        boundaryPolicies: { policies: boundaryPolicies.value, observedAt: boundaryPolicies.observedAt },
       });
       return { ...emptySnapshot(observedAt), ...parts, gaps };
     } finally {

@@ -8,9 +8,9 @@
 import type { Activity, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../model/inventory.js";
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
 import { GCP_IMPERSONATION_PERMISSIONS } from "../../model/gcp-facts.js";
-import type { RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
+import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_READ_APIS } from "./reads.js";
-import type { WireActivity, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
+import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
 
 export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges">;
 
@@ -39,7 +39,7 @@ class ActivityIndex {
   private readonly byAccount = new Map<string, string>();
   private readonly byKey = new Map<string, string>();
 
-  constructor(private readonly project: RawProject) {
+  constructor(private readonly project: Observed<RawProject>) {
     for (const entry of project.accountActivity ?? []) {
       const time = iso(entry.activity?.lastAuthenticatedTime);
       if (!time) continue;
@@ -144,7 +144,8 @@ function mapRole(role: WireRole, observedAt: string): Policy {
   };
 }
 
-function mapDenyPolicies(scopePolicies: RawScopePolicies, observedAt: string): Policy[] {
+function mapDenyPolicies(scopePolicies: Observed<RawScopePolicies>): Policy[] {
+  const { observedAt } = scopePolicies;
   return scopePolicies.denyPolicies.map((policy): Policy => {
     const statements = policy.rules.flatMap((rule, index): Statement[] => {
       const deny = rule.denyRule;
@@ -218,13 +219,31 @@ function federationConditions(pool: RawWorkloadIdentityPool | undefined, poolNam
   return [{ title: "provider attribute condition", expression, ...(keys.length > 0 ? { keys } : {}) }];
 }
 
+/**
+ * Conditional bindings of one role and member differ by their condition: the id carries its title
+ * and a short hash of its expression, as two bindings may share a title (or have none).
+ */
+function conditionIdPart(condition: WireExpr | null | undefined): string {
+  if (!condition?.expression) return "";
+  return `#${condition.title ? `${condition.title}#` : ""}${fnv1a64(condition.expression)}`;
+}
+
+/** FNV-1a, 64 bits, as 16 hex digits: a stable short id part, not a security measure. */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return hash.toString(16).padStart(16, "0");
+}
+
 interface BindingSite {
   resource: string;
   policy: WireIamPolicy;
+  /** When the policy was read. */
+  observedAt: string;
 }
 
+/** Every part carries the time it was read (a cached part keeps its original time). */
 export function mapEstate(raw: RawEstate): MappedParts {
-  const { observedAt } = raw;
   const parts: MappedParts = { scopes: [], principals: [], credentials: [], policies: [], grants: [], trustEdges: [] };
 
   for (const scope of raw.scopes) {
@@ -236,7 +255,7 @@ export function mapEstate(raw: RawEstate): MappedParts {
       ...(scope.parentId ? { parentId: scope.parentId } : {}),
       ...(scope.labels ? { tags: { ...scope.labels } } : {}),
       attributes: { collected: scope.inScope, ...(scope.projectNumber ? { projectNumber: scope.projectNumber } : {}) },
-      evidence: { source: scope.source, observedAt },
+      evidence: { source: scope.source, observedAt: scope.observedAt },
     };
     parts.scopes.push(mapped);
   }
@@ -246,33 +265,36 @@ export function mapEstate(raw: RawEstate): MappedParts {
   for (const project of raw.projects) {
     const activity = new ActivityIndex(project);
     for (const account of project.serviceAccounts) {
-      const { principal, credentials } = mapServiceAccount(account, activity, observedAt);
+      const { principal, credentials } = mapServiceAccount(account, activity, project.observedAt);
       principals.set(principal.id, principal);
       parts.credentials.push(...credentials);
     }
   }
 
-  const roles = new Map(raw.roles.map((role) => [role.name, role]));
-  for (const role of raw.roles) parts.policies.push(mapRole(role, observedAt));
-  for (const scopePolicies of raw.scopePolicies) parts.policies.push(...mapDenyPolicies(scopePolicies, observedAt));
-  parts.policies.push(...mapBoundaryPolicies(raw, observedAt));
+  const roles = new Map(raw.roles.map(({ role }) => [role.name, role]));
+  for (const { role, observedAt } of raw.roles) parts.policies.push(mapRole(role, observedAt));
+  for (const scopePolicies of raw.scopePolicies) parts.policies.push(...mapDenyPolicies(scopePolicies));
+  parts.policies.push(...mapBoundaryPolicies(raw));
 
   const pools = poolIndex(raw.projects);
   const sites: BindingSite[] = [
-    ...raw.scopePolicies.flatMap((scope) => (scope.iamPolicy ? [{ resource: scope.scopeId, policy: scope.iamPolicy }] : [])),
+    ...raw.scopePolicies.flatMap((scope) => (scope.iamPolicy ? [{ resource: scope.scopeId, policy: scope.iamPolicy, observedAt: scope.observedAt }] : [])),
     ...raw.projects.flatMap((project) =>
       project.serviceAccounts.flatMap((account) =>
-        account.iamPolicy ? [{ resource: serviceAccountResource(account.projectId, account.account.email), policy: account.iamPolicy }] : [],
+        account.iamPolicy
+          ? [{ resource: serviceAccountResource(account.projectId, account.account.email), policy: account.iamPolicy, observedAt: project.observedAt }]
+          : [],
       ),
     ),
   ];
   const grantIds = new Set<string>();
   for (const site of sites) {
+    const { observedAt } = site;
     for (const binding of site.policy.bindings) {
       const conditions = toCondition(binding.condition);
-      const title = conditions?.[0]?.title;
+      const condition = conditionIdPart(binding.condition);
       for (const member of binding.members) {
-        const id = `${site.resource}#${binding.role}#${member}${title ? `#${title}` : ""}`;
+        const id = `${site.resource}#${binding.role}#${member}${condition}`;
         if (grantIds.has(id)) continue;
         grantIds.add(id);
         const grant: Grant = {
@@ -365,9 +387,10 @@ function trustEdgeFor(grant: Grant, role: WireRole | undefined, pools: Map<strin
  * eligible to reach. Kept as `boundary` policies whose statements name the bound principal sets;
  * the entitlement engine does not evaluate them yet (it says so in its answers).
  */
-function mapBoundaryPolicies(raw: RawEstate, observedAt: string): Policy[] {
+function mapBoundaryPolicies(raw: RawEstate): Policy[] {
   const bindings = raw.scopePolicies.flatMap((scope) => scope.boundaryBindings);
-  return raw.boundaryPolicies.map((policy): Policy => {
+  const { policies, observedAt } = raw.boundaryPolicies;
+  return policies.map((policy): Policy => {
     const bound = bindings.filter((binding) => binding.policy === policy.name);
     const rules = policy.details?.rules ?? [];
     const statements: Statement[] = bound.flatMap((binding) =>

@@ -17,6 +17,9 @@ export interface RawScope {
   inScope: boolean;
 }
 
+/** A read with the time it was made: evidence carries this time, also when the read is reused from the cache. */
+export type Observed<T> = T & { observedAt: string };
+
 /** The IAM policy, deny policies and boundary bindings attached to one organization, folder or project. */
 export interface RawScopePolicies {
   scopeId: string;
@@ -47,14 +50,12 @@ export interface RawProject {
   accountActivity: WireActivity[] | undefined;
   keyActivity: WireActivity[] | undefined;
   pools: RawWorkloadIdentityPool[];
-  observedAt: string;
 }
 
 export interface RawEstate {
-  scopes: RawScope[];
-  scopePolicies: RawScopePolicies[];
-  projects: RawProject[];
-  roles: WireRole[];
-  boundaryPolicies: WireBoundaryPolicy[];
-  observedAt: string;
+  scopes: Array<Observed<RawScope>>;
+  scopePolicies: Array<Observed<RawScopePolicies>>;
+  projects: Array<Observed<RawProject>>;
+  roles: Array<{ role: WireRole; observedAt: string }>;
+  boundaryPolicies: { policies: WireBoundaryPolicy[]; observedAt: string };
 }

@@ -3,16 +3,21 @@
  * With `impersonateServiceAccount`, each task gets its own access token of that read-only
  * account (IAM Credentials generateAccessToken, lifetime of minutes), held by a client that
  * cannot refresh itself: the token is replaced shortly before it expires and dropped when the
- * task ends, and the audit record names the account, never the token.
+ * task ends (also when it ends while the token is being minted), and the audit record names the
+ * account, never the token. Every auth client gets the read-only wire guard (write-guard.ts).
  */
 import { GoogleAuth, Impersonated, OAuth2Client, type AuthClient } from "google-auth-library";
 import type { GcpCallRunner } from "./calls.js";
 import { createGcpClients, type GcpClients, type ResolvedEndpoints } from "./clients.js";
 import { GCP_READ_APIS } from "./reads.js";
+import { guardReadOnly, type WriteGuardRules } from "./write-guard.js";
 
 export const CLOUD_PLATFORM_READ_SCOPE = "https://www.googleapis.com/auth/cloud-platform.read-only";
-/** IAM Credentials needs cloud-platform on the caller; the minted token only gets the read-only scope. */
-const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+/**
+ * The narrowest scope IAM Credentials generateAccessToken accepts on the caller's token (it takes
+ * `iam` or `cloud-platform`); the minted token itself only gets the read-only scope.
+ */
+export const IAM_SCOPE = "https://www.googleapis.com/auth/iam";
 /** Tokens are replaced this long before they expire, so no call runs on a dying credential. */
 export const TOKEN_REFRESH_MARGIN_MS = 60_000;
 
@@ -42,8 +47,17 @@ export interface GcpSessionManagerOptions {
   base?: GcpBaseCredentials | undefined;
 }
 
-/** Application Default Credentials: key file, gcloud user credentials or the metadata server. */
-async function applicationDefaultCredentials(scope: string): Promise<GcpBaseCredentials> {
+/** The scope requested for the ADC token: only what its use needs. */
+export function sourceScope(impersonating: boolean): string {
+  return impersonating ? IAM_SCOPE : CLOUD_PLATFORM_READ_SCOPE;
+}
+
+/**
+ * Application Default Credentials: key file, gcloud user credentials or the metadata server.
+ * The scope holds for service account keys and most metadata servers; gcloud user credentials
+ * keep the scopes they were granted at login.
+ */
+export async function applicationDefaultCredentials(scope: string): Promise<GcpBaseCredentials> {
   const auth = new GoogleAuth({ scopes: [scope] });
   const authClient = await auth.getClient();
   const credentials = await auth.getCredentials().catch(() => ({ client_email: undefined }));
@@ -55,18 +69,25 @@ export class GcpSessionManager {
   private baseClients: GcpClients | undefined;
   private readonly sessions = new Map<string, Promise<GcpSession>>();
   private readonly settled = new Map<string, GcpSession>();
+  private readonly guardRules: WriteGuardRules;
 
   constructor(private readonly options: GcpSessionManagerOptions) {
-    if (options.base) this.base = Promise.resolve(options.base);
+    this.guardRules = { endpoints: options.endpoints, reader: options.impersonate };
+    if (options.base) {
+      guardReadOnly(options.base.authClient, this.guardRules);
+      this.base = Promise.resolve(options.base);
+    }
   }
 
   private baseCredentials(): Promise<GcpBaseCredentials> {
-    // Impersonation needs cloud-platform on the source token; otherwise read-only is enough.
-    this.base ??= applicationDefaultCredentials(this.options.impersonate ? CLOUD_PLATFORM_SCOPE : CLOUD_PLATFORM_READ_SCOPE);
-    this.base.catch(() => {
-      this.base = undefined;
+    const base = (this.base ??= applicationDefaultCredentials(sourceScope(this.options.impersonate !== undefined)).then((credentials) => {
+      guardReadOnly(credentials.authClient, this.guardRules);
+      return credentials;
+    }));
+    base.catch(() => {
+      if (this.base === base) this.base = undefined;
     });
-    return this.base;
+    return base;
   }
 
   /** The account behind ADC once known, for the audit record. */
@@ -84,14 +105,18 @@ export class GcpSessionManager {
       const current = await pending.catch(() => undefined);
       const expiresAt = current?.info ? Date.parse(current.info.expiresAt) : 0;
       if (current && expiresAt - TOKEN_REFRESH_MARGIN_MS > this.options.now().getTime()) return current;
-      // Calls still running on the old token keep their clients; only endTask closes them.
-      if (this.sessions.get(taskId) === pending) this.forget(taskId, false);
+      // The old token is about to expire: clear it now, as nothing could reach it after replacement.
+      if (this.sessions.get(taskId) === pending) this.forget(taskId);
       else return this.session(taskId, runner);
     }
     const created = this.impersonate(this.options.impersonate, runner);
     this.sessions.set(taskId, created);
     created.then(
-      (session) => this.settled.set(taskId, session),
+      (session) => {
+        // The task ended (or was given a newer token) while this one was minted: drop it.
+        if (this.sessions.get(taskId) === created) this.settled.set(taskId, session);
+        else dropSession(session);
+      },
       () => {
         if (this.sessions.get(taskId) === created) this.sessions.delete(taskId);
       },
@@ -116,6 +141,7 @@ export class GcpSessionManager {
     if (!minted.token || typeof expiry !== "number") throw new Error(`generateAccessToken returned no token for ${serviceAccount}`);
     // A client holding only this token: it cannot mint another, so the token's life is the session's.
     const holder = new OAuth2Client({ eagerRefreshThresholdMillis: 0 });
+    guardReadOnly(holder, this.guardRules);
     holder.setCredentials({ access_token: minted.token, expiry_date: expiry, token_type: "Bearer" });
     return {
       clients: createGcpClients(holder, this.options.endpoints),
@@ -128,22 +154,26 @@ export class GcpSessionManager {
   }
 
   endTask(taskId: string): void {
-    this.forget(taskId, true);
+    this.forget(taskId);
   }
 
   endAll(): void {
-    for (const taskId of [...this.sessions.keys()]) this.forget(taskId, true);
+    for (const taskId of [...this.sessions.keys()]) this.forget(taskId);
     this.baseClients?.close();
     this.baseClients = undefined;
   }
 
-  private forget(taskId: string, closeClients: boolean): void {
+  /** Drops the task's session; one still being minted is dropped when it arrives (see `session`). */
+  private forget(taskId: string): void {
     const session = this.settled.get(taskId);
-    if (closeClients && session) {
-      session.clients.authClient.credentials = {};
-      session.clients.close();
-    }
+    if (session) dropSession(session);
     this.settled.delete(taskId);
     this.sessions.delete(taskId);
   }
+}
+
+/** Clears the token from its holder and closes the clients, so nothing can send with it again. */
+function dropSession(session: GcpSession): void {
+  session.clients.authClient.credentials = {};
+  session.clients.close();
 }

@@ -1,0 +1,76 @@
+/**
+ * Read-only on the wire: a request interceptor on every auth client the connector sends through
+ * refuses, before anything leaves the process, any request that is not a GET, except the reads
+ * Google serves as POST (getIamPolicy on organizations, folders, projects and service accounts)
+ * and minting a token for the configured reader account. Every Google client here sends through
+ * its auth client (gax REST fallback via `AuthClient.fetch`, googleapis and the Policy Analyzer
+ * via `request`, impersonation via the source client), so this one check covers them all.
+ */
+import type { AuthClient } from "google-auth-library";
+import type { ResolvedEndpoints } from "./clients.js";
+
+export interface WriteGuardRules {
+  endpoints: ResolvedEndpoints;
+  /** The only account generateAccessToken may be called for (impersonateServiceAccount). */
+  reader: string | undefined;
+}
+
+/** The auth library's own token exchanges (refreshing ADC) go to these hosts and paths. */
+const TOKEN_EXCHANGES: ReadonlyArray<{ host: string; path: string }> = [
+  { host: "oauth2.googleapis.com", path: "/token" },
+  { host: "www.googleapis.com", path: "/oauth2/v4/token" },
+  { host: "sts.googleapis.com", path: "/v1/token" },
+];
+
+const SCOPE_GET_IAM_POLICY = /^\/v3\/(organizations|folders|projects)\/[^/:]+:getIamPolicy$/;
+const SERVICE_ACCOUNT_GET_IAM_POLICY = /^\/v1\/projects\/[^/]+\/serviceAccounts\/[^/:]+:getIamPolicy$/;
+const GENERATE_ACCESS_TOKEN = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/;
+
+/** The path below `endpoint` when `url` is on it; undefined otherwise. */
+function pathOn(endpoint: string, url: URL): string | undefined {
+  const base = new URL(endpoint);
+  if (base.origin !== url.origin) return undefined;
+  const prefix = base.pathname.replace(/\/+$/, "");
+  if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
+  return decodeURIComponent(url.pathname.slice(prefix.length));
+}
+
+/** Why a request must not be sent, or undefined when it is a read (or an OAuth token exchange). */
+export function writeRefusal(method: string, url: URL, rules: WriteGuardRules): string | undefined {
+  const verb = method.toUpperCase();
+  if (verb === "GET" || verb === "HEAD") return undefined;
+  const refusal = `refused ${verb} ${url.origin}${url.pathname}: the Google Cloud connector is read-only`;
+  if (verb !== "POST") return refusal;
+
+  const { endpoints, reader } = rules;
+  const resourceManager = pathOn(endpoints.resourceManager, url);
+  if (resourceManager !== undefined && SCOPE_GET_IAM_POLICY.test(resourceManager)) return undefined;
+  const iam = pathOn(endpoints.iam, url);
+  if (iam !== undefined && SERVICE_ACCOUNT_GET_IAM_POLICY.test(iam)) return undefined;
+  const credentials = pathOn(endpoints.iamCredentials, url);
+  const target = credentials === undefined ? undefined : GENERATE_ACCESS_TOKEN.exec(credentials)?.[1];
+  if (target !== undefined && reader !== undefined && target.toLowerCase() === reader.toLowerCase()) return undefined;
+
+  const onApiEndpoint = [resourceManager, iam, credentials, pathOn(endpoints.policyAnalyzer, url)].some((path) => path !== undefined);
+  if (!onApiEndpoint && TOKEN_EXCHANGES.some((exchange) => url.host === exchange.host && url.pathname === exchange.path)) return undefined;
+  return refusal;
+}
+
+export class GcpWriteRefusedError extends Error {
+  override readonly name = "GcpWriteRefusedError";
+}
+
+const guarded = new WeakSet<AuthClient>();
+
+/** Installs the check on `client` once; it runs after the auth library's own interceptors. */
+export function guardReadOnly(client: AuthClient, rules: WriteGuardRules): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.transporter.interceptors.request.add({
+    resolved: async (request) => {
+      const refusal = writeRefusal(request.method ?? "GET", new URL(request.url), rules);
+      if (refusal) throw new GcpWriteRefusedError(refusal);
+      return request;
+    },
+  });
+}
