@@ -88,7 +88,7 @@ async function collectOnce(info: FakeInfo): Promise<void> {
       authorityHost: info.loginUrl,
       disableInstanceDiscovery: true,
     },
-    { httpClient: trustingHttpClient(info.ca), environment: { WIAM_BENCH_SECRET: CLIENT_SECRET }, caller: "wiam-bench" },
+    { httpClient: trustingHttpClient(info.ca), insecureLocalVaults: true, environment: { WIAM_BENCH_SECRET: CLIENT_SECRET }, caller: "wiam-bench" },
   );
   const { snapshot, callsByApi, totalCalls, wallMs, peakRssMb } = await measureCollect(connector);
   const result: RunResult = {

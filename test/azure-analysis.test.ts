@@ -17,7 +17,7 @@ let fake: FakeAzureServer; let inventory: Inventory;
 beforeAll(async () => {
   fake = await FakeAzureServer.start(smallEstate());
   const azure = createAzureConnector({ ...fakeConfig(fake, { id: TENANT, subscriptions: [PROD, NONPROD] }, ["kv-payments", "kv-legacy", "kv-orphan"], READER_CLIENT_ID) },
-    { httpClient: trustingHttpClient(), environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() });
+    { httpClient: trustingHttpClient(), insecureLocalVaults: true, environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() });
   inventory = new Inventory((await collectWith(azure, "analysis")).snapshot);
 });
 afterAll(async () => fake.close());

@@ -49,7 +49,7 @@ afterEach(() => {
 function connector(overrides: Record<string, unknown> = {}, deps: AzureConnectorDeps = {}): AzureConnector {
   const created = createAzureConnector(
     { ...fakeConfig(fake, { id: TENANT, subscriptions: [PROD, NONPROD] }, ["kv-payments", "kv-legacy", "kv-orphan"], READER_CLIENT_ID), ...overrides },
-    { httpClient: trustingHttpClient(), environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry(), caller: "analyst@example.com", ...deps },
+    { httpClient: trustingHttpClient(), insecureLocalVaults: true, environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry(), caller: "analyst@example.com", ...deps },
   );
   connectors.push(created);
   return created;
@@ -216,7 +216,7 @@ describe("collection", () => {
     expect(byId.get(DENY_ID)).toMatchObject({
       kind: "deny",
       attachedTo: [KV_PAYMENTS],
-      statements: [{ id: "deny", effect: "Deny", actions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action"], principals: [ID.ordersSp] }],
+      statements: [{ id: "dataActions", effect: "Deny", actions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action"], principals: [ID.ordersSp] }],
     });
     expect(byId.get(`${KV_LEGACY}/accessPolicies/${ID.partnerSp}`)).toMatchObject({
       kind: "access_policy",

@@ -39,7 +39,7 @@ afterEach(() => {
 function connector(vaults: string[], overrides: Record<string, unknown> = {}, deps: AzureConnectorDeps = {}, subscriptions: string[] = []): AzureConnector {
   const created = createAzureConnector(
     { ...fakeConfig(fake, { id: TENANT, subscriptions }, vaults, READER_CLIENT_ID), cacheTtlSeconds: 0, ...overrides },
-    { httpClient: trustingHttpClient(), environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry(), ...deps },
+    { httpClient: trustingHttpClient(), insecureLocalVaults: true, environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry(), ...deps },
   );
   connectors.push(created);
   return created;
@@ -129,7 +129,7 @@ describe("partial results say what failed", () => {
     try {
       const azure = createAzureConnector(
         { ...fakeConfig(unlicensed, { id: TENANT, subscriptions: [] }, [], READER_CLIENT_ID), cacheTtlSeconds: 0 },
-        { httpClient: trustingHttpClient(), environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() },
+        { httpClient: trustingHttpClient(), insecureLocalVaults: true, environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() },
       );
       const { snapshot, operations } = await collectWith(azure, "unlicensed");
       expect(snapshot.gaps).toEqual([
@@ -154,10 +154,12 @@ describe("partial results say what failed", () => {
     try {
       const azure = createAzureConnector(
         { ...fakeConfig(forbidden, { id: TENANT, subscriptions: [PROD] }, [], READER_CLIENT_ID), cacheTtlSeconds: 0 },
-        { httpClient: trustingHttpClient(), environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() },
+        { httpClient: trustingHttpClient(), insecureLocalVaults: true, environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() },
       );
       const { snapshot } = await collectWith(azure, "no-mg");
-      expect(snapshot.scopes.find((s) => s.id === `/subscriptions/${PROD}`)?.parentId).toBe(TENANT_SCOPE);
+      // The assignment inherited from mg-landingzones still places that group above the subscription.
+      expect(snapshot.scopes.find((s) => s.id === `/subscriptions/${PROD}`)?.parentId).toBe("/providers/Microsoft.Management/managementGroups/mg-landingzones");
+      expect(snapshot.scopes.find((s) => s.id === "/providers/Microsoft.Management/managementGroups/mg-landingzones")?.parentId).toBe(TENANT_SCOPE);
       expect(snapshot.gaps).toEqual([
         {
           provider: "azure",
@@ -212,7 +214,7 @@ describe("bounds", () => {
     try {
       const azure = createAzureConnector(
         { ...fakeConfig(slow, { id: TENANT, subscriptions: [PROD, NONPROD] }, ["kv-payments", "kv-legacy", "kv-big"], READER_CLIENT_ID), cacheTtlSeconds: 0, maxConcurrency: 2 },
-        { httpClient: trustingHttpClient(), environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() },
+        { httpClient: trustingHttpClient(), insecureLocalVaults: true, environment: { WIAM_TEST_AZURE_CLIENT_SECRET: READER_SECRET }, retry: instantRetry() },
       );
       const { snapshot } = await collectWith(azure, "bounded");
       expect(snapshot.vaultItems.length).toBeGreaterThan(60);

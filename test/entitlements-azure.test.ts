@@ -252,3 +252,60 @@ describe("Azure action syntax", () => {
     expect(answer.notes).toContain(`secretmanager.versions.access is not an action of the provider ${rbacSecret.id} belongs to`);
   });
 });
+
+describe("Azure deny assignments: control plane and data plane", () => {
+  const EVERYONE = "00000000-0000-0000-0000-000000000000";
+  const VAULT_WRITE = "Microsoft.KeyVault/vaults/write";
+  // A managed application's lock: every control-plane write denied, reads allowed, no data actions.
+  const managedAppDeny = policy("deny-app", "azure", "deny", [{ id: "actions", effect: "Deny", actions: ["*"], notActions: ["*/read"], principals: [EVERYONE] }], { attachedTo: [RG] });
+
+  it("a deny of control-plane actions ['*'] does not block a data action such as getSecret", () => {
+    const inventory = build({ policies: [managedAppDeny], grants: [assign("ra1", APP, secretsUser, SUB)] });
+    const [path] = ask(inventory, { principal: APP, action: GET_SECRET, resource: rbacSecret.id }).paths;
+    expect(summary(path as EntitlementPath)).toEqual({ via: [APP], action: GET_SECRET, resource: rbacSecret.id, outcome: "allowed" });
+    expect(path?.blockedBy).toBeUndefined();
+  });
+
+  it("the same deny blocks a control-plane write", () => {
+    const inventory = build({ policies: [managedAppDeny], grants: [assign("ra1", ADMIN, owner, SUB)] });
+    const [path] = ask(inventory, { principal: ADMIN, action: VAULT_WRITE, resource: KV_RBAC }).paths;
+    expect(path?.outcome).toBe("denied");
+    expect(path?.blockedBy).toEqual({ kind: "deny_policy", id: "deny-app#actions", description: `deny assignment deny-app denies ${VAULT_WRITE} to ${ADMIN}` });
+  });
+
+  it("a deny of data actions ['*'] blocks getSecret but not a control-plane write", () => {
+    const dataDeny = policy("deny-data", "azure", "deny", [{ id: "dataActions", effect: "Deny", actions: ["*"], principals: [EVERYONE] }], { attachedTo: [RG] });
+    const inventory = build({ policies: [dataDeny], grants: [assign("ra1", APP, secretsUser, SUB), assign("ra2", ADMIN, owner, SUB)] });
+    expect(ask(inventory, { principal: APP, action: GET_SECRET, resource: rbacSecret.id }).paths.map((p) => [p.outcome, p.blockedBy?.id])).toEqual([["denied", "deny-data#dataActions"]]);
+    // The second path is Owner's self-escalation (roleAssignments/write), equally not denied.
+    expect(ask(inventory, { principal: ADMIN, action: VAULT_WRITE, resource: KV_RBAC }).paths.map((p) => [p.outcome, p.blockedBy?.id, p.privilegeEscalation])).toEqual([
+      ["allowed", undefined, false],
+      ["allowed", undefined, true],
+    ]);
+  });
+
+  it("a one-plane deny against a wildcard request is a note, not a block", () => {
+    const inventory = build({ policies: [managedAppDeny], grants: [assign("ra1", ADMIN, owner, SUB)] });
+    const [path] = ask(inventory, { principal: ADMIN, action: "Microsoft.KeyVault/vaults/*", resource: KV_RBAC }).paths;
+    expect(path?.outcome).toBe("allowed");
+    expect(path?.notes).toContain("except what deny assignment deny-app#actions denies");
+  });
+
+  it("doNotApplyToChildScopes (resources = its scope): the deny applies at its scope, not below it", () => {
+    const atRgOnly = policy("deny-rg-only", "azure", "deny", [{ id: "actions", effect: "Deny", actions: ["*"], resources: [RG], principals: [EVERYONE] }], { attachedTo: [RG] });
+    const inventory = build({ policies: [atRgOnly], grants: [assign("ra1", ADMIN, owner, SUB)] });
+    const rgWrite = "Microsoft.Resources/subscriptions/resourceGroups/write";
+    expect(ask(inventory, { principal: ADMIN, action: rgWrite, resource: RG }).paths.map((p) => [p.outcome, p.blockedBy?.id])).toEqual([["denied", "deny-rg-only#actions"]]);
+    // The second path is Owner's self-escalation (roleAssignments/write), equally not denied.
+    expect(ask(inventory, { principal: ADMIN, action: VAULT_WRITE, resource: KV_RBAC }).paths.map((p) => [p.outcome, p.blockedBy?.id, p.privilegeEscalation])).toEqual([
+      ["allowed", undefined, false],
+      ["allowed", undefined, true],
+    ]);
+  });
+
+  it("doNotApplyToChildScopes on a vault still covers the vault's secrets (data-plane items are not child scopes)", () => {
+    const atVaultOnly = policy("deny-kv-only", "azure", "deny", [{ id: "dataActions", effect: "Deny", actions: [GET_SECRET], resources: [KV_RBAC], principals: [APP] }], { attachedTo: [KV_RBAC] });
+    const inventory = build({ policies: [atVaultOnly], grants: [assign("ra1", APP, secretsUser, SUB)] });
+    expect(ask(inventory, { principal: APP, action: GET_SECRET, resource: rbacSecret.id }).paths.map((p) => [p.outcome, p.blockedBy?.id])).toEqual([["denied", "deny-kv-only#dataActions"]]);
+  });
+});

@@ -5,6 +5,10 @@
  * models: with `enableRbacAuthorization` true, data-plane access comes from role assignments; with
  * false, from the vault's access policies. Control-plane actions always use RBAC.
  *
+ * Deny assignments keep the same split: a statement with id `actions` denies control-plane
+ * operations only, `dataActions` data-plane operations only (`doNotApplyToChildScopes` arrives as
+ * `resources: [its scope]`).
+ *
  * Role definitions arrive with actions and dataActions merged. A statement with id `dataActions`
  * (or `actions`) says which it held; otherwise a wildcard grants data actions only when it names
  * at least a resource type (`Microsoft.KeyVault/vaults/*`), so `*` (Owner) and `Microsoft.KeyVault/*`
@@ -54,6 +58,23 @@ export function azureRoleShapes(stmt: CompiledStatement, action: string | undefi
   );
   if (!listed || (stmt.notActions ?? []).some((p) => wildcardMatch(p, action, true))) return [];
   return [{ pattern: action, exceptions: [] }];
+}
+
+type Plane = "control" | "data" | "both";
+
+/** Deny statements with id `actions` deny control-plane operations, `dataActions` data-plane ones; others both. */
+function planeOfDenyStatement(stmt: CompiledStatement): Plane {
+  const id = stmt.statement.id.toLowerCase();
+  return id === "actions" ? "control" : id === "dataactions" ? "data" : "both";
+}
+
+function planeOfAction(action: string): Plane {
+  if (hasWildcard(action)) return "both";
+  return isKeyVaultDataAction(action) ? "data" : "control";
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 interface MemberKey {
@@ -250,8 +271,13 @@ export class AzureAccess {
     if (byScope.size === 0) return;
     const members = new Set(this.memberKeys(subject).map((m) => m.key.toLowerCase()));
     const denies = (policyIds: readonly string[]) => policyIds.flatMap((id) => this.ctx.cache.policy(id)?.denies ?? []);
+    const own = this.ownScopes(resource);
     for (const id of this.ancestorsOf(resource).ids) {
-      for (const stmt of denies(byScope.get(id)?.policyIds ?? [])) this.applyDeny(verdict, stmt, subject, members, action, resource, false);
+      for (const stmt of denies(byScope.get(id)?.policyIds ?? [])) {
+        // doNotApplyToChildScopes (resources = its own scope): only the scope itself and its data-plane items.
+        if (stmt.statement.resources && !stmt.statement.resources.some((r) => own.has(r.toLowerCase()))) continue;
+        this.applyDeny(verdict, stmt, subject, members, action, resource, false);
+      }
     }
     // An assignment high up reaches scopes that carry their own deny assignments: carve-outs.
     const lower = resource.toLowerCase();
@@ -259,6 +285,15 @@ export class AzureAccess {
       if (!key.startsWith(`${lower}/`)) continue;
       for (const stmt of denies(entry.policyIds)) this.applyDeny(verdict, stmt, subject, members, action, entry.scope, true);
     }
+  }
+
+  /** The resource itself and, for a Key Vault item (secret, key, certificate), its vault: not a child scope in ARM. */
+  private ownScopes(resource: string): Set<string> {
+    const lower = resource.toLowerCase().replace(/\/+$/, "");
+    const own = new Set([lower]);
+    const vault = this.vaultOf(resource)?.id.toLowerCase();
+    if (vault && new RegExp(`^${escapeRegExp(vault)}/(secrets|keys|certificates)(/|$)`).test(lower)) own.add(vault);
+    return own;
   }
 
   private applyDeny(
@@ -274,9 +309,14 @@ export class AzureAccess {
     const named = (raw: string): boolean => EVERYONE.has(raw.toLowerCase()) || members.has(raw.toLowerCase());
     if (principals.length > 0 && !principals.some(named)) return;
     if ((stmt.statement.exceptPrincipals ?? []).some((p) => members.has(p.toLowerCase()))) return;
+    const denyPlane = planeOfDenyStatement(stmt);
+    const requestPlane = planeOfAction(action);
+    if (denyPlane !== "both" && requestPlane !== "both" && denyPlane !== requestPlane) return;
     const relation = relateToSet(action, stmt.actions, stmt.notActions, true, "none");
     if (relation.relation === "none") return;
-    if (below || relation.relation === "partial") {
+    // A wildcard request spans both planes; a one-plane deny covers only part of it.
+    const onePlaneOfMany = denyPlane !== "both" && requestPlane === "both";
+    if (below || relation.relation === "partial" || onePlaneOfMany) {
       verdict.note(`except what deny assignment ${stmt.key} denies${below ? ` at ${where}` : ""}`);
       return;
     }

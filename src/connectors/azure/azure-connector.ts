@@ -36,6 +36,11 @@ export interface AzureConnectorDeps {
   retry?: Partial<RetryTiming>;
   /** Where credential settings (a client secret's variable) are read; default process.env. */
   environment?: NodeJS.ProcessEnv;
+  /**
+   * Tests only: vaults on loopback hosts (the HTTPS fake) may answer the Key Vault challenge for a
+   * resource outside their own domain. Deliberately not a config key; real vault hosts always verify.
+   */
+  insecureLocalVaults?: boolean;
 }
 
 export interface AzureConnector extends Connector {
@@ -115,7 +120,7 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
   async function collectVault(vault: AzureVaultConfig, context: CollectContext, runner: AzureCallRunner, settings: ClientFactorySettings): Promise<VaultCollection> {
     const result = await cached<VaultReadResult>(`vault:${vault.url}`, (r) => r.gaps.length > 0, () =>
       readVaultItems({
-        clients: vaultClients({ ...settings, callPolicy: runner.policy(vault.url) }, vault.url),
+        clients: vaultClients({ ...settings, callPolicy: runner.policy(vault.url) }, vault.url, { insecureLocalVaults: deps.insecureLocalVaults === true }),
         vaultUrl: vault.url,
         scopeId: vault.url,
         certificatePolicies: vault.certificatePolicies,

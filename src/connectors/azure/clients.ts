@@ -56,13 +56,61 @@ function graphScope(graph: string): string {
   return graph.includes("graph.") ? `${new URL(graph).origin}/.default` : "https://graph.microsoft.com/.default";
 }
 
-export function vaultClients(settings: ClientFactorySettings, vaultUrl: string) {
-  // Vaults outside *.vault.azure.net (sovereign clouds, private links, the test fake) answer a challenge for their own resource.
-  const options = { ...transport(settings), disableChallengeResourceVerification: !new URL(vaultUrl).hostname.endsWith(".vault.azure.net") };
+/** Token audiences of Key Vault and Managed HSM in the public and sovereign clouds. */
+const KEY_VAULT_AUDIENCES: ReadonlySet<string> = new Set(
+  ["azure.net", "azure.cn", "usgovcloudapi.net", "microsoftazure.de"].flatMap((suffix) => [`https://vault.${suffix}`, `https://managedhsm.${suffix}`]),
+);
+
+/** True for a Key Vault audience (`https://vault.azure.net/.default`, `https://vault.azure.cn`, ...). */
+export function isKeyVaultScope(scope: string): boolean {
+  const audience = scope.trim().toLowerCase().replace(/\/\.default$/, "").replace(/\/+$/, "");
+  return KEY_VAULT_AUDIENCES.has(audience);
+}
+
+/** A token request a vault client must never make: the challenge named an audience that is not Key Vault. */
+export class VaultAudienceRefusedError extends Error {
+  constructor(scopes: readonly string[]) {
+    super(`refused a token for ${scopes.join(" ")} to a vault: only Key Vault audiences are requested for vault data-plane calls`);
+    this.name = "VaultAudienceRefusedError";
+  }
+}
+
+/**
+ * The credential a vault client gets: it only hands out Key Vault tokens, so a host that answers
+ * its 401 challenge with another resource (ARM, Graph) never receives a token it could replay.
+ */
+export function keyVaultOnlyCredential(credential: TokenCredential): TokenCredential {
   return {
-    secrets: new SecretClient(vaultUrl, settings.credential, options),
-    certificates: new CertificateClient(vaultUrl, settings.credential, options),
-    keys: new KeyClient(vaultUrl, settings.credential, options),
+    getToken(scopes, options) {
+      const requested = [scopes].flat();
+      if (requested.length === 0 || !requested.every(isKeyVaultScope)) return Promise.reject(new VaultAudienceRefusedError(requested));
+      return credential.getToken(scopes, options);
+    },
+  };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";
+}
+
+export interface VaultClientOptions {
+  /**
+   * Test-only (a dependency, never a config key): skip the SDK's check that a challenge's resource
+   * matches the vault's domain, for vaults on loopback hosts (the HTTPS fake on localhost).
+   */
+  insecureLocalVaults?: boolean;
+}
+
+export function vaultClients(settings: ClientFactorySettings, vaultUrl: string, vaultOptions: VaultClientOptions = {}) {
+  // Challenge resource verification stays on for every real vault host (vault.azure.net, vault.azure.cn,
+  // vault.usgovcloudapi.net, managedhsm.azure.net, ...): their challenge names their own domain.
+  const insecure = vaultOptions.insecureLocalVaults === true && isLoopbackHost(new URL(vaultUrl).hostname);
+  const options = { ...transport(settings), disableChallengeResourceVerification: insecure };
+  const credential = keyVaultOnlyCredential(settings.credential);
+  return {
+    secrets: new SecretClient(vaultUrl, credential, options),
+    certificates: new CertificateClient(vaultUrl, credential, options),
+    keys: new KeyClient(vaultUrl, credential, options),
   };
 }
 export type VaultClients = ReturnType<typeof vaultClients>;

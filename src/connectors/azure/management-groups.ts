@@ -9,6 +9,7 @@ import type { RestReader } from "./clients.js";
 import { describeAzureError } from "./errors.js";
 import { armPageSchema, managementGroupSchema, type ManagementGroup } from "./graph-schemas.js";
 import { mapWithConcurrency } from "../common/pool.js";
+import { followNextLinks } from "./paging.js";
 
 const API_VERSION = "2020-05-01";
 const MANAGEMENT_GROUP_PREFIX = "/providers/Microsoft.Management/managementGroups/";
@@ -34,12 +35,14 @@ export async function readManagementGroups(input: {
   let listed: ManagementGroup[] = [];
   try {
     const schema = armPageSchema(managementGroupSchema);
-    let next: string | undefined = `/providers/Microsoft.Management/managementGroups?api-version=${API_VERSION}`;
-    while (next) {
-      const page = schema.parse(await input.arm.get(next));
-      listed.push(...page.value);
-      next = page.nextLink ?? undefined;
-    }
+    listed = await followNextLinks(
+      `/providers/Microsoft.Management/managementGroups?api-version=${API_VERSION}`,
+      async (link) => {
+        const page = schema.parse(await input.arm.get(link));
+        return { items: page.value, next: page.nextLink };
+      },
+      input.signal,
+    );
   } catch (error) {
     input.signal?.throwIfAborted();
     parts.gaps.push({

@@ -85,14 +85,34 @@ function mapRoleAssignment(assignment: RoleAssignment, observedAt: string): Gran
   };
 }
 
+/**
+ * A deny assignment's `actions`/`notActions` deny control-plane operations and its
+ * `dataActions`/`notDataActions` data-plane operations, so they stay two statements (ids `actions`
+ * and `dataActions`, as in role definitions) and the analysis applies each only to its plane: a
+ * managed application's `actions: ["*"]` does not block getSecret. `doNotApplyToChildScopes`
+ * becomes `resources: [scope]`: the deny applies at its own scope only.
+ */
 function mapDenyAssignment(deny: DenyAssignment, observedAt: string): Policy | undefined {
   if (!deny.id || !deny.scope) return undefined;
   const permissions = deny.permissions ?? [];
   const all = (pick: (p: (typeof permissions)[number]) => string[] | undefined) => [...new Set(permissions.flatMap((p) => pick(p) ?? []))];
-  const actions = [...all((p) => p.actions), ...all((p) => p.dataActions)];
-  const notActions = [...all((p) => p.notActions), ...all((p) => p.notDataActions)];
   const principals = (deny.principals ?? []).flatMap((p) => (p.id ? [p.id] : []));
   const exceptPrincipals = (deny.excludePrincipals ?? []).flatMap((p) => (p.id ? [p.id] : []));
+  const statement = (id: "actions" | "dataActions", actions: string[], notActions: string[]): Statement[] =>
+    actions.length === 0
+      ? []
+      : [
+          {
+            id,
+            effect: "Deny",
+            actions,
+            ...(notActions.length ? { notActions } : {}),
+            ...(deny.doNotApplyToChildScopes ? { resources: [deny.scope as string] } : {}),
+            principals,
+            ...(exceptPrincipals.length ? { exceptPrincipals } : {}),
+            ...(deny.condition ? { conditions: [{ expression: deny.condition }] } : {}),
+          },
+        ];
   return {
     id: deny.id,
     provider: "azure",
@@ -104,15 +124,8 @@ function mapDenyAssignment(deny: DenyAssignment, observedAt: string): Policy | u
       .join("; "),
     attachedTo: [deny.scope],
     statements: [
-      {
-        id: "deny",
-        effect: "Deny",
-        actions,
-        ...(notActions.length ? { notActions } : {}),
-        principals,
-        ...(exceptPrincipals.length ? { exceptPrincipals } : {}),
-        ...(deny.condition ? { conditions: [{ expression: deny.condition }] } : {}),
-      },
+      ...statement("actions", all((p) => p.actions), all((p) => p.notActions)),
+      ...statement("dataActions", all((p) => p.dataActions), all((p) => p.notDataActions)),
     ],
     evidence: { source: "authorization:denyAssignments.listForScope", observedAt },
   };

@@ -20,6 +20,7 @@ import {
   type GraphServicePrincipal,
 } from "./graph-schemas.js";
 import { resourceGroupOf, type PrincipalReference } from "./subscription.js";
+import { followNextLinks } from "./paging.js";
 
 export const SIGN_IN_SOURCE = "graph:servicePrincipalSignInActivities";
 const PAGE_SIZE = 999;
@@ -48,15 +49,14 @@ export interface TenantReadInput {
 
 export async function readAllPages<Item extends z.ZodType>(reader: RestReader, firstPath: string, item: Item, signal?: AbortSignal): Promise<Array<z.output<Item>>> {
   const schema = graphPageSchema(item);
-  const items: Array<z.output<Item>> = [];
-  let next: string | undefined = firstPath;
-  while (next) {
-    signal?.throwIfAborted();
-    const page = schema.parse(await reader.get(next));
-    items.push(...page.value);
-    next = page["@odata.nextLink"];
-  }
-  return items;
+  return followNextLinks(
+    firstPath,
+    async (link) => {
+      const page = schema.parse(await reader.get(link));
+      return { items: page.value, next: page["@odata.nextLink"] };
+    },
+    signal,
+  );
 }
 
 function isoOrUndefined(value: string | null | undefined): string | undefined {

@@ -52,6 +52,8 @@ export interface FakeVault {
   secrets: FakeSecret[];
   certificates: FakeCertificate[];
   keys: FakeKey[];
+  /** The resource its 401 challenge names; default https://vault.azure.net (a hostile host names ARM). */
+  challengeResource?: string;
 }
 
 export type ArmResource = { id: string; name: string; type: string; location?: string; tags?: Record<string, string>; properties: Record<string, unknown> };

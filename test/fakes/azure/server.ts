@@ -80,7 +80,11 @@ export class FakeAzureServer {
   readonly requests: LoggedRequest[] = [];
   readonly violations: string[] = [];
   readonly tokensIssued: Array<{ clientId: string; tenantId: string; audience: string }> = [];
+  /** Audience of every bearer token a vault data plane was sent, per vault name. */
+  readonly vaultTokenAudiences: Array<{ vault: string; audience: string }> = [];
   recordRequests = true;
+  /** Routes (e.g. "servicePrincipals", "managementGroups.list") whose pages name themselves as nextLink: a server bug that must not loop forever. */
+  readonly selfLinkingRoutes = new Set<string>();
   /** Most requests the fake was serving at once (bounded-concurrency checks). */
   maxInFlight = 0;
   private inFlight = 0;
@@ -147,6 +151,7 @@ export class FakeAzureServer {
     this.requests.length = 0;
     this.violations.length = 0;
     this.tokensIssued.length = 0;
+    this.vaultTokenAudiences.length = 0;
     this.counts = new Map();
     this.maxInFlight = 0;
   }
@@ -186,6 +191,10 @@ export class FakeAzureServer {
     } catch (error) {
       result = { status: 500, body: { error: { code: "FakeError", message: String(error) } } };
     }
+    if (this.selfLinkingRoutes.has(route) && result.status === 200 && (service.kind === "arm" || service.kind === "graph")) {
+      const self = `${service.kind === "arm" ? this.armUrl : this.graphUrl}${url.pathname}${url.search}`;
+      result = { ...result, body: { ...(result.body as Record<string, unknown>), [service.kind === "arm" ? "nextLink" : "@odata.nextLink"]: self } };
+    }
     this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
     if (this.recordRequests) {
       this.requests.push({ route, method, path: url.pathname, status: result.status, authorized: request.headers.authorization !== undefined });
@@ -212,15 +221,16 @@ export class FakeAzureServer {
       this.violations.push(`${method} ${url.pathname}`);
       return { route: "violation", run: () => ({ status: 405, body: { error: { code: "WIAM-TEST-FAILURE", message: `${method} is not a read` } } }) };
     }
-    const audience = service.kind === "vault" ? VAULT_AUDIENCE : service.kind === "arm" ? ARM_AUDIENCE : GRAPH_AUDIENCE;
+    const audience = service.kind === "vault" ? (service.vault.challengeResource ?? VAULT_AUDIENCE) : service.kind === "arm" ? ARM_AUDIENCE : GRAPH_AUDIENCE;
     const claims = claimsOf(authorization);
+    if (service.kind === "vault" && claims) this.vaultTokenAudiences.push({ vault: service.vault.name, audience: String(claims.aud) });
     if (service.kind === "vault" && !claims) {
       return {
         route: "challenge",
         run: () => ({
           status: 401,
           body: { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } },
-          headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/${service.vault.tenantId}", resource="${VAULT_AUDIENCE}"` },
+          headers: { "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/${service.vault.tenantId}", resource="${service.vault.challengeResource ?? VAULT_AUDIENCE}"` },
         }),
       };
     }

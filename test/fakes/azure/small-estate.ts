@@ -138,7 +138,7 @@ export function assignmentId(scope: string, n: number): string {
   return `${scope}/providers/Microsoft.Authorization/roleAssignments/9a000000-0000-4000-8000-${n.toString().padStart(12, "0")}`;
 }
 
-function assignment(scope: string, n: number, principalId: string, principalType: string, role: string, subscription: string, condition?: string): ArmResource {
+export function assignment(scope: string, n: number, principalId: string, principalType: string, role: string, subscription: string, condition?: string): ArmResource {
   return {
     id: assignmentId(scope, n),
     name: `9a000000-0000-4000-8000-${n.toString().padStart(12, "0")}`,
