@@ -23,6 +23,7 @@ import type {
 } from "../src/model/inventory.js";
 import { SNAPSHOT_SCHEMA_VERSION } from "../src/model/inventory.js";
 import { SeededRandom } from "../src/connectors/demo/random.js";
+import { compactGrant } from "../src/model/compact-grant.js";
 
 export interface SyntheticEstateOptions {
   identities: number;
@@ -236,11 +237,11 @@ function addGcp(shared: Shared, out: Collections, identities: number, orgNumber:
       const resourceGrants = Math.floor(grants / 5);
       for (const r of shared.distinct(roles.length, grants - resourceGrants)) {
         const role = roles[r] ?? "roles/viewer";
-        out.grants.push({ id: `${project}#${role}#${member}`, provider: "gcp", kind: "binding", principalId: member, policyId: role, resource: project, evidence: bindingEvidence });
+        out.grants.push(compactGrant({ id: `${project}#${role}#${member}`, provider: "gcp", kind: "binding", principalId: member, policyId: role, resource: project, evidence: bindingEvidence }));
       }
       for (const s of shared.distinct(secrets.length, resourceGrants)) {
         const secret = secrets[s] ?? project;
-        out.grants.push({ id: `${secret}#roles/secretmanager.secretAccessor#${member}`, provider: "gcp", kind: "binding", principalId: member, policyId: "roles/secretmanager.secretAccessor", resource: secret, evidence: resourceBindingEvidence });
+        out.grants.push(compactGrant({ id: `${secret}#roles/secretmanager.secretAccessor#${member}`, provider: "gcp", kind: "binding", principalId: member, policyId: "roles/secretmanager.secretAccessor", resource: secret, evidence: resourceBindingEvidence }));
       }
       if (random.next() < 0.4) {
         const keys = random.int(1, 2);
@@ -266,7 +267,7 @@ function addGcp(shared: Shared, out: Collections, identities: number, orgNumber:
       if (random.next() < 0.03 && target && target !== member) {
         const resource = `projects/${projectName}/serviceAccounts/${target.slice("serviceAccount:".length)}`;
         const id = `${resource}#roles/iam.serviceAccountTokenCreator#${member}`;
-        out.grants.push({ id, provider: "gcp", kind: "binding", principalId: member, policyId: "roles/iam.serviceAccountTokenCreator", resource, evidence: impersonationEvidence });
+        out.grants.push(compactGrant({ id, provider: "gcp", kind: "binding", principalId: member, policyId: "roles/iam.serviceAccountTokenCreator", resource, evidence: impersonationEvidence }));
         out.trustEdges.push({ id: `${id}#impersonation`, provider: "gcp", kind: "impersonation", from: member, to: target, policyId: "roles/iam.serviceAccountTokenCreator", evidence: impersonationEvidence });
       }
     }
@@ -364,7 +365,7 @@ function addAws(shared: Shared, out: Collections, identities: number): void {
       out.principals.push({ id, provider: "aws", kind: "group", workload: false, name: `team-${SERVICES[g] ?? g}`, scopeId, evidence: authEvidence });
       for (const p of shared.distinct(pool.length, 2)) {
         const policyId = pool[p] ?? managedIds[0] ?? "";
-        out.grants.push({ id: `${id}->${policyId}`, provider: "aws", kind: "attachment", principalId: id, policyId, evidence: authEvidence });
+        out.grants.push(compactGrant({ id: `${id}->${policyId}`, provider: "aws", kind: "attachment", principalId: id, policyId, evidence: authEvidence }));
       }
     }
     for (let s = 0; s < 10; s++) {
@@ -418,7 +419,7 @@ function addAws(shared: Shared, out: Collections, identities: number): void {
       const count = shared.grantsPerIdentity() - (principal.memberOf ? 1 : 0);
       for (const p of shared.distinct(pool.length, count)) {
         const policyId = pool[p] ?? managedIds[0] ?? "";
-        out.grants.push({ id: `${id}->${policyId}`, provider: "aws", kind: "attachment", principalId: id, policyId, evidence: authEvidence });
+        out.grants.push(compactGrant({ id: `${id}->${policyId}`, provider: "aws", kind: "attachment", principalId: id, policyId, evidence: authEvidence }));
       }
     }
   }
@@ -528,12 +529,12 @@ function addAzure(shared: Shared, out: Collections, identities: number): void {
       for (const pair of shared.distinct(roleIds.length * scopes.length, count)) {
         const role = roleIds[pair % roleIds.length] ?? "";
         const scope = scopes[Math.floor(pair / roleIds.length)] ?? subscription;
-        out.grants.push({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${random.guid()}`, provider: "azure", kind: "role_assignment", principalId: id, policyId: role, resource: scope, evidence: assignmentEvidence });
+        out.grants.push(compactGrant({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${random.guid()}`, provider: "azure", kind: "role_assignment", principalId: id, policyId: role, resource: scope, evidence: assignmentEvidence }));
       }
       if (kind === "service_principal" && random.next() < 0.1) {
         const policyId = `${accessPolicyVault}/accessPolicies/${id}`;
         out.policies.push({ id: policyId, provider: "azure", kind: "access_policy", name: `access policy for ${id}`, scopeId: accessPolicyVault, statements: [{ id: "secrets", effect: "Allow", actions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"] }], evidence: shared.evidence("keyvault:vaults.get (accessPolicies)") });
-        out.grants.push({ id: `${policyId}#grant`, provider: "azure", kind: "access_policy", principalId: id, policyId, resource: accessPolicyVault, evidence: shared.evidence("keyvault:vaults.get (accessPolicies)") });
+        out.grants.push(compactGrant({ id: `${policyId}#grant`, provider: "azure", kind: "access_policy", principalId: id, policyId, resource: accessPolicyVault, evidence: shared.evidence("keyvault:vaults.get (accessPolicies)") }));
       }
     }
   }

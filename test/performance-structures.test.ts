@@ -5,6 +5,8 @@ import { answerOrder, idOrderOf } from "../src/analysis/answer-order.js";
 import { buildDemoEstate } from "../src/connectors/demo/index.js";
 import { lazyConnector } from "../src/connectors/lazy.js";
 import { emptySnapshot } from "../src/model/inventory.js";
+import { CompactGrant, compactGrant } from "../src/model/compact-grant.js";
+import { grantSchema, type Grant } from "../src/model/inventory.js";
 import { shareRepeatedValues } from "../src/model/share-values.js";
 
 function referenceOrder(group: number[], value: number[], ids: string[]): number[] {
@@ -41,9 +43,9 @@ describe("answer order", () => {
 describe("shared repeated values", () => {
   it("leaves the estate deep-equal while making equal evidence one object", () => {
     const estate = buildDemoEstate(new Date("2026-11-24T12:00:00Z"));
-    const before = structuredClone(estate);
+    const before = JSON.parse(JSON.stringify(estate));
     const shared = shareRepeatedValues(estate);
-    expect(shared).toEqual(before);
+    expect(JSON.parse(JSON.stringify(shared))).toEqual(before);
     const evidence = new Set(shared.grants.map((g) => g.evidence));
     expect(evidence.size).toBeLessThan(shared.grants.length / 10);
   });
@@ -63,5 +65,62 @@ describe("lazy cloud connectors", () => {
     await connector.collect({ taskId: "T-1", now: new Date(), recordOperation: () => undefined });
     expect(loads).toBe(1);
     expect(connector.describeCredentialScope?.("T-1")).toBe("session for T-1");
+  });
+});
+
+describe("compact grants", () => {
+  const evidence = { source: "iam:GetAccountAuthorizationDetails", observedAt: "2026-11-24T00:00:00.000Z" };
+  const role = "arn:aws:iam::111122223333:role/ci-deployer";
+  const attachment = (principalId: string, policyId: string): Grant => ({ id: `${principalId}#attachment/${policyId}`, provider: "aws", kind: "attachment", principalId, policyId, evidence });
+  const shapeOf = (grant: Grant) => (grant as unknown as { shape: unknown }).shape;
+
+  it("reads back every id exactly, whatever its shape", () => {
+    const plain: Grant[] = [
+      attachment(role, "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+      // an inline policy's id is the grant's id: a field that contains another field
+      { id: `${role}#inline/deploy`, provider: "aws", kind: "inline", principalId: role, policyId: `${role}#inline/deploy`, evidence },
+      { id: "projects/p1#roles/viewer#serviceAccount:a@p1.iam.gserviceaccount.com#cond:3f2a", provider: "gcp", kind: "binding", principalId: "serviceAccount:a@p1.iam.gserviceaccount.com", policyId: "roles/viewer", resource: "projects/p1", conditions: [{ expression: "request.time < timestamp('2027-01-01T00:00:00Z')" }], evidence },
+      { id: "/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleAssignments/9b2f0c4e-0000-4000-8000-00000000fa11", provider: "azure", kind: "role_assignment", principalId: "11111111-2222-3333-4444-555555555555", policyId: "/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6", resource: "/subscriptions/00000000-0000-0000-0000-000000000001", evidence },
+      // the same value twice, and an id that names none of its fields
+      { id: "x#x#y", provider: "gcp", kind: "binding", principalId: "x", policyId: "y", resource: "x", evidence },
+      { id: "grant-42", provider: "gcp", kind: "binding", principalId: "user:a@example.com", policyId: "roles/owner", resource: "projects/p2", evidence },
+    ];
+    for (const grant of plain) {
+      const compact = compactGrant({ ...grant });
+      expect(compact).toBeInstanceOf(CompactGrant);
+      expect(compact.id).toBe(grant.id);
+      // Same JSON, key order included, as the plain grant of a parsed snapshot file.
+      expect(JSON.stringify(compact)).toBe(JSON.stringify(grant));
+      expect(grantSchema.parse(compact)).toEqual(grant);
+    }
+  });
+
+  it("shares one id template among grants of the same shape, a unique last segment (a GUID) kept on its own", () => {
+    const a = compactGrant(attachment(role, "arn:aws:iam::aws:policy/ReadOnlyAccess"));
+    const b = compactGrant(attachment("arn:aws:iam::444455556666:user/build", "arn:aws:iam::444455556666:policy/deploy"));
+    expect(shapeOf(a)).toBe(shapeOf(b));
+    expect(typeof shapeOf(a)).toBe("object");
+    const assignment = (scope: string, guid: string) =>
+      compactGrant({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${guid}`, provider: "azure", kind: "role_assignment", principalId: "p", policyId: "r", resource: scope, evidence });
+    const first = assignment("/subscriptions/s1", "9b2f0c4e-0000-4000-8000-00000000fa11");
+    const second = assignment("/subscriptions/s2/resourceGroups/rg", "0c4e9b2f-0000-4000-8000-00000000fa12");
+    expect(second.id).toBe("/subscriptions/s2/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/0c4e9b2f-0000-4000-8000-00000000fa12");
+    const tailed = (grant: Grant) => shapeOf(grant) as { template: unknown; tail: string };
+    expect(tailed(first).template).toBe(tailed(second).template);
+    expect(tailed(second).tail).toBe("0c4e9b2f-0000-4000-8000-00000000fa12");
+    // no short shape at all: kept as written
+    const opaque = "urn:grant:" + "f".repeat(80);
+    expect(shapeOf(compactGrant({ id: `${opaque}/x`, provider: "gcp", kind: "binding", principalId: "user:a@example.com", policyId: "roles/owner", resource: "projects/p", evidence }))).toBe(`${opaque}/x`);
+    expect(compactGrant(a)).toBe(a);
+  });
+
+  it("compacts the grants of a parsed snapshot, and the demo estate's connectors build compact grants", () => {
+    const estate = buildDemoEstate(new Date("2026-11-24T12:00:00Z"));
+    expect(estate.grants.every((g) => g instanceof CompactGrant)).toBe(true);
+    const parsed = JSON.parse(JSON.stringify(estate));
+    expect(parsed.grants[0]).not.toBeInstanceOf(CompactGrant);
+    const shared = shareRepeatedValues(parsed);
+    expect(shared.grants.every((g) => g instanceof CompactGrant)).toBe(true);
+    expect(shared.grants.map((g) => g.id)).toEqual(estate.grants.map((g) => g.id));
   });
 });

@@ -2,7 +2,8 @@
  * Sharing repeated values of a collected snapshot: every connector (and every parsed file) makes
  * its own copies of the same ids, dates and evidence; large estates keep millions of them.
  */
-import type { Activity, Evidence, InventorySnapshot } from "./inventory.js";
+import { compactGrant } from "./compact-grant.js";
+import type { Activity, Evidence, Grant, InventorySnapshot } from "./inventory.js";
 
 /**
  * A parsed file holds a separate copy of every repeated value: each of a million grants has its
@@ -71,11 +72,16 @@ export function shareRepeatedValues(snapshot: InventorySnapshot): InventorySnaps
     if (policy.scopeId !== undefined) policy.scopeId = text(policy.scopeId);
     policy.evidence = evidence(policy.evidence);
   }
-  for (const grant of snapshot.grants) {
+  // Grants are most of a large estate: each also becomes compact (its id a template over its fields;
+  // the values written here are equal to the old ones, so a template stays true).
+  const grants = snapshot.grants;
+  for (let i = 0; i < grants.length; i++) {
+    const grant = grants[i] as Grant;
     grant.principalId = text(grant.principalId);
     grant.policyId = text(grant.policyId);
     if (grant.resource !== undefined) grant.resource = text(grant.resource);
     grant.evidence = evidence(grant.evidence);
+    grants[i] = compactGrant(grant);
   }
   for (const edge of snapshot.trustEdges) {
     edge.from = text(edge.from);

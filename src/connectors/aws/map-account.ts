@@ -15,6 +15,7 @@ import type {
   Statement,
   TrustEdge,
 } from "../../model/inventory.js";
+import { compactGrant } from "../../model/compact-grant.js";
 import { certificateFacts } from "./certificates.js";
 import type { RawAccount, UserCredentialFacts } from "./collect-account.js";
 import { reportDate, type CredentialReportRow } from "./credential-report.js";
@@ -98,21 +99,23 @@ export function mapAccount(raw: RawAccount): AccountParts {
       const statements = documentStatements(inline.PolicyDocument, `inline policy ${id}`, GAAD);
       if (!statements) continue;
       parts.policies.push({ id, provider: "aws", kind: "inline", name: inline.PolicyName, scopeId, statements, evidence: gaadEvidence });
-      parts.grants.push({ id, provider: "aws", kind: "inline", principalId: principalArn, policyId: id, evidence: gaadEvidence });
+      parts.grants.push(compactGrant({ id, provider: "aws", kind: "inline", principalId: principalArn, policyId: id, evidence: gaadEvidence }));
     }
   }
 
   function addAttachments(principalArn: string, list: readonly { PolicyArn?: string | undefined }[] | undefined): void {
     for (const attached of list ?? []) {
       if (!attached.PolicyArn) continue;
-      parts.grants.push({
-        id: `${principalArn}#attachment/${attached.PolicyArn}`,
-        provider: "aws",
-        kind: "attachment",
-        principalId: principalArn,
-        policyId: attached.PolicyArn,
-        evidence: gaadEvidence,
-      });
+      parts.grants.push(
+        compactGrant({
+          id: `${principalArn}#attachment/${attached.PolicyArn}`,
+          provider: "aws",
+          kind: "attachment",
+          principalId: principalArn,
+          policyId: attached.PolicyArn,
+          evidence: gaadEvidence,
+        }),
+      );
     }
   }
 

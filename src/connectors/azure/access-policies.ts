@@ -4,6 +4,7 @@
  * names stay in the policy description. An access policy applies to the whole vault.
  */
 import type { Grant, Policy, Statement } from "../../model/inventory.js";
+import { compactGrant } from "../../model/compact-grant.js";
 
 const KV = "Microsoft.KeyVault/vaults";
 
@@ -94,7 +95,7 @@ export function mapAccessPolicy(vaultId: string, entry: AccessPolicyEntryInput, 
     statements,
     evidence,
   };
-  const grant: Grant = {
+  const grant = compactGrant({
     id: `${id}#grant`,
     provider: "azure",
     kind: "access_policy",
@@ -103,6 +104,6 @@ export function mapAccessPolicy(vaultId: string, entry: AccessPolicyEntryInput, 
     resource: vaultId,
     ...(entry.applicationId ? { conditions: [{ expression: `only when application ${entry.applicationId} acts on behalf of the principal (compound identity)`, keys: ["appid"] }] } : {}),
     evidence,
-  };
+  });
   return { policy, grant };
 }

@@ -12,6 +12,7 @@ import { mapAccessPolicy } from "./access-policies.js";
 import type { ManagementClients } from "./clients.js";
 import { describeAzureError } from "./errors.js";
 import { denyAssignmentPages, roleAssignmentPages, roleDefinitionPages, userAssignedIdentityPages, vaultPages } from "./reads.js";
+import { compactGrant } from "../../model/compact-grant.js";
 
 export interface PrincipalReference {
   id: string;
@@ -71,7 +72,7 @@ function mapRoleDefinition(definition: RoleDefinition, observedAt: string): Poli
 
 function mapRoleAssignment(assignment: RoleAssignment, observedAt: string): Grant | undefined {
   if (!assignment.id || !assignment.principalId || !assignment.roleDefinitionId || !assignment.scope) return undefined;
-  return {
+  return compactGrant({
     id: assignment.id,
     provider: "azure",
     kind: "role_assignment",
@@ -82,7 +83,7 @@ function mapRoleAssignment(assignment: RoleAssignment, observedAt: string): Gran
       ? { conditions: [{ expression: assignment.condition, title: `ABAC condition${assignment.conditionVersion ? ` (version ${assignment.conditionVersion})` : ""}` }] }
       : {}),
     evidence: { source: "authorization:roleAssignments.listForScope", observedAt },
-  };
+  });
 }
 
 /**

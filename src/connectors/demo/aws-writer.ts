@@ -11,6 +11,7 @@
  */
 import type { Condition, Principal, Statement } from "../../model/inventory.js";
 import type { DemoEstate } from "./estate.js";
+import { compactGrant } from "../../model/compact-grant.js";
 
 export const CREDENTIAL_REPORT = "iam:GetCredentialReport";
 export const AUTHORIZATION_DETAILS = "iam:GetAccountAuthorizationDetails";
@@ -206,14 +207,14 @@ export class AwsWriter {
   }
 
   attach(principalId: string, policyId: string): void {
-    this.estate.grants.push({
+    this.estate.grants.push(compactGrant({
       id: `${principalId}->${policyId}`,
       provider: "aws",
       kind: "attachment",
       principalId,
       policyId,
       evidence: this.estate.evidence(AUTHORIZATION_DETAILS),
-    });
+    }));
   }
 
   inline(principalId: string, name: string, statements: Statement[]): string {
@@ -227,14 +228,14 @@ export class AwsWriter {
       statements,
       evidence: this.estate.evidence(AUTHORIZATION_DETAILS),
     });
-    this.estate.grants.push({
+    this.estate.grants.push(compactGrant({
       id: `${principalId}->${id}`,
       provider: "aws",
       kind: "inline",
       principalId,
       policyId: id,
       evidence: this.estate.evidence(AUTHORIZATION_DETAILS),
-    });
+    }));
     return id;
   }
 

@@ -13,6 +13,7 @@
 import type { Principal, Statement, VaultItem } from "../../model/inventory.js";
 import { DEMO_ANCHORS } from "./anchors.js";
 import { SERVICES, type DemoEstate } from "./estate.js";
+import { compactGrant } from "../../model/compact-grant.js";
 
 const Z = DEMO_ANCHORS.azure;
 const SIGN_IN_ACTIVITY = "graph:servicePrincipalSignInActivities";
@@ -175,7 +176,7 @@ class AzureWriter {
   }
 
   assign(principalId: string, roleDefinitionId: string, scope: string): void {
-    this.estate.grants.push({
+    this.estate.grants.push(compactGrant({
       id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${this.estate.random.guid()}`,
       provider: "azure",
       kind: "role_assignment",
@@ -183,7 +184,7 @@ class AzureWriter {
       policyId: roleDefinitionId,
       resource: scope,
       evidence: this.estate.evidence("authorization:roleAssignments.listForScope"),
-    });
+    }));
   }
 
   accessPolicy(vault: string, principalId: string, permissions: Partial<Record<"secrets" | "keys" | "certificates", string[]>>): void {
@@ -206,7 +207,7 @@ class AzureWriter {
       statements,
       evidence: this.estate.evidence("keyvault:vaults.get (accessPolicies)"),
     });
-    this.estate.grants.push({
+    this.estate.grants.push(compactGrant({
       id: `${id}#grant`,
       provider: "azure",
       kind: "access_policy",
@@ -214,7 +215,7 @@ class AzureWriter {
       policyId: id,
       resource: vault,
       evidence: this.estate.evidence("keyvault:vaults.get (accessPolicies)"),
-    });
+    }));
   }
 
   vaultItem(

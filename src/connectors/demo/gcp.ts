@@ -13,6 +13,7 @@
 import type { Condition, Principal } from "../../model/inventory.js";
 import { DEMO_ANCHORS } from "./anchors.js";
 import { workloadNames, type DemoEstate } from "./estate.js";
+import { compactGrant } from "../../model/compact-grant.js";
 
 const G = DEMO_ANCHORS.gcp;
 const ORG_DOMAIN = "acme.example.com";
@@ -242,7 +243,7 @@ class GcpWriter {
             : "cloudresourcemanager:projects.getIamPolicy";
     const title = conditions?.[0]?.title;
     const id = `${resource}#${role}#${member}${title ? `#${title}` : ""}`;
-    this.estate.grants.push({
+    this.estate.grants.push(compactGrant({
       id,
       provider: "gcp",
       kind: "binding",
@@ -251,7 +252,7 @@ class GcpWriter {
       resource,
       ...(conditions ? { conditions } : {}),
       evidence: this.estate.evidence(source),
-    });
+    }));
     return id;
   }
 }

@@ -11,6 +11,7 @@ import { GCP_IMPERSONATION_PERMISSIONS } from "../../model/gcp-facts.js";
 import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_READ_APIS } from "./reads.js";
 import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
+import { compactGrant } from "../../model/compact-grant.js";
 
 export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges">;
 
@@ -297,7 +298,7 @@ export function mapEstate(raw: RawEstate): MappedParts {
         const id = `${site.resource}#${binding.role}#${member}${condition}`;
         if (grantIds.has(id)) continue;
         grantIds.add(id);
-        const grant: Grant = {
+        const grant = compactGrant({
           id,
           provider: "gcp",
           kind: "binding",
@@ -306,7 +307,7 @@ export function mapEstate(raw: RawEstate): MappedParts {
           resource: site.resource,
           ...(conditions ? { conditions } : {}),
           evidence: { source: bindingSource(site.resource), observedAt },
-        };
+        });
         parts.grants.push(grant);
         addMemberPrincipal(principals, member, site.resource, organization, pools, observedAt);
         const edge = trustEdgeFor(grant, roles.get(binding.role), pools, observedAt);
