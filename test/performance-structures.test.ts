@@ -99,18 +99,18 @@ describe("compact grants", () => {
     const a = compactGrant(attachment(role, "arn:aws:iam::aws:policy/ReadOnlyAccess"));
     const b = compactGrant(attachment("arn:aws:iam::444455556666:user/build", "arn:aws:iam::444455556666:policy/deploy"));
     expect(shapeOf(a)).toBe(shapeOf(b));
-    expect(typeof shapeOf(a)).toBe("object");
+    expect(shapeOf(a)).toMatchObject({ provider: "aws", kind: "attachment", evidence });
     const assignment = (scope: string, guid: string) =>
       compactGrant({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${guid}`, provider: "azure", kind: "role_assignment", principalId: "p", policyId: "r", resource: scope, evidence });
     const first = assignment("/subscriptions/s1", "9b2f0c4e-0000-4000-8000-00000000fa11");
     const second = assignment("/subscriptions/s2/resourceGroups/rg", "0c4e9b2f-0000-4000-8000-00000000fa12");
     expect(second.id).toBe("/subscriptions/s2/resourceGroups/rg/providers/Microsoft.Authorization/roleAssignments/0c4e9b2f-0000-4000-8000-00000000fa12");
-    const tailed = (grant: Grant) => shapeOf(grant) as { template: unknown; tail: string };
-    expect(tailed(first).template).toBe(tailed(second).template);
-    expect(tailed(second).tail).toBe("0c4e9b2f-0000-4000-8000-00000000fa12");
+    const tailed = (grant: Grant) => shapeOf(grant) as { shape: unknown; text: string };
+    expect(tailed(first).shape).toBe(tailed(second).shape);
+    expect(tailed(second).text).toBe("0c4e9b2f-0000-4000-8000-00000000fa12");
     // no short shape at all: kept as written
     const opaque = "urn:grant:" + "f".repeat(80);
-    expect(shapeOf(compactGrant({ id: `${opaque}/x`, provider: "gcp", kind: "binding", principalId: "user:a@example.com", policyId: "roles/owner", resource: "projects/p", evidence }))).toBe(`${opaque}/x`);
+    expect(shapeOf(compactGrant({ id: `${opaque}/x`, provider: "gcp", kind: "binding", principalId: "user:a@example.com", policyId: "roles/owner", resource: "projects/p", evidence }))).toMatchObject({ text: `${opaque}/x` });
     expect(compactGrant(a)).toBe(a);
   });
 

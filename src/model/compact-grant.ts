@@ -21,20 +21,38 @@ type Piece = string | typeof PRINCIPAL | typeof POLICY | typeof RESOURCE;
 
 /** One id shape: literal text and references to the grant's own fields, in order. */
 class IdTemplate {
-  constructor(readonly pieces: readonly Piece[]) {}
+  constructor(
+    readonly pieces: readonly Piece[],
+    readonly key: string,
+  ) {}
 }
 
 /** Shapes longer than this are unlikely to repeat (they hold GUIDs or hashes): kept as written. */
 const MAX_SHARED_LITERAL = 64;
-/** Bounds the shared shapes a long-running server keeps across reloads. */
+/** Bound what a long-running server keeps across reloads; past them grants are simply not shared. */
 const MAX_SHARED_TEMPLATES = 4096;
+const MAX_SHARED_SHAPES = 16384;
 const sharedTemplates = new Map<string, IdTemplate>();
+const sharedShapes = new Map<string, GrantShape>();
 
-/** An id whose shape repeats except for a unique last segment (an Azure role assignment's GUID). */
-class TailedId {
+/**
+ * What grants collected together have in common: provider, kind, evidence and id template. A grant
+ * points at one shared shape instead of holding four values of its own.
+ */
+class GrantShape {
   constructor(
-    readonly template: IdTemplate,
-    readonly tail: string,
+    readonly provider: Provider,
+    readonly kind: Grant["kind"],
+    readonly evidence: Evidence,
+    readonly template: IdTemplate | undefined,
+  ) {}
+}
+
+/** A grant's own id text: the unique tail after its template (an Azure role assignment's GUID), or the whole id. */
+class OwnId {
+  constructor(
+    readonly shape: GrantShape,
+    readonly text: string,
   ) {}
 }
 
@@ -46,8 +64,18 @@ function ownCopy(text: string): string {
   return text.length < 13 ? text : Buffer.from(text, "utf8").toString("utf8");
 }
 
+type IdFields = Pick<Grant, "principalId" | "policyId" | "resource">;
+
+function spell(template: IdTemplate, fields: IdFields): string {
+  let id = "";
+  for (const piece of template.pieces) {
+    id += typeof piece === "string" ? piece : piece === PRINCIPAL ? fields.principalId : piece === POLICY ? fields.policyId : (fields.resource ?? "");
+  }
+  return id;
+}
+
 /** Splits `id` around its own field values (longest first, so a field inside another is not split). */
-function piecesOf(id: string, grant: Pick<Grant, "principalId" | "policyId" | "resource">): Piece[] {
+function piecesOf(id: string, grant: IdFields): Piece[] {
   const fields: [typeof PRINCIPAL | typeof POLICY | typeof RESOURCE, string][] = [
     [PRINCIPAL, grant.principalId],
     [POLICY, grant.policyId],
@@ -79,27 +107,6 @@ function literalLength(pieces: readonly Piece[]): number {
   return length;
 }
 
-function shapeOf(id: string, grant: Pick<Grant, "principalId" | "policyId" | "resource">): IdTemplate | TailedId | string {
-  const pieces = piecesOf(id, grant);
-  const literal = literalLength(pieces);
-  if (literal === id.length) return id;
-  const shared = sharedTemplate(pieces, literal);
-  if (shared) return shared;
-  // `<resource>/providers/Microsoft.Authorization/roleAssignments/<guid>`: the text up to the last
-  // `/` or `#` is the shape, what follows is this grant's own.
-  const last = pieces[pieces.length - 1];
-  if (typeof last === "string") {
-    const cut = Math.max(last.lastIndexOf("/"), last.lastIndexOf("#")) + 1;
-    if (cut > 0 && cut < last.length) {
-      const head = [...pieces.slice(0, -1), last.slice(0, cut)];
-      const template = sharedTemplate(head, literal - (last.length - cut));
-      // Copied out so the tail does not keep the whole id alive as a slice of it.
-      if (template) return new TailedId(template, ownCopy(last.slice(cut)));
-    }
-  }
-  return id;
-}
-
 /** The shared template of these pieces, or undefined when they are too long (or too many) to share. */
 function sharedTemplate(pieces: readonly Piece[], literal: number): IdTemplate | undefined {
   if (literal > MAX_SHARED_LITERAL) return undefined;
@@ -109,47 +116,95 @@ function sharedTemplate(pieces: readonly Piece[], literal: number): IdTemplate |
   const shared = sharedTemplates.get(key);
   if (shared) return shared;
   if (sharedTemplates.size >= MAX_SHARED_TEMPLATES) return undefined;
-  const template = new IdTemplate(pieces);
+  const template = new IdTemplate(pieces, key);
   sharedTemplates.set(key, template);
   return template;
 }
 
+/** The last template that fitted, per provider and kind: most grants in a row share a shape. */
+const recentTemplates = new Map<string, IdTemplate>();
+
+/** The template of `id` and the tail left after it ("" when the template spells the whole id). */
+function templateOf(id: string, grant: IdFields, recentKey: string): { template: IdTemplate; tail: string } | undefined {
+  const recent = recentTemplates.get(recentKey);
+  if (recent) {
+    const spelled = spell(recent, grant);
+    if (spelled === id) return { template: recent, tail: "" };
+    if (id.startsWith(spelled) && /^[^/#]+$/.test(id.slice(spelled.length)) && /[/#]$/.test(spelled)) {
+      return { template: recent, tail: ownCopy(id.slice(spelled.length)) };
+    }
+  }
+  const pieces = piecesOf(id, grant);
+  const literal = literalLength(pieces);
+  if (literal === id.length) return undefined;
+  let found: { template: IdTemplate; tail: string } | undefined;
+  const whole = sharedTemplate(pieces, literal);
+  if (whole) found = { template: whole, tail: "" };
+  else {
+    // `<resource>/providers/Microsoft.Authorization/roleAssignments/<guid>`: the text up to the
+    // last `/` or `#` is the shape, what follows is this grant's own.
+    const last = pieces[pieces.length - 1];
+    if (typeof last === "string") {
+      const cut = Math.max(last.lastIndexOf("/"), last.lastIndexOf("#")) + 1;
+      if (cut > 0 && cut < last.length) {
+        const head = sharedTemplate([...pieces.slice(0, -1), last.slice(0, cut)], literal - (last.length - cut));
+        if (head) found = { template: head, tail: ownCopy(last.slice(cut)) };
+      }
+    }
+  }
+  if (found) recentTemplates.set(recentKey, found.template);
+  return found;
+}
+
+function shapeFor(provider: Provider, kind: Grant["kind"], evidence: Evidence, template: IdTemplate | undefined): GrantShape {
+  const key = `${template?.key ?? ""}\u0001${provider}\u0001${kind}\u0001${evidence.source}\u0001${evidence.observedAt}`;
+  const shared = sharedShapes.get(key);
+  if (shared) return shared;
+  const shape = new GrantShape(provider, kind, evidence, template);
+  if (sharedShapes.size < MAX_SHARED_SHAPES) sharedShapes.set(key, shape);
+  return shape;
+}
+
 export class CompactGrant implements Grant {
-  provider: Provider;
-  kind: Grant["kind"];
   principalId: string;
   policyId: string;
   declare resource?: string;
   declare conditions?: Condition[];
-  evidence: Evidence;
-  /** The id: a shared template, a template with its own tail, or as written. */
-  private readonly shape: IdTemplate | TailedId | string;
+  /** Provider, kind, evidence and id template, shared; with the grant's own id text when it has some. */
+  private readonly shape: GrantShape | OwnId;
 
   constructor(grant: Grant) {
-    this.provider = grant.provider;
-    this.kind = grant.kind;
     this.principalId = grant.principalId;
     this.policyId = grant.policyId;
     // Absent stays absent (not an own `undefined`), as in a parsed file.
     if (grant.resource !== undefined) this.resource = grant.resource;
     if (grant.conditions !== undefined) this.conditions = grant.conditions;
-    this.evidence = grant.evidence;
-    this.shape = shapeOf(grant.id, grant);
+    const found = templateOf(grant.id, grant, `${grant.provider}/${grant.kind}`);
+    const shape = shapeFor(grant.provider, grant.kind, grant.evidence, found?.template);
+    this.shape = found === undefined ? new OwnId(shape, grant.id) : found.tail === "" ? shape : new OwnId(shape, found.tail);
+  }
+
+  private get shared(): GrantShape {
+    const shape = this.shape;
+    return shape instanceof OwnId ? shape.shape : shape;
+  }
+
+  get provider(): Provider {
+    return this.shared.provider;
+  }
+
+  get kind(): Grant["kind"] {
+    return this.shared.kind;
+  }
+
+  get evidence(): Evidence {
+    return this.shared.evidence;
   }
 
   get id(): string {
     const shape = this.shape;
-    if (typeof shape === "string") return shape;
-    if (shape instanceof TailedId) return this.spell(shape.template) + shape.tail;
-    return this.spell(shape);
-  }
-
-  private spell(template: IdTemplate): string {
-    let id = "";
-    for (const piece of template.pieces) {
-      id += typeof piece === "string" ? piece : piece === PRINCIPAL ? this.principalId : piece === POLICY ? this.policyId : (this.resource ?? "");
-    }
-    return id;
+    if (!(shape instanceof OwnId)) return spell(shape.template as IdTemplate, this);
+    return shape.shape.template ? spell(shape.shape.template, this) + shape.text : shape.text;
   }
 
   /** The plain grant, with the same keys (and key order) a parsed snapshot file has. */

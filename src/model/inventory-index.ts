@@ -116,13 +116,8 @@ export class Inventory {
       for (const scopeId of policy.attachedTo ?? []) pushTo(this.policiesAttachedTo, scopeId, policy);
     }
     this.grantsByPrincipal = groupBy(snapshot.grants, (grant) => grant.principalId);
-    // Few, long lists (shared roles, projects): growth slack is small there, one push is cheaper.
-    this.grantsByPolicy = new Map();
-    this.grantsByResource = new Map();
-    for (const grant of snapshot.grants) {
-      pushTo(this.grantsByPolicy, grant.policyId, grant);
-      if (grant.resource) pushTo(this.grantsByResource, grant.resource, grant);
-    }
+    this.grantsByPolicy = groupBy(snapshot.grants, (grant) => grant.policyId);
+    this.grantsByResource = groupBy(snapshot.grants, (grant) => grant.resource || undefined);
     this.trustByTo = groupBy(snapshot.trustEdges, (edge) => edge.to);
     this.trustByFrom = groupBy(snapshot.trustEdges, (edge) => edge.from);
     for (const item of snapshot.vaultItems) {

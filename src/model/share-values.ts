@@ -2,7 +2,7 @@
  * Sharing repeated values of a collected snapshot: every connector (and every parsed file) makes
  * its own copies of the same ids, dates and evidence; large estates keep millions of them.
  */
-import { compactGrant } from "./compact-grant.js";
+import { CompactGrant, compactGrant } from "./compact-grant.js";
 import type { Activity, Evidence, Grant, InventorySnapshot } from "./inventory.js";
 
 /**
@@ -80,7 +80,8 @@ export function shareRepeatedValues(snapshot: InventorySnapshot): InventorySnaps
     grant.principalId = text(grant.principalId);
     grant.policyId = text(grant.policyId);
     if (grant.resource !== undefined) grant.resource = text(grant.resource);
-    grant.evidence = evidence(grant.evidence);
+    // A compact grant's evidence is already shared with the grants of its shape.
+    if (!(grant instanceof CompactGrant)) grant.evidence = evidence(grant.evidence);
     grants[i] = compactGrant(grant);
   }
   for (const edge of snapshot.trustEdges) {
