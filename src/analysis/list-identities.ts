@@ -43,7 +43,7 @@ export function listIdentities(inventory: Inventory, options: ListIdentitiesOpti
       disabled: p.disabled ?? false,
       lastUsedAt: p.lastActivity?.lastUsedAt ?? null,
       credentialCount: inventory.credentialsOf(p.id).length,
-      grantCount: inventory.grantsOf(p.id).length,
+      grantCount: inventory.grantCountOf(p.id),
     });
   }
   return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

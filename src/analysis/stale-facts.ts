@@ -119,7 +119,7 @@ function buildStaleFacts(inventory: Inventory): StaleFacts {
     facts.activityStatus[i] = activityStatusOf(activity);
     facts.lastUsedMs[i] = lastUsedMs;
     facts.createdMs[i] = timeOf(principal.createdAt);
-    facts.grantCount[i] = inventory.grantsOf(principal.id).length;
+    facts.grantCount[i] = inventory.grantCountOf(principal.id);
     facts.credentialStart[i] = c;
     let active = 0;
     for (const credential of credentials) {

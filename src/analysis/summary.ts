@@ -108,7 +108,7 @@ function computeSummary(inventory: Inventory, filter: InventoryFilter): Inventor
   for (const c of snapshot.credentials) if (unfiltered || matches(c)) bump(tally(c.provider).credentials, c.kind);
   for (const v of snapshot.vaultItems) if (unfiltered || matches(v)) bump(tally(v.provider).vaultItems, v.kind);
   for (const p of snapshot.policies) if (tallies.has(p.provider)) bump(tally(p.provider).policies, p.kind);
-  for (const g of snapshot.grants) if (!principalIds || principalIds.has(g.principalId)) tally(g.provider).grants++;
+  for (const [provider, count] of inventory.grants.countByProvider(principalIds)) tally(provider).grants += count;
   for (const e of snapshot.trustEdges) if (!principalIds || principalIds.has(e.to)) tally(e.provider).trustEdges++;
 
   return {

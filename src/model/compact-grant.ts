@@ -39,7 +39,7 @@ const sharedShapes = new Map<string, GrantShape>();
  * What grants collected together have in common: provider, kind, evidence and id template. A grant
  * points at one shared shape instead of holding four values of its own.
  */
-class GrantShape {
+export class GrantShape {
   constructor(
     readonly provider: Provider,
     readonly kind: Grant["kind"],
@@ -65,6 +65,12 @@ function ownCopy(text: string): string {
 }
 
 type IdFields = Pick<Grant, "principalId" | "policyId" | "resource">;
+
+/** A grant's id from its shape, its own text and its fields. */
+export function spellId(shape: GrantShape, own: string | undefined, fields: IdFields): string {
+  if (!shape.template) return own ?? "";
+  return own === undefined ? spell(shape.template, fields) : spell(shape.template, fields) + own;
+}
 
 function spell(template: IdTemplate, fields: IdFields): string {
   let id = "";
@@ -203,8 +209,13 @@ export class CompactGrant implements Grant {
 
   get id(): string {
     const shape = this.shape;
-    if (!(shape instanceof OwnId)) return spell(shape.template as IdTemplate, this);
-    return shape.shape.template ? spell(shape.shape.template, this) + shape.text : shape.text;
+    return shape instanceof OwnId ? spellId(shape.shape, shape.text, this) : spellId(shape, undefined, this);
+  }
+
+  /** The shared shape and the grant's own id text (for the grant table). */
+  get parts(): { shape: GrantShape; own: string | undefined } {
+    const shape = this.shape;
+    return shape instanceof OwnId ? { shape: shape.shape, own: shape.text } : { shape, own: undefined };
   }
 
   /** The plain grant, with the same keys (and key order) a parsed snapshot file has. */
@@ -225,4 +236,9 @@ export class CompactGrant implements Grant {
 /** A grant whose id is held as a template over its fields when it has one: see the module comment. */
 export function compactGrant(grant: Grant): Grant {
   return grant instanceof CompactGrant ? grant : new CompactGrant(grant);
+}
+
+/** The shared shape of any grant, and its own id text. */
+export function grantParts(grant: Grant): { shape: GrantShape; own: string | undefined } {
+  return (grant instanceof CompactGrant ? grant : new CompactGrant(grant)).parts;
 }

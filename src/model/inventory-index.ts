@@ -14,6 +14,7 @@ import type {
   TrustEdge,
   VaultItem,
 } from "./inventory.js";
+import { GrantTable } from "./grant-table.js";
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -75,6 +76,15 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined)
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/**
+ * The snapshot as the inventory keeps it: every list as collected, except grants, which are read
+ * from the table (spelled out as row views each time `grants` is read: rare, e.g. an export).
+ */
+function withGrantsFromTable(snapshot: InventorySnapshot, table: () => GrantTable): InventorySnapshot {
+  const { grants: _collected, ...rest } = snapshot;
+  return Object.defineProperty(rest, "grants", { get: () => table().toArray(), enumerable: true }) as InventorySnapshot;
+}
+
 export class Inventory {
   readonly snapshot: InventorySnapshot;
   readonly demo: boolean;
@@ -85,9 +95,8 @@ export class Inventory {
   private readonly azureScopesLower = new Map<string, Scope>();
   private readonly childScopes = new Map<string, Scope[]>();
   private readonly credentialsByPrincipal: Map<string, Credential[]>;
-  private readonly grantsByPrincipal: Map<string, Grant[]>;
-  private readonly grantsByResource: Map<string, Grant[]>;
-  private readonly grantsByPolicy: Map<string, Grant[]>;
+  /** All grants, in columns (see grant-table.ts); `snapshot.grants` spells them out on demand. */
+  readonly grants: GrantTable;
   private readonly membersByGroup = new Map<string, Principal[]>();
   private readonly trustByTo: Map<string, TrustEdge[]>;
   private readonly trustByFrom: Map<string, TrustEdge[]>;
@@ -96,7 +105,8 @@ export class Inventory {
   private readonly vaultItemsByScope = new Map<string, VaultItem[]>();
 
   constructor(snapshot: InventorySnapshot) {
-    this.snapshot = snapshot;
+    // The collected grant objects are dropped once the table holds them: what stays is the table.
+    this.snapshot = withGrantsFromTable(snapshot, () => this.grants);
     this.demo = snapshot.demo === true;
     for (const scope of snapshot.scopes) {
       this.scopes.set(scope.id, scope);
@@ -115,9 +125,7 @@ export class Inventory {
       this.policies.set(policy.id, policy);
       for (const scopeId of policy.attachedTo ?? []) pushTo(this.policiesAttachedTo, scopeId, policy);
     }
-    this.grantsByPrincipal = groupBy(snapshot.grants, (grant) => grant.principalId);
-    this.grantsByPolicy = groupBy(snapshot.grants, (grant) => grant.policyId);
-    this.grantsByResource = groupBy(snapshot.grants, (grant) => grant.resource || undefined);
+    this.grants = new GrantTable(snapshot.grants);
     this.trustByTo = groupBy(snapshot.trustEdges, (edge) => edge.to);
     this.trustByFrom = groupBy(snapshot.trustEdges, (edge) => edge.from);
     for (const item of snapshot.vaultItems) {
@@ -140,15 +148,19 @@ export class Inventory {
   }
 
   grantsOf(principalId: string): readonly Grant[] {
-    return this.grantsByPrincipal.get(principalId) ?? EMPTY;
+    return this.grants.grantsOf(principalId);
+  }
+
+  grantCountOf(principalId: string): number {
+    return this.grants.grantCountOf(principalId);
   }
 
   grantsOn(resource: string): readonly Grant[] {
-    return this.grantsByResource.get(resource) ?? EMPTY;
+    return this.grants.grantsOn(resource);
   }
 
   grantsOfPolicy(policyId: string): readonly Grant[] {
-    return this.grantsByPolicy.get(policyId) ?? EMPTY;
+    return this.grants.grantsOfPolicy(policyId);
   }
 
   membersOf(groupId: string): readonly Principal[] {

@@ -336,8 +336,8 @@ export class AzureAccess {
   private grantsByScope(): Map<string, Grant[]> {
     return this.ctx.cache.memo("azure:grantsByScope", () => {
       const map = new Map<string, Grant[]>();
-      for (const grant of this.inventory.snapshot.grants) {
-        if (grant.provider !== "azure" || !grant.resource) continue;
+      for (const grant of this.inventory.grants.grantsOfProvider("azure")) {
+        if (!grant.resource) continue;
         const key = grant.resource.toLowerCase();
         const list = map.get(key);
         if (list) list.push(grant);
