@@ -47,6 +47,19 @@ class RowGroups {
     return key === NONE || key + 1 >= this.offsets.length ? 0 : (this.offsets[key + 1] as number) - (this.offsets[key] as number);
   }
 
+  /** Rows of `key` are rows[start(key) .. start(key + 1)): for loops that make no subarray. */
+  start(key: number): number {
+    return key === NONE || key + 1 >= this.offsets.length ? 0 : (this.offsets[key] as number);
+  }
+
+  end(key: number): number {
+    return key === NONE || key + 1 >= this.offsets.length ? 0 : (this.offsets[key + 1] as number);
+  }
+
+  row(index: number): number {
+    return this.rows[index] as number;
+  }
+
   rowsOf(key: number): Int32Array {
     if (key === NONE || key + 1 >= this.offsets.length) return EMPTY_ROWS;
     return this.rows.subarray(this.offsets[key] as number, this.offsets[key + 1] as number);
@@ -127,6 +140,20 @@ export class GrantTable implements Iterable<Grant> {
 
   grantCountOf(principalId: string): number {
     return this.byPrincipal.count(this.keyOf(principalId));
+  }
+
+  /**
+   * Whether some grant of the principal passes `test`, given its shared shape (provider, kind)
+   * and policy id: a gate over many principals that makes no row views.
+   */
+  someGrantOf(principalId: string, test: (shape: GrantShape, policyId: string) => boolean): boolean {
+    const groups = this.byPrincipal;
+    const key = this.keyOf(principalId);
+    for (let i = groups.start(key), end = groups.end(key); i < end; i++) {
+      const row = groups.row(i);
+      if (test(this.shapeAt(row), this.policyAt(row))) return true;
+    }
+    return false;
   }
 
   grantsOfPolicy(policyId: string): Grant[] {

@@ -5,6 +5,7 @@
  * ancestor chain are checked before allow, then the caller's principal access boundaries (IAM v3,
  * gcp-boundaries.ts). Binding and deny conditions (CEL) are left open.
  */
+import type { GrantShape } from "../../model/compact-grant.js";
 import type { Grant, Principal, Scope } from "../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
 import { statementListsAction } from "./context.js";
@@ -70,6 +71,8 @@ export class GcpAccess {
   private readonly roleGrantsByAction: Map<string, Map<string, boolean>>;
   private readonly serviceAccountsByScope: Map<string, Principal[]>;
   private readonly boundaries: GcpBoundaries;
+  /** action → the binding test `mayHoldAnywhere` runs over grant rows (made once per action). */
+  private readonly bindingMayGrant = new Map<string, (shape: GrantShape, policyId: string) => boolean>();
 
   constructor(private readonly ctx: QueryContext) {
     this.members = ctx.table("gcp:members");
@@ -134,22 +137,33 @@ export class GcpAccess {
    * placing bindings and evaluating denies.
    */
   mayHoldAnywhere(subject: Subject, action: string): boolean {
-    for (const member of this.memberKeys(subject)) {
-      for (const grant of this.inventory.grantsOf(member.key)) {
-        if (grant.provider === "gcp" && grant.kind === "binding" && this.roleMayGrant(grant.policyId, action)) return true;
-      }
+    let mayGrant = this.bindingMayGrant.get(action);
+    if (!mayGrant) {
+      mayGrant = (shape, policyId) => shape.provider === "gcp" && shape.kind === "binding" && this.roleMayGrant(policyId, action);
+      this.bindingMayGrant.set(action, mayGrant);
+    }
+    const members = this.memberKeys(subject);
+    for (let i = 0; i < members.length; i++) {
+      if (this.inventory.grants.someGrantOf((members[i] as MemberKey).key, mayGrant)) return true;
     }
     return false;
   }
 
   /** Does a role (by id) grant an action? Memoized: reverse queries ask it per binding. */
   roleMayGrant(roleId: string, action: string): boolean {
-    const byRole = memoIn(this.roleGrantsByAction, action, () => new Map<string, boolean>());
-    return memoIn(byRole, roleId, () => {
-      const role = this.ctx.cache.policy(roleId);
-      if (!role) return true; // unreadable role: keep the binding so the answer says unknown
-      return role.allows.some((stmt) => this.roleGrants(stmt, action).length > 0);
-    });
+    // Asked per binding per candidate: plain lookups, no closures on the hot path.
+    let byRole = this.roleGrantsByAction.get(action);
+    if (!byRole) {
+      byRole = new Map<string, boolean>();
+      this.roleGrantsByAction.set(action, byRole);
+    }
+    const known = byRole.get(roleId);
+    if (known !== undefined) return known;
+    const role = this.ctx.cache.policy(roleId);
+    // An unreadable role keeps the binding, so the answer says unknown.
+    const grants = !role || role.allows.some((stmt) => this.roleGrants(stmt, action).length > 0);
+    byRole.set(roleId, grants);
+    return grants;
   }
 
   findAccess(subject: Subject, request: AccessRequest): Finding[] {

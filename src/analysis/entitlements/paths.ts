@@ -59,11 +59,17 @@ function identity(path: EntitlementPath): string {
   ].join("\u0000");
 }
 
-/**
- * Deterministic order: outcome (allowed, conditional, unknown, denied), then fewer pivots, then
- * fewer hops, then principal id, action, resource, justification and hop ids.
- */
-export function compareEntitlementPaths(a: EntitlementPath, b: EntitlementPath): number {
+/** What the order compares beyond the path's own fields, spelled out once per path. */
+interface SortKeys {
+  readonly justification: string;
+  readonly identity: string;
+}
+
+function sortKeysOf(path: EntitlementPath, identityKey = identity(path)): SortKeys {
+  return { justification: path.justification.join(","), identity: identityKey };
+}
+
+function comparePathsWithKeys(a: EntitlementPath, ak: SortKeys, b: EntitlementPath, bk: SortKeys): number {
   return (
     OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] ||
     a.via.length - b.via.length ||
@@ -71,9 +77,17 @@ export function compareEntitlementPaths(a: EntitlementPath, b: EntitlementPath):
     compareText(a.principalId, b.principalId) ||
     compareText(a.action, b.action) ||
     compareText(a.resource, b.resource) ||
-    compareText(a.justification.join(","), b.justification.join(",")) ||
-    compareText(identity(a), identity(b))
+    compareText(ak.justification, bk.justification) ||
+    compareText(ak.identity, bk.identity)
   );
+}
+
+/**
+ * Deterministic order: outcome (allowed, conditional, unknown, denied), then fewer pivots, then
+ * fewer hops, then principal id, action, resource, justification and hop ids.
+ */
+export function compareEntitlementPaths(a: EntitlementPath, b: EntitlementPath): number {
+  return comparePathsWithKeys(a, sortKeysOf(a), b, sortKeysOf(b));
 }
 
 /** Collects distinct paths up to a capacity; past it the search stops and the answer is truncated. */
@@ -106,7 +120,10 @@ export class PathCollector {
     this.paths.set(key, path);
   }
 
+  /** In answer order; the joined keys are spelled once per path, not once per comparison. */
   sorted(): EntitlementPath[] {
-    return [...this.paths.values()].sort(compareEntitlementPaths);
+    const keyed = [...this.paths].map(([key, path]) => ({ path, keys: sortKeysOf(path, key) }));
+    keyed.sort((a, b) => comparePathsWithKeys(a.path, a.keys, b.path, b.keys));
+    return keyed.map((entry) => entry.path);
   }
 }
