@@ -127,6 +127,20 @@ function sharedTemplate(pieces: readonly Piece[], literal: number): IdTemplate |
   return template;
 }
 
+/**
+ * Where `id` stops matching the template spelled with these fields: the length of the spelled
+ * template when `id` starts with it, else -1. Compares in place, making no string.
+ */
+function spelledPrefixEnd(template: IdTemplate, fields: IdFields, id: string): number {
+  let offset = 0;
+  for (const piece of template.pieces) {
+    const text = typeof piece === "string" ? piece : piece === PRINCIPAL ? fields.principalId : piece === POLICY ? fields.policyId : fields.resource;
+    if (text === undefined || !id.startsWith(text, offset)) return -1;
+    offset += text.length;
+  }
+  return offset;
+}
+
 /** The last template that fitted, per provider and kind: most grants in a row share a shape. */
 const recentTemplates = new Map<string, IdTemplate>();
 
@@ -134,10 +148,10 @@ const recentTemplates = new Map<string, IdTemplate>();
 function templateOf(id: string, grant: IdFields, recentKey: string): { template: IdTemplate; tail: string } | undefined {
   const recent = recentTemplates.get(recentKey);
   if (recent) {
-    const spelled = spell(recent, grant);
-    if (spelled === id) return { template: recent, tail: "" };
-    if (id.startsWith(spelled) && /^[^/#]+$/.test(id.slice(spelled.length)) && /[/#]$/.test(spelled)) {
-      return { template: recent, tail: ownCopy(id.slice(spelled.length)) };
+    const end = spelledPrefixEnd(recent, grant, id);
+    if (end === id.length) return { template: recent, tail: "" };
+    if (end > 0 && (id[end - 1] === "/" || id[end - 1] === "#") && !/[/#]/.test(id.slice(end))) {
+      return { template: recent, tail: ownCopy(id.slice(end)) };
     }
   }
   const pieces = piecesOf(id, grant);
@@ -162,7 +176,17 @@ function templateOf(id: string, grant: IdFields, recentKey: string): { template:
   return found;
 }
 
+/** The last shape made or found: grants collected together usually share it (no key to build). */
+let recentShape: GrantShape | undefined;
+
 function shapeFor(provider: Provider, kind: Grant["kind"], evidence: Evidence, template: IdTemplate | undefined): GrantShape {
+  const recent = recentShape;
+  if (recent && recent.template === template && recent.provider === provider && recent.kind === kind && recent.evidence === evidence) return recent;
+  recentShape = shapeByKey(provider, kind, evidence, template);
+  return recentShape;
+}
+
+function shapeByKey(provider: Provider, kind: Grant["kind"], evidence: Evidence, template: IdTemplate | undefined): GrantShape {
   const key = `${template?.key ?? ""}\u0001${provider}\u0001${kind}\u0001${evidence.source}\u0001${evidence.observedAt}`;
   const shared = sharedShapes.get(key);
   if (shared) return shared;
@@ -212,10 +236,15 @@ export class CompactGrant implements Grant {
     return shape instanceof OwnId ? spellId(shape.shape, shape.text, this) : spellId(shape, undefined, this);
   }
 
-  /** The shared shape and the grant's own id text (for the grant table). */
-  get parts(): { shape: GrantShape; own: string | undefined } {
+  /** The shared shape (for the grant table). */
+  get sharedShape(): GrantShape {
+    return this.shared;
+  }
+
+  /** The grant's own id text, when its shape does not spell all of it (for the grant table). */
+  get ownIdText(): string | undefined {
     const shape = this.shape;
-    return shape instanceof OwnId ? { shape: shape.shape, own: shape.text } : { shape, own: undefined };
+    return shape instanceof OwnId ? shape.text : undefined;
   }
 
   /** The plain grant, with the same keys (and key order) a parsed snapshot file has. */
@@ -235,10 +264,10 @@ export class CompactGrant implements Grant {
 
 /** A grant whose id is held as a template over its fields when it has one: see the module comment. */
 export function compactGrant(grant: Grant): Grant {
-  return grant instanceof CompactGrant ? grant : new CompactGrant(grant);
+  return asCompactGrant(grant);
 }
 
-/** The shared shape of any grant, and its own id text. */
-export function grantParts(grant: Grant): { shape: GrantShape; own: string | undefined } {
-  return (grant instanceof CompactGrant ? grant : new CompactGrant(grant)).parts;
+/** Any grant as a compact one (the same object when it already is). */
+export function asCompactGrant(grant: Grant): CompactGrant {
+  return grant instanceof CompactGrant ? grant : new CompactGrant(grant);
 }
