@@ -6,6 +6,8 @@
  *   node dist/bench/core-queries.js 100000          # one size (used by the parent)
  *   node dist/bench/core-queries.js --memory 100000 # also: live heap at each phase (forces GCs,
  *                                                   # so its peak RSS is not the one to quote)
+ *   node dist/bench/core-queries.js --alone 100000  # each query in its own process: the peak RSS
+ *                                                   # of loading the estate and asking only that
  *
  * Each query runs through the full call pipeline (validation, governance, analysis, paging,
  * redaction, SQLite audit), as a client would meet it. The first call of each tool is reported
@@ -56,7 +58,7 @@ function liveMemory(): LiveMemory | undefined {
   return { heap: heapUsed, rss };
 }
 
-async function measureSize(identities: number): Promise<void> {
+async function measureSize(identities: number, only?: number): Promise<void> {
   const phases: [string, LiveMemory | undefined][] = [["start (server code loaded)", liveMemory()]];
   const now = new Date("2026-11-24T00:00:00Z");
   const t0 = performance.now();
@@ -121,7 +123,8 @@ async function measureSize(identities: number): Promise<void> {
   console.log(`peak RSS so far: ${peakRss()} MB (estate generated and indexed)`);
   // "peak RSS" per query: the process's high-water mark once that query's runs are done.
   console.log("query                                  first ms  median ms   p95 ms   x baseline   items/page  peak RSS MB");
-  for (const [label, argsFor] of queries) {
+  for (const [index, [label, argsFor]] of queries.entries()) {
+    if (only !== undefined && index !== only) continue;
     const name = label.split(" ")[0] as string;
     const times: number[] = [];
     let items = 0;
@@ -161,16 +164,37 @@ async function measureSize(identities: number): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+const QUERY_COUNT = 7;
 const args = process.argv.slice(2);
 const memoryMode = args.includes("--memory");
-const requested = Number(args.find((a) => a !== "--memory"));
-if (Number.isFinite(requested) && requested > 0 && (!memoryMode || liveMemory() !== undefined)) {
-  await measureSize(requested);
+const aloneMode = args.includes("--alone");
+const onlyArg = args.find((a) => a.startsWith("--only="));
+const only = onlyArg === undefined ? undefined : Number(onlyArg.slice("--only=".length));
+const requested = Number(args.find((a) => !a.startsWith("--")));
+const self = fileURLToPath(import.meta.url);
+const flags = ["--max-old-space-size=4096", ...(memoryMode ? ["--expose-gc"] : [])];
+const child = (childArgs: string[]) => execFileSync(process.execPath, [...flags, self, ...childArgs], { encoding: "utf8" });
+
+/** Each query in its own process after the same load: the memory of one question, not of a session's garbage. */
+function measureAlone(size: number): void {
+  console.log(`\n${size.toLocaleString()} identities, each query alone in its own process (load, first call, ${RUNS} runs):`);
+  console.log("query                                  median ms  peak RSS MB");
+  for (let index = 0; index < QUERY_COUNT; index++) {
+    const out = child([`--only=${index}`, String(size)]);
+    const row = out.split("\n").find((line) => /^\S.*\s\d+\s*$/.test(line) && !line.startsWith("peak") && !line.startsWith("query") && /\d+\.\d+/.test(line));
+    const fields = row?.trim().split(/\s+/) ?? [];
+    const label = row ? row.slice(0, 38).trim() : `query ${index}`;
+    console.log(`${label.padEnd(38)} ${(fields[fields.length - 5] ?? "?").padStart(10)} ${(fields[fields.length - 1] ?? "?").padStart(12)}`);
+  }
+}
+
+if (Number.isFinite(requested) && requested > 0 && !aloneMode && (!memoryMode || liveMemory() !== undefined)) {
+  await measureSize(requested, only);
 } else {
-  const self = fileURLToPath(import.meta.url);
   const sizes = Number.isFinite(requested) && requested > 0 ? [requested] : [10_000, 100_000];
-  const flags = ["--max-old-space-size=4096", ...(memoryMode ? ["--expose-gc"] : [])];
   for (const size of sizes) {
-    process.stdout.write(execFileSync(process.execPath, [...flags, self, ...(memoryMode ? ["--memory"] : []), String(size)], { encoding: "utf8" }));
+    if (!aloneMode) process.stdout.write(child([...(memoryMode ? ["--memory"] : []), String(size)]));
+    // The session run above is the one to quote; alone runs add the per-question view at the large size.
+    if (aloneMode || (!memoryMode && size >= 100_000)) measureAlone(size);
   }
 }
