@@ -6,6 +6,8 @@ import { buildDemoEstate } from "../src/connectors/demo/index.js";
 import { lazyConnector } from "../src/connectors/lazy.js";
 import { emptySnapshot } from "../src/model/inventory.js";
 import { CompactGrant, compactGrant } from "../src/model/compact-grant.js";
+import { GrantTable } from "../src/model/grant-table.js";
+import { Inventory } from "../src/model/inventory-index.js";
 import { grantSchema, type Grant } from "../src/model/inventory.js";
 import { shareRepeatedValues } from "../src/model/share-values.js";
 
@@ -122,5 +124,59 @@ describe("compact grants", () => {
     const shared = shareRepeatedValues(parsed);
     expect(shared.grants.every((g) => g instanceof CompactGrant)).toBe(true);
     expect(shared.grants.map((g) => g.id)).toEqual(estate.grants.map((g) => g.id));
+  });
+});
+
+describe("grant table", () => {
+  const evidence = { source: "cloudresourcemanager:projects.getIamPolicy", observedAt: "2026-11-24T00:00:00.000Z" };
+  const plain: Grant[] = [
+    { id: "projects/p1#roles/viewer#user:a@example.com", provider: "gcp", kind: "binding", principalId: "user:a@example.com", policyId: "roles/viewer", resource: "projects/p1", evidence },
+    { id: "arn:aws:iam::111122223333:role/r#attachment/arn:aws:iam::aws:policy/ReadOnlyAccess", provider: "aws", kind: "attachment", principalId: "arn:aws:iam::111122223333:role/r", policyId: "arn:aws:iam::aws:policy/ReadOnlyAccess", evidence },
+    { id: "projects/p1#roles/owner#user:b@example.com#cond:1a2b", provider: "gcp", kind: "binding", principalId: "user:b@example.com", policyId: "roles/owner", resource: "projects/p1", conditions: [{ expression: "request.time < timestamp('2027-01-01T00:00:00Z')" }], evidence },
+    { id: "projects/p2#roles/viewer#user:a@example.com", provider: "gcp", kind: "binding", principalId: "user:a@example.com", policyId: "roles/viewer", resource: "projects/p2", evidence },
+    // a principal id that is also another grant's resource: one string table, separate indexes
+    { id: "g-5", provider: "gcp", kind: "binding", principalId: "projects/p2", policyId: "roles/viewer", resource: "user:a@example.com", evidence },
+  ];
+  const json = (grants: readonly Grant[]) => JSON.parse(JSON.stringify(grants));
+
+  it("answers each index with the grants of that key, in collection order, as the plain grants read", () => {
+    const table = new GrantTable(plain.map((g) => ({ ...g })));
+    expect(table.length).toBe(5);
+    expect(json(table.grantsOf("user:a@example.com"))).toEqual(json([plain[0], plain[3]]));
+    expect(table.grantCountOf("user:a@example.com")).toBe(2);
+    expect(json(table.grantsOfPolicy("roles/viewer"))).toEqual(json([plain[0], plain[3], plain[4]]));
+    expect(json(table.grantsOn("projects/p1"))).toEqual(json([plain[0], plain[2]]));
+    expect(json(table.grantsOn("user:a@example.com"))).toEqual(json([plain[4]]));
+    expect(table.grantsOf("roles/viewer")).toEqual([]);
+    expect(table.grantsOf("nobody")).toEqual([]);
+    expect(table.grantCountOf("nobody")).toBe(0);
+    expect(table.grantsOn("arn:aws:iam::111122223333:role/r")).toEqual([]);
+    expect(json(table.toArray())).toEqual(json(plain));
+    expect(table.at(2).conditions).toEqual(plain[2]?.conditions);
+    expect(table.at(1).resource).toBeUndefined();
+    expect(() => table.at(5)).toThrow(RangeError);
+    expect(Object.fromEntries(table.countByProvider())).toEqual({ gcp: 4, aws: 1 });
+    expect(Object.fromEntries(table.countByProvider(new Set(["user:a@example.com"])))).toEqual({ gcp: 2 });
+    expect(json(table.grantsOfProvider("aws"))).toEqual(json([plain[1]]));
+    expect(table.someGrantOf("user:b@example.com", (shape, policy) => shape.kind === "binding" && policy === "roles/owner")).toBe(true);
+    expect(table.someGrantOf("user:a@example.com", (_shape, policy) => policy === "roles/owner")).toBe(false);
+  });
+
+  it("an empty table answers every question with nothing", () => {
+    const table = new GrantTable([]);
+    expect(table.grantsOf("x")).toEqual([]);
+    expect(table.grantsOn("x")).toEqual([]);
+    expect(table.toArray()).toEqual([]);
+    expect(table.countByProvider().size).toBe(0);
+  });
+
+  it("a loaded inventory reads its grants from the table, and its snapshot spells them out unchanged", () => {
+    const estate = buildDemoEstate(new Date("2026-11-24T12:00:00Z"));
+    const expected = json(estate.grants);
+    const inventory = new Inventory(estate);
+    expect(json(inventory.snapshot.grants)).toEqual(expected);
+    const someone = expected[0].principalId as string;
+    expect(json(inventory.grantsOf(someone))).toEqual(expected.filter((g: Grant) => g.principalId === someone));
+    expect(JSON.parse(JSON.stringify(inventory.snapshot)).grants).toEqual(expected);
   });
 });

@@ -247,24 +247,29 @@ export class CompactGrant implements Grant {
     return shape instanceof OwnId ? shape.text : undefined;
   }
 
-  /** The plain grant, with the same keys (and key order) a parsed snapshot file has. */
   toJSON(): Grant {
-    return {
-      id: this.id,
-      provider: this.provider,
-      kind: this.kind,
-      principalId: this.principalId,
-      policyId: this.policyId,
-      ...(this.resource !== undefined ? { resource: this.resource } : {}),
-      ...(this.conditions !== undefined ? { conditions: this.conditions } : {}),
-      evidence: this.evidence,
-    };
+    return plainGrant(this);
   }
 }
 
 /** A grant whose id is held as a template over its fields when it has one: see the module comment. */
 export function compactGrant(grant: Grant): Grant {
   return asCompactGrant(grant);
+}
+
+/** The plain grant, with the keys (and key order) of a parsed snapshot file: for JSON and copies. */
+export function plainGrant(grant: Grant): Grant {
+  const { resource, conditions } = grant;
+  return {
+    id: grant.id,
+    provider: grant.provider,
+    kind: grant.kind,
+    principalId: grant.principalId,
+    policyId: grant.policyId,
+    ...(resource !== undefined ? { resource } : {}),
+    ...(conditions !== undefined ? { conditions } : {}),
+    evidence: grant.evidence,
+  };
 }
 
 /** Any grant as a compact one (the same object when it already is). */

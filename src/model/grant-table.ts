@@ -10,7 +10,7 @@
  * views (`GrantRow`) that read the columns; they are short-lived and cheap to make. A row view
  * reads, compares and serializes like the grant it came from.
  */
-import { asCompactGrant, spellId, type GrantShape } from "./compact-grant.js";
+import { asCompactGrant, plainGrant, spellId, type GrantShape } from "./compact-grant.js";
 import type { Condition, Evidence, Grant, Provider } from "./inventory.js";
 
 const NONE = -1;
@@ -265,19 +265,7 @@ export class GrantRow implements Grant {
     return this.table.shapeAt(this.row).evidence;
   }
 
-  /** The plain grant, with the keys (and key order) of a parsed snapshot file. */
   toJSON(): Grant {
-    const resource = this.resource;
-    const conditions = this.conditions;
-    return {
-      id: this.id,
-      provider: this.provider,
-      kind: this.kind,
-      principalId: this.principalId,
-      policyId: this.policyId,
-      ...(resource !== undefined ? { resource } : {}),
-      ...(conditions !== undefined ? { conditions } : {}),
-      evidence: this.evidence,
-    };
+    return plainGrant(this);
   }
 }
