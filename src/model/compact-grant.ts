@@ -6,8 +6,9 @@
  * A compact grant keeps its id as a template over its fields (`{principal}#attachment/{policy}`),
  * one template object shared by every grant of the same shape, and spells the id out when it is
  * read. Ids that do not follow a short shape (an Azure role assignment's GUID) are kept as written.
- * Connectors build grants through `compactGrant` as they collect, so the spelled-out ids of a
- * million grants never exist at once; snapshot files are compacted after parsing.
+ * Connectors build grants through `compactGrant` as they collect, so a connector's grants do not
+ * hold spelled-out ids (merging several sources still spells each id once, to find duplicates);
+ * snapshot files are compacted after parsing.
  *
  * A compact grant reads like any other grant (`grant.id`), serializes to the same JSON, and
  * `toJSON` gives the plain object for anything that copies it.
@@ -61,7 +62,8 @@ class OwnId {
  * spelled-out id can be collected.
  */
 function ownCopy(text: string): string {
-  return text.length < 13 ? text : Buffer.from(text, "utf8").toString("utf8");
+  // Through JSON rather than an encoding: every UTF-16 unit, lone surrogates included, survives.
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
 
 type IdFields = Pick<Grant, "principalId" | "policyId" | "resource">;
@@ -121,7 +123,8 @@ function sharedTemplate(pieces: readonly Piece[], literal: number): IdTemplate |
   const key = pieces.map((piece) => (typeof piece === "string" ? piece : `\u0000${piece}`)).join("\u0000\u0000");
   const shared = sharedTemplates.get(key);
   if (shared) return shared;
-  if (sharedTemplates.size >= MAX_SHARED_TEMPLATES) return undefined;
+  // Full: start over. Grants made before keep their templates; later ones share new ones.
+  if (sharedTemplates.size >= MAX_SHARED_TEMPLATES) sharedTemplates.clear();
   const template = new IdTemplate(pieces, key);
   sharedTemplates.set(key, template);
   return template;
@@ -181,7 +184,16 @@ let recentShape: GrantShape | undefined;
 
 function shapeFor(provider: Provider, kind: Grant["kind"], evidence: Evidence, template: IdTemplate | undefined): GrantShape {
   const recent = recentShape;
-  if (recent && recent.template === template && recent.provider === provider && recent.kind === kind && recent.evidence === evidence) return recent;
+  // Connectors often make a new evidence object per grant: equal content is the same evidence.
+  if (
+    recent &&
+    recent.template === template &&
+    recent.provider === provider &&
+    recent.kind === kind &&
+    (recent.evidence === evidence || (recent.evidence.source === evidence.source && recent.evidence.observedAt === evidence.observedAt))
+  ) {
+    return recent;
+  }
   recentShape = shapeByKey(provider, kind, evidence, template);
   return recentShape;
 }
@@ -191,7 +203,9 @@ function shapeByKey(provider: Provider, kind: Grant["kind"], evidence: Evidence,
   const shared = sharedShapes.get(key);
   if (shared) return shared;
   const shape = new GrantShape(provider, kind, evidence, template);
-  if (sharedShapes.size < MAX_SHARED_SHAPES) sharedShapes.set(key, shape);
+  // Every collection has its own read times, so old shapes stop repeating: when full, start over.
+  if (sharedShapes.size >= MAX_SHARED_SHAPES) sharedShapes.clear();
+  sharedShapes.set(key, shape);
   return shape;
 }
 

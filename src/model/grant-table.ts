@@ -22,13 +22,13 @@ class RowGroups {
     private readonly rows: Int32Array,
   ) {}
 
-  /** Groups rows by `keys[row]` (NONE: in no group), keeping row order within a group. */
-  static of(keys: Int32Array, length: number, keyCount: number): RowGroups {
+  /** Groups rows by `keys[row]` (NONE and `skip`: in no group), keeping row order within a group. */
+  static of(keys: Int32Array, length: number, keyCount: number, skip = NONE): RowGroups {
     const offsets = new Int32Array(keyCount + 1);
     let grouped = 0;
     for (let row = 0; row < length; row++) {
       const key = keys[row] as number;
-      if (key === NONE) continue;
+      if (key === NONE || key === skip) continue;
       offsets[key + 1] = (offsets[key + 1] as number) + 1;
       grouped++;
     }
@@ -37,7 +37,7 @@ class RowGroups {
     const rows = new Int32Array(grouped);
     for (let row = 0; row < length; row++) {
       const key = keys[row] as number;
-      if (key === NONE) continue;
+      if (key === NONE || key === skip) continue;
       rows[(next[key] as number)++] = row;
     }
     return new RowGroups(offsets, rows);
@@ -113,7 +113,8 @@ export class GrantTable implements Iterable<Grant> {
     const keyCount = this.values.length;
     this.byPrincipal = RowGroups.of(this.principal, length, keyCount);
     this.byPolicy = RowGroups.of(this.policy, length, keyCount);
-    this.byResource = RowGroups.of(this.resource, length, keyCount);
+    // An empty resource places a grant nowhere, as an absent one does.
+    this.byResource = RowGroups.of(this.resource, length, keyCount, this.keyOf(""));
   }
 
   private valueOf(text: string): number {
@@ -175,13 +176,13 @@ export class GrantTable implements Iterable<Grant> {
     for (let row = 0; row < this.length; row++) yield new GrantRow(this, row);
   }
 
-  /** The grants of one provider, without making views of the others. */
-  grantsOfProvider(provider: Provider): Grant[] {
-    const out: Grant[] = [];
+  /** The rows of one provider's grants (for indexes kept as row numbers, read back with `at`). */
+  rowsOfProvider(provider: Provider): number[] {
+    const rows: number[] = [];
     for (let row = 0; row < this.length; row++) {
-      if ((this.shapes[this.shape[row] as number] as GrantShape).provider === provider) out.push(new GrantRow(this, row));
+      if ((this.shapes[this.shape[row] as number] as GrantShape).provider === provider) rows.push(row);
     }
-    return out;
+    return rows;
   }
 
   toArray(): Grant[] {

@@ -333,15 +333,18 @@ export class AzureAccess {
     });
   }
 
-  private grantsByScope(): Map<string, Grant[]> {
-    return this.ctx.cache.memo("azure:grantsByScope", () => {
-      const map = new Map<string, Grant[]>();
-      for (const grant of this.inventory.grants.grantsOfProvider("azure")) {
-        if (!grant.resource) continue;
-        const key = grant.resource.toLowerCase();
+  /** Rows of Azure grants by lower-cased scope (row numbers: the grants stay in the table). */
+  private grantRowsByScope(): Map<string, number[]> {
+    return this.ctx.cache.memo("azure:grantRowsByScope", () => {
+      const map = new Map<string, number[]>();
+      const table = this.inventory.grants;
+      for (const row of table.rowsOfProvider("azure")) {
+        const resource = table.resourceAt(row);
+        if (!resource) continue;
+        const key = resource.toLowerCase();
         const list = map.get(key);
-        if (list) list.push(grant);
-        else map.set(key, [grant]);
+        if (list) list.push(row);
+        else map.set(key, [row]);
       }
       return map;
     });
@@ -364,10 +367,12 @@ export class AzureAccess {
   holdersOf(request: AccessRequest): Subject[] {
     const { action, target } = request;
     if (action === undefined || !target) return [];
-    const index = this.grantsByScope();
+    const index = this.grantRowsByScope();
+    const table = this.inventory.grants;
     const subjects = new Map<string, Subject>();
     for (const id of this.ancestorsOf(target.id).ids) {
-      for (const grant of index.get(id) ?? []) {
+      for (const row of index.get(id) ?? []) {
+        const grant = table.at(row);
         if (grant.kind !== "role_assignment" && grant.kind !== "access_policy") continue;
         if (!this.roleMayGrant(grant, action)) continue;
         const principal = this.inventory.principals.get(grant.principalId);
