@@ -29,6 +29,8 @@ interface Assignment {
   nameStart: number;
   separator: string;
   valueFrom: number;
+  /** Whitespace between the separator and the value. */
+  spaced: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ const assignments: Detector = (text, env) => {
     from = separatorAt + 1;
     const assignment = assignmentAt(text, separatorAt);
     if (!assignment) continue;
-    const field = env.classifier.classify(assignment.name);
+    const field = env.classifier.classify(leafName(assignment.name));
     if (field.role !== "secret") continue;
     const atLineStart = isAtLineStart(text, assignment.nameStart);
     const range = readValue(text, assignment.valueFrom, atLineStart);
@@ -52,11 +54,29 @@ const assignments: Detector = (text, env) => {
     const value = text.slice(range.start, range.end);
     const colon = assignment.separator === ":";
     if (colon && !range.quoted && looksLikeIdentifier(enclosingWord(text, assignment.nameStart, range.end))) continue;
-    if (colon && !range.quoted && !atLineStart && !looksSecretish(value)) continue;
+    // `name: value` at a line start is a YAML mapping, whatever the value; `name:value` is not
+    // (YAML needs the space), so there only a credential-looking value counts, as in prose.
+    const mapping = atLineStart && (assignment.spaced || assignment.valueFrom >= text.length);
+    if (colon && !range.quoted && !mapping && !looksSecretish(value)) continue;
     pushValue(text, env, range, value, field.category, "assignment");
     from = Math.max(from, range.end);
   }
 };
+
+/** Leaves that only say "the value of": a dotted name ending in one is judged as a whole. */
+const GENERIC_LEAVES = new Set(["value", "val", "data", "content", "text", "string", "raw", "b64", "base64", "enc", "encrypted", "plain", "plaintext"]);
+
+/**
+ * A dotted name is judged by its last part, as config keys are (`spring.datasource.password`,
+ * `github.token`): a host name or namespace that merely starts with a secret word
+ * (`token.actions.githubusercontent.com:aud`, an IAM condition key) names no secret.
+ */
+function leafName(name: string): string {
+  const dot = name.lastIndexOf(".");
+  if (dot === -1 || dot === name.length - 1) return name;
+  const leaf = name.slice(dot + 1);
+  return GENERIC_LEAVES.has(leaf.toLowerCase()) ? name : leaf;
+}
 
 function nextSeparator(text: string, from: number): number {
   for (let index = from; index < text.length; index++) {
@@ -99,7 +119,7 @@ function assignmentAt(text: string, at: number): Assignment | undefined {
   if (!NAME_KEYWORD.test(name)) return undefined;
   let valueFrom = afterSeparator;
   while (text.charAt(valueFrom) === " " || text.charAt(valueFrom) === "\t") valueFrom++;
-  return { name, nameStart: start, separator, valueFrom };
+  return { name, nameStart: start, separator, valueFrom, spaced: valueFrom > afterSeparator };
 }
 
 /** Pushes a secret value unless it is a reference, a placeholder or handled by a finer detector. */
@@ -188,6 +208,8 @@ function looksSecretish(raw: string): boolean {
   const value = raw.replace(/[.:!?,;]+$/, "");
   if (value.length < 4) return false;
   if (/^[a-z]+(?:[_\-.][a-z]+)*$/.test(value) || /^[A-Z]?[a-z]+(?:[_\-. ][A-Z]?[a-z]+)*$/.test(value)) return false;
+  // Dotted camelCase words are API method names (`roleDefinitions.list`), not credentials.
+  if (/^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*(?:\.[A-Za-z][a-z]+(?:[A-Z][a-z]+)*)+$/.test(value)) return false;
   const mix = characterMix(value);
   if (mix.digit > 0 && (mix.upper > 0 || mix.lower > 0)) return true;
   if (mix.other > 0 && !/^[A-Za-z]+$/.test(value)) return true;

@@ -221,7 +221,7 @@ describe("collection", () => {
     expect(byId.get(`${KV_LEGACY}/accessPolicies/${ID.partnerSp}`)).toMatchObject({
       kind: "access_policy",
       scopeId: KV_LEGACY,
-      description: "secrets: get, list; keys: get, sign",
+      description: "secret permissions get, list; key permissions get, sign",
       statements: [
         { id: "secrets", effect: "Allow", actions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"] },
         { id: "keys", effect: "Allow", actions: ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/sign/action"] },

@@ -11,6 +11,7 @@ import type { GlobalOptions } from "./context.js";
 import { registerAuditCommands } from "./audit.js";
 import { runCall } from "./call.js";
 import { runDoctor } from "./doctor.js";
+import { runExport, type ExportOptions } from "./export.js";
 import { registerPolicyCommands } from "./policy.js";
 import { runRedact } from "./redact.js";
 import { runSchema } from "./schema.js";
@@ -65,6 +66,16 @@ export function buildProgram(): Command {
     .action((tool: string, options: { intent: string; args: string; taskId?: string; json?: boolean }) =>
       guarded(() => runCall(globals(), tool, options)),
     );
+
+  program
+    .command("export")
+    .description("write the inventory the configured providers give as a snapshot file (redacted, audited), for offline analysis")
+    .requiredOption("-o, --out <file>", "snapshot file to write (.json, or .yaml/.yml)")
+    .requiredOption("-i, --intent <text>", "why you are exporting; recorded in the audit log")
+    .addOption(new Option("--format <format>", "file format (default: from the file name)").choices(["json", "yaml"]))
+    .option("-t, --task-id <id>", "task id for the collection (its cloud sessions end with the command)")
+    .option("--force", "replace the file if it exists")
+    .action((options: ExportOptions) => guarded(() => runExport(globals(), options)));
 
   program
     .command("redact")

@@ -321,4 +321,29 @@ jobs:
     [],
     ["db-credentials", "/var/run/secrets/tokens/api-token", "/var/run/secrets/eks.amazonaws.com/serviceaccount/token", "token-broker"],
   ),
+  jsonCase(
+    "neg-inventory-condition-keys-and-sources",
+    "inventory snapshot: OIDC trust conditions and evidence source labels",
+    {
+      conditions: [
+        { expression: "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com", keys: ["token.actions.githubusercontent.com:aud"] },
+        { expression: "token.actions.githubusercontent.com:sub StringLike repo:example/payments:ref:refs/heads/main", keys: ["token.actions.githubusercontent.com:sub"] },
+      ],
+      evidence: [
+        { source: "authorization:roleDefinitions.list", observedAt: "2026-11-24T00:00:00Z" },
+        { source: "authorization:roleAssignments.listForScope", observedAt: "2026-11-24T00:00:00Z" },
+        { source: "authorization:denyAssignments.listForScope", observedAt: "2026-11-24T00:00:00Z" },
+      ],
+    },
+    [],
+    [
+      "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com",
+      "token.actions.githubusercontent.com:aud",
+      "token.actions.githubusercontent.com:sub",
+      "repo:example/payments:ref:refs/heads/main",
+      "authorization:roleDefinitions.list",
+      "authorization:roleAssignments.listForScope",
+      "authorization:denyAssignments.listForScope",
+    ],
+  ),
 ];

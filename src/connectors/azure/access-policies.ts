@@ -78,7 +78,8 @@ export function mapAccessPolicy(vaultId: string, entry: AccessPolicyEntryInput, 
   for (const family of ["secrets", "keys", "certificates", "storage"] as const) {
     const names = entry.permissions[family] ?? [];
     if (names.length === 0) continue;
-    raw.push(`${family}: ${names.join(", ")}`);
+    // "secret permissions get, list": no `name: value` shape, which reads as an assignment to redactors.
+    raw.push(`${family.replace(/s$/, "")} permissions ${names.join(", ")}`);
     if (family === "storage") continue;
     const lowered = names.map((name) => name.toLowerCase());
     const mapping: Record<string, string[]> = FAMILIES[family];

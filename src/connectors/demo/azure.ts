@@ -10,6 +10,7 @@
  * in the policy description). Service principal sign-in activity has coverage "window" without a
  * length: the report documents no retention that would make an absent record mean "never used".
  */
+import { mapAccessPolicy } from "../azure/access-policies.js";
 import type { Principal, Statement, VaultItem } from "../../model/inventory.js";
 import { DEMO_ANCHORS } from "./anchors.js";
 import { SERVICES, type DemoEstate } from "./estate.js";
@@ -39,24 +40,6 @@ const ROLES = {
 type SignIn = number | undefined | "unobserved";
 
 /** Access-policy permission names and the RBAC data actions they amount to. */
-const ACCESS_POLICY_ACTIONS: Record<string, Record<string, string>> = {
-  secrets: {
-    get: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-    list: "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-    set: "Microsoft.KeyVault/vaults/secrets/setSecret/action",
-    delete: "Microsoft.KeyVault/vaults/secrets/delete",
-  },
-  keys: {
-    get: "Microsoft.KeyVault/vaults/keys/read",
-    list: "Microsoft.KeyVault/vaults/keys/read",
-    sign: "Microsoft.KeyVault/vaults/keys/sign/action",
-  },
-  certificates: {
-    get: "Microsoft.KeyVault/vaults/certificates/read",
-    list: "Microsoft.KeyVault/vaults/certificates/read",
-    import: "Microsoft.KeyVault/vaults/certificates/import/action",
-  },
-};
 
 class AzureWriter {
   constructor(private readonly estate: DemoEstate) {}
@@ -187,35 +170,11 @@ class AzureWriter {
     }));
   }
 
+  /** Mapped by the connector's own code, so the demo reads exactly as a collected vault would. */
   accessPolicy(vault: string, principalId: string, permissions: Partial<Record<"secrets" | "keys" | "certificates", string[]>>): void {
-    const id = `${vault}/accessPolicies/${principalId}`;
-    const statements: Statement[] = [];
-    const raw: string[] = [];
-    for (const [family, names] of Object.entries(permissions)) {
-      const mapping = ACCESS_POLICY_ACTIONS[family] ?? {};
-      const actions = [...new Set(names.map((name) => mapping[name]).filter((a): a is string => a !== undefined))];
-      statements.push({ id: family, effect: "Allow", actions });
-      raw.push(`${family}: ${names.join(", ")}`);
-    }
-    this.estate.policies.push({
-      id,
-      provider: "azure",
-      kind: "access_policy",
-      name: `access policy for ${principalId}`,
-      scopeId: vault,
-      description: raw.join("; "),
-      statements,
-      evidence: this.estate.evidence("keyvault:vaults.get (accessPolicies)"),
-    });
-    this.estate.grants.push(compactGrant({
-      id: `${id}#grant`,
-      provider: "azure",
-      kind: "access_policy",
-      principalId,
-      policyId: id,
-      resource: vault,
-      evidence: this.estate.evidence("keyvault:vaults.get (accessPolicies)"),
-    }));
+    const { policy, grant } = mapAccessPolicy(vault, { objectId: principalId, permissions }, this.estate.evidence("keyvault:vaults.get (accessPolicies)"));
+    this.estate.policies.push(policy);
+    this.estate.grants.push(grant);
   }
 
   vaultItem(
