@@ -76,7 +76,7 @@ describe("tail, search and show", () => {
         "credentials  aws:account/123456789012 read-only",
         `result       3 items, 512 bytes, sha256 ${"a".repeat(64)}`,
         "cloud call   aws iam:GetAccountAuthorizationDetails ×2 on aws:account/123456789012 request ids req-EXAMPLE-1 req-EXAMPLE-2",
-        "redactions   aws_secret_access_key=1",
+        "redactions   aws_secret_access_key 1",
         'response     {"items":[{"id":"arn:aws:iam::123456789012:role/app"}]}',
         "ruleset      2025.1",
         `hash         ${store.get(ids[0] ?? "")?.hash} / ${store.get(ids[0] ?? "")?.completionHash}`,
@@ -187,7 +187,7 @@ describe("export", () => {
         `"'=HYPERLINK(""http://evil"")\u001b[31m",allow,allowlist,,aws:account/123456789012 read-only,7,,,,0,,,2025.1,` +
         `"provider ""aws"" unavailable","{""id"":""a,b""}",${second?.hash},${second?.completionHash}`,
     );
-    expect(lines[1]).toContain(",2,req-EXAMPLE-1 req-EXAMPLE-2,aws_secret_access_key=1,2025.1,,");
+    expect(lines[1]).toContain(",2,req-EXAMPLE-1 req-EXAMPLE-2,aws_secret_access_key 1,2025.1,,");
     expect(lines).toHaveLength(5); // header, 3 rows, trailing newline
   });
 

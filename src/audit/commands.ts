@@ -164,7 +164,7 @@ export function formatRecordDetail(record: AuditRecord): string {
       lines.push(["cloud call", `${op.provider} ${op.api} ×${op.count}${op.scopeId ? ` on ${op.scopeId}` : ""}${ids}`]);
     }
     const findings = Object.entries(completion.redactionFindings);
-    lines.push(["redactions", findings.length === 0 ? "none" : findings.map(([k, n]) => `${k}=${n}`).join(", ")]);
+    lines.push(["redactions", findings.length === 0 ? "none" : findings.map(([k, n]) => `${k} ${n}`).join(", ")]);
     const body = completion.responseBody;
     if (body.mode === "summary") lines.push(["response", `${body.preview}${body.truncated ? "…" : ""}`]);
     if (body.mode === "full") lines.push(["response", JSON.stringify(body.body)]);

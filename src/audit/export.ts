@@ -131,7 +131,8 @@ export function toCsvRow(record: AuditRecord): string {
     cloud_request_ids: operations.flatMap((op) => op.requestIds ?? []).join(" "),
     redaction_findings: Object.entries(completion?.redactionFindings ?? {})
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([kind, count]) => `${kind}=${count}`)
+      // "kind count": `kind=count` reads as a secret assignment to the CLI's own output redaction.
+      .map(([kind, count]) => `${kind} ${count}`)
       .join(";"),
     redaction_ruleset_version: record.redactionRulesetVersion,
     error: completion?.error ?? null,

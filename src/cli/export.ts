@@ -98,13 +98,18 @@ export async function runExport(globals: GlobalOptions, options: ExportOptions):
   });
   try {
     const { inventory } = await app.inventory.get({ taskId, recordOperation: (op) => operations.push(op) });
-    // Spelled out as plain data (grants from the table), then redacted like any other output.
-    const plain: unknown = JSON.parse(JSON.stringify(inventory.snapshot));
-    let redacted: unknown;
-    try {
-      const result = app.redactor.redact(plain);
+    // Spelled out as plain data (grants from the table), then redacted like any other output: item
+    // by item, so a large estate stays within the redactor's time limit per call. Any failure
+    // withholds the whole file.
+    const plain = JSON.parse(JSON.stringify(inventory.snapshot)) as Record<string, unknown>;
+    const redactOne = (value: unknown): unknown => {
+      const result = app.redactor.redact(value);
       for (const finding of result.findings) findings[finding.kind] = (findings[finding.kind] ?? 0) + 1;
-      redacted = result.value;
+      return result.value;
+    };
+    let redacted: Record<string, unknown>;
+    try {
+      redacted = Object.fromEntries(Object.entries(plain).map(([key, value]) => [key, Array.isArray(value) ? value.map(redactOne) : redactOne(value)]));
     } catch {
       throw new UserFacingError("redaction_failed", "export withheld: redaction failed or timed out, and nothing is ever written unredacted");
     }
