@@ -9,6 +9,11 @@
  *   node dist/bench/core-queries.js --alone 100000  # each query in its own process: the peak RSS
  *                                                   # of loading the estate and asking only that
  *
+ * At 100k the whole session also runs with the heap capped at HEAP_CAP_MB, as an operator would
+ * start a server that must stay within a memory budget (NODE_OPTIONS=--max-old-space-size=...):
+ * with Node's default cap (about 4 GB here) V8 lets the garbage of earlier questions pile up
+ * before it collects, so the uncapped peak is mostly garbage, not state.
+ *
  * Each query runs through the full call pipeline (validation, governance, analysis, paging,
  * redaction, SQLite audit), as a client would meet it. The first call of each tool is reported
  * apart: it builds the lazy indexes of that tool, as the first question of a session would.
@@ -165,6 +170,7 @@ async function measureSize(identities: number, only?: number): Promise<void> {
 }
 
 const QUERY_COUNT = 7;
+const HEAP_CAP_MB = 384;
 const args = process.argv.slice(2);
 const memoryMode = args.includes("--memory");
 const aloneMode = args.includes("--alone");
@@ -173,7 +179,8 @@ const only = onlyArg === undefined ? undefined : Number(onlyArg.slice("--only=".
 const requested = Number(args.find((a) => !a.startsWith("--")));
 const self = fileURLToPath(import.meta.url);
 const flags = ["--max-old-space-size=4096", ...(memoryMode ? ["--expose-gc"] : [])];
-const child = (childArgs: string[]) => execFileSync(process.execPath, [...flags, self, ...childArgs], { encoding: "utf8" });
+const child = (childArgs: string[], heapMb?: number) =>
+  execFileSync(process.execPath, [...(heapMb ? [`--max-old-space-size=${heapMb}`] : flags), self, ...childArgs], { encoding: "utf8" });
 
 /** Each query in its own process after the same load: the memory of one question, not of a session's garbage. */
 function measureAlone(size: number): void {
@@ -194,7 +201,11 @@ if (Number.isFinite(requested) && requested > 0 && !aloneMode && (!memoryMode ||
   const sizes = Number.isFinite(requested) && requested > 0 ? [requested] : [10_000, 100_000];
   for (const size of sizes) {
     if (!aloneMode) process.stdout.write(child([...(memoryMode ? ["--memory"] : []), String(size)]));
-    // The session run above is the one to quote; alone runs add the per-question view at the large size.
+    // At the large size: each question alone, and the session again within a heap budget.
     if (aloneMode || (!memoryMode && size >= 100_000)) measureAlone(size);
+    if (!aloneMode && !memoryMode && size >= 100_000) {
+      console.log(`\nThe same session with the heap capped at ${HEAP_CAP_MB} MB (--max-old-space-size=${HEAP_CAP_MB}):`);
+      process.stdout.write(child([String(size)], HEAP_CAP_MB));
+    }
   }
 }
