@@ -81,8 +81,13 @@ const EMPTY: readonly never[] = Object.freeze([]);
  * from the table (spelled out as row views each time `grants` is read: rare, e.g. an export).
  */
 function withGrantsFromTable(snapshot: InventorySnapshot, table: () => GrantTable): InventorySnapshot {
-  const { grants: _collected, ...rest } = snapshot;
-  return Object.defineProperty(rest, "grants", { get: () => table().toArray(), enumerable: true }) as InventorySnapshot;
+  const kept: Record<string, unknown> = {};
+  // Same keys in the same order (an export writes them so), with `grants` read from the table.
+  for (const [key, value] of Object.entries(snapshot)) {
+    if (key === "grants") Object.defineProperty(kept, key, { get: () => table().toArray(), enumerable: true });
+    else kept[key] = value;
+  }
+  return kept as InventorySnapshot;
 }
 
 export class Inventory {
