@@ -5,7 +5,8 @@
  *
  * A compact grant keeps its id as a template over its fields (`{principal}#attachment/{policy}`),
  * one template object shared by every grant of the same shape, and spells the id out when it is
- * read. Ids that do not follow a short shape (an Azure role assignment's GUID) are kept as written.
+ * read. A unique last segment (an Azure role assignment's GUID) is kept on its own after the
+ * template; an id with no short shape at all is kept as written.
  * Connectors build grants through `compactGrant` as they collect, so a connector's grants do not
  * hold spelled-out ids (merging several sources still spells each id once, to find duplicates);
  * snapshot files are compacted after parsing.
@@ -28,9 +29,9 @@ class IdTemplate {
   ) {}
 }
 
-/** Shapes longer than this are unlikely to repeat (they hold GUIDs or hashes): kept as written. */
+/** Templates with more literal text than this are unlikely to repeat (they hold GUIDs or hashes). */
 const MAX_SHARED_LITERAL = 64;
-/** Bound what a long-running server keeps across reloads; past them grants are simply not shared. */
+/** Bound what a long-running server keeps across reloads: when full, the caches start over. */
 const MAX_SHARED_TEMPLATES = 4096;
 const MAX_SHARED_SHAPES = 16384;
 const sharedTemplates = new Map<string, IdTemplate>();
