@@ -268,8 +268,8 @@ export class CompactGrant implements Grant {
 }
 
 /** A grant whose id is held as a template over its fields when it has one: see the module comment. */
-export function compactGrant(grant: Grant): Grant {
-  return asCompactGrant(grant);
+export function compactGrant(grant: Grant): CompactGrant {
+  return grant instanceof CompactGrant ? grant : new CompactGrant(grant);
 }
 
 /** The plain grant, with the keys (and key order) of a parsed snapshot file: for JSON and copies. */
@@ -285,9 +285,4 @@ export function plainGrant(grant: Grant): Grant {
     ...(conditions !== undefined ? { conditions } : {}),
     evidence: grant.evidence,
   };
-}
-
-/** Any grant as a compact one (the same object when it already is). */
-export function asCompactGrant(grant: Grant): CompactGrant {
-  return grant instanceof CompactGrant ? grant : new CompactGrant(grant);
 }

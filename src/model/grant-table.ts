@@ -10,7 +10,7 @@
  * views (`GrantRow`) that read the columns; they are short-lived and cheap to make. A row view
  * reads, compares and serializes like the grant it came from.
  */
-import { asCompactGrant, plainGrant, spellId, type GrantShape } from "./compact-grant.js";
+import { compactGrant, plainGrant, spellId, type GrantShape } from "./compact-grant.js";
 import type { Condition, Evidence, Grant, Provider } from "./inventory.js";
 
 const NONE = -1;
@@ -97,7 +97,7 @@ export class GrantTable implements Iterable<Grant> {
       this.principal[row] = this.valueOf(grant.principalId);
       this.policy[row] = this.valueOf(grant.policyId);
       this.resource[row] = grant.resource === undefined ? NONE : this.valueOf(grant.resource);
-      const compact = asCompactGrant(grant);
+      const compact = compactGrant(grant);
       const shape = compact.sharedShape;
       const own = compact.ownIdText;
       let index = shapeIndex.get(shape);
