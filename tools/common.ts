@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UserFacingError } from "../src/errors.js";
-import { stripInvisible } from "../src/governance/untrusted.js";
+import { stripInvisible } from "../src/text/untrusted.js";
 import type { Inventory } from "../src/model/inventory-index.js";
 import type { DataSourceInfo, ToolContext } from "./define-tool.js";
 

@@ -6,7 +6,7 @@ import {
 } from "../src/analysis/entitlements/index.js";
 import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import { stripInvisible } from "../src/governance/untrusted.js";
+import { stripInvisible } from "../src/text/untrusted.js";
 import { commonInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z

@@ -19,7 +19,7 @@ import type { Logger } from "../util/logger.js";
 import { toolAvailability } from "./allowlist.js";
 import { callerKeyOf, type Approver, type Authorization, type Governor } from "../governance/governor.js";
 import { applyFieldVisibility } from "../governance/visibility.js";
-import { sanitizeUntrusted } from "../governance/untrusted.js";
+import { sanitizeUntrusted } from "../text/untrusted.js";
 import type { InventoryService } from "./inventory-service.js";
 
 /** Where the audit rows go; the SQLite AuditStore implements it. */

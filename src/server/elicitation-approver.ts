@@ -6,7 +6,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../governance/governor.js";
-import { capText, stripInvisible } from "../governance/untrusted.js";
+import { capText, stripInvisible } from "../text/untrusted.js";
 
 const REQUESTED_SCHEMA = {
   type: "object" as const,
