@@ -8,6 +8,7 @@ import { awsProviderConfigSchema } from "../connectors/aws/config.js";
 import { azureProviderConfigSchema } from "../connectors/azure/config.js";
 import { gcpProviderConfigSchema } from "../connectors/gcp/config.js";
 import { HIDEABLE_FIELDS } from "../governance/visibility.js";
+import { httpConfigSchema } from "./http-schema.js";
 
 const toolPattern = z
   .string()
@@ -132,6 +133,7 @@ export const configSchema = z
     redaction: redactionConfigSchema,
     audit: auditConfigSchema,
     governance: governanceConfigSchema,
+    http: httpConfigSchema.optional().describe("wiam serve --http: listener, allowed hosts and origins, and caller authentication"),
     /** Minutes an inventory collected from live providers is reused before collecting again. */
     cacheTtlMinutes: z.number().int().min(0).max(1_440).default(15),
   })
