@@ -12,7 +12,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { firstMessage, measureCollect } from "./collect-harness.js";
-import { createAwsConnector } from "../src/connectors/aws/index.js";
+import { createAwsConnector } from "../src/providers/aws/index.js";
 import { FAKE_BASE_ACCESS_KEY_ID, FAKE_BASE_SECRET_ACCESS_KEY, largeAccount } from "../test/fakes/aws/estate.js";
 import { FakeAwsServer } from "../test/fakes/aws/server.js";
 

@@ -12,7 +12,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { firstMessage, measureCollect } from "./collect-harness.js";
-import { createAzureConnector } from "../src/connectors/azure/index.js";
+import { createAzureConnector } from "../src/providers/azure/index.js";
 import type { FakeAzureEstate, FakeCertificate, FakeSecret } from "../test/fakes/azure/estate.js";
 import { trustingHttpClient } from "../test/fakes/azure/harness.js";
 import { FakeAzureServer } from "../test/fakes/azure/server.js";

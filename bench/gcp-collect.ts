@@ -11,7 +11,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { firstMessage, measureCollect } from "./collect-harness.js";
-import { createGcpConnector } from "../src/connectors/gcp/index.js";
+import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { largeEstate } from "../test/fakes/gcp/estate.js";
 import { endpointsOf, fakeAdcCredentials } from "../test/fakes/gcp/harness.js";
 import { FakeGcpServer } from "../test/fakes/gcp/server.js";

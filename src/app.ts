@@ -70,17 +70,17 @@ export function connectorsFor(config: WiamConfig): Connector[] {
   const caller = osUserName();
   if (aws) {
     connectors.push(
-      lazyConnector("aws", "AWS IAM, STS and Organizations", async () => (await import("./connectors/aws/index.js")).createAwsConnector(aws, { caller })),
+      lazyConnector("aws", "AWS IAM, STS and Organizations", async () => (await import("./providers/aws/index.js")).createAwsConnector(aws, { caller })),
     );
   }
   if (azure) {
     connectors.push(
-      lazyConnector("azure", "Azure Key Vault, RBAC and Entra ID", async () => (await import("./connectors/azure/index.js")).createAzureConnector(azure, { caller })),
+      lazyConnector("azure", "Azure Key Vault, RBAC and Entra ID", async () => (await import("./providers/azure/index.js")).createAzureConnector(azure, { caller })),
     );
   }
   if (gcp) {
     connectors.push(
-      lazyConnector("gcp", "Google Cloud Resource Manager, IAM and Policy Analyzer", async () => (await import("./connectors/gcp/index.js")).createGcpConnector(gcp, { caller })),
+      lazyConnector("gcp", "Google Cloud Resource Manager, IAM and Policy Analyzer", async () => (await import("./providers/gcp/index.js")).createGcpConnector(gcp, { caller })),
     );
   }
   const demoSetting = config.providers.demo?.enabled;

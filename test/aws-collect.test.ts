@@ -3,7 +3,7 @@
  * account, O(pages) calls, pagination, and the credential report's states and fallback.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAwsConnector, type AwsConnector } from "../src/connectors/aws/index.js";
+import { createAwsConnector, type AwsConnector } from "../src/providers/aws/index.js";
 import { inventorySnapshotSchema } from "../src/model/inventory.js";
 import { FAKE_SIGNING_CERTIFICATE_NOT_AFTER } from "./fakes/aws/certificates.js";
 import { largeAccount } from "./fakes/aws/estate.js";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { awsProviderConfigSchema } from "../src/connectors/aws/config.js";
+import { awsProviderConfigSchema } from "../src/providers/aws/config.js";
 
 function issues(input: unknown): string[] {
   const result = awsProviderConfigSchema.safeParse(input);

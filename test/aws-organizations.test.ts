@@ -1,6 +1,6 @@
 /** Organizations: OU tree → scopes, SCPs with their targets, paging by NextToken, and failures as gaps. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAwsConnector, type AwsConnector } from "../src/connectors/aws/index.js";
+import { createAwsConnector, type AwsConnector } from "../src/providers/aws/index.js";
 import { FAKE_BASE_CREDENTIALS, collectWith, countsByApi, instantRetry } from "./fakes/aws/harness.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";
 import { BASE, DEV, PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";

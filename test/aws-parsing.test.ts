@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { certificateFacts } from "../src/connectors/aws/certificates.js";
-import { parseCredentialReport, parseCsv, reportDate } from "../src/connectors/aws/credential-report.js";
-import { decodePolicyDocument, normalizeConditions, normalizePrincipalBlock, normalizeStatements } from "../src/connectors/aws/policy-document.js";
+import { certificateFacts } from "../src/providers/aws/collect/certificates.js";
+import { parseCredentialReport, parseCsv, reportDate } from "../src/providers/aws/collect/credential-report.js";
+import { decodePolicyDocument, normalizeConditions, normalizePrincipalBlock, normalizeStatements } from "../src/providers/aws/collect/policy-document.js";
 import { mapWithConcurrency } from "../src/connectors/common/pool.js";
-import { backoffDelayMs, isRetryable } from "../src/connectors/aws/retry.js";
-import { roleSessionNameForTask, sourceIdentityForCaller } from "../src/connectors/aws/sessions.js";
+import { backoffDelayMs, isRetryable } from "../src/providers/aws/errors.js";
+import { roleSessionNameForTask, sourceIdentityForCaller } from "../src/providers/aws/sessions.js";
 import { FAKE_SIGNING_CERTIFICATE_NOT_AFTER, FAKE_SIGNING_CERTIFICATE_NOT_BEFORE, FAKE_SIGNING_CERTIFICATE_PEM } from "./fakes/aws/certificates.js";
 
 const DOCUMENT = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::a b/*" }] };

@@ -1,13 +1,13 @@
 /**
  * Read-only by construction: the only SDK commands the code can send are reads, they are all
- * declared in commands.ts, and the shipped IAM policy and the per-task session policy grant
+ * declared in reads.ts, and the shipped IAM policy and the per-task session policy grant
  * exactly the actions those commands need.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, test } from "vitest";
-import { ALL_READ_OPERATIONS, SESSION_READ_ACTIONS } from "../src/connectors/aws/commands.js";
-import { buildSessionPolicy } from "../src/connectors/aws/sessions.js";
+import { ALL_READ_OPERATIONS, SESSION_READ_ACTIONS } from "../src/providers/aws/reads.js";
+import { buildSessionPolicy } from "../src/providers/aws/sessions.js";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -42,15 +42,15 @@ function sdkImports(): Array<{ file: string; names: string[] }> {
 const READ_COMMAND = /^(List\w+|Get\w+|Generate\w*Report|Describe\w+|Simulate\w+)Command$/;
 
 describe("read-only by construction", () => {
-  test("every SDK command imported anywhere under src/ is a read, and only commands.ts imports commands", () => {
+  test("every SDK command imported anywhere under src/ is a read, and only reads.ts imports commands", () => {
     const commandImports = sdkImports().flatMap(({ file, names }) => names.filter((name) => name.endsWith("Command") || name.startsWith("<")).map((name) => ({ file, name })));
     const notReads = commandImports.filter(({ name }) => !READ_COMMAND.test(name) && name !== "AssumeRoleCommand");
     expect(notReads).toEqual([]);
-    expect([...new Set(commandImports.map(({ file }) => file))]).toEqual(["src/connectors/aws/commands.ts"]);
+    expect([...new Set(commandImports.map(({ file }) => file))]).toEqual(["src/providers/aws/reads.ts"]);
   });
 
   test("AssumeRole is the one non-List/Get/Describe command, and it comes from the STS client", () => {
-    const text = readFileSync(join(ROOT, "src/connectors/aws/commands.ts"), "utf8");
+    const text = readFileSync(join(ROOT, "src/providers/aws/reads.ts"), "utf8");
     const packagesImportingIt = [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(@aws-sdk\/[^"]+)"/g)]
       .filter((match) => /\bAssumeRoleCommand\b/.test(match[1] ?? ""))
       .map((match) => match[2]);

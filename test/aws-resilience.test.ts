@@ -4,7 +4,7 @@
  * accounts, cancellation, and the credential breadth check.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAwsConnector, type AwsConnector, type AwsConnectorDeps } from "../src/connectors/aws/index.js";
+import { createAwsConnector, type AwsConnector, type AwsConnectorDeps } from "../src/providers/aws/index.js";
 import { FAKE_BASE_CREDENTIALS, collectWith, countsByApi, instantRetry } from "./fakes/aws/harness.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";
 import { BASE, BASE_IDENTITY_ARN, DEV, PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";

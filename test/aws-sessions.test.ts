@@ -3,7 +3,7 @@
  * environment variables, and the per-account cache, all against the wire-level fake.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAwsConnector, SESSION_READ_ACTIONS, type AwsConnector, type AwsConnectorDeps } from "../src/connectors/aws/index.js";
+import { createAwsConnector, SESSION_READ_ACTIONS, type AwsConnector, type AwsConnectorDeps } from "../src/providers/aws/index.js";
 import { FAKE_BASE_ACCESS_KEY_ID, FAKE_BASE_SECRET_ACCESS_KEY } from "./fakes/aws/estate.js";
 import { FAKE_BASE_CREDENTIALS, collectWith, countsByApi, instantRetry } from "./fakes/aws/harness.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths } from "../src/analysis/entitlements/index.js";
 import { findExpiringCredentials } from "../src/analysis/expiring.js";
 import { findStaleServiceAccounts } from "../src/analysis/stale.js";
-import { createAzureConnector } from "../src/connectors/azure/index.js";
+import { createAzureConnector } from "../src/providers/azure/index.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import { collectWith, fakeConfig, instantRetry, trustingHttpClient } from "./fakes/azure/harness.js";
 import { FakeAzureServer } from "./fakes/azure/server.js";

@@ -5,7 +5,7 @@
  * follows nextLink. The snapshot must follow the demo estate's conventions exactly.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAzureConnector, type AzureConnector, type AzureConnectorDeps } from "../src/connectors/azure/index.js";
+import { createAzureConnector, type AzureConnector, type AzureConnectorDeps } from "../src/providers/azure/index.js";
 import { inventorySnapshotSchema } from "../src/model/inventory.js";
 import { collectWith, countsByApi, fakeConfig, instantRetry, trustingHttpClient } from "./fakes/azure/harness.js";
 import { FakeAzureServer } from "./fakes/azure/server.js";

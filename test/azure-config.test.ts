@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { azureProviderConfigSchema } from "../src/connectors/azure/config.js";
+import { azureProviderConfigSchema } from "../src/providers/azure/config.js";
 
 const TENANT = "0f0f0f0f-1111-4222-8333-444444444444";
 

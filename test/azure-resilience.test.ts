@@ -5,7 +5,7 @@
  * missing, bad credentials, bounded concurrency, and cancellation.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAzureConnector, type AzureConnector, type AzureConnectorDeps } from "../src/connectors/azure/index.js";
+import { createAzureConnector, type AzureConnector, type AzureConnectorDeps } from "../src/providers/azure/index.js";
 import type { FakeAzureEstate, FakeSecret } from "./fakes/azure/estate.js";
 import { collectWith, countsByApi, fakeConfig, instantRetry, trustingHttpClient } from "./fakes/azure/harness.js";
 import { FakeAzureServer } from "./fakes/azure/server.js";

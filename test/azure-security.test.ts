@@ -8,8 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { explainEntitlementPaths } from "../src/analysis/entitlements/index.js";
-import { createAzureConnector, type AzureConnector, type AzureConnectorDeps } from "../src/connectors/azure/index.js";
-import { isKeyVaultScope } from "../src/connectors/azure/clients.js";
+import { createAzureConnector, type AzureConnector, type AzureConnectorDeps } from "../src/providers/azure/index.js";
+import { isKeyVaultScope } from "../src/providers/azure/clients.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import type { InventorySnapshot } from "../src/model/inventory.js";
 import type { FakeAzureEstate } from "./fakes/azure/estate.js";

@@ -1,7 +1,7 @@
 /** Gaps in activity and credential data must not turn entitlement answers unknown; gaps in policy data must. */
 import { describe, expect, it } from "vitest";
 import { gapAffectsEntitlements } from "../src/analysis/entitlements/context.js";
-import { SIGN_IN_SOURCE } from "../src/connectors/azure/tenant.js";
+import { SIGN_IN_SOURCE } from "../src/providers/azure/collect/tenant.js";
 
 describe("which collection gaps affect entitlement paths", () => {
   it("ignores activity and credential reads of every connector", () => {

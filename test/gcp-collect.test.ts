@@ -3,7 +3,7 @@
  * fallback, google-auth-library) against the wire-level fake, checked with exact expected answers.
  */
 import { afterEach, describe, expect, test } from "vitest";
-import { createGcpConnector, type GcpConnector } from "../src/connectors/gcp/index.js";
+import { createGcpConnector, type GcpConnector } from "../src/providers/gcp/index.js";
 import { inventorySnapshotSchema, type InventorySnapshot } from "../src/model/inventory.js";
 import { FakeGcpServer, type FakeGcpOptions } from "./fakes/gcp/server.js";
 import { FAKE_ADC_TOKEN } from "./fakes/gcp/estate.js";

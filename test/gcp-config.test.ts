@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
-import { gcpProviderConfigSchema } from "../src/connectors/gcp/index.js";
+import { gcpProviderConfigSchema } from "../src/providers/gcp/index.js";
 
 describe("providers.gcp configuration", () => {
   test("defaults: 600 s tokens, 16 calls in flight, 5 attempts, 30 s timeout, 5 min cache, everything collected", () => {

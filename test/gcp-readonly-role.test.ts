@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { GCP_READ_APIS } from "../src/connectors/gcp/reads.js";
+import { GCP_READ_APIS } from "../src/providers/gcp/reads.js";
 
 describe("policies/gcp-readonly-role.yaml", () => {
   const role = parse(readFileSync(new URL("../policies/gcp-readonly-role.yaml", import.meta.url), "utf8")) as { includedPermissions: string[]; stage: string };

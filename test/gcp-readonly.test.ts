@@ -10,17 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Impersonated, JWT } from "google-auth-library";
 import { afterEach, describe, expect, test } from "vitest";
-import { GcpCallRunner } from "../src/connectors/gcp/calls.js";
-import { resolveEndpoints } from "../src/connectors/gcp/clients.js";
-import { GCP_READ_APIS } from "../src/connectors/gcp/reads.js";
-import { applicationDefaultCredentials, GcpSessionManager, IAM_SCOPE, sourceScope, type GcpSession } from "../src/connectors/gcp/sessions.js";
-import { writeRefusal } from "../src/connectors/gcp/write-guard.js";
+import { GcpCallRunner } from "../src/providers/gcp/calls.js";
+import { resolveEndpoints } from "../src/providers/gcp/clients.js";
+import { GCP_READ_APIS } from "../src/providers/gcp/reads.js";
+import { applicationDefaultCredentials, GcpSessionManager, IAM_SCOPE, sourceScope, type GcpSession } from "../src/providers/gcp/sessions.js";
+import { writeRefusal } from "../src/providers/gcp/read-guard.js";
 import { endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer } from "./fakes/gcp/server.js";
 import { smallEstate } from "./fakes/gcp/small-estate.js";
 
-const FOLDER = join(import.meta.dirname, "../src/connectors/gcp");
-const files = readdirSync(FOLDER).filter((name) => name.endsWith(".ts"));
+const FOLDER = join(import.meta.dirname, "../src/providers/gcp");
+const files = (readdirSync(FOLDER, { recursive: true }) as string[]).filter((name) => name.endsWith(".ts"));
 const source = (name: string) => readFileSync(join(FOLDER, name), "utf8");
 const GOOGLE_PACKAGE = /from\s+["'](@google-cloud\/[^"']+|@googleapis\/[^"']+|google-auth-library|google-gax|googleapis-common|googleapis)["']/g;
 
@@ -29,7 +29,7 @@ describe("the Google Cloud connector is read-only by construction", () => {
     const importing = files.filter((name) => [...source(name).matchAll(GOOGLE_PACKAGE)].some((match) => !/^import type/.test(match.input.slice(source(name).lastIndexOf("\n", match.index) + 1))));
     expect(importing.sort()).toEqual(["clients.ts", "sessions.ts"]);
     // The wire guard needs only the auth client's type.
-    expect(source("write-guard.ts")).toMatch(/^import type \{ AuthClient \} from "google-auth-library";$/m);
+    expect(source("read-guard.ts")).toMatch(/^import type \{ AuthClient \} from "google-auth-library";$/m);
     for (const name of files) expect(source(name)).not.toMatch(/import\s*\(\s*["'](@google|google)|require\s*\(/);
   });
 

@@ -1,6 +1,6 @@
 /** Quota errors, 5xx, stalls, permission gaps, caching and bounded concurrency against the fake. */
 import { afterEach, describe, expect, test } from "vitest";
-import { createGcpConnector } from "../src/connectors/gcp/index.js";
+import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer, type FakeGcpOptions } from "./fakes/gcp/server.js";
 import { DEPLOYER, PROD, SANDBOX, SANDBOX_BOT, smallEstate } from "./fakes/gcp/small-estate.js";

@@ -1,9 +1,9 @@
 /** Per-task impersonated tokens: minted with a lifetime of minutes, named in the audit text, dropped at task end. */
 import { afterEach, describe, expect, test } from "vitest";
-import { GcpCallRunner } from "../src/connectors/gcp/calls.js";
-import { resolveEndpoints } from "../src/connectors/gcp/clients.js";
-import { createGcpConnector } from "../src/connectors/gcp/index.js";
-import { GcpSessionManager } from "../src/connectors/gcp/sessions.js";
+import { GcpCallRunner } from "../src/providers/gcp/calls.js";
+import { resolveEndpoints } from "../src/providers/gcp/clients.js";
+import { createGcpConnector } from "../src/providers/gcp/index.js";
+import { GcpSessionManager } from "../src/providers/gcp/sessions.js";
 import { FAKE_ADC_TOKEN } from "./fakes/gcp/estate.js";
 import { collectWith, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer } from "./fakes/gcp/server.js";

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
-import type { AwsConnector } from "../connectors/aws/index.js";
+import type { AwsConnector } from "../providers/aws/index.js";
 import type { LazyConnector } from "../connectors/lazy.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { loadPolicySet } from "../governance/policy-set.js";

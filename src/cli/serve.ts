@@ -13,7 +13,7 @@ import { resolveCliContext, type GlobalOptions } from "./context.js";
 /** With providers.aws.strict, credentials broader than read-only stop the server before it serves anything. */
 async function refuseBroadCredentials(config: WiamConfig): Promise<void> {
   if (!config.providers.aws?.strict) return;
-  const { createAwsConnector } = await import("../connectors/aws/index.js");
+  const { createAwsConnector } = await import("../providers/aws/index.js");
   const aws = createAwsConnector(config.providers.aws, { caller: osUserName() });
   try {
     const report = await aws.checkCredentialBreadth();

@@ -4,9 +4,9 @@
  * serves the built-in demo estate.
  */
 import { z } from "zod";
-import { awsProviderConfigSchema } from "../connectors/aws/config.js";
-import { azureProviderConfigSchema } from "../connectors/azure/config.js";
-import { gcpProviderConfigSchema } from "../connectors/gcp/config.js";
+import { awsProviderConfigSchema } from "../providers/aws/config.js";
+import { azureProviderConfigSchema } from "../providers/azure/config.js";
+import { gcpProviderConfigSchema } from "../providers/gcp/config.js";
 import { HIDEABLE_FIELDS } from "../governance/visibility.js";
 import { httpConfigSchema } from "./http-schema.js";
 

@@ -1,14 +1,14 @@
 /** Assembles one evaluator per provider for a query. */
 import type { Principal, Provider } from "../../model/inventory.js";
-import { AwsAccess, awsAccountOf, resolveAwsTarget } from "./aws.js";
-import { AwsEscalations } from "./aws-escalation.js";
-import { AwsHolders } from "./aws-holders.js";
-import { AwsPivots } from "./aws-pivots.js";
-import { AzureAccess, resolveAzureTarget } from "./azure.js";
-import { AzurePivots } from "./azure-pivots.js";
+import { AwsAccess, awsAccountOf, resolveAwsTarget } from "../../providers/aws/access/evaluator.js";
+import { AwsEscalations } from "../../providers/aws/escalation.js";
+import { AwsHolders } from "../../providers/aws/access/holders.js";
+import { AwsPivots } from "../../providers/aws/access/pivots.js";
+import { AzureAccess, resolveAzureTarget } from "../../providers/azure/access/evaluator.js";
+import { AzurePivots } from "../../providers/azure/access/pivots.js";
 import type { QueryContext } from "./context.js";
-import { GcpAccess, resolveGcpTarget } from "./gcp.js";
-import { GcpPivots } from "./gcp-pivots.js";
+import { GcpAccess, resolveGcpTarget } from "../../providers/gcp/access/evaluator.js";
+import { GcpPivots } from "../../providers/gcp/access/pivots.js";
 import type { ProviderEvaluator, Subject } from "./internal.js";
 
 function uniqueSubjects(...lists: Subject[][]): Subject[] {

@@ -6,10 +6,10 @@
  */
 import type { Connector } from "../connector.js";
 import { SNAPSHOT_SCHEMA_VERSION, type InventorySnapshot } from "../../model/inventory.js";
-import { addAwsEstate } from "./aws.js";
-import { addAzureEstate } from "./azure.js";
+import { addAwsEstate } from "../../providers/aws/demo/estate.js";
+import { addAzureEstate } from "../../providers/azure/demo/estate.js";
 import { DemoEstate } from "./estate.js";
-import { addGcpEstate } from "./gcp.js";
+import { addGcpEstate } from "../../providers/gcp/demo/estate.js";
 
 export { DEMO_ANCHORS, type DemoAnchors } from "./anchors.js";
 

@@ -3,11 +3,11 @@
  * and a tally per (api, scope) with the request ids, so the audit record can be joined with
  * CloudTrail. Like an SDK middleware, this is the one place for that cross-cutting work.
  */
-import type { CloudOperation } from "../connector.js";
-import type { ReadOperation } from "./commands.js";
-import { attemptWithTimeout } from "../common/retry.js";
-import { OperationTally } from "../common/tally.js";
-import { backoffDelayMs, errorFacts, isRetryable, type RetryTiming } from "./retry.js";
+import type { CloudOperation } from "../../connectors/connector.js";
+import type { ReadOperation } from "./reads.js";
+import { attemptWithTimeout } from "../../connectors/common/retry.js";
+import { OperationTally } from "../../connectors/common/tally.js";
+import { backoffDelayMs, errorFacts, isRetryable, type RetryTiming } from "./errors.js";
 
 export interface CallRunnerOptions {
   maxAttempts: number;

@@ -1,14 +1,14 @@
 /**
  * The AWS connector: reads configured accounts (and optionally the organization) into the
- * inventory model. Read-only by construction (commands.ts holds the only SDK commands, all reads),
+ * inventory model. Read-only by construction (reads.ts holds the only SDK commands, all reads),
  * per-task STS sessions narrowed by a session policy, bounded concurrency, retries with jittered
  * backoff, per-call timeouts, a per-account TTL cache, and gaps instead of silently missing data.
  */
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
-import type { CollectContext, Connector } from "../connector.js";
+import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
-import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./breadth.js";
+import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./collect/breadth.js";
 import { AwsCallRunner } from "./calls.js";
 import {
   baseCredentials,
@@ -20,15 +20,15 @@ import {
   type AwsRequestHandler,
   type ClientSettings,
 } from "./clients.js";
-import { stsReads } from "./commands.js";
+import { stsReads } from "./reads.js";
 import { awsProviderConfigSchema, type AwsAccountConfig, type AwsProviderConfig, type AwsProviderConfigInput } from "./config.js";
-import { collectAccount } from "./collect-account.js";
-import { mapAccount, type AccountParts } from "./map-account.js";
-import { collectOrganization, type OrganizationParts } from "./organizations.js";
-import { mapWithConcurrency } from "../common/pool.js";
-import { TtlCache } from "../common/ttl-cache.js";
-import { DEFAULT_RETRY_TIMING, describeError, isRetryable, type RetryTiming } from "./retry.js";
-import { SessionManager, type AwsSession, type AwsSessionInfo, type RoleTarget } from "./sessions.js";
+import { collectAccount } from "./collect/account.js";
+import { mapAccount, type AccountParts } from "./collect/map.js";
+import { collectOrganization, type OrganizationParts } from "./collect/organizations.js";
+import { mapWithConcurrency } from "../../connectors/common/pool.js";
+import { TtlCache } from "../../connectors/common/ttl-cache.js";
+import { DEFAULT_RETRY_TIMING, describeError, isRetryable, type RetryTiming } from "./errors.js";
+import { AwsSessionManager, type AwsSession, type AwsSessionInfo, type RoleTarget } from "./sessions.js";
 
 export interface AwsConnectorDeps {
   now?: () => Date;
@@ -88,7 +88,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
   const baseSts = createStsClient(baseSettings);
   let baseIam: IAMClient | undefined;
   let baseOrganizations: OrganizationsClient | undefined;
-  const sessions = new SessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now });
+  const sessions = new AwsSessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now });
   const accountCache = new TtlCache<AccountResult>(config.cacheTtlSeconds, now);
   const organizationCache = new TtlCache<OrganizationParts>(config.cacheTtlSeconds, now);
   let baseIdentity: Promise<{ account: string; arn: string }> | undefined;

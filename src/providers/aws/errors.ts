@@ -3,9 +3,9 @@
  * switched off (maxAttempts 1) so the shared backoff (../common/retry.ts) is the single place that
  * decides, and so tests can inject the clock and the dice.
  */
-import { CallTimeoutError } from "../common/retry.js";
+import { CallTimeoutError } from "../../connectors/common/retry.js";
 
-export { CallTimeoutError, DEFAULT_RETRY_TIMING, backoffDelayMs, defaultSleep, type RetryTiming } from "../common/retry.js";
+export { CallTimeoutError, DEFAULT_RETRY_TIMING, backoffDelayMs, defaultSleep, type RetryTiming } from "../../connectors/common/retry.js";
 
 const THROTTLING_CODES = new Set([
   "Throttling",

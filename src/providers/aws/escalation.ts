@@ -7,13 +7,13 @@
  * IAM is per account: takeovers only target principals of the caller's own account.
  */
 import type { Principal, TrustEdge } from "../../model/inventory.js";
-import { type AwsAccess, awsAccountOf, isAwsRoleArn, isAwsUserArn, literalAwsTarget } from "./aws.js";
-import type { AwsHolders } from "./aws-holders.js";
-import type { QueryContext } from "./context.js";
-import { resourceHop } from "./hops.js";
-import type { AccessRequest, Finding, PivotEdge, Subject } from "./internal.js";
-import { wildcardMatch } from "./matching.js";
-import { bestOf, isBetter, Verdict } from "./verdict.js";
+import { type AwsAccess, awsAccountOf, isAwsRoleArn, isAwsUserArn, literalAwsTarget } from "./access/evaluator.js";
+import type { AwsHolders } from "./access/holders.js";
+import type { QueryContext } from "../../analysis/entitlements/context.js";
+import { resourceHop } from "../../analysis/entitlements/hops.js";
+import type { AccessRequest, Finding, PivotEdge, Subject } from "../../analysis/entitlements/internal.js";
+import { wildcardMatch } from "../../analysis/entitlements/matching.js";
+import { bestOf, isBetter, Verdict } from "../../analysis/entitlements/verdict.js";
 
 const USER_TAKEOVER_ACTIONS = ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"];
 const TRUST_REWRITE_ACTIONS = ["iam:UpdateAssumeRolePolicy"];

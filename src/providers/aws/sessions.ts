@@ -8,7 +8,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCallRunner } from "./calls.js";
-import { SESSION_READ_ACTIONS, stsReads } from "./commands.js";
+import { SESSION_READ_ACTIONS, stsReads } from "./reads.js";
 
 /** Sessions are replaced this long before they expire, so no call runs on a dying credential. */
 export const SESSION_REFRESH_MARGIN_MS = 60_000;
@@ -82,7 +82,7 @@ export interface SessionManagerOptions {
   now: () => Date;
 }
 
-export class SessionManager {
+export class AwsSessionManager {
   private readonly sessions = new Map<string, Promise<AwsSession>>();
   private readonly settled = new Map<string, AwsSession>();
 

@@ -1,7 +1,7 @@
 /**
  * Every request of every Azure client (Key Vault, ARM, Graph) passes through one pipeline policy,
  * the connector's equivalent of an SDK middleware: it refuses anything that is not an allowlisted
- * read (routes.ts), bounds the requests in flight, gives each attempt a timeout, retries 429 (after
+ * read (read-guard.ts), bounds the requests in flight, gives each attempt a timeout, retries 429 (after
  * Retry-After), 5xx, timeouts and dropped connections with jittered backoff, and tallies every
  * attempt per (api, scope) with its request id for the audit record. Each page of a listing is its
  * own request, so a failure on page 300 retries page 300, not the listing.
@@ -10,11 +10,11 @@
  * decides, and tests can inject the clock and the dice.
  */
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from "@azure/core-rest-pipeline";
-import type { CloudOperation } from "../connector.js";
-import { InFlightLimit } from "../common/pool.js";
-import { CallTimeoutError, attemptWithTimeout, backoffDelayMs, type RetryTiming } from "../common/retry.js";
-import { OperationTally } from "../common/tally.js";
-import { routeOf, type ServiceOrigins } from "./routes.js";
+import type { CloudOperation } from "../../connectors/connector.js";
+import { InFlightLimit } from "../../connectors/common/pool.js";
+import { CallTimeoutError, attemptWithTimeout, backoffDelayMs, type RetryTiming } from "../../connectors/common/retry.js";
+import { OperationTally } from "../../connectors/common/tally.js";
+import { routeOf, type ServiceOrigins } from "./read-guard.js";
 
 export const CALL_POLICY_NAME = "wiamReadOnlyCallPolicy";
 

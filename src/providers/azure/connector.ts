@@ -10,21 +10,21 @@
  * subscription and tenant, and gaps instead of silently missing data.
  */
 import type { HttpClient } from "@azure/core-rest-pipeline";
-import type { CollectContext, Connector } from "../connector.js";
+import type { CollectContext, Connector } from "../../connectors/connector.js";
 import type { CollectionGap, InventorySnapshot } from "../../model/inventory.js";
-import { mapWithConcurrency } from "../common/pool.js";
-import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../common/retry.js";
-import { TtlCache } from "../common/ttl-cache.js";
-import { assembleSnapshot, tenantScopeId, type TenantCollection, type VaultCollection } from "./assemble.js";
-import { AzureCallRunner } from "./call-runner.js";
+import { mapWithConcurrency } from "../../connectors/common/pool.js";
+import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../../connectors/common/retry.js";
+import { TtlCache } from "../../connectors/common/ttl-cache.js";
+import { assembleSnapshot, tenantScopeId, type TenantCollection, type VaultCollection } from "./collect/map.js";
+import { AzureCallRunner } from "./calls.js";
 import { armReader, graphReader, managementClients, vaultClients, type ClientFactorySettings } from "./clients.js";
 import { azureProviderConfigSchema, type AzureProviderConfig, type AzureProviderConfigInput, type AzureTenantConfig, type AzureVaultConfig } from "./config.js";
-import { TaskCredentials } from "./credentials.js";
+import { AzureSessionManager } from "./sessions.js";
 import { describeAzureError } from "./errors.js";
-import { readManagementGroups, type ManagementGroupParts } from "./management-groups.js";
-import { readSubscription, type SubscriptionParts } from "./subscription.js";
-import { readTenant, type TenantParts } from "./tenant.js";
-import { readVaultItems, type VaultReadResult } from "./vault-items.js";
+import { readManagementGroups, type ManagementGroupParts } from "./collect/management-groups.js";
+import { readSubscription, type SubscriptionParts } from "./collect/subscription.js";
+import { readTenant, type TenantParts } from "./collect/tenant.js";
+import { readVaultItems, type VaultReadResult } from "./collect/vault-items.js";
 
 export interface AzureConnectorDeps {
   now?: () => Date;
@@ -56,7 +56,7 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
   const config = azureProviderConfigSchema.parse(configInput);
   const now = deps.now ?? (() => new Date());
   const timing: RetryTiming = { ...DEFAULT_RETRY_TIMING, ...deps.retry };
-  const credentials = new TaskCredentials(
+  const credentials = new AzureSessionManager(
     {
       credential: config.credential,
       authorityHost: config.authorityHost,

@@ -3,7 +3,7 @@
  * list*, getCertificatePolicy. No method that returns a secret value (getSecret), writes, deletes,
  * purges or starts an operation (begin*) is called anywhere; test/azure-readonly.test.ts checks
  * this file against an allowlist and the rest of the connector against the forbidden names. The
- * call policy enforces the same at the wire (routes.ts).
+ * call policy enforces the same at the wire (read-guard.ts).
  */
 import type { RoleAssignment, RoleDefinition, DenyAssignment } from "@azure/arm-authorization";
 import type { Vault } from "@azure/arm-keyvault";

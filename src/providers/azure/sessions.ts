@@ -122,7 +122,7 @@ class TaskCredential implements TokenCredential {
   }
 }
 
-export class TaskCredentials {
+export class AzureSessionManager {
   private readonly held = new Map<string, TaskCredential>();
 
   constructor(

@@ -3,10 +3,10 @@
  * collection, a per-call timeout, cancellation, retries with jittered backoff, and a tally per
  * (api, scope) for the audit record. Like an SDK middleware, this is the one place for that work.
  */
-import type { CloudOperation } from "../connector.js";
-import { InFlightLimit } from "../common/pool.js";
-import { attemptWithTimeout, backoffDelayMs, type RetryTiming } from "../common/retry.js";
-import { OperationTally } from "../common/tally.js";
+import type { CloudOperation } from "../../connectors/connector.js";
+import { InFlightLimit } from "../../connectors/common/pool.js";
+import { attemptWithTimeout, backoffDelayMs, type RetryTiming } from "../../connectors/common/retry.js";
+import { OperationTally } from "../../connectors/common/tally.js";
 import { isRetryable } from "./errors.js";
 
 export interface GcpCallRunnerOptions {

@@ -4,22 +4,22 @@
  * per-task impersonated tokens of minutes, a bound on calls in flight, retries with jittered
  * backoff on quota errors, per-call timeouts, a TTL cache, and gaps instead of silently missing data.
  */
-import type { CollectContext, Connector } from "../connector.js";
+import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot } from "../../model/inventory.js";
-import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../common/retry.js";
-import { TtlCache } from "../common/ttl-cache.js";
+import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../../connectors/common/retry.js";
+import { TtlCache } from "../../connectors/common/ttl-cache.js";
 import { GcpCallRunner } from "./calls.js";
 import { resolveEndpoints } from "./clients.js";
-import { collectBoundaryPolicies, collectRoles, collectScopePolicies } from "./collect-policies.js";
-import { collectProject } from "./collect-project.js";
-import { discoverHierarchy, type Hierarchy } from "./collect-hierarchy.js";
+import { collectBoundaryPolicies, collectRoles, collectScopePolicies } from "./collect/policies.js";
+import { collectProject } from "./collect/project.js";
+import { discoverHierarchy, type Hierarchy } from "./collect/hierarchy.js";
 import { gcpProviderConfigSchema, type GcpProviderConfig, type GcpProviderConfigInput } from "./config.js";
-import { GapRecorder } from "./gaps.js";
-import { mapEstate } from "./map.js";
-import type { RawProject, RawScopePolicies } from "./raw.js";
+import { GapRecorder } from "./collect/gaps.js";
+import { mapEstate } from "./collect/map.js";
+import type { RawProject, RawScopePolicies } from "./collect/raw.js";
 import { ActivityReads, IamReads, PolicyReads, ResourceManagerReads } from "./reads.js";
 import { GcpSessionManager, type GcpBaseCredentials, type GcpSession, type GcpSessionInfo } from "./sessions.js";
-import type { WireBoundaryPolicy, WireRole } from "./wire.js";
+import type { WireBoundaryPolicy, WireRole } from "./collect/wire.js";
 
 export interface GcpConnectorDeps {
   /** Who asks (user or MCP client), for progress and audit text. */

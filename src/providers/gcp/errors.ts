@@ -5,7 +5,7 @@
  * `status`), GoogleError from gax (`code` is a gRPC code, or the HTTP status in REST fallback),
  * and Node network errors (`code` such as ECONNRESET).
  */
-import { CallTimeoutError } from "../common/retry.js";
+import { CallTimeoutError } from "../../connectors/common/retry.js";
 
 /** gRPC codes worth retrying: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const RETRYABLE_GRPC_CODES = new Set([4, 8, 10, 13, 14]);

@@ -35,7 +35,7 @@ import {
   type WireServiceAccountKey,
   type WireWorkloadIdentityPool,
   type WireWorkloadIdentityProvider,
-} from "./wire.js";
+} from "./collect/wire.js";
 
 /** Each API the connector calls, with the IAM permission it needs (policies/gcp-readonly-role.yaml). */
 export const GCP_READ_APIS = {

@@ -4,13 +4,13 @@
  * account (IAM Credentials generateAccessToken, lifetime of minutes), held by a client that
  * cannot refresh itself: the token is replaced shortly before it expires and dropped when the
  * task ends (also when it ends while the token is being minted), and the audit record names the
- * account, never the token. Every auth client gets the read-only wire guard (write-guard.ts).
+ * account, never the token. Every auth client gets the read-only wire guard (read-guard.ts).
  */
 import { GoogleAuth, Impersonated, OAuth2Client, type AuthClient } from "google-auth-library";
 import type { GcpCallRunner } from "./calls.js";
 import { createGcpClients, type GcpClients, type ResolvedEndpoints } from "./clients.js";
 import { GCP_READ_APIS } from "./reads.js";
-import { guardReadOnly, type WriteGuardRules } from "./write-guard.js";
+import { guardReadOnly, type WriteGuardRules } from "./read-guard.js";
 
 export const CLOUD_PLATFORM_READ_SCOPE = "https://www.googleapis.com/auth/cloud-platform.read-only";
 /**

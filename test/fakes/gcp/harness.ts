@@ -1,10 +1,10 @@
 /** Shared plumbing for tests that drive the Google Cloud connector against the wire-level fake. */
 import { OAuth2Client } from "google-auth-library";
 import type { CollectContext } from "../../../src/connectors/connector.js";
-import type { GcpProviderConfigInput } from "../../../src/connectors/gcp/config.js";
+import type { GcpProviderConfigInput } from "../../../src/providers/gcp/config.js";
 import type { InventorySnapshot } from "../../../src/model/inventory.js";
 import { collectWith as collectAt, instantRetry, type Collected } from "../collect-harness.js";
-import { createGcpConnector } from "../../../src/connectors/gcp/index.js";
+import { createGcpConnector } from "../../../src/providers/gcp/index.js";
 import { Inventory } from "../../../src/model/inventory-index.js";
 import { FAKE_ADC_TOKEN, type FakeGcpEstate } from "./estate.js";
 import { FakeGcpServer, type FakeGcpFault } from "./server.js";

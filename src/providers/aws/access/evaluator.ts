@@ -7,13 +7,13 @@
  * Requests may carry wildcards (`s3:*`, an account scope): a deny that covers the whole request
  * blocks it, a deny that covers only part of it leaves it allowed with a note naming the carve-out.
  */
-import type { Grant, Principal, Scope } from "../../model/inventory.js";
-import { type CompiledStatement, memoIn, type QueryContext, statementListsAction } from "./context.js";
-import { groupHops, listForMessage, policyHop, resourceHop } from "./hops.js";
-import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
-import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relation } from "./matching.js";
-import type { BlockedByKind, Hop } from "./types.js";
-import { Verdict } from "./verdict.js";
+import type { Grant, Principal, Scope } from "../../../model/inventory.js";
+import { type CompiledStatement, memoIn, type QueryContext, statementListsAction } from "../../../analysis/entitlements/context.js";
+import { groupHops, listForMessage, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
+import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
+import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relation } from "../../../analysis/entitlements/matching.js";
+import type { BlockedByKind, Hop } from "../../../analysis/entitlements/types.js";
+import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);

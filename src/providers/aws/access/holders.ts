@@ -5,11 +5,11 @@
  * never scans every principal × every grant. Holders are only candidates: the evaluator decides
  * each one with denies, boundary and SCPs.
  */
-import type { Principal } from "../../model/inventory.js";
-import { awsAccountOf, IDENTITY_GRANT_KINDS, IDENTITY_POLICY_KINDS } from "./aws.js";
-import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
-import type { AccessRequest } from "./internal.js";
-import { hasWildcard, relateToSet } from "./matching.js";
+import type { Principal } from "../../../model/inventory.js";
+import { awsAccountOf, IDENTITY_GRANT_KINDS, IDENTITY_POLICY_KINDS } from "./evaluator.js";
+import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
+import type { AccessRequest } from "../../../analysis/entitlements/internal.js";
+import { hasWildcard, relateToSet } from "../../../analysis/entitlements/matching.js";
 
 export class AwsHolders {
   private readonly granted: Map<string, GrantedPrincipals>;

@@ -8,14 +8,14 @@
  * sts:AssumeRole on the role. When they do not, the pivot is reported as denied with
  * `missing_caller_permission` and not followed.
  */
-import type { Principal, TrustEdge } from "../../model/inventory.js";
-import { type AwsAccess, awsAccountOf, awsAccountRoot, isAwsUserArn, literalAwsTarget } from "./aws.js";
-import type { AwsEscalations } from "./aws-escalation.js";
-import type { AwsHolders } from "./aws-holders.js";
-import type { QueryContext } from "./context.js";
-import type { AccessRequest, Finding, PivotEdge, Subject } from "./internal.js";
-import { wildcardMatch } from "./matching.js";
-import { bestOf, Verdict } from "./verdict.js";
+import type { Principal, TrustEdge } from "../../../model/inventory.js";
+import { type AwsAccess, awsAccountOf, awsAccountRoot, isAwsUserArn, literalAwsTarget } from "./evaluator.js";
+import type { AwsEscalations } from "../escalation.js";
+import type { AwsHolders } from "./holders.js";
+import type { QueryContext } from "../../../analysis/entitlements/context.js";
+import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
+import { wildcardMatch } from "../../../analysis/entitlements/matching.js";
+import { bestOf, Verdict } from "../../../analysis/entitlements/verdict.js";
 
 const ASSUME_ROLE = "sts:AssumeRole";
 

@@ -18,12 +18,12 @@ import type {
   SigningCertificate,
   UserDetail,
 } from "@aws-sdk/client-iam";
-import type { CollectionGap } from "../../model/inventory.js";
-import type { AwsCallRunner } from "./calls.js";
-import { iamReads } from "./commands.js";
+import type { CollectionGap } from "../../../model/inventory.js";
+import type { AwsCallRunner } from "../calls.js";
+import { iamReads } from "../reads.js";
 import { fetchCredentialReport, reportDate, type CredentialReport } from "./credential-report.js";
-import { mapWithConcurrency } from "../common/pool.js";
-import { describeError, errorFacts, isRetryable, type RetryTiming } from "./retry.js";
+import { mapWithConcurrency } from "../../../connectors/common/pool.js";
+import { describeError, errorFacts, isRetryable, type RetryTiming } from "../errors.js";
 
 export interface AuthorizationDetails {
   users: UserDetail[];

@@ -6,9 +6,9 @@
  */
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { STSClient } from "@aws-sdk/client-sts";
-import type { AwsCallRunner } from "./calls.js";
-import { iamReads, stsReads } from "./commands.js";
-import { describeError } from "./retry.js";
+import type { AwsCallRunner } from "../calls.js";
+import { iamReads, stsReads } from "../reads.js";
+import { describeError } from "../errors.js";
 
 /** Actions a read-only inventory server must never be able to perform. */
 export const SENSITIVE_ACTIONS: readonly string[] = [

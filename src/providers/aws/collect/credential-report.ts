@@ -5,10 +5,10 @@
  * at most every 15 minutes. `N/A` means "never"; `no_information` means "not tracked then".
  */
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type { AwsCallRunner } from "./calls.js";
-import { iamReads } from "./commands.js";
-import type { RetryTiming } from "./retry.js";
-import { errorFacts } from "./retry.js";
+import type { AwsCallRunner } from "../calls.js";
+import { iamReads } from "../reads.js";
+import type { RetryTiming } from "../errors.js";
+import { errorFacts } from "../errors.js";
 
 export type CredentialReportRow = Readonly<Record<string, string>>;
 

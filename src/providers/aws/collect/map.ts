@@ -14,10 +14,10 @@ import type {
   Principal,
   Statement,
   TrustEdge,
-} from "../../model/inventory.js";
-import { compactGrant } from "../../model/compact-grant.js";
+} from "../../../model/inventory.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 import { certificateFacts } from "./certificates.js";
-import type { RawAccount, UserCredentialFacts } from "./collect-account.js";
+import type { RawAccount, UserCredentialFacts } from "./account.js";
 import { reportDate, type CredentialReportRow } from "./credential-report.js";
 import { decodePolicyDocument, normalizeStatements } from "./policy-document.js";
 

@@ -5,12 +5,12 @@
  * `collected: false` when its IAM data was not read.
  */
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
-import type { CollectionGap, Evidence, Policy, Scope } from "../../model/inventory.js";
-import type { AwsCallRunner } from "./calls.js";
-import { organizationsReads } from "./commands.js";
+import type { CollectionGap, Evidence, Policy, Scope } from "../../../model/inventory.js";
+import type { AwsCallRunner } from "../calls.js";
+import { organizationsReads } from "../reads.js";
 import { decodePolicyDocument, normalizeStatements } from "./policy-document.js";
-import { mapWithConcurrency } from "../common/pool.js";
-import { describeError, isRetryable } from "./retry.js";
+import { mapWithConcurrency } from "../../../connectors/common/pool.js";
+import { describeError, isRetryable } from "../errors.js";
 
 export interface OrganizationParts {
   organizationId: string | undefined;

@@ -3,7 +3,7 @@
  * XML; Organizations returns plain JSON. Single values and arrays are both legal everywhere, so
  * everything is normalized to arrays; bare account ids in principals become root ARNs.
  */
-import type { Condition, Statement } from "../../model/inventory.js";
+import type { Condition, Statement } from "../../../model/inventory.js";
 
 export class PolicyDocumentError extends Error {
   constructor(message: string) {

@@ -3,7 +3,7 @@
  * cross-account CI chain into production secrets, escalation edges, paths blocked by an SCP, a
  * permissions boundary and an explicit deny, federation, and a few hundred filler workloads.
  */
-import { DEMO_ANCHORS } from "./anchors.js";
+import { DEMO_ANCHORS } from "../../../connectors/demo/anchors.js";
 import {
   AUTHORIZATION_DETAILS,
   AwsWriter,
@@ -11,8 +11,8 @@ import {
   customerPolicyArn,
   roleArn,
   type TrustStatement,
-} from "./aws-writer.js";
-import { allow, condition, deny, workloadNames, type DemoEstate } from "./estate.js";
+} from "./writer.js";
+import { allow, condition, deny, workloadNames, type DemoEstate } from "../../../connectors/demo/estate.js";
 
 const A = DEMO_ANCHORS.aws;
 const SHARED = "111111111111";

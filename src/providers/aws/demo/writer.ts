@@ -9,9 +9,9 @@
  * - console password: `<user ARN>#login-profile`
  * - grant: `<principal id>-><policy id>`
  */
-import type { Condition, Principal, Statement } from "../../model/inventory.js";
-import type { DemoEstate } from "./estate.js";
-import { compactGrant } from "../../model/compact-grant.js";
+import type { Condition, Principal, Statement } from "../../../model/inventory.js";
+import type { DemoEstate } from "../../../connectors/demo/estate.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 
 export const CREDENTIAL_REPORT = "iam:GetCredentialReport";
 export const AUTHORIZATION_DETAILS = "iam:GetAccountAuthorizationDetails";

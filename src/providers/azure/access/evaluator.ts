@@ -14,13 +14,13 @@
  * at least a resource type (`Microsoft.KeyVault/vaults/*`), so `*` (Owner) and `Microsoft.KeyVault/*`
  * (Key Vault Contributor) do not read secrets, as in Azure.
  */
-import type { Grant, Scope } from "../../model/inventory.js";
-import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
-import { groupHops, listForMessage, named, policyHop, resourceHop } from "./hops.js";
-import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
-import { grantedShapes, type GrantedShape, hasWildcard, relateToSet, wildcardMatch } from "./matching.js";
-import type { Hop } from "./types.js";
-import { Verdict } from "./verdict.js";
+import type { Grant, Scope } from "../../../model/inventory.js";
+import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
+import { groupHops, listForMessage, named, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
+import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
+import { grantedShapes, type GrantedShape, hasWildcard, relateToSet, wildcardMatch } from "../../../analysis/entitlements/matching.js";
+import type { Hop } from "../../../analysis/entitlements/types.js";
+import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 const EVERYONE = new Set(["*", "everyone", "00000000-0000-0000-0000-000000000000"]);
 const KEY_VAULT_DATA =

@@ -4,13 +4,13 @@
  * Both are self-grants, reported as escalation paths to the requested access. Federated
  * credentials (trust edges) let an external subject act as an application or managed identity.
  */
-import type { TrustEdge } from "../../model/inventory.js";
-import type { QueryContext } from "./context.js";
-import { type AzureAccess, isKeyVaultDataAction } from "./azure.js";
-import { resourceHop } from "./hops.js";
-import type { AccessRequest, Finding, PivotEdge, Subject } from "./internal.js";
-import { hasWildcard, patternsIntersect } from "./matching.js";
-import { Verdict } from "./verdict.js";
+import type { TrustEdge } from "../../../model/inventory.js";
+import type { QueryContext } from "../../../analysis/entitlements/context.js";
+import { type AzureAccess, isKeyVaultDataAction } from "./evaluator.js";
+import { resourceHop } from "../../../analysis/entitlements/hops.js";
+import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
+import { hasWildcard, patternsIntersect } from "../../../analysis/entitlements/matching.js";
+import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 const ROLE_ASSIGNMENT_WRITE = "Microsoft.Authorization/roleAssignments/write";
 const VAULT_WRITE_ACTIONS = ["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/accessPolicies/write"];

@@ -3,8 +3,8 @@
  * entitlement engine evaluates both permission models with one vocabulary. The raw permission
  * names stay in the policy description. An access policy applies to the whole vault.
  */
-import type { Grant, Policy, Statement } from "../../model/inventory.js";
-import { compactGrant } from "../../model/compact-grant.js";
+import type { Grant, Policy, Statement } from "../../../model/inventory.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 
 const KV = "Microsoft.KeyVault/vaults";
 

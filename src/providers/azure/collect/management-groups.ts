@@ -4,11 +4,11 @@
  * groups could not be inherited down to subscriptions, so a failure is a gap on the tenant scope,
  * which turns answers that depend on it into "unknown" rather than "no access".
  */
-import type { CollectionGap, Scope } from "../../model/inventory.js";
-import type { RestReader } from "./clients.js";
-import { describeAzureError } from "./errors.js";
+import type { CollectionGap, Scope } from "../../../model/inventory.js";
+import type { RestReader } from "../clients.js";
+import { describeAzureError } from "../errors.js";
 import { armPageSchema, managementGroupSchema, type ManagementGroup } from "./graph-schemas.js";
-import { mapWithConcurrency } from "../common/pool.js";
+import { mapWithConcurrency } from "../../../connectors/common/pool.js";
 import { followNextLinks } from "./paging.js";
 
 const API_VERSION = "2020-05-01";

@@ -5,8 +5,8 @@
  * identity seen by both ARM and Graph as one principal, and vault items placed in their vault's
  * ARM scope (or, for a vault no configured subscription holds, its URL and a gap saying so).
  */
-import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Principal, type Scope, type VaultItem } from "../../model/inventory.js";
-import type { AzureProviderConfig } from "./config.js";
+import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Principal, type Scope, type VaultItem } from "../../../model/inventory.js";
+import type { AzureProviderConfig } from "../config.js";
 import type { ManagementGroupParts } from "./management-groups.js";
 import { resourceGroupOf, type SubscriptionParts } from "./subscription.js";
 import type { TenantParts } from "./tenant.js";

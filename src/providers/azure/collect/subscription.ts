@@ -7,12 +7,12 @@
 import type { DenyAssignment, RoleAssignment, RoleDefinition } from "@azure/arm-authorization";
 import type { Vault } from "@azure/arm-keyvault";
 import type { Identity } from "@azure/arm-msi";
-import type { CollectionGap, Grant, Policy, Principal, Scope, Statement } from "../../model/inventory.js";
+import type { CollectionGap, Grant, Policy, Principal, Scope, Statement } from "../../../model/inventory.js";
 import { mapAccessPolicy } from "./access-policies.js";
-import type { ManagementClients } from "./clients.js";
-import { describeAzureError } from "./errors.js";
-import { denyAssignmentPages, roleAssignmentPages, roleDefinitionPages, userAssignedIdentityPages, vaultPages } from "./reads.js";
-import { compactGrant } from "../../model/compact-grant.js";
+import type { ManagementClients } from "../clients.js";
+import { describeAzureError } from "../errors.js";
+import { denyAssignmentPages, roleAssignmentPages, roleDefinitionPages, userAssignedIdentityPages, vaultPages } from "../reads.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 
 export interface PrincipalReference {
   id: string;

@@ -5,9 +5,9 @@
  * and users that role assignments or access policies name, with group membership.
  */
 import type { z } from "zod";
-import type { Activity, CollectionGap, Credential, Principal, TrustEdge } from "../../model/inventory.js";
-import type { RestReader } from "./clients.js";
-import { describeAzureError } from "./errors.js";
+import type { Activity, CollectionGap, Credential, Principal, TrustEdge } from "../../../model/inventory.js";
+import type { RestReader } from "../clients.js";
+import { describeAzureError } from "../errors.js";
 import {
   graphApplicationSchema,
   graphDirectoryObjectSchema,

@@ -6,11 +6,11 @@
 import type { CertificatePolicy, CertificateProperties } from "@azure/keyvault-certificates";
 import type { KeyProperties } from "@azure/keyvault-keys";
 import type { SecretProperties } from "@azure/keyvault-secrets";
-import type { CollectionGap, VaultItem } from "../../model/inventory.js";
-import { mapWithConcurrency } from "../common/pool.js";
-import type { VaultClients } from "./clients.js";
-import { describeAzureError } from "./errors.js";
-import { certificatePolicy, certificatePropertyPages, keyPropertyPages, secretPropertyPages } from "./reads.js";
+import type { CollectionGap, VaultItem } from "../../../model/inventory.js";
+import { mapWithConcurrency } from "../../../connectors/common/pool.js";
+import type { VaultClients } from "../clients.js";
+import { describeAzureError } from "../errors.js";
+import { certificatePolicy, certificatePropertyPages, keyPropertyPages, secretPropertyPages } from "../reads.js";
 
 export interface VaultReadInput {
   clients: VaultClients;

@@ -10,11 +10,11 @@
  * in the policy description). Service principal sign-in activity has coverage "window" without a
  * length: the report documents no retention that would make an absent record mean "never used".
  */
-import { mapAccessPolicy } from "../azure/access-policies.js";
-import type { Principal, Statement, VaultItem } from "../../model/inventory.js";
-import { DEMO_ANCHORS } from "./anchors.js";
-import { SERVICES, type DemoEstate } from "./estate.js";
-import { compactGrant } from "../../model/compact-grant.js";
+import { mapAccessPolicy } from "../collect/access-policies.js";
+import type { Principal, Statement, VaultItem } from "../../../model/inventory.js";
+import { DEMO_ANCHORS } from "../../../connectors/demo/anchors.js";
+import { SERVICES, type DemoEstate } from "../../../connectors/demo/estate.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 
 const Z = DEMO_ANCHORS.azure;
 const SIGN_IN_ACTIVITY = "graph:servicePrincipalSignInActivities";

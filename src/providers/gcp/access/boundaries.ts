@@ -12,11 +12,11 @@
  * version; a blocked path notes the assumption), and Workspace membership of users (an
  * organization or Workspace principal set makes their paths conditional, not denied).
  */
-import type { CollectionGap, Principal, Scope } from "../../model/inventory.js";
-import type { CompiledStatement, QueryContext } from "./context.js";
-import { memoIn } from "./context.js";
-import type { Subject } from "./internal.js";
-import type { Verdict } from "./verdict.js";
+import type { CollectionGap, Principal, Scope } from "../../../model/inventory.js";
+import type { CompiledStatement, QueryContext } from "../../../analysis/entitlements/context.js";
+import { memoIn } from "../../../analysis/entitlements/context.js";
+import type { Subject } from "../../../analysis/entitlements/internal.js";
+import type { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 type Applies = "yes" | "no" | "maybe";
 

@@ -5,16 +5,16 @@
  * ancestor chain are checked before allow, then the caller's principal access boundaries (IAM v3,
  * gcp-boundaries.ts). Binding and deny conditions (CEL) are left open.
  */
-import type { GrantShape } from "../../model/compact-grant.js";
-import type { Grant, Principal, Scope } from "../../model/inventory.js";
-import { type CompiledStatement, memoIn, type QueryContext } from "./context.js";
-import { statementListsAction } from "./context.js";
-import { GcpBoundaries } from "./gcp-boundaries.js";
-import { groupHops, listForMessage, named, policyHop, resourceHop } from "./hops.js";
-import type { AccessRequest, Finding, ResourceTarget, Subject } from "./internal.js";
-import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "./matching.js";
-import type { Hop } from "./types.js";
-import { Verdict } from "./verdict.js";
+import type { GrantShape } from "../../../model/compact-grant.js";
+import type { Grant, Principal, Scope } from "../../../model/inventory.js";
+import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
+import { statementListsAction } from "../../../analysis/entitlements/context.js";
+import { GcpBoundaries } from "./boundaries.js";
+import { groupHops, listForMessage, named, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
+import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
+import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "../../../analysis/entitlements/matching.js";
+import type { Hop } from "../../../analysis/entitlements/types.js";
+import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 const PUBLIC_MEMBERS = new Set(["*", "allUsers", "principalSet://goog/public:all"]);
 

@@ -6,13 +6,13 @@
  * Each permission a pivot uses goes through findAccess, so the caller's principal access
  * boundaries apply: a caller cannot pivot to an account outside them.
  */
-import type { Principal, TrustEdge } from "../../model/inventory.js";
-import { GCP_IMPERSONATION_PERMISSIONS } from "../../model/gcp-facts.js";
-import { memoIn, type QueryContext } from "./context.js";
-import { type GcpAccess, gcpServiceAccountResource, resolveGcpTarget } from "./gcp.js";
-import { resourceHop } from "./hops.js";
-import type { AccessRequest, Finding, PivotEdge, ResourceTarget, Subject } from "./internal.js";
-import { bestOf, isBetter, Verdict } from "./verdict.js";
+import type { Principal, TrustEdge } from "../../../model/inventory.js";
+import { GCP_IMPERSONATION_PERMISSIONS } from "../facts.js";
+import { memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
+import { type GcpAccess, gcpServiceAccountResource, resolveGcpTarget } from "./evaluator.js";
+import { resourceHop } from "../../../analysis/entitlements/hops.js";
+import type { AccessRequest, Finding, PivotEdge, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
+import { bestOf, isBetter, Verdict } from "../../../analysis/entitlements/verdict.js";
 
 const IMPERSONATION_PERMISSIONS = GCP_IMPERSONATION_PERMISSIONS;
 const KEY_CREATE = "iam.serviceAccountKeys.create";

@@ -1,5 +1,5 @@
 /** IAM conditions (CEL) and deny-policy permissions in the inventory model's shapes. */
-import type { Condition } from "../../model/inventory.js";
+import type { Condition } from "../../../model/inventory.js";
 import type { WireExpr } from "./wire.js";
 
 /** Attribute names a CEL expression reads: `request.time`, `resource.name`, `assertion.ref`, api.getAttribute('x'). */

@@ -2,8 +2,8 @@
  * Partial results: a read that fails becomes a gap naming the scope and the API, instead of an
  * error that loses everything else or silently missing data. A cancelled task still throws.
  */
-import type { CollectionGap } from "../../model/inventory.js";
-import { describeError, isRetryable } from "./errors.js";
+import type { CollectionGap } from "../../../model/inventory.js";
+import { describeError, isRetryable } from "../errors.js";
 
 export class GapRecorder {
   readonly gaps: CollectionGap[] = [];

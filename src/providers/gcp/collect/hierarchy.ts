@@ -3,10 +3,10 @@
  * active below the organization and folders, and the ancestors of every configured folder or
  * project (their IAM and deny policies are inherited, so they must be read too).
  */
-import type { GcpProviderConfig } from "./config.js";
+import type { GcpProviderConfig } from "../config.js";
 import { GapRecorder } from "./gaps.js";
 import type { RawScope } from "./raw.js";
-import { GCP_READ_APIS, type ResourceManagerReads } from "./reads.js";
+import { GCP_READ_APIS, type ResourceManagerReads } from "../reads.js";
 import { isActiveState, type WireFolder, type WireProject } from "./wire.js";
 
 /** Gap source of a failed organizations.get: only the organization's display name is missing. */

@@ -5,13 +5,13 @@
  * `includedPermissions` statement, deny policies attached to their scope with permissions in role
  * form, bindings as grants, and impersonation and federation trust edges for account-level bindings.
  */
-import type { Activity, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../model/inventory.js";
+import type { Activity, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../../model/inventory.js";
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
-import { GCP_IMPERSONATION_PERMISSIONS } from "../../model/gcp-facts.js";
+import { GCP_IMPERSONATION_PERMISSIONS } from "../facts.js";
 import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
-import { GCP_READ_APIS } from "./reads.js";
+import { GCP_READ_APIS } from "../reads.js";
 import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
-import { compactGrant } from "../../model/compact-grant.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 
 export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges">;
 

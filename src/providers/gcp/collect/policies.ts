@@ -3,10 +3,10 @@
  * policies, IAM v3 principal access boundary bindings), the organization's principal access
  * boundary policies, and the roles the bindings name.
  */
-import type { GcpProviderConfig } from "./config.js";
+import type { GcpProviderConfig } from "../config.js";
 import { GapRecorder } from "./gaps.js";
 import type { RawScopePolicies } from "./raw.js";
-import { GCP_READ_APIS, type IamReads, type PolicyReads, type ResourceManagerReads } from "./reads.js";
+import { GCP_READ_APIS, type IamReads, type PolicyReads, type ResourceManagerReads } from "../reads.js";
 import type { WireBoundaryPolicy, WireRole } from "./wire.js";
 
 export async function collectScopePolicies(

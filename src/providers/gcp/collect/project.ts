@@ -3,10 +3,10 @@
  * pools and providers, and the last authentication of accounts and keys. Reads fan out freely;
  * the call runner bounds how many are in flight across the whole collection.
  */
-import type { GcpProviderConfig } from "./config.js";
+import type { GcpProviderConfig } from "../config.js";
 import { GapRecorder, isNotFound } from "./gaps.js";
 import type { RawProject, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
-import { GCP_READ_APIS, type ActivityReads, type IamReads } from "./reads.js";
+import { GCP_READ_APIS, type ActivityReads, type IamReads } from "../reads.js";
 
 export interface ProjectReads {
   iam: IamReads;

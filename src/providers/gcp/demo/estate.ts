@@ -10,10 +10,10 @@
  * Deny policy permissions are normalized to the role permission form (`iam.serviceAccountKeys.create`
  * rather than `iam.googleapis.com/serviceAccountKeys.create`) so they compare directly.
  */
-import type { Condition, Principal } from "../../model/inventory.js";
-import { DEMO_ANCHORS } from "./anchors.js";
-import { workloadNames, type DemoEstate } from "./estate.js";
-import { compactGrant } from "../../model/compact-grant.js";
+import type { Condition, Principal } from "../../../model/inventory.js";
+import { DEMO_ANCHORS } from "../../../connectors/demo/anchors.js";
+import { workloadNames, type DemoEstate } from "../../../connectors/demo/estate.js";
+import { compactGrant } from "../../../model/compact-grant.js";
 
 const G = DEMO_ANCHORS.gcp;
 const ORG_DOMAIN = "acme.example.com";
