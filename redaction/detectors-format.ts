@@ -30,8 +30,10 @@ function pushMatches(
 /** Keywords that make a random-looking value nearby a secret. */
 export const SECRET_CONTEXT = /pass|pwd|secret|token|api.?key|private|credential|auth|bearer|\bkey\b|signature|\bsig\b|pfx|p12|pkcs/i;
 
+/** A masked marker (NUL filler, see text-scanner.ts) ends the context: what stood before it is already redacted. */
 export function hasSecretContextBefore(text: string, start: number, reach = 100): boolean {
-  return SECRET_CONTEXT.test(text.slice(Math.max(0, start - reach), start));
+  const from = Math.max(0, start - reach, text.lastIndexOf("\u0000", start - 1) + 1);
+  return SECRET_CONTEXT.test(text.slice(from, start));
 }
 
 // --- AWS -------------------------------------------------------------------------------------------
@@ -243,8 +245,8 @@ const azureStorage: Detector = (text, env) => {
   // 64 random bytes: exactly 86 base64 characters and "==" (a run scan, not a regex: base64-heavy text is common).
   forEachRun(text, BASE64_CLASSES, 86, (run) => {
     if (run.end - run.start !== 86 || !text.startsWith("==", run.end)) return;
-    const after = text.charCodeAt(run.end + 2);
-    if (after === 61 || (after < 128 && (BASE64_CLASSES[after] ?? 0) !== 0)) return;
+    // Padding ends base64: a third "=" means another length, but text glued after "==" is a second value.
+    if (text.charCodeAt(run.end + 2) === 61) return;
     if ((run.classes & (HAS_UPPER | HAS_LOWER | HAS_DIGIT)) !== (HAS_UPPER | HAS_LOWER | HAS_DIGIT)) return;
     if (/sha512[-:]$/i.test(text.slice(Math.max(0, run.start - 7), run.start))) return;
     env.push(run.start, run.end + 2, "azure_storage_account_key");

@@ -6,6 +6,7 @@
  * - metadata: it names a secret but holds facts about it (passwordLastUsed, SecretArn, keyId);
  * - neutral: anything else (still scanned by format).
  */
+import { MARKER_PREFIX, MARKERS_IN_TEXT } from "./fingerprint.js";
 
 /** What a secret-named field holds; becomes `<category>_field` in findings. */
 export type SecretCategory =
@@ -159,7 +160,8 @@ export class FieldNameClassifier {
   info(name: string): FieldInfo {
     const cached = this.#cache.get(name);
     if (cached) return cached;
-    const normalized = normalizeFieldName(name);
+    // A marker's kind ("aws_session_token") names what was removed, not what the field holds.
+    const normalized = normalizeFieldName(name.includes(MARKER_PREFIX) ? name.replace(MARKERS_IN_TEXT, "") : name);
     const info: FieldInfo = {
       normalized,
       field: this.#classifyNormalized(normalized),

@@ -8,6 +8,9 @@ export const MARKER_PREFIX = "[REDACTED:";
 
 const MARKER_PATTERN = /^\[REDACTED:[a-z0-9_]+:[0-9a-f]{8}\]$/;
 
+/** Every marker inside a text (global: reset lastIndex before use). */
+export const MARKERS_IN_TEXT = /\[REDACTED:[a-z0-9_]+:[0-9a-f]{8}\]/g;
+
 export function isRedactionMarker(text: string): boolean {
   return text.startsWith(MARKER_PREFIX) && MARKER_PATTERN.test(text);
 }

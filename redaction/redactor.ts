@@ -149,7 +149,7 @@ class RedactionRun {
 
   #scanAndApply(text: string): string {
     const spans = this.#engine.scanner.scan(text, this.#hooks);
-    return spans.length === 0 ? text : this.#applySpans(text, spans);
+    return spans.every((span) => span.alreadyRedacted) ? text : this.#applySpans(text, spans);
   }
 
   /** A value the field name says is secret: only a clearly harmless value, or structure around a located secret, stays. */
@@ -157,15 +157,18 @@ class RedactionRun {
     if (isSafeSecretFieldValue(text)) return text;
     if (context.category === "authorization") {
       const offset = authorizationCredentialOffset(text);
-      if (offset > 0) return text.slice(0, offset) + this.#marker(authorizationKind(text), text.slice(offset));
+      if (offset > 0) {
+        const credential = text.slice(offset);
+        return isSafeSecretFieldValue(credential) ? text : text.slice(0, offset) + this.#marker(authorizationKind(text), credential);
+      }
     }
     const spans = this.#engine.scanner.scan(text, this.#hooks);
-    if (spans.length > 0 && spans.every((span) => span.partial && !isContextKind(span.kind))) {
-      return this.#applySpans(text, spans);
-    }
+    // A located secret that is already a marker stays as it is, as the first redaction left it.
+    const located = (span: Span) => span.alreadyRedacted === true || (span.partial && !isContextKind(span.kind));
+    if (spans.length > 0 && spans.every(located)) return this.#applySpans(text, spans);
     const only = spans.length === 1 ? spans[0] : undefined;
     const coversAll = only !== undefined && text.slice(0, only.start).trim() === "" && text.slice(only.end).trim() === "";
-    if (only && coversAll) return this.#marker(only.kind, only.fingerprintSource ?? text);
+    if (only && coversAll) return only.alreadyRedacted ? text : this.#marker(only.kind, only.fingerprintSource ?? text);
     return this.#marker(context.kind, text);
   }
 
@@ -211,7 +214,7 @@ class RedactionRun {
       offsets[index] = joined.length;
       if (typeof item === "string") joined += `${item}\n`;
     });
-    const spans = this.#engine.scanner.scan(joined, this.#hooks);
+    const spans = this.#engine.scanner.scan(joined, this.#hooks).filter((span) => !span.alreadyRedacted);
     if (spans.length === 0) return undefined;
     const markers = spans.map((span) => {
       const firstItem = offsets.findIndex((offset, index) => typeof items[index] === "string" && offset + String(items[index]).length >= span.start);
@@ -293,7 +296,7 @@ class RedactionRun {
   #redactKey(key: string): string {
     if (key.length < MIN_SCANNED_KEY_LENGTH || this.#engine.cleanKeys.has(key)) return key;
     const spans = this.#engine.scanner.scan(key, this.#hooks);
-    if (spans.length === 0) {
+    if (spans.every((span) => span.alreadyRedacted)) {
       if (this.#engine.cleanKeys.size > 50_000) this.#engine.cleanKeys.clear();
       this.#engine.cleanKeys.add(key);
       return key;
@@ -332,6 +335,7 @@ class RedactionRun {
     let result = "";
     let cursor = 0;
     for (const span of spans) {
+      if (span.alreadyRedacted) continue;
       result += text.slice(cursor, span.start) + this.#marker(span.kind, span.fingerprintSource ?? text.slice(span.start, span.end));
       cursor = span.end;
     }

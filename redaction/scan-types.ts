@@ -14,6 +14,11 @@ export interface Span {
   partial: boolean;
   /** What the fingerprint is computed over when it is not the span's text (normalized PEM body). */
   fingerprintSource?: string;
+  /**
+   * The span lies inside markers of an earlier redaction: the secret there is already gone, and
+   * the marker is kept as it is (a marker is never redacted again, so none is ever nested).
+   */
+  alreadyRedacted?: true;
 }
 
 export interface PushOptions {

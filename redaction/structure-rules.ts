@@ -2,6 +2,7 @@
  * Secrets that only the shape of an object reveals: a Key Vault secret bundle's `value`, the
  * `Value` next to `Key: "db_password"`, a Kubernetes Secret's `data`, a private JWK's `d`.
  */
+import { MARKER_PREFIX } from "./fingerprint.js";
 import { NAME_KEYS, type FieldNameClassifier, type SecretCategory } from "./field-names.js";
 
 export interface SecretContext {
@@ -67,7 +68,8 @@ export function structuralSecrets(
     }
     for (const nameKey of NAME_KEYS) {
       const name = get(nameKey);
-      if (typeof name !== "string" || name.length > 200) continue;
+      // A name holding a marker held a secret itself; the first redaction judged its value already.
+      if (typeof name !== "string" || name.length > 200 || name.includes(MARKER_PREFIX)) continue;
       const named = classifier.classify(name);
       if (named.role === "secret") {
         mark(valueKey, { category: named.category, kind: `${named.category}_field`, strict: true, allStrings: false });

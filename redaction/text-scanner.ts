@@ -5,6 +5,7 @@
 import { CONTEXT_DETECTORS } from "./detectors-context.js";
 import { FORMAT_DETECTORS } from "./detectors-format.js";
 import type { FieldNameClassifier } from "./field-names.js";
+import { MARKER_PREFIX, MARKERS_IN_TEXT } from "./fingerprint.js";
 import { familiesIn } from "./prefilter.js";
 import type { DetectorEnvironment, PushOptions, Span } from "./scan-types.js";
 
@@ -68,8 +69,20 @@ export class TextScanner {
     this.#allowIdentifiers = allowIdentifiers.filter((identifier) => identifier.length > 0);
   }
 
-  /** Merged, sorted, non-overlapping spans (empty when nothing was found). */
+  /**
+   * Merged, sorted, non-overlapping spans (empty when nothing was found). Markers of an earlier
+   * redaction are opaque: detectors see them as filler, and a span that falls on one comes back
+   * `alreadyRedacted` (redacting twice changes nothing and never nests a marker).
+   */
   scan(text: string, hooks: ScanHooks): readonly Span[] {
+    if (!text.includes(MARKER_PREFIX)) return this.#scanUnmarked(text, hooks);
+    const markers = markerRanges(text);
+    if (markers.length === 0) return this.#scanUnmarked(text, hooks);
+    const spans = this.#scanUnmarked(maskRanges(text, markers), hooks);
+    return spans.length === 0 ? spans : outsideMarkers(text, spans, markers);
+  }
+
+  #scanUnmarked(text: string, hooks: ScanHooks): readonly Span[] {
     const flags = familiesIn(text);
     if (flags === 0 && this.#extraPatterns.length === 0) return NO_SPANS;
     // Sessions are pooled (most scans find nothing) and stacked: a detector may scan decoded content.
@@ -115,6 +128,63 @@ export class TextScanner {
     }
     return false;
   }
+}
+
+type Range = readonly [number, number];
+
+function markerRanges(text: string): Range[] {
+  const ranges: Range[] = [];
+  MARKERS_IN_TEXT.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = MARKERS_IN_TEXT.exec(text)) !== null) ranges.push([match.index, match.index + match[0].length]);
+  return ranges;
+}
+
+/**
+ * NUL is no detector's character (not a word, base64, name or separator character), so a masked
+ * marker still ends values and names where it stood, and offsets stay those of the original.
+ */
+function maskRanges(text: string, ranges: readonly Range[]): string {
+  let masked = "";
+  let cursor = 0;
+  for (const [start, end] of ranges) {
+    masked += text.slice(cursor, start) + "\u0000".repeat(end - start);
+    cursor = end;
+  }
+  return masked + text.slice(cursor);
+}
+
+/**
+ * Spans with the markers cut out: what lies outside every marker is redacted as found, unless it
+ * is only punctuation or spaces between markers, or follows a marker after a space (a value reader
+ * that runs to the end of the line took the words after a value the first redaction removed). A
+ * span wholly on markers is `alreadyRedacted`.
+ */
+function outsideMarkers(text: string, spans: readonly Span[], markers: readonly Range[]): readonly Span[] {
+  const result: Span[] = [];
+  for (const span of spans) {
+    let cursor = span.start;
+    let pieces = 0;
+    for (const [start, end] of markers) {
+      if (end <= cursor || start >= span.end) continue;
+      if (start > cursor) pieces += pushPiece(text, span, cursor, start, result);
+      cursor = Math.max(cursor, end);
+    }
+    if (cursor < span.end) pieces += pushPiece(text, span, cursor, span.end, result);
+    if (pieces === 0) result.push({ ...span, alreadyRedacted: true });
+  }
+  return result;
+}
+
+function pushPiece(text: string, span: Span, start: number, end: number, into: Span[]): number {
+  const piece = text.slice(start, end);
+  if (!/[\p{L}\p{N}]/u.test(piece)) return 0;
+  if (start > span.start && /^\s/.test(piece)) return 0;
+  const whole = start === span.start && end === span.end;
+  const found: Span = { start, end, kind: span.kind, partial: whole ? span.partial : true };
+  if (whole && span.fingerprintSource !== undefined) found.fingerprintSource = span.fingerprintSource;
+  into.push(found);
+  return 1;
 }
 
 /** Kinds found by context rather than by format: a format kind names an overlap better. */

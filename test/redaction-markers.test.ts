@@ -1,0 +1,115 @@
+/**
+ * Markers are the redactor's own words: redacting redacted data changes nothing, and no marker
+ * ever ends up inside another (that would lose the fingerprint an analyst correlates by).
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createRedactor } from "../redaction/index.js";
+import { fake, positiveCases } from "./redaction-corpus/index.js";
+import { TEST_KEY, allStrings } from "./redaction-helpers.js";
+
+const redactor = createRedactor({ key: TEST_KEY });
+
+/** A marker whose text holds another marker's opening, or a marker prefix with no valid end. */
+function brokenMarkers(text: string): string[] {
+  const broken: string[] = [];
+  let from = text.indexOf("[REDACTED:");
+  while (from !== -1) {
+    const whole = /^\[REDACTED:[a-z0-9_]+:[0-9a-f]{8}\]/.exec(text.slice(from));
+    if (!whole) broken.push(text.slice(from, from + 60));
+    from = text.indexOf("[REDACTED:", from + 1);
+  }
+  return broken;
+}
+
+const secretWord = fc.constantFrom("password", "token", "secret", "api_key", "pass", "Authorization", "client_secret", "jwt", "sig", "AccountKey");
+const separator = fc.constantFrom("=", ": ", ":", " is ", "\": \"", " ", "\n", "; ", "&", "@");
+const formatSecret = fc.tuple(
+  fc.constantFrom<(seed: string) => string>(
+    fake.awsSessionToken, fake.googleAccessToken, fake.googleApiKey, (seed) => fake.jwt(seed), (seed) => fake.githubToken("ghp", seed),
+    fake.slackBotToken, fake.openAiKey, fake.entraClientSecret, fake.storageAccountKey, fake.pkcs12Base64, fake.sendgridKey,
+  ),
+  fc.integer(),
+).map(([build, seed]) => build(`marker-${seed}`));
+const plain = fc.string({ unit: fc.constantFrom(..."abcdefXYZ0123456789-_./:"), minLength: 1, maxLength: 24 });
+
+/**
+ * Secret words, secrets and plain runs, each followed by a separator: markers land in every
+ * context. (Two values glued with no separator at all can read differently once one of them is a
+ * marker; that is recall's business, tested in the corpus, not the markers'.)
+ */
+const mixedText = fc
+  .array(fc.tuple(fc.oneof(secretWord, formatSecret, plain), separator), { minLength: 1, maxLength: 8 })
+  .map((parts) => parts.map(([part, after]) => part + after).join(""));
+
+const document = fc.letrec<{ node: unknown }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    mixedText,
+    formatSecret,
+    fc.integer(),
+    fc.array(tie("node"), { maxLength: 4 }),
+    fc.dictionary(fc.oneof(secretWord, fc.constantFrom("name", "value", "Key", "Value", "description", "id")), tie("node"), { maxKeys: 4 }),
+  ),
+})).node;
+
+describe("redaction markers", () => {
+  it("redacting a redacted text changes nothing and finds nothing", () => {
+    fc.assert(
+      fc.property(mixedText, (text) => {
+        const once = redactor.redactText(text).value;
+        const twice = redactor.redactText(once);
+        expect(twice.value).toBe(once);
+        expect(twice.findings).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("redacting a redacted document changes nothing and finds nothing", () => {
+    fc.assert(
+      fc.property(document, (value) => {
+        const once = redactor.redact(value).value;
+        const twice = redactor.redact(once);
+        expect(twice.value).toEqual(once);
+        expect(twice.findings).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("never nests a marker or leaves a broken one, in texts and documents", () => {
+    fc.assert(
+      fc.property(mixedText, document, (text, value) => {
+        expect(brokenMarkers(redactor.redactText(text).value)).toEqual([]);
+        expect(brokenMarkers(redactor.redactText(redactor.redactText(text).value).value)).toEqual([]);
+        for (const string of allStrings(redactor.redact(value).value)) expect(brokenMarkers(string)).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("keeps every redacted corpus case as it is when it is redacted again", () => {
+    for (const corpusCase of positiveCases) {
+      const input = corpusCase.input;
+      if (input.kind === "text") {
+        const once = redactor.redactText(input.value).value;
+        expect(redactor.redactText(once).value, corpusCase.id).toBe(once);
+      } else {
+        const once = redactor.redact(input.value).value;
+        expect(redactor.redact(once).value, corpusCase.id).toEqual(once);
+      }
+    }
+  });
+
+  it("leaves markers in secret-named fields, headers and connection strings alone", () => {
+    const once = redactor.redact({
+      password: "hunter2-FAKE-value",
+      Authorization: `Bearer ${fake.jwt("marker-header")}`,
+      connectionString: "Server=db.example.internal;Database=app;Password=FAKEpass-9f8e7d;",
+      note: `token: ${fake.githubToken("ghp", "marker-note")} and more`,
+    }).value;
+    expect(redactor.redact(once).value).toEqual(once);
+    for (const string of allStrings(once)) expect(brokenMarkers(string)).toEqual([]);
+  });
+});
