@@ -15,7 +15,8 @@ import { lazyConnector } from "./connectors/lazy.js";
 import { createDemoConnector } from "./connectors/demo/index.js";
 import { createSnapshotConnector } from "./connectors/snapshot.js";
 import { UserFacingError } from "./errors.js";
-import { CallPipeline, type AuditSink } from "./pipeline/call-pipeline.js";
+import type { CallPipeline, AuditSink } from "./pipeline/call-pipeline.js";
+import { AuditGuardedPipeline } from "./pipeline/audit-guarded-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
 import { osUserName } from "./util/os-user.js";
 import { Governor } from "./governance/governor.js";
@@ -35,6 +36,8 @@ export interface AppOptions {
   /** Replaces the connectors the config names (tests and benchmarks serve prepared estates). */
   connectors?: readonly Connector[];
   logWrite?: (line: string) => void;
+  /** Milliseconds a call waits for another process's lock on the audit database (default 10 s). */
+  auditBusyTimeoutMs?: number;
 }
 
 export interface App {
@@ -102,11 +105,12 @@ export function createRedactorFor(config: WiamConfig, dataDir: string): Redactor
   });
 }
 
-export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Redactor): AuditStore {
+export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Redactor, busyTimeoutMs?: number): AuditStore {
   return AuditStore.open(join(dataDir, "audit.db"), {
     responseBody: config.audit.responseBody,
     retentionDays: config.audit.retentionDays,
     redactText: (text: string) => redactor.redactText(text).value,
+    ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
   });
 }
 
@@ -121,7 +125,7 @@ export function createApp(options: AppOptions): App {
   const dataDir = ensureDataDir(options.dataDir);
   const redactor = createRedactorFor(current, dataDir);
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
-  const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor);
+  const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor, options.auditBusyTimeoutMs);
   const inventory = new InventoryService(options.connectors ?? connectorsFor(current), current.cacheTtlMinutes * 60_000, options.now);
   const now = options.now ?? (() => new Date());
   const tasks = new TaskRegistry(
@@ -134,7 +138,7 @@ export function createApp(options: AppOptions): App {
   const sweeper = setInterval(() => tasks.sweep(now().getTime()), TASK_SWEEP_INTERVAL_MS);
   sweeper.unref();
   const governor = new Governor(() => governanceSettingsOf(current, policySet), tasks);
-  const pipeline = new CallPipeline({
+  const pipeline: CallPipeline = new AuditGuardedPipeline({
     tools,
     governor,
     config: () => current,

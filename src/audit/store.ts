@@ -37,7 +37,11 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { platform } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { UserFacingError } from "../errors.js";
+import { boundedArguments, boundedText, MAX_STORED_ERROR_CHARS, MAX_STORED_INTENT_CHARS, MAX_STORED_LABEL_CHARS } from "./bounds.js";
+import { AuditLogBusyError, isDatabaseBusy } from "./busy.js";
 import { canonicalJson } from "./canonical-json.js";
+import { openDatabaseReadOnly, removePrivateCopy } from "./read-only.js";
 import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type ChainEvent, type EventKind } from "./chain.js";
 import { newRecordId } from "./record-id.js";
 import { acceptBodySchema, completeBodySchema, type AcceptBody, type CompleteBody, type PruneBody } from "./schema.js";
@@ -63,6 +67,9 @@ export const AUDIT_DB_FILE = "audit.db";
 export const RESPONSE_PREVIEW_CHARS = 1024;
 const SCHEMA_VERSION = 1;
 const DEFAULT_SEARCH_LIMIT = 100;
+const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+/** Events kept in memory while the database is locked; beyond this, refusals are not queued. */
+const MAX_BACKLOG_EVENTS = 10_000;
 
 export type AuditDurability = "normal" | "full";
 
@@ -110,6 +117,14 @@ FROM audit_events a
 LEFT JOIN audit_events c ON c.call_id = a.call_id AND c.kind = 'complete'
 WHERE a.kind = 'accept';
 `;
+
+/** An event that could not be written because the database was locked; written on the next append. */
+interface PendingEvent {
+  kind: EventKind;
+  callId: string;
+  at: string;
+  body: string;
+}
 
 interface HeadRow {
   seq: number;
@@ -163,11 +178,15 @@ export class AuditStore {
     callById: Database.Statement<[string], CallRow>;
   };
   private readonly appendInTransaction: (kind: EventKind, callId: string, at: string, body: string) => HeadRow;
+  private readonly backlog: PendingEvent[] = [];
+  /** Removed on close: the private copy a read-only open made (see read-only.ts). */
+  private readonly privateCopy: string | null;
 
-  private constructor(path: string, db: Database.Database, options: AuditStoreOptions) {
+  private constructor(path: string, db: Database.Database, options: AuditStoreOptions, privateCopy: string | null = null) {
     this.path = path;
     this.db = db;
     this.options = options;
+    this.privateCopy = privateCopy;
     this.now = options.now ?? (() => new Date());
     this.statements = {
       head: db.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"),
@@ -192,16 +211,42 @@ export class AuditStore {
   /** Opens (creating if needed, mode 0600 in a 0700 directory) the audit database at `path`. */
   static open(path: string, options: AuditStoreOptions): AuditStore {
     prepareDatabaseFile(path);
-    const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const db = new Database(path, { timeout: busyTimeoutMs });
     try {
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
       db.transaction(() => migrate(db)).immediate();
     } catch (error) {
       db.close();
+      if (isDatabaseBusy(error)) {
+        throw new UserFacingError("provider_unavailable", `audit log ${path}: locked by another process for more than ${Math.round(busyTimeoutMs / 1000)} s`, "Try again shortly.");
+      }
       throw error;
     }
     return new AuditStore(path, db, options);
+  }
+
+  /**
+   * Opens an existing audit database for review only: nothing is created, migrated or chmod-ed,
+   * and a database that cannot be read in place (read-only directory) is read from a private copy.
+   * Appending to a store opened this way fails.
+   */
+  static openReadOnly(path: string, options: AuditStoreOptions): AuditStore {
+    const { db, copyDirectory } = openDatabaseReadOnly(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    try {
+      const version = db.pragma("user_version", { simple: true });
+      if (typeof version === "number" && version > SCHEMA_VERSION) {
+        throw new UserFacingError("config_invalid", `audit log ${path}: written by a newer version (schema ${version}); upgrade workload-iam-mcp`);
+      }
+      const hasEvents = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'audit_events'").get();
+      if (hasEvents?.n !== 1) throw new UserFacingError("not_found", `audit log ${path}: holds no audit events table (not an audit log, or never written)`);
+      return new AuditStore(path, db, options, copyDirectory);
+    } catch (error) {
+      db.close();
+      removePrivateCopy(copyDirectory);
+      throw error;
+    }
   }
 
   /** Opens `<dataDir>/audit.db`. */
@@ -215,24 +260,30 @@ export class AuditStore {
     const id = newRecordId(at);
     const body: AcceptBody = {
       v: 1,
-      sessionId: acceptance.sessionId,
-      clientName: acceptance.clientName,
-      clientVersion: acceptance.clientVersion,
+      sessionId: boundedText(acceptance.sessionId, MAX_STORED_LABEL_CHARS),
+      clientName: boundedText(acceptance.clientName, MAX_STORED_LABEL_CHARS),
+      clientVersion: boundedText(acceptance.clientVersion, MAX_STORED_LABEL_CHARS),
       caller: acceptance.caller,
       transport: acceptance.transport,
       sourceAddress: acceptance.sourceAddress ?? null,
-      tool: acceptance.tool,
-      intent: acceptance.intent,
-      taskId: acceptance.taskId,
-      arguments: acceptance.arguments ?? null,
+      tool: boundedText(acceptance.tool, MAX_STORED_LABEL_CHARS),
+      intent: boundedText(acceptance.intent, MAX_STORED_INTENT_CHARS),
+      taskId: boundedText(acceptance.taskId, MAX_STORED_LABEL_CHARS),
+      arguments: boundedArguments(acceptance.arguments),
       decision: acceptance.decision,
       decisionRule: acceptance.decisionRule,
       approver: acceptance.approver,
       policyIds: acceptance.policyIds ?? [],
-      approval: acceptance.approval ?? null,
+      approval: acceptance.approval ? { outcome: acceptance.approval.outcome, note: boundedText(acceptance.approval.note, MAX_STORED_ERROR_CHARS) } : null,
       redactionRulesetVersion: acceptance.redactionRulesetVersion,
     };
-    this.appendInTransaction("accept", id, at.toISOString(), this.serialize(body));
+    try {
+      this.append("accept", id, at.toISOString(), this.serialize(body));
+    } catch (error) {
+      if (!(error instanceof AuditLogBusyError)) throw error;
+      this.queueRefusal(id, at, body, error);
+      throw error;
+    }
     return id;
   }
 
@@ -241,7 +292,7 @@ export class AuditStore {
     const body: CompleteBody = {
       v: 1,
       status: completion.status,
-      error: completion.error,
+      error: boundedText(completion.error, MAX_STORED_ERROR_CHARS),
       credentialScope: completion.credentialScope,
       cloudOperations: completion.cloudOperations,
       result: completion.result,
@@ -249,7 +300,61 @@ export class AuditStore {
       responseBody: storeResponseBody(this.options.responseBody, completion.responseBody),
       durationMs: completion.durationMs,
     };
-    this.appendInTransaction("complete", id, this.now().toISOString(), this.serialize(body));
+    const at = this.now().toISOString();
+    const text = this.serialize(body);
+    try {
+      this.append("complete", id, at, text);
+    } catch (error) {
+      // The call has run and its answer is on its way: its outcome is written once the log is free.
+      if (!(error instanceof AuditLogBusyError) || this.backlog.length >= MAX_BACKLOG_EVENTS) throw error;
+      this.backlog.push({ kind: "complete", callId: id, at, body: text });
+    }
+  }
+
+  /** Events waiting for a locked database (refusals and completions); written before the next append. */
+  get pendingEvents(): number {
+    return this.backlog.length;
+  }
+
+  /** Appends events held back by a locked database, then this one; a lock still held throws AuditLogBusyError. */
+  private append(kind: EventKind, callId: string, at: string, body: string): void {
+    try {
+      while (this.backlog.length > 0) {
+        const pending = this.backlog[0];
+        if (pending === undefined) break;
+        try {
+          this.appendInTransaction(pending.kind, pending.callId, pending.at, pending.body);
+        } catch (error) {
+          // Only a lock keeps an event waiting; one that cannot be written at all must not block the log.
+          if (isDatabaseBusy(error)) throw error;
+        }
+        this.backlog.shift();
+      }
+      this.appendInTransaction(kind, callId, at, body);
+    } catch (error) {
+      if (isDatabaseBusy(error)) throw new AuditLogBusyError(this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      throw error;
+    }
+  }
+
+  /** A call refused because the log was locked is still a call: recorded as refused, at the time it came. */
+  private queueRefusal(id: string, at: Date, body: AcceptBody, error: AuditLogBusyError): void {
+    if (this.backlog.length + 2 > MAX_BACKLOG_EVENTS) return;
+    const refused: AcceptBody = { ...body, decision: "deny", decisionRule: "audit log locked: refused before running" };
+    const completion: CompleteBody = {
+      v: 1,
+      status: "error",
+      error: error.message,
+      credentialScope: null,
+      cloudOperations: [],
+      result: null,
+      redactionFindings: {},
+      responseBody: { mode: "none" },
+      durationMs: error.busyTimeoutMs,
+    };
+    const time = at.toISOString();
+    this.backlog.push({ kind: "accept", callId: id, at: time, body: this.serialize(refused) });
+    this.backlog.push({ kind: "complete", callId: id, at: time, body: this.serialize(completion) });
   }
 
   get(id: string): AuditRecord | null {
@@ -361,7 +466,17 @@ export class AuditStore {
   }
 
   close(): void {
+    // One last try for events held back by a lock; a lock still held leaves them unwritten.
+    if (this.backlog.length > 0 && !this.db.readonly) {
+      try {
+        const last = this.backlog.pop();
+        if (last) this.append(last.kind, last.callId, last.at, last.body);
+      } catch {
+        // Nothing more can be done without the lock; the accept events already written show the calls.
+      }
+    }
     this.db.close();
+    removePrivateCopy(this.privateCopy);
   }
 
   /** First seq to keep: before the first event newer than the cutoff, and never inside a call. */
@@ -416,7 +531,9 @@ function prepareDatabaseFile(path: string): void {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Create the file ourselves so its mode is 0600 from the start; SQLite gives -wal/-shm the same mode.
   closeSync(openSync(path, "a", 0o600));
-  if (platform() !== "win32" && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  // An existing file readable by others loses those bits only: the owner's bits stay as the admin set them.
+  const mode = statSync(path).mode;
+  if (platform() !== "win32" && (mode & 0o077) !== 0) chmodSync(path, mode & 0o700);
 }
 
 function migrate(db: Database.Database): void {

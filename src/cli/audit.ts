@@ -1,6 +1,9 @@
 /** `wiam audit ...`: review, verify and export the audit log. */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
+import { createRedactor, REDACTION_KEY_FILE } from "../../redaction/index.js";
 import { createRedactorFor, openAuditStore } from "../app.js";
 import {
   auditCheckpoint,
@@ -14,11 +17,13 @@ import {
   type AuditExportFormat,
 } from "../audit/commands.js";
 import { loadOrCreateSigningKey, SIGNING_KEY_FILE } from "../audit/signing.js";
-import type { AuditStore } from "../audit/store.js";
+import { AUDIT_DB_FILE, AuditStore } from "../audit/store.js";
 import type { AuditFilter, AuditStatus } from "../audit/types.js";
 import type { Redactor } from "../../redaction/types.js";
+import type { WiamConfig } from "../config/schema.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { UserFacingError } from "../errors.js";
+import { stdoutClosed } from "./conventions.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
 
@@ -84,16 +89,60 @@ function withFilterOptions(command: Command): Command {
 
 type Guard = (action: () => Promise<number> | number) => Promise<void>;
 
+/**
+ * The redactor for review commands, which must not write to the data directory: the installed key
+ * when there is one that can be read; otherwise (an evidence copy without its key, or a key owned
+ * by someone else) a throwaway key, so output is still redacted but fingerprints do not match the
+ * server's. The reader is told which.
+ */
+function reviewRedactor(config: WiamConfig, dataDir: string): Redactor {
+  if (existsSync(join(dataDir, REDACTION_KEY_FILE))) {
+    try {
+      return createRedactorFor(config, dataDir);
+    } catch (error) {
+      process.stderr.write(`wiam: note: ${error instanceof Error ? error.message : String(error)}; using a one-time key, so redaction fingerprints will not match the server's\n`);
+    }
+  } else {
+    process.stderr.write(`wiam: note: no ${REDACTION_KEY_FILE} in ${dataDir}; using a one-time key, so redaction fingerprints will not match the server's\n`);
+  }
+  return createRedactor({
+    key: randomBytes(32),
+    extraSecretFieldNames: config.redaction.extraSecretFieldNames,
+    extraPatterns: config.redaction.extraPatterns,
+    allowIdentifiers: config.redaction.allowIdentifiers,
+    timeoutMs: config.redaction.timeoutMs,
+  });
+}
+
+type StoreAccess = "read" | "write";
+
 export function registerAuditCommands(program: Command, globals: () => GlobalOptions, guarded: Guard): void {
   const audit = program.command("audit").description("review, verify and export the audit log");
 
-  /** Opens the store, runs one command, prints through the redactor and closes. */
-  const run = (body: (store: AuditStore, dataDir: string, redactor: Redactor) => { text: string; exitCode: number }) =>
+  /**
+   * Opens the store, runs one command, prints through the redactor and closes. Review commands
+   * open it read-only and create nothing: they work on a copy locked down for evidence.
+   */
+  const run = (access: StoreAccess, body: (store: AuditStore, dataDir: string, redactor: Redactor) => { text: string; exitCode: number }) =>
     guarded(() => {
       const context = resolveCliContext(globals());
-      const dataDir = ensureDataDir(context.dataDir);
-      const redactor = createRedactorFor(context.config, dataDir);
-      const store = openAuditStore(context.config, dataDir, redactor);
+      let dataDir: string;
+      let redactor: Redactor;
+      let store: AuditStore;
+      if (access === "read") {
+        dataDir = context.dataDir;
+        store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), { responseBody: context.config.audit.responseBody });
+        try {
+          redactor = reviewRedactor(context.config, dataDir);
+        } catch (error) {
+          store.close();
+          throw error;
+        }
+      } else {
+        dataDir = ensureDataDir(context.dataDir);
+        redactor = createRedactorFor(context.config, dataDir);
+        store = openAuditStore(context.config, dataDir, redactor);
+      }
       try {
         const { text, exitCode } = body(store, dataDir, redactor);
         if (text !== "") redactedOutput(redactor).out(text);
@@ -109,22 +158,22 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
     .option("-n, --lines <n>", "how many calls", "20")
     .option("--json", "print JSON")
     .action((flags: { lines: string; json?: boolean }) =>
-      run((store) => auditTail(store, Math.max(1, Number.parseInt(flags.lines, 10) || 20), { json: flags.json ?? false })),
+      run("read", (store) => auditTail(store, Math.max(1, Number.parseInt(flags.lines, 10) || 20), { json: flags.json ?? false })),
     );
 
   withFilterOptions(audit.command("search").description("find calls by time, tool, status, task, caller or intent text"))
     .option("--json", "print JSON")
-    .action((flags: FilterFlags) => run((store) => auditSearch(store, filterFrom(flags), { json: flags.json ?? false })));
+    .action((flags: FilterFlags) => run("read", (store) => auditSearch(store, filterFrom(flags), { json: flags.json ?? false })));
 
   audit
     .command("show <id>")
     .description("everything recorded about one call")
     .option("--json", "print JSON")
-    .action((id: string, flags: { json?: boolean }) => run((store) => auditShow(store, id, { json: flags.json ?? false })));
+    .action((id: string, flags: { json?: boolean }) => run("read", (store) => auditShow(store, id, { json: flags.json ?? false })));
 
   withFilterOptions(audit.command("stats").description("counts by tool, status and caller, with durations"))
     .option("--json", "print JSON")
-    .action((flags: FilterFlags) => run((store) => auditStats(store, filterFrom(flags), { json: flags.json ?? false })));
+    .action((flags: FilterFlags) => run("read", (store) => auditStats(store, filterFrom(flags), { json: flags.json ?? false })));
 
   audit
     .command("verify")
@@ -133,7 +182,7 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
     .option("--trusted-key <pem...>", "only accept checkpoints signed by these public keys (PEM files' contents)")
     .option("--json", "print JSON")
     .action((flags: { checkpoints?: string; trustedKey?: string[]; json?: boolean }) =>
-      run((store) =>
+      run("read", (store) =>
         auditVerify(store, flags.checkpoints, { json: flags.json ?? false, ...(flags.trustedKey ? { trustedPublicKeys: flags.trustedKey } : {}) }),
       ),
     );
@@ -141,20 +190,24 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
   audit
     .command("checkpoint")
     .description("print a signed checkpoint (sequence number and head hash) to keep somewhere else")
-    .action(() => run((store, dataDir) => auditCheckpoint(store, loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)))));
+    .action(() => run("write", (store, dataDir) => auditCheckpoint(store, loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)))));
 
   audit
     .command("prune")
     .description("delete calls older than audit.retentionDays, keeping the rest of the chain verifiable")
-    .action(() => run((store) => auditPrune(store)));
+    .action(() => run("write", (store) => auditPrune(store)));
 
   withFilterOptions(audit.command("export").description("export calls as JSON Lines, CSV or OCSF API Activity events"))
     .addOption(new Option("-f, --format <format>", "output format").choices(["jsonl", "csv", "ocsf"]).default("jsonl"))
     .action((flags: FilterFlags & { format: AuditExportFormat }) =>
-      run((store, _dataDir, redactor) => {
+      run("read", (store, _dataDir, redactor) => {
         const filter = { ...filterFrom(flags), order: "asc" as const };
         // Stream line by line: an export can be far larger than memory allows as one string.
-        for (const line of exportLines(store, flags.format, filter)) process.stdout.write(`${redactor.redactText(line).value}\n`);
+        // A reader that closed the pipe (`| head -1`) ends the export; the EPIPE exits quietly.
+        for (const line of exportLines(store, flags.format, filter)) {
+          if (stdoutClosed()) break;
+          process.stdout.write(`${redactor.redactText(line).value}\n`);
+        }
         return { text: "", exitCode: 0 };
       }),
     );

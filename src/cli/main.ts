@@ -4,7 +4,7 @@
  * analysts and admins use the same pipeline, audit and redaction without an LLM.
  * Logs go to stderr only: stdout belongs to the protocol (serve) or to the command's output.
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Help, Option } from "commander";
 import { isUserFacingError } from "../errors.js";
 import { PRODUCT_VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
@@ -15,8 +15,9 @@ import { runExport, type ExportOptions } from "./export.js";
 import { registerPolicyCommands } from "./policy.js";
 import { runRedact } from "./redact.js";
 import { runSchema } from "./schema.js";
-import { runServe } from "./serve.js";
+import { runServe, type ServeOptions } from "./serve.js";
 import { runTools } from "./tools.js";
+import { collectSnapshotPaths, exitCodeOfParseError, quietOnClosedStdout } from "./conventions.js";
 
 /** Exit codes: 0 success, 1 the answer is an error (tool error, failed verify), 2 bad usage or config. */
 async function guarded(action: () => Promise<number> | number): Promise<void> {
@@ -40,21 +41,42 @@ export function buildProgram(): Command {
     .version(PRODUCT_VERSION)
     .addOption(new Option("-c, --config <file>", "YAML config file (default: $WIAM_CONFIG)"))
     .addOption(new Option("-d, --data-dir <dir>", "state directory for the audit log and keys (default: $WIAM_DATA_DIR or the platform's)"))
-    .addOption(new Option("-s, --snapshot <file...>", "analyse these inventory snapshot files instead of the configured providers"))
+    // One file per flag (repeat it, or separate files by commas): a variadic option would swallow
+    // the subcommand that follows it (`--snapshot a.json tools`).
+    .addOption(
+      new Option("-s, --snapshot <file>", "analyse this inventory snapshot file instead of the configured providers (repeat, or comma-separate, for several)")
+        .argParser(collectSnapshotPaths),
+    )
     .addOption(new Option("--log-level <level>", "stderr log level").choices(["debug", "info", "warning", "error"]))
-    .showHelpAfterError();
+    // Usage errors throw instead of exiting 1, so they exit 2 as documented; subcommands inherit this.
+    .exitOverride()
+    .showHelpAfterError()
+    .usage("[options] [command]");
+  // The catch-all argument below only exists to name unknown commands; its own help line would
+  // read as if any word were accepted. (Help settings are inherited: only the program's is hidden.)
+  program.configureHelp({ visibleArguments: (command) => (command === program ? [] : new Help().visibleArguments(command)) });
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
-  program
-    .command("serve", { isDefault: true })
-    .description("run the MCP server over stdio (the default command)")
-    .action(() => guarded(() => runServe(globals())));
+  // With no command the server runs; a word that names no command is an error, not an argument to
+  // `serve` (a default subcommand would turn `wiam frobnicate` into "too many arguments for 'serve'").
+  program.argument("[command...]", "a command below (default: serve)").action((words: string[]) => {
+    if (words.length > 0) program.error(`error: unknown command '${words[0] ?? ""}'`, { code: "commander.unknownCommand", exitCode: 2 });
+    return guarded(() => runServe(globals()));
+  });
 
   program
-    .command("tools")
-    .description("list every tool, enabled or disabled, and why")
+    .command("serve")
+    .description("run the MCP server over stdio (the default command), or over streamable HTTP with --http")
+    .option("--http", "serve MCP over streamable HTTP (settings from the config's http section)")
+    .option("--host <address>", "HTTP listen address (default: http.host, 127.0.0.1)")
+    .option("--port <port>", "HTTP listen port (default: http.port, 8787)")
+    .action((options: ServeOptions) => guarded(() => runServe(globals(), options)));
+
+  program
+    .command("tools [name]")
+    .description("list every tool, enabled or disabled, and why; with a name, that tool's arguments with types and defaults")
     .option("--json", "print JSON")
-    .action((options: { json?: boolean }) => guarded(() => runTools(globals(), options)));
+    .action((name: string | undefined, options: { json?: boolean }) => guarded(() => runTools(globals(), name, options)));
 
   program
     .command("call <tool>")
@@ -99,4 +121,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+quietOnClosedStdout();
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // Commander has already printed the message (and help after errors); only the code is ours.
+  process.exitCode = exitCodeOfParseError(error);
+}

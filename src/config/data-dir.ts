@@ -1,7 +1,8 @@
 /** Where the server keeps its state (audit database, keys): WIAM_DATA_DIR, else the platform's convention. */
 import { homedir, platform } from "node:os";
 import { join } from "node:path";
-import { mkdirSync, chmodSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
+import { UserFacingError } from "../errors.js";
 
 const APP_DIR = "workload-iam-mcp";
 
@@ -19,9 +20,19 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/** Creates the directory readable by its owner only; the keys and the audit log live here. */
+/**
+ * Creates the directory (and missing parents) readable by its owner only; the keys and the audit
+ * log live here. An existing directory keeps its mode: an admin may have locked it down further
+ * (0500 for an evidence copy), and `wiam doctor` reports one that is too open.
+ */
 export function ensureDataDir(dir: string): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (platform() !== "win32") chmodSync(dir, 0o700);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+  if (!isDirectory) throw new UserFacingError("config_invalid", `data directory ${dir}: exists but is not a directory`);
   return dir;
 }

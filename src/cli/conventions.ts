@@ -1,0 +1,36 @@
+/**
+ * Command-line conventions shared by every command: exit codes for parse errors, the repeatable
+ * `--snapshot` flag, and a quiet end when the reader of stdout goes away (`wiam audit export | head`).
+ */
+import { CommanderError } from "commander";
+
+/** Exit codes the README documents: 0 success, 1 the answer is an error, 2 bad usage or config. */
+export const EXIT_USAGE = 2;
+
+/** Help and version requests are successes; every other parse error is a usage error. */
+export function exitCodeOfParseError(error: CommanderError): number {
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+  return EXIT_USAGE;
+}
+
+/** Collects `--snapshot a.json --snapshot b.json` and `--snapshot a.json,b.json` into one list. */
+export function collectSnapshotPaths(value: string, previous: string[] | undefined): string[] {
+  const added = value.split(",").filter((path) => path.length > 0);
+  return [...(previous ?? []), ...added];
+}
+
+/**
+ * A closed pipe on stdout (EPIPE) means the reader has what it wanted: exit at once, quietly and
+ * successfully, as `head` users expect. Loops that write much check `stdoutClosed()` to stop early.
+ */
+export function quietOnClosedStdout(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+}
+
+/** True once a write to stdout has failed (the error is set before its event fires). */
+export function stdoutClosed(): boolean {
+  return process.stdout.errored !== null && process.stdout.errored !== undefined;
+}
