@@ -201,8 +201,8 @@ class RedactionRun {
 
   #secretFlagContext(item: string): SecretContext | undefined {
     if (item.length < 3 || item.length > 64 || !item.startsWith("--")) return undefined;
-    const equals = item.indexOf("=");
-    if (equals !== -1) return undefined;
+    // A flag is one word: "=", spaces or a marker mean this item is a value or prose, not a flag.
+    if (/[=\s]/.test(item) || item.includes("[REDACTED:")) return undefined;
     return this.#contextForKey(item.slice(2), undefined);
   }
 

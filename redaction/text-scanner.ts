@@ -156,7 +156,7 @@ function maskRanges(text: string, ranges: readonly Range[]): string {
 
 /**
  * Spans with the markers cut out: what lies outside every marker is redacted as found, unless it
- * is only punctuation or spaces between markers, or follows a marker after a space (a value reader
+ * is only punctuation or spaces between markers, or follows a marker after a space or punctuation (a value reader
  * that runs to the end of the line took the words after a value the first redaction removed). A
  * span wholly on markers is `alreadyRedacted`.
  */
@@ -179,7 +179,7 @@ function outsideMarkers(text: string, spans: readonly Span[], markers: readonly 
 function pushPiece(text: string, span: Span, start: number, end: number, into: Span[]): number {
   const piece = text.slice(start, end);
   if (!/[\p{L}\p{N}]/u.test(piece)) return 0;
-  if (start > span.start && /^\s/.test(piece)) return 0;
+  if (start > span.start && /^[^\p{L}\p{N}_]/u.test(piece)) return 0;
   const whole = start === span.start && end === span.end;
   const found: Span = { start, end, kind: span.kind, partial: whole ? span.partial : true };
   if (whole && span.fingerprintSource !== undefined) found.fingerprintSource = span.fingerprintSource;
