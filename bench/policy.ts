@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const scope = resolveScope(call.query, inventory, settings.scopes);
   const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
   const policyRequest: PolicyRequest = {
-    caller: { name: "analyst", client: "bench", transport: "stdio", groups: [] },
+    caller: { name: "analyst", client: "bench", transport: "stdio", issuer: "", clientId: "", groups: [] },
     tool: call.tool,
     resource: scope,
     context: { intent: call.intent, taskId: call.taskId, now: call.now, provider: "", scope: "", principal: "", target: "", limit: 25, demo: true, task: idle, caller: idle, budgetExceeded: false, approved: true, approver: "bench" },

@@ -19,7 +19,7 @@ const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0
 
 function request(tool: string, resource: ScopeEntity, overrides: Partial<PolicyRequest["context"]> = {}, caller: Partial<PolicyRequest["caller"]> = {}): PolicyRequest {
   return {
-    caller: { name: "alice", client: "claude-code", transport: "stdio", groups: [], ...caller },
+    caller: { name: "alice", client: "claude-code", transport: "stdio", issuer: "", clientId: "", groups: [], ...caller },
     tool,
     resource,
     context: {

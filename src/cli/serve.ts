@@ -1,92 +1,40 @@
-/** `wiam serve`: the MCP server over stdio, on the configured providers or the demo estate. */
-import { randomUUID } from "node:crypto";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createApp } from "../app.js";
-import type { WiamConfig } from "../config/schema.js";
+/**
+ * `wiam serve`: the MCP server on the configured providers or the demo estate, over stdio (the
+ * default) or streamable HTTP (`--http`). The host owns config, reload, signals and tasks; the
+ * transport is chosen here and only moves messages.
+ */
+import { httpConfigSchema, type HttpConfig } from "../config/http-schema.js";
 import { UserFacingError } from "../errors.js";
-import { osUserName } from "../util/os-user.js";
-import { watchConfigFile } from "../config/watch.js";
-import { createMcpServer } from "../server/create-server.js";
-import { resolveCliContext, type GlobalOptions } from "./context.js";
+import { runHost } from "../server/host.js";
+import { httpTransport } from "../transports/http.js";
+import { stdioTransport } from "../transports/stdio.js";
+import type { CliContext, GlobalOptions } from "./context.js";
 
-
-/** With providers.aws.strict, credentials broader than read-only stop the server before it serves anything. */
-async function refuseBroadCredentials(config: WiamConfig): Promise<void> {
-  if (!config.providers.aws?.strict) return;
-  const { createAwsConnector } = await import("../providers/aws/index.js");
-  const aws = createAwsConnector(config.providers.aws, { caller: osUserName() });
-  try {
-    const report = await aws.checkCredentialBreadth();
-    if (report.errors.length > 0) {
-      throw new UserFacingError("config_invalid", `providers.aws.strict: refusing to start: ${report.errors.join("; ")}`, "Narrow the credentials or roles to policies/aws-readonly.json.");
-    }
-  } finally {
-    aws.close();
-  }
+export interface ServeOptions {
+  http?: boolean;
+  host?: string;
+  port?: string;
 }
 
-export async function runServe(globals: GlobalOptions): Promise<number> {
-  const context = resolveCliContext(globals);
-  await refuseBroadCredentials(context.config);
-  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
-  // Retention runs at start: a long-lived server prunes again on its next start.
-  const pruned = app.audit?.prune();
-  if (pruned && pruned.removedCalls > 0) app.logger.info(`audit retention: pruned ${pruned.removedCalls} calls older than ${pruned.cutoff}`);
-  const sessionId = randomUUID();
-  const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "stdio", caller: osUserName(), sessionId });
-  const transport = new StdioServerTransport();
-
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await server.close().catch(() => undefined);
-    app.close();
-  };
-  process.once("SIGINT", () => void shutdown().then(() => process.exit(0)));
-  process.once("SIGTERM", () => void shutdown().then(() => process.exit(0)));
-  // The client closing stdin is the normal way a stdio session ends.
-  process.stdin.once("end", () => void shutdown());
-
-  // Admins change the surface by editing the file; an invalid new file keeps the last good one.
-  app.onToolsChanged(() => void server.sendToolListChanged().catch(() => undefined));
-  // The config file and the policy file it names are watched; a reload that names another policy
-  // file moves the watch there. Both reload the same way: validate first, then swap.
-  const watchers = new Map<string, () => void>();
-  const watchFiles = (paths: readonly (string | null | undefined)[]) => {
-    const wanted = new Set(paths.filter((p): p is string => typeof p === "string"));
-    for (const [path, stop] of watchers) if (!wanted.has(path)) (stop(), watchers.delete(path));
-    for (const path of wanted) if (!watchers.has(path)) watchers.set(path, watchConfigFile(path, reload));
-  };
-  function reload(): void {
-    try {
-      const next = resolveCliContext(globals);
-      const result = app.reload(next.config);
-      watchFiles([context.path, next.config.governance.policyFile]);
-      app.logger.info(`config reloaded from ${next.path ?? "(defaults)"}${result.toolsChanged ? "; tool list changed" : ""}`);
-      if (result.restartNeededFor.length > 0) app.logger.warning(`changes to ${result.restartNeededFor.join(", ")} take effect after a restart`);
-    } catch (error) {
-      app.logger.error(`config reload rejected, keeping the last good config: ${error instanceof Error ? error.message : String(error)}`);
-    }
+/** The file's http section with the command line's --host and --port on top. */
+export function httpSettingsOf(context: CliContext, options: ServeOptions): HttpConfig {
+  const base = context.config.http ?? httpConfigSchema.parse({});
+  let port = base.port;
+  if (options.port !== undefined) {
+    port = Number(options.port);
+    if (!/^\d{1,5}$/.test(options.port) || port > 65_535) throw new UserFacingError("config_invalid", `--port: "${options.port}" is not a port number (0-65535)`);
   }
-  watchFiles([context.path, context.config.governance.policyFile]);
-  const stopWatching = () => {
-    for (const stop of watchers.values()) stop();
-    watchers.clear();
-  };
-  process.on("SIGHUP", reload);
-  server.onclose = () => {
-    // The stdio session is the default task: its short-lived cloud sessions end with it.
-    app.tasks.end(sessionId);
-    app.inventory.endTask(sessionId);
-    stopWatching();
-    void shutdown();
-  };
+  return { ...base, host: options.host ?? base.host, port };
+}
 
-  await server.connect(transport);
-  app.logger.info(
-    `serving MCP over stdio: providers ${app.inventory.connectorIds.join(", ")}; ` +
-      `${app.pipeline.enabledTools().length} tools enabled; config ${context.path ?? "(defaults)"}`,
-  );
+export async function runServe(globals: GlobalOptions, options: ServeOptions = {}): Promise<number> {
+  const wantsHttp = options.http === true;
+  if (!wantsHttp && (options.host !== undefined || options.port !== undefined)) {
+    throw new UserFacingError("config_invalid", "--host and --port apply to --http; add --http to serve over HTTP");
+  }
+  await runHost({
+    globals,
+    transport: (context) => (wantsHttp ? httpTransport(httpSettingsOf(context, options)) : stdioTransport()),
+  });
   return 0;
 }

@@ -32,6 +32,8 @@ export function cedarSchemaText(toolNames: readonly string[]): string {
     "    name: String,",
     '    client: String,      // MCP client name from initialize, "" when unknown',
     '    transport: String,   // "stdio", "http", "cli" or "in-memory"',
+    '    issuer: String,      // the access token\'s issuer (HTTP); "" for OS users',
+    '    clientId: String,    // the OAuth client the token was issued to (azp/client_id); "" when none',
     "  };",
     "  // What a call asks about: one scope (account, project, subscription, vault, ...) with its",
     '  // ancestors as parents, a provider ("aws", "gcp", "azure") or the whole estate ("*").',

@@ -47,7 +47,16 @@ export interface GovernedCall {
   tool: string;
   intent: string;
   taskId: string;
-  caller: { name: string; client: string | null; transport: string };
+  caller: {
+    name: string;
+    client: string | null;
+    transport: string;
+    /** Token issuer and OAuth client of an authenticated caller; absent or "" for OS users. */
+    issuer?: string | undefined;
+    clientId?: string | undefined;
+    /** Groups the caller's token names, besides the config's governance.callerGroups. */
+    groups?: readonly string[] | undefined;
+  };
   /** What the call is about (its policy resource). */
   query: ScopeQuery;
   /** The entitlement arguments as given, for the policy context and the approver. */
@@ -171,9 +180,16 @@ export class Governor {
       name: call.caller.name,
       client: call.caller.client ?? "",
       transport: call.caller.transport,
-      groups: Object.entries(settings.callerGroups)
-        .filter(([, members]) => members.includes(call.caller.name))
-        .map(([group]) => group),
+      issuer: call.caller.issuer ?? "",
+      clientId: call.caller.clientId ?? "",
+      groups: [
+        ...new Set([
+          ...Object.entries(settings.callerGroups)
+            .filter(([, members]) => members.includes(call.caller.name))
+            .map(([group]) => group),
+          ...(call.caller.groups ?? []),
+        ]),
+      ],
     };
     return {
       caller,

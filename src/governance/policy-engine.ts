@@ -13,6 +13,9 @@ export interface CallerEntity {
   name: string;
   client: string;
   transport: string;
+  /** Issuer and OAuth client of the caller's access token; "" for OS users. */
+  issuer: string;
+  clientId: string;
   groups: readonly string[];
 }
 
@@ -128,7 +131,7 @@ export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPoli
     ...ancestors.map((scope, index) => ({ uid: scopeUid(scope.id), attrs: {}, parents: index + 1 < ancestors.length ? [scopeUid(ancestors[index + 1]?.id ?? "")] : [] })),
     {
       uid: { type: type("Caller"), id: caller.name },
-      attrs: pick({ name: caller.name, client: caller.client, transport: caller.transport }, words),
+      attrs: pick({ name: caller.name, client: caller.client, transport: caller.transport, issuer: caller.issuer, clientId: caller.clientId }, words),
       parents: caller.groups.map((group) => ({ type: type("CallerGroup"), id: group })),
     },
     ...actionEntities(request.tool),

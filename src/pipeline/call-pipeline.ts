@@ -33,8 +33,22 @@ export interface CallerInfo {
   sessionId: string | null;
   clientName: string | null;
   clientVersion: string | null;
+  /** The OS user (stdio, CLI) or `<issuer>|<subject>` of a verified token (HTTP). */
   caller: string;
   transport: AuditAcceptance["transport"];
+  /** Set when a verified access token names the caller; absent for OS users. */
+  authenticated?: AuthenticatedCaller | undefined;
+}
+
+/** What a verified access token says about its holder (never the token itself). */
+export interface AuthenticatedCaller {
+  issuer: string;
+  subject: string;
+  /** The OAuth client the token was issued to (`azp` or `client_id`), "" when the token names none. */
+  clientId: string;
+  /** Groups or roles from the configured claim: Cedar `Wiam::CallerGroup` parents. */
+  groups: readonly string[];
+  scopes: readonly string[];
 }
 
 export interface ToolCallRequest {
@@ -175,7 +189,14 @@ export class CallPipeline {
           tool: tool.name,
           intent: args.intent,
           taskId,
-          caller: { name: request.caller.caller, client: request.caller.clientName, transport: request.caller.transport },
+          caller: {
+            name: request.caller.caller,
+            client: request.caller.clientName,
+            transport: request.caller.transport,
+            issuer: request.caller.authenticated?.issuer ?? "",
+            clientId: request.caller.authenticated?.clientId ?? "",
+            groups: request.caller.authenticated?.groups ?? [],
+          },
           query: policyScopeOf(tool, parsed.data),
           arguments: subjectArgumentsOf(parsed.data),
           limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),

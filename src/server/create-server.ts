@@ -7,7 +7,8 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AnyToolDefinition } from "../../tools/define-tool.js";
-import type { CallPipeline, CallerInfo } from "../pipeline/call-pipeline.js";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { AuthenticatedCaller, CallPipeline, CallerInfo } from "../pipeline/call-pipeline.js";
 import type { Logger } from "../util/logger.js";
 import { PRODUCT_NAME, PRODUCT_VERSION } from "../version.js";
 import { elicitationApprover } from "./elicitation-approver.js";
@@ -26,10 +27,19 @@ export interface ServerOptions {
   pipeline: CallPipeline;
   logger: Logger;
   transport: CallerInfo["transport"];
-  /** OS user for stdio; the authenticated subject for HTTP. */
-  caller: string;
+  /**
+   * OS user for stdio; for HTTP, a function of the request's verified token (the transport puts
+   * it on the request as `authInfo`), so each call carries its own caller as data.
+   */
+  caller: string | ((authInfo: AuthInfo | undefined) => CallerIdentity);
   /** Transport session id when the transport has one; otherwise one is made per server instance. */
   sessionId?: string;
+}
+
+/** The caller one request carries: a name for audit and budgets, and the token's facts when there is one. */
+export interface CallerIdentity {
+  caller: string;
+  authenticated?: AuthenticatedCaller | undefined;
 }
 
 const listingCache = new WeakMap<AnyToolDefinition, Tool>();
@@ -63,6 +73,7 @@ export function createMcpServer(options: ServerOptions): Server {
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const client = server.getClientVersion();
     const progressToken = request.params._meta?.progressToken;
+    const identity: CallerIdentity = typeof options.caller === "string" ? { caller: options.caller } : options.caller(extra.authInfo);
     const response = await options.pipeline.execute({
       tool: request.params.name,
       arguments: request.params.arguments ?? {},
@@ -70,13 +81,14 @@ export function createMcpServer(options: ServerOptions): Server {
         sessionId: extra.sessionId ?? sessionId,
         clientName: client?.name ?? null,
         clientVersion: client?.version ?? null,
-        caller: options.caller,
+        caller: identity.caller,
         transport: options.transport,
+        ...(identity.authenticated ? { authenticated: identity.authenticated } : {}),
       },
       signal: extra.signal,
       approve: elicitationApprover({
         server,
-        defaultApprover: `${options.caller} via ${client?.name ?? "unknown client"}`,
+        defaultApprover: `${identity.caller} via ${client?.name ?? "unknown client"}`,
         relatedRequestId: extra.requestId,
       }),
       progress:

@@ -1,0 +1,148 @@
+/**
+ * The serving host: everything a running server owns whatever the transport — the app (config,
+ * policy, audit, inventory), config and policy reload (file watch and SIGHUP), signals, audit
+ * retention at start, and the task lifecycle of each MCP session. A transport only moves bytes:
+ * it asks the host for one MCP server per session and tells it when the session ends.
+ */
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { createApp, type App } from "../app.js";
+import type { WiamConfig } from "../config/schema.js";
+import { watchConfigFile } from "../config/watch.js";
+import { UserFacingError } from "../errors.js";
+import { osUserName } from "../util/os-user.js";
+import { resolveCliContext, type CliContext, type GlobalOptions } from "../cli/context.js";
+import { createMcpServer, type ServerOptions } from "./create-server.js";
+
+/** One MCP session as a transport sees it: its server, and the call that ends its task. */
+export interface HostedSession {
+  server: Server;
+  /** Ends the session's default task (its short-lived cloud sessions) once the transport closed. */
+  end(): void;
+}
+
+export interface ServeHost {
+  app: App;
+  /** The file the config came from, for messages. */
+  configPath: string | null;
+  /** One MCP server for one session, from the same factory whatever the transport. */
+  openSession(options: { sessionId: string; transport: ServerOptions["transport"]; caller: ServerOptions["caller"] }): HostedSession;
+  /** Called after a reload changed the tool list: transports tell their clients. */
+  onToolsChanged(listener: () => void): void;
+  /** Stops serving: the transport drains, then the app closes. Safe to call more than once. */
+  shutdown(): Promise<void>;
+}
+
+/** A way of reaching clients: stdio, streamable HTTP. */
+export interface ServeTransport {
+  /** Starts serving; resolves with a one-line description for the log (where and how it listens). */
+  start(host: ServeHost): Promise<string>;
+  /** Stops taking new work, lets calls in flight finish (within the transport's own bound), closes. */
+  stop(): Promise<void>;
+}
+
+/** With providers.aws.strict, credentials broader than read-only stop the server before it serves anything. */
+async function refuseBroadCredentials(config: WiamConfig): Promise<void> {
+  if (!config.providers.aws?.strict) return;
+  const { createAwsConnector } = await import("../providers/aws/index.js");
+  const aws = createAwsConnector(config.providers.aws, { caller: osUserName() });
+  try {
+    const report = await aws.checkCredentialBreadth();
+    if (report.errors.length > 0) {
+      throw new UserFacingError("config_invalid", `providers.aws.strict: refusing to start: ${report.errors.join("; ")}`, "Narrow the credentials or roles to policies/aws-readonly.json.");
+    }
+  } finally {
+    aws.close();
+  }
+}
+
+export interface RunHostOptions {
+  globals: GlobalOptions;
+  /** The transport, built from the resolved context (e.g. with the http section of the config). */
+  transport: (context: CliContext) => ServeTransport;
+  /** Exits the process after a signal-driven shutdown; tests pass a no-op. */
+  exit?: (code: number) => void;
+}
+
+export async function runHost(options: RunHostOptions): Promise<ServeHost> {
+  const { globals } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const context = resolveCliContext(globals);
+  // Built before anything is opened, so a transport that refuses its settings stops the start.
+  const transport = options.transport(context);
+  await refuseBroadCredentials(context.config);
+  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  // Retention runs at start: a long-lived server prunes again on its next start.
+  const pruned = app.audit?.prune();
+  if (pruned && pruned.removedCalls > 0) app.logger.info(`audit retention: pruned ${pruned.removedCalls} calls older than ${pruned.cutoff}`);
+
+  const toolListeners: (() => void)[] = [];
+  // Admins change the surface by editing the file; an invalid new file keeps the last good one.
+  app.onToolsChanged(() => {
+    for (const listener of toolListeners) listener();
+  });
+
+  // The config file and the policy file it names are watched; a reload that names another policy
+  // file moves the watch there. Both reload the same way: validate first, then swap.
+  const watchers = new Map<string, () => void>();
+  const watchFiles = (paths: readonly (string | null | undefined)[]) => {
+    const wanted = new Set(paths.filter((p): p is string => typeof p === "string"));
+    for (const [path, stop] of watchers) if (!wanted.has(path)) (stop(), watchers.delete(path));
+    for (const path of wanted) if (!watchers.has(path)) watchers.set(path, watchConfigFile(path, reload));
+  };
+  function reload(): void {
+    try {
+      const next = resolveCliContext(globals);
+      const result = app.reload(next.config);
+      watchFiles([context.path, next.config.governance.policyFile]);
+      app.logger.info(`config reloaded from ${next.path ?? "(defaults)"}${result.toolsChanged ? "; tool list changed" : ""}`);
+      if (result.restartNeededFor.length > 0) app.logger.warning(`changes to ${result.restartNeededFor.join(", ")} take effect after a restart`);
+    } catch (error) {
+      app.logger.error(`config reload rejected, keeping the last good config: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  watchFiles([context.path, context.config.governance.policyFile]);
+  const stopWatching = () => {
+    for (const stop of watchers.values()) stop();
+    watchers.clear();
+  };
+
+  let closing: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    closing ??= (async () => {
+      process.off("SIGHUP", reload);
+      stopWatching();
+      await transport.stop().catch((error: unknown) => app.logger.error(`stopping the transport failed: ${error instanceof Error ? error.message : String(error)}`));
+      app.close();
+    })();
+    return closing;
+  };
+  const onSignal = () => void shutdown().then(() => exit(0));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.on("SIGHUP", reload);
+
+  const host: ServeHost = {
+    app,
+    configPath: context.path,
+    openSession: ({ sessionId, transport: kind, caller }) => {
+      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: kind, caller, sessionId });
+      const listener = () => void server.sendToolListChanged().catch(() => undefined);
+      toolListeners.push(listener);
+      return {
+        server,
+        end: () => {
+          const index = toolListeners.indexOf(listener);
+          if (index >= 0) toolListeners.splice(index, 1);
+          // A session is the default task: its short-lived cloud sessions end with it.
+          app.tasks.end(sessionId);
+          app.inventory.endTask(sessionId);
+        },
+      };
+    },
+    onToolsChanged: (listener) => void toolListeners.push(listener),
+    shutdown,
+  };
+  const where = await transport.start(host);
+  app.logger.info(`serving MCP over ${where}: providers ${app.inventory.connectorIds.join(", ")}; ${app.pipeline.enabledTools().length} tools enabled; config ${context.path ?? "(defaults)"}`);
+  return host;
+}
