@@ -5,7 +5,7 @@
  * closed) and audited, and the file is written whole or not at all.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { stringify as toYaml } from "yaml";
 import { commonInputShape } from "../../tools/common.js";
@@ -36,8 +36,36 @@ function formatOf(options: ExportOptions): "json" | "yaml" {
   return /\.ya?ml$/i.test(options.out) ? "yaml" : "json";
 }
 
+/**
+ * The target may be a new file, or (with --force) an existing regular file. Never a directory, a
+ * device, a FIFO or a symlink: `--force` on /dev/sda or on a link to someone's ~/.bashrc must not
+ * replace what it points at, nor the link itself.
+ */
+export function checkOutputTarget(path: string, force: boolean): void {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new UserFacingError("invalid_input", `--out: cannot check ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  const kind = stats.isSymbolicLink()
+    ? "a symbolic link"
+    : stats.isDirectory()
+      ? "a directory"
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? "a device"
+        : stats.isFIFO()
+          ? "a named pipe"
+          : stats.isSocket()
+            ? "a socket"
+            : null;
+  if (kind !== null) throw new UserFacingError("invalid_input", `--out: ${path} is ${kind}; export writes regular files only (even with --force)`);
+  if (!force) throw new UserFacingError("invalid_input", `--out: ${path} already exists; pass --force to replace it`);
+}
+
 /** Writes beside the target and renames over it: a reader sees the old file or the whole new one. */
-function writeWhole(path: string, text: string): void {
+function writeWhole(path: string, text: string, force: boolean): void {
   const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.partial`);
   try {
     const fd = openSync(temporary, "wx", 0o600);
@@ -47,9 +75,12 @@ function writeWhole(path: string, text: string): void {
     } finally {
       closeSync(fd);
     }
+    // Checked again just before the rename: the target may have changed during a long collection.
+    checkOutputTarget(path, force);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
+    if (error instanceof UserFacingError) throw error;
     throw new UserFacingError("invalid_input", `--out: cannot write ${path} (${error instanceof Error ? error.message : String(error)})`);
   }
 }
@@ -70,9 +101,7 @@ function countsOf(snapshot: InventorySnapshot): string {
 export async function runExport(globals: GlobalOptions, options: ExportOptions): Promise<number> {
   const intent = checkedIntent(options.intent);
   const format = formatOf(options);
-  if (existsSync(options.out) && !options.force) {
-    throw new UserFacingError("invalid_input", `--out: ${options.out} already exists; pass --force to replace it`);
-  }
+  checkOutputTarget(options.out, options.force === true);
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
   const output = redactedOutput(app.redactor);
@@ -120,7 +149,7 @@ export async function runExport(globals: GlobalOptions, options: ExportOptions):
       throw new UserFacingError("redaction_failed", `export withheld: the redacted snapshot is not valid at ${issue?.path.join(".") || "(root)"} (${issue?.message ?? "invalid"})`);
     }
     const text = format === "yaml" ? toYaml(checked.data, { aliasDuplicateObjects: false }) : `${JSON.stringify(checked.data)}\n`;
-    writeWhole(options.out, text);
+    writeWhole(options.out, text, options.force === true);
     const sha256 = createHash("sha256").update(text).digest("hex");
     const itemCount = checked.data.principals.length + checked.data.credentials.length + checked.data.vaultItems.length + checked.data.grants.length;
     if (audit && auditId) {
