@@ -110,6 +110,8 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const shutdown = (): Promise<void> => {
     closing ??= (async () => {
       process.off("SIGHUP", reload);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       stopWatching();
       await transport.stop().catch((error: unknown) => app.logger.error(`stopping the transport failed: ${error instanceof Error ? error.message : String(error)}`));
       app.close();
