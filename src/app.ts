@@ -11,7 +11,7 @@ import { AuditStore } from "./audit/store.js";
 import type { WiamConfig } from "./config/schema.js";
 import { ensureDataDir } from "./config/data-dir.js";
 import type { Connector } from "./connectors/connector.js";
-import { lazyConnector } from "./connectors/lazy.js";
+import { PROVIDERS } from "./providers/registry.js";
 import { createDemoConnector } from "./connectors/demo/index.js";
 import { createSnapshotConnector } from "./connectors/snapshot.js";
 import { UserFacingError } from "./errors.js";
@@ -69,22 +69,10 @@ export interface ReloadResult {
 export function connectorsFor(config: WiamConfig): Connector[] {
   const connectors: Connector[] = [];
   for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
-  const { aws, azure, gcp } = config.providers;
   const caller = osUserName();
-  if (aws) {
-    connectors.push(
-      lazyConnector("aws", "AWS IAM, STS and Organizations", async () => (await import("./providers/aws/index.js")).createAwsConnector(aws, { caller })),
-    );
-  }
-  if (azure) {
-    connectors.push(
-      lazyConnector("azure", "Azure Key Vault, RBAC and Entra ID", async () => (await import("./providers/azure/index.js")).createAzureConnector(azure, { caller })),
-    );
-  }
-  if (gcp) {
-    connectors.push(
-      lazyConnector("gcp", "Google Cloud Resource Manager, IAM and Policy Analyzer", async () => (await import("./providers/gcp/index.js")).createGcpConnector(gcp, { caller })),
-    );
+  for (const module of PROVIDERS) {
+    const providerConfig = config.providers[module.id];
+    if (providerConfig) connectors.push(module.createConnector(providerConfig, { caller }));
   }
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.

@@ -1,7 +1,7 @@
+import { actionFitsProvider } from "../src/providers/registry.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  actionFitsProvider,
   grantedShapes,
   patternCovers,
   patternsIntersect,

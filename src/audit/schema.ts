@@ -3,11 +3,12 @@
  * hand, so nothing read from the database is trusted to have the right shape.
  */
 import { z } from "zod";
+import { PROVIDER_IDS } from "../providers/ids.js";
 
 export const ACCEPT_BODY_VERSION = 1;
 
 const cloudOperationSchema = z.object({
-  provider: z.enum(["aws", "gcp", "azure", "local"]),
+  provider: z.enum([...PROVIDER_IDS, "local"]),
   api: z.string(),
   scopeId: z.string().optional(),
   count: z.number(),

@@ -6,8 +6,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
-import type { AwsConnector } from "../providers/aws/index.js";
-import type { LazyConnector } from "../connectors/lazy.js";
+import { PROVIDERS } from "../providers/registry.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { loadPolicySet } from "../governance/policy-set.js";
 import { ALL_TOOLS } from "../../tools/index.js";
@@ -56,18 +55,9 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
   }
 
   for (const connector of connectorsFor(context.config)) {
-    if (connector.id !== "aws") {
-      checks.push({ level: "ok", check: `provider ${connector.id}`, detail: connector.description });
-      continue;
-    }
-    const aws = await (connector as LazyConnector<AwsConnector>).load();
-    const report = await aws.checkCredentialBreadth();
-    for (const warning of report.warnings) checks.push({ level: "warning", check: "aws credential breadth", detail: warning });
-    for (const error of report.errors) checks.push({ level: "error", check: "aws credential breadth", detail: error });
-    if (report.warnings.length + report.errors.length === 0) {
-      checks.push({ level: "ok", check: "aws credential breadth", detail: `${report.checks.length} identities allow no sensitive action` });
-    }
-    aws.close();
+    const module = PROVIDERS.find((candidate) => candidate.id === connector.id);
+    if (module) checks.push(...(await module.doctorChecks(connector)));
+    else checks.push({ level: "ok", check: `provider ${connector.id}`, detail: connector.description });
   }
   return checks;
 }

@@ -4,9 +4,8 @@
  * serves the built-in demo estate.
  */
 import { z } from "zod";
-import { awsProviderConfigSchema } from "../providers/aws/config.js";
-import { azureProviderConfigSchema } from "../providers/azure/config.js";
-import { gcpProviderConfigSchema } from "../providers/gcp/config.js";
+import { PROVIDERS, type PROVIDER_MODULES } from "../providers/registry.js";
+import type { ProviderId } from "../providers/ids.js";
 import { HIDEABLE_FIELDS } from "../governance/visibility.js";
 import { httpConfigSchema } from "./http-schema.js";
 
@@ -108,6 +107,13 @@ export const governanceConfigSchema = z
   })
   .prefault({});
 
+/** `providers.<id>` for every registered provider, each optional and described by its module. */
+function providerConfigShape(): { [Id in ProviderId]: z.ZodOptional<(typeof PROVIDER_MODULES)[Id]["configSchema"]> } {
+  return Object.fromEntries(PROVIDERS.map((module) => [module.id, module.configSchema.optional().describe(module.configDescription)])) as {
+    [Id in ProviderId]: z.ZodOptional<(typeof PROVIDER_MODULES)[Id]["configSchema"]>;
+  };
+}
+
 export const providersConfigSchema = z
   .strictObject({
     demo: z
@@ -118,9 +124,7 @@ export const providersConfigSchema = z
       .strictObject({ paths: z.array(z.string().min(1)).min(1) })
       .optional()
       .describe("inventory snapshot files (schemas/inventory.schema.json) to analyse offline"),
-    aws: awsProviderConfigSchema.optional().describe("AWS accounts read live through IAM, STS and Organizations"),
-    azure: azureProviderConfigSchema.optional().describe("Azure Key Vaults, RBAC and Entra workload identities read live"),
-    gcp: gcpProviderConfigSchema.optional().describe("Google Cloud organization, folders and projects read live"),
+    ...providerConfigShape(),
   })
   .prefault({});
 

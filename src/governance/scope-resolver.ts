@@ -6,6 +6,7 @@
  */
 import type { Inventory } from "../model/inventory-index.js";
 import type { Scope } from "../model/inventory.js";
+import { PROVIDERS, providerOwning } from "../providers/registry.js";
 import type { ScopeEntity } from "./policy-engine.js";
 
 export interface ScopeOverride {
@@ -29,7 +30,7 @@ const UNKNOWN = "unknown";
 class ScopeTree {
   private readonly environments = new Map<string, string>();
   private readonly production = new Map<string, boolean>();
-  private vaultHosts: Map<string, string> | undefined;
+  private aliases: Map<string, string> | undefined;
 
   constructor(
     readonly inventory: Inventory | null,
@@ -83,18 +84,17 @@ class ScopeTree {
     return { ...this.flat(id), ancestors: chain.slice(1).map((s) => this.flat(s.id)) };
   }
 
-  /** The vault whose URL has this host name (case-insensitive), if collected. */
-  vaultByHost(hostname: string): string | undefined {
-    if (!this.vaultHosts) {
-      this.vaultHosts = new Map();
+  /** The collected scope known by this alias (a Key Vault's host name), per the providers' grammars. */
+  scopeByAlias(key: string): string | undefined {
+    if (!this.aliases) {
+      this.aliases = new Map();
+      const withAliases = PROVIDERS.filter((module) => module.ids.scopeAliases);
       for (const scope of this.inventory?.scopes.values() ?? []) {
-        if (scope.provider !== "azure" || scope.kind !== "vault") continue;
-        const uri = scope.attributes?.vaultUri;
-        if (typeof uri === "string" && URL.canParse(uri)) this.vaultHosts.set(new URL(uri).hostname.toLowerCase(), scope.id);
-        this.vaultHosts.set(`${scope.name.toLowerCase()}.vault.azure.net`, scope.id);
+        const grammar = withAliases.find((module) => module.id === scope.provider)?.ids;
+        for (const alias of grammar?.scopeAliases?.(scope) ?? []) this.aliases.set(alias, scope.id);
       }
     }
-    return this.vaultHosts.get(hostname.toLowerCase());
+    return this.aliases.get(key);
   }
 
   /** Every known scope id, from the inventory and the overrides. */
@@ -104,10 +104,7 @@ class ScopeTree {
 }
 
 function providerOfId(id: string): string {
-  if (id.startsWith("aws:") || id.startsWith("arn:aws")) return "aws";
-  if (/^(projects|folders|organizations)\//.test(id)) return "gcp";
-  if (id.startsWith("/subscriptions/") || id.startsWith("/providers/Microsoft.Management") || id.startsWith("https://")) return "azure";
-  return "";
+  return providerOwning(id)?.id ?? "";
 }
 
 const trees = new WeakMap<Inventory, ScopeTree>();
@@ -150,11 +147,11 @@ function placeResource(tree: ScopeTree, inventory: Inventory | null, resource: s
   if (inventory?.scopes.has(resource) || tree.overrides[resource]) return resource;
   // A pattern stands for many resources, possibly in many scopes: it is never placed in one.
   if (/[*?]/.test(resource)) return undefined;
-  if (resource.startsWith("arn:")) {
-    const account = resource.split(":")[4] ?? "";
-    return /^\d{12}$/.test(account) ? `aws:account/${account}` : undefined;
-  }
-  if (/^https:\/\//i.test(resource) && URL.canParse(resource)) return tree.vaultByHost(new URL(resource).hostname);
+  const ids = providerOwning(resource)?.ids;
+  const alias = ids?.aliasKeyOf?.(resource);
+  if (alias !== undefined) return tree.scopeByAlias(alias);
+  const named = ids?.scopeNamedBy?.(resource);
+  if (named !== undefined) return named;
   return inventory?.scopeOfResource(resource)?.id;
 }
 

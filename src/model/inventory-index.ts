@@ -2,6 +2,7 @@
  * Read-only indexes over a snapshot, built once per load so every query is a few map lookups
  * rather than a scan (the benchmark target is 100k identities and about 1M grants).
  */
+import { providerModule, providerOwning } from "../providers/registry.js";
 import type {
   CollectionGap,
   Credential,
@@ -97,7 +98,8 @@ export class Inventory {
   readonly principals = new Map<string, Principal>();
   readonly policies = new Map<string, Policy>();
   private readonly principalAliases = new Map<string, Principal>();
-  private readonly azureScopesLower = new Map<string, Scope>();
+  /** Scopes of providers whose ids compare case-insensitively, by lower-cased id. */
+  private readonly scopesLower = new Map<string, Scope>();
   private readonly childScopes = new Map<string, Scope[]>();
   private readonly credentialsByPrincipal: Map<string, Credential[]>;
   /** All grants, in columns (see grant-table.ts); `snapshot.grants` spells them out on demand. */
@@ -115,7 +117,7 @@ export class Inventory {
     this.demo = snapshot.demo === true;
     for (const scope of snapshot.scopes) {
       this.scopes.set(scope.id, scope);
-      if (scope.provider === "azure") this.azureScopesLower.set(scope.id.toLowerCase(), scope);
+      if (providerModule(scope.provider).ids.caseInsensitiveIds) this.scopesLower.set(scope.id.toLowerCase(), scope);
       if (scope.parentId) pushTo(this.childScopes, scope.parentId, scope);
     }
     for (const principal of snapshot.principals) {
@@ -222,13 +224,12 @@ export class Inventory {
     if (item) return this.scopes.get(item.scopeId);
     const principal = this.findPrincipal(resource);
     if (principal) return this.scopes.get(principal.scopeId);
-    if (resource.startsWith("arn:")) {
-      const account = resource.split(":")[4];
-      return account ? this.scopes.get(`aws:account/${account}`) : undefined;
+    const ids = providerOwning(resource)?.ids;
+    if (!ids) return undefined;
+    for (const candidate of ids.scopeCandidates(resource)) {
+      const scope = ids.caseInsensitiveIds ? this.scopesLower.get(candidate.toLowerCase()) : this.scopes.get(candidate);
+      if (scope) return scope;
     }
-    const gcp = /^(?:\/\/[a-z.]+\/)?projects\/([^/]+)/.exec(resource);
-    if (gcp) return this.scopes.get(`projects/${gcp[1]}`);
-    if (resource.startsWith("/")) return this.longestAzureScopePrefix(resource);
     return undefined;
   }
 
@@ -236,19 +237,6 @@ export class Inventory {
   ancestorScopesOfResource(resource: string): Scope[] {
     const scope = this.scopeOfResource(resource);
     return scope ? this.scopeChain(scope.id) : [];
-  }
-
-  /** Azure ARM ids are case-insensitive; RBAC scopes inherit by path prefix. */
-  private longestAzureScopePrefix(resource: string): Scope | undefined {
-    let path = resource.toLowerCase().replace(/\/+$/, "");
-    while (path.length > 0) {
-      const scope = this.azureScopesLower.get(path);
-      if (scope) return scope;
-      const cut = path.lastIndexOf("/");
-      if (cut <= 0) break;
-      path = path.slice(0, cut);
-    }
-    return undefined;
   }
 
   principalsOf(provider?: Provider): Principal[] {

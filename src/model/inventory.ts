@@ -20,12 +20,13 @@
  * - Nothing in the model ever holds a secret value: credentials and vault items are metadata only.
  */
 import { z } from "zod";
+import { PROVIDER_IDS } from "../providers/ids.js";
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 const isoTime = z.iso.datetime({ offset: true });
 
-export const providerSchema = z.enum(["aws", "gcp", "azure"]);
+export const providerSchema = z.enum(PROVIDER_IDS);
 export type Provider = z.infer<typeof providerSchema>;
 
 /** Where and when a fact was observed. */

@@ -7,6 +7,7 @@ import { named } from "./hops.js";
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Policy, Principal, Provider, Statement } from "../../model/inventory.js";
 import { anyWildcardRegex, hasWildcard } from "./matching.js";
+import { providerModule } from "../../providers/registry.js";
 import type { Subject } from "./internal.js";
 import type { OpenCondition } from "./types.js";
 
@@ -43,11 +44,6 @@ export interface GroupMembership {
   chain: readonly string[];
 }
 
-/** GCP deny policies may name permissions as `service.googleapis.com/resource.verb`. */
-function normalizeGcpPermission(permission: string): string {
-  const match = /^([a-z0-9-]+)\.googleapis\.com\/(.+)$/.exec(permission);
-  return match ? `${match[1]}.${match[2]}` : permission;
-}
 
 const POLICY_VARIABLE = /\$\{([^}]*)\}/g;
 
@@ -65,13 +61,13 @@ function resolvePolicyVariables(patterns: readonly string[] | undefined, found: 
 
 function compileStatement(policy: Policy, statement: Statement): CompiledStatement {
   const key = `${policy.id}#${statement.id}`;
-  const gcp = policy.provider === "gcp";
-  const actions = gcp ? statement.actions?.map(normalizeGcpPermission) : statement.actions;
-  const notActions = gcp ? statement.notActions?.map(normalizeGcpPermission) : statement.notActions;
+  const ids = providerModule(policy.provider).ids;
+  const normalize = ids.normalizeAction;
+  const actions = normalize ? statement.actions?.map(normalize) : statement.actions;
+  const notActions = normalize ? statement.notActions?.map(normalize) : statement.notActions;
   const variables = new Set<string>();
-  const resources = policy.provider === "aws" ? resolvePolicyVariables(statement.resources, variables) : statement.resources;
-  const notResources =
-    policy.provider === "aws" ? resolvePolicyVariables(statement.notResources, variables) : statement.notResources;
+  const resources = ids.policyVariables ? resolvePolicyVariables(statement.resources, variables) : statement.resources;
+  const notResources = ids.policyVariables ? resolvePolicyVariables(statement.notResources, variables) : statement.notResources;
   const conditions: OpenCondition[] = (statement.conditions ?? []).map((c) => ({ ...c, on: key }));
   for (const name of variables) {
     conditions.push({
@@ -333,11 +329,12 @@ export class QueryContext {
    */
   gapReasons(provider: Provider, scopeIds: readonly string[]): string[] {
     const reasons: string[] = [];
-    const lowered = provider === "azure" ? scopeIds.map((s) => s.toLowerCase()) : scopeIds;
+    const foldCase = providerModule(provider).ids.caseInsensitiveIds;
+    const lowered = foldCase ? scopeIds.map((s) => s.toLowerCase()) : scopeIds;
     for (const gap of this.inventory.gaps) {
       if (gap.provider !== provider || !gapAffectsEntitlements(gap.source)) continue;
       if (gap.scopeId !== undefined) {
-        const gapScope = provider === "azure" ? gap.scopeId.toLowerCase() : gap.scopeId;
+        const gapScope = foldCase ? gap.scopeId.toLowerCase() : gap.scopeId;
         if (!lowered.includes(gapScope)) continue;
       }
       reasons.push(

@@ -19,9 +19,10 @@ import type { Inventory } from "../../model/inventory-index.js";
 import type { Principal, Provider } from "../../model/inventory.js";
 import { DEFAULT_LIMITS, QueryContext, type QueryLimits } from "./context.js";
 import type { Finding, PivotEdge, ProviderEvaluator, ResourceTarget, Subject } from "./internal.js";
-import { actionFitsProvider, patternsIntersect } from "./matching.js";
+import { patternsIntersect } from "./matching.js";
 import { assemblePath, PathCollector } from "./paths.js";
-import { createEvaluators } from "./providers.js";
+import { PROVIDER_IDS } from "../../providers/ids.js";
+import { actionFitsProvider, providerModule, PROVIDERS as PROVIDER_MODULES } from "../../providers/registry.js";
 import {
   DEFAULT_PIVOT_DEPTH,
   type EntitlementAnswer,
@@ -32,7 +33,11 @@ import {
   type ResolvedEntitlementQuery,
 } from "./types.js";
 
-const PROVIDERS: readonly Provider[] = ["aws", "gcp", "azure"];
+const PROVIDERS: readonly Provider[] = PROVIDER_IDS;
+
+function createEvaluators(ctx: QueryContext): Record<Provider, ProviderEvaluator> {
+  return Object.fromEntries(PROVIDER_MODULES.map((module) => [module.id, module.createEvaluator(ctx)])) as Record<Provider, ProviderEvaluator>;
+}
 
 interface ForwardState {
   subject: Subject;
@@ -54,6 +59,10 @@ export interface ExplainOptions {
   limits?: Partial<QueryLimits>;
   /** Paths returned at most (default MAX_PATHS). */
   maxPaths?: number;
+}
+
+function listOr(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1) ?? ""}`;
 }
 
 function parseQuery(query: EntitlementQuery): ResolvedEntitlementQuery {
@@ -344,7 +353,7 @@ export function explainEntitlementPaths(
       throw new UserFacingError(
         "invalid_input",
         `resource: cannot tell which provider ${JSON.stringify(resolved.resource)} belongs to`,
-        "give an ARN, a GCP resource name, an Azure resource id or a Key Vault item id, or set provider",
+        `give ${listOr(PROVIDER_MODULES.map((module) => module.resourceIdHint))}, or set provider`,
       );
     }
     search.reverse();
@@ -354,7 +363,9 @@ export function explainEntitlementPaths(
   for (const provider of PROVIDERS) {
     const target = search.target(provider);
     if (target && target.chain.length === 0 && (!resolved.provider || resolved.provider === provider)) {
-      if (provider !== "aws" || target.id.startsWith("aws:") || /^arn:[^:]*:[^:]*:[^:]*:\d{12}:/.test(target.id)) {
+      // An id that names no scope by itself (an S3 bucket ARN has no account) is not expected to be placed.
+      const scopeNamedBy = providerModule(provider).ids.scopeNamedBy;
+      if (scopeNamedBy === undefined || scopeNamedBy(target.id) !== undefined) {
         notes.push(`${resolved.resource ?? ""} could not be placed in a collected ${provider} scope; answers that depend on it are unknown`);
       }
     }

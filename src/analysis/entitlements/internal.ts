@@ -80,3 +80,10 @@ export interface ProviderEvaluator {
   /** Reverse queries: subjects that may hold the requested access directly or by self-escalation. */
   holders(request: AccessRequest): Subject[];
 }
+
+/** Subjects of several lists, each once (the first occurrence wins). */
+export function uniqueSubjects(...lists: Subject[][]): Subject[] {
+  const byId = new Map<string, Subject>();
+  for (const list of lists) for (const subject of list) if (!byId.has(subject.id)) byId.set(subject.id, subject);
+  return [...byId.values()];
+}

@@ -224,14 +224,3 @@ function foldCovered(values: string[], caseInsensitive: boolean): string[] {
     (value) => !wildcards.some((w) => w !== value && patternCovers(w, value, caseInsensitive) && !patternCovers(value, w, caseInsensitive)),
   );
 }
-
-/**
- * Which provider an action's syntax belongs to: Azure operations contain `/`, AWS actions `:`,
- * GCP permissions are dotted; anything else (`*`, `*Secret*`) may belong to any.
- */
-export function actionFitsProvider(action: string, provider: "aws" | "gcp" | "azure"): boolean {
-  if (action.includes("/")) return provider === "azure";
-  if (action.includes(":")) return provider === "aws";
-  if (action.includes(".")) return provider === "gcp";
-  return true;
-}

@@ -6,10 +6,8 @@
  */
 import type { Connector } from "../connector.js";
 import { SNAPSHOT_SCHEMA_VERSION, type InventorySnapshot } from "../../model/inventory.js";
-import { addAwsEstate } from "../../providers/aws/demo/estate.js";
-import { addAzureEstate } from "../../providers/azure/demo/estate.js";
+import { PROVIDERS } from "../../providers/registry.js";
 import { DemoEstate } from "./estate.js";
-import { addGcpEstate } from "../../providers/gcp/demo/estate.js";
 
 export { DEMO_ANCHORS, type DemoAnchors } from "./anchors.js";
 
@@ -17,9 +15,7 @@ const DEMO_SEED = 0x5eed_2024;
 
 export function buildDemoEstate(now: Date): InventorySnapshot {
   const estate = new DemoEstate(now, DEMO_SEED);
-  addAwsEstate(estate);
-  addGcpEstate(estate);
-  addAzureEstate(estate);
+  for (const module of PROVIDERS) module.addDemoEstate(estate);
   return {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     generatedAt: now.toISOString(),

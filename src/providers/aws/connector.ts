@@ -21,6 +21,7 @@ import {
   type ClientSettings,
 } from "./clients.js";
 import { stsReads } from "./reads.js";
+import { arnAccountField, awsPartitionOf } from "./ids.js";
 import { awsProviderConfigSchema, type AwsAccountConfig, type AwsProviderConfig, type AwsProviderConfigInput } from "./config.js";
 import { collectAccount } from "./collect/account.js";
 import { mapAccount, type AccountParts } from "./collect/map.js";
@@ -71,9 +72,7 @@ interface AccountResult {
   via: string;
 }
 
-function partitionOf(arn: string | undefined): string {
-  return arn?.split(":")[1] || "aws";
-}
+
 
 export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProviderConfig, deps: AwsConnectorDeps = {}): AwsConnector {
   const config = awsProviderConfigSchema.parse(configInput);
@@ -141,7 +140,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       } catch (error) {
         return failed(stsReads.assumeRole.api, error, `role ${account.roleArn}`);
       }
-      partition = partitionOf(account.roleArn);
+      partition = awsPartitionOf(account.roleArn);
       via = `session ${session.info.sessionName} of ${account.roleArn}`;
     } else {
       try {
@@ -149,7 +148,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
         if (identity.account !== account.id) {
           return failed(stsReads.getCallerIdentity.api, new Error(`the base credentials belong to account ${identity.account}; configure roleArn for ${account.id}`), "base credentials");
         }
-        partition = partitionOf(identity.arn);
+        partition = awsPartitionOf(identity.arn);
         via = `base credentials ${identity.arn}`;
       } catch (error) {
         return failed(stsReads.getCallerIdentity.api, error, "base credentials");
@@ -178,7 +177,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
     let session: AwsSession | undefined;
     let callerScopeId: string | undefined;
     if (organizations.roleArn) {
-      const accountId = organizations.roleArn.split(":")[4] ?? "";
+      const accountId = arnAccountField(organizations.roleArn);
       callerScopeId = `aws:account/${accountId}`;
       try {
         session = await sessions.session(context.taskId, { accountId, roleArn: organizations.roleArn }, runner);
@@ -276,7 +275,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
     const configured = config.accounts.find((account) => account.id === accountId)?.roleArn;
     if (configured) return configured;
     const organizationRole = config.organizations?.roleArn;
-    return organizationRole && organizationRole.split(":")[4] === accountId ? organizationRole : undefined;
+    return organizationRole && arnAccountField(organizationRole) === accountId ? organizationRole : undefined;
   }
 
   return {
@@ -329,7 +328,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       );
       const organizationRole = config.organizations?.enabled ? config.organizations.roleArn : undefined;
       if (organizationRole && !roleTargets.some((entry) => entry.target.roleArn === organizationRole)) {
-        roleTargets.push({ label: "organization read role", target: { accountId: organizationRole.split(":")[4] ?? "", roleArn: organizationRole } });
+        roleTargets.push({ label: "organization read role", target: { accountId: arnAccountField(organizationRole), roleArn: organizationRole } });
       }
       const environment: BreadthEnvironment = {
         baseSts,

@@ -7,7 +7,8 @@
  * IAM is per account: takeovers only target principals of the caller's own account.
  */
 import type { Principal, TrustEdge } from "../../model/inventory.js";
-import { type AwsAccess, awsAccountOf, isAwsRoleArn, isAwsUserArn, literalAwsTarget } from "./access/evaluator.js";
+import { type AwsAccess, literalAwsTarget } from "./access/evaluator.js";
+import { awsAccountOf, isAwsRoleArn, isAwsUserArn } from "./ids.js";
 import type { AwsHolders } from "./access/holders.js";
 import type { QueryContext } from "../../analysis/entitlements/context.js";
 import { resourceHop } from "../../analysis/entitlements/hops.js";

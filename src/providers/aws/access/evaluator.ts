@@ -15,31 +15,10 @@ import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relatio
 import type { BlockedByKind, Hop } from "../../../analysis/entitlements/types.js";
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
+import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
+
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
-
-export function awsAccountOf(id: string): string | undefined {
-  if (id.startsWith("aws:account/")) return id.slice("aws:account/".length);
-  if (!id.startsWith("arn:")) return undefined;
-  const account = id.split(":")[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
-}
-
-export function awsPartitionOf(id: string): string {
-  return id.startsWith("arn:") ? (id.split(":")[1] ?? "aws") : "aws";
-}
-
-export function awsAccountRoot(account: string, partition = "aws"): string {
-  return `arn:${partition}:iam::${account}:root`;
-}
-
-export function isAwsRoleArn(id: string): boolean {
-  return id.startsWith("arn:") && id.includes(":role/");
-}
-
-export function isAwsUserArn(id: string): boolean {
-  return id.startsWith("arn:") && id.includes(":user/");
-}
 
 /** A target standing for exactly one ARN (pivot checks ask about one role or user). */
 export function literalAwsTarget(id: string): ResourceTarget {

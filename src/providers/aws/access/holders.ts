@@ -6,7 +6,8 @@
  * each one with denies, boundary and SCPs.
  */
 import type { Principal } from "../../../model/inventory.js";
-import { awsAccountOf, IDENTITY_GRANT_KINDS, IDENTITY_POLICY_KINDS } from "./evaluator.js";
+import { IDENTITY_GRANT_KINDS, IDENTITY_POLICY_KINDS } from "./evaluator.js";
+import { awsAccountOf } from "../ids.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
 import type { AccessRequest } from "../../../analysis/entitlements/internal.js";
 import { hasWildcard, relateToSet } from "../../../analysis/entitlements/matching.js";

@@ -9,7 +9,8 @@
  * `missing_caller_permission` and not followed.
  */
 import type { Principal, TrustEdge } from "../../../model/inventory.js";
-import { type AwsAccess, awsAccountOf, awsAccountRoot, isAwsUserArn, literalAwsTarget } from "./evaluator.js";
+import { type AwsAccess, literalAwsTarget } from "./evaluator.js";
+import { awsAccountOf, awsAccountRoot, isAwsUserArn } from "../ids.js";
 import type { AwsEscalations } from "../escalation.js";
 import type { AwsHolders } from "./holders.js";
 import type { QueryContext } from "../../../analysis/entitlements/context.js";

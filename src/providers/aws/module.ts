@@ -1,0 +1,57 @@
+/** AWS IAM, STS and Organizations as a provider module (see ../provider.ts). */
+import type { Principal } from "../../model/inventory.js";
+import { lazyConnector } from "../../connectors/lazy.js";
+import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
+import type { ProviderModule } from "../provider.js";
+import { AwsAccess, resolveAwsTarget } from "./access/evaluator.js";
+import { AwsHolders } from "./access/holders.js";
+import { AwsPivots } from "./access/pivots.js";
+import { awsProviderConfigSchema, type AwsProviderConfig } from "./config.js";
+import { addAwsEstate } from "./demo/estate.js";
+import { awsDoctorChecks } from "./doctor.js";
+import { AwsEscalations } from "./escalation.js";
+import { awsAccountOf, awsIds } from "./ids.js";
+
+export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
+  id: "aws",
+  title: "AWS",
+  configSchema: awsProviderConfigSchema,
+  configDescription: "AWS accounts read live through IAM, STS and Organizations",
+  connectorDescription: "AWS IAM, STS and Organizations",
+  ids: awsIds,
+  resourceIdHint: "an ARN",
+  createConnector(config, deps) {
+    return lazyConnector("aws", this.connectorDescription, async () => (await import("./index.js")).createAwsConnector(config, { caller: deps.caller }));
+  },
+  createEvaluator(ctx) {
+    const access = new AwsAccess(ctx);
+    const holders = new AwsHolders(ctx);
+    const escalations = new AwsEscalations(ctx, access, holders);
+    const pivots = new AwsPivots(ctx, access, holders, escalations);
+    return {
+      resolveTarget: (resource) => resolveAwsTarget(ctx, resource),
+      findAccess: (subject, request) => access.findAccess(subject, request),
+      selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
+      edgesFrom: (subject) => pivots.edgesFrom(subject),
+      edgesTo: (target, skip) => pivots.edgesTo(target, skip),
+      holders: (request) => {
+        // Identity allows reach another account's resource only with that resource's own policy,
+        // which the inventory does not hold: list the resource's own account (trust chains from
+        // other accounts still arrive through the pivot search).
+        const account = request.target && !request.target.isScope ? awsAccountOf(request.target.id) : undefined;
+        if (account) {
+          ctx.note(
+            `principals of accounts other than ${account} are listed only through role chains: their direct access would also need the resource's own policy, which is not collected`,
+          );
+        }
+        const sameAccount = (p: Principal) => account === undefined || awsAccountOf(p.scopeId) === account;
+        return uniqueSubjects(
+          holders.holdersOf(request, account ? { account } : {}).map((p) => ctx.subjectFor(p)),
+          escalations.selfEscalationHolders().filter(sameAccount).map((p) => ctx.subjectFor(p)),
+        );
+      },
+    };
+  },
+  doctorChecks: awsDoctorChecks,
+  addDemoEstate: addAwsEstate,
+};

@@ -1,0 +1,37 @@
+/** Azure Key Vault, RBAC and Entra ID as a provider module (see ../provider.ts). */
+import { lazyConnector } from "../../connectors/lazy.js";
+import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
+import type { ProviderModule } from "../provider.js";
+import { AzureAccess, resolveAzureTarget } from "./access/evaluator.js";
+import { AzurePivots } from "./access/pivots.js";
+import { azureProviderConfigSchema, type AzureProviderConfig } from "./config.js";
+import { addAzureEstate } from "./demo/estate.js";
+import { azureDoctorChecks } from "./doctor.js";
+import { azureIds } from "./ids.js";
+
+export const azureProvider: ProviderModule<"azure", AzureProviderConfig> = {
+  id: "azure",
+  title: "Azure",
+  configSchema: azureProviderConfigSchema,
+  configDescription: "Azure Key Vaults, RBAC and Entra workload identities read live",
+  connectorDescription: "Azure Key Vault, RBAC and Entra ID",
+  ids: azureIds,
+  resourceIdHint: "an Azure resource id or a Key Vault item id",
+  createConnector(config, deps) {
+    return lazyConnector("azure", this.connectorDescription, async () => (await import("./index.js")).createAzureConnector(config, { caller: deps.caller }));
+  },
+  createEvaluator(ctx) {
+    const access = new AzureAccess(ctx);
+    const pivots = new AzurePivots(ctx, access);
+    return {
+      resolveTarget: (resource) => resolveAzureTarget(ctx, resource),
+      findAccess: (subject, request) => access.findAccess(subject, request),
+      selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
+      edgesFrom: (subject) => pivots.edgesFrom(subject),
+      edgesTo: (target, skip) => pivots.edgesTo(target, skip),
+      holders: (request) => uniqueSubjects(access.holdersOf(request), pivots.selfEscalationHolders(request)),
+    };
+  },
+  doctorChecks: azureDoctorChecks,
+  addDemoEstate: addAzureEstate,
+};

@@ -1,0 +1,37 @@
+/** Google Cloud IAM and Resource Manager as a provider module (see ../provider.ts). */
+import { lazyConnector } from "../../connectors/lazy.js";
+import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
+import type { ProviderModule } from "../provider.js";
+import { GcpAccess, resolveGcpTarget } from "./access/evaluator.js";
+import { GcpPivots } from "./access/pivots.js";
+import { gcpProviderConfigSchema, type GcpProviderConfig } from "./config.js";
+import { addGcpEstate } from "./demo/estate.js";
+import { gcpDoctorChecks } from "./doctor.js";
+import { gcpIds } from "./ids.js";
+
+export const gcpProvider: ProviderModule<"gcp", GcpProviderConfig> = {
+  id: "gcp",
+  title: "Google Cloud",
+  configSchema: gcpProviderConfigSchema,
+  configDescription: "Google Cloud organization, folders and projects read live",
+  connectorDescription: "Google Cloud Resource Manager, IAM and Policy Analyzer",
+  ids: gcpIds,
+  resourceIdHint: "a GCP resource name",
+  createConnector(config, deps) {
+    return lazyConnector("gcp", this.connectorDescription, async () => (await import("./index.js")).createGcpConnector(config, { caller: deps.caller }));
+  },
+  createEvaluator(ctx) {
+    const access = new GcpAccess(ctx);
+    const pivots = new GcpPivots(ctx, access);
+    return {
+      resolveTarget: (resource) => resolveGcpTarget(ctx, resource),
+      findAccess: (subject, request) => access.findAccess(subject, request),
+      selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
+      edgesFrom: (subject) => pivots.edgesFrom(subject),
+      edgesTo: (target, skip) => pivots.edgesTo(target, skip),
+      holders: (request) => uniqueSubjects(access.holdersOf(request), pivots.selfEscalationHolders(request)),
+    };
+  },
+  doctorChecks: gcpDoctorChecks,
+  addDemoEstate: addGcpEstate,
+};
