@@ -131,3 +131,49 @@ describe("findStaleServiceAccounts", () => {
     );
   });
 });
+
+describe("an identity whose whole life lies inside its activity source's window", () => {
+  const options = { now: NOW, inactiveDays: 90, rotationDays: 90, neverUsedGraceDays: 7 };
+
+  it("is never used, not 'not seen in the window', once past the never-used grace period", () => {
+    const inventory = inventoryOf({
+      principals: [
+        principal(`${ACCOUNT}:role/young`, { createdAt: daysAgo(30), lastActivity: notSeenIn400Days }),
+        principal(`${ACCOUNT}:role/brand-new`, { createdAt: daysAgo(3), lastActivity: notSeenIn400Days }),
+        principal(`${ACCOUNT}:role/older-than-window`, { createdAt: daysAgo(500), lastActivity: notSeenIn400Days }),
+      ],
+    });
+    const findings = findStaleServiceAccounts(inventory, options);
+    expect(reasonsById(findings)).toEqual({
+      [`${ACCOUNT}:role/young`]: ["never_used"],
+      [`${ACCOUNT}:role/older-than-window`]: ["not_seen_in_window"],
+    });
+    const young = findings.find((f) => f.principal.id === `${ACCOUNT}:role/young`);
+    expect(young?.activity.status).toBe("never_used");
+    expect(young?.activity.windowDays).toBe(400);
+    expect(young?.reasons[0]?.detail).toBe("no recorded use since creation 30 days ago");
+  });
+
+  it("applies the same to credentials: a key created inside the window and never seen is never used", () => {
+    const user = `${ACCOUNT}:user/ci`;
+    const inventory = inventoryOf({
+      principals: [principal(user, { kind: "user", lastActivity: used(1) })],
+      credentials: [credential("AKIAIOSFODNN7EXAMPLE", user, { createdAt: daysAgo(20), lastActivity: notSeenIn400Days })],
+    });
+    const [finding] = findStaleServiceAccounts(inventory, options);
+    expect(finding?.reasons.map((r) => r.code)).toEqual(["credential_never_used"]);
+    expect(finding?.credentials[0]?.activity.status).toBe("never_used");
+  });
+});
+
+describe("stale rules as data", () => {
+  it("one rule per reason code: the output schema's codes are the rules' codes, each with a recommendation and a bit", async () => {
+    const { STALE_RULES, bitOf } = await import("../src/analysis/stale-rules.js");
+    const { staleReasonCodeSchema } = await import("../src/analysis/stale.js");
+    expect(staleReasonCodeSchema.options).toEqual(STALE_RULES.map((rule) => rule.code));
+    expect(new Set(STALE_RULES.map((rule) => rule.code)).size).toBe(STALE_RULES.length);
+    expect(new Set(STALE_RULES.map((rule) => rule.recommendationRank)).size).toBe(STALE_RULES.length - 1); // inactive and never used share one
+    // Reason sets are 32-bit: room for 32 rules.
+    expect(bitOf(STALE_RULES.length - 1)).toBeLessThan(2 ** 31);
+  });
+});

@@ -14,10 +14,19 @@ import type { Activity, Credential, Principal } from "../model/inventory.js";
 export const ActivityStatus = { used: 0, neverUsed: 1, notSeenInWindow: 2, unknown: 3 } as const;
 export type ActivityStatusCode = (typeof ActivityStatus)[keyof typeof ActivityStatus];
 
-export function activityStatusOf(activity: Activity | undefined): ActivityStatusCode {
+const DAY_MS = 86_400_000;
+
+/**
+ * `createdMs` is when the identity or credential came to be (NaN when unknown): a window that
+ * reaches back past it covers its whole life, so no use within it means never used, not merely
+ * "not seen in the window" (an AWS role created 30 days ago under RoleLastUsed's 400 days).
+ */
+export function activityStatusOf(activity: Activity | undefined, createdMs = Number.NaN): ActivityStatusCode {
   if (!activity) return ActivityStatus.unknown;
   if (activity.lastUsedAt) return ActivityStatus.used;
-  return activity.coverage === "lifetime" ? ActivityStatus.neverUsed : ActivityStatus.notSeenInWindow;
+  if (activity.coverage === "lifetime") return ActivityStatus.neverUsed;
+  const windowStartMs = activity.windowDays === undefined ? Number.NaN : Date.parse(activity.observedAt) - activity.windowDays * DAY_MS;
+  return createdMs >= windowStartMs ? ActivityStatus.neverUsed : ActivityStatus.notSeenInWindow;
 }
 
 export interface StaleFacts {
@@ -116,9 +125,9 @@ function buildStaleFacts(inventory: Inventory): StaleFacts {
     const credentials = credentialLists[i] as readonly Credential[];
     const { activity, lastUsedMs } = effectiveActivity(principal, credentials);
     facts.activities[i] = activity;
-    facts.activityStatus[i] = activityStatusOf(activity);
-    facts.lastUsedMs[i] = lastUsedMs;
     facts.createdMs[i] = timeOf(principal.createdAt);
+    facts.activityStatus[i] = activityStatusOf(activity, facts.createdMs[i]);
+    facts.lastUsedMs[i] = lastUsedMs;
     facts.grantCount[i] = inventory.grantCountOf(principal.id);
     facts.credentialStart[i] = c;
     let active = 0;
@@ -128,7 +137,7 @@ function buildStaleFacts(inventory: Inventory): StaleFacts {
       facts.credentials[c] = credential;
       facts.credentialCanRaiseIssues[c] = credential.status === "active" && credential.managedBy !== "provider" ? 1 : 0;
       facts.credentialActivities[c] = credential.lastActivity;
-      facts.credentialStatus[c] = activityStatusOf(credential.lastActivity);
+      facts.credentialStatus[c] = activityStatusOf(credential.lastActivity, createdMs);
       facts.credentialLastUsedMs[c] = timeOf(credential.lastActivity?.lastUsedAt);
       facts.credentialCreatedMs[c] = createdMs;
       facts.credentialRotatedMs[c] = !ROTATABLE.has(credential.kind)

@@ -7,16 +7,11 @@
  */
 import type { Activity, Credential, Principal } from "../model/inventory.js";
 import { ActivityStatus, type StaleFacts } from "./stale-facts.js";
-import { CREDENTIAL_REASONS, credentialReasons, daysSince, Reason, recommend, SEVERITIES, thresholdsOf } from "./stale-reasons.js";
+import { ACTIVITY_RULES, CREDENTIAL_RULES, credentialReasons, daysSince, recommend, SEVERITIES, STATE_RULES, thresholdsOf, type ReasonContext, type StaleRule } from "./stale-rules.js";
 import type { ActivityEvidence, StaleFinding, StaleOptions, StaleRanking, StaleReasonCode } from "./stale.js";
 
 type ReasonEntry = StaleFinding["reasons"][number];
 type PrincipalSummary = StaleFinding["principal"];
-
-const NO_ACTIVITY_EVIDENCE: ReasonEntry = Object.freeze({
-  code: "no_activity_evidence",
-  detail: "no activity source covers this identity; staleness cannot be decided",
-});
 
 const UNKNOWN_ACTIVITY: ActivityEvidence = Object.freeze({
   status: "unknown",
@@ -27,12 +22,12 @@ const UNKNOWN_ACTIVITY: ActivityEvidence = Object.freeze({
   observedAt: null,
 });
 
-function describeActivity(activity: Activity, daysSinceLastUse: number | null): ActivityEvidence {
+function describeActivity(activity: Activity, daysSinceLastUse: number | null, status: number): ActivityEvidence {
   const windowDays = activity.coverage === "window" ? (activity.windowDays ?? null) : null;
   const base = { source: activity.source, windowDays, observedAt: activity.observedAt };
   if (activity.lastUsedAt) return { status: "used", lastUsedAt: activity.lastUsedAt, daysSinceLastUse, ...base };
-  const status = activity.coverage === "lifetime" ? "never_used" : "not_seen_in_window";
-  return { status, lastUsedAt: null, daysSinceLastUse: null, ...base };
+  // The facts decide: a window covering the whole life of the identity says "never used" too.
+  return { status: status === ActivityStatus.neverUsed ? "never_used" : "not_seen_in_window", lastUsedAt: null, daysSinceLastUse: null, ...base };
 }
 
 /**
@@ -41,10 +36,10 @@ function describeActivity(activity: Activity, daysSinceLastUse: number | null): 
  */
 const evidenceByActivity = new WeakMap<Activity, ActivityEvidence>();
 
-function sharedEvidence(activity: Activity, days: number | null): ActivityEvidence {
+function sharedEvidence(activity: Activity, days: number | null, status: number): ActivityEvidence {
   const cached = evidenceByActivity.get(activity);
-  if (cached && cached.daysSinceLastUse === days) return cached;
-  const evidence = Object.freeze(describeActivity(activity, days));
+  if (cached && cached.daysSinceLastUse === days && (status === ActivityStatus.neverUsed) === (cached.status === "never_used")) return cached;
+  const evidence = Object.freeze(describeActivity(activity, days, status));
   evidenceByActivity.set(activity, evidence);
   return evidence;
 }
@@ -103,7 +98,7 @@ function evidenceIn(
   const days = status === ActivityStatus.used ? daysSince(lastUsedMs, nowMs) : null;
   const cached = slots[slot];
   if (cached && cached.daysSinceLastUse === days) return cached;
-  const evidence = sharedEvidence(activity, days);
+  const evidence = sharedEvidence(activity, days, status);
   slots[slot] = evidence;
   return evidence;
 }
@@ -126,76 +121,25 @@ function listOf<T extends object>(items: readonly T[]): T[] {
   return list as T[];
 }
 
-const MAX_THRESHOLDS_KEPT = 8;
+/** Entries kept per reason: enough for a few thresholds and day counts at a time. */
+const MAX_ENTRIES_PER_REASON = 4096;
 
 /**
  * Reason entries repeat within an answer (same threshold, same day count) and across answers:
- * made once per inventory, frozen, and shared. Entries that name a threshold are kept for a few
- * thresholds at a time; the others do not depend on the query.
+ * made once per inventory, frozen, and shared, keyed by what the rule's sentence depends on.
  */
 class ReasonTexts {
-  private readonly inactive = new Map<number, Map<number, ReasonEntry>>();
-  private readonly neverUsed = new Map<number | null, ReasonEntry>();
-  private readonly notSeen = new WeakMap<ActivityEvidence, ReasonEntry>();
-  private readonly credential = new Map<StaleReasonCode, Map<number, ReasonEntry>>();
-  private readonly disabled = new Map<string, ReasonEntry>();
+  private readonly entries = new Map<string, Map<string, ReasonEntry>>();
 
-  inactiveFor(days: number, inactiveDays: number): ReasonEntry {
-    let byDays = this.inactive.get(inactiveDays);
-    if (!byDays) {
-      if (this.inactive.size >= MAX_THRESHOLDS_KEPT) this.inactive.clear();
-      this.inactive.set(inactiveDays, (byDays = new Map()));
-    }
-    let entry = byDays.get(days);
+  entryFor(rule: StaleRule & { code: StaleReasonCode }, context: ReasonContext): ReasonEntry {
+    const { key, text } = rule.detail(context);
+    let byKey = this.entries.get(rule.code);
+    if (!byKey) this.entries.set(rule.code, (byKey = new Map()));
+    let entry = byKey.get(key);
     if (!entry) {
-      entry = Object.freeze({ code: "inactive", detail: `last used ${days} days ago (threshold ${inactiveDays})` });
-      byDays.set(days, entry);
-    }
-    return entry;
-  }
-
-  neverUsedFor(ageDays: number | null): ReasonEntry {
-    let entry = this.neverUsed.get(ageDays);
-    if (!entry) {
-      entry = Object.freeze({ code: "never_used", detail: `no recorded use since creation${ageDays === null ? "" : ` ${ageDays} days ago`}` });
-      this.neverUsed.set(ageDays, entry);
-    }
-    return entry;
-  }
-
-  notSeenFor(activity: ActivityEvidence): ReasonEntry {
-    let entry = this.notSeen.get(activity);
-    if (!entry) {
-      const window = activity.windowDays ? `not seen in the last ${activity.windowDays} days` : "not seen within the window";
-      entry = Object.freeze({ code: "not_seen_in_window", detail: `${window} covered by ${activity.source}; earlier use cannot be ruled out` });
-      this.notSeen.set(activity, entry);
-    }
-    return entry;
-  }
-
-  disabledWithAccess(activeCredentials: number, grantCount: number): ReasonEntry {
-    const key = `${activeCredentials}/${grantCount}`;
-    let entry = this.disabled.get(key);
-    if (!entry) {
-      entry = Object.freeze({
-        code: "disabled_with_access",
-        detail: `disabled but still holds ${activeCredentials} active credential(s) and ${grantCount} grant(s)`,
-      });
-      this.disabled.set(key, entry);
-    }
-    return entry;
-  }
-
-  credentialReason(code: StaleReasonCode, options: StaleOptions): ReasonEntry {
-    // Only the threshold its text names tells entries of one code apart.
-    const threshold = code === "credential_inactive" ? options.inactiveDays : code === "credential_not_rotated" ? options.rotationDays : 0;
-    let byThreshold = this.credential.get(code);
-    if (!byThreshold) this.credential.set(code, (byThreshold = new Map()));
-    let entry = byThreshold.get(threshold);
-    if (!entry) {
-      if (byThreshold.size >= MAX_THRESHOLDS_KEPT) byThreshold.clear();
-      entry = Object.freeze({ code, detail: credentialReasonDetail(code, options) });
-      byThreshold.set(threshold, entry);
+      if (byKey.size >= MAX_ENTRIES_PER_REASON) byKey.clear();
+      entry = Object.freeze({ code: rule.code, detail: text });
+      byKey.set(key, entry);
     }
     return entry;
   }
@@ -207,7 +151,7 @@ const ISSUE_LISTS = new Map<number, readonly StaleReasonCode[]>();
 function issuesOf(reasons: number): StaleReasonCode[] {
   let issues = ISSUE_LISTS.get(reasons);
   if (!issues) {
-    issues = Object.freeze(CREDENTIAL_REASONS.filter(([bit]) => reasons & bit).map(([, code]) => code));
+    issues = Object.freeze(CREDENTIAL_RULES.filter(({ bit }) => reasons & bit).map(({ rule }) => rule.code));
     ISSUE_LISTS.set(reasons, issues);
   }
   // Frozen, so sharing cannot leak a change from one finding to another.
@@ -252,14 +196,18 @@ export function staleFindingsOf(ranking: StaleRanking, options: StaleOptions, fr
     const activity = evidenceIn(shared.principalEvidence, i, facts.activities[i], facts.activityStatus[i] as number, facts.lastUsedMs[i] as number, t.nowMs);
     reasons.length = 0;
     credentials.length = 0;
-    if (reasonBits & Reason.inactive) reasons.push(texts.inactiveFor(activity.daysSinceLastUse as number, options.inactiveDays));
-    else if (reasonBits & Reason.neverUsed) {
-      const createdMs = facts.createdMs[i] as number;
-      reasons.push(texts.neverUsedFor(Number.isNaN(createdMs) ? null : daysSince(createdMs, t.nowMs)));
-    } else if (reasonBits & Reason.notSeenInWindow) reasons.push(texts.notSeenFor(activity));
-    else if (reasonBits & Reason.noActivityEvidence) reasons.push(NO_ACTIVITY_EVIDENCE);
+    const createdMs = facts.createdMs[i] as number;
+    const grantCount = facts.grantCount[i] as number;
+    const context: ReasonContext = {
+      activity,
+      ageDays: Number.isNaN(createdMs) ? null : daysSince(createdMs, t.nowMs),
+      activeCredentials: facts.activeCredentials[i] as number,
+      grantCount,
+      options,
+    };
+    for (const { rule, bit } of ACTIVITY_RULES) if (reasonBits & bit) reasons.push(texts.entryFor(rule, context));
 
-    let listed = reasonBits & (Reason.inactive | Reason.neverUsed | Reason.notSeenInWindow | Reason.noActivityEvidence);
+    let listed = 0;
     const credentialEnd = facts.credentialStart[i + 1] as number;
     for (let c = facts.credentialStart[i] as number; c < credentialEnd; c++) {
       const issueBits = credentialReasons(facts, c, t);
@@ -280,17 +228,14 @@ export function staleFindingsOf(ranking: StaleRanking, options: StaleOptions, fr
         entry = shared.credentialEntries[c] = credentialEntry(facts.credentials[c] as Credential, issues, credentialActivity, ageDays);
       }
       credentials.push(entry);
-      for (const [bit, code] of CREDENTIAL_REASONS) {
+      for (const { rule, bit } of CREDENTIAL_RULES) {
         if (issueBits & bit && !(listed & bit)) {
-          reasons.push(texts.credentialReason(code, options));
+          reasons.push(texts.entryFor(rule, context));
           listed |= bit;
         }
       }
     }
-    const grantCount = facts.grantCount[i] as number;
-    if (reasonBits & Reason.disabledWithAccess) {
-      reasons.push(texts.disabledWithAccess(facts.activeCredentials[i] as number, grantCount));
-    }
+    for (const { rule, bit } of STATE_RULES) if (reasonBits & bit) reasons.push(texts.entryFor(rule, context));
     const severity = SEVERITIES[ranking.severity[k] as number] as StaleFinding["severity"];
     const recommendedAction = recommend(reasonBits);
     const previous = shared.findings[i];
@@ -327,15 +272,3 @@ export function staleFindingsOf(ranking: StaleRanking, options: StaleOptions, fr
   }
   return findings;
 }
-
-function credentialReasonDetail(code: StaleReasonCode, options: StaleOptions): string {
-  switch (code) {
-    case "credential_never_used":
-      return "holds an active credential that has never been used";
-    case "credential_inactive":
-      return `holds an active credential unused for ${options.inactiveDays}+ days`;
-    default:
-      return `holds a credential not rotated for ${options.rotationDays}+ days`;
-  }
-}
-

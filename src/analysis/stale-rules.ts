@@ -1,36 +1,17 @@
 /**
- * The staleness rules, as arithmetic over the per-inventory facts: which reasons an identity
- * and its credentials have (as bits, so ranking allocates nothing), how severe, what to do.
+ * The staleness rules. Each reason an identity can be stale for is one rule object: its code, the
+ * predicate over the per-inventory facts, the severity it gives a finding, what to do about it,
+ * and the sentence a finding shows. Adding a reason is one entry here plus its test. Reasons are
+ * held as bits (a rule's position), so ranking tens of thousands of identities allocates nothing.
  */
 import { ActivityStatus, type StaleFacts } from "./stale-facts.js";
-import type { StaleOptions, StaleReasonCode } from "./stale.js";
+import type { ActivityEvidence, StaleOptions } from "./stale.js";
 
 const DAY_MS = 86_400_000;
 
 export function daysSince(ms: number, nowMs: number): number {
   return Math.floor((nowMs - ms) / DAY_MS);
 }
-
-/**
- * Reason codes as bits, so ranking tens of thousands of identities allocates nothing; full
- * findings are built afterwards, in rank order.
- */
-export const Reason = {
-  inactive: 1,
-  neverUsed: 2,
-  notSeenInWindow: 4,
-  noActivityEvidence: 8,
-  credentialNeverUsed: 16,
-  credentialInactive: 32,
-  credentialNotRotated: 64,
-  disabledWithAccess: 128,
-} as const;
-
-export const CREDENTIAL_REASONS: readonly [number, StaleReasonCode][] = [
-  [Reason.credentialNeverUsed, "credential_never_used"],
-  [Reason.credentialInactive, "credential_inactive"],
-  [Reason.credentialNotRotated, "credential_not_rotated"],
-];
 
 export interface Thresholds {
   nowMs: number;
@@ -40,63 +21,200 @@ export interface Thresholds {
   includeUnknown: boolean;
 }
 
-/** The identity's own activity finding (at most one of inactive, never used, not seen, unknown). */
-function activityReason(facts: StaleFacts, i: number, t: Thresholds): number {
-  const status = facts.activityStatus[i];
-  if (status === ActivityStatus.used) {
-    return daysSince(facts.lastUsedMs[i] as number, t.nowMs) >= t.inactiveDays ? Reason.inactive : 0;
-  }
-  if (status === ActivityStatus.unknown) return t.includeUnknown ? Reason.noActivityEvidence : 0;
-  const createdMs = facts.createdMs[i] as number;
-  const ageDays = Number.isNaN(createdMs) ? null : daysSince(createdMs, t.nowMs);
-  if (status === ActivityStatus.neverUsed) return ageDays === null || ageDays >= t.neverUsedGraceDays ? Reason.neverUsed : 0;
-  return ageDays === null || ageDays >= t.inactiveDays ? Reason.notSeenInWindow : 0;
+/** What a finding's sentence for a reason may cite. */
+export interface ReasonContext {
+  activity: ActivityEvidence;
+  /** Days since the identity was created, when known. */
+  ageDays: number | null;
+  activeCredentials: number;
+  grantCount: number;
+  options: StaleOptions;
 }
+
+/** What the identity can still do, which decides how much an unused one matters. */
+export interface Access {
+  activeCredential: boolean;
+  grants: boolean;
+}
+
+export const Severity = { high: 0, medium: 1, low: 2 } as const;
+export const SEVERITIES = ["high", "medium", "low"] as const;
+
+export interface StaleRule {
+  readonly code: string;
+  /** Judged on the identity's own activity and state, or on each of its credentials. */
+  readonly on: "identity" | "credential";
+  /** Whether the reason holds for identity (or credential) `index` of the facts. */
+  holds(facts: StaleFacts, index: number, t: Thresholds): boolean;
+  /** The severity this reason gives a finding; a finding takes the highest of its reasons. */
+  severity(access: Access): number;
+  /** The finding recommends what its reason of lowest rank says. */
+  readonly recommendationRank: number;
+  readonly recommendation: string;
+  /** The finding's sentence, and a key: entries with equal keys share one frozen object. */
+  detail(context: ReasonContext): { key: string; text: string };
+}
+
+function ageOf(createdMs: number, nowMs: number): number | null {
+  return Number.isNaN(createdMs) ? null : daysSince(createdMs, nowMs);
+}
+
+/** An identity that can still act and holds permissions is the attacker's favourite. */
+const highWhenUsable = (access: Access) => (access.activeCredential || access.grants ? Severity.high : Severity.medium);
+const highWithGrants = (access: Access) => (access.grants ? Severity.high : Severity.medium);
+const CONFIRM_OWNER = "Confirm the owner; if unused, disable the identity and its credentials, then delete after a grace period.";
+
+/** In answer order: the identity's activity reason first, then credential reasons, then its state. */
+export const STALE_RULES = [
+  {
+    code: "inactive",
+    on: "identity",
+    holds: (f, i, t) => f.activityStatus[i] === ActivityStatus.used && daysSince(f.lastUsedMs[i] as number, t.nowMs) >= t.inactiveDays,
+    severity: highWhenUsable,
+    recommendationRank: 2,
+    recommendation: CONFIRM_OWNER,
+    detail: ({ activity, options }) => ({
+      key: `${activity.daysSinceLastUse ?? ""}/${options.inactiveDays}`,
+      text: `last used ${activity.daysSinceLastUse ?? 0} days ago (threshold ${options.inactiveDays})`,
+    }),
+  },
+  {
+    code: "never_used",
+    on: "identity",
+    holds: (f, i, t) => {
+      if (f.activityStatus[i] !== ActivityStatus.neverUsed) return false;
+      const age = ageOf(f.createdMs[i] as number, t.nowMs);
+      return age === null || age >= t.neverUsedGraceDays;
+    },
+    severity: highWhenUsable,
+    recommendationRank: 2,
+    recommendation: CONFIRM_OWNER,
+    detail: ({ ageDays }) => ({ key: String(ageDays), text: `no recorded use since creation${ageDays === null ? "" : ` ${ageDays} days ago`}` }),
+  },
+  {
+    code: "not_seen_in_window",
+    on: "identity",
+    holds: (f, i, t) => {
+      if (f.activityStatus[i] !== ActivityStatus.notSeenInWindow) return false;
+      const age = ageOf(f.createdMs[i] as number, t.nowMs);
+      return age === null || age >= t.inactiveDays;
+    },
+    severity: () => Severity.medium,
+    recommendationRank: 5,
+    recommendation: "Check other logs (e.g. CloudTrail) for older use before disabling: the source's window may be too short to decide.",
+    detail: ({ activity }) => {
+      const window = activity.windowDays ? `not seen in the last ${activity.windowDays} days` : "not seen within the window";
+      return { key: `${activity.windowDays ?? ""}/${activity.source ?? ""}`, text: `${window} covered by ${activity.source ?? ""}; earlier use cannot be ruled out` };
+    },
+  },
+  {
+    code: "no_activity_evidence",
+    on: "identity",
+    holds: (f, i, t) => f.activityStatus[i] === ActivityStatus.unknown && t.includeUnknown,
+    severity: () => Severity.low,
+    recommendationRank: 6,
+    recommendation: "Enable an activity source for this identity (sign-in logs, Activity Analyzer) so staleness can be decided.",
+    detail: () => ({ key: "", text: "no activity source covers this identity; staleness cannot be decided" }),
+  },
+  {
+    code: "credential_never_used",
+    on: "credential",
+    holds: (f, c, t) => {
+      if (f.credentialStatus[c] !== ActivityStatus.neverUsed) return false;
+      const age = ageOf(f.credentialCreatedMs[c] as number, t.nowMs);
+      return age === null || age >= t.neverUsedGraceDays;
+    },
+    severity: highWithGrants,
+    recommendationRank: 1,
+    recommendation: "Deactivate the never-used credential; delete it after confirming no workload was about to start using it.",
+    detail: () => ({ key: "", text: "holds an active credential that has never been used" }),
+  },
+  {
+    code: "credential_inactive",
+    on: "credential",
+    holds: (f, c, t) =>
+      f.credentialStatus[c] === ActivityStatus.used && daysSince(f.credentialLastUsedMs[c] as number, t.nowMs) >= t.inactiveDays,
+    severity: highWithGrants,
+    recommendationRank: 3,
+    recommendation: "Deactivate the unused credential, then delete it after a grace period.",
+    detail: ({ options }) => ({ key: String(options.inactiveDays), text: `holds an active credential unused for ${options.inactiveDays}+ days` }),
+  },
+  {
+    code: "credential_not_rotated",
+    on: "credential",
+    holds: (f, c, t) => {
+      const rotatedMs = f.credentialRotatedMs[c] as number;
+      return !Number.isNaN(rotatedMs) && daysSince(rotatedMs, t.nowMs) >= t.rotationDays;
+    },
+    severity: () => Severity.medium,
+    recommendationRank: 4,
+    recommendation: "Rotate the credential (create a new one, move the workload, deactivate the old one) or move to short-lived federation.",
+    detail: ({ options }) => ({ key: String(options.rotationDays), text: `holds a credential not rotated for ${options.rotationDays}+ days` }),
+  },
+  {
+    code: "disabled_with_access",
+    on: "identity",
+    holds: (f, i) => f.principals[i]?.disabled === true && ((f.activeCredentials[i] as number) > 0 || (f.grantCount[i] as number) > 0),
+    severity: highWithGrants,
+    recommendationRank: 0,
+    recommendation: "Identity is disabled: delete its keys and remove its role bindings, then delete it if nothing depends on it.",
+    detail: ({ activeCredentials, grantCount }) => ({
+      key: `${activeCredentials}/${grantCount}`,
+      text: `disabled but still holds ${activeCredentials} active credential(s) and ${grantCount} grant(s)`,
+    }),
+  },
+] as const satisfies readonly StaleRule[];
+
+export type StaleReasonCode = (typeof STALE_RULES)[number]["code"];
+
+export const STALE_REASON_CODES = STALE_RULES.map((rule) => rule.code) as [StaleReasonCode, ...StaleReasonCode[]];
+
+/** A rule's bit in a reason set. */
+export function bitOf(index: number): number {
+  return 1 << index;
+}
+
+interface IndexedRule {
+  rule: StaleRule & { code: StaleReasonCode };
+  bit: number;
+}
+
+const INDEXED: readonly IndexedRule[] = STALE_RULES.map((rule, index) => ({ rule, bit: bitOf(index) }));
+const IDENTITY_RULES = INDEXED.filter(({ rule }) => rule.on === "identity");
+/** Credential reasons, in the order a finding lists them. */
+export const CREDENTIAL_RULES = INDEXED.filter(({ rule }) => rule.on === "credential");
+/** Reasons judged on the identity's activity (listed before credential reasons). */
+export const ACTIVITY_RULES = IDENTITY_RULES.filter(({ rule }) => rule.code !== "disabled_with_access");
+/** Reasons judged on the identity's state (listed after credential reasons). */
+export const STATE_RULES = IDENTITY_RULES.filter(({ rule }) => rule.code === "disabled_with_access");
+const BY_RECOMMENDATION = [...INDEXED].sort((a, b) => a.rule.recommendationRank - b.rule.recommendationRank);
 
 export function credentialReasons(facts: StaleFacts, c: number, t: Thresholds): number {
   if (facts.credentialCanRaiseIssues[c] === 0) return 0;
   let reasons = 0;
-  const status = facts.credentialStatus[c];
-  const createdMs = facts.credentialCreatedMs[c] as number;
-  const ageDays = Number.isNaN(createdMs) ? null : daysSince(createdMs, t.nowMs);
-  if (status === ActivityStatus.neverUsed && (ageDays === null || ageDays >= t.neverUsedGraceDays)) {
-    reasons |= Reason.credentialNeverUsed;
-  } else if (status === ActivityStatus.used && daysSince(facts.credentialLastUsedMs[c] as number, t.nowMs) >= t.inactiveDays) {
-    reasons |= Reason.credentialInactive;
-  }
-  const rotatedMs = facts.credentialRotatedMs[c] as number;
-  if (!Number.isNaN(rotatedMs) && daysSince(rotatedMs, t.nowMs) >= t.rotationDays) reasons |= Reason.credentialNotRotated;
+  for (const { rule, bit } of CREDENTIAL_RULES) if (rule.holds(facts, c, t)) reasons |= bit;
   return reasons;
 }
 
 export function reasonsOf(facts: StaleFacts, i: number, t: Thresholds): number {
-  let reasons = activityReason(facts, i, t);
+  let reasons = 0;
+  for (const { rule, bit } of IDENTITY_RULES) if (rule.holds(facts, i, t)) reasons |= bit;
   const end = facts.credentialStart[i + 1] as number;
   for (let c = facts.credentialStart[i] as number; c < end; c++) reasons |= credentialReasons(facts, c, t);
-  const hasAccess = (facts.activeCredentials[i] as number) > 0 || (facts.grantCount[i] as number) > 0;
-  if (facts.principals[i]?.disabled && hasAccess) reasons |= Reason.disabledWithAccess;
   return reasons;
 }
 
-export const SEVERITIES = ["high", "medium", "low"] as const;
-
 /** Index into SEVERITIES: the rank findings sort by. */
 export function severityRank(reasons: number, hasActiveCredential: boolean, hasGrants: boolean): number {
-  // An unused identity that can still authenticate and holds permissions is the attacker's favourite.
-  if (reasons & (Reason.credentialNeverUsed | Reason.credentialInactive | Reason.disabledWithAccess) && hasGrants) return 0;
-  if (reasons & (Reason.inactive | Reason.neverUsed) && (hasActiveCredential || hasGrants)) return 0;
-  if (reasons === Reason.noActivityEvidence) return 2;
-  return 1;
+  const access = { activeCredential: hasActiveCredential, grants: hasGrants };
+  let rank: number = Severity.low;
+  for (const { rule, bit } of INDEXED) if (reasons & bit) rank = Math.min(rank, rule.severity(access));
+  return rank;
 }
 
 export function recommend(reasons: number): string {
-  if (reasons & Reason.disabledWithAccess) return "Identity is disabled: delete its keys and remove its role bindings, then delete it if nothing depends on it.";
-  if (reasons & Reason.credentialNeverUsed) return "Deactivate the never-used credential; delete it after confirming no workload was about to start using it.";
-  if (reasons & (Reason.inactive | Reason.neverUsed)) return "Confirm the owner; if unused, disable the identity and its credentials, then delete after a grace period.";
-  if (reasons & Reason.credentialInactive) return "Deactivate the unused credential, then delete it after a grace period.";
-  if (reasons & Reason.credentialNotRotated) return "Rotate the credential (create a new one, move the workload, deactivate the old one) or move to short-lived federation.";
-  if (reasons & Reason.notSeenInWindow) return "Check other logs (e.g. CloudTrail) for older use before disabling: the source's window may be too short to decide.";
-  return "Enable an activity source for this identity (sign-in logs, Activity Analyzer) so staleness can be decided.";
+  for (const { rule, bit } of BY_RECOMMENDATION) if (reasons & bit) return rule.recommendation;
+  return (BY_RECOMMENDATION.at(-1) as IndexedRule).rule.recommendation;
 }
 
 export function thresholdsOf(options: StaleOptions): Thresholds {

@@ -16,19 +16,10 @@ import { ActivityStatus, staleFactsOf, type StaleFacts } from "./stale-facts.js"
 import { staleFindingsOf } from "./stale-findings.js";
 
 export { staleFindingsOf };
-import { daysSince, reasonsOf, severityRank, thresholdsOf } from "./stale-reasons.js";
+import { daysSince, reasonsOf, severityRank, STALE_REASON_CODES, thresholdsOf, type StaleReasonCode } from "./stale-rules.js";
 
-export const staleReasonCodeSchema = z.enum([
-  "inactive",
-  "never_used",
-  "not_seen_in_window",
-  "no_activity_evidence",
-  "credential_inactive",
-  "credential_never_used",
-  "credential_not_rotated",
-  "disabled_with_access",
-]);
-export type StaleReasonCode = z.infer<typeof staleReasonCodeSchema>;
+export const staleReasonCodeSchema = z.enum(STALE_REASON_CODES);
+export type { StaleReasonCode };
 
 export const activityEvidenceSchema = z.object({
   status: z.enum(["used", "never_used", "not_seen_in_window", "unknown"]),
@@ -84,7 +75,8 @@ export interface StaleOptions extends InventoryFilter {
 export interface StaleRanking {
   readonly facts: StaleFacts;
   readonly principalIndex: Int32Array;
-  readonly reasons: Uint8Array;
+  /** Reason bits per found identity (bit k: STALE_RULES[k]). */
+  readonly reasons: Uint32Array;
   readonly severity: Uint8Array;
   /** Entry at each answer position. */
   readonly order: Int32Array;
@@ -121,7 +113,7 @@ export function rankStaleServiceAccounts(inventory: Inventory, options: StaleOpt
   }
   const ids = idsOf(facts);
   const order = answerOrder(severity, negatedUnusedDays, principalIndex, ids.ids, () => (ids.order ??= idOrderOf(ids.ids)));
-  return { facts, principalIndex, reasons: Uint8Array.from(foundReasons), severity, order };
+  return { facts, principalIndex, reasons: Uint32Array.from(foundReasons), severity, order };
 }
 
 interface IdsOfFacts {
