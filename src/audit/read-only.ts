@@ -4,13 +4,16 @@
  * change, and it must work on a copy an admin locked down (audit.db 0400 in a 0500 directory, an
  * evidence copy on read-only media).
  *
- * SQLite can only read a WAL-mode database in place if its `-shm` file exists or can be created.
- * When neither is possible, the database (and its `-wal`, which may hold the latest commits) is
- * copied into a private temporary directory and read there; the copy is removed on close.
+ * SQLite can only read a WAL-mode database in place if its `-shm` file exists or can be created,
+ * and reading in place creates `-wal` and `-shm` beside the database. So a database that was locked
+ * down (no owner write bit on the file or its directory, or a directory this user cannot write) is
+ * never read in place: it (and its `-wal`, which may hold the latest commits) is copied into a
+ * private temporary directory and read there, and the copy is removed on close. A live log (a
+ * writable file in a writable directory) is read in place, next to the servers writing it.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync, statSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
 
@@ -24,9 +27,9 @@ export interface ReadOnlyDatabase {
 const CANNOT_READ_IN_PLACE = ["SQLITE_READONLY", "SQLITE_CANTOPEN"];
 
 export function openDatabaseReadOnly(path: string, busyTimeoutMs: number): ReadOnlyDatabase {
-  let isFile: boolean;
+  let file: Stats;
   try {
-    isFile = statSync(path).isFile();
+    file = statSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       throw new UserFacingError(
@@ -37,13 +40,27 @@ export function openDatabaseReadOnly(path: string, busyTimeoutMs: number): ReadO
     }
     throw new UserFacingError("not_found", `audit log ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  if (!isFile) throw new UserFacingError("invalid_input", `audit log ${path}: not a regular file`);
+  if (!file.isFile()) throw new UserFacingError("invalid_input", `audit log ${path}: not a regular file`);
+  if (lockedDown(path, file)) return openPrivateCopy(path, busyTimeoutMs);
   try {
     return { db: probe(new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs })), copyDirectory: null };
   } catch (error) {
     if (!cannotReadInPlace(error)) throw error;
   }
   return openPrivateCopy(path, busyTimeoutMs);
+}
+
+/** Permission bits say "do not write here" (they bind root's intent even where they cannot bind root). */
+function lockedDown(path: string, file: Stats): boolean {
+  if (process.platform === "win32") return false;
+  const directory = dirname(path);
+  if ((file.mode & 0o200) === 0 || (statSync(directory).mode & 0o200) === 0) return true;
+  try {
+    accessSync(directory, constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function openPrivateCopy(path: string, busyTimeoutMs: number): ReadOnlyDatabase {
