@@ -101,7 +101,7 @@ const STRICT_NAMES = new Set(["password", "passwd", "pwd", "pass", "passphrase",
 const METADATA_SUFFIXES: readonly string[] = [
   "id", "ids", "arn", "arns", "name", "names", "type", "types", "kind", "format", "algorithm", "alg",
   "date", "dates", "time", "timestamp", "at", "expireson", "createdon", "updatedon",
-  "used", "changed", "created", "updated", "modified", "rotated", "rotation", "change",
+  "used", "unused", "active", "inactive", "changed", "created", "updated", "modified", "rotated", "rotation", "change",
   "expiry", "expires", "expiration", "expired", "validity", "valid", "notbefore", "notafter",
   "validafter", "validbefore", "enabled", "disabled", "required", "enforced", "managed", "allowed",
   "supported", "exists", "present", "set", "lastset", "count", "length", "len", "size", "ttl", "age",

@@ -5,8 +5,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UserFacingError } from "../src/errors.js";
-import { stripInvisible } from "../src/text/untrusted.js";
+import { line, own, textAnswer, type TextLine } from "../src/text/answer.js";
 import type { Inventory } from "../src/model/inventory-index.js";
+import { providerSchema } from "../src/model/inventory.js";
 import type { DataSourceInfo, ToolContext } from "./define-tool.js";
 
 export const commonInputShape = {
@@ -24,7 +25,7 @@ export const commonInputShape = {
 };
 
 export const filterInputShape = {
-  provider: z.enum(["aws", "gcp", "azure"]).optional().describe("Only this cloud provider."),
+  provider: providerSchema.optional().describe("Only this cloud provider."),
   scope: z
     .string()
     .min(1)
@@ -134,44 +135,33 @@ export function paginate<T>(
 }
 
 /** The first line of every text answer: where the data came from, and whether it is demo data. */
-export function sourceLine(source: DataSourceInfo): string {
-  return source.notice ? `[${source.notice}]` : `[data: ${source.kind}, collected ${source.generatedAt}]`;
+export function sourceLine(source: DataSourceInfo): TextLine {
+  return source.notice ? line`[${own(source.notice)}]` : line`[data: ${source.kind}, collected ${source.generatedAt}]`;
 }
 
-export function pageLine(page: z.infer<typeof pageSchema>): string {
-  if (page.total === 0) return "";
+export function pageLine(page: z.infer<typeof pageSchema>): TextLine | undefined {
+  if (page.total === 0) return undefined;
   return page.nextCursor
-    ? `Showing ${page.returned} of ${page.total}; pass cursor "${page.nextCursor}" for more.`
-    : `Showing ${page.returned} of ${page.total}.`;
+    ? line`Showing ${page.returned} of ${page.total}; pass cursor "${own(page.nextCursor)}" for more.`
+    : line`Showing ${page.returned} of ${page.total}.`;
 }
 
-export function gapLine(gaps: readonly z.infer<typeof gapSchema>[]): string {
-  if (gaps.length === 0) return "";
-  return `Incomplete: ${gaps.length} part(s) of the estate could not be read (see "incomplete"); absence of a finding there proves nothing.`;
+export function gapLine(gaps: readonly z.infer<typeof gapSchema>[]): TextLine | undefined {
+  if (gaps.length === 0) return undefined;
+  return line`Incomplete: ${gaps.length} part(s) of the estate could not be read (see "incomplete"); absence of a finding there proves nothing.`;
 }
 
-/**
- * Cloud text (names, descriptions, tags) is untrusted and may carry prompt injection. In the
- * human-readable text we only show names, quoted, stripped of control and invisible characters
- * and length-capped; descriptions and tags stay in labelled structured fields.
- */
-export function quoted(text: string, max = 80): string {
-  const clean = stripInvisible(text);
-  return JSON.stringify(clean.length > max ? `${clean.slice(0, max - 1)}…` : clean);
-}
-
-export function joinLines(lines: readonly string[]): string {
-  return lines.filter((line) => line !== "").join("\n");
-}
+/** Display names are free text: capped in the text answer (the structured result has them whole). */
+export const NAME_CAP = 80;
 
 export interface PagedAnswerParts<T, Extra extends object> {
   /** One sentence summing up the whole answer (not just this page). */
-  headline: string;
-  line(item: T): string;
+  headline: TextLine;
+  line(item: T): TextLine;
   /** Tool-specific structured fields, given this page's items. */
   structured(items: T[]): Extra;
   /** Extra text lines after the items (notes, warnings). */
-  trailer?: readonly string[];
+  trailer?: readonly (TextLine | undefined)[];
 }
 
 /**
@@ -189,7 +179,7 @@ export function pagedAnswer<T, Extra extends object>(
   const incomplete = gapsOf(context.inventory);
   return {
     structured: { dataSource: context.dataSource, incomplete, page, ...parts.structured(items) },
-    text: joinLines([sourceLine(context.dataSource), parts.headline, ...items.map(parts.line), ...(parts.trailer ?? []), pageLine(page), gapLine(incomplete)]),
+    text: textAnswer([sourceLine(context.dataSource), parts.headline, ...items.map(parts.line), ...(parts.trailer ?? []), pageLine(page), gapLine(incomplete)]),
     itemCount: items.length,
   };
 }

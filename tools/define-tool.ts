@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { Inventory } from "../src/model/inventory-index.js";
 import type { WiamConfig } from "../src/config/schema.js";
+import type { TextAnswer } from "../src/text/answer.js";
 
 export interface ReadOnlyAnnotations {
   readOnlyHint: true;
@@ -32,8 +33,11 @@ export interface ToolContext {
 
 export interface ToolOutcome<Output> {
   structured: Output;
-  /** Concise human-readable rendering; untrusted cloud text never appears here as instructions. */
-  text: string;
+  /**
+   * Concise human-readable rendering: the server's words with cloud values kept apart as data, so
+   * the pipeline cleans and redacts the values and never rewrites the words (src/text/answer.ts).
+   */
+  text: TextAnswer;
   /** Items returned, for the audit record. */
   itemCount: number;
 }
@@ -50,6 +54,11 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    * `scope`, `provider`, `resource` and `principal` arguments, a principal standing for its own scope.
    */
   policyScope?(args: z.output<Input>): PolicyScopeQuery;
+  /**
+   * Top-level fields of the structured result that the server computes (counts, thresholds, mode):
+   * never redacted, like the page envelope. Everything else is data and redacted.
+   */
+  serverFields?: readonly string[];
   handler(args: z.output<Input>, context: ToolContext): ToolOutcome<z.input<Output>> | Promise<ToolOutcome<z.input<Output>>>;
 }
 
@@ -78,6 +87,7 @@ export interface AnyToolDefinition {
   output: z.ZodObject;
   annotations: ReadOnlyAnnotations;
   policyScope?(args: unknown): PolicyScopeQuery;
+  serverFields?: readonly string[];
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;
 }
 

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { describeIdentity, identityDescriptionSchema } from "../src/analysis/describe.js";
 import { findStaleServiceAccounts } from "../src/analysis/stale.js";
 import { defineTool } from "./define-tool.js";
-import { commonInputShape, envelopeShape, gapLine, gapsOf, joinLines, quoted, sourceLine } from "./common.js";
+import { line, own, q, textAnswer } from "../src/text/answer.js";
+import { NAME_CAP, commonInputShape, envelopeShape, gapLine, gapsOf, sourceLine } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -29,6 +30,8 @@ export const describeIdentityTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Stale reasons are the server's sentences (stale-rules.ts), not cloud text.
+  serverFields: ["staleReasons"],
   handler(args, context) {
     const identity = describeIdentity(context.inventory, args.principal, context.now);
     const { thresholds } = context.config;
@@ -44,15 +47,19 @@ export const describeIdentityTool = defineTool({
     const activity = identity.lastActivity;
     return {
       structured: { dataSource: context.dataSource, incomplete, identity, staleReasons },
-      text: joinLines([
+      text: textAnswer([
         sourceLine(context.dataSource),
-        `${identity.provider} ${identity.kind} ${quoted(identity.name)} (${identity.id}) in ${identity.scope.id}${identity.disabled ? ", disabled" : ""}`,
+        line`${identity.provider} ${identity.kind} ${q(identity.name, NAME_CAP)} (${q(identity.id)}) in ${q(identity.scope.id)}${own(identity.disabled ? ", disabled" : "")}`,
         activity
-          ? `Last used: ${activity.lastUsedAt ?? (activity.coverage === "window" ? (activity.windowDays ? `not seen in the last ${activity.windowDays} days` : "not seen within the source's window") : "never")} [${activity.source}]`
-          : "Last used: no activity evidence",
-        `Credentials: ${identity.credentials.length}; groups: ${identity.groups.length}; grants: ${identity.grants.length}; can be assumed by: ${identity.canBeAssumedBy.length}; can assume: ${identity.canAssume.length}`,
-        ...identity.grants.slice(0, 10).map((g) => `- grant ${g.policyName ? quoted(g.policyName) : g.policyId}${g.resource ? ` on ${g.resource}` : ""}${g.viaGroup ? ` via ${g.viaGroup}` : ""}${g.conditions.length > 0 ? " (conditional)" : ""}`),
-        staleReasons.length > 0 ? `Stale: ${staleReasons.join("; ")}` : "",
+          ? activity.lastUsedAt
+            ? line`Last used: ${activity.lastUsedAt} [${activity.source}]`
+            : line`Last used: ${own(activity.coverage === "window" ? (activity.windowDays ? `not seen in the last ${activity.windowDays} days` : "not seen within the source's window") : "never")} [${activity.source}]`
+          : line`Last used: no activity evidence`,
+        line`Credentials: ${identity.credentials.length}; groups: ${identity.groups.length}; grants: ${identity.grants.length}; can be assumed by: ${identity.canBeAssumedBy.length}; can assume: ${identity.canAssume.length}`,
+        ...identity.grants
+          .slice(0, 10)
+          .map((g) => line`- grant ${g.policyName ? q(g.policyName, NAME_CAP) : q(g.policyId)}${g.resource ? line` on ${q(g.resource)}` : []}${g.viaGroup ? line` via ${q(g.viaGroup)}` : []}${own(g.conditions.length > 0 ? " (conditional)" : "")}`),
+        staleReasons.length > 0 ? line`Stale: ${own(staleReasons.join("; "))}` : undefined,
         gapLine(incomplete),
       ]),
       itemCount: 1,

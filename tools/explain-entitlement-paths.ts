@@ -5,8 +5,9 @@ import {
   type EntitlementPath,
 } from "../src/analysis/entitlements/index.js";
 import { memoize } from "../src/analysis/memo.js";
+import { providerSchema } from "../src/model/inventory.js";
 import { defineTool } from "./define-tool.js";
-import { stripInvisible } from "../src/text/untrusted.js";
+import { joinParts, line, own, q, type TextLine } from "../src/text/answer.js";
 import { commonInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z
@@ -30,7 +31,7 @@ const input = z
       .max(1024)
       .optional()
       .describe("Narrow to this resource: an ARN, a GCP resource name (projects/p/secrets/s), an Azure ARM id or Key Vault item id, or a scope id."),
-    provider: z.enum(["aws", "gcp", "azure"]).optional().describe("Only this cloud provider."),
+    provider: providerSchema.optional().describe("Only this cloud provider."),
     max_depth: z.number().int().min(0).max(8).optional().describe("How many assume-role / impersonation hops to follow (default 4)."),
     ...pageInputShape,
   })
@@ -54,18 +55,18 @@ const output = z.object({
   paths: z.array(entitlementPathSchema),
 });
 
-function render(path: EntitlementPath): string {
-  const chain = path.hops.map((hop) => hop.label).join(" → ");
+/** Hop labels and condition expressions are built from cloud text: data, like the action and resource. */
+function render(path: EntitlementPath): TextLine {
+  const chain = joinParts(path.hops.map((hop) => line`${hop.label}`), " → ");
   const why =
     path.outcome === "denied" && path.blockedBy
-      ? ` (blocked by ${path.blockedBy.kind} ${path.blockedBy.id})`
+      ? line` (blocked by ${path.blockedBy.kind} ${q(path.blockedBy.id)})`
       : path.outcome === "conditional"
-        ? ` (conditions open: ${(path.openConditions ?? []).map((c) => c.expression).join("; ")})`
+        ? line` (conditions open: ${joinParts((path.openConditions ?? []).map((c) => line`${c.expression}`), "; ")})`
         : path.outcome === "unknown"
-          ? ` (${path.unknownReason ?? "data not readable"})`
-          : "";
-  // Labels quote cloud names; cleaning the whole line also covers policy text and conditions.
-  return stripInvisible(`- ${path.outcome.toUpperCase()}${path.privilegeEscalation ? " [privilege escalation]" : ""}: ${path.action} on ${path.resource} via ${chain}${why}`);
+          ? line` (${path.unknownReason ?? "data not readable"})`
+          : [];
+  return line`- ${own(path.outcome.toUpperCase())}${own(path.privilegeEscalation ? " [privilege escalation]" : "")}: ${q(path.action)} on ${q(path.resource)} via ${chain}${why}`;
 }
 
 export const explainEntitlementPathsTool = defineTool({
@@ -83,6 +84,7 @@ export const explainEntitlementPathsTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   // The answer is about the target; without one, about everything the principal can reach.
   policyScope: (args) => ({ provider: args.provider, resource: args.resource }),
+  serverFields: ["mode", "counts", "truncated"],
   handler(args, context) {
     const query = { principal: args.principal, action: args.action, resource: args.resource, provider: args.provider, depth: args.max_depth };
     const answer = memoize(context.inventory, `paths:${JSON.stringify(query)}`, () =>
@@ -96,13 +98,13 @@ export const explainEntitlementPathsTool = defineTool({
     );
     const counts: Record<string, number> = { allowed: 0, conditional: 0, unknown: 0, denied: 0 };
     for (const path of answer.paths) counts[path.outcome] = (counts[path.outcome] ?? 0) + 1;
-    const subject = answer.principal ? `${answer.principal.id}` : `who can ${args.action} on ${args.resource}`;
+    const subject = answer.principal ? line`${q(answer.principal.id)}` : line`who can ${q(args.action ?? "")} on ${q(args.resource ?? "")}`;
     return pagedAnswer(context, answer.paths, args, query, {
-      headline: `${answer.mode === "forward" ? "Reach of" : "Reverse:"} ${subject}: ${counts.allowed} allowed, ${counts.conditional} conditional, ${counts.unknown} unknown, ${counts.denied} denied path(s).`,
+      headline: line`${own(answer.mode === "forward" ? "Reach of" : "Reverse:")} ${subject}: ${counts.allowed ?? 0} allowed, ${counts.conditional ?? 0} conditional, ${counts.unknown ?? 0} unknown, ${counts.denied ?? 0} denied path(s).`,
       line: render,
       trailer: [
-        ...answer.notes.map((n) => `Note: ${n}`),
-        answer.truncated ? "The search hit its bound: narrow by action, resource or provider to see everything." : "",
+        ...answer.notes.map((note) => line`Note: ${note}`),
+        answer.truncated ? line`The search hit its bound: narrow by action, resource or provider to see everything.` : undefined,
       ],
       structured: (paths) => ({
         mode: answer.mode,

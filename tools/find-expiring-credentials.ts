@@ -2,7 +2,8 @@ import { z } from "zod";
 import { expiryFindingSchema, expiryStatusSchema, findExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted } from "./common.js";
+import { line, own, q, type TextLine } from "../src/text/answer.js";
+import { NAME_CAP, commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -23,16 +24,16 @@ const output = z.object({
   findings: z.array(expiryFindingSchema),
 });
 
-function when(finding: ExpiryFinding): string {
+function when(finding: ExpiryFinding): TextLine {
   switch (finding.status) {
     case "expired":
-      return `expired ${-(finding.daysUntilExpiry ?? 0)} days ago (${finding.expiresAt})`;
+      return line`expired ${-(finding.daysUntilExpiry ?? 0)} days ago (${finding.expiresAt ?? ""})`;
     case "expiring":
-      return `expires in ${finding.daysUntilExpiry} days (${finding.expiresAt})`;
+      return line`expires in ${finding.daysUntilExpiry ?? 0} days (${finding.expiresAt ?? ""})`;
     case "no_expiry":
-      return "no expiry set";
+      return line`no expiry set`;
     default:
-      return "disabled but still present";
+      return line`disabled but still present`;
   }
 }
 
@@ -46,6 +47,7 @@ export const findExpiringCredentialsTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  serverFields: ["withinDays", "counts", "findings.*.status", "findings.*.daysUntilExpiry", "findings.*.recommendedAction"],
   handler(args, context) {
     const options = {
       now: context.now,
@@ -62,9 +64,9 @@ export const findExpiringCredentialsTool = defineTool({
     return pagedAnswer(context, all, args, { ...options, now: undefined }, {
       headline:
         all.length === 0
-          ? `Nothing expires within ${options.withinDays} days, and nothing expired, lacks an expiry or sits disabled.`
-          : `${counts.expired} expired, ${counts.expiring} expiring within ${options.withinDays} days, ${counts.no_expiry} without expiry, ${counts.disabled} disabled:`,
-      line: (f) => `- ${f.provider} ${f.kind} ${quoted(f.name)}: ${when(f)} [${f.id}]`,
+          ? line`Nothing expires within ${options.withinDays} days, and nothing expired, lacks an expiry or sits disabled.`
+          : line`${counts.expired ?? 0} expired, ${counts.expiring ?? 0} expiring within ${options.withinDays} days, ${counts.no_expiry ?? 0} without expiry, ${counts.disabled ?? 0} disabled:`,
+      line: (f) => line`- ${f.provider} ${f.kind} ${q(f.name, NAME_CAP)}: ${when(f)} [${q(f.id)}]`,
       structured: (findings) => ({ withinDays: options.withinDays, counts, findings }),
     });
   },

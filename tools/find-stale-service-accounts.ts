@@ -2,7 +2,8 @@ import { z } from "zod";
 import { rankStaleServiceAccounts, staleFindingSchema, staleFindingsOf, type StaleFinding } from "../src/analysis/stale.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted, type LazyListing } from "./common.js";
+import { line, own, q, type TextLine } from "../src/text/answer.js";
+import { NAME_CAP, commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, type LazyListing } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -19,11 +20,12 @@ const output = z.object({
   findings: z.array(staleFindingSchema),
 });
 
-function line(finding: StaleFinding): string {
+/** Reason codes and details are the server's sentences (stale-rules.ts); names and ids are data. */
+function findingLine(finding: StaleFinding): TextLine {
   const p = finding.principal;
-  const reasons = finding.reasons.map((r) => `${r.code}: ${r.detail}`).join("; ");
-  const source = finding.activity.source ? ` [evidence: ${finding.activity.source}]` : "";
-  return `- ${finding.severity.toUpperCase()} ${p.provider} ${p.kind} ${quoted(p.name)} (${p.id}): ${reasons}${source}`;
+  const reasons = own(finding.reasons.map((r) => `${r.code}: ${r.detail}`).join("; "));
+  const source = finding.activity.source ? line` [evidence: ${finding.activity.source}]` : [];
+  return line`- ${own(finding.severity.toUpperCase())} ${p.provider} ${p.kind} ${q(p.name, NAME_CAP)} (${q(p.id)}): ${reasons}${source}`;
 }
 
 export const findStaleServiceAccountsTool = defineTool({
@@ -38,6 +40,7 @@ export const findStaleServiceAccountsTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  serverFields: ["thresholds", "findings.*.severity", "findings.*.reasons", "findings.*.recommendedAction"],
   handler(args, context) {
     const { thresholds } = context.config;
     const options = {
@@ -59,9 +62,9 @@ export const findStaleServiceAccountsTool = defineTool({
     return pagedAnswer(context, all, args, { ...options, now: undefined }, {
       headline:
         all.length === 0
-          ? `No stale machine identities (inactive ${options.inactiveDays}+ days, never used, or unrotated ${options.rotationDays}+ days).`
-          : `${all.length} stale machine identit${all.length === 1 ? "y" : "ies"} (high ${counts.high}, medium ${counts.medium}, low ${counts.low}):`,
-      line,
+          ? line`No stale machine identities (inactive ${options.inactiveDays}+ days, never used, or unrotated ${options.rotationDays}+ days).`
+          : line`${all.length} stale machine identit${own(all.length === 1 ? "y" : "ies")} (high ${counts.high}, medium ${counts.medium}, low ${counts.low}):`,
+      line: findingLine,
       structured: (findings) => ({
         thresholds: { inactiveDays: options.inactiveDays, rotationDays: options.rotationDays, neverUsedGraceDays: options.neverUsedGraceDays },
         findings,

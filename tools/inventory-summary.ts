@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { inventorySummarySchema, summarizeInventory } from "../src/analysis/summary.js";
 import { defineTool } from "./define-tool.js";
-import { commonInputShape, envelopeShape, filterInputShape, gapLine, gapsOf, joinLines, sourceLine } from "./common.js";
+import { joinParts, line, own, q, textAnswer } from "../src/text/answer.js";
+import { commonInputShape, envelopeShape, filterInputShape, gapLine, gapsOf, sourceLine } from "./common.js";
 
 const input = z.strictObject({ ...commonInputShape, ...filterInputShape });
 
@@ -26,14 +27,13 @@ export const inventorySummaryTool = defineTool({
     const incomplete = gapsOf(context.inventory);
     return {
       structured: { dataSource: context.dataSource, incomplete, summary },
-      text: joinLines([
+      text: textAnswer([
         sourceLine(context.dataSource),
         ...summary.providers.map(
           (p) =>
-            `${p.provider}: ${total(p.scopes)} scopes, ${total(p.principals)} identities (${p.workloadIdentities} workloads), ` +
-            `${total(p.credentials)} credentials, ${total(p.vaultItems)} vault items, ${p.grants} grants, ${p.trustEdges} trust edges`,
+            line`${p.provider}: ${total(p.scopes)} scopes, ${total(p.principals)} identities (${p.workloadIdentities} workloads), ${total(p.credentials)} credentials, ${total(p.vaultItems)} vault items, ${p.grants} grants, ${p.trustEdges} trust edges`,
         ),
-        `Scopes: ${summary.scopes.map((s) => s.id).slice(0, 20).join(", ")}${summary.scopes.length > 20 ? ", ..." : ""}`,
+        line`Scopes: ${joinParts(summary.scopes.slice(0, 20).map((s) => line`${q(s.id)}`), ", ")}${own(summary.scopes.length > 20 ? ", ..." : "")}`,
         gapLine(incomplete),
       ]),
       itemCount: summary.providers.length,

@@ -3,7 +3,8 @@ import { identityRowSchema, listIdentities } from "../src/analysis/list-identiti
 import { principalKindSchema } from "../src/model/inventory.js";
 import { memoize } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import { commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape, quoted } from "./common.js";
+import { line, own, q } from "../src/text/answer.js";
+import { NAME_CAP, commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z.strictObject({
   ...commonInputShape,
@@ -35,8 +36,8 @@ export const listIdentitiesTool = defineTool({
     };
     const all = memoize(context.inventory, `identities:${JSON.stringify(options)}`, () => listIdentities(context.inventory, options));
     return pagedAnswer(context, all, args, options, {
-      headline: `${all.length} identit${all.length === 1 ? "y" : "ies"} match.`,
-      line: (i) => `- ${i.provider} ${i.kind} ${quoted(i.name)} (${i.id})${i.disabled ? " disabled" : ""}`,
+      headline: line`${all.length} identit${own(all.length === 1 ? "y" : "ies")} match.`,
+      line: (i) => line`- ${i.provider} ${i.kind} ${q(i.name, NAME_CAP)} (${q(i.id)})${own(i.disabled ? " disabled" : "")}`,
       structured: (identities) => ({ identities }),
     });
   },

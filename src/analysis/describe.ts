@@ -8,6 +8,12 @@ import type { Inventory } from "../model/inventory-index.js";
 import { UserFacingError } from "../errors.js";
 import type { Principal } from "../model/inventory.js";
 import { daysBetween } from "./time.js";
+import { stripInvisible } from "../text/untrusted.js";
+
+/** Estate values in an error are data: quoted as JSON strings, so no newline or control code escapes. */
+function quotedValue(value: string): string {
+  return JSON.stringify(stripInvisible(value));
+}
 
 const conditionListSchema = z.array(z.string());
 
@@ -74,8 +80,25 @@ function capped<T>(items: readonly T[], flags: { truncated: boolean }): T[] {
   return items.slice(0, LIST_CAP);
 }
 
+/** Candidates listed when a reference is ambiguous; more are counted, not shown. */
+const CANDIDATES_SHOWN = 10;
+
+/**
+ * The one identity `reference` names. A name (or email, unique id) shared by several identities is
+ * refused with the candidates and their scopes, so the caller picks by id instead of getting
+ * whichever was collected first.
+ */
 export function resolvePrincipal(inventory: Inventory, reference: string, field = "principal"): Principal {
-  const principal = inventory.findPrincipal(reference);
+  const candidates = inventory.principalCandidates(reference);
+  if (candidates.length > 1) {
+    const shown = candidates.slice(0, CANDIDATES_SHOWN).map((p) => `- ${quotedValue(p.id)}: ${p.provider} ${p.kind} in ${quotedValue(p.scopeId)}`);
+    const more = candidates.length > CANDIDATES_SHOWN ? [`- and ${candidates.length - CANDIDATES_SHOWN} more`] : [];
+    throw new UserFacingError(
+      "invalid_input",
+      `${field}: ${quotedValue(reference)} names ${candidates.length} identities; pass one of these ids as ${field}:\n${[...shown, ...more].join("\n")}`,
+    );
+  }
+  const principal = candidates[0];
   if (!principal) {
     throw new UserFacingError(
       "not_found",

@@ -98,6 +98,8 @@ export class Inventory {
   readonly principals = new Map<string, Principal>();
   readonly policies = new Map<string, Policy>();
   private readonly principalAliases = new Map<string, Principal>();
+  /** Aliases (names, emails, unique ids) shared by more than one identity, with every holder. */
+  private readonly ambiguousAliases = new Map<string, Principal[]>();
   /** Scopes of providers whose ids compare case-insensitively, by lower-cased id. */
   private readonly scopesLower = new Map<string, Scope>();
   private readonly childScopes = new Map<string, Scope[]>();
@@ -123,7 +125,14 @@ export class Inventory {
     for (const principal of snapshot.principals) {
       this.principals.set(principal.id, principal);
       for (const alias of [principal.email, principal.uniqueId, principal.name]) {
-        if (alias && !this.principalAliases.has(alias)) this.principalAliases.set(alias, principal);
+        if (!alias) continue;
+        const first = this.principalAliases.get(alias);
+        if (first === undefined) this.principalAliases.set(alias, principal);
+        else if (first !== principal) {
+          const holders = this.ambiguousAliases.get(alias);
+          if (holders === undefined) this.ambiguousAliases.set(alias, [first, principal]);
+          else if (!holders.includes(principal)) holders.push(principal);
+        }
       }
       for (const group of principal.memberOf ?? []) pushTo(this.membersByGroup, group, principal);
     }
@@ -148,6 +157,19 @@ export class Inventory {
   /** Finds a principal by id, email, unique id or name (ids win over aliases). */
   findPrincipal(reference: string): Principal | undefined {
     return this.principals.get(reference) ?? this.principalAliases.get(reference);
+  }
+
+  /**
+   * Every identity `reference` could mean: the one with that id, else all whose email, unique id
+   * or name it is. More than one means the reference is ambiguous and should not be guessed.
+   */
+  principalCandidates(reference: string): readonly Principal[] {
+    const byId = this.principals.get(reference);
+    if (byId) return [byId];
+    const ambiguous = this.ambiguousAliases.get(reference);
+    if (ambiguous) return ambiguous;
+    const byAlias = this.principalAliases.get(reference);
+    return byAlias ? [byAlias] : EMPTY;
   }
 
   credentialsOf(principalId: string): readonly Credential[] {

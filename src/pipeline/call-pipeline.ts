@@ -21,6 +21,8 @@ import { callerKeyOf, type Approver, type Authorization, type Governor } from ".
 import { applyFieldVisibility } from "../governance/visibility.js";
 import { sanitizeUntrusted } from "../text/untrusted.js";
 import type { InventoryService } from "./inventory-service.js";
+import { redactExcept, redactTextAnswer } from "./redact-response.js";
+import type { TextAnswer } from "../text/answer.js";
 
 /** Where the audit rows go; the SQLite AuditStore implements it. */
 export interface AuditSink {
@@ -126,7 +128,10 @@ export class CallPipeline {
     const findingsByKind: Record<string, number> = {};
     const operations: CloudOperation[] = [];
     const tool = this.deps.tools.find((t) => t.name === request.tool);
-    const { intent, taskId: rawTaskId } = intentOf(request.arguments);
+    const { intent: rawIntent, taskId: rawTaskId } = intentOf(request.arguments);
+    // The intent is the caller's words: data, redacted like the arguments before anything is stored.
+    const redactedIntent = rawIntent === null ? { ok: true as const, value: null } : this.redactValue(rawIntent, findingsByKind);
+    const intent = redactedIntent.ok ? (redactedIntent.value as string | null) : "[withheld: redaction failed]";
     const redactedArgs = this.redactValue(request.arguments, findingsByKind);
 
     const acceptance = (
@@ -247,10 +252,11 @@ export class CallPipeline {
         args.scope,
       );
       const shown = sanitizeUntrusted(visible.value) as Record<string, unknown>;
-      const shownText = visible.hidden.length > 0 ? `${outcome.text}\n(Fields hidden by the admin's visibility rules: ${visible.hidden.join(", ")}.)` : outcome.text;
+      const hiddenNote = visible.hidden.length > 0 ? [[{ own: `(Fields hidden by the admin's visibility rules: ${visible.hidden.join(", ")}.)` }]] : [];
+      const shownText = { lines: [...outcome.text.lines, ...hiddenNote] };
 
-      // 8. Redact both renderings; failure withholds the whole response.
-      const { structured, text } = this.redactResponse(shown, shownText);
+      // 8. Redact the data in both renderings (never the server's own words); failure withholds the whole response.
+      const { structured, text } = this.redactResponse(shown, shownText, ["page", ...(tool.serverFields ?? [])]);
       countFindings(structured.findings, findingsByKind);
       countFindings(text.findings, findingsByKind);
 
@@ -277,9 +283,9 @@ export class CallPipeline {
     }
   }
 
-  private redactResponse(structured: Record<string, unknown>, text: string) {
+  private redactResponse(structured: Record<string, unknown>, text: TextAnswer, serverFields: readonly string[]) {
     try {
-      return { structured: this.deps.redactor.redact(structured), text: this.deps.redactor.redactText(text) };
+      return { structured: redactExcept(this.deps.redactor, structured, serverFields), text: redactTextAnswer(this.deps.redactor, text) };
     } catch (error) {
       this.deps.logger.error(`redaction failed; response withheld: ${error instanceof Error ? error.message : String(error)}`);
       throw new UserFacingError("redaction_failed", "response withheld: redaction failed or timed out, and nothing is ever sent unredacted", "Narrow the query (smaller limit or a scope) and try again.");

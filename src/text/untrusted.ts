@@ -62,3 +62,23 @@ export function sanitizeUntrusted(value: unknown, key?: string): unknown {
   }
   return out;
 }
+
+// Markdown that a client renders into a fetch or a click: images (`![alt](url)`), inline links
+// (`[text](url)`) and raw HTML tags. Breaking the syntax is enough; the value stays readable, and
+// the structured result keeps it exactly.
+const LINK_SYNTAX = /!\[|\]\(|<|>/g;
+const LINK_REPLACEMENTS: Readonly<Record<string, string>> = { "![": "! [", "](": "] (", "<": "‹", ">": "›" };
+
+/** Neutralises markdown link, image and HTML syntax in a value shown inside a text answer. */
+export function neutralizeMarkup(text: string): string {
+  return text.replace(LINK_SYNTAX, (match) => LINK_REPLACEMENTS[match] ?? match);
+}
+
+/**
+ * One value from outside as it may appear inside a line of text: no control, format, bidi or line
+ * separator characters (nothing can start a line of its own or reach a terminal as an escape
+ * sequence), and no live markup.
+ */
+export function cleanInline(text: string): string {
+  return neutralizeMarkup(stripInvisible(text));
+}
