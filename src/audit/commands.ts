@@ -167,12 +167,32 @@ export function formatRecordDetail(record: AuditRecord): string {
     lines.push(["redactions", findings.length === 0 ? "none" : findings.map(([k, n]) => `${k} ${n}`).join(", ")]);
     const body = completion.responseBody;
     if (body.mode === "summary") lines.push(["response", `${body.preview}${body.truncated ? "…" : ""}`]);
-    if (body.mode === "full") lines.push(["response", JSON.stringify(body.body)]);
+    if (body.mode === "full") {
+      // The pipeline keeps { structured, text }: the text as the model read it, then the JSON.
+      const full = body.body;
+      if (typeof full === "object" && full !== null && "text" in full && typeof full.text === "string") {
+        lines.push(["response", full.text]);
+        if ("structured" in full) lines.push(["structured", JSON.stringify(full.structured)]);
+      } else {
+        lines.push(["response", JSON.stringify(full)]);
+      }
+    }
   }
   lines.push(["ruleset", record.redactionRulesetVersion]);
   lines.push(["hash", record.completionHash === null ? record.hash : `${record.hash} / ${record.completionHash}`]);
   const width = Math.max(...lines.map(([label]) => label.length));
-  return lines.map(([label, value]) => `${label.padEnd(width)}  ${clean(value)}\n`).join("");
+  // Multi-line values (a text response, an error listing candidates) keep their lines, each indented
+  // under the value column, so no stored line can pose as a label of its own.
+  const continuation = `\n${" ".repeat(width + 2)}`;
+  return lines.map(([label, value]) => `${label.padEnd(width)}  ${readableLines(value).join(continuation)}\n`).join("");
+}
+
+/** A stored value as lines for a terminal: line breaks kept, tabs as spaces, other control characters as "?". */
+function readableLines(value: string): string[] {
+  return value
+    .replace(/\t/g, "  ")
+    .split(/\r\n|[\n\r\u2028\u2029]/)
+    .map(clean);
 }
 
 export function formatStats(stats: AuditStats): string {
