@@ -71,6 +71,8 @@ export interface ProviderModule<Id extends ProviderId = ProviderId, Config = unk
   readonly resourceIdHint: string;
   /** The live connector; its SDKs load on the first collection (`lazyConnector`). */
   createConnector(config: Config, deps: ConnectorDeps): Connector;
+  /** The privilege-escalation techniques its evaluator applies (ids and sentences, for docs and tests). */
+  readonly escalationRules: readonly { readonly id: string; readonly technique: string }[];
   /** Access evaluation over one query's inventory: direct access, pivots, escalation rules, holders. */
   createEvaluator(ctx: QueryContext): ProviderEvaluator;
   /** `wiam doctor` checks of the configured connector (credentials, the identity the server uses, breadth). */

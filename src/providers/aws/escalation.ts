@@ -15,6 +15,7 @@ import { resourceHop } from "../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../analysis/entitlements/internal.js";
 import { wildcardMatch } from "../../analysis/entitlements/matching.js";
 import { bestOf, isBetter, Verdict } from "../../analysis/entitlements/verdict.js";
+import { edgesByRules, type EscalationRule } from "../../analysis/entitlements/escalation-rules.js";
 
 const USER_TAKEOVER_ACTIONS = ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"];
 const TRUST_REWRITE_ACTIONS = ["iam:UpdateAssumeRolePolicy"];
@@ -39,18 +40,119 @@ const SELF_GRANT_ACTIONS = [
   "iam:CreatePolicyVersion",
 ];
 
+type AwsEscalationRule = EscalationRule<AwsEscalations>;
+
+/** Taking over another principal of the caller's account by acting on it with one of `actions`. */
+function takeoverRule(id: string, technique: string, actions: readonly string[], kind: "user" | "role"): AwsEscalationRule {
+  const isKind = kind === "user" ? isAwsUserArn : isAwsRoleArn;
+  return {
+    id,
+    technique,
+    edgesFrom(subject, env, sink) {
+      const caller = subject.principal;
+      const account = caller && env.accountOf(caller);
+      if (!caller || !account || !env.mayAllowAny(caller, actions)) return;
+      // Which resource patterns does the caller hold these actions on at all?
+      const patterns = actions.flatMap((action) =>
+        env.access
+          .findAccess(subject, { action })
+          .filter((f) => f.verdict.outcome !== "denied")
+          .map((f) => f.resource),
+      );
+      if (patterns.length === 0) return;
+      for (const target of env.principalsByAccount(kind).get(account) ?? []) {
+        if (target.id === caller.id || !patterns.some((p) => wildcardMatch(p, target.id, false))) continue;
+        if (!sink.push(env.takeoverEdge(subject, target, actions))) return;
+      }
+    },
+    edgesTo(target, env, sink, skip) {
+      const principal = target.principal;
+      if (!principal || !isKind(principal.id)) return;
+      for (const caller of env.sameAccountHolders(actions, principal, awsAccountOf(principal.id), skip)) {
+        if (!sink.push(env.takeoverEdge(env.ctx.subjectFor(caller), principal, actions))) return;
+      }
+    },
+  };
+}
+
+/** The AWS escalation techniques, in the order their edges are reported. */
+export const AWS_ESCALATION_RULES: readonly AwsEscalationRule[] = [
+  takeoverRule(
+    "aws.user-credential-takeover",
+    "Create an access key or a console password for another user of the account (iam:CreateAccessKey, iam:CreateLoginProfile, iam:UpdateLoginProfile), then act as that user.",
+    USER_TAKEOVER_ACTIONS,
+    "user",
+  ),
+  takeoverRule(
+    "aws.trust-policy-rewrite",
+    "Rewrite another role's trust policy (iam:UpdateAssumeRolePolicy) to trust oneself, then assume it.",
+    TRUST_REWRITE_ACTIONS,
+    "role",
+  ),
+  {
+    id: "aws.pass-role-to-compute",
+    technique:
+      "Pass a role that trusts a compute service (iam:PassRole) to compute one can create (lambda:CreateFunction, ec2:RunInstances, cloudformation:CreateStack, codebuild:CreateProject, glue:CreateDevEndpoint), then run as it.",
+    edgesFrom(subject, env, sink) {
+      const caller = subject.principal;
+      const account = caller && env.accountOf(caller);
+      if (!caller || !account) return;
+      const computeActions = PASS_ROLE_COMPUTE.flatMap((c) => c.actions);
+      if (!env.mayAllowAny(caller, ["iam:PassRole"]) || !env.mayAllowAny(caller, computeActions)) return;
+      if (!env.usable(env.access.findAccess(subject, { action: "iam:PassRole" }))) return;
+      for (const { service, actions } of PASS_ROLE_COMPUTE) {
+        for (const trust of env.ctx.inventory.trustEdgesFrom(`service:${service}`)) {
+          if (trust.provider !== "aws" || trust.to === caller.id || awsAccountOf(trust.to) !== account) continue;
+          const role = env.ctx.inventory.principals.get(trust.to);
+          if (!role) continue;
+          if (!sink.push(env.passRoleEdge(subject, role, trust, actions))) return;
+        }
+      }
+    },
+    edgesTo(target, env, sink, skip) {
+      const principal = target.principal;
+      if (!principal || !isAwsRoleArn(principal.id)) return;
+      for (const { service, actions } of PASS_ROLE_COMPUTE) {
+        const trust = env.ctx.inventory.trustEdgesTo(principal.id).find((e) => e.provider === "aws" && e.from === `service:${service}`);
+        if (!trust) continue;
+        for (const caller of env.sameAccountHolders(["iam:PassRole"], principal, awsAccountOf(principal.id), skip)) {
+          if (!sink.push(env.passRoleEdge(env.ctx.subjectFor(caller), principal, trust, actions))) return;
+        }
+      }
+    },
+  },
+  {
+    id: "aws.self-grant-policy",
+    technique:
+      "Attach or write a policy on oneself or one's groups (iam:Attach*Policy, iam:Put*Policy) or a new version of a policy attached to oneself (iam:CreatePolicyVersion): anything the account's limits allow.",
+    selfEscalations: (subject, request, env) => env.selfGrant(subject, request),
+    selfEscalationHolders: (_request, env) => env.selfEscalationHolders().map((p) => env.ctx.subjectFor(p)),
+  },
+];
+
+/**
+ * What the AWS rules work with: the query's access evaluator and holder index, and the helpers
+ * the techniques share (precise permission checks, edge construction, same-account holders).
+ */
 export class AwsEscalations {
   constructor(
-    private readonly ctx: QueryContext,
-    private readonly access: AwsAccess,
+    readonly ctx: QueryContext,
+    readonly access: AwsAccess,
     private readonly holders: AwsHolders,
+    private readonly rules: readonly AwsEscalationRule[] = AWS_ESCALATION_RULES,
   ) {}
 
   private get inventory() {
     return this.ctx.inventory;
   }
 
-  private principalsByAccount(kind: "user" | "role"): Map<string, Principal[]> {
+  /** The account a caller acts in; IAM is per account, so takeovers stay inside it. */
+  accountOf(caller: Principal): string | undefined {
+    if (caller.provider !== "aws" || caller.kind === "group") return undefined;
+    return this.access.principalContext(caller).accountId;
+  }
+
+  principalsByAccount(kind: "user" | "role"): Map<string, Principal[]> {
     return this.ctx.cache.memo(`aws:${kind}sByAccount`, () => {
       const map = new Map<string, Principal[]>();
       for (const principal of this.inventory.snapshot.principals) {
@@ -66,26 +168,26 @@ export class AwsEscalations {
     });
   }
 
-  private usable(findings: Finding[]): Finding | undefined {
+  usable(findings: Finding[]): Finding | undefined {
     const best = bestOf(findings);
     return best && best.verdict.outcome !== "denied" ? best : undefined;
   }
 
   /** The best non-denied finding of a principal for one literal action and resource. */
-  private permission(caller: Subject, action: string, resource: string): Finding | undefined {
+  permission(caller: Subject, action: string, resource: string): Finding | undefined {
     const principal = caller.principal;
     if (!principal || !this.access.mayAllow(this.access.principalContext(principal), action, resource)) return undefined;
     return this.usable(this.access.findAccess(caller, { action, target: literalAwsTarget(resource) }));
   }
 
   /** Does any identity allow of the principal list one of these actions? (a cheap gate) */
-  private mayAllowAny(caller: Principal, actions: readonly string[]): boolean {
+  mayAllowAny(caller: Principal, actions: readonly string[]): boolean {
     const context = this.access.principalContext(caller);
     return actions.some((action) => this.access.listsAction(context, action));
   }
 
   /** Taking over `target` through one of `actions` (credential creation, trust rewrite). */
-  private takeoverEdge(caller: Subject, target: Principal, actions: readonly string[]): PivotEdge | undefined {
+  takeoverEdge(caller: Subject, target: Principal, actions: readonly string[]): PivotEdge | undefined {
     if (!this.ctx.spendPivotEvaluation()) return undefined;
     let best: { finding: Finding; action: string } | undefined;
     for (const action of actions) {
@@ -111,7 +213,7 @@ export class AwsEscalations {
     };
   }
 
-  private passRoleEdge(caller: Subject, role: Principal, trust: TrustEdge, computeActions: readonly string[]): PivotEdge | undefined {
+  passRoleEdge(caller: Subject, role: Principal, trust: TrustEdge, computeActions: readonly string[]): PivotEdge | undefined {
     if (!this.ctx.spendPivotEvaluation()) return undefined;
     let compute: { finding: Finding; action: string } | undefined;
     for (const action of computeActions) {
@@ -150,45 +252,14 @@ export class AwsEscalations {
   /** Escalation pivots out of a principal: whom it could take over or run as. */
   edgesFrom(subject: Subject): PivotEdge[] {
     const caller = subject.principal;
-    if (!caller || caller.provider !== "aws" || caller.kind === "group") return [];
-    const account = this.access.principalContext(caller).accountId;
-    if (!account) return [];
-    const edges: PivotEdge[] = [];
-    const takeovers: Array<{ actions: readonly string[]; kind: "user" | "role" }> = [
-      { actions: USER_TAKEOVER_ACTIONS, kind: "user" },
-      { actions: TRUST_REWRITE_ACTIONS, kind: "role" },
-    ];
-    for (const { actions, kind } of takeovers) {
-      if (!this.mayAllowAny(caller, actions)) continue;
-      // Which resource patterns does the caller hold these actions on at all?
-      const patterns = actions.flatMap((action) =>
-        this.access
-          .findAccess(subject, { action })
-          .filter((f) => f.verdict.outcome !== "denied")
-          .map((f) => f.resource),
-      );
-      if (patterns.length === 0) continue;
-      for (const target of this.principalsByAccount(kind).get(account) ?? []) {
-        if (target.id === caller.id || !patterns.some((p) => wildcardMatch(p, target.id, false))) continue;
-        const edge = this.takeoverEdge(subject, target, actions);
-        if (edge) edges.push(edge);
-        if (this.ctx.pivotBudgetSpent || edges.length >= this.ctx.limits.maxEdgesPerPrincipal) return this.capped(edges, caller);
-      }
-    }
-    const computeActions = PASS_ROLE_COMPUTE.flatMap((c) => c.actions);
-    if (this.mayAllowAny(caller, ["iam:PassRole"]) && this.mayAllowAny(caller, computeActions) && this.usable(this.access.findAccess(subject, { action: "iam:PassRole" }))) {
-      for (const { service, actions } of PASS_ROLE_COMPUTE) {
-        for (const trust of this.inventory.trustEdgesFrom(`service:${service}`)) {
-          if (trust.provider !== "aws" || trust.to === caller.id || awsAccountOf(trust.to) !== account) continue;
-          const role = this.inventory.principals.get(trust.to);
-          if (!role) continue;
-          const edge = this.passRoleEdge(subject, role, trust, actions);
-          if (edge) edges.push(edge);
-          if (this.ctx.pivotBudgetSpent || edges.length >= this.ctx.limits.maxEdgesPerPrincipal) return this.capped(edges, caller);
-        }
-      }
-    }
-    return edges;
+    if (!caller || !this.accountOf(caller)) return [];
+    const max = this.ctx.limits.maxEdgesPerPrincipal;
+    const { edges, stopped } = edgesByRules(
+      this.rules,
+      (rule, sink) => rule.edgesFrom?.(subject, this, sink),
+      (found) => !this.ctx.pivotBudgetSpent && found.length < max,
+    );
+    return stopped ? this.capped(edges, caller) : edges;
   }
 
   private capped(edges: PivotEdge[], caller: Principal): PivotEdge[] {
@@ -199,8 +270,13 @@ export class AwsEscalations {
     return edges;
   }
 
-  /** What a principal can reach by granting itself policies: everything its limits allow. */
+  /** Access a subject can grant itself, by every rule that knows how. */
   selfEscalations(subject: Subject, request: AccessRequest): Finding[] {
+    return this.rules.flatMap((rule) => rule.selfEscalations?.(subject, request, this) ?? []);
+  }
+
+  /** What a principal can reach by granting itself policies: everything its limits allow. */
+  selfGrant(subject: Subject, request: AccessRequest): Finding[] {
     const principal = subject.principal;
     if (!principal || principal.provider !== "aws" || principal.kind === "group") return [];
     if (!this.mayAllowAny(principal, SELF_GRANT_ACTIONS)) return [];
@@ -262,33 +338,19 @@ export class AwsEscalations {
   edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
     const principal = target.principal;
     if (!principal || principal.provider !== "aws") return [];
-    const edges: PivotEdge[] = [];
-    const account = awsAccountOf(principal.id);
-    const push = (edge: PivotEdge | undefined): boolean => {
-      if (edge) edges.push(edge);
-      return !this.ctx.pivotBudgetSpent;
-    };
-    if (isAwsRoleArn(principal.id)) {
-      for (const caller of this.sameAccountHolders(TRUST_REWRITE_ACTIONS, principal, account, skip)) {
-        if (!push(this.takeoverEdge(this.ctx.subjectFor(caller), principal, TRUST_REWRITE_ACTIONS))) return edges;
-      }
-      for (const { service, actions } of PASS_ROLE_COMPUTE) {
-        const trust = this.inventory.trustEdgesTo(principal.id).find((e) => e.provider === "aws" && e.from === `service:${service}`);
-        if (!trust) continue;
-        for (const caller of this.sameAccountHolders(["iam:PassRole"], principal, account, skip)) {
-          if (!push(this.passRoleEdge(this.ctx.subjectFor(caller), principal, trust, actions))) return edges;
-        }
-      }
-    }
-    if (isAwsUserArn(principal.id)) {
-      for (const caller of this.sameAccountHolders(USER_TAKEOVER_ACTIONS, principal, account, skip)) {
-        if (!push(this.takeoverEdge(this.ctx.subjectFor(caller), principal, USER_TAKEOVER_ACTIONS))) return edges;
-      }
-    }
-    return edges;
+    return edgesByRules(
+      this.rules,
+      (rule, sink) => rule.edgesTo?.(target, this, sink, skip),
+      () => !this.ctx.pivotBudgetSpent,
+    ).edges;
   }
 
-  private sameAccountHolders(
+  /** Reverse queries: subjects that might grant themselves the access asked about, by every rule. */
+  escalationHolders(request: AccessRequest): Subject[] {
+    return this.rules.flatMap((rule) => rule.selfEscalationHolders?.(request, this) ?? []);
+  }
+
+  sameAccountHolders(
     actions: readonly string[],
     target: Principal,
     account: string | undefined,

@@ -9,7 +9,7 @@ import { AwsPivots } from "./access/pivots.js";
 import { awsProviderConfigSchema, type AwsProviderConfig } from "./config.js";
 import { addAwsEstate } from "./demo/estate.js";
 import { awsDoctorChecks } from "./doctor.js";
-import { AwsEscalations } from "./escalation.js";
+import { AWS_ESCALATION_RULES, AwsEscalations } from "./escalation.js";
 import { awsAccountOf, awsIds } from "./ids.js";
 
 export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
@@ -23,6 +23,7 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
   createConnector(config, deps) {
     return lazyConnector("aws", this.connectorDescription, async () => (await import("./index.js")).createAwsConnector(config, { caller: deps.caller }));
   },
+  escalationRules: AWS_ESCALATION_RULES,
   createEvaluator(ctx) {
     const access = new AwsAccess(ctx);
     const holders = new AwsHolders(ctx);
@@ -47,7 +48,7 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
         const sameAccount = (p: Principal) => account === undefined || awsAccountOf(p.scopeId) === account;
         return uniqueSubjects(
           holders.holdersOf(request, account ? { account } : {}).map((p) => ctx.subjectFor(p)),
-          escalations.selfEscalationHolders().filter(sameAccount).map((p) => ctx.subjectFor(p)),
+          escalations.escalationHolders(request).filter((subject) => !subject.principal || sameAccount(subject.principal)),
         );
       },
     };

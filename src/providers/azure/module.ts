@@ -3,7 +3,7 @@ import { lazyConnector } from "../../connectors/lazy.js";
 import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
 import type { ProviderModule } from "../provider.js";
 import { AzureAccess, resolveAzureTarget } from "./access/evaluator.js";
-import { AzurePivots } from "./access/pivots.js";
+import { AZURE_ESCALATION_RULES, AzurePivots } from "./access/pivots.js";
 import { azureProviderConfigSchema, type AzureProviderConfig } from "./config.js";
 import { addAzureEstate } from "./demo/estate.js";
 import { azureDoctorChecks } from "./doctor.js";
@@ -20,6 +20,7 @@ export const azureProvider: ProviderModule<"azure", AzureProviderConfig> = {
   createConnector(config, deps) {
     return lazyConnector("azure", this.connectorDescription, async () => (await import("./index.js")).createAzureConnector(config, { caller: deps.caller }));
   },
+  escalationRules: AZURE_ESCALATION_RULES,
   createEvaluator(ctx) {
     const access = new AzureAccess(ctx);
     const pivots = new AzurePivots(ctx, access);

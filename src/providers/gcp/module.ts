@@ -3,7 +3,7 @@ import { lazyConnector } from "../../connectors/lazy.js";
 import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
 import type { ProviderModule } from "../provider.js";
 import { GcpAccess, resolveGcpTarget } from "./access/evaluator.js";
-import { GcpPivots } from "./access/pivots.js";
+import { GCP_ESCALATION_RULES, GCP_SERVICE_ACCOUNT_TECHNIQUES, GcpPivots } from "./access/pivots.js";
 import { gcpProviderConfigSchema, type GcpProviderConfig } from "./config.js";
 import { addGcpEstate } from "./demo/estate.js";
 import { gcpDoctorChecks } from "./doctor.js";
@@ -20,6 +20,7 @@ export const gcpProvider: ProviderModule<"gcp", GcpProviderConfig> = {
   createConnector(config, deps) {
     return lazyConnector("gcp", this.connectorDescription, async () => (await import("./index.js")).createGcpConnector(config, { caller: deps.caller }));
   },
+  escalationRules: [...GCP_SERVICE_ACCOUNT_TECHNIQUES, ...GCP_ESCALATION_RULES],
   createEvaluator(ctx) {
     const access = new GcpAccess(ctx);
     const pivots = new GcpPivots(ctx, access);

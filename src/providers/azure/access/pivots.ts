@@ -7,6 +7,8 @@
 import type { TrustEdge } from "../../../model/inventory.js";
 import type { QueryContext } from "../../../analysis/entitlements/context.js";
 import { type AzureAccess, isKeyVaultDataAction } from "./evaluator.js";
+import { type EscalationRule } from "../../../analysis/entitlements/escalation-rules.js";
+import { uniqueSubjects } from "../../../analysis/entitlements/internal.js";
 import { resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
 import { hasWildcard, patternsIntersect } from "../../../analysis/entitlements/matching.js";
@@ -16,87 +18,110 @@ const ROLE_ASSIGNMENT_WRITE = "Microsoft.Authorization/roleAssignments/write";
 const VAULT_WRITE_ACTIONS = ["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/accessPolicies/write"];
 const KEY_VAULT_DATA_SPACE = "Microsoft.KeyVault/vaults/*";
 
+/** The Azure escalation techniques: granting oneself access at a scope one can write permissions at. */
+export const AZURE_ESCALATION_RULES: readonly EscalationRule<AzurePivots>[] = [
+  {
+    id: "azure.role-assignment-write",
+    technique: `Create a role assignment (${ROLE_ASSIGNMENT_WRITE}) for oneself at a scope: any role there, deny assignments still apply.`,
+    selfEscalations(subject, request, env) {
+      const target = request.target;
+      return env.usable(env.access.findAccess(subject, { action: ROLE_ASSIGNMENT_WRITE, ...(target ? { target } : {}) })).map((finding) =>
+        env.selfGrant(
+          subject,
+          finding,
+          `${ROLE_ASSIGNMENT_WRITE} at ${finding.resource}: can assign itself any role there`,
+          request.action ?? "*",
+          target?.id ?? finding.resource,
+          finding.resource,
+        ),
+      );
+    },
+    selfEscalationHolders: (request, env) => (request.target ? env.access.holdersOf({ action: ROLE_ASSIGNMENT_WRITE, target: request.target }) : []),
+  },
+  {
+    id: "azure.vault-access-policy-write",
+    technique: `Write the access policies of a vault in access-policy mode (${VAULT_WRITE_ACTIONS.join(", ")}): any Key Vault data access there.`,
+    selfEscalations(subject, request, env) {
+      if (!env.mayBeKeyVaultData(request.action)) return [];
+      const target = request.target;
+      const results: Finding[] = [];
+      for (const writeAction of VAULT_WRITE_ACTIONS) {
+        for (const finding of env.usable(env.access.findAccess(subject, { action: writeAction, ...(target ? { target } : {}) }))) {
+          const vaults = target ? [env.access.vaultOf(target.id)].filter((v) => v !== undefined) : env.access.vaultsWithin(finding.resource);
+          for (const vault of vaults) {
+            if (env.access.rbacMode(vault) !== false) continue;
+            results.push(
+              env.selfGrant(
+                subject,
+                finding,
+                `${writeAction} on ${vault.id} (access-policy vault): can grant itself an access policy`,
+                request.action ?? KEY_VAULT_DATA_SPACE,
+                target?.id ?? vault.id,
+                target?.input ?? vault.id,
+              ),
+            );
+          }
+        }
+      }
+      return results;
+    },
+    selfEscalationHolders(request, env) {
+      const target = request.target;
+      const vault = target ? env.access.vaultOf(target.id) : undefined;
+      if (!target || !vault || env.access.rbacMode(vault) !== false || !env.mayBeKeyVaultData(request.action)) return [];
+      return VAULT_WRITE_ACTIONS.flatMap((action) => env.access.holdersOf({ action, target }));
+    },
+  },
+];
+
 export class AzurePivots {
   constructor(
     private readonly ctx: QueryContext,
-    private readonly access: AzureAccess,
+    readonly access: AzureAccess,
+    private readonly rules: readonly EscalationRule<AzurePivots>[] = AZURE_ESCALATION_RULES,
   ) {}
 
-  private usable(findings: Finding[]): Finding[] {
+  usable(findings: Finding[]): Finding[] {
     return findings.filter((f) => f.verdict.outcome !== "denied");
   }
 
   /** Could the request touch Key Vault data (the only thing a vault access policy grants)? */
-  private mayBeKeyVaultData(action: string | undefined): boolean {
+  mayBeKeyVaultData(action: string | undefined): boolean {
     if (action === undefined) return true;
     return hasWildcard(action) ? patternsIntersect(action, KEY_VAULT_DATA_SPACE, true) : isKeyVaultDataAction(action);
   }
 
+  /** Access a subject can grant itself, by every rule; the first way to each (resource, action) is kept. */
   selfEscalations(subject: Subject, request: AccessRequest): Finding[] {
     if (subject.provider !== "azure" || !subject.principal) return [];
-    const results: Finding[] = [];
     const seen = new Set<string>();
-    const add = (enabling: Finding, label: string, action: string, resourceId: string, shown: string): void => {
-      const key = `${shown}\u0000${action}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      const verdict = enabling.verdict.clone();
-      // What it grants itself is still subject to deny assignments.
-      this.access.applyDenies(verdict, subject, action, resourceId);
-      results.push({
-        action,
-        resource: shown,
-        hops: [...enabling.hops.slice(0, -1), { type: "escalate", id: subject.id, label }, resourceHop(shown)],
-        verdict,
-        privilegeEscalation: true,
+    return this.rules
+      .flatMap((rule) => rule.selfEscalations?.(subject, request, this) ?? [])
+      .filter((finding) => {
+        const key = `${finding.resource}\u0000${finding.action}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
       });
-    };
-    const target = request.target;
-    for (const finding of this.usable(this.access.findAccess(subject, { action: ROLE_ASSIGNMENT_WRITE, ...(target ? { target } : {}) }))) {
-      const resourceId = target?.id ?? finding.resource;
-      add(
-        finding,
-        `${ROLE_ASSIGNMENT_WRITE} at ${finding.resource}: can assign itself any role there`,
-        request.action ?? "*",
-        resourceId,
-        finding.resource,
-      );
-    }
-    if (!this.mayBeKeyVaultData(request.action)) return results;
-    for (const writeAction of VAULT_WRITE_ACTIONS) {
-      for (const finding of this.usable(this.access.findAccess(subject, { action: writeAction, ...(target ? { target } : {}) }))) {
-        const vaults = target
-          ? [this.access.vaultOf(target.id)].filter((v) => v !== undefined)
-          : this.access.vaultsWithin(finding.resource);
-        for (const vault of vaults) {
-          if (this.access.rbacMode(vault) !== false) continue;
-          const resourceId = target?.id ?? vault.id;
-          add(
-            finding,
-            `${writeAction} on ${vault.id} (access-policy vault): can grant itself an access policy`,
-            request.action ?? KEY_VAULT_DATA_SPACE,
-            resourceId,
-            target?.input ?? vault.id,
-          );
-        }
-      }
-    }
-    return results;
   }
 
-  /** Reverse queries: who might grant itself the requested access. */
+  /** One self-granted access, still subject to deny assignments. */
+  selfGrant(subject: Subject, enabling: Finding, label: string, action: string, resourceId: string, shown: string): Finding {
+    const verdict = enabling.verdict.clone();
+    this.access.applyDenies(verdict, subject, action, resourceId);
+    return {
+      action,
+      resource: shown,
+      hops: [...enabling.hops.slice(0, -1), { type: "escalate", id: subject.id, label }, resourceHop(shown)],
+      verdict,
+      privilegeEscalation: true,
+    };
+  }
+
+  /** Reverse queries: who might grant itself the requested access, by every rule. */
   selfEscalationHolders(request: AccessRequest): Subject[] {
-    const subjects = new Map<string, Subject>();
-    const target = request.target;
-    if (!target) return [];
-    for (const holder of this.access.holdersOf({ action: ROLE_ASSIGNMENT_WRITE, target })) subjects.set(holder.id, holder);
-    const vault = this.access.vaultOf(target.id);
-    if (vault && this.access.rbacMode(vault) === false && this.mayBeKeyVaultData(request.action)) {
-      for (const action of VAULT_WRITE_ACTIONS) {
-        for (const holder of this.access.holdersOf({ action, target })) subjects.set(holder.id, holder);
-      }
-    }
-    return [...subjects.values()];
+    if (!request.target) return [];
+    return uniqueSubjects(...this.rules.map((rule) => rule.selfEscalationHolders?.(request, this) ?? []));
   }
 
   private trustEdge(from: Subject, edge: TrustEdge): PivotEdge {

@@ -10,6 +10,8 @@ import type { Principal, TrustEdge } from "../../../model/inventory.js";
 import { GCP_IMPERSONATION_PERMISSIONS } from "../facts.js";
 import { memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
 import { type GcpAccess, gcpServiceAccountResource, resolveGcpTarget } from "./evaluator.js";
+import { type EscalationRule } from "../../../analysis/entitlements/escalation-rules.js";
+import { uniqueSubjects } from "../../../analysis/entitlements/internal.js";
 import { resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
 import { bestOf, isBetter, Verdict } from "../../../analysis/entitlements/verdict.js";
@@ -19,7 +21,6 @@ const KEY_CREATE = "iam.serviceAccountKeys.create";
 const ACT_AS = "iam.serviceAccounts.actAs";
 /** Creating any of these runs code as a service account the caller may actAs. */
 const RUNS_AS_COMPUTE = ["compute.instances.create", "cloudfunctions.functions.create", "run.services.create"];
-const PIVOT_PERMISSIONS = [...IMPERSONATION_PERMISSIONS, KEY_CREATE, ACT_AS];
 /** Setting the IAM policy of a scope lets a caller bind itself any role there. */
 const SET_IAM_POLICY: Readonly<Record<string, string>> = {
   organization: "resourcemanager.organizations.setIamPolicy",
@@ -27,12 +28,109 @@ const SET_IAM_POLICY: Readonly<Record<string, string>> = {
   project: "resourcemanager.projects.setIamPolicy",
 };
 
+interface ServiceAccountPivot {
+  caller: Subject;
+  account: Principal;
+  to: Subject;
+  /** The account's IAM resource name. */
+  resource: string;
+}
+
+/**
+ * A way to act as a service account one holds a permission on. `permissions` make a caller a
+ * candidate for reverse search; `candidatePermissions` picks, from what a caller may hold anywhere,
+ * the ones that can complete this technique (actAs needs a way to create compute too).
+ */
+export interface ServiceAccountTechnique {
+  readonly id: string;
+  readonly technique: string;
+  readonly permissions: readonly string[];
+  candidatePermissions(holds: (permission: string) => boolean): string[];
+  edge(pivot: ServiceAccountPivot, env: GcpPivots): PivotEdge | undefined;
+}
+
+export const GCP_SERVICE_ACCOUNT_TECHNIQUES: readonly ServiceAccountTechnique[] = [
+  {
+    id: "gcp.impersonate-service-account",
+    technique: "Mint the service account's tokens or signatures (getAccessToken, getOpenIdToken, signBlob, signJwt, implicitDelegation).",
+    permissions: IMPERSONATION_PERMISSIONS,
+    candidatePermissions: (holds) => IMPERSONATION_PERMISSIONS.filter(holds),
+    edge({ caller, account, to, resource }, env) {
+      const token = env.bestPermission(caller, IMPERSONATION_PERMISSIONS, resource);
+      if (!token) return undefined;
+      return {
+        from: caller,
+        to,
+        hop: { type: "impersonate", id: account.id, label: `impersonate ${to.label}`, note: `${token.action} on ${resource}` },
+        action: token.action,
+        resource,
+        verdict: token.finding.verdict.clone(),
+        privilegeEscalation: false,
+        standalone: false,
+      };
+    },
+  },
+  {
+    id: "gcp.create-service-account-key",
+    technique: `Create a key for the service account (${KEY_CREATE}), then act as it.`,
+    permissions: [KEY_CREATE],
+    candidatePermissions: (holds) => (holds(KEY_CREATE) ? [KEY_CREATE] : []),
+    edge({ caller, account, to, resource }, env) {
+      const key = env.usable(caller, KEY_CREATE, resource);
+      if (!key) return undefined;
+      return {
+        from: caller,
+        to,
+        hop: { type: "escalate", id: account.id, label: `create a key for ${to.label}, then act as it`, note: `${KEY_CREATE} on ${resource}` },
+        action: KEY_CREATE,
+        resource,
+        verdict: key.verdict.clone(),
+        privilegeEscalation: true,
+        standalone: false,
+      };
+    },
+  },
+  {
+    id: "gcp.act-as-with-compute",
+    technique: `Attach the service account to compute one can create (${ACT_AS} with ${RUNS_AS_COMPUTE.join(", ")}), then run as it.`,
+    permissions: [ACT_AS],
+    candidatePermissions: (holds) => (holds(ACT_AS) && RUNS_AS_COMPUTE.some(holds) ? [ACT_AS] : []),
+    edge({ caller, account, to, resource }, env) {
+      const actAs = env.usable(caller, ACT_AS, resource);
+      const compute = actAs ? env.bestPermission(caller, RUNS_AS_COMPUTE, account.scopeId) : undefined;
+      if (!actAs || !compute) return undefined;
+      return {
+        from: caller,
+        to,
+        hop: { type: "escalate", id: account.id, label: `${ACT_AS} on ${to.label} with ${compute.action}, then run as it`, note: `in ${account.scopeId}` },
+        action: ACT_AS,
+        resource,
+        verdict: new Verdict().absorb(actAs.verdict).absorb(compute.finding.verdict),
+        privilegeEscalation: true,
+        standalone: false,
+      };
+    },
+  },
+];
+
+/** Rewriting an IAM policy above the target to bind oneself any role there. */
+export const GCP_ESCALATION_RULES: readonly EscalationRule<GcpPivots>[] = [
+  {
+    id: "gcp.set-iam-policy",
+    technique: "Rewrite the IAM policy of a project, folder or organization (setIamPolicy) to bind oneself any role there; deny policies and boundaries still apply.",
+    selfEscalations: (subject, request, env) => env.bindSelf(subject, request),
+    selfEscalationHolders: (request, env) => env.bindSelfHolders(request),
+  },
+];
+
 export class GcpPivots {
   private readonly targets: Map<string, ResourceTarget | null>;
 
   constructor(
     private readonly ctx: QueryContext,
     private readonly access: GcpAccess,
+    private readonly rules: readonly EscalationRule<GcpPivots>[] = GCP_ESCALATION_RULES,
+    private readonly techniques: readonly ServiceAccountTechnique[] = GCP_SERVICE_ACCOUNT_TECHNIQUES,
   ) {
     this.targets = ctx.table("gcp:targets");
   }
@@ -46,7 +144,7 @@ export class GcpPivots {
   }
 
   /** The best non-denied finding for one permission on one resource. */
-  private usable(caller: Subject, action: string, resource: string): Finding | undefined {
+  usable(caller: Subject, action: string, resource: string): Finding | undefined {
     if (!this.access.mayHoldAnywhere(caller, action)) return undefined;
     const target = this.targetFor(resource);
     if (!target) return undefined;
@@ -54,7 +152,7 @@ export class GcpPivots {
     return best && best.verdict.outcome !== "denied" ? best : undefined;
   }
 
-  private bestPermission(caller: Subject, actions: readonly string[], resource: string): { finding: Finding; action: string } | undefined {
+  bestPermission(caller: Subject, actions: readonly string[], resource: string): { finding: Finding; action: string } | undefined {
     let best: { finding: Finding; action: string } | undefined;
     for (const action of actions) {
       const finding = this.usable(caller, action, resource);
@@ -64,57 +162,12 @@ export class GcpPivots {
     return best;
   }
 
+  /** The pivots of `caller` into one service account, one per technique that applies. */
   private edgesToServiceAccount(caller: Subject, account: Principal): PivotEdge[] {
     const resource = gcpServiceAccountResource(account);
     if (!resource || caller.id === account.id || !this.ctx.spendPivotEvaluation()) return [];
     const to = this.ctx.subjectFor(account);
-    const edges: PivotEdge[] = [];
-    const token = this.bestPermission(caller, IMPERSONATION_PERMISSIONS, resource);
-    if (token) {
-      edges.push({
-        from: caller,
-        to,
-        hop: { type: "impersonate", id: account.id, label: `impersonate ${to.label}`, note: `${token.action} on ${resource}` },
-        action: token.action,
-        resource,
-        verdict: token.finding.verdict.clone(),
-        privilegeEscalation: false,
-        standalone: false,
-      });
-    }
-    const key = this.usable(caller, KEY_CREATE, resource);
-    if (key) {
-      edges.push({
-        from: caller,
-        to,
-        hop: { type: "escalate", id: account.id, label: `create a key for ${to.label}, then act as it`, note: `${KEY_CREATE} on ${resource}` },
-        action: KEY_CREATE,
-        resource,
-        verdict: key.verdict.clone(),
-        privilegeEscalation: true,
-        standalone: false,
-      });
-    }
-    const actAs = this.usable(caller, ACT_AS, resource);
-    const compute = actAs ? this.bestPermission(caller, RUNS_AS_COMPUTE, account.scopeId) : undefined;
-    if (actAs && compute) {
-      edges.push({
-        from: caller,
-        to,
-        hop: {
-          type: "escalate",
-          id: account.id,
-          label: `${ACT_AS} on ${to.label} with ${compute.action}, then run as it`,
-          note: `in ${account.scopeId}`,
-        },
-        action: ACT_AS,
-        resource,
-        verdict: new Verdict().absorb(actAs.verdict).absorb(compute.finding.verdict),
-        privilegeEscalation: true,
-        standalone: false,
-      });
-    }
-    return edges;
+    return this.techniques.flatMap((technique) => technique.edge({ caller, account, to, resource }, this) ?? []);
   }
 
   private trustEdge(from: Subject, edge: TrustEdge): PivotEdge {
@@ -159,11 +212,7 @@ export class GcpPivots {
     if (subject.provider !== "gcp" || this.ctx.pivotBudgetSpent) return edges;
     // Only permissions that can complete a pivot somewhere pick targets (actAs needs compute too).
     const holds = (permission: string) => this.access.mayHoldAnywhere(subject, permission);
-    const usable = [
-      ...IMPERSONATION_PERMISSIONS.filter(holds),
-      ...(holds(KEY_CREATE) ? [KEY_CREATE] : []),
-      ...(holds(ACT_AS) && RUNS_AS_COMPUTE.some(holds) ? [ACT_AS] : []),
-    ];
+    const usable = this.techniques.flatMap((technique) => technique.candidatePermissions(holds));
     if (usable.length === 0) return edges;
     // Candidate accounts, at most the per-principal limit (a project-wide token creator reaches thousands).
     const limit = this.ctx.limits.maxEdgesPerPrincipal;
@@ -209,7 +258,7 @@ export class GcpPivots {
     const saTarget = resource ? this.targetFor(resource) : undefined;
     if (!saTarget) return edges;
     const callers = new Map<string, Subject>();
-    for (const permission of PIVOT_PERMISSIONS) {
+    for (const permission of this.techniques.flatMap((technique) => technique.permissions)) {
       for (const caller of this.access.holdersOf({ action: permission, target: saTarget })) {
         if (caller.id !== account.id && !skip?.(caller.id)) callers.set(caller.id, caller);
       }
@@ -237,8 +286,13 @@ export class GcpPivots {
     });
   }
 
-  /** Binding itself any role by rewriting a scope's IAM policy; deny policies still apply. */
+  /** Access a subject can grant itself, by every rule. */
   selfEscalations(subject: Subject, request: AccessRequest): Finding[] {
+    return this.rules.flatMap((rule) => rule.selfEscalations?.(subject, request, this) ?? []);
+  }
+
+  /** Binding itself any role by rewriting a scope's IAM policy; deny policies still apply. */
+  bindSelf(subject: Subject, request: AccessRequest): Finding[] {
     if (subject.provider !== "gcp" || !subject.principal) return [];
     const results: Finding[] = [];
     const seen = new Set<string>();
@@ -273,8 +327,13 @@ export class GcpPivots {
     return results;
   }
 
-  /** Reverse queries: who might bind itself the requested access. */
+  /** Reverse queries: who might grant itself the requested access, by every rule. */
   selfEscalationHolders(request: AccessRequest): Subject[] {
+    return uniqueSubjects(...this.rules.map((rule) => rule.selfEscalationHolders?.(request, this) ?? []));
+  }
+
+  /** Who might bind itself the requested access by rewriting an IAM policy above the target. */
+  bindSelfHolders(request: AccessRequest): Subject[] {
     if (!request.target) return [];
     const subjects = new Map<string, Subject>();
     for (const { permission, target } of this.policyScopes(request)) {
