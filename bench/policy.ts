@@ -14,7 +14,7 @@ import { createApp } from "../src/app.js";
 import { parseConfig } from "../src/config/load.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { Governor, type Authorization, type GovernedCall } from "../src/governance/governor.js";
-import { decide, decideUncached, type PolicyRequest } from "../src/governance/policy-engine.js";
+import { decide, decideUncached, type GovernanceDecision, type PolicyRequest } from "../src/governance/policy-engine.js";
 import { governanceSettingsOf, taskSettingsOf } from "../src/governance/settings.js";
 import { TaskRegistry } from "../src/governance/tasks.js";
 import { CallPipeline, type ToolCallRequest } from "../src/pipeline/call-pipeline.js";
@@ -37,7 +37,12 @@ class PassThroughGovernor extends Governor {
       message: null,
       scope: { id: "*", provider: "", kind: "estate", environment: "unknown", estateWide: true, containsProduction: false, tags: {}, ancestors: [] },
       budget: { task: idle, caller: idle, exceeded: [], taskIntent: call.intent },
+      demo: true,
     };
+  }
+
+  override reviewRevealed(): GovernanceDecision {
+    return { kind: "allow", policyIds: [], reasons: [] };
   }
 }
 

@@ -50,7 +50,27 @@ describe("the default policy", () => {
   it("is the shipped policies/default.cedar and names its policies", () => {
     expect(policy.text).toBe(readFileSync(new URL("../policies/default.cedar", import.meta.url), "utf8"));
     expect(policy.text).toBe(defaultPolicyText());
-    expect([...policy.policies.keys()]).toEqual(["allow-read-only-tools", "approve-production-entitlement-paths"]);
+    expect([...policy.policies.keys()]).toEqual(["allow-read-only-tools", "approve-production-entitlement-paths", "approve-production-reach-in-answers"]);
+  });
+
+  it("asks for approval to release an answer part that reaches into production, whatever the tool", () => {
+    const revealing = (tool: string, containsProduction: boolean, approved = false) =>
+      decide(
+        policy,
+        request(tool, scopeOf({ scope: A.developmentAccount }), {
+          approved,
+          result: { part: "identity.canAssume", scopes: [A.productionAccount], environments: ["production"], containsProduction },
+        }),
+      );
+    for (const tool of TOOLS) {
+      expect(revealing(tool, true), tool).toEqual({
+        kind: "approval",
+        policyIds: ["approve-production-reach-in-answers"],
+        reasons: ["the answer reveals reach into production, which needs a person's approval"],
+      });
+      expect(revealing(tool, true, true).kind, tool).toBe("allow");
+      expect(revealing(tool, false).kind, tool).toBe("allow");
+    }
   });
 
   it("allows every read-only tool with the permit that allowed it", () => {

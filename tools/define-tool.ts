@@ -55,11 +55,28 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    */
   policyScope?(args: z.output<Input>): PolicyScopeQuery;
   /**
+   * Lists in the answer that show reach (grants, who can assume what, entitlement paths). Before
+   * release the pipeline asks the policy again about the scopes each item touches, and withholds
+   * the items it refuses (src/governance/answer-review.ts).
+   */
+  reveals?: readonly RevealedPart[];
+  /**
    * Top-level fields of the structured result that the server computes (counts, thresholds, mode):
    * never redacted, like the page envelope. Everything else is data and redacted.
    */
   serverFields?: readonly string[];
   handler(args: z.output<Input>, context: ToolContext): ToolOutcome<z.input<Output>> | Promise<ToolOutcome<z.input<Output>>>;
+}
+
+/** One list in a structured answer that shows how identities reach other identities or resources. */
+export interface RevealedPart {
+  /** How the answer names the part, e.g. "identity.canAssume". */
+  name: string;
+  /** Where the list sits in the structured output. */
+  path: readonly string[];
+  /** The identities and resources one item shows reach between; an unplaceable resource counts as the
+   * scope of the last principal (the holder). Item and answer have passed the output schema. */
+  touches(item: unknown, answer: unknown): { principals: readonly string[]; resources: readonly string[] };
 }
 
 /** The scope a call asks about, as the policy sees it (see src/governance/scope-resolver.ts). */
@@ -87,6 +104,7 @@ export interface AnyToolDefinition {
   output: z.ZodObject;
   annotations: ReadOnlyAnnotations;
   policyScope?(args: unknown): PolicyScopeQuery;
+  reveals?: readonly RevealedPart[];
   serverFields?: readonly string[];
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;
 }

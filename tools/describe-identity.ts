@@ -20,6 +20,13 @@ const output = z.object({
   staleReasons: z.array(z.string()).describe("why find_stale_service_accounts would list it; empty when it would not"),
 });
 
+/** The described identity's id, from an answer that passed the output schema. */
+const holderOf = (answer: unknown): string => (answer as { identity: { id: string } }).identity.id;
+const resourceOf = (item: unknown): string[] => {
+  const resource = (item as { resource: string | null }).resource;
+  return resource === null ? [] : [resource];
+};
+
 export const describeIdentityTool = defineTool({
   name: "describe_identity",
   title: "Describe an identity",
@@ -30,6 +37,24 @@ export const describeIdentityTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Grants, and trust in either direction, rebuild paths into other scopes: the answer is reviewed for them.
+  reveals: [
+    {
+      name: "identity.grants",
+      path: ["identity", "grants"],
+      touches: (item, answer) => ({ principals: [holderOf(answer)], resources: resourceOf(item) }),
+    },
+    {
+      name: "identity.canAssume",
+      path: ["identity", "canAssume"],
+      touches: (item, answer) => ({ principals: [holderOf(answer), (item as { to: string }).to], resources: [] }),
+    },
+    {
+      name: "identity.canBeAssumedBy",
+      path: ["identity", "canBeAssumedBy"],
+      touches: (item, answer) => ({ principals: [(item as { from: string }).from, holderOf(answer)], resources: [] }),
+    },
+  ],
   // Stale reasons are the server's sentences (stale-rules.ts), not cloud text.
   serverFields: ["staleReasons"],
   handler(args, context) {

@@ -82,6 +82,17 @@ export const explainEntitlementPathsTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Every path shows how its principal, through its pivots, reaches a resource.
+  reveals: [
+    {
+      name: "paths",
+      path: ["paths"],
+      touches: (item) => {
+        const path = item as { principalId: string; via: string[]; resource: string };
+        return { principals: [path.principalId, ...path.via], resources: [path.resource] };
+      },
+    },
+  ],
   // The answer is about the target; without one, about everything the principal can reach.
   policyScope: (args) => ({ provider: args.provider, resource: args.resource }),
   serverFields: ["mode", "counts", "truncated"],

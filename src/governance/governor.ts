@@ -9,6 +9,7 @@ import { decide, type CallerEntity, type GovernanceDecision, type PolicyRequest,
 import type { CompiledPolicySet } from "./policy-set.js";
 import { resolveScope, type ScopeOverride, type ScopeQuery } from "./scope-resolver.js";
 import type { BudgetCheck, TaskRegistry } from "./tasks.js";
+import type { RevealedScopes } from "./answer-review.js";
 
 export type ApprovalOutcome = "approved" | "declined" | "cancelled" | "unsupported" | "timeout" | "failed";
 
@@ -78,6 +79,8 @@ export interface Authorization {
   message: string | null;
   scope: ScopeEntity;
   budget: BudgetCheck;
+  /** The estate was the built-in demo when the question was decided. */
+  demo: boolean;
 }
 
 /** Budgets follow the caller (the OS user or authenticated subject), not the client name it declares. */
@@ -114,7 +117,7 @@ export class Governor {
     const budget = this.tasks.admit(call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
     const demo = inventory?.demo ?? false;
     const request = this.request(call, scope, budget, settings, demo, false, "");
-    const base = { scope, budget };
+    const base = { scope, budget, demo };
 
     if (budget.exceeded.length > 0 && settings.onBudgetExceeded === "deny") {
       const message = `refused: over budget (${budget.exceeded.join("; ")})`;
@@ -160,6 +163,26 @@ export class Governor {
     const budget: BudgetCheck = { task: idle, caller: idle, exceeded: [], taskIntent: call.intent };
     const request = this.request(call, scope, budget, settings, inventory?.demo ?? false, approved, approved ? "dry-run approver" : "");
     return { scope, decision: decide(settings.policySet, request) };
+  }
+
+  /** Where a principal or resource lives, as a policy resource (for reviewing what an answer reveals). */
+  placeInScope(query: ScopeQuery, inventory: Inventory): ScopeEntity {
+    return resolveScope(query, inventory, this.settings().scopes);
+  }
+
+  approvalTimeoutMs(): number {
+    return this.settings().approvalTimeoutMs;
+  }
+
+  /**
+   * The policy's decision on releasing one part of an allowed call's answer: the same caller,
+   * action and resource as the question, with what the part reveals in the context. No budget is
+   * counted again and nobody is asked here (src/governance/answer-review.ts asks once per answer).
+   */
+  reviewRevealed(call: GovernedCall, authorization: Authorization, revealed: RevealedScopes, approved: boolean, approverName: string): GovernanceDecision {
+    const settings = this.settings();
+    const request = this.request(call, authorization.scope, authorization.budget, settings, authorization.demo, approved, approverName);
+    return decide(settings.policySet, { ...request, context: { ...request.context, result: revealed } });
   }
 
   /** Counts what an allowed call returned against its task's and caller's budgets. */

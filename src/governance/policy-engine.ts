@@ -54,6 +54,8 @@ export interface CallContextValues {
   budgetExceeded: boolean;
   approved: boolean;
   approver: string;
+  /** Set only when an answer is reviewed before release: what one part of it reveals. */
+  result?: { part: string; scopes: readonly string[]; environments: readonly string[]; containsProduction: boolean } | undefined;
 }
 
 export interface PolicyRequest {
@@ -157,6 +159,14 @@ export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPoli
         budgetExceeded: context.budgetExceeded,
         approved: context.approved,
         approver: context.approver,
+        ...(context.result
+          ? {
+              resultPart: context.result.part,
+              resultScopes: [...context.result.scopes],
+              resultEnvironments: [...context.result.environments],
+              resultContainsProduction: context.result.containsProduction,
+            }
+          : {}),
       },
       words,
     ),

@@ -2,8 +2,9 @@
  * The one call pipeline every tool call goes through, whatever the transport or the CLI:
  *
  *   allowlist → validate → govern (budgets, Cedar policy, a person's approval) → audit (accepted)
- *             → collect inventory → run → check output → field visibility → untrusted-text
- *             cleaning → redact (fails closed) → audit (completed) → respond
+ *             → collect inventory → run → check output → review what the answer reveals (policy
+ *             again; withhold) → field visibility → untrusted-text cleaning → redact (fails closed)
+ *             → audit (completed) → respond
  *
  * Each step is small and lives here, so no tool can skip the allowlist, redaction or audit.
  */
@@ -17,7 +18,8 @@ import type { Redactor, RedactionFinding } from "../../redaction/types.js";
 import { describeIssues } from "../util/zod-issues.js";
 import type { Logger } from "../util/logger.js";
 import { toolAvailability } from "./allowlist.js";
-import { callerKeyOf, type Approver, type Authorization, type Governor } from "../governance/governor.js";
+import { callerKeyOf, type Approver, type Authorization, type GovernedCall, type Governor } from "../governance/governor.js";
+import { reviewAnswer, withheldLines } from "../governance/answer-review.js";
 import { applyFieldVisibility } from "../governance/visibility.js";
 import { sanitizeUntrusted } from "../text/untrusted.js";
 import type { InventoryService } from "./inventory-service.js";
@@ -186,31 +188,28 @@ export class CallPipeline {
     //    come from the cached (or local) inventory; a local source that cannot be read ends here.
     let authorization: Authorization;
     let stage = "inventory unavailable for the policy decision";
+    const governedCall: GovernedCall = {
+      tool: tool.name,
+      intent: args.intent,
+      taskId,
+      caller: {
+        name: request.caller.caller,
+        client: request.caller.clientName,
+        transport: request.caller.transport,
+        issuer: request.caller.authenticated?.issuer ?? "",
+        clientId: request.caller.authenticated?.clientId ?? "",
+        groups: request.caller.authenticated?.groups ?? [],
+      },
+      query: policyScopeOf(tool, parsed.data),
+      arguments: subjectArgumentsOf(parsed.data),
+      limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),
+      now: this.now(),
+      signal: request.signal,
+    };
     try {
       const known = await this.deps.inventory.peekForPolicy(inventoryRequest);
       stage = "policy: evaluation failed";
-      authorization = await this.deps.governor.authorize(
-        {
-          tool: tool.name,
-          intent: args.intent,
-          taskId,
-          caller: {
-            name: request.caller.caller,
-            client: request.caller.clientName,
-            transport: request.caller.transport,
-            issuer: request.caller.authenticated?.issuer ?? "",
-            clientId: request.caller.authenticated?.clientId ?? "",
-            groups: request.caller.authenticated?.groups ?? [],
-          },
-          query: policyScopeOf(tool, parsed.data),
-          arguments: subjectArgumentsOf(parsed.data),
-          limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),
-          now: this.now(),
-          signal: request.signal,
-        },
-        known,
-        request.approve,
-      );
+      authorization = await this.deps.governor.authorize(governedCall, known, request.approve);
     } catch (error) {
       const auditId = this.deps.audit.accept(acceptance("deny", stage, taskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);
@@ -243,9 +242,24 @@ export class CallPipeline {
       const checked = tool.output.safeParse(outcome.structured);
       if (!checked.success) throw new Error(`output of ${tool.name} does not match its schema: ${describeIssues(checked.error.issues)}`);
 
-      // 7. Admin field visibility, then untrusted cloud text cleaned and capped.
+      // 7. What the answer reveals, asked of the policy again: refused parts are withheld and named.
+      const review = await reviewAnswer({
+        tool,
+        structured: checked.data as Record<string, unknown>,
+        inventory,
+        governor: this.deps.governor,
+        call: governedCall,
+        authorization,
+        approver: request.approve,
+      });
+      if (review.withheld.length > 0) {
+        this.deps.logger.info(`answer ${auditId}: withheld ${review.withheld.map((w) => `${w.items} of ${w.part}`).join(", ")} after review`);
+      }
+      const toolText = review.withheld.length > 0 ? { lines: withheldLines(review) } : outcome.text;
+
+      // 8. Admin field visibility, then untrusted cloud text cleaned and capped.
       const visible = applyFieldVisibility(
-        checked.data as Record<string, unknown>,
+        review.structured,
         tool.name,
         current.governance.fieldVisibility,
         (scopeId) => inventory.scopeChain(scopeId).map((s) => s.id),
@@ -253,9 +267,9 @@ export class CallPipeline {
       );
       const shown = sanitizeUntrusted(visible.value) as Record<string, unknown>;
       const hiddenNote = visible.hidden.length > 0 ? [[{ own: `(Fields hidden by the admin's visibility rules: ${visible.hidden.join(", ")}.)` }]] : [];
-      const shownText = { lines: [...outcome.text.lines, ...hiddenNote] };
+      const shownText = { lines: [...toolText.lines, ...hiddenNote] };
 
-      // 8. Redact the data in both renderings (never the server's own words); failure withholds the whole response.
+      // 9. Redact the data in both renderings (never the server's own words); failure withholds the whole response.
       const { structured, text } = this.redactResponse(shown, shownText, ["page", ...(tool.serverFields ?? [])]);
       countFindings(structured.findings, findingsByKind);
       countFindings(text.findings, findingsByKind);

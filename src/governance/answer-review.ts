@@ -1,0 +1,222 @@
+/**
+ * The second policy decision: about what an answer reveals, not what the question named.
+ *
+ * A request-time decision sees only the question: `describe_identity` on a CI user is harmless by
+ * its arguments, yet its `canAssume` list can show the way into a production secrets role. After
+ * the tool ran and before anything is released, each item of each list a tool declares as showing
+ * reach (`reveals` in tools/define-tool.ts) is placed in the scopes it touches, and the policy is
+ * asked again with `context.resultPart`, `resultScopes`, `resultEnvironments` and
+ * `resultContainsProduction`. Items the policy refuses are withheld; items that need a person's
+ * approval are put to the caller's approver once for the whole answer (an approval given for the
+ * question already covers its answer). Withheld parts are named in the answer.
+ */
+import type { AnyToolDefinition, RevealedPart } from "../../tools/define-tool.js";
+import type { Inventory } from "../model/inventory-index.js";
+import type { ApprovalAnswer, Approver, Authorization, GovernedCall, Governor } from "./governor.js";
+import type { GovernanceDecision, ScopeEntity } from "./policy-engine.js";
+
+/** What the policy looks at for one group of items: the part and the scopes they touch. */
+export interface RevealedScopes {
+  part: string;
+  scopes: readonly string[];
+  environments: readonly string[];
+  containsProduction: boolean;
+}
+
+export interface WithheldPart {
+  part: string;
+  /** How many items of the part were withheld. */
+  items: number;
+  scopes: string[];
+  reason: string;
+  policyIds: string[];
+}
+
+export interface AnswerReview {
+  structured: Record<string, unknown>;
+  withheld: WithheldPart[];
+  /** The approval asked for the answer's parts, when one was asked. */
+  approval: ApprovalAnswer | null;
+}
+
+interface ItemGroup {
+  part: RevealedPart;
+  revealed: RevealedScopes;
+  indexes: number[];
+}
+
+function listAt(value: Record<string, unknown>, path: readonly string[]): unknown[] | null {
+  let current: unknown = value;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return null;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return Array.isArray(current) ? current : null;
+}
+
+/** A copy of `value` with the list at `path` replaced; the objects on the way are copied, nothing else. */
+function withListAt(value: Record<string, unknown>, path: readonly string[], list: unknown[]): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined) return value;
+  const child = value[head];
+  return { ...value, [head]: rest.length === 0 ? list : withListAt((child ?? {}) as Record<string, unknown>, rest, list) };
+}
+
+const isProduction = (scope: ScopeEntity) => scope.environment === "production" || scope.containsProduction;
+
+export interface ReviewOptions {
+  tool: AnyToolDefinition;
+  structured: Record<string, unknown>;
+  inventory: Inventory;
+  governor: Governor;
+  call: GovernedCall;
+  authorization: Authorization;
+  approver?: Approver | undefined;
+}
+
+export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview> {
+  const { tool, structured, inventory, governor, call, authorization } = options;
+  const parts = tool.reveals ?? [];
+  if (parts.length === 0) return { structured, withheld: [], approval: null };
+
+  // Items touching the same scopes get the same decision: group them, decide once per group.
+  const groups = new Map<string, ItemGroup>();
+  const scopeOf = new Map<string, ScopeEntity>();
+  const placePrincipal = (id: string) => {
+    const key = `p:${id}`;
+    let scope = scopeOf.get(key);
+    if (scope === undefined) {
+      scope = governor.placeInScope({ principal: id }, inventory);
+      // A principal outside the inventory (an account root, a federated subject) is placed by its id.
+      if (scope.estateWide) scope = governor.placeInScope({ resource: id }, inventory);
+      scopeOf.set(key, scope);
+    }
+    return scope;
+  };
+  const placeResource = (id: string) => {
+    const key = `r:${id}`;
+    let scope = scopeOf.get(key);
+    if (scope === undefined) scopeOf.set(key, (scope = governor.placeInScope({ resource: id }, inventory)));
+    return scope;
+  };
+  for (const part of parts) {
+    const list = listAt(structured, part.path);
+    if (list === null) continue;
+    list.forEach((item, index) => {
+      const touched = part.touches(item, structured);
+      const holder = touched.principals.at(-1);
+      const scopes = new Map<string, ScopeEntity>();
+      for (const principal of touched.principals) {
+        const scope = placePrincipal(principal);
+        scopes.set(scope.id, scope);
+      }
+      for (const resource of touched.resources) {
+        let scope = placeResource(resource);
+        // A resource that cannot be placed (a pattern, "*") is counted where its holder lives.
+        if (scope.estateWide && holder !== undefined) scope = placePrincipal(holder);
+        scopes.set(scope.id, scope);
+      }
+      const ids = [...scopes.keys()].sort();
+      const key = `${part.name}\u0000${ids.join("\u0000")}`;
+      let group = groups.get(key);
+      if (group === undefined) {
+        const all = [...scopes.values()];
+        group = {
+          part,
+          revealed: { part: part.name, scopes: ids, environments: [...new Set(all.map((s) => s.environment))].sort(), containsProduction: all.some(isProduction) },
+          indexes: [],
+        };
+        groups.set(key, group);
+      }
+      group.indexes.push(index);
+    });
+  }
+
+  const approvedAlready = authorization.approval?.outcome === "approved";
+  const approverName = authorization.approval?.approver ?? "";
+  const decisions = new Map<ItemGroup, GovernanceDecision>();
+  for (const group of groups.values()) decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, approvedAlready, approverName));
+
+  // One question to a person for everything that needs approval in this answer.
+  const pending = [...groups.values()].filter((g) => decisions.get(g)?.kind === "approval");
+  let approval: ApprovalAnswer | null = null;
+  if (pending.length > 0) {
+    const reasons = [...new Set(pending.flatMap((g) => decisions.get(g)?.reasons ?? []))];
+    const partsText = [...new Set(pending.map((g) => g.part.name))].join(", ");
+    const policyIds = [...new Set(pending.flatMap((g) => decisions.get(g)?.policyIds ?? []))];
+    const approver = options.approver;
+    approval = approver
+      ? await approver(
+          {
+            tool: call.tool,
+            intent: call.intent,
+            taskId: call.taskId,
+            scope: authorization.scope,
+            arguments: call.arguments,
+            reasons: reasons.map((r) => `${r} (the answer's ${partsText})`),
+            policyIds,
+            timeoutMs: governor.approvalTimeoutMs(),
+          },
+          call.signal,
+        ).catch((): ApprovalAnswer => ({ outcome: "failed", approver: null, note: null }))
+      : { outcome: "unsupported", approver: null, note: null };
+    for (const group of pending) {
+      if (approval.outcome === "approved") {
+        decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, true, approval.approver ?? ""));
+      } else {
+        const previous = decisions.get(group);
+        decisions.set(group, {
+          kind: "deny",
+          policyIds: previous?.policyIds ?? [],
+          reasons: [`${previous?.reasons.join("; ") ?? "approval required"}; approval ${approval.outcome === "unsupported" ? "could not be asked (the client cannot ask a person)" : approval.outcome}`],
+        });
+      }
+    }
+  }
+
+  // Withhold refused items, part by part, and say what was withheld and why.
+  let released = structured;
+  const withheld: WithheldPart[] = [];
+  for (const part of parts) {
+    const list = listAt(released, part.path);
+    if (list === null) continue;
+    const refused = new Set<number>();
+    const byReason = new Map<string, WithheldPart>();
+    for (const group of groups.values()) {
+      if (group.part !== part) continue;
+      const decision = decisions.get(group);
+      if (decision === undefined || decision.kind === "allow") continue;
+      for (const index of group.indexes) refused.add(index);
+      const reason = decision.reasons.join("; ");
+      const entry = byReason.get(reason) ?? { part: part.name, items: 0, scopes: [], reason, policyIds: [] };
+      entry.items += group.indexes.length;
+      entry.scopes = [...new Set([...entry.scopes, ...group.revealed.scopes])].sort();
+      entry.policyIds = [...new Set([...entry.policyIds, ...decision.policyIds])].sort();
+      byReason.set(reason, entry);
+    }
+    if (refused.size === 0) continue;
+    released = withListAt(released, part.path, list.filter((_, index) => !refused.has(index)));
+    withheld.push(...byReason.values());
+  }
+  return { structured: withheld.length > 0 ? { ...released, withheld } : released, withheld, approval };
+}
+
+/** A piece of a text line: the server's words, or data that is cleaned and redacted (the shape of src/text/answer.ts). */
+export type ReviewTextPart = { own: string } | { data: string; quoted: boolean };
+
+/**
+ * The text for an answer with withheld parts. The tool's own text was written from the whole
+ * answer and would show them, so it is replaced by what was withheld and the released answer.
+ */
+export function withheldLines(review: Pick<AnswerReview, "structured" | "withheld">): ReviewTextPart[][] {
+  return [
+    [{ own: "Parts of this answer were withheld by policy after review of what they reveal:" }],
+    ...review.withheld.map((w): ReviewTextPart[] => [
+      { own: `- ${w.part}: ${w.items} item${w.items === 1 ? "" : "s"} touching ` },
+      { data: w.scopes.join(", "), quoted: false },
+      { own: ` (${w.reason})` },
+    ]),
+    [{ own: "What was released:" }],
+    [{ data: JSON.stringify(review.structured), quoted: false }],
+  ];
+}

@@ -1,0 +1,114 @@
+/**
+ * The policy is asked again about what an answer reveals: a question that names a CI user can
+ * still return its way into production, and the built-in production rule must hold whatever tool
+ * asked. Driven through a real MCP client on the demo estate.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
+import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { AUDIT_ID_META_KEY } from "../src/server/create-server.js";
+import { connect, textOf, type Connected } from "./fixtures/mcp.js";
+
+const A = DEMO_ANCHORS.aws;
+const intent = "see who can use the production deploy role";
+
+let session: Connected | undefined;
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+interface Edge {
+  to?: string;
+  from?: string;
+}
+interface Described {
+  identity: { id: string; canAssume: Edge[]; canBeAssumedBy: Edge[]; grants: { resource: string | null }[] };
+  withheld?: { part: string; items: number; scopes: string[]; reason: string; policyIds: string[] }[];
+}
+
+async function describeDeployRole(elicitation: "approve" | "decline" | "none", asked: ElicitRequest[] = []) {
+  session = await connect(
+    {},
+    {
+      elicitation:
+        elicitation === "none"
+          ? "none"
+          : async (request) => {
+              asked.push(request);
+              return elicitation === "approve" ? { action: "accept", content: { approve: true, approver: "Second Reviewer" } } : { action: "decline" };
+            },
+    },
+  );
+  const result = await session.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.prodDeployRole } });
+  return { result, structured: result.structuredContent as unknown as Described, text: textOf(result) };
+}
+
+describe("reviewing what an answer reveals", () => {
+  it("withholds the production role's trust and grants when nobody can approve, and names what was withheld", async () => {
+    const full = await connect({}, { elicitation: "approve" });
+    const whole = (await full.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.prodDeployRole } })).structuredContent as unknown as Described;
+    await full.close();
+    // What the answer would show: the shared-services account's way in, and what the role may do in production.
+    expect(whole.identity.canBeAssumedBy.map((e) => e.from)).toEqual(["arn:aws:iam::111111111111:root"]);
+    expect(whole.identity.grants.length).toBe(1);
+    expect(whole.identity.canAssume.length).toBe(1);
+
+    const { result, structured, text } = await describeDeployRole("none");
+    expect(result.isError).toBeFalsy();
+    expect(structured.identity.id).toBe(A.prodDeployRole);
+    expect(structured.identity.canBeAssumedBy).toEqual([]);
+    expect(structured.identity.grants).toEqual([]);
+    expect(structured.identity.canAssume).toEqual([]);
+    const reason = "the answer reveals reach into production, which needs a person's approval; approval could not be asked (the client cannot ask a person)";
+    expect(structured.withheld).toEqual([
+      { part: "identity.grants", items: 1, scopes: ["aws:account/222222222222"], reason, policyIds: ["approve-production-reach-in-answers"] },
+      { part: "identity.canAssume", items: 1, scopes: ["aws:account/222222222222"], reason, policyIds: ["approve-production-reach-in-answers"] },
+      {
+        part: "identity.canBeAssumedBy",
+        items: 1,
+        scopes: ["aws:account/111111111111", "aws:account/222222222222"],
+        reason,
+        policyIds: ["approve-production-reach-in-answers"],
+      },
+    ]);
+    expect(text.split("\n")[0]).toBe("Parts of this answer were withheld by policy after review of what they reveal:");
+    expect(text).not.toContain("arn:aws:iam::111111111111:root");
+  });
+
+  it("asks a person once for the whole answer and releases it all when they approve", async () => {
+    const asked: ElicitRequest[] = [];
+    const { structured } = await describeDeployRole("approve", asked);
+    expect(asked.length).toBe(1);
+    expect(JSON.stringify(asked[0]?.params)).toContain("the answer reveals reach into production");
+    expect(structured.withheld).toBeUndefined();
+    expect(structured.identity.canBeAssumedBy.map((e) => e.from)).toEqual(["arn:aws:iam::111111111111:root"]);
+  });
+
+  it("withholds when the person declines", async () => {
+    const { structured } = await describeDeployRole("decline");
+    expect(structured.withheld?.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy"]);
+    expect(structured.identity.canBeAssumedBy).toEqual([]);
+  });
+
+  it("does not ask twice when the question itself was approved (an entitlement query into production)", async () => {
+    const asked: ElicitRequest[] = [];
+    session = await connect({}, { elicitation: async (request) => (asked.push(request), { action: "accept", content: { approve: true } }) });
+    const result = await session.client.callTool({
+      name: "explain_entitlement_paths",
+      arguments: { intent, resource: A.prodPaymentsSecret, action: "secretsmanager:GetSecretValue" },
+    });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(asked.length).toBe(1);
+    expect((result.structuredContent as { withheld?: unknown }).withheld).toBeUndefined();
+    expect(typeof result._meta?.[AUDIT_ID_META_KEY]).toBe("string");
+  });
+
+  it("releases answers that touch no production without asking anyone", async () => {
+    session = await connect({}, { elicitation: "none" });
+    const result = await session.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.ciUser } });
+    const structured = result.structuredContent as unknown as Described;
+    expect(structured.withheld).toBeUndefined();
+    expect(structured.identity.canAssume.map((e) => e.to)).toEqual([A.ciRunnerRole]);
+  });
+});
