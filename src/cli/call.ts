@@ -6,6 +6,7 @@ import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
 import { osUserName } from "../util/os-user.js";
 import { terminalApprover } from "./terminal-approver.js";
+import { progressLine } from "./progress-line.js";
 
 export interface CallOptions {
   intent: string;
@@ -32,13 +33,16 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
   const args = parseArgsFlag(options.args);
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  const progress = progressLine(process.stderr, app.redactor);
   try {
     const response = await app.pipeline.execute({
       tool,
       arguments: { ...args, intent: options.intent, ...(options.taskId ? { task_id: options.taskId } : {}) },
       caller: { sessionId: `cli-${randomUUID()}`, clientName: "wiam-cli", clientVersion: null, caller: osUserName(), transport: "cli" },
       approve: terminalApprover(osUserName()),
+      progress: progress.report,
     });
+    progress.clear();
     const output = redactedOutput(app.redactor);
     if (options.json) {
       output.out(JSON.stringify({ isError: response.isError, auditId: response.auditId, text: response.text, result: response.structured ?? null }, null, 2));
@@ -49,6 +53,7 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
     }
     return response.isError ? 1 : 0;
   } finally {
+    progress.clear();
     app.close();
   }
 }

@@ -16,6 +16,7 @@ import { inventorySnapshotSchema, type InventorySnapshot } from "../model/invent
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
+import { progressLine } from "./progress-line.js";
 
 export interface ExportOptions {
   out: string;
@@ -126,7 +127,10 @@ export async function runExport(globals: GlobalOptions, options: ExportOptions):
     redactionRulesetVersion: app.redactor.rulesetVersion,
   });
   try {
-    const { inventory } = await app.inventory.get({ taskId, recordOperation: (op) => operations.push(op) });
+    const progress = progressLine(process.stderr, app.redactor);
+    const { inventory } = await app.inventory
+      .get({ taskId, recordOperation: (op) => operations.push(op), ...(progress.report ? { progress: progress.report } : {}) })
+      .finally(() => progress.clear());
     // Spelled out as plain data (grants from the table), then redacted like any other output: item
     // by item, so a large estate stays within the redactor's time limit per call. Any failure
     // withholds the whole file.

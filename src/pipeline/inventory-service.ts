@@ -7,6 +7,7 @@ import { mergeSnapshots } from "../connectors/merge.js";
 import { Inventory } from "../model/inventory-index.js";
 import { shareRepeatedValues } from "../model/share-values.js";
 import type { DataSourceInfo } from "../../tools/define-tool.js";
+import { collectionProgress } from "./collection-progress.js";
 
 export interface LoadedInventory {
   inventory: Inventory;
@@ -87,6 +88,8 @@ export class InventoryService {
 
   private async collect(request: InventoryRequest): Promise<LoadedInventory> {
     const now = this.now();
+    // One progress stream for all connectors of this collection (see collection-progress.ts).
+    const progress = request.progress ? collectionProgress(request.progress) : undefined;
     const parts = await Promise.all(
       this.connectors.map(async (connector) => {
         const part = await connector.collect({
@@ -94,7 +97,7 @@ export class InventoryService {
           now,
           recordOperation: request.recordOperation,
           ...(request.signal ? { signal: request.signal } : {}),
-          ...(request.progress ? { progress: request.progress } : {}),
+          ...(progress ? { progress } : {}),
         });
         // Live data repeats ids, dates and evidence in separate copies; sharing them halves a large
         // estate's memory. Local connectors (demo, snapshot files) hand over shared values already.
