@@ -1,5 +1,5 @@
 /** What an audit record holds. The pipeline writes it in two steps: accepted, then completed. */
-import type { CloudOperation } from "../connectors/connector.js";
+import type { CloudOperation } from "../model/cloud-operation.js";
 
 export type AuditStatus = "accepted" | "ok" | "error" | "denied";
 export type PolicyDecision = "allow" | "deny" | "approval_required";

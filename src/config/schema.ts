@@ -6,13 +6,16 @@
 import { z } from "zod";
 import { PROVIDERS, type PROVIDER_MODULES } from "../providers/registry.js";
 import type { ProviderId } from "../providers/ids.js";
-import { HIDEABLE_FIELDS } from "../governance/visibility.js";
 import { httpConfigSchema } from "./http-schema.js";
 
 const toolPattern = z
   .string()
   .min(1)
   .regex(/^[a-z0-9_*]+$/, "tool names are lower_snake_case; * is a wildcard");
+
+/** Fields an admin may hide. Only free-text or decorative fields: ids and verdicts always stay. */
+export const HIDEABLE_FIELDS = ["description", "tags", "displayName", "contentType", "detail"] as const;
+export type HideableField = (typeof HIDEABLE_FIELDS)[number];
 
 export const toolsConfigSchema = z
   .strictObject({

@@ -2,17 +2,10 @@
  * A connector turns one provider's data into the inventory model. Connectors only translate;
  * they never know about MCP, and they only ever call list/get/describe APIs.
  */
-import type { InventorySnapshot, Provider } from "../model/inventory.js";
+import type { CloudOperation } from "../model/cloud-operation.js";
+import type { InventorySnapshot } from "../model/inventory.js";
 
-/** One kind of cloud API call made while collecting, for the audit record. */
-export interface CloudOperation {
-  provider: Provider | "local";
-  api: string;
-  scopeId?: string;
-  count: number;
-  /** Provider request ids (x-amzn-RequestId, x-ms-request-id, ...) so audit rows join cloud logs. */
-  requestIds?: string[];
-}
+export type { CloudOperation } from "../model/cloud-operation.js";
 
 export interface CollectContext {
   /** The task (or MCP session) the collection runs for; credentials are scoped to it. */

@@ -5,9 +5,9 @@
  * result still matches the tool's advertised output schema.
  */
 
-/** Fields an admin may hide. Only free-text or decorative fields: ids and verdicts always stay. */
-export const HIDEABLE_FIELDS = ["description", "tags", "displayName", "contentType", "detail"] as const;
-export type HideableField = (typeof HIDEABLE_FIELDS)[number];
+import type { HideableField } from "../config/schema.js";
+
+export { HIDEABLE_FIELDS, type HideableField } from "../config/schema.js";
 
 export interface FieldVisibilityRule {
   tools: string[];

@@ -2,7 +2,7 @@
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Subject } from "./internal.js";
 import type { Hop } from "./types.js";
-import { capText, stripInvisible } from "../../governance/untrusted.js";
+import { capText, stripInvisible } from "../../text/untrusted.js";
 
 /**
  * A cloud-controlled name (principal, group, role, policy) as it appears in a hop label: quoted,
