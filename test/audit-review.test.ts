@@ -15,6 +15,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
 import { MAX_STORED_ARGUMENT_BYTES } from "../src/audit/bounds.js";
+import { MAX_ARGUMENT_BYTES } from "../src/pipeline/audit-guarded-pipeline.js";
 import { AUDIT_DB_FILE, AuditStore } from "../src/audit/store.js";
 import { parseConfig } from "../src/config/load.js";
 import { createMcpServer } from "../src/server/create-server.js";
@@ -151,34 +152,66 @@ describe("wiam export --out", () => {
 });
 
 describe("what one call can store", () => {
-  it("stores oversized arguments as their size and hash, so five huge calls stay small", async () => {
+  it("refuses oversized arguments with the limit, and audits them as size and hash, so five huge calls stay small", async () => {
     const dataDir = tempDataDir();
     const app = createApp({ config: parseConfig({}, "(test)"), dataDir, logLevel: "error", logWrite: () => undefined });
+    const huge = "x".repeat(2 * 1024 * 1024);
+    const args = { intent: "an intent that is fine", padding: huge };
+    const bytes = Buffer.byteLength(JSON.stringify(args));
     try {
-      const huge = "x".repeat(2 * 1024 * 1024);
       for (let i = 0; i < 5; i++) {
         const response = await app.pipeline.execute({
           tool: "inventory_summary",
-          arguments: { intent: "an intent that is fine", padding: huge },
+          arguments: args,
           caller: { sessionId: "s", clientName: "test", clientVersion: null, caller: "analyst", transport: "in-memory" },
         });
-        expect(response.isError).toBe(true);
-        expect(response.text).toContain('Unrecognized key: "padding"');
+        expect(response).toEqual({
+          isError: true,
+          text: `arguments: ${bytes} bytes of JSON is over the limit of ${MAX_ARGUMENT_BYTES} bytes for one call (an intent is at most 500 characters); nothing ran`,
+          auditId: expect.any(String),
+        });
       }
       const rows = app.audit?.tail(5) ?? [];
-      expect(rows).toHaveLength(5);
-      const stored = rows[0]?.arguments;
-      const bytes = Buffer.byteLength(JSON.stringify({ intent: "an intent that is fine", padding: huge }));
-      expect(stored).toEqual({
+      expect(rows.map((r) => [r.status, r.decisionRule, r.intent])).toEqual(
+        Array.from({ length: 5 }, () => ["error", "not evaluated: arguments over the size limit", "an intent that is fine"]),
+      );
+      expect(rows[0]?.arguments).toEqual({
         withheld: `arguments too large to store (${bytes} bytes; the limit is ${MAX_STORED_ARGUMENT_BYTES})`,
         bytes,
-        sha256: createHash("sha256").update(JSON.stringify({ intent: "an intent that is fine", padding: huge })).digest("hex"),
+        sha256: createHash("sha256").update(JSON.stringify(args)).digest("hex"),
       });
     } finally {
       app.close();
     }
     // Five 2 MiB calls leave a log of kilobytes, not 10 MiB.
-    expect(statSync(join(dataDir, AUDIT_DB_FILE)).size + (existsSync(join(dataDir, `${AUDIT_DB_FILE}-wal`)) ? statSync(join(dataDir, `${AUDIT_DB_FILE}-wal`)).size : 0)).toBeLessThan(512 * 1024);
+    const wal = join(dataDir, `${AUDIT_DB_FILE}-wal`);
+    expect(statSync(join(dataDir, AUDIT_DB_FILE)).size + (existsSync(wal) ? statSync(wal).size : 0)).toBeLessThan(512 * 1024);
+  });
+
+  it("the store itself bounds what any writer hands it: arguments, intent, client name, error", () => {
+    const store = AuditStore.open(join(tempDataDir(), AUDIT_DB_FILE), { responseBody: "none" });
+    const id = store.accept({
+      sessionId: "s",
+      clientName: "c".repeat(10_000),
+      clientVersion: null,
+      caller: "analyst",
+      transport: "in-memory",
+      tool: "inventory_summary",
+      intent: "i".repeat(10_000),
+      taskId: null,
+      arguments: { statuses: Array.from({ length: 5_000 }, () => "expired") },
+      decision: "allow",
+      decisionRule: "policy:default-allow",
+      approver: null,
+      redactionRulesetVersion: "test",
+    });
+    store.complete(id, { status: "error", error: "e".repeat(100_000), credentialScope: null, cloudOperations: [], result: null, redactionFindings: {}, responseBody: null, durationMs: 1 });
+    const record = store.get(id);
+    store.close();
+    expect(record?.clientName).toBe(`${"c".repeat(256)}…[+9744 chars]`);
+    expect(record?.intent).toBe(`${"i".repeat(500)}…[+9500 chars]`);
+    expect((record?.arguments as { withheld: string }).withheld).toBe(`arguments too large to store (50014 bytes; the limit is ${MAX_STORED_ARGUMENT_BYTES})`);
+    expect(record?.completion?.error).toBe(`${"e".repeat(4096)}…[+95904 chars]`);
   });
 });
 

@@ -1,19 +1,90 @@
 /**
- * The call pipeline with one more rule at its edge: a call whose acceptance cannot be written
- * because another process holds the audit database past the busy timeout is refused with a clear
- * tool error. Without this the error escapes the tool handler and the client sees a raw JSON-RPC
- * "-32603 database is locked". The audit store records the refusal once the lock is released.
+ * The call pipeline with two more rules at its edge, both protecting the audit log:
+ *
+ * - Size: arguments larger than any valid call needs are refused before anything else (and before
+ *   redaction, which would spend its time budget on them), with an error that says the limit. The
+ *   refusal is audited with the arguments' size and hash instead of their content, so a caller
+ *   cannot grow the log by megabytes per call.
+ * - Lock: a call whose acceptance cannot be written because another process holds the audit
+ *   database past the busy timeout is refused with a clear tool error. Without this the error
+ *   escapes the tool handler and the client sees a raw JSON-RPC "-32603 database is locked". The
+ *   audit store records the refusal once the lock is released.
  */
+import { boundedArguments, MAX_STORED_ARGUMENT_BYTES } from "../audit/bounds.js";
 import { AuditLogBusyError } from "../audit/busy.js";
-import { CallPipeline, type ToolCallRequest, type ToolCallResponse } from "./call-pipeline.js";
+import { CallPipeline, type AuditSink, type PipelineDependencies, type ToolCallRequest, type ToolCallResponse } from "./call-pipeline.js";
+
+/** Bytes of JSON one call's arguments may take; the largest valid call of any tool is a few KiB. */
+export const MAX_ARGUMENT_BYTES = MAX_STORED_ARGUMENT_BYTES;
 
 export class AuditGuardedPipeline extends CallPipeline {
+  private readonly edge: { audit: AuditSink; rulesetVersion: string };
+
+  constructor(deps: PipelineDependencies) {
+    super(deps);
+    this.edge = { audit: deps.audit, rulesetVersion: deps.redactor.rulesetVersion };
+  }
+
   override async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
     try {
+      const oversized = argumentBytesOver(request.arguments, MAX_ARGUMENT_BYTES);
+      if (oversized !== null) return this.refuseOversized(request, oversized);
       return await super.execute(request);
     } catch (error) {
       if (error instanceof AuditLogBusyError) return { isError: true, text: error.message, auditId: null };
       throw error;
     }
   }
+
+  private refuseOversized(request: ToolCallRequest, bytes: number): ToolCallResponse {
+    const text = `arguments: ${bytes} bytes of JSON is over the limit of ${MAX_ARGUMENT_BYTES} bytes for one call (an intent is at most 500 characters); nothing ran`;
+    const auditId = this.edge.audit.accept({
+      sessionId: request.caller.sessionId,
+      clientName: request.caller.clientName,
+      clientVersion: request.caller.clientVersion,
+      caller: request.caller.caller,
+      transport: request.caller.transport,
+      tool: request.tool,
+      // The store keeps at most 500 characters of it.
+      intent: intentOf(request.arguments),
+      taskId: null,
+      // Over the limit by definition, so stored as size and hash only.
+      arguments: boundedArguments(request.arguments),
+      decision: "deny",
+      decisionRule: "not evaluated: arguments over the size limit",
+      approver: null,
+      redactionRulesetVersion: this.edge.rulesetVersion,
+    });
+    this.edge.audit.complete(auditId, {
+      status: "error",
+      error: text,
+      credentialScope: null,
+      cloudOperations: [],
+      result: null,
+      redactionFindings: {},
+      responseBody: null,
+      durationMs: 0,
+    });
+    return { isError: true, text, auditId };
+  }
+}
+
+function intentOf(args: unknown): string | null {
+  if (typeof args !== "object" || args === null || !("intent" in args)) return null;
+  return typeof args.intent === "string" ? args.intent : null;
+}
+
+/** The arguments' JSON size when it is over `limit`, else null. */
+function argumentBytesOver(value: unknown, limit: number): number | null {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return null; // Not JSON (only in-process callers can send that): validation reports it.
+  }
+  if (text === undefined) return null;
+  // Characters bound bytes from below: most calls are decided without encoding the text.
+  if (text.length <= limit / 3) return null;
+  const bytes = Buffer.byteLength(text);
+  return bytes > limit ? bytes : null;
 }
