@@ -75,6 +75,8 @@ export interface ProviderModule<Id extends ProviderId = ProviderId, Config = unk
   readonly escalationRules: readonly { readonly id: string; readonly technique: string }[];
   /** Access evaluation over one query's inventory: direct access, pivots, escalation rules, holders. */
   createEvaluator(ctx: QueryContext): ProviderEvaluator;
+  /** Environments the config already gives scopes (an AWS account's `environment`), before any collection. */
+  configuredEnvironments?(config: Config): Array<[scopeId: string, environment: string]>;
   /** `wiam doctor` checks of the configured connector (credentials, the identity the server uses, breadth). */
   doctorChecks(connector: Connector): Promise<DoctorCheck[]>;
   /** This provider's part of the built-in demo estate. */

@@ -10,7 +10,7 @@ import { awsProviderConfigSchema, type AwsProviderConfig } from "./config.js";
 import { addAwsEstate } from "./demo/estate.js";
 import { awsDoctorChecks } from "./doctor.js";
 import { AWS_ESCALATION_RULES, AwsEscalations } from "./escalation.js";
-import { awsAccountOf, awsIds } from "./ids.js";
+import { awsAccountOf, awsAccountScopeId, awsIds } from "./ids.js";
 
 export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
   id: "aws",
@@ -53,6 +53,8 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
       },
     };
   },
+  configuredEnvironments: (config) =>
+    config.accounts.flatMap((account) => (account.environment === undefined ? [] : [[awsAccountScopeId(account.id), account.environment] as [string, string]])),
   doctorChecks: awsDoctorChecks,
   addDemoEstate: addAwsEstate,
 };
