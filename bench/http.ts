@@ -1,0 +1,163 @@
+/**
+ * The governed HTTP service under load, in one run: the demo estate, audit on (SQLite), bearer
+ * tokens verified on every request (RS256, keys from a local JWKS endpoint), answers reviewed.
+ *
+ *   1. In-process baseline: the call pipeline itself, one caller at a time, then 16 at a time.
+ *   2. Over HTTP: one SDK streamable HTTP client at a time (added latency, unloaded), then 16
+ *      concurrent clients (audited calls per second, latency under load).
+ *
+ * Added latency = HTTP percentile − in-process percentile at the same concurrency: what the
+ * transport, the token check and the MCP framing cost on top of the pipeline.
+ * Usage: node dist/bench/http.js [seconds per phase, default 8]
+ */
+import { createServer } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { createApp } from "../src/app.js";
+import { parseConfig } from "../src/config/load.js";
+import type { HttpConfig } from "../src/config/http-schema.js";
+import { createMcpServer } from "../src/server/create-server.js";
+import type { ServeHost } from "../src/server/host.js";
+import { httpTransport } from "../src/transports/http.js";
+import type { ToolCallRequest } from "../src/pipeline/call-pipeline.js";
+
+const SECONDS = Number(process.argv[2] ?? 8);
+const CLIENTS = 16;
+const TARGET_CALLS_PER_SECOND = 1_000;
+const TARGET_P50_ADDED_MS = 2;
+const TOOL = "list_identities";
+const ARGS = { intent: "benchmark the governed HTTP service", limit: 5 };
+
+interface Phase {
+  calls: number;
+  seconds: number;
+  latencies: number[];
+}
+
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Runs `workers` loops of `call` for `seconds`, timing each call. */
+async function load(workers: number, seconds: number, call: (worker: number) => Promise<void>): Promise<Phase> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await call(worker);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { calls: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+async function main(): Promise<void> {
+  // Signing key and a JWKS endpoint standing in for the authorization server.
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench-key", alg: "RS256", use: "sig" };
+  const jwks = createServer((_, response) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] })));
+  await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", () => resolve()));
+  const jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+  const issuer = "http://127.0.0.1/bench-issuer";
+
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const resource = `http://127.0.0.1:${port}/mcp`;
+
+  const unlimited = { callsPerMinute: 100_000, itemsReturned: 10_000_000, distinctScopes: 100_000 };
+  const config = parseConfig(
+    {
+      governance: { budgets: { perTask: unlimited, perCaller: unlimited, maxTasksPerCaller: 10_000 } },
+      http: { port, resource, auth: { type: "oauth", issuer, jwksUri, requiredScopes: ["wiam.read"], groupsClaim: "groups" } },
+    },
+    "(bench)",
+  );
+  const app = createApp({ config, dataDir: mkdtempSync(join(tmpdir(), "wiam-bench-http-")), logLevel: "error", logWrite: () => undefined });
+  const transport = httpTransport(config.http as HttpConfig);
+  const host: ServeHost = {
+    app,
+    configPath: null,
+    openSession: ({ sessionId, caller }) => {
+      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "http", caller, sessionId });
+      return { server, end: () => app.tasks.end(sessionId) };
+    },
+    onToolsChanged: () => undefined,
+    shutdown: () => transport.stop(),
+  };
+  await transport.start(host);
+
+  // Warm the inventory cache and the decision cache once.
+  const direct = (worker: number): ToolCallRequest => ({
+    tool: TOOL,
+    arguments: ARGS,
+    caller: { sessionId: `in-process-${worker}`, clientName: "bench", clientVersion: null, caller: `${issuer}|analyst-${worker}`, transport: "in-memory" },
+  });
+  await app.pipeline.execute(direct(0));
+
+  const inProcess = async (worker: number) => {
+    const response = await app.pipeline.execute(direct(worker));
+    if (response.isError) throw new Error(`in-process call failed: ${response.text}`);
+  };
+  const inProcessOne = await load(1, SECONDS / 2, inProcess);
+  const inProcessMany = await load(CLIENTS, SECONDS / 2, inProcess);
+
+  const clients: Client[] = [];
+  for (let i = 0; i < CLIENTS; i++) {
+    const token = await new SignJWT({ sub: `analyst-${i}`, scope: "wiam.read", groups: ["analysts"], azp: "bench-client" })
+      .setProtectedHeader({ alg: "RS256", kid: "bench-key" })
+      .setIssuer(issuer)
+      .setAudience(resource)
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    const client = new Client({ name: `bench-${i}`, version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    clients.push(client);
+  }
+  const overHttp = async (worker: number) => {
+    const result = await clients[worker]?.callTool({ name: TOOL, arguments: ARGS });
+    if (result?.isError) throw new Error(`HTTP call failed: ${JSON.stringify(result.content)}`);
+  };
+  await overHttp(0);
+  const httpOne = await load(1, SECONDS / 2, overHttp);
+  const httpMany = await load(CLIENTS, SECONDS, overHttp);
+
+  const rate = (phase: Phase) => phase.calls / phase.seconds;
+  const row = (name: string, phase: Phase) =>
+    `${name.padEnd(34)} ${String(phase.calls).padStart(7)} calls  ${rate(phase).toFixed(0).padStart(6)} calls/s  p50 ${fmt(percentile(phase.latencies, 50))}  p95 ${fmt(percentile(phase.latencies, 95))}`;
+  console.log(`HTTP service bench: ${TOOL} on the demo estate, audit on, RS256 bearer tokens, ${CLIENTS} clients`);
+  console.log(row("in-process pipeline, 1 caller", inProcessOne));
+  console.log(row(`in-process pipeline, ${CLIENTS} callers`, inProcessMany));
+  console.log(row("HTTP, 1 client", httpOne));
+  console.log(row(`HTTP, ${CLIENTS} clients`, httpMany));
+  const addedP50 = percentile(httpOne.latencies, 50) - percentile(inProcessOne.latencies, 50);
+  const addedP95 = percentile(httpOne.latencies, 95) - percentile(inProcessOne.latencies, 95);
+  const loadedP50 = percentile(httpMany.latencies, 50) - percentile(inProcessMany.latencies, 50);
+  const loadedP95 = percentile(httpMany.latencies, 95) - percentile(inProcessMany.latencies, 95);
+  console.log(`added latency over HTTP, unloaded (1 client):   p50 ${fmt(addedP50)}  p95 ${fmt(addedP95)}  (target p50 <= ${TARGET_P50_ADDED_MS} ms)`);
+  console.log(`added latency over HTTP, loaded (${CLIENTS} clients):   p50 ${fmt(loadedP50)}  p95 ${fmt(loadedP95)}`);
+  console.log(`audited calls per second over HTTP: ${rate(httpMany).toFixed(0)} (target >= ${TARGET_CALLS_PER_SECOND})`);
+  const audited = app.audit?.stats().calls;
+  if (audited !== undefined) console.log(`audit rows written: ${audited}`);
+
+  for (const client of clients) await client.close();
+  await transport.stop();
+  app.close();
+  jwks.close();
+}
+
+await main();
