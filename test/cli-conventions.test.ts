@@ -36,11 +36,15 @@ describe("wiam usage errors", () => {
     expect(stderr.split("\n")[0]).toBe(message);
   });
 
-  it("help and version exit 0", () => {
+  it("help asked for and version exit 0; help shown because a subcommand is missing exits 2", () => {
     const help = wiam(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout.split("\n")[0]).toBe("Usage: wiam [options] [command]");
+    const helpAudit = wiam(["help", "audit"]);
+    expect([helpAudit.code, helpAudit.stdout.split("\n")[0]]).toEqual([0, "Usage: wiam audit [options] [command]"]);
     expect(wiam(["--version"]).code).toBe(0);
+    const bare = wiam(["audit"]);
+    expect([bare.code, bare.stdout, bare.stderr.split("\n")[0]]).toEqual([2, "", "Usage: wiam audit [options] [command]"]);
   });
 });
 

@@ -7,10 +7,13 @@ import { CommanderError } from "commander";
 /** Exit codes the README documents: 0 success, 1 the answer is an error, 2 bad usage or config. */
 export const EXIT_USAGE = 2;
 
-/** Help and version requests are successes; every other parse error is a usage error. */
+/**
+ * Help and version asked for are successes; help shown because something was missing (`wiam audit`
+ * with no subcommand: Commander's exit code 1) and every other parse error are usage errors.
+ */
 export function exitCodeOfParseError(error: CommanderError): number {
-  if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
-  return EXIT_USAGE;
+  const informational = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+  return informational && error.exitCode === 0 ? 0 : EXIT_USAGE;
 }
 
 /** Collects `--snapshot a.json --snapshot b.json` and `--snapshot a.json,b.json` into one list. */

@@ -50,6 +50,8 @@ export function buildProgram(): Command {
     .addOption(new Option("--log-level <level>", "stderr log level").choices(["debug", "info", "warning", "error"]))
     // Usage errors throw instead of exiting 1, so they exit 2 as documented; subcommands inherit this.
     .exitOverride()
+    // A program with its own action loses Commander's implicit `help` command; `wiam help audit` stays.
+    .helpCommand(true)
     .showHelpAfterError()
     .usage("[options] [command]");
   // The catch-all argument below only exists to name unknown commands; its own help line would
