@@ -2,7 +2,7 @@
  * Command-line conventions shared by every command: exit codes for parse errors, the repeatable
  * `--snapshot` flag, and a quiet end when the reader of stdout goes away (`wiam audit export | head`).
  */
-import { CommanderError } from "commander";
+import type { CommanderError } from "commander";
 
 /** Exit codes the README documents: 0 success, 1 the answer is an error, 2 bad usage or config. */
 export const EXIT_USAGE = 2;
