@@ -407,9 +407,9 @@ const entropyInContext: Detector = (text, env) => {
 
 const MIXED = HAS_UPPER | HAS_LOWER | HAS_DIGIT;
 
-/** A value labelled as an id, thumbprint or digest is an identifier, however random it looks. */
+/** A value labelled as an id, thumbprint, digest or page cursor is an identifier, however random it looks. */
 const IDENTIFIER_LABEL_BEFORE =
-  /(?:x5t(?:#S256)?|thumbprint|fingerprint|\bkid|key[ _-]?id|request[ _-]?id|etag|digest|checksum|hash|sha\d*|md5|serial(?:[ _-]?number)?|nonce|commit|revision|\buid|\bguid|\bid|object[ _-]?id|client[ _-]?id|app[ _-]?id)["']?[ \t]*[:=(]?[ \t]*["']?$/i;
+  /(?:x5t(?:#S256)?|thumbprint|fingerprint|\bkid|key[ _-]?id|request[ _-]?id|etag|digest|checksum|hash|sha\d*|md5|serial(?:[ _-]?number)?|nonce|commit|revision|\buid|\bguid|\bid|object[ _-]?id|client[ _-]?id|app[ _-]?id|cursor|(?:next|page|continuation|pagination)[ _-]?(?:token|marker|link)|skip[ _-]?token)["']?[ \t]*[:=(]?[ \t]*["']?$/i;
 
 const PUBLIC_PEM = /-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|CERTIFICATE REQUEST)-----[\s\S]*?-----END [A-Z0-9 ]+-----/g;
 const SSH_PUBLIC_KEY_PREFIX = /(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)[ \t]+$/;

@@ -7,6 +7,7 @@ import { ALL_TOOLS } from "../tools/index.js";
 import type { AnyToolDefinition } from "../tools/define-tool.js";
 import { createRedactor, loadOrCreateRedactionKey } from "../redaction/index.js";
 import type { Redactor } from "../redaction/types.js";
+import { recordRedaction } from "./audit/record-redaction.js";
 import { AuditStore } from "./audit/store.js";
 import type { WiamConfig } from "./config/schema.js";
 import { ensureDataDir } from "./config/data-dir.js";
@@ -98,6 +99,7 @@ export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Re
     responseBody: config.audit.responseBody,
     retentionDays: config.audit.retentionDays,
     redactText: (text: string) => redactor.redactText(text).value,
+    redactRecord: recordRedaction(redactor),
     ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
   });
 }

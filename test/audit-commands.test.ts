@@ -184,7 +184,7 @@ describe("export", () => {
     const second = store.get(ids[1] ?? "");
     expect(lines[2]).toBe(
       `${ids[1]},3,2025-03-01T12:00:02.000Z,2025-03-01T12:00:03.000Z,error,describe_identity,bob,stdio,,session-1,claude-desktop,0.9.2,,` +
-        `"'=HYPERLINK(""http://evil"")\u001b[31m",allow,allowlist,,aws:account/123456789012 read-only,7,,,,0,,,2025.1,` +
+        `"'=HYPERLINK(""http://evil"")?[31m",allow,allowlist,,aws:account/123456789012 read-only,7,,,,0,,,2025.1,` +
         `"provider ""aws"" unavailable","{""id"":""a,b""}",${second?.hash},${second?.completionHash}`,
     );
     expect(lines[1]).toContain(",2,req-EXAMPLE-1 req-EXAMPLE-2,aws_secret_access_key 1,2025.1,,");

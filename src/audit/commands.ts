@@ -245,5 +245,6 @@ function truncate(text: string, max: number): string {
 
 /** Control characters (C0, DEL, C1) become "?" so stored text cannot move the cursor or recolor. */
 export function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  // Format characters (bidi overrides, zero-width) and line separators too: they reorder or hide text.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\p{Cf}\u2028\u2029]/gu, "?");
 }

@@ -52,13 +52,13 @@ export function* exportLines(store: AuditStore, format: AuditExportFormat, filte
   for (const record of store.iterate({ ...filter, order: "asc" })) {
     switch (format) {
       case "jsonl":
-        yield JSON.stringify(toExportRecord(record));
+        yield terminalSafeJson(toExportRecord(record));
         break;
       case "csv":
         yield toCsvRow(record);
         break;
       case "ocsf":
-        yield JSON.stringify(toOcsfApiActivity(record));
+        yield terminalSafeJson(toOcsfApiActivity(record));
         break;
     }
   }
@@ -143,10 +143,31 @@ export function toCsvRow(record: AuditRecord): string {
   return CSV_COLUMNS.map((column) => csvCell(cells[column])).join(",");
 }
 
+/**
+ * Characters that drive a terminal or hide text and that JSON.stringify leaves raw: DEL and the C1
+ * controls (0x9b starts an escape sequence on some terminals), format characters (bidi overrides,
+ * zero-width) and line/paragraph separators.
+ */
+const RAW_IN_JSON = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
+
+/** JSON with those characters escaped as \uXXXX: the line is safe to print and parses to the same value. */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(RAW_IN_JSON, (char) => {
+    let escaped = "";
+    // Each UTF-16 unit on its own: a tag character above U+FFFF is escaped as its surrogate pair.
+    for (let index = 0; index < char.length; index++) escaped += `\\u${char.charCodeAt(index).toString(16).padStart(4, "0")}`;
+    return escaped;
+  });
+}
+
+/** Control, format and separator characters in a CSV cell become "?" (a spreadsheet is no place for them either). */
+const UNSAFE_IN_CSV = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
+
 function csvCell(value: string | number | null): string {
   if (value === null) return "";
   if (typeof value === "number") return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const printable = value.replace(UNSAFE_IN_CSV, "?");
+  const safe = /^[=+\-@\t\r]/.test(printable) ? `'${printable}` : printable;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

@@ -31,7 +31,8 @@
  * for hosts where power-loss durability of the last milliseconds matters more than latency.
  *
  * The store never redacts: the pipeline hands it redacted data. As a guard against a caller that
- * forgot, `redactText` (when given) runs over each event's JSON text before it is written.
+ * forgot, `redactText` (when given) runs over each data field of an event (intent, arguments,
+ * names, error, response) before it is written, never over the fields the server computes.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { platform } from "node:os";
@@ -77,7 +78,12 @@ export interface AuditStoreOptions {
   responseBody: ResponseBodyMode;
   retentionDays?: number;
   now?: () => Date;
-  /** Defensive second redaction over each event's JSON text; must return valid JSON text. */
+  /**
+   * Applied to every record read back (get, tail, search, iterate): review output redacts the data
+   * fields of stored records (see record-redaction.ts) instead of rescanning the printed text.
+   */
+  redactRecord?: (record: AuditRecord) => AuditRecord;
+  /** Defensive second redaction over each data field (JSON fields as their JSON text, which must stay valid JSON). */
   redactText?: (text: string) => string;
   /** "normal" (default) or "full": SQLite `synchronous` in WAL mode; see the comment at the top. */
   durability?: AuditDurability;
@@ -359,7 +365,7 @@ export class AuditStore {
 
   get(id: string): AuditRecord | null {
     const row = this.statements.callById.get(id);
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : this.readRecord(row);
   }
 
   /** The last `n` calls, oldest first. */
@@ -375,7 +381,7 @@ export class AuditStore {
     const rows = this.db
       .prepare<unknown[], CallRow>(`SELECT * FROM audit_calls ${where} ORDER BY seq ${order} LIMIT ?`)
       .all(...params, limit);
-    return rows.map(toRecord);
+    return rows.map((row) => this.readRecord(row));
   }
 
   /** Streams matching calls oldest first, without a default limit (for export). */
@@ -385,7 +391,7 @@ export class AuditStore {
     const limit = filter.limit === undefined ? "" : " LIMIT ?";
     if (filter.limit !== undefined) params.push(filter.limit);
     const statement = this.db.prepare<unknown[], CallRow>(`SELECT * FROM audit_calls ${where} ORDER BY seq ${order}${limit}`);
-    for (const row of statement.iterate(...params)) yield toRecord(row);
+    for (const row of statement.iterate(...params)) yield this.readRecord(row);
   }
 
   stats(filter: AuditFilter = {}): AuditStats {
@@ -511,18 +517,66 @@ export class AuditStore {
     if (kinds.includes("complete")) throw new Error(`audit record ${id} is already completed`);
   }
 
+  private readRecord(row: CallRow): AuditRecord {
+    const record = toRecord(row);
+    return this.options.redactRecord ? this.options.redactRecord(record) : record;
+  }
+
   private serialize(body: AcceptBody | CompleteBody | PruneBody): string {
-    const text = canonicalJson(body);
+    return canonicalJson(this.guard(body));
+  }
+
+  /**
+   * The safety net runs over the fields that hold data from outside (intent, arguments, names,
+   * notes, error text, the response), one field at a time. What the store and the pipeline compute
+   * (counts such as redactionFindings, hashes, sizes, cloud operations, decisions) is never passed
+   * through it: a redactor rewriting `{"jwt": 1}` made a row unreadable for every review command.
+   */
+  private guard<T extends AcceptBody | CompleteBody | PruneBody>(body: T): T {
     const redact = this.options.redactText;
-    if (redact === undefined) return text;
-    const redacted = redact(text);
-    if (redacted === text) return text;
-    try {
-      JSON.parse(redacted);
-    } catch {
-      throw new Error("the audit redactText guard returned invalid JSON; the event was not written");
+    if (redact === undefined) return body;
+    const text = (value: string | null): string | null => (value === null ? null : redact(value));
+    const json = (value: unknown): unknown => guardJson(redact, value);
+    if ("tool" in body) {
+      const guarded: AcceptBody = {
+        ...body,
+        tool: redact(body.tool),
+        clientName: text(body.clientName),
+        clientVersion: text(body.clientVersion),
+        caller: redact(body.caller),
+        sourceAddress: text(body.sourceAddress),
+        intent: text(body.intent),
+        arguments: json(body.arguments),
+        approver: text(body.approver),
+        approval: body.approval ? { ...body.approval, note: text(body.approval.note) } : (body.approval ?? null),
+      };
+      return guarded as T;
     }
-    return redacted;
+    if ("status" in body) {
+      const stored = body.responseBody;
+      const guarded: CompleteBody = {
+        ...body,
+        error: text(body.error),
+        credentialScope: text(body.credentialScope),
+        responseBody:
+          stored.mode === "summary" ? { ...stored, preview: redact(stored.preview) } : stored.mode === "full" ? { mode: "full", body: json(stored.body) } : stored,
+      };
+      return guarded as T;
+    }
+    return body;
+  }
+}
+
+/** A JSON value through a text guard, as JSON text; a guard that breaks the JSON writes nothing. */
+function guardJson(redact: (text: string) => string, value: unknown): unknown {
+  if (value === null || value === undefined) return value ?? null;
+  const text = canonicalJson(value);
+  const redacted = redact(text);
+  if (redacted === text) return value;
+  try {
+    return JSON.parse(redacted) as unknown;
+  } catch {
+    throw new Error("the audit redactText guard returned invalid JSON; the event was not written");
   }
 }
 

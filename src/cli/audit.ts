@@ -25,7 +25,7 @@ import { ensureDataDir } from "../config/data-dir.js";
 import { UserFacingError } from "../errors.js";
 import { stdoutClosed } from "./conventions.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
-import { redactedOutput } from "./output.js";
+import { recordRedaction } from "../audit/record-redaction.js";
 
 interface FilterFlags {
   since?: string;
@@ -131,21 +131,18 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
       let store: AuditStore;
       if (access === "read") {
         dataDir = context.dataDir;
-        store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), { responseBody: context.config.audit.responseBody });
-        try {
-          redactor = reviewRedactor(context.config, dataDir);
-        } catch (error) {
-          store.close();
-          throw error;
-        }
+        redactor = reviewRedactor(context.config, dataDir);
+        store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), { responseBody: context.config.audit.responseBody, redactRecord: recordRedaction(redactor) });
       } else {
         dataDir = ensureDataDir(context.dataDir);
         redactor = createRedactorFor(context.config, dataDir);
         store = openAuditStore(context.config, dataDir, redactor);
       }
       try {
+        // Records come out of the store with their data fields redacted; the rest (ids, hashes,
+        // counts, signatures) is the server's own and printed as it is, never rescanned.
         const { text, exitCode } = body(store, dataDir, redactor);
-        if (text !== "") redactedOutput(redactor).out(text);
+        if (text !== "") process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
         return exitCode;
       } finally {
         store.close();
@@ -200,13 +197,13 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
   withFilterOptions(audit.command("export").description("export calls as JSON Lines, CSV or OCSF API Activity events"))
     .addOption(new Option("-f, --format <format>", "output format").choices(["jsonl", "csv", "ocsf"]).default("jsonl"))
     .action((flags: FilterFlags & { format: AuditExportFormat }) =>
-      run("read", (store, _dataDir, redactor) => {
+      run("read", (store) => {
         const filter = { ...filterFrom(flags), order: "asc" as const };
         // Stream line by line: an export can be far larger than memory allows as one string.
         // A reader that closed the pipe (`| head -1`) ends the export; the EPIPE exits quietly.
         for (const line of exportLines(store, flags.format, filter)) {
           if (stdoutClosed()) break;
-          process.stdout.write(`${redactor.redactText(line).value}\n`);
+          process.stdout.write(`${line}\n`);
         }
         return { text: "", exitCode: 0 };
       }),

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { createApp } from "../app.js";
 import { UserFacingError } from "../errors.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
-import { redactedOutput } from "./output.js";
+import { plainOutput } from "./output.js";
 import { osUserName } from "../util/os-user.js";
 import { terminalApprover } from "./terminal-approver.js";
 import { progressLine } from "./progress-line.js";
@@ -43,7 +43,9 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
       progress: progress.report,
     });
     progress.clear();
-    const output = redactedOutput(app.redactor);
+    // The pipeline redacted the answer's data and left its own words (cursors, counts) as written;
+    // rescanning the printed text here would rewrite those.
+    const output = plainOutput();
     if (options.json) {
       output.out(JSON.stringify({ isError: response.isError, auditId: response.auditId, text: response.text, result: response.structured ?? null }, null, 2));
     } else if (response.isError) {

@@ -23,6 +23,14 @@ export function redactedOutput(redactor: Redactor): CliOutput {
   };
 }
 
+/** For text that is already redacted where it came from (a pipeline answer, redacted audit records). */
+export function plainOutput(): CliOutput {
+  return {
+    out: (text) => void process.stdout.write(ensureNewline(text)),
+    err: (text) => void process.stderr.write(ensureNewline(text)),
+  };
+}
+
 function ensureNewline(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }

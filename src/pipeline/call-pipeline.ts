@@ -130,11 +130,10 @@ export class CallPipeline {
     const findingsByKind: Record<string, number> = {};
     const operations: CloudOperation[] = [];
     const tool = this.deps.tools.find((t) => t.name === request.tool);
-    const { intent: rawIntent, taskId: rawTaskId } = intentOf(request.arguments);
-    // The intent is the caller's words: data, redacted like the arguments before anything is stored.
-    const redactedIntent = rawIntent === null ? { ok: true as const, value: null } : this.redactValue(rawIntent, findingsByKind);
-    const intent = redactedIntent.ok ? (redactedIntent.value as string | null) : "[withheld: redaction failed]";
+    const { taskId: rawTaskId } = intentOf(request.arguments);
     const redactedArgs = this.redactValue(request.arguments, findingsByKind);
+    // The intent is the caller's words: data, stored as redacted with the arguments it is part of.
+    const intent = redactedArgs.ok ? intentOf(redactedArgs.value).intent : "[withheld: redaction failed]";
 
     const acceptance = (
       decision: AuditAcceptance["decision"],
