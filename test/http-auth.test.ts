@@ -241,6 +241,24 @@ describe("wiam serve --http with OAuth", () => {
     expect(hijack.status).toBe(404);
   });
 
+  it("keeps a task id one caller picks apart from the same id another caller picks", async () => {
+    const alice = await connectAs(await as.token("analyst-alice", { resource }));
+    const sam = await connectAs(await as.token("secops-sam", { resource }));
+    const args = { intent, task_id: "INC-1234" };
+    const first = await alice.callTool({ name: "inventory_summary", arguments: args });
+    const second = await sam.callTool({ name: "inventory_summary", arguments: args });
+    const auditOf = (result: typeof first) => host.app.audit?.get((result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "");
+    // The audit keeps the id as given, next to who gave it; budgets and cloud sessions are per caller.
+    expect([auditOf(first)?.taskId, auditOf(first)?.caller]).toEqual(["INC-1234", `${as.issuer}|analyst-alice`]);
+    expect([auditOf(second)?.taskId, auditOf(second)?.caller]).toEqual(["INC-1234", `${as.issuer}|secops-sam`]);
+    expect([...host.app.tasks.activeTaskIds].filter((id) => id.endsWith("#INC-1234")).sort()).toEqual([
+      `${as.issuer}|analyst-alice#INC-1234`,
+      `${as.issuer}|secops-sam#INC-1234`,
+    ]);
+    await alice.close();
+    await sam.close();
+  });
+
   it("answers health and readiness", async () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: "ok" });
     const ready = await fetch(`${base}/readyz`);

@@ -48,6 +48,8 @@ export interface GovernedCall {
   tool: string;
   intent: string;
   taskId: string;
+  /** The task registry's key when it differs from the id the caller gave (per-caller task ids over HTTP). */
+  taskKey?: string | undefined;
   caller: {
     name: string;
     client: string | null;
@@ -114,7 +116,7 @@ export class Governor {
   async authorize(call: GovernedCall, inventory: Inventory | null, approver: Approver | undefined): Promise<Authorization> {
     const settings = this.settings();
     const scope = resolveScope(call.query, inventory, settings.scopes);
-    const budget = this.tasks.admit(call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
+    const budget = this.tasks.admit(call.taskKey ?? call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
     const demo = inventory?.demo ?? false;
     const request = this.request(call, scope, budget, settings, demo, false, "");
     const base = { scope, budget, demo };

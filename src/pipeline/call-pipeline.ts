@@ -176,8 +176,11 @@ export class CallPipeline {
     }
     const args = parsed.data as unknown as CommonArguments;
     const taskId = args.task_id ?? request.caller.sessionId ?? "default";
+    // Over HTTP many callers share one server: a task id a caller picks names that caller's own task
+    // (its budget, and its cloud sessions whose AWS SourceIdentity is the caller), never another's.
+    const taskKey = request.caller.authenticated && args.task_id !== undefined ? `${request.caller.caller}#${args.task_id}` : taskId;
     const inventoryRequest = {
-      taskId,
+      taskId: taskKey,
       recordOperation: (op: CloudOperation) => operations.push(op),
       signal: request.signal,
       progress: request.progress,
@@ -191,6 +194,7 @@ export class CallPipeline {
       tool: tool.name,
       intent: args.intent,
       taskId,
+      taskKey,
       caller: {
         name: request.caller.caller,
         client: request.caller.clientName,
@@ -211,7 +215,7 @@ export class CallPipeline {
       authorization = await this.deps.governor.authorize(governedCall, known, request.approve);
     } catch (error) {
       const auditId = this.deps.audit.accept(acceptance("deny", stage, taskId));
-      return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);
+      return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
     }
     const decided = acceptance(authorization.decision, authorization.rule, taskId, authorization);
     if (!authorization.allowed) {
@@ -277,7 +281,7 @@ export class CallPipeline {
       this.deps.audit.complete(auditId, {
         status: "ok",
         error: null,
-        credentialScope: this.deps.inventory.credentialScope(taskId),
+        credentialScope: this.deps.inventory.credentialScope(taskKey),
         cloudOperations: operations,
         result: {
           itemCount: outcome.itemCount,
@@ -289,10 +293,10 @@ export class CallPipeline {
         responseBody: this.responseBody(current.audit.responseBody, structured.value, text.value),
         durationMs: elapsedMs(started),
       });
-      this.deps.governor.recordResult(taskId, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
+      this.deps.governor.recordResult(taskKey, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
       return { isError: false, text: text.value, structured: structured.value, auditId };
     } catch (error) {
-      return this.fail(auditId, error, "error", started, findingsByKind, operations, taskId);
+      return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
     }
   }
 
