@@ -24,8 +24,12 @@ describe("stdio request limits (built server)", () => {
     createInterface({ input: child.stdout }).on("line", (line) => {
       const message = JSON.parse(line) as Record<string, unknown>;
       const waiting = replies.get(JSON.stringify(message.id ?? null));
-      if (waiting) (replies.delete(JSON.stringify(message.id ?? null)), waiting(message));
-      else unsolicited.push(message);
+      if (!waiting) {
+        unsolicited.push(message);
+        return;
+      }
+      replies.delete(JSON.stringify(message.id ?? null));
+      waiting(message);
     });
     const initialized = reply(1);
     send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }));

@@ -86,7 +86,11 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const watchers = new Map<string, () => void>();
   const watchFiles = (paths: readonly (string | null | undefined)[]) => {
     const wanted = new Set(paths.filter((p): p is string => typeof p === "string"));
-    for (const [path, stop] of watchers) if (!wanted.has(path)) (stop(), watchers.delete(path));
+    for (const [path, stop] of watchers) {
+      if (wanted.has(path)) continue;
+      stop();
+      watchers.delete(path);
+    }
     for (const path of wanted) if (!watchers.has(path)) watchers.set(path, watchConfigFile(path, reload));
   };
   function reload(): void {
