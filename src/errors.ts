@@ -29,3 +29,10 @@ export class UserFacingError extends Error {
 export function isUserFacingError(error: unknown): error is UserFacingError {
   return error instanceof UserFacingError;
 }
+
+/** An error's message for a one-line report: its first line, at most 300 characters. */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split(/\r?\n/, 1)[0] ?? "";
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}

@@ -151,6 +151,20 @@ export function gapLine(gaps: readonly z.infer<typeof gapSchema>[]): TextLine | 
   return line`Incomplete: ${gaps.length} part(s) of the estate could not be read (see "incomplete"); absence of a finding there proves nothing.`;
 }
 
+/**
+ * Providers the answer could read nothing from (they have gaps and not one identity collected):
+ * said first, so "none found" is never read as a clean bill of health.
+ */
+export function unreadLines(inventory: Inventory): TextLine[] {
+  const lines: TextLine[] = [];
+  for (const provider of new Set(inventory.gaps.map((gap) => gap.provider))) {
+    if (inventory.principalsOf(provider).length > 0) continue;
+    const first = inventory.gaps.find((gap) => gap.provider === provider);
+    lines.push(line`Nothing could be read from ${own(provider)}: ${first?.reason ?? "collection failed"}`);
+  }
+  return lines;
+}
+
 /** Display names are free text: capped in the text answer (the structured result has them whole). */
 export const NAME_CAP = 80;
 
@@ -179,7 +193,15 @@ export function pagedAnswer<T, Extra extends object>(
   const incomplete = gapsOf(context.inventory);
   return {
     structured: { dataSource: context.dataSource, incomplete, page, ...parts.structured(items) },
-    text: textAnswer([sourceLine(context.dataSource), parts.headline, ...items.map(parts.line), ...(parts.trailer ?? []), pageLine(page), gapLine(incomplete)]),
+    text: textAnswer([
+      sourceLine(context.dataSource),
+      ...unreadLines(context.inventory),
+      parts.headline,
+      ...items.map(parts.line),
+      ...(parts.trailer ?? []),
+      pageLine(page),
+      gapLine(incomplete),
+    ]),
     itemCount: items.length,
   };
 }

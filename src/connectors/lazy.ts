@@ -29,3 +29,8 @@ export function lazyConnector<Loaded extends Connector>(id: string, description:
     endTask: (taskId) => loaded?.endTask?.(taskId),
   };
 }
+
+/** The real connector behind a lazy one (loading its module), or the connector itself. */
+export async function loadedConnector<Loaded extends Connector>(connector: Connector): Promise<Loaded> {
+  return ("load" in connector && typeof connector.load === "function" ? await (connector as LazyConnector<Loaded>).load() : connector) as Loaded;
+}

@@ -48,7 +48,7 @@ function transport(settings: ClientFactorySettings) {
 }
 
 /** Token audience of ARM: the public endpoint's, also when a test or sovereign endpoint is used. */
-function armScope(resourceManager: string): string {
+export function armScope(resourceManager: string): string {
   return resourceManager.includes("management.") ? `${new URL(resourceManager).origin}/.default` : "https://management.azure.com/.default";
 }
 

@@ -17,7 +17,7 @@ import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../../connectors/common/
 import { TtlCache } from "../../connectors/common/ttl-cache.js";
 import { assembleSnapshot, tenantScopeId, type TenantCollection, type VaultCollection } from "./collect/map.js";
 import { AzureCallRunner } from "./calls.js";
-import { armReader, graphReader, managementClients, vaultClients, type ClientFactorySettings } from "./clients.js";
+import { armReader, graphReader, managementClients, vaultClients, type ClientFactorySettings, armScope } from "./clients.js";
 import { azureProviderConfigSchema, type AzureProviderConfig, type AzureProviderConfigInput, type AzureTenantConfig, type AzureVaultConfig } from "./config.js";
 import { AzureSessionManager } from "./sessions.js";
 import { describeAzureError } from "./errors.js";
@@ -45,6 +45,11 @@ export interface AzureConnectorDeps {
 
 export interface AzureConnector extends Connector {
   readonly id: "azure";
+  /**
+   * Which identity the server itself reaches Azure with, per tenant: a Resource Manager token is
+   * requested (never printed) and its claims named. Throws when no credential yields a token.
+   */
+  checkIdentity(): Promise<string[]>;
   describeCredentialScope(taskId: string): string;
   endTask(taskId: string): void;
   clearCache(): void;
@@ -193,6 +198,20 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
     id: "azure",
     description: "Azure Key Vault item metadata (never values), RBAC role assignments and definitions, deny assignments, vault access policies, and Entra workload identities with credentials and sign-in activity; read-only, per-task tokens",
     collect,
+    async checkIdentity() {
+      const taskId = `doctor-${now().getTime()}`;
+      const tenants = [...new Set([...config.tenants.map((tenant) => tenant.id), ...config.vaults.map(vaultTenant)].filter((id) => id !== ""))];
+      try {
+        for (const tenantId of tenants) {
+          const token = await credentials.credentialFor(taskId, tenantId).getToken(armScope(config.endpoints.resourceManager));
+          if (!token) throw new Error(`no token for tenant ${tenantId}`);
+        }
+        return credentials.describe(taskId);
+      } finally {
+        credentials.endTask(taskId);
+      }
+    },
+
     describeCredentialScope(taskId) {
       const lines = credentials.describe(taskId);
       return `azure task ${taskId}: ${lines.length ? lines.join("; ") : "no tokens held"}`;

@@ -33,6 +33,8 @@ export interface GcpConnectorDeps {
 
 export interface GcpConnector extends Connector {
   readonly id: "gcp";
+  /** Which identity the server itself reaches Google Cloud with; throws when ADC yields no token. */
+  checkIdentity(): Promise<string>;
   describeCredentialScope(taskId: string): string;
   endTask(taskId: string): void;
   sessionFor(taskId: string): GcpSessionInfo | undefined;
@@ -186,6 +188,12 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
     description:
       "Google Cloud IAM (service accounts, keys, last authentication, allow policies across the hierarchy, deny policies, principal access boundaries, workload identity federation, roles); read-only, per-task impersonated tokens",
     collect,
+
+    async checkIdentity() {
+      const { account, impersonates } = await sessions.checkBase();
+      const who = `application default credentials as ${account ?? "an unidentified account (ADC did not name it)"}`;
+      return impersonates ? `${who}; each task impersonates ${impersonates}` : who;
+    },
 
     describeCredentialScope(taskId) {
       const target = config.impersonateServiceAccount;

@@ -90,6 +90,18 @@ export class GcpSessionManager {
     return base;
   }
 
+  /**
+   * Proves the base credentials work by obtaining an access token (never shown) and names their
+   * account when ADC says it; impersonation, when configured, happens per task on top of it.
+   */
+  async checkBase(): Promise<{ account: string | undefined; impersonates: string | undefined }> {
+    const base = await this.baseCredentials();
+    const token = await base.authClient.getAccessToken();
+    if (!token.token) throw new Error("application default credentials gave no access token");
+    this.baseAccount = base.account;
+    return { account: base.account, impersonates: this.options.impersonate };
+  }
+
   /** The account behind ADC once known, for the audit record. */
   baseAccount: string | undefined;
 

@@ -4,6 +4,7 @@
  * credential creation, secret and data reads). Any `allowed` answer is a warning, or an error
  * with `strict: true`. Used by `wiam doctor`.
  */
+import { parseArn } from "../ids.js";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCallRunner } from "../calls.js";
@@ -41,6 +42,8 @@ export interface BreadthCheck {
 }
 
 export interface CredentialBreadthReport {
+  /** The ARN the base credentials act as (sts:GetCallerIdentity), when they work. */
+  identity?: string;
   checks: BreadthCheck[];
   warnings: string[];
   errors: string[];
@@ -76,12 +79,12 @@ async function simulate(env: BreadthEnvironment, iam: IAMClient, principalArn: s
 }
 
 function accountOf(arn: string): string {
-  return arn.split(":")[4] ?? "unknown";
+  return parseArn(arn)?.account || "unknown";
 }
 
 /** The IAM principal behind a caller ARN (an assumed-role session resolves to its role, path included). */
 async function simulatablePrincipal(env: BreadthEnvironment, callerArn: string): Promise<string | { problem: string }> {
-  const [, partition, service, , account, resource = ""] = callerArn.split(":");
+  const { partition, service, account, resource } = parseArn(callerArn) ?? { partition: "aws", service: "", account: "", resource: "" };
   if (service === "iam" && resource === "root") {
     return { problem: `the base credentials are the root user of account ${account}: unrestricted; use an IAM role or user with policies/aws-readonly.json` };
   }
@@ -119,6 +122,7 @@ export async function checkCredentialBreadth(env: BreadthEnvironment): Promise<C
   try {
     const identity = await env.runner.call(stsReads.getCallerIdentity, env.baseSts, {}, undefined);
     const callerArn = identity.Arn ?? "unknown";
+    report.identity = callerArn;
     const principal = await simulatablePrincipal(env, callerArn);
     if (typeof principal === "string") await check("base credentials", principal, env.baseIam, "");
     else findings.push(principal.problem);
