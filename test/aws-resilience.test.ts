@@ -162,6 +162,7 @@ describe("credential breadth", () => {
     const aws = connector(ACCOUNTS);
     const report = await aws.checkCredentialBreadth();
     expect(report).toEqual({
+      identity: BASE_IDENTITY_ARN,
       checks: [
         { principalArn: BASE_IDENTITY_ARN, role: "base credentials", allowedActions: ["iam:PassRole", "s3:PutObject"] },
         { principalArn: READ_ROLE(PROD), role: `read role of account ${PROD}`, allowedActions: ["s3:GetObject"] },
@@ -194,6 +195,7 @@ describe("credential breadth", () => {
     const aws = connector({ accounts: [{ id: DEV, roleArn: READ_ROLE(DEV), externalId: "wrong-EXAMPLE" }] });
     const report = await aws.checkCredentialBreadth();
     expect(report).toEqual({
+      identity: BASE_IDENTITY_ARN,
       checks: [],
       warnings: [
         `base credentials (${BASE_IDENTITY_ARN}): breadth could not be checked (AccessDenied (HTTP 403): injected fault); grant iam:SimulatePrincipalPolicy or review it by hand`,
