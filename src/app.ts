@@ -145,7 +145,8 @@ export function createApp(options: AppOptions): App {
     const connectors = options.connectors ?? connectorsFor(next);
     const nextPolicySet = loadPolicySet(next.governance.policyFile, toolNames);
     const before = enabledNames();
-    const restartNeededFor = (["redaction", "audit"] as const).filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]));
+    // The HTTP listener and its token settings are fixed while it listens.
+    const restartNeededFor = (["redaction", "audit", "http"] as const).filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]));
     if (JSON.stringify(current.providers) !== JSON.stringify(next.providers)) inventory.replaceConnectors(connectors);
     current = next;
     policySet = nextPolicySet;
