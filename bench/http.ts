@@ -8,6 +8,10 @@
  *
  * Added latency = HTTP percentile − in-process percentile at the same concurrency: what the
  * transport, the token check and the MCP framing cost on top of the pipeline.
+ *
+ *   3. Answer review: describe_identity on the production deploy role (every reach item reviewed,
+ *      withheld: no one can approve) in-process, against the same pipeline with tools that declare
+ *      nothing to review, interleaved call by call.
  * Usage: node dist/bench/http.js [seconds per phase, default 8]
  */
 import { createServer } from "node:http";
@@ -19,6 +23,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createApp } from "../src/app.js";
+import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { ALL_TOOLS } from "../tools/index.js";
 import { parseConfig } from "../src/config/load.js";
 import type { HttpConfig } from "../src/config/http-schema.js";
 import { createMcpServer } from "../src/server/create-server.js";
@@ -151,6 +157,39 @@ async function main(): Promise<void> {
   console.log(`added latency over HTTP, unloaded (1 client):   p50 ${fmt(addedP50)}  p95 ${fmt(addedP95)}  (target p50 <= ${TARGET_P50_ADDED_MS} ms)`);
   console.log(`added latency over HTTP, loaded (${CLIENTS} clients):   p50 ${fmt(loadedP50)}  p95 ${fmt(loadedP95)}`);
   console.log(`audited calls per second over HTTP: ${rate(httpMany).toFixed(0)} (target >= ${TARGET_CALLS_PER_SECOND})`);
+  // 3. What reviewing an answer adds: the same question with and without the tools' `reveals`.
+  const unreviewed = createApp({
+    config,
+    dataDir: mkdtempSync(join(tmpdir(), "wiam-bench-http-unreviewed-")),
+    logLevel: "error",
+    logWrite: () => undefined,
+    tools: ALL_TOOLS.map(({ reveals: _reveals, ...tool }) => tool),
+  });
+  const describeDeploy: ToolCallRequest = {
+    tool: "describe_identity",
+    arguments: { intent: "benchmark the answer review", principal: DEMO_ANCHORS.aws.prodDeployRole },
+    caller: { sessionId: "review", clientName: "bench", clientVersion: null, caller: "analyst", transport: "in-memory" },
+  };
+  await app.pipeline.execute(describeDeploy);
+  await unreviewed.pipeline.execute(describeDeploy);
+  const reviewed: number[] = [];
+  const plain: number[] = [];
+  const reviewDeadline = performance.now() + (SECONDS / 2) * 1000;
+  while (performance.now() < reviewDeadline) {
+    let t = performance.now();
+    const withheld = await app.pipeline.execute(describeDeploy);
+    reviewed.push(performance.now() - t);
+    if (!JSON.stringify(withheld.structured ?? {}).includes('"withheld"')) throw new Error("the review withheld nothing: the bench measures the wrong thing");
+    t = performance.now();
+    await unreviewed.pipeline.execute(describeDeploy);
+    plain.push(performance.now() - t);
+  }
+  console.log(
+    `answer review (describe_identity, production role, ${reviewed.length} calls each): p50 ${fmt(percentile(reviewed, 50))} vs ${fmt(percentile(plain, 50))} unreviewed, ` +
+      `added p50 ${fmt(percentile(reviewed, 50) - percentile(plain, 50))}, p95 ${fmt(percentile(reviewed, 95) - percentile(plain, 95))}`,
+  );
+  unreviewed.close();
+
   const audited = app.audit?.stats().calls;
   if (audited !== undefined) console.log(`audit rows written: ${audited}`);
 
