@@ -111,7 +111,7 @@ export function createApp(options: AppOptions): App {
   let current = options.config;
   const tools = options.tools ?? ALL_TOOLS;
   const toolNames = tools.map((t) => t.name);
-  let policySet = loadPolicySet(current.governance.policyFile, toolNames);
+  let policySet = loadPolicySet(current.governance.policyFile, tools);
   const dataDir = ensureDataDir(options.dataDir);
   const redactor = createRedactorFor(current, dataDir);
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
@@ -143,7 +143,7 @@ export function createApp(options: AppOptions): App {
   const reload = (next: WiamConfig): ReloadResult => {
     // Both throw before anything changes, so an invalid file keeps the last good config in force.
     const connectors = options.connectors ?? connectorsFor(next);
-    const nextPolicySet = loadPolicySet(next.governance.policyFile, toolNames);
+    const nextPolicySet = loadPolicySet(next.governance.policyFile, tools);
     const before = enabledNames();
     // The HTTP listener and its token settings are fixed while it listens.
     const restartNeededFor = (["redaction", "audit", "http"] as const).filter((key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]));

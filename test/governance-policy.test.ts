@@ -13,6 +13,7 @@ import { parseConfig } from "../src/config/load.js";
 import { governanceSettingsOf } from "../src/governance/settings.js";
 
 const TOOLS = ALL_TOOLS.map((t) => t.name);
+const TOOL_ACTIONS = ALL_TOOLS;
 const inventory = new Inventory(buildDemoEstate(new Date("2026-11-24T12:00:00Z")));
 const A = DEMO_ANCHORS.aws;
 const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
@@ -45,7 +46,7 @@ function request(tool: string, resource: ScopeEntity, overrides: Partial<PolicyR
 const scopeOf = (query: Parameters<typeof resolveScope>[0], overrides = {}) => resolveScope(query, inventory, overrides);
 
 describe("the default policy", () => {
-  const policy = loadPolicySet(undefined, TOOLS);
+  const policy = loadPolicySet(undefined, TOOL_ACTIONS);
 
   it("is the shipped policies/default.cedar and names its policies", () => {
     expect(policy.text).toBe(readFileSync(new URL("../policies/default.cedar", import.meta.url), "utf8"));
@@ -166,7 +167,7 @@ describe("scopes as policy resources", () => {
       },
       "(test)",
     );
-    const { scopes } = governanceSettingsOf(config, loadPolicySet(undefined, TOOLS));
+    const { scopes } = governanceSettingsOf(config, loadPolicySet(undefined, TOOL_ACTIONS));
     expect(resolveScope({ scope: "aws:account/222222222222" }, null, scopes).environment).toBe("production");
     expect(resolveScope({ scope: "aws:account/333333333333" }, null, scopes).environment).toBe("staging");
   });
@@ -182,7 +183,7 @@ describe("scopes as policy resources", () => {
 });
 
 describe("admin policies", () => {
-  const compile = (text: string) => compilePolicySet(text, "admin.cedar", TOOLS);
+  const compile = (text: string) => compilePolicySet(text, "admin.cedar", TOOL_ACTIONS);
 
   it("denies by a forbid, naming it, and never asks for approval then", () => {
     const policy = compile(`
@@ -274,7 +275,7 @@ describe("admin policies", () => {
 describe("policy files that do not load", () => {
   const problem = (text: string): string => {
     try {
-      compilePolicySet(text, "admin.cedar", TOOLS);
+      compilePolicySet(text, "admin.cedar", TOOL_ACTIONS);
     } catch (error) {
       expect(error).toBeInstanceOf(UserFacingError);
       return (error as Error).message;
@@ -304,7 +305,17 @@ describe("policy files that do not load", () => {
   });
 
   it("publishes a schema with one action per tool", () => {
-    const schema = cedarSchemaText(TOOLS);
+    const schema = cedarSchemaText(TOOL_ACTIONS);
     for (const tool of TOOLS) expect(schema).toContain(`action "${tool}" in [`);
+    // Each tool declares its group next to its definition; the schema and the engine read it there.
+    expect(Object.fromEntries(ALL_TOOLS.map((tool) => [tool.name, tool.actionGroup]))).toEqual({
+      describe_identity: "identities",
+      explain_entitlement_paths: "entitlements",
+      find_expiring_credentials: "hygiene",
+      find_stale_service_accounts: "hygiene",
+      inventory_summary: "inventory",
+      list_identities: "identities",
+    });
+    expect(schema).toContain('action "explain_entitlement_paths" in ["entitlements"]');
   });
 });

@@ -42,8 +42,14 @@ export interface ToolOutcome<Output> {
   itemCount: number;
 }
 
+/** Kinds of question, so a policy can name one rather than every tool (`action in Wiam::Action::"hygiene"`). */
+export const ACTION_GROUPS = ["entitlements", "identities", "hygiene", "inventory"] as const;
+export type ActionGroup = (typeof ACTION_GROUPS)[number];
+
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   name: string;
+  /** The Cedar action group the tool's action belongs to (all groups are in "read"). */
+  actionGroup: ActionGroup;
   title: string;
   description: string;
   input: Input;
@@ -98,6 +104,7 @@ export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject
 /** A tool with its type parameters erased, for the registry and the pipeline. */
 export interface AnyToolDefinition {
   name: string;
+  actionGroup: ActionGroup;
   title: string;
   description: string;
   input: z.ZodObject;

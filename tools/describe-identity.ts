@@ -29,6 +29,7 @@ const resourceOf = (item: unknown): string[] => {
 
 export const describeIdentityTool = defineTool({
   name: "describe_identity",
+  actionGroup: "identities",
   title: "Describe an identity",
   description:
     "Shows one identity (user, role, service account, service principal, managed identity or group): where it lives, its " +
@@ -37,6 +38,8 @@ export const describeIdentityTool = defineTool({
   input,
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  // Stale reasons are the server's sentences (stale-rules.ts), not cloud text.
+  serverFields: ["staleReasons"],
   // Grants, and trust in either direction, rebuild paths into other scopes: the answer is reviewed for them.
   reveals: [
     {
@@ -55,8 +58,6 @@ export const describeIdentityTool = defineTool({
       touches: (item, answer) => ({ principals: [(item as { from: string }).from, holderOf(answer)], resources: [] }),
     },
   ],
-  // Stale reasons are the server's sentences (stale-rules.ts), not cloud text.
-  serverFields: ["staleReasons"],
   handler(args, context) {
     const identity = describeIdentity(context.inventory, args.principal, context.now);
     const { thresholds } = context.config;

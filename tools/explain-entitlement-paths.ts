@@ -71,6 +71,7 @@ function render(path: EntitlementPath): TextLine {
 
 export const explainEntitlementPathsTool = defineTool({
   name: "explain_entitlement_paths",
+  actionGroup: "entitlements",
   title: "Explain entitlement paths",
   description:
     "Explains how identities reach permissions. Forward: given `principal`, what can it reach (optionally narrowed by `action` " +

@@ -39,6 +39,7 @@ function when(finding: ExpiryFinding): TextLine {
 
 export const findExpiringCredentialsTool = defineTool({
   name: "find_expiring_credentials",
+  actionGroup: "hygiene",
   title: "Find expiring credentials",
   description:
     "Lists certificates, secrets, keys and client secrets (Key Vault items, Entra app credentials, GCP service-account keys, AWS " +

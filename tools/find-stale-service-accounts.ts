@@ -30,6 +30,7 @@ function findingLine(finding: StaleFinding): TextLine {
 
 export const findStaleServiceAccountsTool = defineTool({
   name: "find_stale_service_accounts",
+  actionGroup: "hygiene",
   title: "Find stale service accounts",
   description:
     "Lists machine identities (AWS roles and workload users, GCP service accounts, Entra service principals and managed identities) " +

@@ -14,6 +14,7 @@ function total(counts: readonly { count: number }[]): number {
 
 export const inventorySummaryTool = defineTool({
   name: "inventory_summary",
+  actionGroup: "inventory",
   title: "Inventory summary",
   description:
     "Counts what the server can see per cloud provider (scopes, identities by kind, credentials, vault items, policies, grants, " +

@@ -19,6 +19,7 @@ const output = z.object({ ...pagedEnvelopeShape, identities: z.array(identityRow
 
 export const listIdentitiesTool = defineTool({
   name: "list_identities",
+  actionGroup: "identities",
   title: "List identities",
   description:
     "Searches identities by provider, scope, kind, workload flag and name, returning ids to use with describe_identity and " +

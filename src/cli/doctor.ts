@@ -32,7 +32,7 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
     { level: "ok", check: "config", detail: context.path ?? "(defaults: demo estate)" },
   ];
   try {
-    const policy = loadPolicySet(context.config.governance.policyFile, ALL_TOOLS.map((t) => t.name));
+    const policy = loadPolicySet(context.config.governance.policyFile, ALL_TOOLS);
     checks.push({ level: "ok", check: "policy", detail: `${policy.source}: ${policy.policies.size} policies (${[...policy.policies.keys()].join(", ")})` });
   } catch (error) {
     checks.push({ level: "error", check: "policy", detail: error instanceof Error ? error.message : String(error) });

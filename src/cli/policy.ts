@@ -22,7 +22,7 @@ import { resolveCliContext, type CliContext, type GlobalOptions } from "./contex
 const TOOL_NAMES = ALL_TOOLS.map((t) => t.name);
 
 function policyFor(context: CliContext, file: string | undefined): CompiledPolicySet {
-  return loadPolicySet(file ?? context.config.governance.policyFile, TOOL_NAMES);
+  return loadPolicySet(file ?? context.config.governance.policyFile, ALL_TOOLS);
 }
 
 export function runPolicyValidate(globals: GlobalOptions, file: string | undefined): number {
@@ -120,5 +120,5 @@ export function registerPolicyCommands(program: Command, globals: () => GlobalOp
   policy
     .command("schema")
     .description("print the Cedar schema policies are checked against (entities, actions, context)")
-    .action(() => guarded(() => (process.stdout.write(cedarSchemaText(TOOL_NAMES)), 0)));
+    .action(() => guarded(() => (process.stdout.write(cedarSchemaText(ALL_TOOLS)), 0)));
 }

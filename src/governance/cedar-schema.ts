@@ -6,23 +6,15 @@
 
 export const CEDAR_NAMESPACE = "Wiam";
 
-/** Action groups, so a policy can name a kind of question rather than every tool. */
-export const ACTION_GROUPS: Readonly<Record<string, string>> = {
-  explain_entitlement_paths: "entitlements",
-  describe_identity: "identities",
-  list_identities: "identities",
-  find_stale_service_accounts: "hygiene",
-  find_expiring_credentials: "hygiene",
-  inventory_summary: "inventory",
-};
-
-export function actionGroupOf(tool: string): string {
-  return ACTION_GROUPS[tool] ?? "other";
+/** A tool as the policy sees it: one action, in its group. */
+export interface ToolAction {
+  name: string;
+  actionGroup: string;
 }
 
 /** The schema text for the given tools (every tool is an action in its group, inside "read"). */
-export function cedarSchemaText(toolNames: readonly string[]): string {
-  const groups = [...new Set(toolNames.map(actionGroupOf))].sort();
+export function cedarSchemaText(tools: readonly ToolAction[]): string {
+  const groups = [...new Set(tools.map((tool) => tool.actionGroup))].sort();
   const lines = [
     `namespace ${CEDAR_NAMESPACE} {`,
     "  // Named sets of callers, from governance.callerGroups in the config.",
@@ -74,8 +66,8 @@ export function cedarSchemaText(toolNames: readonly string[]): string {
     "  };",
     '  action "read";',
     ...groups.map((group) => `  action "${group}" in ["read"];`),
-    ...[...toolNames].sort().map(
-      (tool) => `  action "${tool}" in ["${actionGroupOf(tool)}"] appliesTo { principal: Caller, resource: Scope, context: CallContext };`,
+    ...[...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(
+      (tool) => `  action "${tool.name}" in ["${tool.actionGroup}"] appliesTo { principal: Caller, resource: Scope, context: CallContext };`,
     ),
     "}",
   ];

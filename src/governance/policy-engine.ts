@@ -6,7 +6,7 @@
  * not turn a forbid into an allow.
  */
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
-import { actionGroupOf, CEDAR_NAMESPACE } from "./cedar-schema.js";
+import { CEDAR_NAMESPACE } from "./cedar-schema.js";
 import type { CompiledPolicySet } from "./policy-set.js";
 
 export interface CallerEntity {
@@ -90,17 +90,17 @@ function usageJson(usage: Usage): cedar.CedarValueJson {
 
 /** The action and its groups as entities, so `action in Wiam::Action::"read"` holds without a schema. */
 const actionEntityCache = new Map<string, cedar.EntityJson[]>();
-function actionEntities(tool: string): cedar.EntityJson[] {
-  const cached = actionEntityCache.get(tool);
+function actionEntities(tool: string, group: string): cedar.EntityJson[] {
+  const key = `${group}\u0000${tool}`;
+  const cached = actionEntityCache.get(key);
   if (cached) return cached;
-  const group = actionGroupOf(tool);
   const action = (id: string, parent?: string): cedar.EntityJson => ({
     uid: { type: type("Action"), id },
     attrs: {},
     parents: parent ? [{ type: type("Action"), id: parent }] : [],
   });
   const entities = [action(tool, group), action(group, "read"), action("read")];
-  actionEntityCache.set(tool, entities);
+  actionEntityCache.set(key, entities);
   return entities;
 }
 
@@ -108,7 +108,7 @@ function actionEntities(tool: string): cedar.EntityJson[] {
  * The Cedar request, carrying only what the policy set reads (see PolicyInputs): converting
  * values into the engine costs more than evaluating the policies.
  */
-export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPolicySet, "preparsedId" | "inputs">): cedar.StatefulAuthorizationCall {
+export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPolicySet, "preparsedId" | "inputs" | "actionGroups">): cedar.StatefulAuthorizationCall {
   const { caller, resource, context } = request;
   const { words, tags } = policySet.inputs;
   const scopeUid = (id: string) => ({ type: type("Scope"), id });
@@ -136,7 +136,8 @@ export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPoli
       attrs: pick({ name: caller.name, client: caller.client, transport: caller.transport, issuer: caller.issuer, clientId: caller.clientId }, words),
       parents: caller.groups.map((group) => ({ type: type("CallerGroup"), id: group })),
     },
-    ...actionEntities(request.tool),
+    // A tool the policy set was not compiled for is in the "other" group.
+    ...actionEntities(request.tool, policySet.actionGroups.get(request.tool) ?? "other"),
   ];
   return {
     principal: { type: type("Caller"), id: caller.name },

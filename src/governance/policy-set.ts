@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { UserFacingError } from "../errors.js";
 import { readAdminFile } from "../util/read-admin-file.js";
-import { cedarSchemaText } from "./cedar-schema.js";
+import { cedarSchemaText, type ToolAction } from "./cedar-schema.js";
 
 export interface PolicyInfo {
   id: string;
@@ -85,6 +85,8 @@ export interface CompiledPolicySet {
   /** Id under which the set is preparsed in the Cedar engine; new with every load. */
   preparsedId: string;
   inputs: PolicyInputs;
+  /** Each tool's action group, as its definition declares. */
+  actionGroups: ReadonlyMap<string, string>;
 }
 
 export const BUILT_IN_POLICY_SOURCE = "(built-in default)";
@@ -119,7 +121,7 @@ function describeCedarErrors(errors: readonly cedar.DetailedError[], text: strin
 
 
 /** Parses and validates policy text; throws a config_invalid error naming `source` on any problem. */
-export function compilePolicySet(text: string, source: string, toolNames: readonly string[]): CompiledPolicySet {
+export function compilePolicySet(text: string, source: string, tools: readonly ToolAction[]): CompiledPolicySet {
   const fail = (problem: string): never => {
     throw new UserFacingError("config_invalid", `policy ${source}: ${problem}`);
   };
@@ -145,7 +147,7 @@ export function compilePolicySet(text: string, source: string, toolNames: readon
   });
   if (![...policies.values()].some((p) => p.effect === "permit")) fail("no permit policy: every call would be refused");
 
-  const schema = cedarSchemaText(toolNames);
+  const schema = cedarSchemaText(tools);
   const validation = cedar.validate({ schema, policies: { staticPolicies: byId }, validationSettings: { mode: "strict" } });
   if (validation.type === "failure") fail(`schema: ${describeCedarErrors(validation.errors, text)}`);
   if (validation.type === "success" && validation.validationErrors.length > 0) {
@@ -156,11 +158,11 @@ export function compilePolicySet(text: string, source: string, toolNames: readon
   const preparsedId = `wiam-${createHash("sha256").update(JSON.stringify(byId)).digest("hex").slice(0, 32)}`;
   const preparsed = cedar.preparsePolicySet(preparsedId, { staticPolicies: byId });
   if (preparsed.type === "failure") fail(describeCedarErrors(preparsed.errors, text));
-  return { source, text, policies, byId, preparsedId, inputs: policyInputs(byId) };
+  return { source, text, policies, byId, preparsedId, inputs: policyInputs(byId), actionGroups: new Map(tools.map((tool) => [tool.name, tool.actionGroup])) };
 }
 
 /** Reads and compiles `path`, or the built-in default when no file is configured. */
-export function loadPolicySet(path: string | undefined, toolNames: readonly string[]): CompiledPolicySet {
-  if (path === undefined) return compilePolicySet(defaultPolicyText(), BUILT_IN_POLICY_SOURCE, toolNames);
-  return compilePolicySet(readAdminFile(path, "policy"), path, toolNames);
+export function loadPolicySet(path: string | undefined, tools: readonly ToolAction[]): CompiledPolicySet {
+  if (path === undefined) return compilePolicySet(defaultPolicyText(), BUILT_IN_POLICY_SOURCE, tools);
+  return compilePolicySet(readAdminFile(path, "policy"), path, tools);
 }
