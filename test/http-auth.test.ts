@@ -6,7 +6,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import type { HttpConfig } from "../src/config/http-schema.js";
@@ -34,8 +36,9 @@ describe("wiam serve --http with OAuth", () => {
     });
   const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
 
-  async function connectAs(token: string): Promise<Client> {
-    const client = new Client({ name: "http-test", version: "1.0.0" });
+  async function connectAs(token: string, approve?: (request: ElicitRequest) => ElicitResult): Promise<Client> {
+    const client = new Client({ name: "http-test", version: "1.0.0" }, approve ? { capabilities: { elicitation: { form: {} } } } : {});
+    if (approve) client.setRequestHandler(ElicitRequestSchema, (request) => approve(request));
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
     return client;
   }
@@ -66,6 +69,8 @@ describe("wiam serve --http with OAuth", () => {
         '@id("allow-read") permit (principal, action in Wiam::Action::"read", resource);',
         '@id("describe-is-secops-only") @reason("describe_identity is for secops")',
         'forbid (principal, action == Wiam::Action::"describe_identity", resource) unless { principal in Wiam::CallerGroup::"secops" };',
+        '@id("approve-production-reach-in-answers") @approval("required") @reason("the answer reveals reach into production")',
+        "forbid (principal, action, resource) when { context has resultContainsProduction && context.resultContainsProduction } unless { context.approved };",
       ].join("\n"),
       { mode: 0o600 },
     );
@@ -142,6 +147,29 @@ describe("wiam serve --http with OAuth", () => {
     expect(answered.isError, textOf(answered)).toBeFalsy();
     await alice.close();
     await sam.close();
+  });
+
+  it("asks the caller's own client, over the open HTTP request, before releasing reach into production", async () => {
+    const asked: ElicitRequest[] = [];
+    const approving = await connectAs(await as.token("secops-sam", { resource }), (request) => {
+      asked.push(request);
+      return { action: "accept", content: { approve: true } };
+    });
+    const principal = DEMO_ANCHORS.aws.prodDeployRole;
+    const approved = await approving.callTool({ name: "describe_identity", arguments: { intent, principal } });
+    expect(asked.length).toBe(1);
+    const released = approved.structuredContent as { identity: { canBeAssumedBy: unknown[] }; withheld?: unknown };
+    expect(released.withheld).toBeUndefined();
+    expect(released.identity.canBeAssumedBy.length).toBe(1);
+    const silent = await connectAs(await as.token("secops-sam", { resource }));
+    const withheld = (await silent.callTool({ name: "describe_identity", arguments: { intent, principal } })).structuredContent as {
+      identity: { canBeAssumedBy: unknown[] };
+      withheld: { part: string }[];
+    };
+    expect(withheld.identity.canBeAssumedBy).toEqual([]);
+    expect(withheld.withheld.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy"]);
+    await approving.close();
+    await silent.close();
   });
 
   it("refuses a token without the required scope with 403 insufficient_scope", async () => {
