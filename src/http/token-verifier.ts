@@ -10,6 +10,7 @@
  * refetch (at most one per cooldown, so random `kid`s cannot hammer the issuer); if that fetch
  * fails the token cannot be judged, which is a 503, not a 401.
  */
+import { createHash } from "node:crypto";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import type { OAuthConfig } from "../config/http-schema.js";
@@ -52,6 +53,8 @@ const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).
 const discoverySchema = z.looseObject({ issuer: z.string(), jwks_uri: z.url() });
 const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_GROUPS = 200;
+/** Tokens already verified, by SHA-256: a client sends the same token on every request of a session. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** `scope` (RFC 9068, space-separated) or `scp` (Entra ID, Okta: a string or an array). */
 function scopesOf(payload: JWTPayload): string[] {
@@ -76,6 +79,7 @@ export class TokenVerifier {
   private lastFetchAttempt = Number.NEGATIVE_INFINITY;
   private fetching: Promise<void> | null = null;
   private jwksUri: string | null;
+  private readonly verified = new Map<string, VerifiedCaller & { notBefore: number }>();
 
   constructor(
     private readonly config: OAuthConfig,
@@ -94,6 +98,16 @@ export class TokenVerifier {
   async verify(token: string): Promise<VerifiedCaller> {
     const invalid = (reason: string) => new TokenRejection(401, "invalid_token", "the access token is not valid", reason);
     if (token.length === 0 || token.length > 16_384) throw invalid("token empty or over 16 KiB");
+    // A token verified before is good again until its own exp (and from its nbf): only the clock is checked.
+    const digest = createHash("sha256").update(token).digest("base64url");
+    const known = this.verified.get(digest);
+    if (known !== undefined) {
+      const now = this.now();
+      const skew = this.config.clockSkewSeconds;
+      if (now <= known.expiresAt + skew && now >= known.notBefore - skew) return known;
+      this.verified.delete(digest);
+      throw invalid("token expired (or not yet valid) since it was first verified");
+    }
     await this.ensureKeys();
     let payload: JWTPayload;
     try {
@@ -118,11 +132,14 @@ export class TokenVerifier {
     }
     const clientId = typeof payload.azp === "string" ? payload.azp : typeof payload.client_id === "string" ? payload.client_id : "";
     const issuer = this.config.issuer;
-    return {
+    const caller: VerifiedCaller = {
       caller: `${issuer}|${claim}`,
       authenticated: { issuer, subject: claim, clientId, groups: groupsOf(payload, this.config.groupsClaim), scopes },
       expiresAt: payload.exp ?? 0,
     };
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+    this.verified.set(digest, { ...caller, notBefore: payload.nbf ?? 0 });
+    return caller;
   }
 
   /** Looks a key up in the cached JWKS; an unknown key id refetches once per cooldown. */
