@@ -143,3 +143,39 @@ describe("graceful shutdown", () => {
     app.close();
   }, 60_000);
 });
+
+describe("sessions per caller", () => {
+  it("bounds how many sessions one caller holds open, and frees a slot when one is ended", async () => {
+    const app = createApp({ config: parseConfig({}, "(test)"), dataDir: tempDataDir(), logLevel: "error", logWrite: () => undefined });
+    const port = await freePort();
+    const settings = parseConfig({ http: { port, auth: { type: "none" } } }, "(test)").http as HttpConfig;
+    const transport = httpTransport(settings, { maxSessionsPerCaller: 2 });
+    const host: ServeHost = {
+      app,
+      configPath: null,
+      openSession: ({ sessionId, caller }) => ({ server: createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "http", caller, sessionId }), end: () => undefined }),
+      onToolsChanged: () => undefined,
+      shutdown: () => transport.stop(),
+    };
+    await transport.start(host);
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    const open = () => fetch(url, { method: "POST", headers, body: initialize });
+    const first = await open();
+    const second = await open();
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const third = await open();
+    expect(third.status).toBe(429);
+    expect(await third.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32000, message: "too many open sessions for this caller (2); end one (HTTP DELETE) or let one idle out" },
+    });
+    const ended = await fetch(url, { method: "DELETE", headers: { "mcp-session-id": first.headers.get("mcp-session-id") ?? "", "mcp-protocol-version": "2025-06-18" } });
+    expect(ended.status).toBe(200);
+    expect((await open()).status).toBe(200);
+    await transport.stop();
+    app.close();
+  }, 30_000);
+});

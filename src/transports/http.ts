@@ -27,6 +27,8 @@ export const UNAUTHENTICATED_CALLER = "anonymous@loopback";
 /** Sessions unused this long are closed (their tasks end with them). */
 const SESSION_IDLE_MS = 30 * 60_000;
 const MAX_SESSIONS = 10_000;
+/** One caller cannot hold every session slot: past this, it must close (DELETE) or let some idle out. */
+const MAX_SESSIONS_PER_CALLER = 64;
 const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
 
 interface Session {
@@ -43,6 +45,7 @@ export interface HttpTransportOptions {
   verifier?: TokenVerifierOptions;
   /** Called once listening, with the bound address (port 0 picks a free one). */
   onListening?: (address: AddressInfo) => void;
+  maxSessionsPerCaller?: number;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -151,6 +154,7 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
     hosted.server.onclose = () => {
       sessions.delete(id);
       hosted.end();
+      host?.app.logger.debug(`http: session ${id} of ${caller} closed`);
     };
     return session;
   }
@@ -192,9 +196,15 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
         sendJson(response, 503, jsonRpcError(-32000, "too many open sessions; try again later"), { "retry-after": "30" });
         return;
       }
+      const perCaller = options.maxSessionsPerCaller ?? MAX_SESSIONS_PER_CALLER;
+      if ([...sessions.values()].filter((s) => s.caller === caller).length >= perCaller) {
+        sendJson(response, 429, jsonRpcError(-32000, `too many open sessions for this caller (${perCaller}); end one (HTTP DELETE) or let one idle out`), { "retry-after": "30" });
+        return;
+      }
       session = openSession(caller);
       await session.hosted.server.connect(session.transport);
       sessions.set(session.id, session);
+      host?.app.logger.debug(`http: session ${session.id} opened for ${caller}`);
     } else {
       sendJson(response, 400, jsonRpcError(-32000, "bad request: no Mcp-Session-Id header; send initialize first"));
       return;
