@@ -6,7 +6,6 @@
 import { httpConfigSchema, type HttpConfig } from "../config/http-schema.js";
 import { UserFacingError } from "../errors.js";
 import { runHost } from "../server/host.js";
-import { httpTransport } from "../transports/http.js";
 import { stdioTransport } from "../transports/stdio.js";
 import type { CliContext, GlobalOptions } from "./context.js";
 
@@ -34,7 +33,8 @@ export async function runServe(globals: GlobalOptions, options: ServeOptions = {
   }
   await runHost({
     globals,
-    transport: (context) => (wantsHttp ? httpTransport(httpSettingsOf(context, options)) : stdioTransport()),
+    // The HTTP stack (and jose) loads only when asked for: stdio starts as fast as before.
+    transport: async (context) => (wantsHttp ? (await import("../transports/http.js")).httpTransport(httpSettingsOf(context, options)) : stdioTransport()),
   });
   return 0;
 }

@@ -58,7 +58,7 @@ async function refuseBroadCredentials(config: WiamConfig): Promise<void> {
 export interface RunHostOptions {
   globals: GlobalOptions;
   /** The transport, built from the resolved context (e.g. with the http section of the config). */
-  transport: (context: CliContext) => ServeTransport;
+  transport: (context: CliContext) => ServeTransport | Promise<ServeTransport>;
   /** Exits the process after a signal-driven shutdown; tests pass a no-op. */
   exit?: (code: number) => void;
 }
@@ -68,7 +68,7 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const context = resolveCliContext(globals);
   // Built before anything is opened, so a transport that refuses its settings stops the start.
-  const transport = options.transport(context);
+  const transport = await options.transport(context);
   await refuseBroadCredentials(context.config);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
   // Retention runs at start: a long-lived server prunes again on its next start.
