@@ -51,6 +51,8 @@ const assignments: Detector = (text, env) => {
     const atLineStart = isAtLineStart(text, assignment.nameStart);
     const range = readValue(text, assignment.valueFrom, atLineStart);
     if (!range) continue;
+    // `password=x host=db user=app` (logfmt): the value ends where the next name= begins.
+    if (atLineStart && !range.quoted && assignment.separator === "=") range.end = endBeforeNextPair(text, range);
     const value = text.slice(range.start, range.end);
     const colon = assignment.separator === ":";
     if (colon && !range.quoted && looksLikeIdentifier(enclosingWord(text, assignment.nameStart, range.end))) continue;
@@ -122,6 +124,13 @@ function assignmentAt(text: string, at: number): Assignment | undefined {
   return { name, nameStart: start, separator, valueFrom, spaced: valueFrom > afterSeparator };
 }
 
+const NEXT_PAIR = /\s+[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
+
+function endBeforeNextPair(text: string, range: ValueRange): number {
+  const next = NEXT_PAIR.exec(text.slice(range.start, range.end));
+  return next ? range.start + next.index : range.end;
+}
+
 /** Pushes a secret value unless it is a reference, a placeholder or handled by a finer detector. */
 function pushValue(
   text: string,
@@ -138,8 +147,9 @@ function pushValue(
   if (AUTH_SCHEMES.test(`${value} x`) && !/\s/.test(value)) return; // a bare scheme word; its credentials follow
   const credentialOffset = authorizationCredentialOffset(value);
   if (credentialOffset > 0) {
-    const kind = authorizationKind(value);
-    env.push(range.start + credentialOffset, range.end, kind, { partial: true });
+    const credentialEnd = authorizationCredentialEnd(value, credentialOffset);
+    if (isSafeSecretFieldValue(value.slice(credentialOffset, credentialEnd))) return;
+    env.push(range.start + credentialOffset, range.start + credentialEnd, authorizationKind(value), { partial: true });
     return;
   }
   env.push(range.start, range.end, `${category}_${suffix}`, { partial: true });
@@ -226,6 +236,19 @@ export function authorizationCredentialOffset(value: string): number {
   return match ? match[0].length : 0;
 }
 
+/** Schemes whose credentials may hold spaces (`Digest a="b", c="d"`, SigV4's comma-separated parts). */
+const MULTI_PART_SCHEMES = /^(?:Digest|AWS4-HMAC-SHA256|MAC|OAuth)\s/i;
+
+/**
+ * Where the credentials after a scheme end: at the first space for one-token schemes (Bearer,
+ * Basic, ...), so a header log with more headers on the line keeps them (`Host: ...`).
+ */
+export function authorizationCredentialEnd(value: string, offset: number): number {
+  if (MULTI_PART_SCHEMES.test(value)) return value.length;
+  const space = value.slice(offset).search(/\s/);
+  return space === -1 ? value.length : offset + space;
+}
+
 export function authorizationKind(value: string): string {
   const scheme = AUTH_SCHEMES.exec(value)?.[1]?.toLowerCase();
   if (scheme === "basic") return "basic_auth";
@@ -245,10 +268,11 @@ const authorizationHeaders: Detector = (text, env) => {
     if (value.length === 0 || value.startsWith("[REDACTED")) continue;
     const valueStart = match.index + match[0].length - (match[1] ?? "").length;
     const offset = authorizationCredentialOffset(value);
-    const credential = value.slice(offset);
-    if (credential.startsWith("[REDACTED") || /^(?:header|required|failed|denied|error)\b/i.test(value)) continue;
+    const end = offset > 0 ? authorizationCredentialEnd(value, offset) : value.length;
+    const credential = value.slice(offset, end);
+    if (credential.startsWith("[REDACTED") || isSafeSecretFieldValue(credential) || /^(?:header|required|failed|denied|error)\b/i.test(value)) continue;
     if (offset === 0 && !looksSecretish(value)) continue;
-    env.push(valueStart + offset, valueStart + value.length, offset > 0 ? authorizationKind(value) : "authorization_header", {
+    env.push(valueStart + offset, valueStart + end, offset > 0 ? authorizationKind(value) : "authorization_header", {
       partial: true,
     });
   }

@@ -137,6 +137,30 @@ function endOfKeyBody(text: string, from: number): number {
   return index;
 }
 
+/**
+ * PuTTY keys (.ppk): the private lines and their MAC go, the header, comment and public lines stay.
+ * The body may be split by real or escaped newlines.
+ */
+const PUTTY_PRIVATE = /Private-Lines:[ \t]*(\d{1,3})/g;
+
+const puttyPrivateKey: Detector = (text, env) => {
+  if ((env.flags & Family.pem) === 0 || !text.includes("PuTTY-User-Key-File")) return;
+  PUTTY_PRIVATE.lastIndex = 0;
+  let header: RegExpExecArray | null;
+  while ((header = PUTTY_PRIVATE.exec(text)) !== null) {
+    const start = header.index + header[0].length;
+    let end = start;
+    const mac = /Private-MAC:[ \t]*[0-9a-fA-F]+/g;
+    mac.lastIndex = start;
+    const found = mac.exec(text);
+    // The MAC line closes the key; without one, everything that can belong to the body goes.
+    end = found && found.index - start < 64 * 1024 ? found.index + found[0].length : endOfKeyBody(text, start);
+    const body = text.slice(start, end);
+    env.push(start, end, "putty_private_key", { fingerprintSource: normalizeBase64Body(body.replace(/Private-MAC:.*/, "")) });
+    PUTTY_PRIVATE.lastIndex = end;
+  }
+};
+
 /** Same key, same fingerprint, whether its lines were split by newlines, "\n" or array items. */
 export function normalizeBase64Body(body: string): string {
   return body.replace(/\\[nr]|[^A-Za-z0-9+/=]/g, "");
@@ -153,15 +177,54 @@ const derBlob: Detector = (text, env) => {
     const blob = match[0];
     const kind = classifyDer(Buffer.from(blob.slice(0, 64), "base64"));
     if (kind === "certificate") continue;
+    const end = endOfWrappedBase64(text, match.index + blob.length);
     if (kind === "other") {
       // An unknown DER structure is only a secret where the text says so.
       if (blob.length < 200 || !hasSecretContextBefore(text, match.index, 200)) continue;
-      env.push(match.index, match.index + blob.length, "der_blob_in_secret_context");
+      env.push(match.index, end, "der_blob_in_secret_context");
       continue;
     }
-    env.push(match.index, match.index + blob.length, kind);
+    env.push(match.index, end, kind);
+    DER_CANDIDATE.lastIndex = end;
   }
 };
+
+/**
+ * Base64 wrapped at a fixed width (76 columns with CRLF from .NET and PowerShell, 64 from OpenSSL),
+ * with real or escaped line breaks: the end of the last continuation line after `from`.
+ */
+export function endOfWrappedBase64(text: string, from: number): number {
+  let end = from;
+  for (;;) {
+    // Padding ends base64: nothing after "=" continues it.
+    if (text.charAt(end - 1) === "=") return end;
+    const breakLength = lineBreakAt(text, end);
+    if (breakLength === 0) return end;
+    let next = end + breakLength;
+    const lineStart = next;
+    while (next < text.length && isBase64Code(text.charCodeAt(next))) next++;
+    while (text.charAt(next) === "=") next++;
+    // A continuation line is base64 to its end: `client_secret=...` on the next line is a new name.
+    if (next - lineStart < 4 || !endsValue(text, next)) return end;
+    end = next;
+  }
+}
+
+function endsValue(text: string, at: number): boolean {
+  return at >= text.length || lineBreakAt(text, at) > 0 || /["',;}\]\s]/.test(text.charAt(at));
+}
+
+function lineBreakAt(text: string, at: number): number {
+  if (text.startsWith("\r\n", at)) return 2;
+  if (text.charAt(at) === "\n") return 1;
+  if (text.startsWith("\\r\\n", at)) return 4;
+  if (text.startsWith("\\n", at)) return 2;
+  return 0;
+}
+
+function isBase64Code(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47;
+}
 
 type DerKind = "pkcs12" | "der_private_key" | "certificate" | "other";
 
@@ -205,9 +268,17 @@ function afterHeader(bytes: Buffer, offset: number): number | undefined {
 
 // --- Encoded payloads ------------------------------------------------------------------------------
 
-const BASE64_PAYLOAD = /(?<![A-Za-z0-9+/=_\-])(?:ewo|ew0K|eyAi|eyJ|LS0tLS1)[A-Za-z0-9+/_\-]{28,}={0,2}(?![A-Za-z0-9+/=_\-])/g;
+/**
+ * Base64 of JSON (`ewo`, `eyJ`...), PEM (`LS0tLS1`), scripts and cloud-init (`IyEv` "#!/",
+ * `I2Nsb3VkLWNvbmZpZw` "#cloud-config") and XML (`PD94bWwg` "<?xml ", `PHNhbWxw` "<samlp",
+ * `PHNhbWwy` "<saml2").
+ */
+const BASE64_PAYLOAD =
+  /(?<![A-Za-z0-9+/_\-])(?:ewo|ew0K|eyAi|eyJ|LS0tLS1|IyEv|I2Nsb3VkLWNvbmZpZw|PD94bWwg|PHNhbWxw|PHNhbWwy|PHNhbWw6)[A-Za-z0-9+/_\-]{28,}={0,2}(?![A-Za-z0-9+/=_\-])/g;
+/** A SAML response or assertion signs in whoever holds it while it is valid: a credential itself. */
+const SAML_ASSERTION = /<(?:[A-Za-z0-9]+:)?Assertion[\s>]/;
 
-/** Base64 that decodes to JSON or PEM (privateKeyData, .dockerconfigjson, client-key-data). */
+/** Base64 that decodes to JSON, PEM, a script or XML holding a secret, or to a SAML assertion. */
 const base64Payload: Detector = (text, env) => {
   if ((env.flags & (Family.base64Json | Family.jwt)) === 0) return;
   BASE64_PAYLOAD.lastIndex = 0;
@@ -215,12 +286,68 @@ const base64Payload: Detector = (text, env) => {
   while ((match = BASE64_PAYLOAD.exec(text)) !== null) {
     const decoded = decodeBase64(match[0]);
     if (!isMostlyPrintable(decoded)) continue;
+    if (SAML_ASSERTION.test(decoded)) {
+      env.push(match.index, match.index + match[0].length, "saml_assertion");
+      continue;
+    }
     const kinds = env.inspectDecoded(decoded);
     if (kinds.length === 0) continue;
     const kind = /"type"\s*:\s*"service_account"/.test(decoded) ? "gcp_service_account_key" : `base64_${kinds[0] ?? "secret"}`;
     env.push(match.index, match.index + match[0].length, kind);
   }
 };
+
+/** Hex runs long enough to hold a `name=value` pair; the prefilter saw a secret word in hex. */
+const HEX_RUN = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])/g;
+
+/** Hex-encoded text (debug dumps, `xxd -p`): decoded and scanned, replaced whole if it holds a secret. */
+const hexPayload: Detector = (text, env) => {
+  if ((env.flags & Family.hexText) === 0) return;
+  HEX_RUN.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = HEX_RUN.exec(text)) !== null) {
+    const decoded = Buffer.from(match[0], "hex").toString("utf8");
+    if (!isMostlyPrintable(decoded)) continue;
+    const kinds = env.inspectDecoded(decoded);
+    if (kinds.length > 0) env.push(match.index, match.index + match[0].length, `hex_${kinds[0] ?? "secret"}`);
+  }
+};
+
+/**
+ * A whole value that is base64 of text (Secret Manager `payload.data`, EC2 `UserData`, a ConfigMap
+ * blob): the decoded text when it is printable, otherwise undefined. Hex, ids and short values are
+ * not decoded.
+ */
+export function decodedBase64Text(value: string): string | undefined {
+  const length = value.length;
+  if (length < 24 || length % 4 !== 0 || length > 1024 * 1024) return undefined;
+  let upper = false;
+  let lower = false;
+  for (let index = 0; index < length; index++) {
+    const code = value.charCodeAt(index);
+    if (code >= 65 && code <= 90) upper = true;
+    else if (code >= 97 && code <= 122) lower = true;
+    else if (!((code >= 48 && code <= 57) || code === 43 || code === 47 || (code === 61 && index >= length - 2))) return undefined;
+  }
+  if (!upper || !lower) return undefined;
+  const decoded = decodeBase64(value);
+  return isMostlyPrintable(decoded) && decoded.length >= 8 ? decoded : undefined;
+}
+
+/**
+ * PEM certificates and public keys (no private key block), their base64, or a base64 DER
+ * certificate: public material even under a secret-sounding name (a TLS secret's `ca.crt`).
+ */
+export function isPublicCertificate(value: string): boolean {
+  const trimmed = value.trim();
+  const pem = trimmed.startsWith("LS0tLS1") ? (decodedBase64Text(trimmed.replace(/\s+/g, "")) ?? "") : trimmed;
+  if (pem.startsWith("-----BEGIN")) {
+    if (pem.includes("PRIVATE KEY") || pem.includes("ENCRYPTED")) return false;
+    const blocks = pem.match(/-----BEGIN ([A-Z0-9 ]+)-----/g) ?? [];
+    return blocks.length > 0 && blocks.every((block) => /BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|TRUSTED CERTIFICATE)-----/.test(block));
+  }
+  return /^MII[A-Za-z0-9+/]{60,}={0,2}$/.test(trimmed) && classifyDer(Buffer.from(trimmed.slice(0, 64), "base64")) === "certificate";
+}
 
 export function decodeBase64(text: string): string {
   return Buffer.from(text, "base64").toString("utf8");
@@ -291,15 +418,18 @@ const entraClientSecret: Detector = (text, env) => {
 
 // --- Vendor tokens ---------------------------------------------------------------------------------
 
+// Distinctive prefixes are found even glued to a word (`tool_ghp_...`, `x_xoxb-...`, `TOKENghp_...`):
+// an underscore or letters before them belong to a variable name, not to the token.
 const VENDOR_TOKENS: readonly (readonly [RegExp, string])[] = [
-  [/(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])/g, "github_token"],
-  [/(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,255}/g, "github_token"],
-  [/(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|oas|soat|imt|agent|ffct|ft)-[A-Za-z0-9_\-]{20,}/g, "gitlab_token"],
-  [/(?<![A-Za-z0-9_])xox[abposr]-[A-Za-z0-9\-]{10,}/g, "slack_token"],
-  [/(?<![A-Za-z0-9_])xapp-\d-[A-Za-z0-9\-]{10,}/g, "slack_token"],
-  [/(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/g, "stripe_secret_key"],
-  [/(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{20,}/g, "stripe_webhook_secret"],
-  [/(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g, "npm_token"],
+  [/gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])/g, "github_token"],
+  [/github_pat_[A-Za-z0-9_]{22,255}/g, "github_token"],
+  [/(?<![A-Za-z0-9])gl(?:pat|dt|rt|ptt|cbt|oas|soat|imt|agent|ffct|ft)-[A-Za-z0-9_\-]{20,}/g, "gitlab_token"],
+  [/xox[abposr]-[A-Za-z0-9\-]{10,}/g, "slack_token"],
+  [/xapp-\d-[A-Za-z0-9\-]{10,}/g, "slack_token"],
+  [/(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/g, "stripe_secret_key"],
+  [/(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{20,}/g, "stripe_webhook_secret"],
+  [/(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g, "npm_token"],
+  [/(?<![A-Za-z0-9])dckr_(?:pat|oat)_[A-Za-z0-9_\-]{20,}/g, "docker_hub_token"],
   [/(?<![A-Za-z0-9_])SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}/g, "sendgrid_api_key"],
   [/(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])/g, "twilio_api_key"],
   [/(?<![A-Za-z0-9_\-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_\-]{20,}/g, "anthropic_api_key"],
@@ -314,9 +444,24 @@ const TWILIO_AUTH_TOKEN = /twilio[^\n]{0,60}?(?<![0-9a-fA-F])([0-9a-f]{32})(?![0
 const HEROKU_UUID_KEY =
   /heroku[ _-]?(?:api[ _-]?key|api[ _-]?token|token|auth(?:orization)?)[^\n]{0,20}?\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/dgi;
 
+/**
+ * Microsoft's identifiable keys (84 characters: 52 random, "JQQJ" at 52, a service signature at 76):
+ * Azure DevOps PATs (AZDO), Azure AI services keys (ACOG), and others with the same shape.
+ */
+const AZURE_IDENTIFIABLE_KEY = /(?<![A-Za-z0-9])[A-Za-z0-9]{52}JQQJ[A-Za-z0-9]{20}([A-Z]{4})[A-Za-z0-9]{4}(?![A-Za-z0-9])/dg;
+const IDENTIFIABLE_KEY_KINDS: Readonly<Record<string, string>> = { AZDO: "azure_devops_pat", ACOG: "azure_ai_services_key" };
+/** Older Azure DevOps PATs: 52 lowercase base32 characters, only recognisable next to their name. */
+const LEGACY_AZURE_DEVOPS_PAT = /(?:azure[ _-]?devops|devops|vsts|azdo)[^\n]{0,40}?(?<![a-z0-9])([a-z2-7]{52})(?![a-z0-9])/dgi;
+
 const vendorTokens: Detector = (text, env) => {
   if ((env.flags & Family.vendor) === 0) return;
   for (const [pattern, kind] of VENDOR_TOKENS) pushMatches(text, env, pattern, kind);
+  AZURE_IDENTIFIABLE_KEY.lastIndex = 0;
+  let key: RegExpExecArray | null;
+  while ((key = AZURE_IDENTIFIABLE_KEY.exec(text)) !== null) {
+    env.push(key.index, key.index + key[0].length, IDENTIFIABLE_KEY_KINDS[key[1] ?? ""] ?? "azure_identifiable_key");
+  }
+  pushMatches(text, env, LEGACY_AZURE_DEVOPS_PAT, "azure_devops_pat", { group: 1, accept: (pat) => /^[a-z2-7]+$/.test(pat) });
   pushMatches(text, env, OPENAI_STYLE_KEY, "openai_style_api_key", {
     accept: (key) => !key.startsWith("sk-ant-") && hasMixedAlphanumerics(key) && shannonEntropy(key) >= 3.5,
   });
@@ -336,8 +481,10 @@ export const FORMAT_DETECTORS: readonly Detector[] = [
   google,
   jwt,
   pemPrivateKey,
+  puttyPrivateKey,
   derBlob,
   base64Payload,
+  hexPayload,
   azureStorage,
   urlSignatures,
   entraClientSecret,

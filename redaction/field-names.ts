@@ -63,6 +63,10 @@ const SECRET_STEMS: readonly (readonly [string, SecretCategory])[] = [
   ["apptoken", "api_key"],
   ["appkey", "api_key"],
   ["subscriptionkey", "api_key"],
+  // PagerDuty Events v2 routing keys and v1 service keys, Opsgenie and similar integration keys.
+  ["routingkey", "api_key"],
+  ["integrationkey", "api_key"],
+  ["servicekey", "api_key"],
   ["signingkey", "secret"],
   ["encryptionkey", "secret"],
   ["secretkey", "secret"],
@@ -114,8 +118,17 @@ const METADATA_SUFFIXES: readonly string[] = [
   "store", "vault", "manager", "backend", "owner", "owners", "team", "contact", "email",
 ];
 
-/** Secret-sounding names that hold identifiers: AWS SigV4 credential scopes (key id/date/region/service). */
-const METADATA_EXACT = new Set(["xamzcredential", "xgoogcredential", "credentialscope"]);
+/**
+ * Secret-sounding names that hold identifiers: AWS SigV4 credential scopes (key id/date/region/
+ * service), page tokens of list APIs (AWS NextToken, Google pageToken, Azure $skipToken), and the
+ * subject a web identity token named (a service account or repository, not the token).
+ */
+const METADATA_EXACT = new Set([
+  "xamzcredential", "xgoogcredential", "credentialscope",
+  "nexttoken", "pagetoken", "nextpagetoken", "continuationtoken", "paginationtoken", "skiptoken", "startingtoken",
+  "resumptiontoken", "synctoken", "nextcontinuationtoken", "nextsynctoken",
+  "subjectfromwebidentitytoken",
+]);
 
 /** Keys whose string value is "the value" of the object around them (K/V pairs, secret wrappers). */
 export const VALUE_KEYS: ReadonlySet<string> = new Set([

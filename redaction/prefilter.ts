@@ -24,6 +24,7 @@ export const Family = {
   urlCredentials: 1 << 11,
   authHeader: 1 << 12,
   keyword: 1 << 13,
+  hexText: 1 << 14,
 } as const;
 
 interface Anchor {
@@ -42,8 +43,10 @@ const ANCHORS: readonly Anchor[] = [
   ...sensitive(Family.awsSessionToken, "IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AQoDYXdz", "IgoJb3JpZ2lu", "AgoJb3JpZ2lu"),
   ...sensitive(Family.google, "ya29.", "1//", "AIza"),
   ...sensitive(Family.jwt, "eyJ"),
-  ...sensitive(Family.pem, "-----BEGIN", "PRIVATE KEY"),
-  ...sensitive(Family.base64Json, "ewo", "ew0K", "eyAi", "LS0tLS1"),
+  ...sensitive(Family.pem, "-----BEGIN", "PRIVATE KEY", "PuTTY-User-Key-File"),
+  ...sensitive(Family.base64Json, "ewo", "ew0K", "eyAi", "LS0tLS1", "IyEv", "I2Nsb3VkLWNvbmZpZw", "PD94bWwg", "PHNhbWxw", "PHNhbWwy", "PHNhbWw6"),
+  // Secret words in hex ("pass", "secret", "token", "key=", "key:", "pwd"): hex-encoded text worth decoding.
+  ...insensitive(Family.hexText, "70617373", "736563726574", "746f6b656e", "6b65793d", "6b65793a", "707764"),
   ...sensitive(Family.der, "MII", "MIA", "MIJ"),
   ...sensitive(Family.storage, "=="),
   ...insensitive(Family.storage, "AccountKey", "SharedAccessKey", "SharedSecret"),
@@ -53,9 +56,9 @@ const ANCHORS: readonly Anchor[] = [
     Family.vendor,
     "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "gloas-",
     "glsoat-", "glimt-", "glagent-", "glffct-", "glft-", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-",
-    "hooks.slack.com", "_live_", "_test_", "whsec_", "npm_", "SG.", "sk-", "HRKU-", "SK",
+    "hooks.slack.com", "_live_", "_test_", "whsec_", "npm_", "SG.", "sk-", "HRKU-", "SK", "dckr_", "JQQJ",
   ),
-  ...insensitive(Family.vendor, "twilio", "datadog", "heroku", "dd_api", "dd-api", "ddapi", "dd_app", "dd-app", "ddapp"),
+  ...insensitive(Family.vendor, "twilio", "datadog", "heroku", "dd_api", "dd-api", "ddapi", "dd_app", "dd-app", "ddapp", "devops", "vsts", "azdo"),
   ...sensitive(Family.urlCredentials, "://"),
   ...insensitive(Family.authHeader, "bearer", "basic", "authorization", "digest ", "negotiate ", "ntlm ", "sharedkey ", "ssws "),
   ...insensitive(

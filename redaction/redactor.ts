@@ -5,6 +5,7 @@
  * same keys in the same order and the same array lengths.
  */
 import { authorizationCredentialOffset, authorizationKind } from "./detectors-context.js";
+import { decodedBase64Text, isPublicCertificate } from "./detectors-format.js";
 import { RedactionError } from "./errors.js";
 import { FieldNameClassifier } from "./field-names.js";
 import { Fingerprinter, formatMarker, sanitizeKind } from "./fingerprint.js";
@@ -144,7 +145,13 @@ class RedactionRun {
     if (text.length < this.#engine.minScannedLength) return text;
     const embedded = this.#embeddedJson(text);
     if (embedded !== undefined) return embedded;
-    return this.#scanAndApply(text);
+    const scanned = this.#scanAndApply(text);
+    if (scanned !== text) return scanned;
+    // A value that is base64 of text is read as the text it encodes; a secret in it takes the whole value.
+    const decoded = decodedBase64Text(text);
+    if (decoded === undefined) return text;
+    const kinds = this.#inspectDecoded(decoded);
+    return kinds.length === 0 ? text : this.#marker(`base64_${kinds[0] ?? "secret"}`, text);
   }
 
   #scanAndApply(text: string): string {
@@ -154,7 +161,7 @@ class RedactionRun {
 
   /** A value the field name says is secret: only a clearly harmless value, or structure around a located secret, stays. */
   #secretString(text: string, context: SecretContext): string {
-    if (isSafeSecretFieldValue(text)) return text;
+    if (isSafeSecretFieldValue(text) || isPublicCertificate(text)) return text;
     if (context.category === "authorization") {
       const offset = authorizationCredentialOffset(text);
       if (offset > 0) {

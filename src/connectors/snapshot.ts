@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, YAMLError } from "yaml";
 import type { z } from "zod";
 import { UserFacingError } from "../errors.js";
 import { inventorySnapshotSchema, type InventorySnapshot } from "../model/inventory.js";
@@ -63,12 +63,16 @@ function isYamlPath(path: string): boolean {
   return extension === ".yaml" || extension === ".yml";
 }
 
+// Parser messages quote the text around the error ("Unexpected token 'g', "{"a": ghp_FAKEse"..."),
+// and a snapshot holds whatever the clouds returned: the messages name a place, never the content.
+
 function parseJsonText(text: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UserFacingError("config_invalid", `Snapshot file ${path} is not valid JSON: ${reason}`, SCHEMA_HINT);
+    const position = /\bposition (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+    const where = position === undefined ? "" : ` at ${lineAndColumn(text, Number(position))}`;
+    throw new UserFacingError("config_invalid", `Snapshot file ${path} is not valid JSON: syntax error${where}`, SCHEMA_HINT);
   }
 }
 
@@ -76,9 +80,16 @@ function parseYamlText(text: string, path: string): unknown {
   try {
     return parseYaml(text) as unknown;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new UserFacingError("config_invalid", `Snapshot file ${path} is not valid YAML: ${reason}`, SCHEMA_HINT);
+    const place = error instanceof YAMLError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : "";
+    const code = error instanceof YAMLError ? ` (${error.code})` : "";
+    throw new UserFacingError("config_invalid", `Snapshot file ${path} is not valid YAML: syntax error${code}${place}`, SCHEMA_HINT);
   }
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return `line ${line}, column ${offset - before.lastIndexOf("\n")}`;
 }
 
 function describeIssues(path: string, issues: readonly z.core.$ZodIssue[]): string {

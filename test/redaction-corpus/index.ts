@@ -4,14 +4,16 @@ import { azureCases } from "./positive-azure.js";
 import { fileCases } from "./positive-files.js";
 import { gcpCases } from "./positive-gcp.js";
 import { moreCases } from "./positive-more.js";
-import { negativeCases } from "./negative-cases.js";
+import { negativeCases as baseNegativeCases } from "./negative-cases.js";
+import { hardeningNegativeCases } from "./negative-hardening.js";
+import { hardeningCases } from "./positive-hardening.js";
 import type { RedactionCorpusCase } from "./types.js";
 
 export type { CorpusInput, RedactionCorpusCase } from "./types.js";
 export { fake } from "./fake-secrets.js";
 
-export const positiveCases: readonly RedactionCorpusCase[] = [...awsCases, ...azureCases, ...gcpCases, ...fileCases, ...moreCases];
-export { negativeCases };
+export const positiveCases: readonly RedactionCorpusCase[] = [...awsCases, ...azureCases, ...gcpCases, ...fileCases, ...moreCases, ...hardeningCases];
+export const negativeCases: readonly RedactionCorpusCase[] = [...baseNegativeCases, ...hardeningNegativeCases];
 export const redactionCorpus: readonly RedactionCorpusCase[] = [...positiveCases, ...negativeCases];
 
 /** The input as the text a line-oriented scanner would see (JSON pretty-printed). */
