@@ -291,10 +291,8 @@ describe("wiam serve --http with OAuth", () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: "ok" });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    const body = (await ready.json()) as { ready: boolean; checks: Record<string, string> };
-    expect(body.ready).toBe(true);
-    expect(Object.keys(body.checks).sort()).toEqual(["audit", "config", "policy", "providers"]);
-    expect(body.checks.providers).toBe("ok (demo)");
+    // Anyone who reaches the port may ask: the answer names checks, never paths or providers.
+    expect(await ready.json()).toEqual({ ready: true, checks: { config: "ok", policy: "ok", audit: "ok", providers: "ok" } });
   });
 
   // Last: it stops the authorization server.
