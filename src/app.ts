@@ -3,7 +3,7 @@
  * inventory cache and the call pipeline. No side effects at import; the CLI and tests call it.
  */
 import { join } from "node:path";
-import { ALL_TOOLS } from "../tools/index.js";
+import { PIPELINE_TOOLS } from "../tools/index.js";
 import type { AnyToolDefinition } from "../tools/define-tool.js";
 import { createRedactor, loadOrCreateRedactionKey } from "../redaction/index.js";
 import type { Redactor } from "../redaction/types.js";
@@ -109,7 +109,7 @@ const TASK_SWEEP_INTERVAL_MS = 30_000;
 
 export function createApp(options: AppOptions): App {
   let current = options.config;
-  const tools = options.tools ?? ALL_TOOLS;
+  const tools = options.tools ?? PIPELINE_TOOLS;
   const toolNames = tools.map((t) => t.name);
   let policySet = loadPolicySet(current.governance.policyFile, tools);
   const dataDir = ensureDataDir(options.dataDir);

@@ -1,6 +1,6 @@
 /** `wiam export`: the collected estate as a snapshot file that loads again, redacted, audited, written whole. */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,7 +52,7 @@ describe("wiam export", () => {
     ]);
     const rows = JSON.parse(wiam(["audit", "tail", "--json"], dataDir).stdout) as { tool: string; intent: string; status: string }[];
     expect(rows.map((r) => [r.tool, r.intent, r.status])).toEqual([
-      ["wiam export", INTENT, "ok"],
+      ["export_inventory", INTENT, "ok"],
       ["inventory_summary", "check the exported estate loads", "ok"],
     ]);
     expect(wiam(["audit", "verify"], dataDir).code).toBe(0);
@@ -76,7 +76,7 @@ describe("wiam export", () => {
     expect(readdirSync(dir)).toEqual(["estate.yaml"]);
   });
 
-  it("names the flag for a missing intent or an unwritable path, writes nothing, and audits the failure", () => {
+  it("names the flag for a missing intent or an unwritable path, and writes, collects and calls nothing", () => {
     const dataDir = tempDataDir();
     const dir = mkdtempSync(join(tmpdir(), "wiam-export-"));
     const short = wiam(["export", "--out", join(dir, "a.json"), "--intent", "why"], dataDir);
@@ -84,9 +84,24 @@ describe("wiam export", () => {
     expect(short.stderr).toBe("wiam: --intent: state in a short sentence why you are asking (at least 8 characters)\n");
     const unwritable = wiam(["export", "--out", join(dir, "missing", "a.json"), "--intent", INTENT], dataDir);
     expect(unwritable.code).toBe(2);
-    expect(unwritable.stderr).toMatch(/^wiam: --out: cannot write .*missing\/a\.json \(ENOENT/);
+    expect(unwritable.stderr).toMatch(/^wiam: --out: cannot write .*missing\/a\.json \(ENOENT: its directory is missing or not writable\)/);
     expect(existsSync(join(dir, "a.json"))).toBe(false);
-    const rows = JSON.parse(wiam(["audit", "tail", "--json"], dataDir).stdout) as { tool: string; status: string }[];
-    expect(rows.map((r) => [r.tool, r.status])).toEqual([["wiam export", "error"]]);
+    // Refused before any call: nothing was collected, so there is nothing to audit.
+    expect(wiam(["audit", "tail", "--json"], dataDir).stderr).toMatch(/^wiam: no audit log at .*: nothing has been recorded with this data directory/);
+  });
+
+  it("goes through the call pipeline: the tools allowlist and the Cedar policy apply, and the refusal is audited", () => {
+    const dataDir = tempDataDir();
+    const dir = mkdtempSync(join(tmpdir(), "wiam-export-"));
+    chmodSync(dir, 0o700);
+    const config = join(dir, "wiam.yaml");
+    writeFileSync(config, "tools:\n  deny: [export_inventory]\n", { mode: 0o600 });
+    const out = join(dir, "estate.json");
+    const refused = wiam(["--config", config, "export", "--out", out, "--intent", INTENT], dataDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('tool "export_inventory" is not available (tools.deny: export_inventory)');
+    expect(existsSync(out)).toBe(false);
+    const rows = JSON.parse(wiam(["--config", config, "audit", "tail", "--json"], dataDir).stdout) as { tool: string; status: string; decision: string }[];
+    expect(rows.map((r) => [r.tool, r.decision])).toEqual([["export_inventory", "deny"]]);
   });
 });

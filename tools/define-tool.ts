@@ -71,6 +71,18 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    * never redacted, like the page envelope. Everything else is data and redacted.
    */
   serverFields?: readonly string[];
+  /**
+   * "cli": an analyst's command (`wiam export`) that runs through the same pipeline as every call
+   * but is never listed to or callable by an MCP client. Default "mcp".
+   */
+  surface?: "mcp" | "cli";
+  /**
+   * Arrays in the structured result (paths as in serverFields) redacted one item at a time, so a
+   * whole estate stays within the redactor's time limit per call; any failure still withholds all.
+   */
+  itemwiseRedaction?: readonly string[];
+  /** False: the audit record never keeps this tool's response body, whatever audit.responseBody says. */
+  auditResponseBody?: boolean;
   handler(args: z.output<Input>, context: ToolContext): ToolOutcome<z.input<Output>> | Promise<ToolOutcome<z.input<Output>>>;
 }
 
@@ -113,6 +125,9 @@ export interface AnyToolDefinition {
   policyScope?(args: unknown): PolicyScopeQuery;
   reveals?: readonly RevealedPart[];
   serverFields?: readonly string[];
+  surface?: "mcp" | "cli";
+  itemwiseRedaction?: readonly string[];
+  auditResponseBody?: boolean;
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;
 }
 

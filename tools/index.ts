@@ -1,7 +1,8 @@
-/** Every tool the server knows. Configuration decides which of them are exposed. */
+/** Every MCP tool the server knows. Configuration decides which of them are exposed. */
 import { eraseTool, type AnyToolDefinition } from "./define-tool.js";
 import { describeIdentityTool } from "./describe-identity.js";
 import { explainEntitlementPathsTool } from "./explain-entitlement-paths.js";
+import { exportInventoryTool } from "./export-inventory.js";
 import { findExpiringCredentialsTool } from "./find-expiring-credentials.js";
 import { findStaleServiceAccountsTool } from "./find-stale-service-accounts.js";
 import { inventorySummaryTool } from "./inventory-summary.js";
@@ -15,3 +16,9 @@ export const ALL_TOOLS: readonly AnyToolDefinition[] = [
   eraseTool(describeIdentityTool),
   eraseTool(listIdentitiesTool),
 ];
+
+/** Tools behind CLI commands (surface "cli"): through the same pipeline, never offered over MCP. */
+export const COMMAND_TOOLS: readonly AnyToolDefinition[] = [eraseTool(exportInventoryTool)];
+
+/** Everything the pipeline and the Cedar schema know: the MCP tools and the commands' tools. */
+export const PIPELINE_TOOLS: readonly AnyToolDefinition[] = [...ALL_TOOLS, ...COMMAND_TOOLS];

@@ -9,7 +9,7 @@ import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { loadPolicySet } from "../governance/policy-set.js";
-import { ALL_TOOLS } from "../../tools/index.js";
+import { PIPELINE_TOOLS } from "../../tools/index.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { redactedOutput } from "./output.js";
 
@@ -32,7 +32,7 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
     { level: "ok", check: "config", detail: context.path ?? "(defaults: demo estate)" },
   ];
   try {
-    const policy = loadPolicySet(context.config.governance.policyFile, ALL_TOOLS);
+    const policy = loadPolicySet(context.config.governance.policyFile, PIPELINE_TOOLS);
     checks.push({ level: "ok", check: "policy", detail: `${policy.source}: ${policy.policies.size} policies (${[...policy.policies.keys()].join(", ")})` });
   } catch (error) {
     checks.push({ level: "error", check: "policy", detail: error instanceof Error ? error.message : String(error) });

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { connectorsFor } from "../app.js";
-import { ALL_TOOLS } from "../../tools/index.js";
+import { PIPELINE_TOOLS } from "../../tools/index.js";
 import { policyScopeOf, subjectArgumentsOf } from "../../tools/define-tool.js";
 import { describeIssues } from "../util/zod-issues.js";
 import { UserFacingError } from "../errors.js";
@@ -19,10 +19,10 @@ import { osUserName } from "../util/os-user.js";
 import { parseArgsFlag } from "./call.js";
 import { resolveCliContext, type CliContext, type GlobalOptions } from "./context.js";
 
-const TOOL_NAMES = ALL_TOOLS.map((t) => t.name);
+const TOOL_NAMES = PIPELINE_TOOLS.map((t) => t.name);
 
 function policyFor(context: CliContext, file: string | undefined): CompiledPolicySet {
-  return loadPolicySet(file ?? context.config.governance.policyFile, ALL_TOOLS);
+  return loadPolicySet(file ?? context.config.governance.policyFile, PIPELINE_TOOLS);
 }
 
 export function runPolicyValidate(globals: GlobalOptions, file: string | undefined): number {
@@ -48,7 +48,7 @@ export interface PolicyTestOptions {
 }
 
 export async function runPolicyTest(globals: GlobalOptions, tool: string, options: PolicyTestOptions): Promise<number> {
-  const definition = ALL_TOOLS.find((t) => t.name === tool);
+  const definition = PIPELINE_TOOLS.find((t) => t.name === tool);
   if (!definition) throw new UserFacingError("invalid_input", `tool: no tool named "${tool}" (tools: ${TOOL_NAMES.join(", ")})`);
   const context = resolveCliContext(globals);
   const policySet = policyFor(context, options.file);
@@ -120,5 +120,5 @@ export function registerPolicyCommands(program: Command, globals: () => GlobalOp
   policy
     .command("schema")
     .description("print the Cedar schema policies are checked against (entities, actions, context)")
-    .action(() => guarded(() => (process.stdout.write(cedarSchemaText(ALL_TOOLS)), 0)));
+    .action(() => guarded(() => (process.stdout.write(cedarSchemaText(PIPELINE_TOOLS)), 0)));
 }

@@ -70,6 +70,8 @@ export interface ToolCallResponse {
   text: string;
   structured?: Record<string, unknown>;
   auditId: string | null;
+  /** Values the redactor replaced in this answer (arguments included), as the audit record counts them. */
+  redactions?: number;
 }
 
 export interface PipelineDependencies {
@@ -118,10 +120,10 @@ export class CallPipeline {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Tools the current configuration exposes, in registry order. */
-  enabledTools(): AnyToolDefinition[] {
+  /** Tools the current configuration exposes to MCP clients (or, with "cli", to the CLI too), in registry order. */
+  enabledTools(surface: "mcp" | "cli" = "mcp"): AnyToolDefinition[] {
     const config = this.deps.config();
-    return this.deps.tools.filter((tool) => toolAvailability(tool.name, config.tools).enabled);
+    return this.deps.tools.filter((tool) => (surface === "cli" || tool.surface !== "cli") && toolAvailability(tool.name, config.tools).enabled);
   }
 
   async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
@@ -159,7 +161,12 @@ export class CallPipeline {
     });
 
     // 1. Allowlist: an unknown or disabled tool is refused before anything else happens.
-    const availability = tool ? toolAvailability(tool.name, config.tools) : { enabled: false, reason: "unknown tool" };
+    // A CLI command's tool (wiam export) is never callable over MCP, whatever the allowlist says.
+    const availability = !tool
+      ? { enabled: false, reason: "unknown tool" }
+      : tool.surface === "cli" && request.caller.transport !== "cli"
+        ? { enabled: false, reason: "not an MCP tool (a CLI command)" }
+        : toolAvailability(tool.name, config.tools);
     if (!tool || !availability.enabled) {
       const error = new UserFacingError("tool_disabled", `tool "${request.tool}" is not available (${availability.reason})`);
       const auditId = this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
@@ -273,7 +280,7 @@ export class CallPipeline {
       const shownText = { lines: [...toolText.lines, ...hiddenNote] };
 
       // 9. Redact the data in both renderings (never the server's own words); failure withholds the whole response.
-      const { structured, text } = this.redactResponse(shown, shownText, ["page", ...(tool.serverFields ?? [])]);
+      const { structured, text } = this.redactResponse(shown, shownText, ["page", ...(tool.serverFields ?? [])], tool.itemwiseRedaction);
       countFindings(structured.findings, findingsByKind);
       countFindings(text.findings, findingsByKind);
 
@@ -290,19 +297,20 @@ export class CallPipeline {
           truncated: false,
         },
         redactionFindings: findingsByKind,
-        responseBody: this.responseBody(current.audit.responseBody, structured.value, text.value),
+        responseBody: tool.auditResponseBody === false ? null : this.responseBody(current.audit.responseBody, structured.value, text.value),
         durationMs: elapsedMs(started),
       });
       this.deps.governor.recordResult(taskKey, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
-      return { isError: false, text: text.value, structured: structured.value, auditId };
+      const redactions = Object.values(findingsByKind).reduce((sum, count) => sum + count, 0);
+      return { isError: false, text: text.value, structured: structured.value, auditId, redactions };
     } catch (error) {
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
     }
   }
 
-  private redactResponse(structured: Record<string, unknown>, text: TextAnswer, serverFields: readonly string[]) {
+  private redactResponse(structured: Record<string, unknown>, text: TextAnswer, serverFields: readonly string[], itemwise: readonly string[] = []) {
     try {
-      return { structured: redactExcept(this.deps.redactor, structured, serverFields), text: redactTextAnswer(this.deps.redactor, text) };
+      return { structured: redactExcept(this.deps.redactor, structured, serverFields, itemwise), text: redactTextAnswer(this.deps.redactor, text) };
     } catch (error) {
       this.deps.logger.error(`redaction failed; response withheld: ${error instanceof Error ? error.message : String(error)}`);
       throw new UserFacingError("redaction_failed", "response withheld: redaction failed or timed out, and nothing is ever sent unredacted", "Narrow the query (smaller limit or a scope) and try again.");

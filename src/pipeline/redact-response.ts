@@ -10,14 +10,32 @@ import { renderText, type TextAnswer } from "../text/answer.js";
  * keys from the top (`page`, `findings.*.reasons`; `*` is every array item): their values are held
  * out of the redactor and put back as they were. Key order and array lengths are kept.
  */
-export function redactExcept(redactor: Redactor, structured: Record<string, unknown>, serverFields: readonly string[]): RedactionResult<Record<string, unknown>> {
+export function redactExcept(
+  redactor: Redactor,
+  structured: Record<string, unknown>,
+  serverFields: readonly string[],
+  itemwise: readonly string[] = [],
+): RedactionResult<Record<string, unknown>> {
   const held: Held[] = [];
   let data: unknown = structured;
   for (const field of serverFields) data = holdOut(data, field.split("."), [], held);
+  // Large arrays are held out too, then redacted one item per redactor call.
+  const bulk: Held[] = [];
+  for (const field of itemwise) data = holdOut(data, field.split("."), [], bulk);
   const redacted = redactor.redact(data);
+  const findings = [...redacted.findings];
   let value = redacted.value;
+  for (const { at, original } of bulk) {
+    const items = Array.isArray(original) ? original : [original];
+    const done = items.map((item: unknown) => {
+      const result = redactor.redact(item);
+      findings.push(...result.findings);
+      return result.value;
+    });
+    value = putBack(value, at, Array.isArray(original) ? done : done[0]);
+  }
   for (const { at, original } of held) value = putBack(value, at, original);
-  return { value: value as Record<string, unknown>, findings: redacted.findings };
+  return { value: value as Record<string, unknown>, findings };
 }
 
 interface Held {
