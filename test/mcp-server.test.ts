@@ -32,6 +32,15 @@ describe("MCP server over the in-memory transport, on the demo estate", () => {
     }
   });
 
+  it("never lists or runs a CLI command's tool (export_inventory), even with every tool allowed", async () => {
+    session = await connect({ tools: { allow: ["*"] } });
+    const { tools } = await session.client.listTools();
+    expect(tools.map((t) => t.name)).not.toContain("export_inventory");
+    const result = await session.client.callTool({ name: "export_inventory", arguments: { intent } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('tool "export_inventory" is not available (not an MCP tool (a CLI command))');
+  });
+
   it("answers each core question with structured content that says it is demo data", async () => {
     session = await connect();
     const calls: [string, Record<string, unknown>][] = [
