@@ -87,3 +87,28 @@ export function uniqueSubjects(...lists: Subject[][]): Subject[] {
   for (const list of lists) for (const subject of list) if (!byId.has(subject.id)) byId.set(subject.id, subject);
   return [...byId.values()];
 }
+
+/** The parts most providers' evaluators are made of: direct access, and pivots with escalation rules. */
+export interface AccessParts {
+  findAccess(subject: Subject, request: AccessRequest): Finding[];
+  holdersOf(request: AccessRequest): Subject[];
+}
+
+export interface PivotParts {
+  selfEscalations(subject: Subject, request: AccessRequest): Finding[];
+  edgesFrom(subject: Subject): PivotEdge[];
+  edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[];
+  selfEscalationHolders(request: AccessRequest): Subject[];
+}
+
+/** An evaluator from its parts: holders are direct holders, then who could grant itself the access. */
+export function evaluatorOf(resolveTarget: (resource: string) => ResourceTarget | undefined, access: AccessParts, pivots: PivotParts): ProviderEvaluator {
+  return {
+    resolveTarget,
+    findAccess: (subject, request) => access.findAccess(subject, request),
+    selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
+    edgesFrom: (subject) => pivots.edgesFrom(subject),
+    edgesTo: (target, skip) => pivots.edgesTo(target, skip),
+    holders: (request) => uniqueSubjects(access.holdersOf(request), pivots.selfEscalationHolders(request)),
+  };
+}

@@ -1,6 +1,6 @@
 /** Azure Key Vault, RBAC and Entra ID as a provider module (see ../provider.ts). */
 import { lazyConnector } from "../../connectors/lazy.js";
-import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
+import { evaluatorOf } from "../../analysis/entitlements/internal.js";
 import type { ProviderModule } from "../provider.js";
 import { AzureAccess, resolveAzureTarget } from "./access/evaluator.js";
 import { AZURE_ESCALATION_RULES, AzurePivots } from "./access/pivots.js";
@@ -23,15 +23,7 @@ export const azureProvider: ProviderModule<"azure", AzureProviderConfig> = {
   escalationRules: AZURE_ESCALATION_RULES,
   createEvaluator(ctx) {
     const access = new AzureAccess(ctx);
-    const pivots = new AzurePivots(ctx, access);
-    return {
-      resolveTarget: (resource) => resolveAzureTarget(ctx, resource),
-      findAccess: (subject, request) => access.findAccess(subject, request),
-      selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
-      edgesFrom: (subject) => pivots.edgesFrom(subject),
-      edgesTo: (target, skip) => pivots.edgesTo(target, skip),
-      holders: (request) => uniqueSubjects(access.holdersOf(request), pivots.selfEscalationHolders(request)),
-    };
+    return evaluatorOf((resource) => resolveAzureTarget(ctx, resource), access, new AzurePivots(ctx, access));
   },
   doctorChecks: azureDoctorChecks,
   addDemoEstate: addAzureEstate,

@@ -1,6 +1,6 @@
 /** Google Cloud IAM and Resource Manager as a provider module (see ../provider.ts). */
 import { lazyConnector } from "../../connectors/lazy.js";
-import { uniqueSubjects } from "../../analysis/entitlements/internal.js";
+import { evaluatorOf } from "../../analysis/entitlements/internal.js";
 import type { ProviderModule } from "../provider.js";
 import { GcpAccess, resolveGcpTarget } from "./access/evaluator.js";
 import { GCP_ESCALATION_RULES, GCP_SERVICE_ACCOUNT_TECHNIQUES, GcpPivots } from "./access/pivots.js";
@@ -23,15 +23,7 @@ export const gcpProvider: ProviderModule<"gcp", GcpProviderConfig> = {
   escalationRules: [...GCP_SERVICE_ACCOUNT_TECHNIQUES, ...GCP_ESCALATION_RULES],
   createEvaluator(ctx) {
     const access = new GcpAccess(ctx);
-    const pivots = new GcpPivots(ctx, access);
-    return {
-      resolveTarget: (resource) => resolveGcpTarget(ctx, resource),
-      findAccess: (subject, request) => access.findAccess(subject, request),
-      selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
-      edgesFrom: (subject) => pivots.edgesFrom(subject),
-      edgesTo: (target, skip) => pivots.edgesTo(target, skip),
-      holders: (request) => uniqueSubjects(access.holdersOf(request), pivots.selfEscalationHolders(request)),
-    };
+    return evaluatorOf((resource) => resolveGcpTarget(ctx, resource), access, new GcpPivots(ctx, access));
   },
   doctorChecks: gcpDoctorChecks,
   addDemoEstate: addGcpEstate,
