@@ -149,12 +149,11 @@ const puttyPrivateKey: Detector = (text, env) => {
   let header: RegExpExecArray | null;
   while ((header = PUTTY_PRIVATE.exec(text)) !== null) {
     const start = header.index + header[0].length;
-    let end = start;
     const mac = /Private-MAC:[ \t]*[0-9a-fA-F]+/g;
     mac.lastIndex = start;
     const found = mac.exec(text);
     // The MAC line closes the key; without one, everything that can belong to the body goes.
-    end = found && found.index - start < 64 * 1024 ? found.index + found[0].length : endOfKeyBody(text, start);
+    const end = found && found.index - start < 64 * 1024 ? found.index + found[0].length : endOfKeyBody(text, start);
     const body = text.slice(start, end);
     env.push(start, end, "putty_private_key", { fingerprintSource: normalizeBase64Body(body.replace(/Private-MAC:.*/, "")) });
     PUTTY_PRIVATE.lastIndex = end;
@@ -429,7 +428,7 @@ const VENDOR_TOKENS: readonly (readonly [RegExp, string])[] = [
   [/(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/g, "stripe_secret_key"],
   [/(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{20,}/g, "stripe_webhook_secret"],
   [/(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g, "npm_token"],
-  [/(?<![A-Za-z0-9])dckr_(?:pat|oat)_[A-Za-z0-9_\-]{20,}/g, "docker_hub_token"],
+  [/(?<![A-Za-z0-9])dckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}/g, "docker_hub_token"],
   [/(?<![A-Za-z0-9_])SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}/g, "sendgrid_api_key"],
   [/(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])/g, "twilio_api_key"],
   [/(?<![A-Za-z0-9_\-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_\-]{20,}/g, "anthropic_api_key"],

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { expiryFindingSchema, expiryStatusSchema, findExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
-import { line, own, q, type TextLine } from "../src/text/answer.js";
+import { line, q, type TextLine } from "../src/text/answer.js";
 import { NAME_CAP, commonInputShape, filterInputShape, pageInputShape, pagedAnswer, pagedEnvelopeShape } from "./common.js";
 
 const input = z.strictObject({
