@@ -15,6 +15,8 @@ import { checkAdminFile } from "../src/util/admin-file-permissions.js";
 import { tempDataDir } from "./fixtures/mcp.js";
 
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
+/** Spawning the CLI takes seconds on a loaded two-core machine: generous limits, never asserted. */
+const SPAWNING = 120_000;
 const isRoot = process.getuid?.() === 0;
 const PERMIT_ALL = '@id("anything-goes") permit (principal, action, resource);\n';
 
@@ -119,5 +121,5 @@ describe("wiam with an insecure config", () => {
     expect(allowed.stderr).toBe(
       `wiam: WARNING: config ${config}: the file is writable by group (mode 0664); run: chmod go-w "${config}". Loaded anyway because WIAM_ALLOW_INSECURE_ADMIN_FILES is set: anyone who can change it controls this server\n`,
     );
-  });
+  }, SPAWNING);
 });

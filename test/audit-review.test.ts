@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
 import { MAX_STORED_ARGUMENT_BYTES } from "../src/audit/bounds.js";
 import { MAX_ARGUMENT_BYTES } from "../src/pipeline/audit-guarded-pipeline.js";
+import { loadOrCreateRedactionKey } from "../redaction/index.js";
 import { AUDIT_DB_FILE, AuditStore } from "../src/audit/store.js";
 import { parseConfig } from "../src/config/load.js";
 import { createMcpServer } from "../src/server/create-server.js";
@@ -35,6 +36,36 @@ function wiam(args: string[], dataDir: string, as?: number) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Spawning the CLI takes seconds on a loaded two-core machine: generous limits, never asserted. */
+const SPAWNING = 120_000;
+
+/** A live data directory with `tools` recorded as if called (the real store and redaction key). */
+function seededDataDir(tools: readonly string[]): string {
+  const dataDir = tempDataDir();
+  loadOrCreateRedactionKey(dataDir);
+  const store = AuditStore.open(join(dataDir, AUDIT_DB_FILE), { responseBody: "summary" });
+  for (const tool of tools) {
+    const id = store.accept({
+      sessionId: "s-1",
+      clientName: "review-test",
+      clientVersion: null,
+      caller: "analyst",
+      transport: "stdio",
+      tool,
+      intent: "calls to review later",
+      taskId: null,
+      arguments: { intent: "calls to review later" },
+      decision: "allow",
+      decisionRule: "policy:allow-read-only-tools",
+      approver: null,
+      redactionRulesetVersion: "test",
+    });
+    store.complete(id, { status: "ok", error: null, credentialScope: null, cloudOperations: [], result: null, redactionFindings: {}, responseBody: "answer", durationMs: 3 });
+  }
+  store.close();
+  return dataDir;
+}
+
 function modeOf(path: string): number {
   return statSync(path).mode & 0o7777;
 }
@@ -51,7 +82,7 @@ describe("the data directory", () => {
     expect(wiam(["call", "inventory_summary", "--intent", "second call in the shared dir"], fresh).code).toBe(0);
     expect(wiam(["audit", "tail"], fresh).code).toBe(0);
     expect(modeOf(fresh)).toBe(0o750);
-  });
+  }, SPAWNING);
 
   it("review commands on a data directory that does not exist say so (exit 2) and create nothing", () => {
     const missing = join(mkdtempSync(join(tmpdir(), "wiam-dd-")), "never-used");
@@ -63,16 +94,14 @@ describe("the data directory", () => {
       );
     }
     expect(existsSync(missing)).toBe(false);
-  });
+  }, SPAWNING);
 });
 
 describe("reviewing an evidence copy", () => {
   // Permission bits do not bind root, so the copy is reviewed as an unprivileged user when the
   // tests run as root (as in CI containers); otherwise as the current user.
   it("verifies, tails, searches and exports a 0400 audit.db in a 0500 directory, writing nothing", () => {
-    const live = tempDataDir();
-    expect(wiam(["call", "list_identities", "--intent", "calls to review later", "--args", '{"limit": 2}'], live).code).toBe(0);
-    expect(wiam(["call", "inventory_summary", "--intent", "calls to review later"], live).code).toBe(0);
+    const live = seededDataDir(["list_identities", "inventory_summary"]);
 
     const holder = mkdtempSync(join(tmpdir(), "wiam-evidence-"));
     const evidence = join(holder, "copy");
@@ -104,11 +133,10 @@ describe("reviewing an evidence copy", () => {
     expect(readdirSync(evidence).sort()).toEqual(before);
     expect(modeOf(evidence)).toBe(0o500);
     expect(modeOf(join(evidence, AUDIT_DB_FILE))).toBe(0o400);
-  });
+  }, SPAWNING);
 
   it("without the redaction key, still prints redacted output and says fingerprints will differ", () => {
-    const live = tempDataDir();
-    expect(wiam(["call", "inventory_summary", "--intent", "one call to review"], live).code).toBe(0);
+    const live = seededDataDir(["inventory_summary"]);
     const evidence = mkdtempSync(join(tmpdir(), "wiam-evidence-"));
     cpSync(join(live, AUDIT_DB_FILE), join(evidence, AUDIT_DB_FILE));
     chmodSync(join(evidence, AUDIT_DB_FILE), 0o400);
@@ -118,7 +146,7 @@ describe("reviewing an evidence copy", () => {
     expect(verify.stdout).toMatch(/^audit log OK: 2 events verified/);
     expect(verify.stderr).toBe(`wiam: note: no redaction.key in ${evidence}; using a one-time key, so redaction fingerprints will not match the server's\n`);
     expect(readdirSync(evidence)).toEqual([AUDIT_DB_FILE]);
-  });
+  }, SPAWNING);
 });
 
 describe("wiam export --out", () => {
@@ -148,7 +176,7 @@ describe("wiam export --out", () => {
     const replaced = wiam(["export", "--out", out, "--intent", INTENT, "--force"], tempDataDir());
     expect(replaced.code).toBe(0);
     expect(statSync(out).size).toBeGreaterThan(1000);
-  });
+  }, SPAWNING);
 });
 
 describe("what one call can store", () => {

@@ -12,6 +12,8 @@ import { AUDIT_DB_FILE, AuditStore } from "../src/audit/store.js";
 import { tempDataDir } from "./fixtures/mcp.js";
 
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
+/** Spawning the CLI takes seconds on a loaded two-core machine: generous limits, never asserted. */
+const SPAWNING = 120_000;
 
 function wiam(args: string[], options: { dataDir?: string; env?: Record<string, string> } = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
@@ -29,6 +31,7 @@ describe("wiam usage errors", () => {
     ["a bad --log-level", ["--log-level", "loud", "tools"], "error: option '--log-level <level>' argument 'loud' is invalid. Allowed choices are debug, info, warning, error."],
     ["an unknown command", ["frobnicate"], "error: unknown command 'frobnicate'"],
     ["an unknown audit subcommand", ["audit", "frobnicate"], "error: unknown command 'frobnicate'"],
+    ["a count that is not a number", ["audit", "tail", "-n", "ten"], 'wiam: --lines: "ten" is not a positive whole number'],
   ])("exit 2 for %s, with the problem first on stderr", (_case, args, message) => {
     const { code, stdout, stderr } = wiam(args);
     expect(code).toBe(2);
@@ -45,7 +48,7 @@ describe("wiam usage errors", () => {
     expect(wiam(["--version"]).code).toBe(0);
     const bare = wiam(["audit"]);
     expect([bare.code, bare.stdout, bare.stderr.split("\n")[0]]).toEqual([2, "", "Usage: wiam audit [options] [command]"]);
-  });
+  }, SPAWNING);
 });
 
 describe("wiam --snapshot", () => {
@@ -61,7 +64,7 @@ describe("wiam --snapshot", () => {
     expect((JSON.parse(repeated.stdout) as { tools: unknown[] }).tools).toHaveLength(6);
     const commas = wiam(["--snapshot", `${a},${b}`, "tools", "--json"]);
     expect(commas.code).toBe(0);
-  });
+  }, SPAWNING);
 });
 
 describe("wiam tools <name>", () => {
@@ -89,7 +92,7 @@ describe("wiam tools <name>", () => {
     expect(parsed.name).toBe("find_expiring_credentials");
     expect(parsed.arguments.find((a) => a.name === "within_days")).toEqual({ name: "within_days", type: "integer 1..3650", required: false, description: "Expiring within this many days (default from config, 30)." });
     expect(parsed.inputSchema.required).toEqual(["intent"]);
-  });
+  }, SPAWNING);
 
   it("names the known tools when the name is wrong, exit 2", () => {
     const { code, stderr } = wiam(["tools", "describe"]);
@@ -133,5 +136,5 @@ describe("wiam output into a closed pipe", () => {
     expect(lines[0]).toMatch(/^id,/);
     expect(lines.slice(1)).toEqual(["exit 0", ""]);
     expect(result.stderr).toBe("");
-  });
+  }, SPAWNING);
 });

@@ -18,7 +18,7 @@ import {
 } from "../audit/commands.js";
 import { loadOrCreateSigningKey, SIGNING_KEY_FILE } from "../audit/signing.js";
 import { AUDIT_DB_FILE, AuditStore } from "../audit/store.js";
-import type { AuditFilter, AuditStatus } from "../audit/types.js";
+import type { AuditFilter, AuditRecord, AuditStatus } from "../audit/types.js";
 import type { Redactor } from "../../redaction/types.js";
 import type { WiamConfig } from "../config/schema.js";
 import { ensureDataDir } from "../config/data-dir.js";
@@ -54,11 +54,15 @@ function parseTime(flag: string, value: string | undefined): string | undefined 
   return new Date(value).toISOString();
 }
 
+/** A count flag (`--lines`, `--limit`): a bad value is a usage error, never quietly replaced. */
+function positiveWhole(flag: string, value: string): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new UserFacingError("invalid_input", `--${flag}: "${value}" is not a positive whole number`);
+  return parsed;
+}
+
 function filterFrom(flags: FilterFlags): AuditFilter {
-  const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new UserFacingError("invalid_input", `--limit: "${flags.limit}" is not a positive whole number`);
-  }
+  const limit = flags.limit === undefined ? undefined : positiveWhole("limit", flags.limit);
   const filter: AuditFilter = {};
   const since = parseTime("since", flags.since);
   const until = parseTime("until", flags.until);
@@ -115,6 +119,7 @@ function reviewRedactor(config: WiamConfig, dataDir: string): Redactor {
 }
 
 type StoreAccess = "read" | "write";
+type StoreCommand = (store: AuditStore, dataDir: string, redactor: Redactor) => { text: string; exitCode: number };
 
 export function registerAuditCommands(program: Command, globals: () => GlobalOptions, guarded: Guard): void {
   const audit = program.command("audit").description("review, verify and export the audit log");
@@ -123,16 +128,32 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
    * Opens the store, runs one command, prints through the redactor and closes. Review commands
    * open it read-only and create nothing: they work on a copy locked down for evidence.
    */
-  const run = (access: StoreAccess, body: (store: AuditStore, dataDir: string, redactor: Redactor) => { text: string; exitCode: number }) =>
+  const run = (access: StoreAccess, prepare: () => StoreCommand) =>
     guarded(() => {
+      // Flags are checked before anything is opened: a bad flag is reported as such, first.
+      const body = prepare();
       const context = resolveCliContext(globals());
       let dataDir: string;
       let redactor: Redactor;
       let store: AuditStore;
       if (access === "read") {
         dataDir = context.dataDir;
-        redactor = reviewRedactor(context.config, dataDir);
-        store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), { responseBody: context.config.audit.responseBody, redactRecord: recordRedaction(redactor) });
+        // The store first: with no audit log there is nothing to say about redaction keys.
+        const review: { redactRecord?: (record: AuditRecord) => AuditRecord } = {};
+        store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), {
+          responseBody: context.config.audit.responseBody,
+          redactRecord: (record) => {
+            if (review.redactRecord === undefined) throw new Error("audit records read before their redaction was set up");
+            return review.redactRecord(record);
+          },
+        });
+        try {
+          redactor = reviewRedactor(context.config, dataDir);
+        } catch (error) {
+          store.close();
+          throw error;
+        }
+        review.redactRecord = recordRedaction(redactor);
       } else {
         dataDir = ensureDataDir(context.dataDir);
         redactor = createRedactorFor(context.config, dataDir);
@@ -155,22 +176,35 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
     .option("-n, --lines <n>", "how many calls", "20")
     .option("--json", "print JSON")
     .action((flags: { lines: string; json?: boolean }) =>
-      run("read", (store) => auditTail(store, Math.max(1, Number.parseInt(flags.lines, 10) || 20), { json: flags.json ?? false })),
+      run("read", () => {
+        const lines = positiveWhole("lines", flags.lines);
+        return (store) => auditTail(store, lines, { json: flags.json ?? false });
+      }),
     );
 
   withFilterOptions(audit.command("search").description("find calls by time, tool, status, task, caller or intent text"))
     .option("--json", "print JSON")
-    .action((flags: FilterFlags) => run("read", (store) => auditSearch(store, filterFrom(flags), { json: flags.json ?? false })));
+    .action((flags: FilterFlags) =>
+      run("read", () => {
+        const filter = filterFrom(flags);
+        return (store) => auditSearch(store, filter, { json: flags.json ?? false });
+      }),
+    );
 
   audit
     .command("show <id>")
     .description("everything recorded about one call")
     .option("--json", "print JSON")
-    .action((id: string, flags: { json?: boolean }) => run("read", (store) => auditShow(store, id, { json: flags.json ?? false })));
+    .action((id: string, flags: { json?: boolean }) => run("read", () => (store) => auditShow(store, id, { json: flags.json ?? false })));
 
   withFilterOptions(audit.command("stats").description("counts by tool, status and caller, with durations"))
     .option("--json", "print JSON")
-    .action((flags: FilterFlags) => run("read", (store) => auditStats(store, filterFrom(flags), { json: flags.json ?? false })));
+    .action((flags: FilterFlags) =>
+      run("read", () => {
+        const filter = filterFrom(flags);
+        return (store) => auditStats(store, filter, { json: flags.json ?? false });
+      }),
+    );
 
   audit
     .command("verify")
@@ -179,7 +213,7 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
     .option("--trusted-key <pem...>", "only accept checkpoints signed by these public keys (PEM files' contents)")
     .option("--json", "print JSON")
     .action((flags: { checkpoints?: string; trustedKey?: string[]; json?: boolean }) =>
-      run("read", (store) =>
+      run("read", () => (store) =>
         auditVerify(store, flags.checkpoints, { json: flags.json ?? false, ...(flags.trustedKey ? { trustedPublicKeys: flags.trustedKey } : {}) }),
       ),
     );
@@ -187,25 +221,27 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
   audit
     .command("checkpoint")
     .description("print a signed checkpoint (sequence number and head hash) to keep somewhere else")
-    .action(() => run("write", (store, dataDir) => auditCheckpoint(store, loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)))));
+    .action(() => run("write", () => (store, dataDir) => auditCheckpoint(store, loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)))));
 
   audit
     .command("prune")
     .description("delete calls older than audit.retentionDays, keeping the rest of the chain verifiable")
-    .action(() => run("write", (store) => auditPrune(store)));
+    .action(() => run("write", () => (store) => auditPrune(store)));
 
   withFilterOptions(audit.command("export").description("export calls as JSON Lines, CSV or OCSF API Activity events"))
     .addOption(new Option("-f, --format <format>", "output format").choices(["jsonl", "csv", "ocsf"]).default("jsonl"))
     .action((flags: FilterFlags & { format: AuditExportFormat }) =>
-      run("read", (store) => {
+      run("read", () => {
         const filter = { ...filterFrom(flags), order: "asc" as const };
-        // Stream line by line: an export can be far larger than memory allows as one string.
-        // A reader that closed the pipe (`| head -1`) ends the export; the EPIPE exits quietly.
-        for (const line of exportLines(store, flags.format, filter)) {
-          if (stdoutClosed()) break;
-          process.stdout.write(`${line}\n`);
-        }
-        return { text: "", exitCode: 0 };
+        return (store) => {
+          // Stream line by line: an export can be far larger than memory allows as one string.
+          // A reader that closed the pipe (`| head -1`) ends the export; the EPIPE exits quietly.
+          for (const line of exportLines(store, flags.format, filter)) {
+            if (stdoutClosed()) break;
+            process.stdout.write(`${line}\n`);
+          }
+          return { text: "", exitCode: 0 };
+        };
       }),
     );
 }
