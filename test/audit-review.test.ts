@@ -130,6 +130,14 @@ describe("reviewing an evidence copy", () => {
     const exported = wiam(["audit", "export"], evidence, reviewer);
     expect(exported.stdout.trim().split("\n")).toHaveLength(2);
 
+    // A call must append, which the copy does not allow: refused with the reason, not "EACCES".
+    const call = wiam(["call", "inventory_summary", "--intent", "try to write to the evidence"], evidence, reviewer);
+    expect(call.code).toBe(2);
+    expect(call.stderr).toBe(
+      `wiam: audit log ${join(evidence, AUDIT_DB_FILE)}: cannot be opened for writing (EACCES); calls are refused while nothing can be audited\n` +
+        "Review commands (wiam audit tail/search/show/stats/export/verify) read it as it is; to serve or call, point --data-dir or WIAM_DATA_DIR at a directory this user can write.\n",
+    );
+
     expect(readdirSync(evidence).sort()).toEqual(before);
     expect(modeOf(evidence)).toBe(0o500);
     expect(modeOf(join(evidence, AUDIT_DB_FILE))).toBe(0o400);

@@ -216,9 +216,14 @@ export class AuditStore {
 
   /** Opens (creating if needed, mode 0600 in a 0700 directory) the audit database at `path`. */
   static open(path: string, options: AuditStoreOptions): AuditStore {
-    prepareDatabaseFile(path);
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const db = new Database(path, { timeout: busyTimeoutMs });
+    let db: Database.Database;
+    try {
+      prepareDatabaseFile(path);
+      db = new Database(path, { timeout: busyTimeoutMs });
+    } catch (error) {
+      throw notWritable(path, error) ?? error;
+    }
     try {
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
@@ -228,7 +233,7 @@ export class AuditStore {
       if (isDatabaseBusy(error)) {
         throw new UserFacingError("provider_unavailable", `audit log ${path}: locked by another process for more than ${Math.round(busyTimeoutMs / 1000)} s`, "Try again shortly.");
       }
-      throw error;
+      throw notWritable(path, error) ?? error;
     }
     return new AuditStore(path, db, options);
   }
@@ -578,6 +583,20 @@ function guardJson(redact: (text: string) => string, value: unknown): unknown {
   } catch {
     throw new Error("the audit redactText guard returned invalid JSON; the event was not written");
   }
+}
+
+/**
+ * A log this user cannot write (a read-only copy, read-only media, another owner) stops the calls
+ * and commands that must append to it, with the reason, instead of "unexpected error: EACCES".
+ */
+function notWritable(path: string, error: unknown): UserFacingError | null {
+  const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : "";
+  if (!["EACCES", "EPERM", "EROFS"].includes(code) && !code.startsWith("SQLITE_READONLY") && !code.startsWith("SQLITE_CANTOPEN")) return null;
+  return new UserFacingError(
+    "config_invalid",
+    `audit log ${path}: cannot be opened for writing (${code}); calls are refused while nothing can be audited`,
+    "Review commands (wiam audit tail/search/show/stats/export/verify) read it as it is; to serve or call, point --data-dir or WIAM_DATA_DIR at a directory this user can write.",
+  );
 }
 
 function prepareDatabaseFile(path: string): void {
