@@ -28,6 +28,8 @@ function reportingConnector(): Connector {
       // A second connector running in parallel would report its own, lower, count here.
       context.progress?.(0, 3, "gcp: projects/acme-prod-data:\n12 service accounts");
       context.progress?.(2, 2, "aws:account/222222222222: collected");
+      // Connector text can carry estate data; a token in it must not reach the client.
+      context.progress?.(2, 2, "aws: tag says ghp_EXAMPLEd0c5f1e2a3b4c5d6e7f8a9b0c1d2e3f4");
       return demo.collect(context);
     },
   };
@@ -50,7 +52,7 @@ async function connectedClient() {
 }
 
 describe("MCP progress notifications during collection", () => {
-  it("reach a client that sent a progress token, in order and strictly increasing", async () => {
+  it("reach a client that sent a progress token, in order, strictly increasing and redacted", async () => {
     const { client, close } = await connectedClient();
     try {
       const seen: Progress[] = [];
@@ -65,6 +67,7 @@ describe("MCP progress notifications during collection", () => {
         { progress: 2, message: "aws:account/111111111111: collected (1/2)" },
         { progress: 3, message: "gcp: projects/acme-prod-data: 12 service accounts (0/3)" },
         { progress: 4, message: "aws:account/222222222222: collected (2/2)" },
+        { progress: 5, message: expect.stringMatching(/^aws: tag says \[REDACTED:[a-z_]+:[0-9a-f]+\] \(2\/2\)$/) },
       ]);
 
       // The inventory is cached now: the next call collects nothing and reports nothing.

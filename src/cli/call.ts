@@ -33,7 +33,8 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
   const args = parseArgsFlag(options.args);
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
-  const progress = progressLine(process.stderr, app.redactor);
+  // The pipeline redacts progress messages before they reach the line.
+  const progress = progressLine(process.stderr, null);
   try {
     const response = await app.pipeline.execute({
       tool,

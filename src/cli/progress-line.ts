@@ -23,7 +23,8 @@ export interface ProgressLine {
 const MIN_REDRAW_MS = 100;
 const CLEAR_LINE = "\r\u001b[2K";
 
-export function progressLine(stream: ProgressStream, redactor: Redactor, clock: () => number = Date.now): ProgressLine {
+/** `redactor`: for messages that have not passed the call pipeline (which redacts them itself). */
+export function progressLine(stream: ProgressStream, redactor: Redactor | null, clock: () => number = Date.now): ProgressLine {
   if (stream.isTTY !== true) return { report: undefined, clear: () => undefined };
   let drawn = false;
   let lastDraw = Number.NEGATIVE_INFINITY;
@@ -33,9 +34,9 @@ export function progressLine(stream: ProgressStream, redactor: Redactor, clock: 
       const now = clock();
       if (now - lastDraw < MIN_REDRAW_MS) return;
       lastDraw = now;
-      let safe: string;
+      let safe = message;
       try {
-        safe = redactor.redactText(message).value;
+        if (redactor !== null) safe = redactor.redactText(message).value;
       } catch {
         safe = "collecting";
       }

@@ -9,30 +9,44 @@
  *   database past the busy timeout is refused with a clear tool error. Without this the error
  *   escapes the tool handler and the client sees a raw JSON-RPC "-32603 database is locked". The
  *   audit store records the refusal once the lock is released.
+ *
+ * And progress messages (connector text naming scopes and projects) leave redacted, like every
+ * other output: MCP notifications/progress and the CLI's progress line get them from here.
  */
 import { boundedArguments, MAX_STORED_ARGUMENT_BYTES } from "../audit/bounds.js";
 import { AuditLogBusyError } from "../audit/busy.js";
+import type { Redactor } from "../../redaction/types.js";
 import { CallPipeline, type AuditSink, type PipelineDependencies, type ToolCallRequest, type ToolCallResponse } from "./call-pipeline.js";
 
 /** Bytes of JSON one call's arguments may take; the largest valid call of any tool is a few KiB. */
 export const MAX_ARGUMENT_BYTES = MAX_STORED_ARGUMENT_BYTES;
 
 export class AuditGuardedPipeline extends CallPipeline {
-  private readonly edge: { audit: AuditSink; rulesetVersion: string };
+  private readonly edge: { audit: AuditSink; redactor: Redactor; rulesetVersion: string };
 
   constructor(deps: PipelineDependencies) {
     super(deps);
-    this.edge = { audit: deps.audit, rulesetVersion: deps.redactor.rulesetVersion };
+    this.edge = { audit: deps.audit, redactor: deps.redactor, rulesetVersion: deps.redactor.rulesetVersion };
   }
 
   override async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
     try {
       const oversized = argumentBytesOver(request.arguments, MAX_ARGUMENT_BYTES);
       if (oversized !== null) return this.refuseOversized(request, oversized);
-      return await super.execute(request);
+      const report = request.progress;
+      if (report === undefined) return await super.execute(request);
+      return await super.execute({ ...request, progress: (done, total, message) => report(done, total, this.redactedMessage(message)) });
     } catch (error) {
       if (error instanceof AuditLogBusyError) return { isError: true, text: error.message, auditId: null };
       throw error;
+    }
+  }
+
+  private redactedMessage(message: string): string {
+    try {
+      return this.edge.redactor.redactText(message).value;
+    } catch {
+      return "collecting";
     }
   }
 
