@@ -75,15 +75,18 @@ export class TextScanner {
    * `alreadyRedacted` (redacting twice changes nothing and never nests a marker).
    */
   scan(text: string, hooks: ScanHooks): readonly Span[] {
-    if (!text.includes(MARKER_PREFIX)) return this.#scanUnmarked(text, hooks);
+    const flags = familiesIn(text);
+    if (flags === 0 && this.#extraPatterns.length === 0) return NO_SPANS;
+    // Only text some detector could match is searched for markers (most text has neither).
+    if (!text.includes(MARKER_PREFIX)) return this.#scanUnmarked(text, flags, hooks);
     const markers = markerRanges(text);
-    if (markers.length === 0) return this.#scanUnmarked(text, hooks);
-    const spans = this.#scanUnmarked(maskRanges(text, markers), hooks);
+    if (markers.length === 0) return this.#scanUnmarked(text, flags, hooks);
+    const masked = maskRanges(text, markers);
+    const spans = this.#scanUnmarked(masked, familiesIn(masked), hooks);
     return spans.length === 0 ? spans : outsideMarkers(text, spans, markers);
   }
 
-  #scanUnmarked(text: string, hooks: ScanHooks): readonly Span[] {
-    const flags = familiesIn(text);
+  #scanUnmarked(text: string, flags: number, hooks: ScanHooks): readonly Span[] {
     if (flags === 0 && this.#extraPatterns.length === 0) return NO_SPANS;
     // Sessions are pooled (most scans find nothing) and stacked: a detector may scan decoded content.
     const session = this.#sessions.pop() ?? new ScanSession(this.#classifier);
