@@ -2,7 +2,7 @@
  * `wiam serve --http` as an OAuth resource server, against a real authorization server
  * (oidc-provider) issuing real tokens, called through the SDK's streamable HTTP client.
  */
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -123,7 +123,8 @@ describe("wiam serve --http with OAuth", () => {
   });
 
   it("serves a real token's holder through the SDK client; the caller is the token's issuer and subject", async () => {
-    const client = await connectAs(await as.token("analyst-alice", { resource }));
+    const token = await as.token("analyst-alice", { resource });
+    const client = await connectAs(token);
     const { tools } = await client.listTools();
     expect(tools.length).toBe(6);
     const result = await client.callTool({ name: "inventory_summary", arguments: { intent } });
@@ -132,6 +133,13 @@ describe("wiam serve --http with OAuth", () => {
     const record = host.app.audit?.get(auditId);
     expect(record?.caller).toBe(`${as.issuer}|analyst-alice`);
     expect(record?.transport).toBe("http");
+    // The token is nowhere in the audit log, not even its signature.
+    const signature = token.split(".")[2] ?? "";
+    const auditFiles = readdirSync(dataDir).filter((f) => f.startsWith("audit.db"));
+    expect(auditFiles).toContain("audit.db");
+    for (const file of auditFiles) {
+      expect(readFileSync(join(dataDir, file)).includes(signature), file).toBe(false);
+    }
     await client.close();
   });
 
