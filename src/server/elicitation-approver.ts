@@ -6,7 +6,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../governance/governor.js";
-import { capText, stripInvisible } from "../text/untrusted.js";
+import { capText, cleanInline, stripInvisible } from "../text/untrusted.js";
 
 const REQUESTED_SCHEMA = {
   type: "object" as const,
@@ -18,9 +18,9 @@ const REQUESTED_SCHEMA = {
   required: ["approve"],
 };
 
-/** Anything the caller or a cloud wrote, shown as a quoted, cleaned, capped string. */
+/** Anything the caller or a cloud wrote, shown as a quoted, cleaned, capped string with no live markup. */
 function shown(text: string): string {
-  return JSON.stringify(capText(stripInvisible(text), 300));
+  return JSON.stringify(capText(cleanInline(text), 300));
 }
 
 function describeScope(request: ApprovalRequest): string {
