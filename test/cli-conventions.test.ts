@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { loadOrCreateRedactionKey } from "../redaction/index.js";
 import { AUDIT_DB_FILE, AuditStore } from "../src/audit/store.js";
 import { tempDataDir } from "./fixtures/mcp.js";
+import { principal, snapshot } from "./fixtures/small-estate.js";
 
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 /** Spawning the CLI takes seconds on a loaded two-core machine: generous limits, never asserted. */
@@ -56,14 +57,17 @@ describe("wiam --snapshot", () => {
     const dir = tempDataDir();
     const a = join(dir, "a.json");
     const b = join(dir, "b.json");
-    writeFileSync(a, "{}");
-    writeFileSync(b, "{}");
-    // Before, `--snapshot a.json tools` read "tools" as a second snapshot file and ran `serve`.
-    const repeated = wiam(["--snapshot", a, "--snapshot", b, "tools", "--json"]);
-    expect(repeated.code).toBe(0);
-    expect((JSON.parse(repeated.stdout) as { tools: unknown[] }).tools).toHaveLength(6);
-    const commas = wiam(["--snapshot", `${a},${b}`, "tools", "--json"]);
-    expect(commas.code).toBe(0);
+    writeFileSync(a, JSON.stringify(snapshot({ principals: [principal("arn:aws:iam::111111111111:role/from-a")] })));
+    writeFileSync(b, JSON.stringify(snapshot({ principals: [principal("arn:aws:iam::111111111111:role/from-b")] })));
+    const listed = (run: { code: number | null; stdout: string }) => {
+      expect(run.code).toBe(0);
+      const result = (JSON.parse(run.stdout) as { result: { identities: { id: string }[] } }).result;
+      return result.identities.map((i) => i.id).sort();
+    };
+    const both = ["arn:aws:iam::111111111111:role/from-a", "arn:aws:iam::111111111111:role/from-b"];
+    // Before, `--snapshot a.json call ...` read "call" as a second snapshot file and ran `serve`.
+    expect(listed(wiam(["--snapshot", a, "--snapshot", b, "call", "list_identities", "--intent", "both snapshot files loaded", "--json"]))).toEqual(both);
+    expect(listed(wiam(["--snapshot", `${a},${b}`, "call", "list_identities", "--intent", "both snapshot files loaded", "--json"]))).toEqual(both);
   }, SPAWNING);
 });
 
