@@ -9,7 +9,9 @@
  * down (no owner write bit on the file or its directory, or a directory this user cannot write) is
  * never read in place: it (and its `-wal`, which may hold the latest commits) is copied into a
  * private temporary directory and read there, and the copy is removed on close. A live log (a
- * writable file in a writable directory) is read in place, next to the servers writing it.
+ * writable file in a writable directory) is read in place, next to the servers writing it. (A
+ * copy taken while someone else writes to a locked-down log could be torn; `verify` would then
+ * report a break that a second run does not: such a log is normally not written at all.)
  */
 import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync, statSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
