@@ -33,6 +33,13 @@ describe("wiam usage errors", () => {
     ["an unknown command", ["frobnicate"], "error: unknown command 'frobnicate'"],
     ["an unknown audit subcommand", ["audit", "frobnicate"], "error: unknown command 'frobnicate'"],
     ["a count that is not a number", ["audit", "tail", "-n", "ten"], 'wiam: --lines: "ten" is not a positive whole number'],
+    [
+      "a tool name no tool has",
+      ["call", "describe", "--intent", "a typo in the tool name"],
+      'wiam: call: no tool named "describe" (tools: inventory_summary, find_stale_service_accounts, find_expiring_credentials, explain_entitlement_paths, describe_identity, list_identities)',
+    ],
+    // The JSON parser's own message would quote the input (and a secret in it).
+    ["--args that are not JSON", ["call", "inventory_summary", "--intent", "bad args flag", "--args", "{token: ghp_EXAMPLE}"], "wiam: --args: not valid JSON (quote it for the shell as one argument, e.g. --args '{\"limit\": 3}')"],
   ])("exit 2 for %s, with the problem first on stderr", (_case, args, message) => {
     const { code, stdout, stderr } = wiam(args);
     expect(code).toBe(2);

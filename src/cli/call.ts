@@ -1,5 +1,6 @@
 /** `wiam call`: one tool call through the full pipeline, printed as text or JSON. */
 import { randomUUID } from "node:crypto";
+import { ALL_TOOLS } from "../../tools/index.js";
 import { createApp } from "../app.js";
 import { UserFacingError } from "../errors.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
@@ -20,8 +21,9 @@ export function parseArgsFlag(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UserFacingError("invalid_input", `--args: not valid JSON (${error instanceof Error ? error.message : "parse error"})`);
+  } catch {
+    // The parser's own message quotes the input, which may hold a secret: say where to look instead.
+    throw new UserFacingError("invalid_input", "--args: not valid JSON (quote it for the shell as one argument, e.g. --args '{\"limit\": 3}')");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UserFacingError("invalid_input", "--args: must be a JSON object, e.g. '{\"within_days\": 60}'");
@@ -30,11 +32,15 @@ export function parseArgsFlag(text: string): Record<string, unknown> {
 }
 
 export async function runCall(globals: GlobalOptions, tool: string, options: CallOptions): Promise<number> {
+  // A name no tool has is a typo on the command line (exit 2), not a call to audit; a known but
+  // disabled tool goes through the pipeline, which refuses and audits it.
+  if (!ALL_TOOLS.some((t) => t.name === tool)) {
+    throw new UserFacingError("invalid_input", `call: no tool named "${tool}" (tools: ${ALL_TOOLS.map((t) => t.name).join(", ")})`);
+  }
   const args = parseArgsFlag(options.args);
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
-  // The pipeline redacts progress messages before they reach the line.
-  const progress = progressLine(process.stderr, null);
+  const progress = progressLine(process.stderr);
   try {
     const response = await app.pipeline.execute({
       tool,

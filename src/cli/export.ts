@@ -110,7 +110,7 @@ export async function runExport(globals: GlobalOptions, options: ExportOptions):
   const context = resolveCliContext(globals);
   const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
   const output = plainOutput();
-  const progress = progressLine(process.stderr, app.redactor);
+  const progress = progressLine(process.stderr);
   try {
     const response = await app.pipeline.execute({
       tool: exportInventoryTool.name,

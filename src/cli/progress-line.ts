@@ -1,9 +1,9 @@
 /**
  * A progress line on stderr while a command collects from the clouds, so a person at a terminal
  * sees that a long collection is moving. One line, rewritten in place and cleared at the end; only
- * when stderr is a terminal, so logs and pipes never get carriage returns and escape codes.
+ * when stderr is a terminal, so logs and pipes never get carriage returns and escape codes. The
+ * messages come from the call pipeline, which has redacted them (audit-guarded-pipeline.ts).
  */
-import type { Redactor } from "../../redaction/types.js";
 import type { ProgressSink } from "../pipeline/collection-progress.js";
 
 export interface ProgressStream {
@@ -23,8 +23,7 @@ export interface ProgressLine {
 const MIN_REDRAW_MS = 100;
 const CLEAR_LINE = "\r\u001b[2K";
 
-/** `redactor`: for messages that have not passed the call pipeline (which redacts them itself). */
-export function progressLine(stream: ProgressStream, redactor: Redactor | null, clock: () => number = Date.now): ProgressLine {
+export function progressLine(stream: ProgressStream, clock: () => number = Date.now): ProgressLine {
   if (stream.isTTY !== true) return { report: undefined, clear: () => undefined };
   let drawn = false;
   let lastDraw = Number.NEGATIVE_INFINITY;
@@ -34,13 +33,7 @@ export function progressLine(stream: ProgressStream, redactor: Redactor | null, 
       const now = clock();
       if (now - lastDraw < MIN_REDRAW_MS) return;
       lastDraw = now;
-      let safe = message;
-      try {
-        if (redactor !== null) safe = redactor.redactText(message).value;
-      } catch {
-        safe = "collecting";
-      }
-      const line = `wiam: ${safe.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")}`;
+      const line = `wiam: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")}`;
       stream.write(`${CLEAR_LINE}${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
       drawn = true;
     },
