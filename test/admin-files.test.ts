@@ -64,6 +64,19 @@ describe("checkAdminFile", () => {
     expect(checkAdminFile(link).problem).toBe(`its directory ${shared} is writable by group and others (mode 0777) (resolved to ${target}); run: chmod go-w "${shared}"`);
   });
 
+  it("names a writable directory holding a link to a safe file (the link can be re-pointed)", () => {
+    const safe = adminDir();
+    const target = write(join(safe, "wiam.yaml"), "{}\n");
+    const shared = join(adminDir(), "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const link = join(shared, "wiam.yaml");
+    symlinkSync(target, link);
+    expect(checkAdminFile(link).problem).toBe(
+      `the directory of the link, ${shared}, is writable by group and others (mode 0777) (resolved to ${target}); run: chmod go-w "${shared}"`,
+    );
+  });
+
   it.runIf(isRoot)("names a file owned by another user", () => {
     const dir = adminDir();
     const file = write(join(dir, "wiam.yaml"), "{}\n");

@@ -21,18 +21,21 @@ export interface AdminFileCheck {
 }
 
 /**
- * Checks an admin file and the directory holding it (after following symlinks, since that is the
- * file actually read). For `wiam doctor` and every load of a config or policy file.
+ * Checks an admin file and the directory holding it, after following symlinks (that is the file
+ * actually read), and, for a symlink, the directory holding the link too (whoever can write there
+ * can point the link elsewhere). For `wiam doctor` and every load of a config or policy file.
  */
 export function checkAdminFile(path: string, uid: number | undefined = process.getuid?.()): AdminFileCheck {
   if (process.platform === "win32" || uid === undefined) return { ok: true, problem: null };
   let real: string;
   let file: Stats;
   let directory: Stats;
+  let linkDirectory: Stats | null = null;
   try {
     real = realpathSync(path);
     file = statSync(real);
     directory = statSync(dirname(real));
+    if (realpathSync(dirname(path)) !== dirname(real)) linkDirectory = statSync(dirname(path));
   } catch (error) {
     return { ok: false, problem: `cannot be checked (${(error as NodeJS.ErrnoException).code ?? "error"})` };
   }
@@ -42,6 +45,8 @@ export function checkAdminFile(path: string, uid: number | undefined = process.g
   if (fileProblem !== null) return { ok: false, problem: `${fileProblem}${shown}; ${fixFor(fileProblem, real)}` };
   const directoryProblem = ownershipProblem(directory, uid, `its directory ${dirname(real)}`);
   if (directoryProblem !== null) return { ok: false, problem: `${directoryProblem}${shown}; ${fixFor(directoryProblem, dirname(real))}` };
+  const linkProblem = linkDirectory === null ? null : ownershipProblem(linkDirectory, uid, `the directory of the link, ${dirname(path)},`);
+  if (linkProblem !== null) return { ok: false, problem: `${linkProblem}${shown}; ${fixFor(linkProblem, dirname(path))}` };
   return { ok: true, problem: null };
 }
 
