@@ -15,6 +15,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
 import { MAX_STORED_ARGUMENT_BYTES } from "../src/audit/bounds.js";
+import { AuditLogBusyError } from "../src/audit/busy.js";
 import { MAX_ARGUMENT_BYTES } from "../src/pipeline/audit-guarded-pipeline.js";
 import { loadOrCreateRedactionKey } from "../redaction/index.js";
 import { AUDIT_DB_FILE, AuditStore } from "../src/audit/store.js";
@@ -290,5 +291,18 @@ describe("a locked audit database", () => {
     ]);
     expect(app.audit?.verify().ok).toBe(true);
     await client.close();
+  });
+
+  it("retention pruning under the lock says so and prunes nothing", () => {
+    const path = join(tempDataDir(), AUDIT_DB_FILE);
+    const store = AuditStore.open(path, { responseBody: "none", retentionDays: 1, busyTimeoutMs: 100 });
+    holder = new Database(path);
+    holder.exec("BEGIN IMMEDIATE");
+    try {
+      expect(() => store.prune(new Date("2030-01-01T00:00:00Z"))).toThrow(AuditLogBusyError);
+      expect(() => store.prune(new Date("2030-01-01T00:00:00Z"))).toThrow("the audit log is locked by another process and stayed locked for 0 s; nothing was pruned. Try again shortly");
+    } finally {
+      store.close();
+    }
   });
 });

@@ -5,11 +5,12 @@
  */
 
 export class AuditLogBusyError extends Error {
-  constructor(readonly busyTimeoutMs: number) {
-    super(
-      `the audit log is locked by another process and stayed locked for ${Math.round(busyTimeoutMs / 1000)} s; ` +
-        "the call was refused before it ran (nothing runs unaudited) and the refusal will be recorded once the log is free. Try again shortly",
-    );
+  /** `outcome`: what happened instead, when this is not a refused call (e.g. "nothing was pruned"). */
+  constructor(
+    readonly busyTimeoutMs: number,
+    outcome = "the call was refused before it ran (nothing runs unaudited) and the refusal will be recorded once the log is free",
+  ) {
+    super(`the audit log is locked by another process and stayed locked for ${Math.round(busyTimeoutMs / 1000)} s; ${outcome}. Try again shortly`);
     this.name = "AuditLogBusyError";
   }
 }

@@ -473,7 +473,12 @@ export class AuditStore {
       this.statements.insert.run(seq, "prune", callId, at, text, head.hash, eventHash({ seq, kind: "prune", callId, at, body: text, prevHash: head.hash }));
       return { cutoff: cutoff.toISOString(), removedCalls, removedEvents, anchorSeq: boundary };
     });
-    return run.immediate();
+    try {
+      return run.immediate();
+    } catch (error) {
+      if (isDatabaseBusy(error)) throw new AuditLogBusyError(this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, "nothing was pruned");
+      throw error;
+    }
   }
 
   close(): void {

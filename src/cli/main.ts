@@ -5,6 +5,7 @@
  * Logs go to stderr only: stdout belongs to the protocol (serve) or to the command's output.
  */
 import { Command, CommanderError, Help, Option } from "commander";
+import { AuditLogBusyError } from "../audit/busy.js";
 import { isUserFacingError } from "../errors.js";
 import { PRODUCT_VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
@@ -27,6 +28,12 @@ async function guarded(action: () => Promise<number> | number): Promise<void> {
     if (isUserFacingError(error)) {
       process.stderr.write(`wiam: ${error.message}${error.hint ? `\n${error.hint}` : ""}\n`);
       process.exitCode = 2;
+      return;
+    }
+    // Not a usage problem and not a bug: another process holds the audit log; the answer is an error.
+    if (error instanceof AuditLogBusyError) {
+      process.stderr.write(`wiam: ${error.message}\n`);
+      process.exitCode = 1;
       return;
     }
     // Unexpected errors print only their message: stacks may carry paths and request details.
