@@ -53,6 +53,9 @@ const assignments: Detector = (text, env) => {
     if (!range) continue;
     // `password=x host=db user=app` (logfmt): the value ends where the next name= begins.
     if (atLineStart && !range.quoted && assignment.separator === "=") range.end = endBeforeNextPair(text, range);
+    // `Credentials: 2; groups: 1` counts things: a number under a name that is not strictly secret
+    // (a PIN or a numeric password is) and followed by nothing or a list separator is a count.
+    if (!field.strict && !range.quoted && COUNT.test(text.slice(range.start, range.end))) continue;
     const value = text.slice(range.start, range.end);
     const colon = assignment.separator === ":";
     if (colon && !range.quoted && looksLikeIdentifier(enclosingWord(text, assignment.nameStart, range.end))) continue;
@@ -123,6 +126,8 @@ function assignmentAt(text: string, at: number): Assignment | undefined {
   while (text.charAt(valueFrom) === " " || text.charAt(valueFrom) === "\t") valueFrom++;
   return { name, nameStart: start, separator, valueFrom, spaced: valueFrom > afterSeparator };
 }
+
+const COUNT = /^\d{1,9}(?:$|[;,] )/;
 
 const NEXT_PAIR = /\s+[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
 

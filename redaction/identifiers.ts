@@ -29,13 +29,41 @@ const IDENTIFIER_PATTERNS: readonly RegExp[] = [
   /^mrk-[0-9a-f]{32}$/,
   /^(?:alias|role|user|group|policy|service-role|aws-service-role)\//,
   /^[a-z]{1,12}-[0-9a-f]{8,17}$/, // EC2-style resource ids: i-0abc..., vpc-..., sg-...
+  // File paths with a plain directory name in them (/tmp/tmp.Xb3k9Q/redaction.key, ~/.config/wiam/x):
+  // random-looking segments (temporary directories) do not make a path a secret.
+  /^(?:~|\.{1,2})?(?:\/[A-Za-z0-9._@+-]{1,80})*\/\.?[a-z]{3,}(?:\/[A-Za-z0-9._@+-]{1,80})+\/?$/,
   /^\d+$/,
 ];
+
+/**
+ * Names built from words (`AmazonS3ReadOnlyAccess`, `SecretsManagerReadWrite`, `KeyVaultReader2`):
+ * every part is a capitalised word of three or more letters with a vowel, a short acronym (with a
+ * digit or two), or a number, and there are at least two words. Random tokens split into such parts
+ * almost never.
+ */
+const NAME_PART = /[A-Z][a-z]{2,}|[A-Z]{1,5}[0-9]{0,3}(?![a-z])|[0-9]{1,4}/gy;
+
+function looksLikeWordsName(word: string): boolean {
+  if (word.length > 80 || !/^[A-Z]/.test(word)) return false;
+  NAME_PART.lastIndex = 0;
+  let words = 0;
+  let match: RegExpExecArray | null;
+  while ((match = NAME_PART.exec(word)) !== null) {
+    const part = match[0];
+    if (/^[A-Z][a-z]{2,}$/.test(part)) {
+      if (!/[aeiouy]/.test(part)) return false;
+      words++;
+    }
+    if (NAME_PART.lastIndex === word.length) return words >= 2;
+  }
+  return false;
+}
 
 /** True when `word` (an unbroken token, not a sentence) is a known kind of identifier. */
 export function looksLikeIdentifier(word: string): boolean {
   if (word.length === 0) return false;
   if (isRedactionMarker(word)) return true;
+  if (looksLikeWordsName(word)) return true;
   for (const pattern of IDENTIFIER_PATTERNS) {
     if (pattern.test(word)) return true;
   }

@@ -18,6 +18,13 @@ const caPem = `-----BEGIN CERTIFICATE-----\n${certificateBody.match(/.{1,64}/g)?
 const kmsKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
 export const hardeningNegativeCases: readonly RedactionCorpusCase[] = [
+  textCase(
+    "key-file-paths",
+    "wiam doctor output in a temporary data directory",
+    "OK      redaction.key: /tmp/tmp.Xb3k9QzT7w/redaction.key not created yet\nOK      audit-signing.key: /home/ci/.local/state/wiam-Q7xk2Lm9/audit-signing.key (0600)",
+    [],
+    ["/tmp/tmp.Xb3k9QzT7w/redaction.key", "/home/ci/.local/state/wiam-Q7xk2Lm9/audit-signing.key"],
+  ),
   jsonCase(
     "pagination-tokens",
     "aws iam list-roles, gcloud and Azure list responses",
