@@ -104,6 +104,20 @@ describe("reviewing what an answer reveals", () => {
     expect(typeof result._meta?.[AUDIT_ID_META_KEY]).toBe("string");
   });
 
+  it("asks again about the answer when the question was approved only for going over budget", async () => {
+    const asked: ElicitRequest[] = [];
+    session = await connect(
+      { governance: { budgets: { perTask: { callsPerMinute: 1 }, onExceed: "approval" } } },
+      { elicitation: async (request) => (asked.push(request), { action: "accept", content: { approve: true } }) },
+    );
+    const args = { intent, task_id: "T-budget" };
+    await session.client.callTool({ name: "inventory_summary", arguments: args });
+    expect(asked.length).toBe(0);
+    const result = await session.client.callTool({ name: "describe_identity", arguments: { ...args, principal: A.prodDeployRole } });
+    expect(asked.map((request) => (JSON.stringify(request.params).includes("over budget") ? "budget" : "answer"))).toEqual(["budget", "answer"]);
+    expect((result.structuredContent as unknown as Described).withheld).toBeUndefined();
+  });
+
   it("releases answers that touch no production without asking anyone", async () => {
     session = await connect({}, { elicitation: "none" });
     const result = await session.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.ciUser } });

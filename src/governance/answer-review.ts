@@ -132,7 +132,9 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     });
   }
 
-  const approvedAlready = authorization.approval?.outcome === "approved";
+  // A person who approved the question under a policy saw its scope; one who only approved going
+  // over budget did not approve what the answer reveals.
+  const approvedAlready = authorization.approval?.outcome === "approved" && authorization.policyIds.length > 0;
   const approverName = authorization.approval?.approver ?? "";
   const decisions = new Map<ItemGroup, GovernanceDecision>();
   for (const group of groups.values()) decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, approvedAlready, approverName));
