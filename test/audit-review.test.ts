@@ -225,13 +225,13 @@ describe("what one call can store", () => {
     expect(statSync(join(dataDir, AUDIT_DB_FILE)).size + (existsSync(wal) ? statSync(wal).size : 0)).toBeLessThan(512 * 1024);
   });
 
-  it("the store itself bounds what any writer hands it: arguments, intent, client name, error", () => {
+  it("the store itself bounds what any writer hands it: arguments, intent, client name, caller, approver, error", () => {
     const store = AuditStore.open(join(tempDataDir(), AUDIT_DB_FILE), { responseBody: "none" });
     const id = store.accept({
       sessionId: "s",
       clientName: "c".repeat(10_000),
       clientVersion: null,
-      caller: "analyst",
+      caller: `https://issuer.example|${"s".repeat(5_000)}`,
       transport: "in-memory",
       tool: "inventory_summary",
       intent: "i".repeat(10_000),
@@ -239,7 +239,7 @@ describe("what one call can store", () => {
       arguments: { statuses: Array.from({ length: 5_000 }, () => "expired") },
       decision: "allow",
       decisionRule: "policy:default-allow",
-      approver: null,
+      approver: "a".repeat(1_000),
       redactionRulesetVersion: "test",
     });
     store.complete(id, { status: "error", error: "e".repeat(100_000), credentialScope: null, cloudOperations: [], result: null, redactionFindings: {}, responseBody: null, durationMs: 1 });
@@ -247,6 +247,8 @@ describe("what one call can store", () => {
     store.close();
     expect(record?.clientName).toBe(`${"c".repeat(256)}…[+9744 chars]`);
     expect(record?.intent).toBe(`${"i".repeat(500)}…[+9500 chars]`);
+    expect(record?.caller).toBe(`https://issuer.example|${"s".repeat(1_024 - 23)}…[+${5_023 - 1_024} chars]`);
+    expect(record?.approver).toBe(`${"a".repeat(256)}…[+744 chars]`);
     expect((record?.arguments as { withheld: string }).withheld).toBe(`arguments too large to store (50014 bytes; the limit is ${MAX_STORED_ARGUMENT_BYTES})`);
     expect(record?.completion?.error).toBe(`${"e".repeat(4096)}…[+95904 chars]`);
   });

@@ -11,8 +11,10 @@ import { canonicalJson } from "./canonical-json.js";
 export const MAX_STORED_INTENT_CHARS = 500;
 /** Bytes of an argument object's JSON kept; every valid call of every tool is far below this. */
 export const MAX_STORED_ARGUMENT_BYTES = 16_384;
-/** Characters kept of a short field the caller names (client name and version, session id, note). */
+/** Characters kept of a short field the caller names (client name and version, session id, approver). */
 export const MAX_STORED_LABEL_CHARS = 256;
+/** Characters kept of the caller: an OS user, or a token's `<issuer>|<subject>`. */
+export const MAX_STORED_CALLER_CHARS = 1_024;
 /** Characters kept of an error message. */
 export const MAX_STORED_ERROR_CHARS = 4_096;
 

@@ -39,7 +39,7 @@ import { platform } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
-import { boundedArguments, boundedText, MAX_STORED_ERROR_CHARS, MAX_STORED_INTENT_CHARS, MAX_STORED_LABEL_CHARS } from "./bounds.js";
+import { boundedArguments, boundedText, MAX_STORED_CALLER_CHARS, MAX_STORED_ERROR_CHARS, MAX_STORED_INTENT_CHARS, MAX_STORED_LABEL_CHARS } from "./bounds.js";
 import { AuditLogBusyError, isDatabaseBusy } from "./busy.js";
 import { canonicalJson } from "./canonical-json.js";
 import { openDatabaseReadOnly, removePrivateCopy } from "./read-only.js";
@@ -274,16 +274,16 @@ export class AuditStore {
       sessionId: boundedText(acceptance.sessionId, MAX_STORED_LABEL_CHARS),
       clientName: boundedText(acceptance.clientName, MAX_STORED_LABEL_CHARS),
       clientVersion: boundedText(acceptance.clientVersion, MAX_STORED_LABEL_CHARS),
-      caller: acceptance.caller,
+      caller: boundedText(acceptance.caller, MAX_STORED_CALLER_CHARS),
       transport: acceptance.transport,
-      sourceAddress: acceptance.sourceAddress ?? null,
+      sourceAddress: boundedText(acceptance.sourceAddress ?? null, MAX_STORED_LABEL_CHARS),
       tool: boundedText(acceptance.tool, MAX_STORED_LABEL_CHARS),
       intent: boundedText(acceptance.intent, MAX_STORED_INTENT_CHARS),
       taskId: boundedText(acceptance.taskId, MAX_STORED_LABEL_CHARS),
       arguments: boundedArguments(acceptance.arguments),
       decision: acceptance.decision,
       decisionRule: acceptance.decisionRule,
-      approver: acceptance.approver,
+      approver: boundedText(acceptance.approver, MAX_STORED_LABEL_CHARS),
       policyIds: acceptance.policyIds ?? [],
       approval: acceptance.approval ? { outcome: acceptance.approval.outcome, note: boundedText(acceptance.approval.note, MAX_STORED_ERROR_CHARS) } : null,
       redactionRulesetVersion: acceptance.redactionRulesetVersion,
