@@ -8,11 +8,12 @@ import type { Inventory } from "../model/inventory-index.js";
 import { UserFacingError } from "../errors.js";
 import type { Principal } from "../model/inventory.js";
 import { daysBetween } from "./time.js";
-import { stripInvisible } from "../text/untrusted.js";
+import { cleanInline } from "../text/untrusted.js";
 
 /** Estate values in an error are data: quoted as JSON strings, so no newline or control code escapes. */
+/** A value from the caller or the estate inside an error message: quoted, cleaned, no live markup. */
 function quotedValue(value: string): string {
-  return JSON.stringify(stripInvisible(value));
+  return JSON.stringify(cleanInline(value));
 }
 
 const conditionListSchema = z.array(z.string());
@@ -102,7 +103,7 @@ export function resolvePrincipal(inventory: Inventory, reference: string, field 
   if (!principal) {
     throw new UserFacingError(
       "not_found",
-      `${field}: no identity "${reference}" in the inventory`,
+      `${field}: no identity ${quotedValue(reference)} in the inventory`,
       "Use an ARN, a GCP member (serviceAccount:...), an email, an Entra object id or an exact name; list_identities can search by name.",
     );
   }
