@@ -84,6 +84,22 @@ describe("audit records by provenance", () => {
   });
 });
 
+describe("audit exports and listings on a terminal", () => {
+  it("escape C1 controls, bidi and separators in JSON Lines (same value when parsed) and replace them in CSV and tail", () => {
+    const store = guarded(join(mkdtempSync(join(tmpdir(), "wiam-audit-")), "audit.db"));
+    const intent = "review \u009b31mred\u202egnp.exe\u2028next line\u200b done";
+    const id = store.accept(acceptance({ intent }));
+    store.complete(id, completion());
+    const [jsonl] = [...exportLines(store, "jsonl")];
+    expect(jsonl).not.toMatch(/[\u007f-\u009f\u200b\u202e\u2028]/);
+    expect((JSON.parse(jsonl ?? "{}") as { intent: string }).intent).toBe(intent);
+    const [, csvRow] = [...exportLines(store, "csv")];
+    expect(csvRow).toContain("review ?31mred?gnp.exe?next line? done");
+    expect(auditTail(store, 1).text).toContain('"review ?31mred?gnp.exe?next line? done"');
+    store.close();
+  });
+});
+
 describe("the audit CLI by provenance", () => {
   it("prints a checkpoint that verifies, keeps the cursor of `wiam call`, and reads every row after a JWT in an intent", { timeout: 120_000 }, () => {
     const dataDir = tempDataDir();
