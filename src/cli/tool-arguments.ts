@@ -63,18 +63,19 @@ function typeOf(property: JsonSchemaProperty): string {
 
 /** The text `wiam tools <name>` prints. */
 export function formatToolArguments(tool: AnyToolDefinition, availability: { enabled: boolean; reason: string }): string {
-  const rows = toolArguments(tool);
+  const rows = toolArguments(tool).map((row) => ({
+    ...row,
+    presence: row.required ? "required" : row.default === undefined ? "optional" : `default ${JSON.stringify(row.default)}`,
+  }));
   const width = Math.max(...rows.map((r) => r.name.length));
   const typeWidth = Math.max(...rows.map((r) => r.type.length));
+  const presenceWidth = Math.max(...rows.map((r) => r.presence.length));
   const lines = [
     `${tool.name}: ${tool.title} (${availability.enabled ? "enabled" : "disabled"}: ${availability.reason})`,
     tool.description,
     "",
     "arguments:",
-    ...rows.map((row) => {
-      const presence = row.required ? "required" : row.default === undefined ? "optional" : `default ${JSON.stringify(row.default)}`;
-      return `  ${row.name.padEnd(width)}  ${row.type.padEnd(typeWidth)}  ${presence.padEnd(8)}  ${row.description}`;
-    }),
+    ...rows.map((row) => `  ${row.name.padEnd(width)}  ${row.type.padEnd(typeWidth)}  ${row.presence.padEnd(presenceWidth)}  ${row.description}`),
   ];
   return `${lines.join("\n")}\n`;
 }
