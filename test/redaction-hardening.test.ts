@@ -11,6 +11,7 @@ import { cleanInline } from "../src/text/untrusted.js";
 import { redactTextAnswer } from "../src/pipeline/redact-response.js";
 import { fake } from "./redaction-corpus/index.js";
 import { TEST_KEY } from "./redaction-helpers.js";
+import { connect, textOf } from "./fixtures/mcp.js";
 
 const redactor = createRedactor({ key: TEST_KEY });
 const TOKEN = fake.githubToken("ghp", "hardening");
@@ -86,5 +87,29 @@ describe("text answers keep cloud values on their line and out of markup", () =>
       /^Credentials: 1; groups: 1; grants: 2\n- grant "deploy \[REDACTED:github_token:[0-9a-f]{8}\]" on "arn:aws:s3:::bucket"\nShowing 25 of 300; pass cursor "MTIzOmFiY2RlZjAxMjM0NQ" for more\.$/,
     );
     expect(rendered.findings.map((finding) => finding.kind)).toEqual(["github_token"]);
+  });
+});
+
+describe("approval prompts", () => {
+  it("show the caller's intent redacted, as the audit log records it", async () => {
+    const messages: string[] = [];
+    const session = await connect(
+      {},
+      {
+        elicitation: async (request) => {
+          messages.push(request.params.message);
+          return { action: "accept", content: { approve: true, approver: "Test Approver" } };
+        },
+      },
+    );
+    const result = await session.client.callTool({
+      name: "explain_entitlement_paths",
+      arguments: { intent: `incident 42: was ${TOKEN} used to reach prod`, principal: "arn:aws:iam::111111111111:user/ci-deployer", limit: 2 },
+    });
+    await session.close();
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/incident 42: was \[REDACTED:github_token:[0-9a-f]{8}\] used to reach prod/);
+    expect(messages[0]).not.toContain(TOKEN);
   });
 });

@@ -199,7 +199,8 @@ export class CallPipeline {
     let stage = "inventory unavailable for the policy decision";
     const governedCall: GovernedCall = {
       tool: tool.name,
-      intent: args.intent,
+      // The intent as recorded: an approver's prompt (client or terminal) shows it, so it is redacted data.
+      intent: intent ?? args.intent,
       taskId,
       taskKey,
       caller: {
