@@ -1,11 +1,9 @@
 /** How `wiam tools <name>` describes arguments, from the JSON Schema the MCP client receives. */
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { formatToolArguments, toolArguments } from "../src/cli/tool-arguments.js";
-import { textAnswer } from "../src/text/answer.js";
-import type { AnyToolDefinition } from "../tools/define-tool.js";
+import { formatToolArguments, toolArguments, type ToolSignature } from "../src/cli/tool-arguments.js";
 
-const tool: AnyToolDefinition = {
+const tool: ToolSignature = {
   name: "sample_tool",
   title: "Sample tool",
   description: "A tool made for this test.",
@@ -16,9 +14,6 @@ const tool: AnyToolDefinition = {
     kinds: z.array(z.enum(["role", "user"])).min(1).optional().describe("Which kinds."),
     id: z.string().regex(/^[a-z]+$/).max(64).optional().describe("An id."),
   }),
-  output: z.object({}),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  handler: () => ({ structured: {}, text: textAnswer([]), itemCount: 0 }),
 };
 
 describe("tool arguments", () => {

@@ -5,6 +5,9 @@
 import { z } from "zod";
 import type { AnyToolDefinition } from "../../tools/define-tool.js";
 
+/** What describing a tool's arguments needs of its definition. */
+export type ToolSignature = Pick<AnyToolDefinition, "name" | "title" | "description" | "input">;
+
 export interface ToolArgument {
   name: string;
   type: string;
@@ -34,11 +37,11 @@ const objectSchema = z.looseObject({
 });
 
 /** The tool's input JSON Schema, exactly as `tools/list` advertises it. */
-export function toolInputJsonSchema(tool: AnyToolDefinition): Record<string, unknown> {
+export function toolInputJsonSchema(tool: ToolSignature): Record<string, unknown> {
   return z.toJSONSchema(tool.input, { io: "input" }) as Record<string, unknown>;
 }
 
-export function toolArguments(tool: AnyToolDefinition): ToolArgument[] {
+export function toolArguments(tool: ToolSignature): ToolArgument[] {
   const schema = objectSchema.parse(toolInputJsonSchema(tool));
   return Object.entries(schema.properties).map(([name, property]) => ({
     name,
@@ -62,7 +65,7 @@ function typeOf(property: JsonSchemaProperty): string {
 }
 
 /** The text `wiam tools <name>` prints. */
-export function formatToolArguments(tool: AnyToolDefinition, availability: { enabled: boolean; reason: string }): string {
+export function formatToolArguments(tool: ToolSignature, availability: { enabled: boolean; reason: string }): string {
   const rows = toolArguments(tool).map((row) => ({
     ...row,
     presence: row.required ? "required" : row.default === undefined ? "optional" : `default ${JSON.stringify(row.default)}`,
