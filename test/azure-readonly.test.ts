@@ -75,8 +75,9 @@ describe("read-only by construction, over the code", () => {
 
   test("no source under src/providers/azure calls a value, write, delete, purge or long-running method", () => {
     const offenders = sourceFiles(AZURE_SOURCES).flatMap((file) => [...code(file).matchAll(FORBIDDEN_CALL)].map((match) => `${relative(ROOT, file)}: ${match[0]}`));
-    // Token cache bookkeeping uses Map/Set methods named set; they are not SDK calls.
-    const sdkOffenders = offenders.filter((entry) => !/: \.set\s*\($/.test(entry));
+    // Token cache bookkeeping uses Map/Set methods named set; they are not SDK calls. The provider
+    // module building the connector itself is not a call on any client either.
+    const sdkOffenders = offenders.filter((entry) => !/: \.set\s*\($/.test(entry) && entry !== "src/providers/azure/module.ts: .createAzureConnector(");
     expect(sdkOffenders).toEqual([]);
     // As identifiers, not as the RBAC data-action names (".../secrets/getSecret/action") the analysis needs.
     for (const file of sourceFiles(AZURE_SOURCES)) expect(code(file)).not.toMatch(/(?<![/\w])(getSecret|setSecret)(?![/\w])/);
