@@ -27,7 +27,9 @@ export function progressLine(stream: ProgressStream, clock: () => number = Date.
   if (stream.isTTY !== true) return { report: undefined, clear: () => undefined };
   let drawn = false;
   let lastDraw = Number.NEGATIVE_INFINITY;
-  const width = Math.max(20, (stream.columns ?? 80) - 1);
+  // A terminal that reports no size (0 columns, as under `script`) gets the classic 80.
+  const columns = stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
+  const width = Math.max(20, columns - 1);
   return {
     report: (_done, _total, message) => {
       const now = clock();
