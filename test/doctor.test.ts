@@ -63,3 +63,19 @@ describe("doctor reports the server's own cloud identity", () => {
     expect(lines[2]).toBe("No stale machine identities (inactive 90+ days, never used, or unrotated 90+ days).");
   });
 });
+
+describe("doctor checks the admin files like every load does", () => {
+  it("reports a config writable by others as an error, and under the override as a loud warning", () => {
+    const { dir, env } = bareEnvironment();
+    const config = join(dir, "wiam.yaml");
+    writeFileSync(config, "tools:\n  allow: ['*']\n");
+    chmodSync(config, 0o666);
+    const refused = wiam(["--config", config, "doctor"], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^ERROR {3}config: .*wiam\.yaml.*writable by/m);
+    const overridden = wiam(["--config", config, "doctor"], { ...env, WIAM_ALLOW_INSECURE_ADMIN_FILES: "1" });
+    expect(overridden.stdout).toMatch(/^WARNING config file: .*writable by.*\(loaded only because WIAM_ALLOW_INSECURE_ADMIN_FILES is set\)$/m);
+    chmodSync(config, 0o600);
+    expect(wiam(["--config", config, "doctor"], env).stdout).toMatch(/^OK {6}config file: .*wiam\.yaml: owner and permissions safe$/m);
+  });
+});

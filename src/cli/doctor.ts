@@ -3,15 +3,19 @@
  * config and policies valid, state files private, audit chain intact, and cloud credentials no broader than
  * the read-only access the server needs.
  */
+import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
+import { createRedactor } from "../../redaction/index.js";
+import type { Redactor } from "../../redaction/types.js";
 import { join } from "node:path";
 import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
 import { PROVIDERS } from "../providers/registry.js";
+import { checkAdminFile, INSECURE_ADMIN_FILES_OVERRIDE } from "../util/admin-file-permissions.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { loadPolicySet } from "../governance/policy-set.js";
 import { PIPELINE_TOOLS } from "../../tools/index.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
-import { redactedOutput } from "./output.js";
+import { plainOutput } from "./output.js";
 
 type Level = "ok" | "warning" | "error";
 
@@ -27,10 +31,22 @@ function privateFile(path: string): { level: Level; detail: string } {
 }
 
 export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ level: Level; check: string; detail: string }[]> {
-  const context = resolveCliContext(globals);
+  let context: ReturnType<typeof resolveCliContext>;
+  try {
+    context = resolveCliContext(globals);
+  } catch (error) {
+    // A config refused for its permissions (or its content) is the finding: nothing else can be checked.
+    return [{ level: "error", check: "config", detail: error instanceof Error ? error.message : String(error) }];
+  }
   const checks: { level: Level; check: string; detail: string }[] = [
     { level: "ok", check: "config", detail: context.path ?? "(defaults: demo estate)" },
   ];
+  // Loaded despite unsafe permissions only because the documented override is set: say so loudly.
+  for (const [label, path] of [["config file", context.path], ["policy file", context.config.governance.policyFile]] as const) {
+    if (path === undefined || path === null) continue;
+    const verdict = checkAdminFile(path);
+    checks.push(verdict.ok ? { level: "ok", check: label, detail: `${path}: owner and permissions safe` } : { level: "warning", check: label, detail: `${verdict.problem ?? "unsafe"} (loaded only because ${INSECURE_ADMIN_FILES_OVERRIDE} is set)` });
+  }
   try {
     const policy = loadPolicySet(context.config.governance.policyFile, PIPELINE_TOOLS);
     checks.push({ level: "ok", check: "policy", detail: `${policy.source}: ${policy.policies.size} policies (${[...policy.policies.keys()].join(", ")})` });
@@ -62,11 +78,24 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
   return checks;
 }
 
+/** The configured redactor, or (when the config itself is refused) one with a throwaway key. */
+function doctorRedactor(globals: GlobalOptions): Redactor {
+  try {
+    const context = resolveCliContext(globals);
+    return createRedactorFor(context.config, ensureDataDir(context.dataDir));
+  } catch {
+    return createRedactor({ key: randomBytes(32) });
+  }
+}
+
 export async function runDoctor(globals: GlobalOptions, options: { json?: boolean }): Promise<number> {
   const checks = await collectDoctorChecks(globals);
-  const context = resolveCliContext(globals);
-  const output = redactedOutput(createRedactorFor(context.config, ensureDataDir(context.dataDir)));
-  if (options.json) output.out(JSON.stringify({ checks }, null, 2));
-  else for (const c of checks) output.out(`${c.level.toUpperCase().padEnd(7)} ${c.check}: ${c.detail}`);
-  return checks.some((c) => c.level === "error") ? 1 : 0;
+  const redactor = doctorRedactor(globals);
+  // Levels and check names are the server's words; a detail can carry outside text (SDK errors,
+  // paths, identities): only the details are redacted, each on its own, never the finished lines.
+  const shown = checks.map((c) => ({ ...c, detail: redactor.redactText(c.detail).value }));
+  const output = plainOutput();
+  if (options.json) output.out(JSON.stringify({ checks: shown }, null, 2));
+  else for (const c of shown) output.out(`${c.level.toUpperCase().padEnd(7)} ${c.check}: ${c.detail}`);
+  return shown.some((c) => c.level === "error") ? 1 : 0;
 }
