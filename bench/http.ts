@@ -12,9 +12,11 @@
  *   3. Answer review: describe_identity on the production deploy role (every reach item reviewed,
  *      withheld: no one can approve) in-process, against the same pipeline with tools that declare
  *      nothing to review, interleaved call by call.
+ * The HTTP clients run on a worker thread (the second core), so their work is not the server's.
  * Usage: node dist/bench/http.js [seconds per phase, default 8]
  */
 import { createServer } from "node:http";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +25,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createApp } from "../src/app.js";
-import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import type { Connector } from "../src/connectors/connector.js";
+import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { ALL_TOOLS } from "../tools/index.js";
 import { parseConfig } from "../src/config/load.js";
 import type { HttpConfig } from "../src/config/http-schema.js";
@@ -92,7 +95,15 @@ async function main(): Promise<void> {
     },
     "(bench)",
   );
-  const app = createApp({ config, dataDir: mkdtempSync(join(tmpdir(), "wiam-bench-http-")), logLevel: "error", logWrite: () => undefined });
+  // The demo estate without its demo label: the built-in policy lets demo answers through
+  // unreviewed, and the bench measures the service as it runs on a real estate.
+  const estate: Connector = {
+    id: "aws",
+    local: true,
+    description: "the demo estate standing in for a real one",
+    collect: (context) => Promise.resolve({ ...buildDemoEstate(context.now), demo: false }),
+  };
+  const app = createApp({ config, dataDir: mkdtempSync(join(tmpdir(), "wiam-bench-http-")), logLevel: "error", logWrite: () => undefined, connectors: [estate] });
   const transport = httpTransport(config.http as HttpConfig);
   const host: ServeHost = {
     app,
@@ -121,26 +132,22 @@ async function main(): Promise<void> {
   const inProcessOne = await load(1, SECONDS / 2, inProcess);
   const inProcessMany = await load(CLIENTS, SECONDS / 2, inProcess);
 
-  const clients: Client[] = [];
+  const tokens: string[] = [];
   for (let i = 0; i < CLIENTS; i++) {
-    const token = await new SignJWT({ sub: `analyst-${i}`, scope: "wiam.read", groups: ["analysts"], azp: "bench-client" })
-      .setProtectedHeader({ alg: "RS256", kid: "bench-key" })
-      .setIssuer(issuer)
-      .setAudience(resource)
-      .setIssuedAt()
-      .setExpirationTime("1h")
-      .sign(privateKey);
-    const client = new Client({ name: `bench-${i}`, version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-    clients.push(client);
+    tokens.push(
+      await new SignJWT({ sub: `analyst-${i}`, scope: "wiam.read", groups: ["analysts"], azp: "bench-client" })
+        .setProtectedHeader({ alg: "RS256", kid: "bench-key" })
+        .setIssuer(issuer)
+        .setAudience(resource)
+        .setIssuedAt()
+        .setExpirationTime("1h")
+        .sign(privateKey),
+    );
   }
-  const overHttp = async (worker: number) => {
-    const result = await clients[worker]?.callTool({ name: TOOL, arguments: ARGS });
-    if (result?.isError) throw new Error(`HTTP call failed: ${JSON.stringify(result.content)}`);
-  };
-  await overHttp(0);
-  const httpOne = await load(1, SECONDS / 2, overHttp);
-  const httpMany = await load(CLIENTS, SECONDS, overHttp);
+  // The clients run on a thread of their own, as they would in other processes: their JSON and SSE
+  // work must not be counted as the server's.
+  const httpOne = await runClients({ url: resource, tokens: tokens.slice(0, 1), seconds: SECONDS / 2 });
+  const httpMany = await runClients({ url: resource, tokens, seconds: SECONDS });
 
   const rate = (phase: Phase) => phase.calls / phase.seconds;
   const row = (name: string, phase: Phase) =>
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
     logLevel: "error",
     logWrite: () => undefined,
     tools: ALL_TOOLS.map(({ reveals: _reveals, ...tool }) => tool),
+    connectors: [estate],
   });
   const describeDeploy: ToolCallRequest = {
     tool: "describe_identity",
@@ -193,10 +201,42 @@ async function main(): Promise<void> {
   const audited = app.audit?.stats().calls;
   if (audited !== undefined) console.log(`audit rows written: ${audited}`);
 
-  for (const client of clients) await client.close();
   await transport.stop();
   app.close();
   jwks.close();
 }
 
-await main();
+/** What the client thread is told: where, with which tokens (one client each), for how long. */
+interface LoadOrder {
+  url: string;
+  tokens: string[];
+  seconds: number;
+}
+
+function runClients(order: LoadOrder): Promise<Phase> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: order });
+  return new Promise<Phase>((resolve, reject) => {
+    worker.once("message", (phase: Phase) => resolve(phase));
+    worker.once("error", reject);
+  });
+}
+
+async function clientThread(order: LoadOrder): Promise<void> {
+  const clients: Client[] = [];
+  for (const [i, token] of order.tokens.entries()) {
+    const client = new Client({ name: `bench-${i}`, version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(order.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    clients.push(client);
+  }
+  const overHttp = async (worker: number) => {
+    const result = await clients[worker]?.callTool({ name: TOOL, arguments: ARGS });
+    if (result?.isError) throw new Error(`HTTP call failed: ${JSON.stringify(result.content)}`);
+  };
+  for (let i = 0; i < clients.length; i++) await overHttp(i);
+  const phase = await load(clients.length, order.seconds, overHttp);
+  for (const client of clients) await client.close();
+  parentPort?.postMessage(phase);
+}
+
+if (isMainThread) await main();
+else await clientThread(workerData as LoadOrder);
