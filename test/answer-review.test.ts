@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { AUDIT_ID_META_KEY } from "../src/server/create-server.js";
-import { connect, textOf, type Connected } from "./fixtures/mcp.js";
+import { connect, demoAsRealEstate, textOf, type Connected } from "./fixtures/mcp.js";
 
 const A = DEMO_ANCHORS.aws;
 const intent = "see who can use the production deploy role";
@@ -31,6 +31,7 @@ async function describeDeployRole(elicitation: "approve" | "decline" | "none", a
   session = await connect(
     {},
     {
+      connectors: [demoAsRealEstate()],
       elicitation:
         elicitation === "none"
           ? "none"
@@ -46,7 +47,7 @@ async function describeDeployRole(elicitation: "approve" | "decline" | "none", a
 
 describe("reviewing what an answer reveals", () => {
   it("withholds the production role's trust and grants when nobody can approve, and names what was withheld", async () => {
-    const full = await connect({}, { elicitation: "approve" });
+    const full = await connect({}, { elicitation: "approve", connectors: [demoAsRealEstate()] });
     const whole = (await full.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.prodDeployRole } })).structuredContent as unknown as Described;
     await full.close();
     // What the answer would show: the shared-services account's way in, and what the role may do in production.
@@ -93,7 +94,7 @@ describe("reviewing what an answer reveals", () => {
 
   it("does not ask twice when the question itself was approved (an entitlement query into production)", async () => {
     const asked: ElicitRequest[] = [];
-    session = await connect({}, { elicitation: async (request) => (asked.push(request), { action: "accept", content: { approve: true } }) });
+    session = await connect({}, { elicitation: async (request) => (asked.push(request), { action: "accept", content: { approve: true } }), connectors: [demoAsRealEstate()] });
     const result = await session.client.callTool({
       name: "explain_entitlement_paths",
       arguments: { intent, resource: A.prodPaymentsSecret, action: "secretsmanager:GetSecretValue" },
@@ -108,7 +109,7 @@ describe("reviewing what an answer reveals", () => {
     const asked: ElicitRequest[] = [];
     session = await connect(
       { governance: { budgets: { perTask: { callsPerMinute: 1 }, onExceed: "approval" } } },
-      { elicitation: async (request) => (asked.push(request), { action: "accept", content: { approve: true } }) },
+      { elicitation: async (request) => (asked.push(request), { action: "accept", content: { approve: true } }), connectors: [demoAsRealEstate()] },
     );
     const args = { intent, task_id: "T-budget" };
     await session.client.callTool({ name: "inventory_summary", arguments: args });

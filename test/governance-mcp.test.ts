@@ -6,11 +6,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { CollectContext, Connector } from "../src/connectors/connector.js";
-import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { buildDemoEstate, createDemoConnector, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { AUDIT_ID_META_KEY } from "../src/server/create-server.js";
 import { HIDDEN_TEXT } from "../src/governance/visibility.js";
 import { parseConfig } from "../src/config/load.js";
-import { connect, textOf, type Connected, type ElicitationBehaviour } from "./fixtures/mcp.js";
+import { connect, demoAsRealEstate, textOf, type Connected, type ElicitationBehaviour } from "./fixtures/mcp.js";
 
 const A = DEMO_ANCHORS.aws;
 const PROD_QUESTION = {
@@ -44,7 +44,8 @@ function countingConnector(): Connector & { collections: number; ended: string[]
     ended: [] as string[],
     async collect(context: CollectContext) {
       connector.collections++;
-      return buildDemoEstate(context.now);
+      // A live cloud's answers are not demo answers: production needs a person's approval.
+      return { ...buildDemoEstate(context.now), demo: false };
     },
     describeCredentialScope: (taskId: string) => `fake session for ${taskId}`,
     endTask(taskId: string) {
@@ -61,7 +62,7 @@ describe("approval through MCP elicitation", () => {
       asked.push(request);
       return { action: "accept", content: { approve: true, approver: "Dana Reviewer", note: "incident INC-42" } };
     };
-    session = await connect({}, { elicitation: approve });
+    session = await connect({}, { elicitation: approve, connectors: [demoAsRealEstate()] });
     const { result, record, structured } = await call("explain_entitlement_paths", PROD_QUESTION);
 
     expect(result.isError).toBeFalsy();
@@ -116,6 +117,7 @@ describe("approval through MCP elicitation", () => {
     session = await connect(
       {},
       {
+        connectors: [demoAsRealEstate()],
         elicitation: async () => {
           // The admin disables the tool while the approval request is open.
           session?.app.reload(parseConfig({ tools: { deny: ["explain_entitlement_paths"] } }, "(test)"));
@@ -130,17 +132,37 @@ describe("approval through MCP elicitation", () => {
   });
 
   it("refuses with a clear message when the client cannot ask a person", async () => {
-    session = await connect({}, { elicitation: "none" });
+    session = await connect({}, { elicitation: "none", connectors: [demoAsRealEstate()] });
     const { result, text, record } = await call("explain_entitlement_paths", PROD_QUESTION);
     expect(result.isError).toBe(true);
     expect(text).toBe(
-      "approval required (entitlement paths that can reach production need a person's approval), but this client cannot ask a person (no MCP elicitation support); the call was not run",
+      "approval required (entitlement paths that can reach production need a person's approval), but this client cannot ask a person (no MCP elicitation support); the call was not run. " +
+        "To proceed: use an MCP client that supports elicitation (form mode), or `wiam call` in a terminal, or let trusted callers through without a person: " +
+        "in the policy file (governance.policyFile; start from `wiam policy default`), change the forbid @id(\"approve-production-entitlement-paths\") to end with " +
+        "`unless { context.approved || principal in Wiam::CallerGroup::\"trusted\" };` and list those callers under governance.callerGroups.trusted in the config",
     );
     expect(record).toMatchObject({ status: "denied", decision: "approval_required", approver: null, approval: { outcome: "unsupported" } });
   });
 
+  it("answers a newcomer's first entitlement question on the demo estate in a client that cannot ask a person", async () => {
+    session = await connect({}, { elicitation: "none" });
+    const { result, text, structured, record } = await call("explain_entitlement_paths", PROD_QUESTION);
+    expect(result.isError, text).toBeFalsy();
+    expect((structured?.paths as unknown[]).length).toBeGreaterThan(0);
+    expect(structured?.withheld).toBeUndefined();
+    expect(text).toContain("answer built from the built-in demo estate, not a real environment");
+    expect(record).toMatchObject({ status: "ok", decision: "allow", policyIds: ["allow-read-only-tools"], approval: null });
+  });
+
+  it("still asks about production when demo data is mixed with a real estate", async () => {
+    session = await connect({}, { elicitation: "none", connectors: [demoAsRealEstate(), createDemoConnector()] });
+    const { result, record } = await call("explain_entitlement_paths", PROD_QUESTION);
+    expect(result.isError).toBe(true);
+    expect(record).toMatchObject({ status: "denied", decision: "approval_required", approval: { outcome: "unsupported" } });
+  });
+
   it("refuses when nobody answers in time", async () => {
-    session = await connect({ governance: { approvalTimeoutSeconds: 1 } }, { elicitation: () => new Promise(() => undefined) });
+    session = await connect({ governance: { approvalTimeoutSeconds: 1 } }, { elicitation: () => new Promise(() => undefined), connectors: [demoAsRealEstate()] });
     const { result, text, record } = await call("explain_entitlement_paths", PROD_QUESTION);
     expect(result.isError).toBe(true);
     expect(text).toMatch(/^approval required \(.*\), and no answer came in time; the call was not run$/);

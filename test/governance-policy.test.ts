@@ -32,7 +32,7 @@ function request(tool: string, resource: ScopeEntity, overrides: Partial<PolicyR
       principal: "",
       target: "",
       limit: 25,
-      demo: true,
+      demo: false,
       task: idle,
       caller: idle,
       budgetExceeded: false,
@@ -93,6 +93,14 @@ describe("the default policy", () => {
       reasons: ["entitlement paths that can reach production need a person's approval"],
     });
     expect(decide(policy, request("explain_entitlement_paths", production, { approved: true, approver: "Bob" })).kind).toBe("allow");
+  });
+
+  it("asks nobody about the built-in demo estate, whose production is made up", () => {
+    const production = scopeOf({ resource: A.prodPaymentsSecret });
+    expect(decide(policy, request("explain_entitlement_paths", production, { demo: true }))).toEqual({ kind: "allow", policyIds: ["allow-read-only-tools"], reasons: [] });
+    expect(decide(policy, request("explain_entitlement_paths", scopeOf({}), { demo: true })).kind).toBe("allow");
+    const result = { part: "identity.canAssume", scopes: [A.productionAccount], environments: ["production"], containsProduction: true };
+    expect(decide(policy, request("describe_identity", scopeOf({ scope: A.developmentAccount }), { demo: true, result })).kind).toBe("allow");
   });
 
   it("allows entitlement paths to a target outside production without asking", () => {

@@ -133,7 +133,12 @@ describe("wiam policy", () => {
 
   it("dry-runs a call and prints the decision, the policies and the resource", () => {
     const args = JSON.stringify({ action: "secretsmanager:GetSecretValue", resource: DEMO_ANCHORS.aws.prodPaymentsSecret });
-    const approval = wiam(["policy", "test", "explain_entitlement_paths", "--intent", "who can read the payments secret", "--args", args]);
+    // The configured estate is the built-in demo, which the default policy lets through without a person.
+    const demo = wiam(["policy", "test", "explain_entitlement_paths", "--intent", "who can read the payments secret", "--args", args]);
+    expect(demo.stdout.split("\n").slice(0, 2)).toEqual(["decision: allow", "policies: allow-read-only-tools"]);
+    expect(demo.stdout).toContain("estate: the built-in demo (context.demo is true; re-test with --no-demo to decide as for a real estate)");
+
+    const approval = wiam(["policy", "test", "explain_entitlement_paths", "--intent", "who can read the payments secret", "--args", args, "--no-demo"]);
     expect(approval.code).toBe(0);
     expect(approval.stdout.split("\n").slice(0, 3)).toEqual([
       "decision: approval (a person must approve; re-test with --approved)",
@@ -143,8 +148,8 @@ describe("wiam policy", () => {
     expect(approval.stdout).toContain(`"id":"${DEMO_ANCHORS.aws.productionAccount}"`);
     expect(approval.stdout).toContain(`ancestors: ${DEMO_ANCHORS.aws.prodOu} > ${DEMO_ANCHORS.aws.organization}`);
 
-    const approved = wiam(["policy", "test", "explain_entitlement_paths", "--intent", "who can read the payments secret", "--args", args, "--approved", "--json"]);
-    expect(JSON.parse(approved.stdout)).toMatchObject({ decision: "allow", policyIds: ["allow-read-only-tools"], resource: { environment: "production" } });
+    const approved = wiam(["policy", "test", "explain_entitlement_paths", "--intent", "who can read the payments secret", "--args", args, "--approved", "--no-demo", "--json"]);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ decision: "allow", policyIds: ["allow-read-only-tools"], resource: { environment: "production" }, demo: false });
 
     const dir = mkdtempSync(join(tmpdir(), "wiam-policy-"));
     const file = join(dir, "deny.cedar");

@@ -11,7 +11,7 @@ import { cleanInline } from "../src/text/untrusted.js";
 import { redactTextAnswer } from "../src/pipeline/redact-response.js";
 import { fake } from "./redaction-corpus/index.js";
 import { TEST_KEY } from "./redaction-helpers.js";
-import { connect, textOf } from "./fixtures/mcp.js";
+import { connect, demoAsRealEstate, textOf } from "./fixtures/mcp.js";
 
 const redactor = createRedactor({ key: TEST_KEY });
 const TOKEN = fake.githubToken("ghp", "hardening");
@@ -96,6 +96,7 @@ describe("approval prompts", () => {
     const session = await connect(
       {},
       {
+        connectors: [demoAsRealEstate()],
         elicitation: async (request) => {
           messages.push(request.params.message);
           return { action: "accept", content: { approve: true, approver: "Test Approver" } };

@@ -43,6 +43,8 @@ export interface PolicyTestOptions {
   transport: string;
   taskId?: string;
   approved?: boolean;
+  /** false with --no-demo: decide as for a real estate even when the configured one is the demo. */
+  demo?: boolean;
   file?: string;
   json?: boolean;
 }
@@ -60,6 +62,7 @@ export async function runPolicyTest(globals: GlobalOptions, tool: string, option
   // Scope attributes come from local data (demo, snapshots) when that is all there is; live clouds are not called.
   const inventory = await new InventoryService(connectorsFor(context.config), 60_000).peekForPolicy({ taskId: "policy-test", recordOperation: () => undefined });
   const limit = Math.min(args.limit ?? context.config.limits.defaultPageSize, context.config.limits.maxPageSize);
+  const demo = options.demo !== false && inventory?.demo === true;
   const { scope, decision } = governor.dryRun(
     {
       tool,
@@ -73,9 +76,10 @@ export async function runPolicyTest(globals: GlobalOptions, tool: string, option
     },
     inventory,
     options.approved === true,
+    demo,
   );
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ policy: policySet.source, decision: decision.kind, policyIds: decision.policyIds, reasons: decision.reasons, resource: scope }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ policy: policySet.source, decision: decision.kind, policyIds: decision.policyIds, reasons: decision.reasons, resource: scope, demo }, null, 2)}\n`);
   } else {
     const { ancestors, ...resource } = scope;
     process.stdout.write(
@@ -86,6 +90,7 @@ export async function runPolicyTest(globals: GlobalOptions, tool: string, option
         `resource: ${JSON.stringify(resource)}`,
         `ancestors: ${ancestors.map((a) => a.id).join(" > ") || "-"}`,
         `policy file: ${policySet.source}`,
+        ...(demo ? ["estate: the built-in demo (context.demo is true; re-test with --no-demo to decide as for a real estate)"] : []),
       ].join("\n") + "\n",
     );
   }
@@ -110,6 +115,7 @@ export function registerPolicyCommands(program: Command, globals: () => GlobalOp
     .option("--transport <name>", "stdio, http, cli or in-memory", "stdio")
     .option("-t, --task-id <id>", "task id")
     .option("--approved", "evaluate as if a person had approved")
+    .option("--no-demo", "decide as for a real estate even when the configured one is the built-in demo")
     .option("-f, --file <file>", "policy file to test instead of the configured one")
     .option("--json", "print JSON")
     .action((tool: string, options: PolicyTestOptions) => guarded(() => runPolicyTest(globals(), tool, options)));

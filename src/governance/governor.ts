@@ -90,11 +90,27 @@ export function callerKeyOf(caller: Pick<GovernedCall["caller"], "name">): strin
   return caller.name;
 }
 
-function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[]): string {
+/**
+ * What the person who runs the server can change when nobody can be asked: the client capability
+ * that lets a person approve, and the exact policy edit (or budget setting) that lifts the rule
+ * for named callers. A newcomer meeting this in a client without elicitation learns the way out.
+ */
+function withoutAskingHint(policyIds: readonly string[]): string {
+  const capability = "use an MCP client that supports elicitation (form mode), or `wiam call` in a terminal";
+  const policyId = policyIds[0];
+  if (policyId === undefined) return `${capability}, or raise the limits under governance.budgets in the config`;
+  return (
+    `${capability}, or let trusted callers through without a person: in the policy file (governance.policyFile; start from \`wiam policy default\`), ` +
+    `change the forbid @id("${policyId}") to end with \`unless { context.approved || principal in Wiam::CallerGroup::"trusted" };\` ` +
+    "and list those callers under governance.callerGroups.trusted in the config"
+  );
+}
+
+function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[], policyIds: readonly string[]): string {
   const why = reasons.join("; ");
   switch (answer.outcome) {
     case "unsupported":
-      return `approval required (${why}), but this client cannot ask a person (no MCP elicitation support); the call was not run`;
+      return `approval required (${why}), but this client cannot ask a person (no MCP elicitation support); the call was not run. To proceed: ${withoutAskingHint(policyIds)}`;
     case "timeout":
       return `approval required (${why}), and no answer came in time; the call was not run`;
     case "declined":
@@ -145,7 +161,7 @@ export class Governor {
         ).catch((): ApprovalAnswer => ({ outcome: "failed", approver: null, note: null }))
       : { outcome: "unsupported", approver: null, note: null };
     const pending = { ...base, decision: "approval_required" as const, rule: ruleText, policyIds, approval: answer };
-    if (answer.outcome !== "approved") return { ...pending, allowed: false, message: approvalMessage(answer, reasons) };
+    if (answer.outcome !== "approved") return { ...pending, allowed: false, message: approvalMessage(answer, reasons, policyIds) };
 
     // The approval lifts only forbids that say `unless { context.approved }`; anything else still
     // refuses, under the policies in force now (they may have been reloaded while the person decided).
@@ -158,12 +174,12 @@ export class Governor {
   }
 
   /** The policy decision for a hypothetical call, with no budget counted and no one asked (`wiam policy test`). */
-  dryRun(call: GovernedCall, inventory: Inventory | null, approved: boolean): { scope: ScopeEntity; decision: GovernanceDecision } {
+  dryRun(call: GovernedCall, inventory: Inventory | null, approved: boolean, demo = inventory?.demo ?? false): { scope: ScopeEntity; decision: GovernanceDecision } {
     const settings = this.settings();
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
     const budget: BudgetCheck = { task: idle, caller: idle, exceeded: [], taskIntent: call.intent };
-    const request = this.request(call, scope, budget, settings, inventory?.demo ?? false, approved, approved ? "dry-run approver" : "");
+    const request = this.request(call, scope, budget, settings, demo, approved, approved ? "dry-run approver" : "");
     return { scope, decision: decide(settings.policySet, request) };
   }
 
