@@ -296,8 +296,8 @@ describe("mapping a small account", () => {
             actions: ["sts:AssumeRoleWithWebIdentity"],
             principals: [`federated:${arn("oidc-provider/token.actions.githubusercontent.com")}`],
             conditions: [
-              { expression: "token.actions.githubusercontent.com:sub StringLike repo:example-org/app:*", keys: ["token.actions.githubusercontent.com:sub"] },
-              { expression: "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com", keys: ["token.actions.githubusercontent.com:aud"] },
+              { expression: "token.actions.githubusercontent.com:sub StringLike repo:example-org/app:*", keys: ["token.actions.githubusercontent.com:sub"], operator: "StringLike", values: ["repo:example-org/app:*"] },
+              { expression: "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com", keys: ["token.actions.githubusercontent.com:aud"], operator: "StringEquals", values: ["sts.amazonaws.com"] },
             ],
           },
         ],
@@ -316,10 +316,10 @@ describe("mapping a small account", () => {
             effect: "Allow",
             actions: ["sts:AssumeRole", "sts:TagSession"],
             principals: [`arn:aws:iam::${DEV}:root`, "arn:aws:iam::333333333333:role/ops"],
-            conditions: [{ expression: "sts:ExternalId StringEquals partner-EXAMPLE", keys: ["sts:ExternalId"] }],
+            conditions: [{ expression: "sts:ExternalId StringEquals partner-EXAMPLE", keys: ["sts:ExternalId"], operator: "StringEquals", values: ["partner-EXAMPLE"] }],
           },
           { id: "Tagging", effect: "Allow", actions: ["sts:TagSession"], principals: ["*"] },
-          { id: "3", effect: "Deny", actions: ["sts:AssumeRole"], principals: ["*"], conditions: [{ expression: "aws:SecureTransport Bool false", keys: ["aws:SecureTransport"] }] },
+          { id: "3", effect: "Deny", actions: ["sts:AssumeRole"], principals: ["*"], conditions: [{ expression: "aws:SecureTransport Bool false", keys: ["aws:SecureTransport"], operator: "Bool", values: ["false"] }] },
         ],
         evidence: gaad,
       },
@@ -345,8 +345,8 @@ describe("mapping a small account", () => {
             actions: ["lambda:UpdateFunctionCode"],
             resources: [`arn:aws:lambda:us-east-1:${PROD}:function:app`],
             conditions: [
-              { expression: 'aws:SourceIp IpAddress ["10.0.0.0/8","192.168.0.0/16"]', keys: ["aws:SourceIp"] },
-              { expression: "aws:SecureTransport Bool true", keys: ["aws:SecureTransport"] },
+              { expression: 'aws:SourceIp IpAddress ["10.0.0.0/8","192.168.0.0/16"]', keys: ["aws:SourceIp"], operator: "IpAddress", values: ["10.0.0.0/8", "192.168.0.0/16"] },
+              { expression: "aws:SecureTransport Bool true", keys: ["aws:SecureTransport"], operator: "Bool", values: ["true"] },
             ],
           },
         ],
@@ -373,7 +373,7 @@ describe("mapping a small account", () => {
     ]);
 
     const runtimeTrust = `${arn("role/service/app-runtime")}#trust`;
-    const partnerCondition = [{ expression: "sts:ExternalId StringEquals partner-EXAMPLE", keys: ["sts:ExternalId"] }];
+    const partnerCondition = [{ expression: "sts:ExternalId StringEquals partner-EXAMPLE", keys: ["sts:ExternalId"], operator: "StringEquals", values: ["partner-EXAMPLE"] }];
     expect(byId(snapshot.trustEdges)).toEqual([
       {
         id: `${arn("role/github-deploy")}#trust/0/federated:${arn("oidc-provider/token.actions.githubusercontent.com")}`,
@@ -384,8 +384,8 @@ describe("mapping a small account", () => {
         policyId: `${arn("role/github-deploy")}#trust`,
         statementId: "0",
         conditions: [
-          { expression: "token.actions.githubusercontent.com:sub StringLike repo:example-org/app:*", keys: ["token.actions.githubusercontent.com:sub"] },
-          { expression: "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com", keys: ["token.actions.githubusercontent.com:aud"] },
+          { expression: "token.actions.githubusercontent.com:sub StringLike repo:example-org/app:*", keys: ["token.actions.githubusercontent.com:sub"], operator: "StringLike", values: ["repo:example-org/app:*"] },
+          { expression: "token.actions.githubusercontent.com:aud StringEquals sts.amazonaws.com", keys: ["token.actions.githubusercontent.com:aud"], operator: "StringEquals", values: ["sts.amazonaws.com"] },
         ],
         evidence: gaad,
       },

@@ -97,7 +97,7 @@ describe("organization structure and SCPs", () => {
             effect: "Deny",
             notActions: ["iam:*", "sts:*"],
             resources: ["*"],
-            conditions: [{ expression: 'aws:RequestedRegion StringNotEquals ["eu-west-1","eu-central-1"]', keys: ["aws:RequestedRegion"] }],
+            conditions: [{ expression: 'aws:RequestedRegion StringNotEquals ["eu-west-1","eu-central-1"]', keys: ["aws:RequestedRegion"], operator: "StringNotEquals", values: ["eu-west-1", "eu-central-1"] }],
           },
         ],
         evidence: described,

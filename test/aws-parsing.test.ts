@@ -62,7 +62,7 @@ describe("policy documents", () => {
     expect(normalizePrincipalBlock("*", "aws")).toEqual(["*"]);
   });
 
-  test("conditions become one entry per operator and key, with the key listed", () => {
+  test("conditions become one entry per operator and key, with the key, operator and values listed", () => {
     expect(
       normalizeConditions({
         StringEquals: { "sts:ExternalId": "x", "aws:PrincipalTag/team": ["a", "b"] },
@@ -70,10 +70,10 @@ describe("policy documents", () => {
         Bool: { "aws:MultiFactorAuthPresent": true },
       }),
     ).toEqual([
-      { expression: "sts:ExternalId StringEquals x", keys: ["sts:ExternalId"] },
-      { expression: 'aws:PrincipalTag/team StringEquals ["a","b"]', keys: ["aws:PrincipalTag/team"] },
-      { expression: "aws:TagKeys ForAnyValue:StringLike env*", keys: ["aws:TagKeys"] },
-      { expression: "aws:MultiFactorAuthPresent Bool true", keys: ["aws:MultiFactorAuthPresent"] },
+      { expression: "sts:ExternalId StringEquals x", keys: ["sts:ExternalId"], operator: "StringEquals", values: ["x"] },
+      { expression: 'aws:PrincipalTag/team StringEquals ["a","b"]', keys: ["aws:PrincipalTag/team"], operator: "StringEquals", values: ["a", "b"] },
+      { expression: "aws:TagKeys ForAnyValue:StringLike env*", keys: ["aws:TagKeys"], operator: "ForAnyValue:StringLike", values: ["env*"] },
+      { expression: "aws:MultiFactorAuthPresent Bool true", keys: ["aws:MultiFactorAuthPresent"], operator: "Bool", values: ["true"] },
     ]);
   });
 });

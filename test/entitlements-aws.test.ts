@@ -142,16 +142,7 @@ describe("AWS identity policies", () => {
     expect(path?.openConditions).toEqual([{ ...condition, on: `arn:aws:iam::${A}:policy/mfa-read#s1` }]);
   });
 
-  it("policy variables in Resource leave the path conditional", () => {
-    const inventory = build({
-      principals: [user(ALICE)],
-      policies: [awsPolicy("home", [allow("s1", ["s3:GetObject"], ["arn:aws:s3:::home/${aws:username}/*"])])],
-      grants: [attach("g1", ALICE, "home")],
-    });
-    const [path] = ask(inventory, { principal: ALICE, action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/notes.txt" }).paths;
-    expect(path?.outcome).toBe("conditional");
-    expect(path?.openConditions?.[0]?.keys).toEqual(["aws:username"]);
-  });
+  // Policy variables and conditions the principal decides: test/entitlements-aws-context.test.ts.
 });
 
 describe("AWS limits: permissions boundary and SCPs", () => {

@@ -176,6 +176,11 @@ export const conditionSchema = z.object({
   expression: z.string().describe("human-readable condition, e.g. aws:SourceIp IpAddress 10.0.0.0/8"),
   keys: z.array(z.string()).optional().describe("context keys the condition needs"),
   title: z.string().optional(),
+  operator: z
+    .string()
+    .optional()
+    .describe("AWS: the condition operator as written (StringEquals, ArnNotLikeIfExists, ForAnyValue:StringLike...), so the evaluator can decide it"),
+  values: z.array(z.string()).optional().describe("AWS: the condition's values for its one key, as written"),
 });
 export type Condition = z.infer<typeof conditionSchema>;
 

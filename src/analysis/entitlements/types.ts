@@ -86,7 +86,7 @@ export const blockedBySchema = z.object({
 export type BlockedBy = z.infer<typeof blockedBySchema>;
 
 /** A condition left open, with the statement, binding or trust edge that carries it. */
-export const openConditionSchema = conditionSchema.extend({
+export const openConditionSchema = conditionSchema.pick({ expression: true, keys: true, title: true }).extend({
   on: z.string().describe("id of the statement, binding or trust edge the condition sits on"),
 });
 export type OpenCondition = z.infer<typeof openConditionSchema>;

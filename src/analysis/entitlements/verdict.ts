@@ -35,7 +35,13 @@ export class Verdict {
   addConditions(on: string, conditions: readonly Condition[] | undefined): this {
     for (const condition of conditions ?? []) {
       if (this.conditions.some((c) => c.on === on && c.expression === condition.expression)) continue;
-      this.conditions.push({ ...condition, on });
+      // Only what an answer shows: the operator and values the evaluator decides on stay in the model.
+      this.conditions.push({
+        expression: condition.expression,
+        ...(condition.keys ? { keys: condition.keys } : {}),
+        ...(condition.title !== undefined ? { title: condition.title } : {}),
+        on,
+      });
     }
     return this;
   }

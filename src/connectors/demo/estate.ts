@@ -84,7 +84,7 @@ export function deny(id: string, actions: string[], resources?: string[], condit
 /** A condition on one context key, written the way AWS policies read: `key Operator value`. */
 export function condition(key: string, operator: string, values: string | string[]): Condition {
   const list = Array.isArray(values) ? values : [values];
-  return { expression: `${key} ${operator} ${list.join(", ")}`, keys: [key] };
+  return { expression: `${key} ${operator} ${list.join(", ")}`, keys: [key], operator, values: list };
 }
 
 /** Realistic workload names: service × component, e.g. `orders-api`, `ledger-worker`. */

@@ -12,10 +12,11 @@ import { type CompiledStatement, memoIn, type QueryContext, statementListsAction
 import { groupHops, listForMessage, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
 import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relation } from "../../../analysis/entitlements/matching.js";
-import type { BlockedByKind, Hop } from "../../../analysis/entitlements/types.js";
+import type { BlockedByKind, Hop, OpenCondition } from "../../../analysis/entitlements/types.js";
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
+import { hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
 
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
@@ -46,6 +47,8 @@ export interface AwsPrincipalContext {
   principal: Principal;
   accountId: string | undefined;
   partition: string;
+  /** What the principal decides about its own requests (ARN, account, user name, tags...). */
+  facts: RequestFacts;
   allows: IdentityStatement[];
   denies: LimitingDeny[];
   boundary: { policyId: string; allows: readonly CompiledStatement[] } | undefined;
@@ -117,10 +120,21 @@ export class AwsAccess {
   private buildPrincipalContext(principal: Principal): AwsPrincipalContext {
     const inventory = this.inventory;
     const accountId = awsAccountOf(principal.scopeId) ?? awsAccountOf(principal.id);
+    const facts = principalFacts(inventory, principal, accountId);
+    // Statements as they read for this principal: decided conditions and variables resolved.
+    const specialize = (statements: readonly CompiledStatement[]): CompiledStatement[] => {
+      const out: CompiledStatement[] = [];
+      for (const stmt of statements) {
+        const own = statementForPrincipal(stmt, facts, principal);
+        if (own) out.push(own);
+      }
+      return out;
+    };
     const context: AwsPrincipalContext = {
       principal,
       accountId,
       partition: awsPartitionOf(principal.id),
+      facts,
       allows: [],
       denies: [],
       boundary: undefined,
@@ -142,15 +156,15 @@ export class AwsAccess {
           continue;
         }
         if (!IDENTITY_POLICY_KINDS.has(policy.policy.kind)) continue;
-        for (const stmt of policy.allows) context.allows.push({ stmt, grant, groupChain: holder.chain });
-        for (const stmt of policy.denies) context.denies.push({ stmt, kind: "explicit_deny" });
+        for (const stmt of specialize(policy.allows)) context.allows.push({ stmt, grant, groupChain: holder.chain });
+        for (const stmt of specialize(policy.denies)) context.denies.push({ stmt, kind: "explicit_deny" });
       }
     }
     if (principal.permissionsBoundary) {
       const boundary = this.ctx.cache.policy(principal.permissionsBoundary);
       if (boundary) {
-        context.boundary = { policyId: boundary.policy.id, allows: boundary.allows };
-        for (const stmt of boundary.denies) context.denies.push({ stmt, kind: "permissions_boundary" });
+        context.boundary = { policyId: boundary.policy.id, allows: specialize(boundary.allows) };
+        for (const stmt of specialize(boundary.denies)) context.denies.push({ stmt, kind: "permissions_boundary" });
       } else {
         context.boundaryMissing = `permissions boundary ${principal.permissionsBoundary} is not in the inventory`;
       }
@@ -170,8 +184,8 @@ export class AwsAccess {
         for (const scp of scps) {
           const compiled = this.ctx.cache.policy(scp.id);
           if (!compiled) continue;
-          allows.push(...compiled.allows);
-          for (const stmt of compiled.denies) context.denies.push({ stmt, kind: "scp" });
+          allows.push(...specialize(compiled.allows));
+          for (const stmt of specialize(compiled.denies)) context.denies.push({ stmt, kind: "scp" });
         }
         context.scpLevels.push({ scopeId: scope.id, allows });
       }
@@ -210,7 +224,7 @@ export class AwsAccess {
     const { source } = options;
     if (source) {
       verdict.justify(source.grant.id, source.stmt.key);
-      verdict.addOpenConditions(source.stmt.conditions);
+      verdict.addOpenConditions(this.conditionsAt(context, source.stmt, resource) ?? source.stmt.conditions);
       verdict.addConditions(source.grant.id, source.grant.conditions);
     }
     const boundaryApplies = options.boundaryApplies !== false;
@@ -222,8 +236,10 @@ export class AwsAccess {
         verdict.note(`except what ${deny.stmt.key} denies (${describeStatement(deny.stmt)})`);
         continue;
       }
-      if (deny.stmt.conditions.length > 0) {
-        verdict.addOpenConditions(deny.stmt.conditions);
+      const denyConditions = this.conditionsAt(context, deny.stmt, resource);
+      if (denyConditions === undefined) continue;
+      if (denyConditions.length > 0) {
+        verdict.addOpenConditions(denyConditions);
         verdict.note(`${deny.stmt.key} denies this when its condition holds`);
         continue;
       }
@@ -235,7 +251,7 @@ export class AwsAccess {
       });
     }
     if (boundaryApplies && context.boundary) {
-      this.requireAllow(verdict, context.boundary.allows, action, resource, {
+      this.requireAllow(verdict, context, context.boundary.allows, action, resource, {
         kind: "permissions_boundary",
         id: context.boundary.policyId,
         label: `permissions boundary ${context.boundary.policyId}`,
@@ -243,7 +259,7 @@ export class AwsAccess {
       });
     }
     for (const level of context.scpLevels) {
-      this.requireAllow(verdict, level.allows, action, resource, {
+      this.requireAllow(verdict, context, level.allows, action, resource, {
         kind: "scp",
         id: level.scopeId,
         label: `the SCPs attached at ${level.scopeId}`,
@@ -269,27 +285,41 @@ export class AwsAccess {
     return verdict;
   }
 
+  /**
+   * A statement's conditions left open for one resource: conditions on the resource (its account)
+   * are decided here, the principal's were decided when its context was built. Undefined when a
+   * condition fails, so the statement does not apply to this request.
+   */
+  private conditionsAt(context: AwsPrincipalContext, stmt: CompiledStatement, resource: string): readonly OpenCondition[] | undefined {
+    if (stmt.conditions.length === 0 || !hasResourceConditions(stmt.conditions)) return stmt.conditions;
+    return remainingConditions(stmt.conditions, withResource(context.facts, resource));
+  }
+
   /** A limit (boundary, SCP level) must allow the request; it never grants on its own. */
   private requireAllow(
     verdict: Verdict,
+    context: AwsPrincipalContext,
     allows: readonly CompiledStatement[],
     action: string,
     resource: string,
     limit: { kind: "permissions_boundary" | "scp"; id: string; label: string; justifyAllow: boolean },
   ): void {
-    let conditional: CompiledStatement | undefined;
+    let conditional: { stmt: CompiledStatement; conditions: readonly OpenCondition[] } | undefined;
     let partial = false;
     for (const stmt of allows) {
       const relation = awsStatementRelation(stmt, action, resource);
-      if (relation === "full" && stmt.conditions.length === 0) {
+      if (relation === "none") continue;
+      const conditions = this.conditionsAt(context, stmt, resource);
+      if (conditions === undefined) continue;
+      if (relation === "full" && conditions.length === 0) {
         if (limit.justifyAllow) verdict.justify(stmt.key);
         return;
       }
-      if (relation === "full") conditional ??= stmt;
-      else if (relation === "partial") partial = true;
+      if (relation === "full") conditional ??= { stmt, conditions };
+      else partial = true;
     }
     if (conditional) {
-      verdict.justify(conditional.key);
+      verdict.justify(conditional.stmt.key);
       verdict.addOpenConditions(conditional.conditions);
       return;
     }
@@ -324,6 +354,7 @@ export class AwsAccess {
             if (target && !this.withinTarget(target, targetPattern, resourceShape.pattern)) continue;
             const trustAnswers = this.assumeRoleAnsweredByTrust(actionShape.pattern, resourceShape.pattern);
             if (trustAnswers && !options.keepAssumeRole) continue;
+            if (this.conditionsAt(context, source.stmt, resourceShape.pattern) === undefined) continue;
             const verdict = this.evaluateRequest(context, actionShape.pattern, resourceShape.pattern, {
               source,
               checkResourceAccount: options.checkResourceAccount !== false,

@@ -14,6 +14,7 @@ import { awsAccountOf, awsAccountRoot, isAwsUserArn } from "../ids.js";
 import type { AwsEscalations } from "../escalation.js";
 import type { AwsHolders } from "./holders.js";
 import type { QueryContext } from "../../../analysis/entitlements/context.js";
+import { remainingConditions, withResource } from "./request-facts.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
 import { wildcardMatch } from "../../../analysis/entitlements/matching.js";
 import { bestOf, Verdict } from "../../../analysis/entitlements/verdict.js";
@@ -49,6 +50,16 @@ export class AwsPivots {
     const sameAccount = roleAccount !== undefined && roleAccount === context.accountId;
     const verdict = new Verdict().justify(edge.id);
     let note = `trust edge ${edge.id} accepts ${edge.from}`;
+    // The trust statement's conditions on who asks (aws:PrincipalArn, aws:PrincipalOrgID, tags...)
+    // are decided by the caller; one that fails means the trust policy does not accept it.
+    const trustConditions = remainingConditions(edge.conditions ?? [], withResource(context.facts, roleArn));
+    if (trustConditions === undefined) {
+      verdict.block({
+        kind: "missing_trust",
+        id: edge.id,
+        description: `the conditions of trust edge ${edge.id} exclude ${caller.id}`,
+      });
+    }
     const missing = () =>
       verdict.block({
         kind: "missing_caller_permission",
@@ -81,7 +92,7 @@ export class AwsPivots {
         else missing();
       }
     }
-    verdict.addConditions(edge.id, edge.conditions);
+    verdict.addConditions(edge.id, trustConditions ?? []);
     const to = this.ctx.subjectForId(roleArn, "aws");
     return {
       from: callerSubject,

@@ -100,7 +100,8 @@ export function normalizeConditions(block: unknown): Condition[] | undefined {
   for (const [operator, entries] of Object.entries(block)) {
     if (!isRecord(entries)) continue;
     for (const [key, values] of Object.entries(entries)) {
-      conditions.push({ expression: `${key} ${operator} ${describeValues(values)}`, keys: [key] });
+      const written = (Array.isArray(values) ? values : [values]).filter((v) => v !== null && v !== undefined).map(String);
+      conditions.push({ expression: `${key} ${operator} ${describeValues(values)}`, keys: [key], operator, values: written });
     }
   }
   return conditions.length > 0 ? conditions : undefined;
