@@ -15,6 +15,7 @@
  * (`QueryLimits`), and any cap that bites makes the answer `truncated` with a note.
  */
 import { UserFacingError } from "../../errors.js";
+import { resolvePrincipal } from "../describe.js";
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Principal, Provider } from "../../model/inventory.js";
 import { DEFAULT_LIMITS, QueryContext, type QueryLimits } from "./context.js";
@@ -332,14 +333,8 @@ export function explainEntitlementPaths(
   const search = new EntitlementSearch(ctx, resolved, options.maxPaths ?? MAX_PATHS);
   let principal: Principal | undefined;
   if (resolved.principal !== undefined) {
-    principal = inventory.findPrincipal(resolved.principal);
-    if (!principal) {
-      throw new UserFacingError(
-        "not_found",
-        `principal: no principal matches ${JSON.stringify(resolved.principal)}`,
-        "give an id, email, unique id or name from list_identities",
-      );
-    }
+    // A name several identities share is refused with the candidates, never guessed.
+    principal = resolvePrincipal(inventory, resolved.principal);
     search.forward(principal);
   } else {
     if (resolved.action === undefined) {
