@@ -8,6 +8,8 @@ import { join, relative } from "node:path";
 import { describe, expect, test } from "vitest";
 import { ALL_READ_OPERATIONS, SESSION_READ_ACTIONS } from "../src/providers/aws/reads.js";
 import { buildSessionPolicy } from "../src/providers/aws/sessions.js";
+import { awsProviderConfigSchema } from "../src/providers/aws/config.js";
+import { CONVENTIONAL_READER_ROLE_PATTERN, configuredReaderRoles, readerPolicyDocument } from "../src/providers/aws/reader-policy.js";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -79,6 +81,36 @@ describe("read-only by construction", () => {
     const needed = [...new Set(ALL_READ_OPERATIONS.flatMap((operation) => operation.actions))].sort();
     expect(granted).toEqual(needed);
     expect(granted.every((action) => !action.includes("*"))).toBe(true);
+  });
+
+  test("policies/aws-readonly.json lets the base credentials assume only the reader roles, by their conventional name", () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, "policies/aws-readonly.json"), "utf8")) as unknown;
+    expect(shipped).toEqual(readerPolicyDocument([CONVENTIONAL_READER_ROLE_PATTERN]));
+    const assume = readerPolicyDocument([CONVENTIONAL_READER_ROLE_PATTERN]).Statement.filter((s) => s.Action.includes("sts:AssumeRole"));
+    expect(assume).toEqual([
+      { Sid: "AssumeReaderRolesWithSourceIdentity", Effect: "Allow", Action: ["sts:AssumeRole", "sts:SetSourceIdentity"], Resource: "arn:aws:iam::*:role/wiam-readonly" },
+    ]);
+  });
+
+  test("for a config, sts:AssumeRole names exactly its reader roles; without any, no sts action at all", () => {
+    const config = awsProviderConfigSchema.parse({
+      accounts: [
+        { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/audit/wiam-reader" },
+        { id: "222222222222", roleArn: "arn:aws:iam::222222222222:role/wiam-readonly" },
+        { id: "333333333333" },
+      ],
+      organizations: { enabled: true, roleArn: "arn:aws:iam::999999999999:role/org-reader" },
+    });
+    const roles = configuredReaderRoles(config);
+    expect(roles).toEqual(["arn:aws:iam::111111111111:role/audit/wiam-reader", "arn:aws:iam::222222222222:role/wiam-readonly", "arn:aws:iam::999999999999:role/org-reader"]);
+    expect(readerPolicyDocument(roles).Statement.at(-1)).toEqual({
+      Sid: "AssumeReaderRolesWithSourceIdentity",
+      Effect: "Allow",
+      Action: ["sts:AssumeRole", "sts:SetSourceIdentity"],
+      Resource: roles,
+    });
+    const direct = readerPolicyDocument(configuredReaderRoles(awsProviderConfigSchema.parse({ accounts: [{ id: "333333333333" }] })));
+    expect(direct.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith("sts:"))).toEqual([]);
   });
 
   test("the session policy allows exactly the IAM and Organizations reads, and fits STS's size limit", () => {

@@ -1,0 +1,55 @@
+/**
+ * The least-privilege IAM policy for the server's base credentials (`policies/aws-readonly.json`):
+ * the IAM and Organizations reads the connector makes, and `sts:AssumeRole` (with
+ * `sts:SetSourceIdentity`, which stamps the caller on the session) only on the reader roles it is
+ * configured to assume, never on every role of every account.
+ */
+import type { AwsProviderConfig } from "./config.js";
+import { ALL_READ_OPERATIONS } from "./reads.js";
+
+/** The reader role name the README and the shipped policy use; any name works when configured. */
+export const CONVENTIONAL_READER_ROLE = "wiam-readonly";
+
+/** The shipped policy's reader roles: the conventional name, in any account. */
+export const CONVENTIONAL_READER_ROLE_PATTERN = `arn:aws:iam::*:role/${CONVENTIONAL_READER_ROLE}`;
+
+export interface ReaderPolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string | string[];
+}
+
+export interface ReaderPolicyDocument {
+  Version: "2012-10-17";
+  Statement: ReaderPolicyStatement[];
+}
+
+function actionsOf(service: string): string[] {
+  return [...new Set(ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter((action) => action.startsWith(`${service}:`)))].sort();
+}
+
+/** The reader roles a config assumes: each account's `roleArn` and the Organizations role. */
+export function configuredReaderRoles(config: Pick<AwsProviderConfig, "accounts" | "organizations">): string[] {
+  const roles = config.accounts.flatMap((account) => (account.roleArn ? [account.roleArn] : []));
+  if (config.organizations?.roleArn) roles.push(config.organizations.roleArn);
+  return [...new Set(roles)].sort();
+}
+
+/** The policy for base credentials that assume `readerRoles` (ARNs, or patterns naming only reader roles). */
+export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPolicyDocument {
+  const statements: ReaderPolicyStatement[] = [
+    { Sid: "ReadIamInventory", Effect: "Allow", Action: actionsOf("iam"), Resource: "*" },
+    { Sid: "ReadOrganizationStructureAndScps", Effect: "Allow", Action: actionsOf("organizations"), Resource: "*" },
+  ];
+  const [onlyRole] = readerRoles;
+  if (onlyRole !== undefined) {
+    statements.push({
+      Sid: "AssumeReaderRolesWithSourceIdentity",
+      Effect: "Allow",
+      Action: actionsOf("sts"),
+      Resource: readerRoles.length === 1 ? onlyRole : [...readerRoles],
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
