@@ -88,6 +88,19 @@ function routeAllowed(route: ReverseRoute): boolean {
   return edgesAllowed(route.edges) && (route.finding === undefined || route.finding.verdict.outcome === "allowed");
 }
 
+/**
+ * A disabled identity (a disabled Google service account, a disabled Entra service principal)
+ * issues no tokens, so a pivot into it ends the path whatever the permissions say.
+ */
+function blockDisabledPivot(edge: PivotEdge): void {
+  if (edge.to.principal?.disabled !== true) return;
+  edge.verdict.block({
+    kind: "disabled_principal",
+    id: edge.to.id,
+    description: `${edge.to.label} is disabled, so acting as it yields no credentials`,
+  });
+}
+
 class EntitlementSearch {
   private readonly evaluators: Record<Provider, ProviderEvaluator>;
   private readonly collector: PathCollector;
@@ -142,6 +155,7 @@ class EntitlementSearch {
     const cached = this.edgesFromMemo.get(subject.id);
     if (cached) return cached;
     const edges = PROVIDERS.flatMap((p) => this.evaluators[p].edgesFrom(subject));
+    for (const edge of edges) blockDisabledPivot(edge);
     this.edgesFromMemo.set(subject.id, edges);
     return edges;
   }
@@ -150,6 +164,7 @@ class EntitlementSearch {
     const cached = this.edgesToMemo.get(subject.id);
     if (cached) return cached;
     const edges = PROVIDERS.flatMap((p) => this.evaluators[p].edgesTo(subject, skip));
+    for (const edge of edges) blockDisabledPivot(edge);
     this.edgesToMemo.set(subject.id, edges);
     return edges;
   }

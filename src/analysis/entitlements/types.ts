@@ -75,6 +75,7 @@ export const blockedByKindSchema = z.enum([
   "scp",
   "missing_trust",
   "missing_caller_permission",
+  "disabled_principal",
 ]);
 export type BlockedByKind = z.infer<typeof blockedByKindSchema>;
 

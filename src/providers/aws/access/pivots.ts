@@ -15,6 +15,7 @@ import type { AwsEscalations } from "../escalation.js";
 import type { AwsHolders } from "./holders.js";
 import type { QueryContext } from "../../../analysis/entitlements/context.js";
 import { remainingConditions, withResource } from "./request-facts.js";
+import { applyTrustDenies } from "./trust-denies.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
 import { wildcardMatch } from "../../../analysis/entitlements/matching.js";
 import { bestOf, Verdict } from "../../../analysis/entitlements/verdict.js";
@@ -93,6 +94,7 @@ export class AwsPivots {
       }
     }
     verdict.addConditions(edge.id, trustConditions ?? []);
+    applyTrustDenies(this.inventory, verdict, roleArn, ASSUME_ROLE, { id: caller.id, accountId: context.accountId, facts: context.facts });
     const to = this.ctx.subjectForId(roleArn, "aws");
     return {
       from: callerSubject,
@@ -109,6 +111,7 @@ export class AwsPivots {
   private federationEdge(from: Subject, edge: TrustEdge): PivotEdge {
     const to = this.ctx.subjectForId(edge.to, "aws");
     const verdict = new Verdict().justify(edge.id).addConditions(edge.id, edge.conditions);
+    applyTrustDenies(this.inventory, verdict, edge.to, "sts:AssumeRoleWithWebIdentity", { id: from.id, accountId: undefined, facts: new Map() });
     const account = awsAccountOf(edge.to);
     const scopes = account ? this.inventory.scopeChain(`aws:account/${account}`).map((s) => s.id) : [];
     for (const reason of this.ctx.gapReasons("aws", scopes)) verdict.unknown(reason);
