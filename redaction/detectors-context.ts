@@ -147,7 +147,7 @@ function pushValue(
 ): void {
   if (value.length === 0 || isSafeSecretFieldValue(value)) return;
   if (/^[[{]/.test(value) && !value.startsWith("[REDACTED")) return;
-  if (/^[a-z][a-z0-9+.\-]*:\/\/[^/\s]*@/i.test(value)) return; // URL with credentials: urlPassword keeps the host
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) return; // URL with credentials: urlPassword keeps the host
   if (CONNECTION_STRING_SECRET.test(value)) return; // property list: the connection-string detectors keep the server
   if (AUTH_SCHEMES.test(`${value} x`) && !/\s/.test(value)) return; // a bare scheme word; its credentials follow
   const credentialOffset = authorizationCredentialOffset(value);
@@ -262,7 +262,7 @@ export function authorizationKind(value: string): string {
 }
 
 const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\]+)/gi;
-const BARE_SCHEME = /(?<![A-Za-z0-9_\-])(?:[Bb]earer|[Bb]asic)[ \t]+([A-Za-z0-9._~+/\-]{12,}=*)/g;
+const BARE_SCHEME = /(?<![A-Za-z0-9_-])(?:[Bb]earer|[Bb]asic)[ \t]+([A-Za-z0-9._~+/-]{12,}=*)/g;
 
 const authorizationHeaders: Detector = (text, env) => {
   if ((env.flags & Family.authHeader) === 0) return;
@@ -294,7 +294,7 @@ const authorizationHeaders: Detector = (text, env) => {
 
 // --- URLs, connection strings, command lines -----------------------------------------------------------
 
-const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20}:\/\/)([^\s:/?#@"'<>[\]]*):([^\s/?#"'<>]*)@/g;
+const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/)([^\s:/?#@"'<>[\]]*):([^\s/?#"'<>]*)@/g;
 
 /** scheme://user:password@host: the scheme, user and host stay. */
 const urlPasswords: Detector = (text, env) => {
@@ -326,11 +326,11 @@ const connectionStringPasswords: Detector = (text, env) => {
   }
 };
 
-const CLI_FLAG = /(?<![A-Za-z0-9_\-])(--[A-Za-z0-9\-]{0,30}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9\-]{0,30})[ \t]+/gi;
+const CLI_FLAG = /(?<![A-Za-z0-9_-])(--[A-Za-z0-9-]{0,30}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9-]{0,30})[ \t]+/gi;
 /** `docker login -u x -p secret`, `helm registry login ... --password secret`, `mysql -psecret`. */
 const LOGIN_PASSWORD = /\b(?:login|sshpass)\b[^\n]{0,200}?[ \t]-p[ \t]+(["']?)([^\s"']+)\1/dg;
 const MYSQL_PASSWORD = /\bmysql(?:dump|admin)?\b[^\n]{0,200}?[ \t]-p([^\s"']+)/dg;
-const CURL_USER = /(?<![A-Za-z0-9_\-])(?:-u|--user)[ \t]+(["']?)([^\s:"']+):([^\s"']+)/g;
+const CURL_USER = /(?<![A-Za-z0-9_-])(?:-u|--user)[ \t]+(["']?)([^\s:"']+):([^\s"']+)/g;
 
 const commandLines: Detector = (text, env) => {
   if ((env.flags & Family.keyword) === 0) return;
@@ -364,7 +364,7 @@ const commandLines: Detector = (text, env) => {
 };
 
 const XML_ELEMENT =
-  /<([A-Za-z0-9_:\-]{0,40}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9_:\-]{0,40})(?:\s[^<>]{0,200})?>([^<]{1,4096})<\/\1\s*>/gi;
+  /<([A-Za-z0-9_:-]{0,40}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9_:-]{0,40})(?:\s[^<>]{0,200})?>([^<]{1,4096})<\/\1\s*>/gi;
 
 /** .NET config and similar: `<add key="DbPassword" value="..."/>`, `<setting name="ApiToken" value='...'>`. */
 const XML_NAME_VALUE = /\b(?:key|name)[ \t]*=[ \t]*(["'])([^"'<>]{1,100})\1[ \t]+value[ \t]*=[ \t]*(["'])([^"'<>]{0,4096})\3/dgi;

@@ -65,9 +65,9 @@ const awsSessionToken: Detector = (text, env) => {
 
 // --- Google ----------------------------------------------------------------------------------------
 
-const GOOGLE_ACCESS_TOKEN = /(?<![A-Za-z0-9_\-])ya29\.[A-Za-z0-9_\-.]{20,}/g;
-const GOOGLE_REFRESH_TOKEN = /(?<![A-Za-z0-9_\-/:])1\/\/[A-Za-z0-9_\-]{20,}/g;
-const GOOGLE_API_KEY = /(?<![A-Za-z0-9_\-])AIza[A-Za-z0-9_\-]{35}(?![A-Za-z0-9_\-])/g;
+const GOOGLE_ACCESS_TOKEN = /(?<![A-Za-z0-9_-])ya29\.[A-Za-z0-9_\-.]{20,}/g;
+const GOOGLE_REFRESH_TOKEN = /(?<![A-Za-z0-9_\-/:])1\/\/[A-Za-z0-9_-]{20,}/g;
+const GOOGLE_API_KEY = /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g;
 
 const google: Detector = (text, env) => {
   if ((env.flags & Family.google) === 0) return;
@@ -79,7 +79,7 @@ const google: Detector = (text, env) => {
 // --- JWT -------------------------------------------------------------------------------------------
 
 const JWT =
-  /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*)?/g;
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
 
 const jwt: Detector = (text, env) => {
   if ((env.flags & Family.jwt) === 0) return;
@@ -273,7 +273,7 @@ function afterHeader(bytes: Buffer, offset: number): number | undefined {
  * `PHNhbWwy` "<saml2").
  */
 const BASE64_PAYLOAD =
-  /(?<![A-Za-z0-9+/_\-])(?:ewo|ew0K|eyAi|eyJ|LS0tLS1|IyEv|I2Nsb3VkLWNvbmZpZw|PD94bWwg|PHNhbWxw|PHNhbWwy|PHNhbWw6)[A-Za-z0-9+/_\-]{28,}={0,2}(?![A-Za-z0-9+/=_\-])/g;
+  /(?<![A-Za-z0-9+/_-])(?:ewo|ew0K|eyAi|eyJ|LS0tLS1|IyEv|I2Nsb3VkLWNvbmZpZw|PD94bWwg|PHNhbWxw|PHNhbWwy|PHNhbWw6)[A-Za-z0-9+/_-]{28,}={0,2}(?![A-Za-z0-9+/=_-])/g;
 /** A SAML response or assertion signs in whoever holds it while it is valid: a credential itself. */
 const SAML_ASSERTION = /<(?:[A-Za-z0-9]+:)?Assertion[\s>]/;
 
@@ -409,7 +409,7 @@ const urlSignatures: Detector = (text, env) => {
   }
 };
 
-const ENTRA_CLIENT_SECRET = /(?<![A-Za-z0-9_~.\-])[A-Za-z0-9_~.\-]{3}\d?Q~[A-Za-z0-9_~.\-]{31,36}(?![A-Za-z0-9_~.\-])/g;
+const ENTRA_CLIENT_SECRET = /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\d?Q~[A-Za-z0-9_~.-]{31,36}(?![A-Za-z0-9_~.-])/g;
 
 const entraClientSecret: Detector = (text, env) => {
   if (env.flags & Family.entra) pushMatches(text, env, ENTRA_CLIENT_SECRET, "entra_client_secret");
@@ -422,21 +422,21 @@ const entraClientSecret: Detector = (text, env) => {
 const VENDOR_TOKENS: readonly (readonly [RegExp, string])[] = [
   [/gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])/g, "github_token"],
   [/github_pat_[A-Za-z0-9_]{22,255}/g, "github_token"],
-  [/(?<![A-Za-z0-9])gl(?:pat|dt|rt|ptt|cbt|oas|soat|imt|agent|ffct|ft)-[A-Za-z0-9_\-]{20,}/g, "gitlab_token"],
-  [/xox[abposr]-[A-Za-z0-9\-]{10,}/g, "slack_token"],
-  [/xapp-\d-[A-Za-z0-9\-]{10,}/g, "slack_token"],
+  [/(?<![A-Za-z0-9])gl(?:pat|dt|rt|ptt|cbt|oas|soat|imt|agent|ffct|ft)-[A-Za-z0-9_-]{20,}/g, "gitlab_token"],
+  [/xox[abposr]-[A-Za-z0-9-]{10,}/g, "slack_token"],
+  [/xapp-\d-[A-Za-z0-9-]{10,}/g, "slack_token"],
   [/(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/g, "stripe_secret_key"],
   [/(?<![A-Za-z0-9])whsec_[A-Za-z0-9]{20,}/g, "stripe_webhook_secret"],
   [/(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g, "npm_token"],
   [/(?<![A-Za-z0-9])dckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}/g, "docker_hub_token"],
-  [/(?<![A-Za-z0-9_])SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{16,64}/g, "sendgrid_api_key"],
+  [/(?<![A-Za-z0-9_])SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}/g, "sendgrid_api_key"],
   [/(?<![A-Za-z0-9])SK[0-9a-fA-F]{32}(?![A-Za-z0-9])/g, "twilio_api_key"],
-  [/(?<![A-Za-z0-9_\-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_\-]{20,}/g, "anthropic_api_key"],
-  [/(?<![A-Za-z0-9_\-])HRKU-[A-Za-z0-9_\-]{20,}/g, "heroku_api_key"],
+  [/(?<![A-Za-z0-9_-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{20,}/g, "anthropic_api_key"],
+  [/(?<![A-Za-z0-9_-])HRKU-[A-Za-z0-9_-]{20,}/g, "heroku_api_key"],
 ];
 
-const OPENAI_STYLE_KEY = /(?<![A-Za-z0-9_\-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}/g;
-const SLACK_WEBHOOK = /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_\/\-]{8,})/dg;
+const OPENAI_STYLE_KEY = /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g;
+const SLACK_WEBHOOK = /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{8,})/dg;
 const DATADOG_KEY =
   /(?:datadog|\bdd[_-]?(?:api|app(?:lication)?)[_-]?key|dd-api-key|dd-application-key)[^\n]{0,40}?(?<![0-9a-fA-F])([0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-fA-F])/dgi;
 const TWILIO_AUTH_TOKEN = /twilio[^\n]{0,60}?(?<![0-9a-fA-F])([0-9a-f]{32})(?![0-9a-fA-F])/dgi;

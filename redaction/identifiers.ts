@@ -18,14 +18,14 @@ const IDENTIFIER_PATTERNS: readonly RegExp[] = [
   /^SHA(?:1|256|384|512):[A-Za-z0-9+/]{27,86}={0,2}$/, // ssh key fingerprints
   /^MD5:(?:[0-9a-f]{2}:){15}[0-9a-f]{2}$/,
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
-  /^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$/,
+  /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/,
   // Resource names and ids: Azure ARM, Google Cloud, SPIFFE, workload identity principals.
   /^\/(?:subscriptions|providers|tenants)\//i,
-  /^(?:projects|organizations|folders|billingAccounts|locations)\/[A-Za-z0-9._\-]+(?:\/|$)/,
-  /^\/\/[a-z0-9.\-]+\.googleapis\.com\//,
+  /^(?:projects|organizations|folders|billingAccounts|locations)\/[A-Za-z0-9._-]+(?:\/|$)/,
+  /^\/\/[a-z0-9.-]+\.googleapis\.com\//,
   /^(?:spiffe|principal|principalSet):\/\//,
   // URLs whose authority carries no user info (query strings are checked by other detectors).
-  /^[a-zA-Z][a-zA-Z0-9+.\-]*:\/\/[^/@\s?#]*(?:[/?#]|$)/,
+  /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@\s?#]*(?:[/?#]|$)/,
   /^mrk-[0-9a-f]{32}$/,
   /^(?:alias|role|user|group|policy|service-role|aws-service-role)\//,
   /^[a-z]{1,12}-[0-9a-f]{8,17}$/, // EC2-style resource ids: i-0abc..., vpc-..., sg-...
@@ -73,7 +73,7 @@ export function looksLikeIdentifier(word: string): boolean {
 /** Values a secret-named field may hold without being a secret: dates, flags, references, placeholders. */
 const SAFE_SECRET_VALUE_PATTERNS: readonly RegExp[] = [
   /^\s*$/,
-  /^[*xX•.#\-]+$/,
+  /^[*xX•.#-]+$/,
   /^(?:true|false|yes|no|null|nil|none|undefined|n\/a|na|not_supported|no_information|unknown|redacted|hidden|masked|sensitive|\(sensitive(?: value)?\)|\*\*\*\s*redacted\s*\*\*\*)$/i,
   /^(?:read|write|read-?write|none|required|optional|enabled|disabled|string|securestring|securetext|secureobject|object)$/i, // schema and permission words
   /^<[A-Za-z _-]{1,40}>$/,
@@ -82,13 +82,13 @@ const SAFE_SECRET_VALUE_PATTERNS: readonly RegExp[] = [
   // References to where a secret lives, not the secret.
   /^arn:[a-z0-9-]+:(?:secretsmanager|ssm|kms|iam|acm):/,
   /^@Microsoft\.KeyVault\((?:SecretUri|VaultName)=[^)]*\)$/,
-  /^https:\/\/[a-z0-9\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)\/(?:secrets|keys|certificates)\/[A-Za-z0-9\-]+(?:\/[0-9a-f]{32})?\/?$/,
-  /^projects\/[a-z0-9\-]+\/secrets\/[A-Za-z0-9_\-]+(?:\/versions\/(?:\d+|latest))?$/,
-  /^\$\{[A-Za-z0-9_.:\-]+\}$/,
-  /^\$\([A-Za-z0-9_.:\-]+\)$/,
+  /^https:\/\/[a-z0-9-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)\/(?:secrets|keys|certificates)\/[A-Za-z0-9-]+(?:\/[0-9a-f]{32})?\/?$/,
+  /^projects\/[a-z0-9-]+\/secrets\/[A-Za-z0-9_-]+(?:\/versions\/(?:\d+|latest))?$/,
+  /^\$\{[A-Za-z0-9_.:-]+\}$/,
+  /^\$\([A-Za-z0-9_.:-]+\)$/,
   /^\{\{[^{}]{1,200}\}\}$/,
   /^\$\{\{[^{}]{1,200}\}\}$/, // GitHub Actions expression
-  /^#\{[A-Za-z0-9_.:\-]+\}$/,
+  /^#\{[A-Za-z0-9_.:-]+\}$/,
   /^\$[A-Z_][A-Z0-9_]*$/,
   /^\[(?:parameters|variables|reference|listKeys|concat|format)\(.{0,400}\)\]$/, // ARM template expression
   /^(?:AKIA|ASIA)[A-Z0-9]{16}(?:$|\/|%2F)/, // a key id, alone or as a SigV4 credential scope

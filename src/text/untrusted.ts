@@ -10,9 +10,9 @@
 // Controls (Cc), format characters (Cf: zero-width, bidi embeddings/overrides/isolates, soft
 // hyphen, tag characters, ...), line/paragraph separators, and invisible fillers and variation
 // selectors that render as nothing.
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}]/gu;
 // The same, but keeping line feeds and tabs, for multi-line text meant for people.
-const INVISIBLE_KEEP_LINES = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
+const INVISIBLE_KEEP_LINES = /(?![\n\t])(?:[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]|\u034f|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}])/gu;
 
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE, "");

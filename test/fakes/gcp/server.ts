@@ -86,11 +86,11 @@ export class FakeGcpServer {
   ) {}
 
   static async start(estate: FakeGcpEstate, options: FakeGcpOptions = {}): Promise<FakeGcpServer> {
-    let fake: FakeGcpServer | undefined;
+    // Requests arrive only after listen(), by when `fake` is set.
     const server = createServer((request, response) => {
-      void fake?.handle(request, response);
+      void fake.handle(request, response);
     });
-    fake = new FakeGcpServer(server, estate, options);
+    const fake = new FakeGcpServer(server, estate, options);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return fake;
   }
@@ -125,7 +125,7 @@ export class FakeGcpServer {
     const url = new URL(request.url ?? "/", "http://fake");
     const method = request.method ?? "GET";
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
-    let api = "unknown";
+    let api: string;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
