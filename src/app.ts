@@ -139,7 +139,8 @@ export function createApp(options: AppOptions): App {
     ...(options.now ? { now: options.now } : {}),
   });
   const toolListeners: (() => void)[] = [];
-  const enabledNames = () => pipeline.enabledTools().map((t) => t.name).join(",");
+  // Resources are read by tools too: a change in either list tells clients to list again.
+  const enabledNames = () => [...pipeline.enabledTools(), ...pipeline.enabledTools("resource")].map((t) => t.name).join(",");
   const reload = (next: WiamConfig): ReloadResult => {
     // Both throw before anything changes, so an invalid file keeps the last good config in force.
     const connectors = options.connectors ?? connectorsFor(next);

@@ -29,7 +29,15 @@ export interface ToolContext {
   dataSource: DataSourceInfo;
   config: WiamConfig;
   now: Date;
+  /** The Cedar policy in force (the last good one after a reload), for the active-policy resource. */
+  activePolicy?: { builtIn: boolean; text: string };
 }
+
+/**
+ * Where a tool is offered: "mcp" (tools/list and tools/call), "cli" (a `wiam` command), or
+ * "resource" (behind an MCP resource: read with resources/read, never listed or called as a tool).
+ */
+export type ToolSurface = "mcp" | "cli" | "resource";
 
 export interface ToolOutcome<Output> {
   structured: Output;
@@ -73,9 +81,10 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   serverFields?: readonly string[];
   /**
    * "cli": an analyst's command (`wiam export`) that runs through the same pipeline as every call
-   * but is never listed to or callable by an MCP client. Default "mcp".
+   * but is never listed to or callable by an MCP client. "resource": the reading behind an MCP
+   * resource (tools/resources/). Default "mcp".
    */
-  surface?: "mcp" | "cli";
+  surface?: ToolSurface;
   /**
    * Arrays in the structured result (paths as in serverFields) redacted one item at a time, so a
    * whole estate stays within the redactor's time limit per call; any failure still withholds all.
@@ -125,7 +134,7 @@ export interface AnyToolDefinition {
   policyScope?(args: unknown): PolicyScopeQuery;
   reveals?: readonly RevealedPart[];
   serverFields?: readonly string[];
-  surface?: "mcp" | "cli";
+  surface?: ToolSurface;
   itemwiseRedaction?: readonly string[];
   auditResponseBody?: boolean;
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;

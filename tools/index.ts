@@ -7,6 +7,7 @@ import { findExpiringCredentialsTool } from "./find-expiring-credentials.js";
 import { findStaleServiceAccountsTool } from "./find-stale-service-accounts.js";
 import { inventorySummaryTool } from "./inventory-summary.js";
 import { listIdentitiesTool } from "./list-identities.js";
+import { resourceTools } from "./resources/index.js";
 
 export const ALL_TOOLS: readonly AnyToolDefinition[] = [
   eraseTool(inventorySummaryTool),
@@ -20,5 +21,8 @@ export const ALL_TOOLS: readonly AnyToolDefinition[] = [
 /** Tools behind CLI commands (surface "cli"): through the same pipeline, never offered over MCP. */
 export const COMMAND_TOOLS: readonly AnyToolDefinition[] = [eraseTool(exportInventoryTool)];
 
-/** Everything the pipeline and the Cedar schema know: the MCP tools and the commands' tools. */
-export const PIPELINE_TOOLS: readonly AnyToolDefinition[] = [...ALL_TOOLS, ...COMMAND_TOOLS];
+/** The readings behind MCP resources (surface "resource"): through the same pipeline, never listed as tools. */
+export const RESOURCE_TOOLS: readonly AnyToolDefinition[] = resourceTools(() => PIPELINE_TOOLS);
+
+/** Everything the pipeline and the Cedar schema know: the MCP tools, the commands' and the resources' tools. */
+export const PIPELINE_TOOLS: readonly AnyToolDefinition[] = [...ALL_TOOLS, ...COMMAND_TOOLS, ...RESOURCE_TOOLS];

@@ -1,14 +1,7 @@
 /** `wiam schema`: the JSON Schema of inventory snapshot files, generated from the zod model. */
-import { z } from "zod";
-import { inventorySnapshotSchema } from "../model/inventory.js";
+import { inventoryJsonSchema } from "../model/inventory-json-schema.js";
 
-export function inventoryJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(inventorySnapshotSchema, { io: "input", target: "draft-2020-12", reused: "ref" }),
-    $id: "https://github.com/workload-iam-mcp/workload-iam-mcp/schemas/inventory.schema.json",
-    title: "workload-iam-mcp inventory snapshot",
-  };
-}
+export { inventoryJsonSchema };
 
 export function runSchema(): number {
   process.stdout.write(`${JSON.stringify(inventoryJsonSchema(), null, 2)}\n`);

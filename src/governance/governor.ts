@@ -6,7 +6,7 @@
  */
 import type { Inventory } from "../model/inventory-index.js";
 import { decide, type CallerEntity, type GovernanceDecision, type PolicyRequest, type ScopeEntity } from "./policy-engine.js";
-import type { CompiledPolicySet } from "./policy-set.js";
+import { BUILT_IN_POLICY_SOURCE, type CompiledPolicySet } from "./policy-set.js";
 import { resolveScope, type ScopeOverride, type ScopeQuery } from "./scope-resolver.js";
 import type { BudgetCheck, TaskRegistry } from "./tasks.js";
 import type { RevealedScopes } from "./answer-review.js";
@@ -186,6 +186,12 @@ export class Governor {
   /** Where a principal or resource lives, as a policy resource (for reviewing what an answer reveals). */
   placeInScope(query: ScopeQuery, inventory: Inventory): ScopeEntity {
     return resolveScope(query, inventory, this.settings().scopes);
+  }
+
+  /** The policy text in force and whether it is the built-in one (its file path stays private). */
+  activePolicy(): { builtIn: boolean; text: string } {
+    const policySet = this.settings().policySet;
+    return { builtIn: policySet.source === BUILT_IN_POLICY_SOURCE, text: policySet.text };
   }
 
   approvalTimeoutMs(): number {

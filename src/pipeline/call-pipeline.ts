@@ -63,6 +63,8 @@ export interface ToolCallRequest {
   progress?(done: number, total: number | undefined, message: string): void;
   /** Asks the person at the client to approve a call (MCP elicitation, a terminal prompt). */
   approve?: Approver | undefined;
+  /** "resources/read" when an MCP resource read asks: only then may a resource's tool run. */
+  entry?: "tools/call" | "resources/read" | undefined;
 }
 
 export interface ToolCallResponse {
@@ -113,6 +115,15 @@ function countFindings(findings: readonly RedactionFinding[], into: Record<strin
   for (const f of findings) into[f.kind] = (into[f.kind] ?? 0) + 1;
 }
 
+/** Why a tool cannot run from where it was asked, or null when it can. */
+function wrongEntry(tool: AnyToolDefinition, request: ToolCallRequest): string | null {
+  const surface = tool.surface ?? "mcp";
+  if (request.entry === "resources/read") return surface === "resource" ? null : "not an MCP resource";
+  if (surface === "resource") return "not a tool (read it as an MCP resource)";
+  if (surface === "cli" && request.caller.transport !== "cli") return "not an MCP tool (a CLI command)";
+  return null;
+}
+
 export class CallPipeline {
   private readonly now: () => Date;
 
@@ -120,10 +131,17 @@ export class CallPipeline {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Tools the current configuration exposes to MCP clients (or, with "cli", to the CLI too), in registry order. */
-  enabledTools(surface: "mcp" | "cli" = "mcp"): AnyToolDefinition[] {
+  /**
+   * Tools the current configuration exposes to MCP clients (or, with "cli", to the CLI too; with
+   * "resource", the tools behind MCP resources), in registry order.
+   */
+  enabledTools(surface: "mcp" | "cli" | "resource" = "mcp"): AnyToolDefinition[] {
     const config = this.deps.config();
-    return this.deps.tools.filter((tool) => (surface === "cli" || tool.surface !== "cli") && toolAvailability(tool.name, config.tools).enabled);
+    const offered = (tool: AnyToolDefinition) => {
+      const own = tool.surface ?? "mcp";
+      return surface === "resource" ? own === "resource" : own === "mcp" || (surface === "cli" && own === "cli");
+    };
+    return this.deps.tools.filter((tool) => offered(tool) && toolAvailability(tool.name, config.tools).enabled);
   }
 
   async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
@@ -162,11 +180,9 @@ export class CallPipeline {
 
     // 1. Allowlist: an unknown or disabled tool is refused before anything else happens.
     // A CLI command's tool (wiam export) is never callable over MCP, whatever the allowlist says.
-    const availability = !tool
-      ? { enabled: false, reason: "unknown tool" }
-      : tool.surface === "cli" && request.caller.transport !== "cli"
-        ? { enabled: false, reason: "not an MCP tool (a CLI command)" }
-        : toolAvailability(tool.name, config.tools);
+    // A resource's tool runs only for a resource read, and a resource read runs only a resource's tool.
+    const surfaceRefusal = !tool ? "unknown tool" : wrongEntry(tool, request);
+    const availability = !tool || surfaceRefusal ? { enabled: false, reason: surfaceRefusal ?? "unknown tool" } : toolAvailability(tool.name, config.tools);
     if (!tool || !availability.enabled) {
       const error = new UserFacingError("tool_disabled", `tool "${request.tool}" is not available (${availability.reason})`);
       const auditId = this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
@@ -247,7 +263,7 @@ export class CallPipeline {
     try {
       // 5. Collect (cached) and run.
       const { inventory, dataSource } = await this.deps.inventory.get(inventoryRequest);
-      const outcome = await tool.handler(parsed.data, { inventory, dataSource, config: current, now: this.now() });
+      const outcome = await tool.handler(parsed.data, { inventory, dataSource, config: current, now: this.now(), activePolicy: this.deps.governor.activePolicy() });
 
       // 6. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.
       const checked = tool.output.safeParse(outcome.structured);

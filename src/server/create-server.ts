@@ -1,10 +1,24 @@
 /**
- * The MCP server: tools/list and tools/call wired to the call pipeline. The raw SDK server stays
- * inside this function, so nothing can register a tool that bypasses the pipeline.
+ * The MCP server: tools/list and tools/call, resources (read through the same call pipeline) and
+ * prompts. The raw SDK server stays inside this function, so nothing can register a tool or a
+ * resource that bypasses the pipeline.
  */
 import { randomUUID } from "node:crypto";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AnyToolDefinition } from "../../tools/define-tool.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
@@ -12,6 +26,10 @@ import type { AuthenticatedCaller, CallPipeline, CallerInfo } from "../pipeline/
 import type { Logger } from "../util/logger.js";
 import { PRODUCT_NAME, PRODUCT_VERSION } from "../version.js";
 import { elicitationApprover } from "./elicitation-approver.js";
+import { PROMPTS, promptArguments, promptText } from "./prompts.js";
+import { listedResources, listedTemplates, RESOURCE_NOT_FOUND, resourceContents, resourceReadOf } from "./resources.js";
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export const SERVER_INSTRUCTIONS = [
   "Read-only access to machine identities across AWS IAM, Google Cloud IAM, Azure Key Vault and Entra ID.",
@@ -62,7 +80,7 @@ function toolListing(tool: AnyToolDefinition): Tool {
 export function createMcpServer(options: ServerOptions): Server {
   const server = new Server(
     { name: PRODUCT_NAME, version: PRODUCT_VERSION },
-    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
   const sessionId = options.sessionId ?? randomUUID();
 
@@ -70,13 +88,14 @@ export function createMcpServer(options: ServerOptions): Server {
     tools: options.pipeline.enabledTools().map(toolListing),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  /** One call through the pipeline, from a tool call or a resource read, with this request's caller. */
+  const execute = (tool: string, args: unknown, extra: Extra, entry: "tools/call" | "resources/read", progressToken?: string | number) => {
     const client = server.getClientVersion();
-    const progressToken = request.params._meta?.progressToken;
     const identity: CallerIdentity = typeof options.caller === "string" ? { caller: options.caller } : options.caller(extra.authInfo);
-    const response = await options.pipeline.execute({
-      tool: request.params.name,
-      arguments: request.params.arguments ?? {},
+    return options.pipeline.execute({
+      tool,
+      arguments: args,
+      entry,
       caller: {
         sessionId: extra.sessionId ?? sessionId,
         clientName: client?.name ?? null,
@@ -102,6 +121,10 @@ export function createMcpServer(options: ServerOptions): Server {
                 })
                 .catch(() => undefined),
     });
+  };
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const response = await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", request.params._meta?.progressToken);
     return {
       content: [{ type: "text" as const, text: response.text }],
       ...(response.structured ? { structuredContent: response.structured } : {}),
@@ -109,6 +132,35 @@ export function createMcpServer(options: ServerOptions): Server {
       // Lets an analyst or client point at the exact audit record of this answer.
       ...(response.auditId ? { _meta: { [AUDIT_ID_META_KEY]: response.auditId } } : {}),
     };
+  });
+
+  const enabledResourceTools = () => new Set(options.pipeline.enabledTools("resource").map((tool) => tool.name));
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: listedResources(enabledResourceTools()) }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: listedTemplates(enabledResourceTools()) }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    const uri = request.params.uri;
+    const read = resourceReadOf(uri);
+    // The URI is the caller's text: the error names no part of it beyond what the catalogue lists.
+    if (!read) throw new McpError(RESOURCE_NOT_FOUND, "resource not found: no resource or template of this server has that URI (see resources/list and resources/templates/list)");
+    // A resource read states no intent of its own; the server records what was read as one.
+    const response = await execute(read.tool, { intent: `MCP resource read: ${uri}`.slice(0, 500), ...read.arguments }, extra, "resources/read");
+    if (response.isError) throw new McpError(ErrorCode.InvalidRequest, response.text, response.auditId ? { [AUDIT_ID_META_KEY]: response.auditId } : undefined);
+    return { ...resourceContents(uri, read, response.structured), ...(response.auditId ? { _meta: { [AUDIT_ID_META_KEY]: response.auditId } } : {}) };
+  });
+
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({
+    prompts: PROMPTS.map((p) => ({ name: p.name, title: p.title, description: p.description, arguments: promptArguments(p) })),
+  }));
+  server.setRequestHandler(GetPromptRequestSchema, (request) => {
+    const prompt = PROMPTS.find((p) => p.name === request.params.name);
+    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `prompt: no prompt named that (prompts: ${PROMPTS.map((p) => p.name).join(", ")})`);
+    let text: string;
+    try {
+      text = promptText(prompt, request.params.arguments);
+    } catch (error) {
+      throw new McpError(ErrorCode.InvalidParams, error instanceof Error ? error.message : String(error));
+    }
+    return { description: prompt.description, messages: [{ role: "user" as const, content: { type: "text" as const, text } }] };
   });
 
   options.logger.forwardTo((level, message) => {

@@ -132,7 +132,10 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
     configPath: context.path,
     openSession: ({ sessionId, transport: kind, caller }) => {
       const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: kind, caller, sessionId });
-      const listener = () => void server.sendToolListChanged().catch(() => undefined);
+      const listener = () => {
+        void server.sendToolListChanged().catch(() => undefined);
+        void server.sendResourceListChanged().catch(() => undefined);
+      };
       toolListeners.push(listener);
       return {
         server,
