@@ -110,7 +110,6 @@ const TASK_SWEEP_INTERVAL_MS = 30_000;
 export function createApp(options: AppOptions): App {
   let current = options.config;
   const tools = options.tools ?? PIPELINE_TOOLS;
-  const toolNames = tools.map((t) => t.name);
   let policySet = loadPolicySet(current.governance.policyFile, tools);
   const dataDir = ensureDataDir(options.dataDir);
   const redactor = createRedactorFor(current, dataDir);

@@ -235,7 +235,7 @@ describe("redaction guard", () => {
     expect(temp.store.verify()).toMatchObject({ ok: true, checked: 2 });
     temp.store.close();
     for (const file of [temp.path, `${temp.path}-wal`]) {
-      let bytes = "";
+      let bytes: string;
       try {
         bytes = readFileSync(file).toString("latin1");
       } catch {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
 import { findExpiringCredentials } from "../src/analysis/expiring.js";
 import { findStaleServiceAccounts } from "../src/analysis/stale.js";
-import { Inventory } from "../src/model/inventory-index.js";
+import { type Inventory } from "../src/model/inventory-index.js";
 import { activityDisabledIn, collectedInventory } from "./fakes/gcp/harness.js";
 import type { FakeGcpServer } from "./fakes/gcp/server.js";
 import { CI_BUILDER, DEPLOYER, ETL, GH_DEPLOYER, GITHUB_REPO, KEY, MIGRATION, OLD_REPORTING, PROD, SANDBOX_BOT, UNUSED, smallEstate } from "./fakes/gcp/small-estate.js";

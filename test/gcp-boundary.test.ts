@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
-import { Inventory } from "../src/model/inventory-index.js";
+import { type Inventory } from "../src/model/inventory-index.js";
 import { boundaryEstate, CI_ONLY, CI_ONLY_RULE, PROD_ONLY, PROD_ONLY_RULE } from "./fakes/gcp/boundary-estate.js";
 import { activityDisabledIn, collectedInventory } from "./fakes/gcp/harness.js";
 import type { FakeGcpServer } from "./fakes/gcp/server.js";

@@ -124,7 +124,7 @@ describe("compact grants", () => {
   it("shares shapes between grants whose evidence is equal but not the same object, across many collections", () => {
     // Each collection has its own read time: fill the shape cache past its bound with them.
     for (let i = 0; i < 17_000; i++) {
-      compactGrant(attachment(`arn:aws:iam::111122223333:role/r${i}`, "arn:aws:iam::aws:policy/ReadOnlyAccess")).id;
+      void compactGrant(attachment(`arn:aws:iam::111122223333:role/r${i}`, "arn:aws:iam::aws:policy/ReadOnlyAccess")).id;
       compactGrant({ ...attachment(role, "p"), evidence: { source: "iam:GetAccountAuthorizationDetails", observedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() } });
     }
     const later = { source: "cloudresourcemanager:projects.getIamPolicy", observedAt: "2026-11-25T00:00:00.000Z" };

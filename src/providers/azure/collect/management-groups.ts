@@ -32,7 +32,7 @@ export async function readManagementGroups(input: {
 }): Promise<ManagementGroupParts> {
   const parts: ManagementGroupParts = { scopes: [], subscriptionParents: new Map(), subscriptionNames: new Map(), gaps: [] };
   const source = "management:managementGroups.get";
-  let listed: ManagementGroup[] = [];
+  let listed: ManagementGroup[];
   try {
     const schema = armPageSchema(managementGroupSchema);
     listed = await followNextLinks(

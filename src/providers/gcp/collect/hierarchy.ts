@@ -4,7 +4,7 @@
  * project (their IAM and deny policies are inherited, so they must be read too).
  */
 import type { GcpProviderConfig } from "../config.js";
-import { GapRecorder } from "./gaps.js";
+import { type GapRecorder } from "./gaps.js";
 import type { RawScope } from "./raw.js";
 import { GCP_READ_APIS, type ResourceManagerReads } from "../reads.js";
 import { isActiveState, type WireFolder, type WireProject } from "./wire.js";

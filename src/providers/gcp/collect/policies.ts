@@ -4,7 +4,7 @@
  * boundary policies, and the roles the bindings name.
  */
 import type { GcpProviderConfig } from "../config.js";
-import { GapRecorder } from "./gaps.js";
+import { type GapRecorder } from "./gaps.js";
 import type { RawScopePolicies } from "./raw.js";
 import { GCP_READ_APIS, type IamReads, type PolicyReads, type ResourceManagerReads } from "../reads.js";
 import type { WireBoundaryPolicy, WireRole } from "./wire.js";

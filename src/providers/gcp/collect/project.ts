@@ -4,7 +4,7 @@
  * the call runner bounds how many are in flight across the whole collection.
  */
 import type { GcpProviderConfig } from "../config.js";
-import { GapRecorder, isNotFound } from "./gaps.js";
+import { type GapRecorder, isNotFound } from "./gaps.js";
 import type { RawProject, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_READ_APIS, type ActivityReads, type IamReads } from "../reads.js";
 
