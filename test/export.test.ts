@@ -1,5 +1,5 @@
 /** `wiam export`: the collected estate as a snapshot file that loads again, redacted, audited, written whole. */
-import { chmodSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -159,7 +159,7 @@ describe("grant table", () => {
     // a principal id that is also another grant's resource: one string table, separate indexes
     { id: "g-5", provider: "gcp", kind: "binding", principalId: "projects/p2", policyId: "roles/viewer", resource: "user:a@example.com", evidence },
   ];
-  const json = (grants: readonly Grant[]) => JSON.parse(JSON.stringify(grants));
+  const json = (grants: readonly (Grant | undefined)[]) => JSON.parse(JSON.stringify(grants));
 
   it("answers each index with the grants of that key, in collection order, as the plain grants read", () => {
     const table = new GrantTable(plain.map((g) => ({ ...g })));
