@@ -63,9 +63,11 @@ function render(path: EntitlementPath): TextLine {
       ? line` (blocked by ${path.blockedBy.kind} ${q(path.blockedBy.id)})`
       : path.outcome === "conditional"
         ? line` (conditions open: ${joinParts((path.openConditions ?? []).map((c) => line`${c.expression}`), "; ")})`
-        : path.outcome === "unknown"
-          ? line` (${path.unknownReason ?? "data not readable"})`
-          : [];
+        : path.outcome === "eligible"
+          ? line` (after activating: ${joinParts((path.eligibility ?? []).map((assignment) => line`${assignment}`), "; ")})`
+          : path.outcome === "unknown"
+            ? line` (${path.unknownReason ?? "data not readable"})`
+            : [];
   return line`- ${own(path.outcome.toUpperCase())}${own(path.privilegeEscalation ? " [privilege escalation]" : "")}: ${q(path.action)} on ${q(path.resource)} via ${chain}${why}`;
 }
 
@@ -77,8 +79,8 @@ export const explainEntitlementPathsTool = defineTool({
     "Explains how identities reach permissions. Forward: given `principal`, what can it reach (optionally narrowed by `action` " +
     "and/or `resource`), directly, through groups, and through assume-role, impersonation and federation chains. Reverse (no " +
     "`principal`): who can do `action` on `resource`. Each path lists its hops and one outcome: allowed, denied (naming the deny, " +
-    "deny policy, boundary or SCP that blocks it), conditional (conditions left open; never counted as granted) or unknown (data " +
-    "not readable), with the statement and binding ids that justify it. Privilege-escalation edges (creating keys for another " +
+    "deny policy, boundary or SCP that blocks it), conditional (conditions left open; never counted as granted), eligible " +
+    "(reachable after activating a PIM-eligible assignment) or unknown (data not readable), with the statement and binding ids that justify it. Privilege-escalation edges (creating keys for another " +
     "identity, passing a role to new compute, editing trust) are marked. Use it for 'how can this CI role reach production secrets?'.",
   input,
   output,
@@ -108,11 +110,13 @@ export const explainEntitlementPathsTool = defineTool({
         ...(args.max_depth !== undefined ? { maxDepth: args.max_depth } : {}),
       }),
     );
-    const counts: Record<string, number> = { allowed: 0, conditional: 0, unknown: 0, denied: 0 };
+    const counts: Record<string, number> = { allowed: 0, conditional: 0, eligible: 0, unknown: 0, denied: 0 };
     for (const path of answer.paths) counts[path.outcome] = (counts[path.outcome] ?? 0) + 1;
+    // Eligible paths appear in the headline only when there are some (PIM data is Entra-only).
+    const eligible = counts.eligible ? line`, ${counts.eligible} eligible` : [];
     const subject = answer.principal ? line`${q(answer.principal.id)}` : line`who can ${q(args.action ?? "")} on ${q(args.resource ?? "")}`;
     return pagedAnswer(context, answer.paths, args, query, {
-      headline: line`${own(answer.mode === "forward" ? "Reach of" : "Reverse:")} ${subject}: ${counts.allowed ?? 0} allowed, ${counts.conditional ?? 0} conditional, ${counts.unknown ?? 0} unknown, ${counts.denied ?? 0} denied path(s).`,
+      headline: line`${own(answer.mode === "forward" ? "Reach of" : "Reverse:")} ${subject}: ${counts.allowed ?? 0} allowed, ${counts.conditional ?? 0} conditional${eligible}, ${counts.unknown ?? 0} unknown, ${counts.denied ?? 0} denied path(s).`,
       line: render,
       trailer: [
         ...answer.notes.map((note) => line`Note: ${note}`),

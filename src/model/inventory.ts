@@ -94,6 +94,15 @@ export const principalKindSchema = z.enum([
 ]);
 export type PrincipalKind = z.infer<typeof principalKindSchema>;
 
+/** An Entra directory role assignment (active) or eligibility (PIM: reachable after activation). */
+export const directoryRoleAssignmentSchema = z.object({
+  roleId: z.string().min(1).describe("role definition id; the template id for built-in roles"),
+  name: z.string().describe("role name, e.g. Application Administrator"),
+  directoryScopeId: z.string().describe('"/" for the whole tenant, "/<object id>" for one object'),
+  assignment: z.enum(["active", "eligible"]).describe("eligible: PIM, must be activated first"),
+});
+export type DirectoryRoleAssignment = z.infer<typeof directoryRoleAssignmentSchema>;
+
 export const principalSchema = z.object({
   id: z.string().min(1),
   provider: providerSchema,
@@ -111,6 +120,18 @@ export const principalSchema = z.object({
   memberOf: z.array(z.string()).optional().describe("ids of groups this principal belongs to"),
   permissionsBoundary: z.string().optional().describe("AWS: id of the boundary policy"),
   trustPolicyId: z.string().optional().describe("AWS role: id of its trust policy"),
+  owners: z
+    .array(z.string())
+    .optional()
+    .describe("Entra service principal: object ids of the owners of it or of its application (they can add credentials to it)"),
+  directoryRoles: z
+    .array(directoryRoleAssignmentSchema)
+    .optional()
+    .describe("Entra: directory roles assigned to this principal, active or PIM-eligible"),
+  graphAppPermissions: z
+    .array(z.string())
+    .optional()
+    .describe("Entra service principal: Microsoft Graph application permissions granted to it (e.g. Application.ReadWrite.All)"),
   lastActivity: activitySchema.optional(),
   evidence: evidenceSchema,
 });

@@ -19,6 +19,7 @@ export function assemblePath(subject: Subject, edges: readonly PivotEdge[], find
     if (own.blockedBy) verdict.block(own.blockedBy);
     verdict.addOpenConditions(own.conditions);
     for (const reason of own.unknownReasons) verdict.unknown(reason);
+    for (const assignment of own.eligibility) verdict.eligible(assignment);
     verdict.justify(...own.justification);
     // Carve-outs of a pivot's own permission matter only when the pivot is what is reported.
     if (!finding && edge === last) for (const note of own.notes) verdict.note(note);
@@ -37,9 +38,10 @@ export function assemblePath(subject: Subject, edges: readonly PivotEdge[], find
     privilegeEscalation: edges.some((e) => e.privilegeEscalation) || (finding?.privilegeEscalation ?? false),
   };
   if (verdict.blockedBy) path.blockedBy = verdict.blockedBy;
-  if ((outcome === "conditional" || outcome === "unknown") && verdict.conditions.length > 0) {
+  if ((outcome === "conditional" || outcome === "eligible" || outcome === "unknown") && verdict.conditions.length > 0) {
     path.openConditions = [...verdict.conditions];
   }
+  if (verdict.eligibility.length > 0 && outcome !== "denied") path.eligibility = [...verdict.eligibility];
   if (outcome === "unknown") path.unknownReason = verdict.unknownReasons.join("; ");
   if (verdict.notes.length > 0) path.notes = [...verdict.notes];
   return path;

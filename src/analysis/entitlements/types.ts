@@ -38,10 +38,11 @@ export const entitlementQuerySchema = z.object({
 export type EntitlementQuery = z.infer<typeof entitlementQuerySchema>;
 
 /**
- * Four outcomes, never two. Sort order of paths follows this order (see `compareEntitlementPaths`):
- * what is definitely reachable first, what is definitely blocked last.
+ * Outcomes, never two. Sort order of paths follows this order (see `compareEntitlementPaths`):
+ * what is definitely reachable first, what is definitely blocked last. `eligible`: reachable once
+ * a PIM-eligible assignment is activated, neither allowed nor missing.
  */
-export const entitlementOutcomeSchema = z.enum(["allowed", "conditional", "unknown", "denied"]);
+export const entitlementOutcomeSchema = z.enum(["allowed", "conditional", "eligible", "unknown", "denied"]);
 export type EntitlementOutcome = z.infer<typeof entitlementOutcomeSchema>;
 
 export const hopTypeSchema = z.enum([
@@ -102,6 +103,7 @@ export const entitlementPathSchema = z.object({
   justification: z.array(z.string()).describe("statement, binding/grant and trust edge ids behind the answer"),
   blockedBy: blockedBySchema.optional(),
   openConditions: z.array(openConditionSchema).optional(),
+  eligibility: z.array(z.string()).optional().describe("PIM-eligible assignments the path needs activated (outcome eligible)"),
   privilegeEscalation: z.boolean(),
   unknownReason: z.string().optional(),
   notes: z.array(z.string()).optional().describe("e.g. actions carved out by a partially overlapping deny"),

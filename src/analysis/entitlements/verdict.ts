@@ -1,7 +1,8 @@
 /**
  * The evidence gathered while evaluating one path, and the outcome it implies. Precedence:
- * a definite block (denied) beats missing data (unknown), which beats open conditions
- * (conditional); only a path with none of these is allowed.
+ * a definite block (denied) beats missing data (unknown), which beats an assignment still to be
+ * activated (eligible), which beats open conditions (conditional); only a path with none of
+ * these is allowed.
  */
 import type { Condition } from "../../model/inventory.js";
 import type { BlockedBy, EntitlementOutcome, OpenCondition } from "./types.js";
@@ -9,20 +10,24 @@ import type { BlockedBy, EntitlementOutcome, OpenCondition } from "./types.js";
 export const OUTCOME_RANK: Readonly<Record<EntitlementOutcome, number>> = {
   allowed: 0,
   conditional: 1,
-  unknown: 2,
-  denied: 3,
+  eligible: 2,
+  unknown: 3,
+  denied: 4,
 };
 
 export class Verdict {
   blockedBy: BlockedBy | undefined;
   readonly conditions: OpenCondition[] = [];
   readonly unknownReasons: string[] = [];
+  /** PIM-eligible assignments the path rests on (they must be activated first). */
+  readonly eligibility: string[] = [];
   readonly notes: string[] = [];
   readonly justification: string[] = [];
 
   get outcome(): EntitlementOutcome {
     if (this.blockedBy) return "denied";
     if (this.unknownReasons.length > 0) return "unknown";
+    if (this.eligibility.length > 0) return "eligible";
     if (this.conditions.length > 0) return "conditional";
     return "allowed";
   }
@@ -56,6 +61,11 @@ export class Verdict {
     return this;
   }
 
+  eligible(assignment: string): this {
+    if (!this.eligibility.includes(assignment)) this.eligibility.push(assignment);
+    return this;
+  }
+
   note(note: string): this {
     if (!this.notes.includes(note)) this.notes.push(note);
     return this;
@@ -71,6 +81,7 @@ export class Verdict {
     if (other.blockedBy) this.block(other.blockedBy);
     this.addOpenConditions(other.conditions);
     for (const reason of other.unknownReasons) this.unknown(reason);
+    for (const assignment of other.eligibility) this.eligible(assignment);
     for (const note of other.notes) this.note(note);
     this.justify(...other.justification);
     return this;

@@ -7,7 +7,8 @@
 import type { TrustEdge } from "../../../model/inventory.js";
 import type { QueryContext } from "../../../analysis/entitlements/context.js";
 import { type AzureAccess, isKeyVaultDataAction } from "./evaluator.js";
-import { type EscalationRule } from "../../../analysis/entitlements/escalation-rules.js";
+import { edgesByRules, type EscalationRule } from "../../../analysis/entitlements/escalation-rules.js";
+import { ADD_CREDENTIAL_ACTION, ownerEdgesFrom, ownerEdgesTo, roleEdgesFrom, roleEdgesTo } from "./directory.js";
 import { uniqueSubjects } from "../../../analysis/entitlements/internal.js";
 import { resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
@@ -72,11 +73,26 @@ export const AZURE_ESCALATION_RULES: readonly EscalationRule<AzurePivots>[] = [
       return VAULT_WRITE_ACTIONS.flatMap((action) => env.access.holdersOf({ action, target }));
     },
   },
+  {
+    id: "azure.owner-adds-credential",
+    technique: `Owners of an application or service principal add a credential to it (${ADD_CREDENTIAL_ACTION}) and sign in as it.`,
+    edgesFrom: (subject, env, sink) => ownerEdgesFrom(env.ctx, subject, sink),
+    edgesTo: (target, env, sink, skip) => ownerEdgesTo(env.ctx, target, sink, skip),
+  },
+  {
+    id: "azure.directory-role-adds-credential",
+    technique:
+      "Application Administrator, Cloud Application Administrator and Global Administrator add a credential to any service principal in scope; " +
+      "Privileged Role Administrator assigns itself one of them first; Microsoft Graph Application.ReadWrite.All, " +
+      "AppRoleAssignment.ReadWrite.All and RoleManagement.ReadWrite.Directory reach the same. PIM-eligible roles give eligible paths.",
+    edgesFrom: (subject, env, sink) => roleEdgesFrom(env.ctx, subject, sink),
+    edgesTo: (target, env, sink, skip) => roleEdgesTo(env.ctx, target, sink, skip),
+  },
 ];
 
 export class AzurePivots {
   constructor(
-    private readonly ctx: QueryContext,
+    readonly ctx: QueryContext,
     readonly access: AzureAccess,
     private readonly rules: readonly EscalationRule<AzurePivots>[] = AZURE_ESCALATION_RULES,
   ) {}
@@ -154,18 +170,31 @@ export class AzurePivots {
 
   edgesFrom(subject: Subject): PivotEdge[] {
     const keys = [subject.id, ...(subject.principal ? this.ctx.cache.groupsOf(subject.id).map((g) => g.groupId) : [])];
-    return keys.flatMap((key) =>
+    const trusted = keys.flatMap((key) =>
       this.ctx.inventory
         .trustEdgesFrom(key)
         .filter((e) => this.isPivotTrust(e) && e.to !== subject.id)
         .map((e) => this.trustEdge(subject, e)),
     );
+    return [...trusted, ...this.ruleEdges((rule, sink) => rule.edgesFrom?.(subject, this, sink))];
   }
 
   edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
-    return this.ctx.inventory
+    const trusted = this.ctx.inventory
       .trustEdgesTo(target.id)
       .filter((e) => this.isPivotTrust(e) && !skip?.(e.from))
       .map((e) => this.trustEdge(this.ctx.subjectForId(e.from, "azure"), e));
+    return [...trusted, ...this.ruleEdges((rule, sink) => rule.edgesTo?.(target, this, sink, skip))];
+  }
+
+  /** Escalation edges by every rule, at most `maxEdgesPerPrincipal` (the answer then says it was cut). */
+  private ruleEdges(run: Parameters<typeof edgesByRules<AzurePivots>>[1]): PivotEdge[] {
+    const limit = this.ctx.limits.maxEdgesPerPrincipal;
+    const { edges, stopped } = edgesByRules(this.rules, run, (found) => found.length < limit);
+    if (stopped) {
+      this.ctx.limitReached = true;
+      this.ctx.note(`more than ${limit} directory escalation edges were found for one principal; only the first were followed`);
+    }
+    return edges;
   }
 }
