@@ -41,7 +41,7 @@ describe("findStaleServiceAccounts", () => {
       observedAt: "2026-06-01T00:00:00Z",
     });
     expect(finding?.reasons[0]?.detail).toBe(
-      "not seen in the last 400 days covered by iam:GetAccountAuthorizationDetails RoleLastUsed; earlier use cannot be ruled out",
+      "not seen in the last 400 days covered by its activity source; earlier use cannot be ruled out",
     );
   });
 

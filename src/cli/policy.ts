@@ -62,7 +62,7 @@ export async function runPolicyTest(globals: GlobalOptions, tool: string, option
   // Scope attributes come from local data (demo, snapshots) when that is all there is; live clouds are not called.
   const inventory = await new InventoryService(connectorsFor(context.config), 60_000).peekForPolicy({ taskId: "policy-test", recordOperation: () => undefined });
   const limit = Math.min(args.limit ?? context.config.limits.defaultPageSize, context.config.limits.maxPageSize);
-  const demo = options.demo !== false && inventory?.demo === true;
+  const demo = options.demo !== false && inventory?.builtInDemo === true;
   const { scope, decision } = governor.dryRun(
     {
       tool,

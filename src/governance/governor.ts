@@ -81,7 +81,7 @@ export interface Authorization {
   message: string | null;
   scope: ScopeEntity;
   budget: BudgetCheck;
-  /** The estate was the built-in demo when the question was decided. */
+  /** The estate was the built-in demo (not a file labelled demo) when the question was decided. */
   demo: boolean;
 }
 
@@ -133,7 +133,7 @@ export class Governor {
     const settings = this.settings();
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const budget = this.tasks.admit(call.taskKey ?? call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
-    const demo = inventory?.demo ?? false;
+    const demo = inventory?.builtInDemo ?? false;
     const request = this.request(call, scope, budget, settings, demo, false, "");
     const base = { scope, budget, demo };
 
@@ -174,7 +174,7 @@ export class Governor {
   }
 
   /** The policy decision for a hypothetical call, with no budget counted and no one asked (`wiam policy test`). */
-  dryRun(call: GovernedCall, inventory: Inventory | null, approved: boolean, demo = inventory?.demo ?? false): { scope: ScopeEntity; decision: GovernanceDecision } {
+  dryRun(call: GovernedCall, inventory: Inventory | null, approved: boolean, demo = inventory?.builtInDemo ?? false): { scope: ScopeEntity; decision: GovernanceDecision } {
     const settings = this.settings();
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };

@@ -93,7 +93,13 @@ function withGrantsFromTable(snapshot: InventorySnapshot, table: () => GrantTabl
 
 export class Inventory {
   readonly snapshot: InventorySnapshot;
+  /** The snapshot says it is demo data (a label: a snapshot file can say so too). */
   readonly demo: boolean;
+  /**
+   * Served from the built-in demo estate only, as the server itself generated it. Governance may
+   * relax rules for this and nothing else: a file's own "demo" label is not trusted.
+   */
+  readonly builtInDemo: boolean;
   readonly scopes = new Map<string, Scope>();
   readonly principals = new Map<string, Principal>();
   readonly policies = new Map<string, Policy>();
@@ -113,10 +119,11 @@ export class Inventory {
   private readonly vaultItemsById = new Map<string, VaultItem>();
   private readonly vaultItemsByScope = new Map<string, VaultItem[]>();
 
-  constructor(snapshot: InventorySnapshot) {
+  constructor(snapshot: InventorySnapshot, options: { builtInDemo?: boolean } = {}) {
     // The collected grant objects are dropped once the table holds them: what stays is the table.
     this.snapshot = withGrantsFromTable(snapshot, () => this.grants);
     this.demo = snapshot.demo === true;
+    this.builtInDemo = this.demo && options.builtInDemo === true;
     for (const scope of snapshot.scopes) {
       this.scopes.set(scope.id, scope);
       if (providerModule(scope.provider).ids.caseInsensitiveIds) this.scopesLower.set(scope.id.toLowerCase(), scope);

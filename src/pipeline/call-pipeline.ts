@@ -282,7 +282,6 @@ export class CallPipeline {
       if (review.withheld.length > 0) {
         this.deps.logger.info(`answer ${auditId}: withheld ${review.withheld.map((w) => `${w.items} of ${w.part}`).join(", ")} after review`);
       }
-      const toolText = review.withheld.length > 0 ? { lines: withheldLines(review) } : outcome.text;
 
       // 8. Admin field visibility, then untrusted cloud text cleaned and capped.
       const visible = applyFieldVisibility(
@@ -292,6 +291,8 @@ export class CallPipeline {
         (scopeId) => inventory.scopeChain(scopeId).map((s) => s.id),
         args.scope,
       );
+      // A reviewed answer's text shows what was released, after the admin's hiding too.
+      const toolText = review.withheld.length > 0 ? { lines: withheldLines({ withheld: review.withheld, structured: visible.value }) } : outcome.text;
       const shown = sanitizeUntrusted(visible.value) as Record<string, unknown>;
       const hiddenNote = visible.hidden.length > 0 ? [[{ own: `(Fields hidden by the admin's visibility rules: ${visible.hidden.join(", ")}.)` }]] : [];
       const shownText = { lines: [...toolText.lines, ...hiddenNote] };

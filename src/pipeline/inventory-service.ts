@@ -109,7 +109,7 @@ export class InventoryService {
     const kind = kinds.size === 1 ? ([...kinds][0] as DataSourceInfo["kind"]) : "mixed";
     const demo = snapshot.demo === true;
     return {
-      inventory: new Inventory(snapshot),
+      inventory: new Inventory(snapshot, { builtInDemo: kinds.size === 1 && kinds.has("demo") }),
       dataSource: {
         kind,
         demo,
