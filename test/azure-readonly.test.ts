@@ -103,6 +103,10 @@ describe("read-only by construction, over the code", () => {
       "graph:groups.transitiveMembers",
       "graph:groups",
       "graph:users",
+      "graph:roleManagement.directory.roleDefinitions",
+      "graph:roleManagement.directory.roleAssignments",
+      "graph:roleManagement.directory.roleEligibilityScheduleInstances",
+      "graph:servicePrincipals.appRoleAssignedTo",
     ]);
   });
 });

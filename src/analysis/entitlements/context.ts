@@ -241,6 +241,11 @@ const NON_ENTITLEMENT_GAP_SOURCES: readonly RegExp[] = [
   /^cloudresourcemanager:organizations\.get \(display name\)$/, // the GCP organization's display name only
   /^keyvault:(listPropertiesOf(Secrets|Certificates|Keys)|getCertificatePolicy)$/, // Key Vault item metadata (data plane); access comes from ARM
   /^iam\.v3\.(policyBindings|principalAccessBoundaryPolicies)\.list$/, // GCP principal access boundaries
+  // Entra directory control (owners, directory roles, PIM, Graph permissions): missing, it can hide
+  // escalation paths but changes no other path's outcome; the gap is listed with the answer.
+  /^graph:(applications|servicePrincipals)\.owners$/,
+  /^graph:roleManagement\.directory\./,
+  /^graph:servicePrincipals\.appRoleAssignedTo$/,
 ];
 
 export function gapAffectsEntitlements(source: string): boolean {

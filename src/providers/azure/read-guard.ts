@@ -44,6 +44,15 @@ const RULES: readonly RouteRule[] = [
   { service: "graph", api: "graph:groups.transitiveMembers", path: /^\/v1\.0\/groups\/[0-9a-fA-F-]{36}\/transitiveMembers$/, scopeOf: none },
   { service: "graph", api: "graph:groups", path: /^\/v1\.0\/groups$/, scopeOf: none },
   { service: "graph", api: "graph:users", path: /^\/v1\.0\/users$/, scopeOf: none },
+  { service: "graph", api: "graph:roleManagement.directory.roleDefinitions", path: /^\/v1\.0\/roleManagement\/directory\/roleDefinitions$/, scopeOf: none },
+  { service: "graph", api: "graph:roleManagement.directory.roleAssignments", path: /^\/v1\.0\/roleManagement\/directory\/roleAssignments$/, scopeOf: none },
+  {
+    service: "graph",
+    api: "graph:roleManagement.directory.roleEligibilityScheduleInstances",
+    path: /^\/v1\.0\/roleManagement\/directory\/roleEligibilityScheduleInstances$/,
+    scopeOf: none,
+  },
+  { service: "graph", api: "graph:servicePrincipals.appRoleAssignedTo", path: /^\/v1\.0\/servicePrincipals\/[0-9a-fA-F-]{36}\/appRoleAssignedTo$/, scopeOf: none },
 ];
 
 export interface ServiceOrigins {

@@ -89,6 +89,12 @@ export interface FakeTenant {
   users: GraphObject[];
   groups: Array<GraphObject & { members: string[] }>;
   managementGroups: FakeManagementGroup[] | "forbidden";
+  /** roleManagement/directory rows; "forbidden" answers 403 (no licence or permission). */
+  directoryRoleDefinitions?: GraphObject[] | "forbidden";
+  directoryRoleAssignments?: GraphObject[] | "forbidden";
+  directoryRoleEligibilities?: GraphObject[] | "forbidden";
+  /** App role assignments; `resourceId` is the service principal of the API (Microsoft Graph's). */
+  appRoleAssignedTo?: GraphObject[];
 }
 
 /** A client the fake token endpoint accepts: the secret must be obviously fake. */

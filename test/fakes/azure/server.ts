@@ -412,8 +412,22 @@ export class FakeAzureServer {
     const path = url.pathname;
     const list = (route: string, items: () => GraphObject[]) => ({ route, run: () => (tenant ? this.graphPage(url, items()) : { status: 401, body: {} }) });
     if (path === "/v1.0/organization") return list("organization", () => (tenant ? [{ id: tenant.id, displayName: tenant.displayName }] : []));
-    if (path === "/v1.0/applications") return list("applications", () => tenant?.applications ?? []);
-    if (path === "/v1.0/servicePrincipals") return list("servicePrincipals", () => tenant?.servicePrincipals ?? []);
+    // Owners come only when asked for with $expand=owners, as in Graph.
+    const withOwners = (url.searchParams.get("$expand") ?? "").startsWith("owners");
+    const owners = (objects: readonly GraphObject[]) => objects.map(({ owners: listed, ...rest }) => (withOwners ? { ...rest, owners: listed ?? [] } : rest));
+    const ownersRoute = withOwners ? ".owners" : "";
+    if (path === "/v1.0/applications") return list(`applications${ownersRoute}`, () => owners(tenant?.applications ?? []));
+    if (path === "/v1.0/servicePrincipals") return list(`servicePrincipals${ownersRoute}`, () => owners(tenant?.servicePrincipals ?? []));
+    const directory = /^\/v1\.0\/roleManagement\/directory\/(roleDefinitions|roleAssignments|roleEligibilityScheduleInstances)$/.exec(path);
+    if (directory) {
+      const rows = directory[1] === "roleDefinitions" ? tenant?.directoryRoleDefinitions : directory[1] === "roleAssignments" ? tenant?.directoryRoleAssignments : tenant?.directoryRoleEligibilities;
+      if (rows === "forbidden") {
+        return { route: directory[1] ?? "", run: () => ({ status: 403, body: { error: { code: "AadPremiumLicenseRequired", message: "The tenant needs an AAD Premium 2 license" } } }) };
+      }
+      return list(directory[1] ?? "", () => rows ?? []);
+    }
+    const assignedTo = /^\/v1\.0\/servicePrincipals\/([0-9a-f-]{36})\/appRoleAssignedTo$/.exec(path);
+    if (assignedTo) return list("appRoleAssignedTo", () => (tenant?.appRoleAssignedTo ?? []).filter((row) => row.resourceId === assignedTo[1]));
     if (path === "/beta/reports/servicePrincipalSignInActivities") {
       if (tenant?.signIns === "forbidden") {
         return { route: "signIns", run: () => ({ status: 403, body: { error: { code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant", message: "Neither tenant is B2C or tenant doesn't have premium license" } } }) };

@@ -71,6 +71,34 @@ export const graphDirectoryObjectSchema = z.object({
 });
 export type GraphDirectoryObject = z.infer<typeof graphDirectoryObjectSchema>;
 
+/** A directory role assignment or PIM eligibility (roleManagement/directory). */
+export const graphDirectoryRoleAssignmentSchema = z.object({
+  id: z.string(),
+  principalId: z.string(),
+  roleDefinitionId: z.string(),
+  directoryScopeId: nullableString,
+});
+export type GraphDirectoryRoleAssignment = z.infer<typeof graphDirectoryRoleAssignmentSchema>;
+
+export const graphDirectoryRoleDefinitionSchema = z.object({
+  id: z.string(),
+  displayName: nullableString,
+  templateId: nullableString,
+});
+
+/** An application or service principal with its owners expanded (ids only). */
+export const graphOwnedObjectSchema = z.object({
+  id: z.string(),
+  appId: nullableString,
+  owners: z.array(z.object({ id: z.string() })).nullish(),
+});
+
+/** An app role assignment on Microsoft Graph's service principal: an application permission granted to a principal. */
+export const graphAppRoleAssignmentSchema = z.object({
+  principalId: z.string(),
+  appRoleId: z.string(),
+});
+
 export const graphOrganizationSchema = z.object({
   id: z.string(),
   displayName: nullableString,

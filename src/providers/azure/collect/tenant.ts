@@ -4,7 +4,6 @@
  * identities among them), sign-in activity where the tenant's licence exposes it, and the groups
  * and users that role assignments or access policies name, with group membership.
  */
-import type { z } from "zod";
 import type { Activity, CollectionGap, Credential, Principal, TrustEdge } from "../../../model/inventory.js";
 import type { RestReader } from "../clients.js";
 import { describeAzureError } from "../errors.js";
@@ -12,7 +11,6 @@ import {
   graphApplicationSchema,
   graphDirectoryObjectSchema,
   graphOrganizationSchema,
-  graphPageSchema,
   graphServicePrincipalSchema,
   graphSignInActivitySchema,
   type GraphApplication,
@@ -20,7 +18,8 @@ import {
   type GraphServicePrincipal,
 } from "./graph-schemas.js";
 import { resourceGroupOf, type PrincipalReference } from "./subscription.js";
-import { followNextLinks } from "./paging.js";
+import { readAllPages } from "./graph-pages.js";
+import { type DirectoryControl, readDirectoryControl } from "./directory.js";
 
 export const SIGN_IN_SOURCE = "graph:servicePrincipalSignInActivities";
 const PAGE_SIZE = 999;
@@ -47,17 +46,6 @@ export interface TenantReadInput {
   signal: AbortSignal | undefined;
 }
 
-export async function readAllPages<Item extends z.ZodType>(reader: RestReader, firstPath: string, item: Item, signal?: AbortSignal): Promise<Array<z.output<Item>>> {
-  const schema = graphPageSchema(item);
-  return followNextLinks(
-    firstPath,
-    async (link) => {
-      const page = schema.parse(await reader.get(link));
-      return { items: page.value, next: page["@odata.nextLink"] };
-    },
-    signal,
-  );
-}
 
 function isoOrUndefined(value: string | null | undefined): string | undefined {
   if (!value) return undefined;
@@ -175,7 +163,15 @@ export async function readTenant(input: TenantReadInput): Promise<TenantParts> {
   ]);
   parts.tenantName = organization[0]?.displayName ?? undefined;
 
-  const referenced = new Set(input.references.map((reference) => reference.id.toLowerCase()));
+  const control = await readDirectoryControl(input, servicePrincipals);
+  parts.gaps.push(...control.gaps);
+  // Holders of directory roles, Graph permissions and ownership are kept and resolved like grant holders.
+  const directoryReferences: PrincipalReference[] = [
+    ...[...control.rolesOf.keys(), ...control.graphPermissionsOf.keys()].map((id) => ({ id, type: undefined })),
+    ...[...control.ownersOf.values()].flat().map((id) => ({ id, type: undefined })),
+  ];
+  const references = [...input.references, ...directoryReferences];
+  const referenced = new Set(references.map((reference) => reference.id.toLowerCase()));
   const servicePrincipalOfApp = new Map<string, GraphServicePrincipal>();
   for (const servicePrincipal of servicePrincipals) {
     if (servicePrincipal.appId) servicePrincipalOfApp.set(servicePrincipal.appId.toLowerCase(), servicePrincipal);
@@ -241,17 +237,33 @@ export async function readTenant(input: TenantReadInput): Promise<TenantParts> {
       ...(servicePrincipal.appId ? { uniqueId: servicePrincipal.appId } : {}),
       ...(resource ? { description: `${userAssigned ? "User-assigned identity" : "System-assigned identity of"} ${resource}` } : {}),
       ...(servicePrincipal.accountEnabled === false ? { disabled: true } : {}),
+      ...directoryFacts(control, servicePrincipal.id),
       ...activityFor(servicePrincipal.appId, signIns, observedAt),
       evidence: evidence("graph:servicePrincipals"),
     });
     parts.credentials.push(...credentialsOf(servicePrincipal, tenantScopeId, evidence("graph:servicePrincipals")));
   }
 
-  await resolveMembership(input, parts, new Set(servicePrincipals.map((sp) => sp.id.toLowerCase())));
+  await resolveMembership({ ...input, references }, parts, new Set(servicePrincipals.map((sp) => sp.id.toLowerCase())));
+  // Users and groups holding directory roles were resolved just now.
+  for (const principal of parts.principals) {
+    if (principal.kind !== "user" && principal.kind !== "group") continue;
+    const roles = control.rolesOf.get(principal.id.toLowerCase());
+    if (roles) principal.directoryRoles = roles;
+  }
   return parts;
 }
 
 /** Groups and users named by grants (not already known as service principals), with group members. */
+/** What the directory says about a service principal: owners, directory roles, escalating Graph permissions. */
+function directoryFacts(control: DirectoryControl, id: string): Pick<Principal, "owners" | "directoryRoles" | "graphAppPermissions"> {
+  const key = id.toLowerCase();
+  const owners = control.ownersOf.get(key);
+  const roles = control.rolesOf.get(key);
+  const permissions = control.graphPermissionsOf.get(key);
+  return { ...(owners ? { owners } : {}), ...(roles ? { directoryRoles: roles } : {}), ...(permissions ? { graphAppPermissions: permissions } : {}) };
+}
+
 async function resolveMembership(input: TenantReadInput, parts: TenantParts, knownServicePrincipals: Set<string>): Promise<void> {
   const { tenantScopeId, observedAt, signal } = input;
   const unresolved = [...new Map(input.references.filter((r) => !knownServicePrincipals.has(r.id.toLowerCase())).map((r) => [r.id.toLowerCase(), r])).values()];
