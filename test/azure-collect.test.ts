@@ -237,6 +237,7 @@ describe("collection", () => {
       // 6 + 3 assignments in pages of 2; 5 definitions per subscription in pages of 2.
       "authorization:roleAssignments.listForScope": 5,
       "authorization:roleDefinitions.list": 6,
+      "authorization:roleEligibilityScheduleInstances.listForScope": 2,
       // Each listing twice: once with credentials, once with owners expanded.
       "graph:applications": 4,
       "graph:groups": 1,

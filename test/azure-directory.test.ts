@@ -12,7 +12,7 @@ import { createAzureConnector, type AzureConnector } from "../src/providers/azur
 import type { FakeAzureEstate } from "./fakes/azure/estate.js";
 import { collectWith, fakeConfig, instantRetry, trustingHttpClient } from "./fakes/azure/harness.js";
 import { FakeAzureServer } from "./fakes/azure/server.js";
-import { GET_SECRET, ID, KV_PAYMENTS, NONPROD, PROD, READER_CLIENT_ID, READER_SECRET, TENANT, smallEstate } from "./fakes/azure/small-estate.js";
+import { GET_SECRET, ID, KV_PAYMENTS, NONPROD, PROD, READER_CLIENT_ID, READER_SECRET, ROLE, TENANT, smallEstate } from "./fakes/azure/small-estate.js";
 
 const APPLICATION_ADMINISTRATOR = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3";
 const PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814";
@@ -21,6 +21,7 @@ const USER_READ_ALL = "df021288-bdef-4463-88db-98f22de89214";
 /** Users with no Azure RBAC access of their own, so only the directory leads them anywhere. */
 const APP_ADMIN = "d0000000-0000-4000-8000-000000000010";
 const ROLE_ADMIN = "d0000000-0000-4000-8000-000000000011";
+const ON_CALL = "d0000000-0000-4000-8000-000000000012";
 
 function directoryEstate(eligibility: "rows" | "forbidden"): FakeAzureEstate {
   const estate = smallEstate();
@@ -32,6 +33,24 @@ function directoryEstate(eligibility: "rows" | "forbidden"): FakeAzureEstate {
     ...tenant.users,
     { id: APP_ADMIN, displayName: "Una Admin", userPrincipalName: "una.admin@acme.example.com" },
     { id: ROLE_ADMIN, displayName: "Pat Roles", userPrincipalName: "pat.roles@acme.example.com" },
+    { id: ON_CALL, displayName: "Oz Call", userPrincipalName: "oz.call@acme.example.com" },
+  ];
+  // Azure RBAC through PIM: the on-call engineer may activate Key Vault Secrets User on the vault.
+  const prod = estate.subscriptions.find((sub) => sub.id === PROD);
+  if (!prod) throw new Error("the small estate has the production subscription");
+  prod.roleEligibilities = [
+    {
+      id: `${KV_PAYMENTS}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/e1`,
+      name: "e1",
+      type: "Microsoft.Authorization/roleEligibilityScheduleInstances",
+      properties: {
+        scope: KV_PAYMENTS,
+        roleDefinitionId: `/subscriptions/${PROD}/providers/Microsoft.Authorization/roleDefinitions/${ROLE.secretsUser}`,
+        principalId: ON_CALL,
+        principalType: "User",
+        status: "Provisioned",
+      },
+    },
   ];
   tenant.directoryRoleDefinitions = [
     { id: APPLICATION_ADMINISTRATOR, displayName: "Application Administrator", templateId: APPLICATION_ADMINISTRATOR },
@@ -94,6 +113,18 @@ describe("Entra directory control from Graph", () => {
       [APP_ADMIN, "allowed", "Application Administrator: can add a credential"],
       [ROLE_ADMIN, "eligible", "Privileged Role Administrator (PIM-eligible): can assign itself Application Administrator, then add a credential"],
     ]);
+  });
+
+  test("a PIM-eligible Azure role assignment gives the eligible outcome, forward and reverse", () => {
+    const inventory = new Inventory(snapshot);
+    const secret = snapshot.vaultItems.find((item) => item.scopeId === KV_PAYMENTS && item.kind === "secret");
+    if (!secret) throw new Error("the small estate has a payments secret");
+    const eligibilityId = `${KV_PAYMENTS}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/e1`;
+    expect(snapshot.grants.filter((g) => g.kind === "eligible_role_assignment").map((g) => [g.id, g.principalId, g.resource])).toEqual([[eligibilityId, ON_CALL, KV_PAYMENTS]]);
+    const forward = explainEntitlementPaths(inventory, { principal: ON_CALL, action: GET_SECRET, resource: secret.id });
+    expect(forward.paths.map((p) => [p.outcome, p.eligibility, p.hops[1]?.label])).toEqual([["eligible", [eligibilityId], `"Key Vault Secrets User" eligible (PIM) at ${KV_PAYMENTS}`]]);
+    const reverse = explainEntitlementPaths(inventory, { action: GET_SECRET, resource: secret.id });
+    expect(reverse.paths.filter((p) => p.principalId === ON_CALL).map((p) => p.outcome)).toEqual(["eligible"]);
   });
 });
 

@@ -90,6 +90,7 @@ describe("read-only by construction, over the code", () => {
       "keyvault:getCertificatePolicy",
       "keyvault:listPropertiesOfKeys",
       "authorization:roleAssignments.listForScope",
+      "authorization:roleEligibilityScheduleInstances.listForScope",
       "authorization:roleDefinitions.list",
       "authorization:denyAssignments.listForScope",
       "keyvault:vaults.listBySubscription",

@@ -183,6 +183,7 @@ describe("partial results say what failed", () => {
       "authorization:denyAssignments.listForScope",
       "authorization:roleAssignments.listForScope",
       "authorization:roleDefinitions.list",
+      "authorization:roleEligibilityScheduleInstances.listForScope",
       "graph:applications",
       "graph:applications.owners",
       "graph:organization",

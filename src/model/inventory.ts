@@ -252,7 +252,8 @@ export type Policy = z.infer<typeof policySchema>;
 export const grantSchema = z.object({
   id: z.string().min(1),
   provider: providerSchema,
-  kind: z.enum(["attachment", "inline", "binding", "role_assignment", "access_policy"]),
+  // eligible_role_assignment: an Azure PIM eligibility, reachable only after activation.
+  kind: z.enum(["attachment", "inline", "binding", "role_assignment", "eligible_role_assignment", "access_policy"]),
   principalId: z.string(),
   policyId: z.string(),
   resource: z.string().optional(),

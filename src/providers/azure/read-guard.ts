@@ -30,6 +30,12 @@ const RULES: readonly RouteRule[] = [
   { service: "keyvault", api: "keyvault:listPropertiesOfKeys", path: /^\/keys\/?$/, scopeOf: vaultOrigin },
   // Azure Resource Manager.
   { service: "arm", api: "authorization:roleAssignments.listForScope", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.Authorization/roleAssignments$`, "i"), scopeOf: subscriptionOf },
+  {
+    service: "arm",
+    api: "authorization:roleEligibilityScheduleInstances.listForScope",
+    path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.Authorization/roleEligibilityScheduleInstances$`, "i"),
+    scopeOf: subscriptionOf,
+  },
   { service: "arm", api: "authorization:roleDefinitions.list", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.Authorization/roleDefinitions$`, "i"), scopeOf: subscriptionOf },
   { service: "arm", api: "authorization:denyAssignments.listForScope", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.Authorization/denyAssignments$`, "i"), scopeOf: subscriptionOf },
   { service: "arm", api: "keyvault:vaults.listBySubscription", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.KeyVault/vaults$`, "i"), scopeOf: subscriptionOf },

@@ -5,7 +5,7 @@
  * this file against an allowlist and the rest of the connector against the forbidden names. The
  * call policy enforces the same at the wire (read-guard.ts).
  */
-import type { RoleAssignment, RoleDefinition, DenyAssignment } from "@azure/arm-authorization";
+import type { RoleAssignment, RoleDefinition, DenyAssignment, RoleEligibilityScheduleInstance } from "@azure/arm-authorization";
 import type { Vault } from "@azure/arm-keyvault";
 import type { Identity } from "@azure/arm-msi";
 import type { CertificatePolicy, CertificateProperties } from "@azure/keyvault-certificates";
@@ -46,6 +46,11 @@ export function certificatePolicy(clients: VaultClients, certificateName: string
 /** Assignments at, above (inherited from management groups) and below the scope. */
 export function roleAssignmentPages(clients: ManagementClients, scope: string, signal?: AbortSignal): AsyncIterable<RoleAssignment[]> {
   return clients.authorization.roleAssignments.listForScope(scopePath(scope), options(signal)).byPage();
+}
+
+/** PIM eligibilities at, above and below the scope: roles a principal may activate. */
+export function roleEligibilityPages(clients: ManagementClients, scope: string, signal?: AbortSignal): AsyncIterable<RoleEligibilityScheduleInstance[]> {
+  return clients.authorization.roleEligibilityScheduleInstances.listForScope(scopePath(scope), options(signal)).byPage();
 }
 
 /** Built-in and custom role definitions usable at the scope. */

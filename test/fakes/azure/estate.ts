@@ -65,6 +65,8 @@ export interface FakeSubscription {
   roleAssignments: ArmResource[];
   roleDefinitions: ArmResource[];
   denyAssignments: ArmResource[];
+  /** PIM eligibility schedule instances (optional: most fixtures have none). */
+  roleEligibilities?: ArmResource[];
   /** Key Vault resources; `properties.vaultUri` is filled in with the fake's URL of the vault of the same name. */
   vaults: ArmResource[];
   identities: ArmResource[];

@@ -339,6 +339,7 @@ export class FakeAzureServer {
         "microsoft.authorization/roleassignments": ["roleAssignments", (s) => s.roleAssignments],
         "microsoft.authorization/roledefinitions": ["roleDefinitions", (s) => s.roleDefinitions],
         "microsoft.authorization/denyassignments": ["denyAssignments", (s) => s.denyAssignments],
+        "microsoft.authorization/roleeligibilityscheduleinstances": ["roleEligibilities", (s) => s.roleEligibilities ?? []],
         "microsoft.keyvault/vaults": ["vaults", (s) => s.vaults.map((v) => this.withVaultUri(v))],
         "microsoft.managedidentity/userassignedidentities": ["identities", (s) => s.identities],
       };

@@ -84,6 +84,9 @@ interface MemberKey {
 
 type RbacMode = true | false | undefined;
 
+/** Grants the Azure evaluator reads: role assignments (active or PIM-eligible) and vault access policies. */
+const AZURE_GRANT_KINDS: ReadonlySet<string> = new Set(["role_assignment", "eligible_role_assignment", "access_policy"]);
+
 interface Ancestry {
   ids: string[];
   scopes: Scope[];
@@ -166,7 +169,7 @@ export class AzureAccess {
     for (const member of this.memberKeys(subject)) {
       for (const grant of this.inventory.grantsOf(member.key)) {
         if (grant.provider !== "azure" || !grant.resource) continue;
-        if (grant.kind !== "role_assignment" && grant.kind !== "access_policy") continue;
+        if (!AZURE_GRANT_KINDS.has(grant.kind)) continue;
         const placement = this.place(grant.resource, request.target);
         if (!placement) continue;
         const role = this.ctx.cache.policy(grant.policyId);
@@ -189,6 +192,8 @@ export class AzureAccess {
             : azureRoleShapes(stmt, request.action);
           for (const shape of shapes) {
             const verdict = new Verdict().justify(grant.id, stmt.key);
+            // A PIM eligibility grants the role only once activated: the outcome says so.
+            if (grant.kind === "eligible_role_assignment") verdict.eligible(grant.id);
             if (accessPolicy) {
               if (!accessPolicyVault) verdict.unknown(`access policy ${grant.id} is not on a collected vault`);
               else if (this.rbacMode(accessPolicyVault) === undefined) verdict.unknown(this.unknownModeReason(accessPolicyVault));
@@ -232,7 +237,7 @@ export class AzureAccess {
     const label =
       grant.kind === "access_policy"
         ? `access policy on ${grant.resource ?? "?"}`
-        : `${role ? named(role.name) : grant.policyId} assigned at ${grant.resource ?? "?"}`;
+        : `${role ? named(role.name) : grant.policyId} ${grant.kind === "eligible_role_assignment" ? "eligible (PIM)" : "assigned"} at ${grant.resource ?? "?"}`;
     return {
       action,
       resource,
@@ -373,7 +378,7 @@ export class AzureAccess {
     for (const id of this.ancestorsOf(target.id).ids) {
       for (const row of index.get(id) ?? []) {
         const grant = table.at(row);
-        if (grant.kind !== "role_assignment" && grant.kind !== "access_policy") continue;
+        if (!AZURE_GRANT_KINDS.has(grant.kind)) continue;
         if (!this.roleMayGrant(grant, action)) continue;
         const principal = this.inventory.principals.get(grant.principalId);
         const members = principal?.kind === "group" ? this.ctx.cache.membersOf(principal.id).filter((m) => m.kind !== "group") : [];

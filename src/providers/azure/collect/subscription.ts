@@ -4,14 +4,14 @@
  * resources (permission model, access policies, network settings) and user-assigned managed
  * identities. Each listing fails on its own and leaves a gap; the rest is kept.
  */
-import type { DenyAssignment, RoleAssignment, RoleDefinition } from "@azure/arm-authorization";
+import type { DenyAssignment, RoleAssignment, RoleDefinition, RoleEligibilityScheduleInstance } from "@azure/arm-authorization";
 import type { Vault } from "@azure/arm-keyvault";
 import type { Identity } from "@azure/arm-msi";
 import type { CollectionGap, Grant, Policy, Principal, Scope, Statement } from "../../../model/inventory.js";
 import { mapAccessPolicy } from "./access-policies.js";
 import type { ManagementClients } from "../clients.js";
 import { describeAzureError } from "../errors.js";
-import { denyAssignmentPages, roleAssignmentPages, roleDefinitionPages, userAssignedIdentityPages, vaultPages } from "../reads.js";
+import { denyAssignmentPages, roleAssignmentPages, roleDefinitionPages, roleEligibilityPages, userAssignedIdentityPages, vaultPages } from "../reads.js";
 import { compactGrant } from "../../../model/compact-grant.js";
 
 export interface PrincipalReference {
@@ -83,6 +83,22 @@ function mapRoleAssignment(assignment: RoleAssignment, observedAt: string): Gran
       ? { conditions: [{ expression: assignment.condition, title: `ABAC condition${assignment.conditionVersion ? ` (version ${assignment.conditionVersion})` : ""}` }] }
       : {}),
     evidence: { source: "authorization:roleAssignments.listForScope", observedAt },
+  });
+}
+
+/** A PIM eligibility: the role, once activated, at the same scope; only provisioned ones count. */
+function mapRoleEligibility(eligibility: RoleEligibilityScheduleInstance, observedAt: string): Grant | undefined {
+  if (!eligibility.id || !eligibility.principalId || !eligibility.roleDefinitionId || !eligibility.scope) return undefined;
+  if (eligibility.status && eligibility.status !== "Provisioned") return undefined;
+  return compactGrant({
+    id: eligibility.id,
+    provider: "azure",
+    kind: "eligible_role_assignment",
+    principalId: eligibility.principalId,
+    policyId: normalizeRoleDefinitionId(eligibility.roleDefinitionId),
+    resource: eligibility.scope,
+    ...(eligibility.condition ? { conditions: [{ expression: eligibility.condition, title: "ABAC condition" }] } : {}),
+    evidence: { source: "authorization:roleEligibilityScheduleInstances.listForScope", observedAt },
   });
 }
 
@@ -201,8 +217,11 @@ export async function readSubscription(input: {
     }
   };
 
-  const [assignments, definitions, denies, vaults, identities] = await Promise.all([
+  const [assignments, eligibilities, definitions, denies, vaults, identities] = await Promise.all([
     attempt("authorization:roleAssignments.listForScope", "role assignments", () => drain(roleAssignmentPages(clients, scope, signal))),
+    attempt("authorization:roleEligibilityScheduleInstances.listForScope", "PIM-eligible role assignments (needs Entra ID P2)", () =>
+      drain(roleEligibilityPages(clients, scope, signal)),
+    ),
     attempt("authorization:roleDefinitions.list", "role definitions", () => drain(roleDefinitionPages(clients, scope, signal))),
     attempt("authorization:denyAssignments.listForScope", "deny assignments", () => drain(denyAssignmentPages(clients, scope, signal))),
     attempt("keyvault:vaults.listBySubscription", "Key Vault resources (permission model, access policies)", () => drain(vaultPages(clients, signal))),
@@ -222,6 +241,13 @@ export async function readSubscription(input: {
     if (!grant) continue;
     parts.grants.push(grant);
     parts.references.push({ id: grant.principalId, type: assignment.principalType });
+    parts.resourceIds.push(grant.resource ?? "");
+  }
+  for (const eligibility of eligibilities) {
+    const grant = mapRoleEligibility(eligibility, observedAt);
+    if (!grant) continue;
+    parts.grants.push(grant);
+    parts.references.push({ id: grant.principalId, type: eligibility.principalType });
     parts.resourceIds.push(grant.resource ?? "");
   }
   const accessPolicyEvidence = { source: "keyvault:vaults.listBySubscription (accessPolicies)", observedAt };
