@@ -19,6 +19,10 @@ import { runSchema } from "./schema.js";
 import { runServe, type ServeOptions } from "./serve.js";
 import { runTools } from "./tools.js";
 import { collectSnapshotPaths, exitCodeOfParseError, quietOnClosedStdout } from "./conventions.js";
+import { quietSdkNodeWarning } from "../util/node-support.js";
+
+// Before any cloud SDK loads: `wiam serve` says in one line what the AWS SDK says in six.
+quietSdkNodeWarning();
 
 /** Exit codes: 0 success, 1 the answer is an error (tool error, failed verify), 2 bad usage or config. */
 async function guarded(action: () => Promise<number> | number): Promise<void> {

@@ -12,6 +12,7 @@ import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type CliContext, type GlobalOptions } from "../cli/context.js";
 import { createMcpServer, type ServerOptions } from "./create-server.js";
+import { nodeSupportNotice } from "../util/node-support.js";
 
 /** One MCP session as a transport sees it: its server, and the call that ends its task. */
 export interface HostedSession {
@@ -152,6 +153,8 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
     shutdown,
   };
   const where = await transport.start(host);
+  const nodeNotice = nodeSupportNotice();
+  if (nodeNotice) app.logger.warning(nodeNotice);
   app.logger.info(`serving MCP over ${where}: providers ${app.inventory.connectorIds.join(", ")}; ${app.pipeline.enabledTools().length} tools enabled; config ${context.path ?? "(defaults)"}`);
   return host;
 }
