@@ -149,3 +149,44 @@ describe("a disabled identity ends the path", () => {
     expect(viaOutcome(ask(inventory, { action: ACCESS, resource: GCP_SECRET }))).toEqual([{ principalId: SA, via: [SA], outcome: "allowed" }]);
   });
 });
+
+describe("a federated identity's token exchange bounds every path it starts", () => {
+  const POOL_MEMBER = "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/attribute.repository/acme/app";
+  const SA = "serviceAccount:deployer@p1.iam.gserviceaccount.com";
+  const SA_RESOURCE = "projects/p1/serviceAccounts/deployer@p1.iam.gserviceaccount.com";
+  const GCP_SECRET = "projects/p1/secrets/db";
+  const ACCESS = "secretmanager.versions.access";
+  const providerCondition = { title: "provider attribute condition", expression: "assertion.ref == 'refs/heads/main'", keys: ["assertion.ref"] };
+
+  function federatedEstate(): Inventory {
+    return estate({
+      scopes: [scope("organizations/1", "organization", "gcp"), scope("projects/p1", "project", "gcp", "organizations/1")],
+      principals: [
+        principal(POOL_MEMBER, "gcp", "external", "projects/p1", { exchangeConditions: [providerCondition] }),
+        principal(SA, "gcp", "service_account", "projects/p1", { email: "deployer@p1.iam.gserviceaccount.com" }),
+      ],
+      policies: [
+        policy("roles/secretmanager.secretAccessor", "gcp", "role", [allow("permissions", [ACCESS])]),
+        policy("roles/iam.workloadIdentityUser", "gcp", "role", [allow("permissions", ["iam.serviceAccounts.getAccessToken"])]),
+      ],
+      grants: [
+        // Direct workload identity federation: the pool's identities are bound on the secret itself.
+        grant("b-direct", "gcp", "binding", POOL_MEMBER, "roles/secretmanager.secretAccessor", GCP_SECRET),
+        grant("b-wif", "gcp", "binding", POOL_MEMBER, "roles/iam.workloadIdentityUser", SA_RESOURCE),
+        grant("b-sa", "gcp", "binding", SA, "roles/secretmanager.secretAccessor", GCP_SECRET),
+      ],
+      trustEdges: [trust("b-wif#federation", "gcp", "federation", POOL_MEMBER, SA, [providerCondition])],
+    });
+  }
+
+  it("a raw principalSet binding is conditional on the provider's attribute condition, like the path through the account, listed once", () => {
+    const answer = ask(federatedEstate(), { principal: POOL_MEMBER, action: ACCESS, resource: GCP_SECRET });
+    expect(answer.paths.map((p) => [p.via, p.outcome, p.openConditions])).toEqual([
+      [[POOL_MEMBER], "conditional", [{ title: "provider attribute condition", expression: "assertion.ref == 'refs/heads/main'", keys: ["assertion.ref"], on: POOL_MEMBER }]],
+      [[POOL_MEMBER, SA], "conditional", [{ title: "provider attribute condition", expression: "assertion.ref == 'refs/heads/main'", keys: ["assertion.ref"], on: "b-wif#federation" }]],
+      // The same account reached as an impersonation (getAccessToken from the binding): bounded too, no longer "allowed".
+      [[POOL_MEMBER, SA], "conditional", [{ title: "provider attribute condition", expression: "assertion.ref == 'refs/heads/main'", keys: ["assertion.ref"], on: POOL_MEMBER }]],
+    ]);
+    expect(answer.paths.map((p) => p.hops[1]?.type)).toEqual(["binding", "federate", "impersonate"]);
+  });
+});

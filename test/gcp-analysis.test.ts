@@ -97,7 +97,8 @@ describe("entitlement paths on collected data", () => {
   test("workload identity federation: the GitHub repository can act as the deployer account, gated by the provider condition", () => {
     expect(paths({ action: "iam.serviceAccounts.getAccessToken", resource: `serviceAccount:${GH_DEPLOYER}` })).toEqual({
       paths: [
-        { via: [GITHUB_REPO], resource: `serviceAccount:${GH_DEPLOYER}`, outcome: "allowed" },
+        // The binding alone would allow it; the pool's token exchange still has to pass its condition.
+        { via: [GITHUB_REPO], resource: `serviceAccount:${GH_DEPLOYER}`, outcome: "conditional", open: ["assertion.repository_owner == 'acme'"] },
         {
           via: [GITHUB_REPO, `serviceAccount:${GH_DEPLOYER}`],
           resource: `projects/ci-tools-01/serviceAccounts/${GH_DEPLOYER}`,

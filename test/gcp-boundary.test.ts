@@ -91,7 +91,8 @@ describe("principal access boundaries on collected data", () => {
   test("a deny policy still wins inside the boundary; the federated pool is not a service account, so the condition leaves it unbound", () => {
     expect(paths({ principal: `serviceAccount:${ETL}`, action: ACCESS, resource: PROD }).paths.map((p) => [p.outcome, p.blockedBy?.kind])).toEqual([["denied", "deny_policy"]]);
     expect(paths({ action: "iam.serviceAccounts.getAccessToken", resource: `serviceAccount:${GH_DEPLOYER}` }).paths.map((p) => [p.via, p.outcome])).toEqual([
-      [[GITHUB_REPO], "allowed"],
+      // Conditional: the pool's provider attribute condition bounds every path of the federated identity.
+      [[GITHUB_REPO], "conditional"],
       [[GITHUB_REPO, `serviceAccount:${GH_DEPLOYER}`], "conditional"],
     ]);
   });

@@ -94,6 +94,19 @@ export const principalKindSchema = z.enum([
 ]);
 export type PrincipalKind = z.infer<typeof principalKindSchema>;
 
+/** A condition left open by a statement or binding (AWS Condition block, GCP CEL, Azure ABAC). */
+export const conditionSchema = z.object({
+  expression: z.string().describe("human-readable condition, e.g. aws:SourceIp IpAddress 10.0.0.0/8"),
+  keys: z.array(z.string()).optional().describe("context keys the condition needs"),
+  title: z.string().optional(),
+  operator: z
+    .string()
+    .optional()
+    .describe("AWS: the condition operator as written (StringEquals, ArnNotLikeIfExists, ForAnyValue:StringLike...), so the evaluator can decide it"),
+  values: z.array(z.string()).optional().describe("AWS: the condition's values for its one key, as written"),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
 /** An Entra directory role assignment (active) or eligibility (PIM: reachable after activation). */
 export const directoryRoleAssignmentSchema = z.object({
   roleId: z.string().min(1).describe("role definition id; the template id for built-in roles"),
@@ -128,6 +141,10 @@ export const principalSchema = z.object({
     .array(directoryRoleAssignmentSchema)
     .optional()
     .describe("Entra: directory roles assigned to this principal, active or PIM-eligible"),
+  exchangeConditions: z
+    .array(conditionSchema)
+    .optional()
+    .describe("federated identity: conditions of the token exchange that starts every path it takes (a workload identity provider's attribute condition)"),
   graphAppPermissions: z
     .array(z.string())
     .optional()
@@ -192,18 +209,6 @@ export const vaultItemSchema = z.object({
 });
 export type VaultItem = z.infer<typeof vaultItemSchema>;
 
-/** A condition left open by a statement or binding (AWS Condition block, GCP CEL, Azure ABAC). */
-export const conditionSchema = z.object({
-  expression: z.string().describe("human-readable condition, e.g. aws:SourceIp IpAddress 10.0.0.0/8"),
-  keys: z.array(z.string()).optional().describe("context keys the condition needs"),
-  title: z.string().optional(),
-  operator: z
-    .string()
-    .optional()
-    .describe("AWS: the condition operator as written (StringEquals, ArnNotLikeIfExists, ForAnyValue:StringLike...), so the evaluator can decide it"),
-  values: z.array(z.string()).optional().describe("AWS: the condition's values for its one key, as written"),
-});
-export type Condition = z.infer<typeof conditionSchema>;
 
 export const statementSchema = z.object({
   id: z.string().min(1).describe("unique within the policy (Sid or index)"),

@@ -25,6 +25,10 @@ export function assemblePath(subject: Subject, edges: readonly PivotEdge[], find
     if (!finding && edge === last) for (const note of own.notes) verdict.note(note);
   }
   if (finding) verdict.absorb(finding.verdict);
+  // A federated identity's token exchange bounds every path it starts, however it is bound later.
+  for (const condition of subject.principal?.exchangeConditions ?? []) {
+    if (!verdict.conditions.some((c) => c.expression === condition.expression)) verdict.addConditions(subject.id, [condition]);
+  }
   const tail = finding ? finding.hops : last ? [resourceHop(last.resource)] : [];
   const outcome = verdict.outcome;
   const path: EntitlementPath = {

@@ -341,6 +341,8 @@ function addMemberPrincipal(
   const pool = pools.get(federated[1]);
   const poolId = federated[1].slice(federated[1].lastIndexOf("/") + 1);
   const providers = pool?.providers.filter(isActive).map(providerLabel) ?? [];
+  // Every path of this identity starts with the pool's token exchange: its conditions bound them all.
+  const exchange = federationConditions(pool, federated[1]);
   principals.set(member, {
     id: member,
     provider: "gcp",
@@ -351,6 +353,8 @@ function addMemberPrincipal(
     description: pool
       ? `Workload identity pool ${poolId}${providers.length > 0 ? `, provider${providers.length > 1 ? "s" : ""} ${providers.join(", ")}` : ", no active provider"}`
       : `Workload identity pool ${federated[1]} (not collected)`,
+    // A disabled pool, or one without an active provider, mints no token at all.
+    ...(exchange === undefined ? { disabled: true } : exchange.length > 0 ? { exchangeConditions: exchange } : {}),
     evidence: { source: pool ? GCP_READ_APIS.listWorkloadIdentityPoolProviders.api : bindingSource(resource), observedAt },
   });
 }

@@ -475,6 +475,11 @@ export function addGcpEstate(estate: DemoEstate): void {
   gcp.bind(G.computeDefaultServiceAccount, "roles/editor", G.prodWebProject);
 
   // Workload identity federation: GitHub Actions for one repository, gated by the provider condition.
+  const providerCondition = {
+    title: "provider attribute condition",
+    expression: "assertion.repository_owner == 'acme' && assertion.ref == 'refs/heads/main'",
+    keys: ["assertion.repository_owner", "assertion.ref"],
+  };
   estate.principals.push({
     id: G.federatedPrincipalSet,
     provider: "gcp",
@@ -483,6 +488,7 @@ export function addGcpEstate(estate: DemoEstate): void {
     name: "github-actions pool: acme/payments-service",
     scopeId: G.ciProject,
     description: "Workload identity pool github-actions, provider github (issuer https://token.actions.githubusercontent.com)",
+    exchangeConditions: [providerCondition],
     evidence: estate.evidence("iam.workloadIdentityPools.providers.list"),
   });
   const ghEmail = saEmail("gh-deployer", "acme-ci-builds");
@@ -496,13 +502,7 @@ export function addGcpEstate(estate: DemoEstate): void {
     to: G.federatedServiceAccount,
     policyId: "roles/iam.workloadIdentityUser",
     statementId: "includedPermissions",
-    conditions: [
-      {
-        title: "provider attribute condition",
-        expression: "assertion.repository_owner == 'acme' && assertion.ref == 'refs/heads/main'",
-        keys: ["assertion.repository_owner", "assertion.ref"],
-      },
-    ],
+    conditions: [providerCondition],
     evidence: estate.evidence("iam.workloadIdentityPools.providers.get"),
   });
   gcp.bind(G.federatedServiceAccount, "roles/run.developer", G.prodWebProject);
