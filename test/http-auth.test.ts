@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, LoggingMessageNotificationSchema, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -293,6 +293,16 @@ describe("wiam serve --http with OAuth", () => {
     ]);
     await alice.close();
     await sam.close();
+  });
+
+  it("does not send the server's log, which speaks of every caller, to any one caller", async () => {
+    const alice = await connectAs(await as.token("analyst-alice", { resource }));
+    const received: unknown[] = [];
+    alice.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void received.push(notification.params));
+    host.app.logger.error("a line about another caller's call");
+    await alice.listTools();
+    expect(received).toEqual([]);
+    await alice.close();
   });
 
   it("answers health and readiness", async () => {

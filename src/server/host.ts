@@ -132,7 +132,7 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
     app,
     configPath: context.path,
     openSession: ({ sessionId, transport: kind, caller }) => {
-      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: kind, caller, sessionId });
+      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: kind, caller, sessionId, forwardLogs: kind !== "http" });
       const listener = () => {
         void server.sendToolListChanged().catch(() => undefined);
         void server.sendResourceListChanged().catch(() => undefined);

@@ -13,7 +13,8 @@ export interface Logger {
   warning(message: string): void;
   error(message: string): void;
   /** Adds a destination (e.g. MCP notifications/message); receives already-redacted text. */
-  forwardTo(sink: (level: LogLevel, message: string) => void): void;
+  /** Also sends each line to `sink` (an MCP client's log); returns the way to stop. */
+  forwardTo(sink: (level: LogLevel, message: string) => void): () => void;
 }
 
 export function createLogger(options: { redactor: Redactor; level?: LogLevel; write?: (line: string) => void }): Logger {
@@ -42,6 +43,12 @@ export function createLogger(options: { redactor: Redactor; level?: LogLevel; wr
     info: (m) => log("info", m),
     warning: (m) => log("warning", m),
     error: (m) => log("error", m),
-    forwardTo: (sink) => void sinks.push(sink),
+    forwardTo: (sink) => {
+      sinks.push(sink);
+      return () => {
+        const index = sinks.indexOf(sink);
+        if (index >= 0) sinks.splice(index, 1);
+      };
+    },
   };
 }
