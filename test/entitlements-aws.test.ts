@@ -594,7 +594,7 @@ describe("AWS pivots as entitlements, federation and bounds", () => {
     const answer = ask(inventory, { action: "secretsmanager:GetSecretValue", resource: SECRET });
     expect(answer.paths.map((p) => p.via)).toEqual([[HOP], [ALICE], [CAROL, HOP]]);
     expect(answer.notes).toContain(
-      `principals of accounts other than ${A} are listed only through role chains: their direct access would also need the resource's own policy, which is not collected`,
+      `principals of accounts other than ${A} are listed only through role chains: their direct access would also need the resource's own policy, which is not in the inventory`,
     );
   });
 

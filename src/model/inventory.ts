@@ -232,6 +232,7 @@ export const policyKindSchema = z.enum([
   "role", // GCP predefined or custom role, Azure role definition
   "deny", // GCP deny policy, Azure deny assignment: attached to scopes
   "access_policy", // Azure Key Vault legacy access policy entry
+  "resource", // AWS resource-based policy (bucket, key, secret, queue, topic, function): attachedTo names the resource ARN
 ]);
 export type PolicyKind = z.infer<typeof policyKindSchema>;
 

@@ -77,6 +77,7 @@ export const blockedByKindSchema = z.enum([
   "missing_trust",
   "missing_caller_permission",
   "disabled_principal",
+  "resource_policy",
 ]);
 export type BlockedByKind = z.infer<typeof blockedByKindSchema>;
 

@@ -40,14 +40,30 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
         // which the inventory does not hold: list the resource's own account (trust chains from
         // other accounts still arrive through the pivot search).
         const account = request.target && !request.target.isScope ? awsAccountOf(request.target.id) : undefined;
-        if (account) {
+        const named = request.target && !request.target.isScope && request.action !== undefined ? access.resourcePolicies.namedPrincipals(request.action, request.target.id) : [];
+        if (account && named.length === 0) {
           ctx.note(
-            `principals of accounts other than ${account} are listed only through role chains: their direct access would also need the resource's own policy, which is not collected`,
+            `principals of accounts other than ${account} are listed only through role chains: their direct access would also need the resource's own policy, which is not in the inventory`,
           );
         }
+        // Whoever the resource's own policy names: principals, accounts (their identity holders), outsiders and `*`.
+        const namedSubjects = named.flatMap(({ principal }) => {
+          const known = ctx.inventory.principals.get(principal);
+          if (known) return [ctx.subjectFor(known)];
+          const rootAccount = principal.endsWith(":root") ? awsAccountOf(principal) : undefined;
+          if (rootAccount && ctx.inventory.scopes.has(awsAccountScopeId(rootAccount))) {
+            return holders.holdersOf(request, { account: rootAccount }).map((p) => ctx.subjectFor(p));
+          }
+          const outside = access.outsideOrganization(principal === "*" ? undefined : awsAccountOf(principal));
+          const label = principal === "*" ? "anyone (*)" : `${principal}${outside ? " (outside the organization)" : ""}`;
+          const outsider = ctx.subjectForId(principal, "aws", label);
+          // `*` also admits the inventory's principals of every account whose own policies allow it.
+          return principal === "*" ? [...holders.holdersOf(request).map((p) => ctx.subjectFor(p)), outsider] : [outsider];
+        });
         const sameAccount = (p: Principal) => account === undefined || awsAccountOf(p.scopeId) === account;
         return uniqueSubjects(
           holders.holdersOf(request, account ? { account } : {}).map((p) => ctx.subjectFor(p)),
+          namedSubjects,
           escalations.escalationHolders(request).filter((subject) => !subject.principal || sameAccount(subject.principal)),
         );
       },

@@ -11,15 +11,22 @@ import type { Grant, Principal, Scope } from "../../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext, statementListsAction } from "../../../analysis/entitlements/context.js";
 import { groupHops, listForMessage, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
-import { combineRelations, grantedShapes, hasWildcard, relateToSet, type Relation } from "../../../analysis/entitlements/matching.js";
+import { grantedShapes, hasWildcard, relateToSet } from "../../../analysis/entitlements/matching.js";
+import { awsStatementRelation } from "./evaluator-relation.js";
 import type { BlockedByKind, Hop, OpenCondition } from "../../../analysis/entitlements/types.js";
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
+import { AwsResourcePolicies, type ResourcePolicyAnswer, type ResourceStatementMatch } from "./resource-policies.js";
 import { hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
 
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
+
+/** The resource-policy statement that answers best: one without open conditions first. */
+function bestMatch(matches: readonly ResourceStatementMatch[]): ResourceStatementMatch | undefined {
+  return matches.find((m) => m.conditions.length === 0) ?? matches[0];
+}
 
 /** A target standing for exactly one ARN (pivot checks ask about one role or user). */
 export function literalAwsTarget(id: string): ResourceTarget {
@@ -76,12 +83,7 @@ export interface AwsFindOptions {
   checkResourceAccount?: boolean;
 }
 
-export function awsStatementRelation(stmt: CompiledStatement, action: string, resource: string): Relation {
-  const actionRelation = relateToSet(action, stmt.actions, stmt.notActions, true, "none").relation;
-  if (actionRelation === "none") return "none";
-  const resourceRelation = relateToSet(resource, stmt.resources, stmt.notResources, false, "all").relation;
-  return combineRelations(actionRelation, resourceRelation);
-}
+export { awsStatementRelation } from "./evaluator-relation.js";
 
 function describeStatement(stmt: CompiledStatement): string {
   const actions = stmt.actions
@@ -97,9 +99,11 @@ function describeStatement(stmt: CompiledStatement): string {
 
 export class AwsAccess {
   private readonly contexts: Map<string, AwsPrincipalContext>;
+  readonly resourcePolicies: AwsResourcePolicies;
 
   constructor(private readonly ctx: QueryContext) {
     this.contexts = ctx.cache.table("aws:principalContext");
+    this.resourcePolicies = new AwsResourcePolicies(ctx);
   }
 
   private get inventory() {
@@ -269,11 +273,14 @@ export class AwsAccess {
     if (boundaryApplies && context.boundaryMissing) verdict.unknown(context.boundaryMissing);
     for (const reason of context.unknownReasons) verdict.unknown(reason);
     const scopeIds = context.accountId ? this.inventory.scopeChain(`aws:account/${context.accountId}`).map((s) => s.id) : [];
-    const resourceAccount = awsAccountOf(resource);
+    const checkResource = options.checkResourceAccount !== false;
+    const resourcePolicy = checkResource ? this.resourcePolicyOf(context, action, resource) : undefined;
+    if (resourcePolicy) this.applyResourcePolicy(verdict, context, action, resource, resourcePolicy, source !== undefined);
+    const resourceAccount = resourcePolicy?.resourceAccount ?? awsAccountOf(resource);
     if (resourceAccount && resourceAccount !== context.accountId) {
       const accountScope = `aws:account/${resourceAccount}`;
       scopeIds.push(...this.inventory.scopeChain(accountScope).map((s) => s.id));
-      if (options.checkResourceAccount !== false) {
+      if (checkResource && !resourcePolicy) {
         verdict.unknown(
           this.inventory.scopes.has(accountScope)
             ? `cross-account: ${resource} is in account ${resourceAccount}, whose resource policy must also allow; resource policies are not in the inventory`
@@ -283,6 +290,74 @@ export class AwsAccess {
     }
     for (const reason of this.ctx.gapReasons("aws", scopeIds)) verdict.unknown(reason);
     return verdict;
+  }
+
+  private resourcePolicyOf(context: AwsPrincipalContext, action: string, resource: string): ResourcePolicyAnswer | undefined {
+    if (hasWildcard(action)) return undefined;
+    return this.resourcePolicies.evaluate({ id: context.principal.id, accountId: context.accountId, facts: context.facts }, action, resource);
+  }
+
+  /**
+   * The resource's own policy on a request the identity side allows (`identityAllows`) or that
+   * rests on the resource policy alone: its denies block; across accounts, and for KMS keys in
+   * any account, it must allow too.
+   */
+  private applyResourcePolicy(verdict: Verdict, context: AwsPrincipalContext, action: string, resource: string, answer: ResourcePolicyAnswer, identityAllows: boolean): void {
+    for (const deny of answer.denies) {
+      if (deny.conditions.length > 0) {
+        verdict.addOpenConditions(deny.conditions);
+        verdict.note(`${deny.stmt.key} denies this when its condition holds`);
+        continue;
+      }
+      verdict.justify(deny.stmt.key);
+      verdict.block({ kind: "explicit_deny", id: deny.stmt.key, description: `${deny.stmt.key} (resource policy of ${resource}) denies ${action} to ${context.principal.id}` });
+    }
+    if (!identityAllows) return;
+    const crossAccount = answer.resourceAccount !== undefined && answer.resourceAccount !== context.accountId;
+    const keyPolicy = resource.startsWith("arn:") && resource.split(":")[2] === "kms";
+    if (!crossAccount && !keyPolicy) return;
+    const best = bestMatch(answer.allows);
+    if (best) {
+      verdict.justify(best.stmt.key);
+      verdict.addOpenConditions(best.conditions);
+      return;
+    }
+    verdict.block({
+      kind: "resource_policy",
+      id: resource,
+      description: crossAccount
+        ? `the resource policy of ${resource} (account ${answer.resourceAccount ?? "?"}) does not allow ${action} to ${context.principal.id}; across accounts both sides must allow`
+        : `the key policy of ${resource} does not allow ${action} to ${context.principal.id}, nor delegate to its account; KMS needs the key policy`,
+    });
+  }
+
+  /**
+   * Same-account access granted by the resource policy alone (a statement naming the principal,
+   * or `*`): a path of its own, still subject to denies, SCPs and, for roles, the boundary.
+   */
+  private resourcePolicyFindings(context: AwsPrincipalContext, action: string, target: ResourceTarget): Finding[] {
+    if (target.isScope || hasWildcard(target.id)) return [];
+    const answer = this.resourcePolicyOf(context, action, target.id);
+    if (!answer || (answer.resourceAccount !== undefined && answer.resourceAccount !== context.accountId)) return [];
+    const findings: Finding[] = [];
+    for (const match of answer.allows) {
+      if (match.kind === "account") continue;
+      const verdict = this.evaluateRequest(context, action, target.id, { boundaryApplies: context.principal.kind !== "user" });
+      verdict.justify(match.stmt.key);
+      verdict.addOpenConditions(match.conditions);
+      findings.push({
+        action,
+        resource: target.input,
+        hops: [
+          policyHop(this.inventory, match.stmt.policy.id),
+          { type: "statement", id: match.stmt.key, label: `Allow ${match.kind === "public" ? "anyone (*)" : "this principal"}: ${describeStatement(match.stmt)}` },
+          resourceHop(target.input),
+        ],
+        verdict,
+        privilegeEscalation: false,
+      });
+    }
+    return findings;
   }
 
   /**
@@ -337,7 +412,7 @@ export class AwsAccess {
   /** Direct access of a principal through its identity policies, narrowed by the request. */
   findAccess(subject: Subject, request: AccessRequest, options: AwsFindOptions = {}): Finding[] {
     const principal = subject.principal;
-    if (!principal || principal.provider !== "aws") return [];
+    if (!principal || principal.provider !== "aws") return this.outsiderFindings(subject, request);
     const context = this.principalContext(principal);
     const target = request.target;
     const targetPatterns: Array<string | undefined> = target?.awsPatterns ?? [undefined];
@@ -378,7 +453,46 @@ export class AwsAccess {
         }
       }
     }
+    if (target && literalAction !== undefined && options.checkResourceAccount !== false) findings.push(...this.resourcePolicyFindings(context, literalAction, target));
     return findings;
+  }
+
+  /**
+   * Callers the inventory only names (`*`, another organization's account or role) reach a
+   * resource through its policy alone: public when nothing narrows it, unknown when their own
+   * account's policies would have to allow too.
+   */
+  private outsiderFindings(subject: Subject, request: AccessRequest): Finding[] {
+    const target = request.target;
+    const action = request.action;
+    if (subject.provider !== "aws" || !target || target.isScope || action === undefined || hasWildcard(action)) return [];
+    const account = subject.id === "*" ? undefined : awsAccountOf(subject.id);
+    const findings: Finding[] = [];
+    for (const { principal, stmt } of this.resourcePolicies.namedPrincipals(action, target.id)) {
+      if (principal !== subject.id) continue;
+      const verdict = new Verdict().justify(stmt.key);
+      verdict.addOpenConditions(stmt.conditions);
+      const outside = this.outsideOrganization(account);
+      if (subject.id === "*") verdict.note(stmt.conditions.length === 0 ? "public: anyone, including anonymous callers" : "anyone whose request meets the conditions");
+      else {
+        verdict.unknown(`${subject.id} is not in the inventory: its own account's identity policies must allow ${action} too`);
+        if (outside) verdict.note(`outside the organization: account ${account ?? "?"}`);
+      }
+      findings.push({
+        action,
+        resource: target.input,
+        hops: [policyHop(this.inventory, stmt.policy.id), { type: "statement", id: stmt.key, label: `Allow ${principal}: ${describeStatement(stmt)}` }, resourceHop(target.input)],
+        verdict,
+        privilegeEscalation: false,
+      });
+    }
+    return findings;
+  }
+
+  /** True when the account is not under any organization the inventory holds. */
+  outsideOrganization(account: string | undefined): boolean {
+    if (account === undefined) return true;
+    return !this.inventory.scopeChain(`aws:account/${account}`).some((s) => s.id.startsWith("aws:organization/"));
   }
 
   statementHops(source: IdentityStatement, resource: string): Hop[] {

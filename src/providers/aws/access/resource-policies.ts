@@ -1,0 +1,117 @@
+/**
+ * AWS resource-based policies (a bucket, key, secret, queue, topic or function policy), held in the
+ * inventory as policies of kind `resource` attached to the resource's ARN. AWS's documented logic
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+ * .../reference_policies_evaluation-logic-cross-account.html):
+ * - an explicit Deny naming the caller wins;
+ * - same account: the identity policy or the resource policy may allow (a statement naming the
+ *   caller's ARN, or `*`, grants on its own; one naming the account root delegates to IAM);
+ * - cross account: both the caller's identity policy and the resource policy must allow (naming
+ *   the caller, its account root, or `*`);
+ * - KMS keys are the exception inside one account: the key policy must allow, directly or by
+ *   delegating to the account root (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+ * Conditions on who asks are decided from the caller's facts (aws:PrincipalOrgID, aws:PrincipalArn...).
+ */
+import type { CompiledStatement, QueryContext } from "../../../analysis/entitlements/context.js";
+import type { OpenCondition } from "../../../analysis/entitlements/types.js";
+import { hasWildcard } from "../../../analysis/entitlements/matching.js";
+import { awsAccountOf, parseArn } from "../ids.js";
+import { awsStatementRelation } from "./evaluator-relation.js";
+import { remainingConditions, type RequestFacts, withResource } from "./request-facts.js";
+
+/** How a resource policy statement names a caller. */
+export type ResourceGrantKind = "principal" | "account" | "public";
+
+export interface ResourceStatementMatch {
+  stmt: CompiledStatement;
+  kind: ResourceGrantKind;
+  conditions: readonly OpenCondition[];
+}
+
+export interface ResourcePolicyAnswer {
+  /** The account the resource lives in (from the ARN, or the policy's own account for S3). */
+  resourceAccount: string | undefined;
+  allows: ResourceStatementMatch[];
+  denies: ResourceStatementMatch[];
+}
+
+export interface Caller {
+  id: string;
+  accountId: string | undefined;
+  facts: RequestFacts;
+}
+
+/** The ARNs whose resource policies cover a resource: itself, and for an S3 object its bucket. */
+export function policyHolderArns(resource: string): string[] {
+  const arn = parseArn(resource);
+  if (arn?.service === "s3" && arn.resource.includes("/")) return [resource, `arn:${arn.partition}:s3:::${arn.resource.slice(0, arn.resource.indexOf("/"))}`];
+  return [resource];
+}
+
+function namesCaller(list: readonly string[], caller: Caller): ResourceGrantKind | undefined {
+  let found: ResourceGrantKind | undefined;
+  for (const entry of list) {
+    if (entry === caller.id) return "principal";
+    if (entry === "*") found ??= "public";
+    else if ((entry.endsWith(":root") || /^\d{12}$/.test(entry)) && caller.accountId !== undefined && awsAccountOf(entry) === caller.accountId) found = "account";
+  }
+  return found;
+}
+
+export class AwsResourcePolicies {
+  constructor(private readonly ctx: QueryContext) {}
+
+  /** Resource policies covering a literal resource; empty when none is in the inventory. */
+  policiesFor(resource: string) {
+    if (hasWildcard(resource)) return [];
+    return policyHolderArns(resource).flatMap((arn) =>
+      this.ctx.inventory
+        .policiesAttachedToScope(arn)
+        .filter((p) => p.provider === "aws" && p.kind === "resource")
+        .flatMap((p) => {
+          const compiled = this.ctx.cache.policy(p.id);
+          return compiled ? [compiled] : [];
+        }),
+    );
+  }
+
+  /** What the resource's policies say about this caller's request; undefined when it has none in the inventory. */
+  evaluate(caller: Caller, action: string, resource: string): ResourcePolicyAnswer | undefined {
+    const policies = this.policiesFor(resource);
+    const first = policies[0];
+    if (!first) return undefined;
+    const answer: ResourcePolicyAnswer = {
+      resourceAccount: awsAccountOf(resource) ?? (first.policy.scopeId ? awsAccountOf(first.policy.scopeId) : undefined),
+      allows: [],
+      denies: [],
+    };
+    const facts = withResource(caller.facts, resource);
+    for (const policy of policies) {
+      for (const stmt of policy.statements) {
+        if (awsStatementRelation(stmt, action, resource) !== "full") continue;
+        const raw = stmt.statement;
+        let kind: ResourceGrantKind | undefined;
+        if (raw.principals) kind = namesCaller(raw.principals, caller);
+        else if (raw.exceptPrincipals && stmt.effect === "Deny") kind = namesCaller(raw.exceptPrincipals, caller) ? undefined : "public";
+        if (!kind) continue;
+        const conditions = remainingConditions(raw.conditions ?? [], facts);
+        if (conditions === undefined) continue;
+        const match = { stmt, kind, conditions: conditions.map((c) => ({ ...c, on: stmt.key })) };
+        (stmt.effect === "Allow" ? answer.allows : answer.denies).push(match);
+      }
+    }
+    return answer;
+  }
+
+  /** Principals a resource's policies name for an action (ARNs, account roots, `*`), for reverse questions. */
+  namedPrincipals(action: string, resource: string): Array<{ principal: string; stmt: CompiledStatement }> {
+    const named: Array<{ principal: string; stmt: CompiledStatement }> = [];
+    for (const policy of this.policiesFor(resource)) {
+      for (const stmt of policy.allows) {
+        if (awsStatementRelation(stmt, action, resource) === "none") continue;
+        for (const principal of stmt.statement.principals ?? []) named.push({ principal, stmt });
+      }
+    }
+    return named;
+  }
+}
