@@ -10,6 +10,7 @@ import { isUserFacingError } from "../errors.js";
 import { PRODUCT_VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
 import { registerAuditCommands } from "./audit.js";
+import { registerConfigCommands } from "./config-commands.js";
 import { runCall } from "./call.js";
 import { runDoctor } from "./doctor.js";
 import { runExport, type ExportOptions } from "./export.js";
@@ -131,6 +132,7 @@ export function buildProgram(): Command {
 
   registerAuditCommands(program, globals, guarded);
   registerPolicyCommands(program, globals, guarded);
+  registerConfigCommands(program, guarded);
   return program;
 }
 
