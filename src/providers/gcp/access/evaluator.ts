@@ -3,13 +3,15 @@
  * resource; a binding's role expands to permissions; members are the principal, its groups,
  * `allAuthenticatedUsers`, `allUsers` and its `domain:`. Deny policies (IAM v2) attached on the
  * ancestor chain are checked before allow, then the caller's principal access boundaries (IAM v3,
- * gcp-boundaries.ts). Binding and deny conditions (CEL) are left open.
+ * gcp-boundaries.ts). Binding conditions on the resource (resource.name/type/service) are decided
+ * when the question names one (resource-conditions.ts); other CEL stays open.
  */
 import type { GrantShape } from "../../../model/compact-grant.js";
 import type { Grant, Principal, Scope } from "../../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
 import { statementListsAction } from "../../../analysis/entitlements/context.js";
 import { GcpBoundaries } from "./boundaries.js";
+import { type NamedResource, namedResource, remainingResourceConditions } from "./resource-conditions.js";
 import { groupHops, listForMessage, named, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
 import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "../../../analysis/entitlements/matching.js";
@@ -183,9 +185,12 @@ export class GcpAccess {
           }
           continue;
         }
+        // With a named resource, conditions on resource.name/type are decided; one that fails drops the binding.
+        const conditions = target && !target.isScope ? remainingResourceConditions(grant.conditions, this.namedTarget(placement.resource)) : (grant.conditions ?? []);
+        if (conditions === undefined) continue;
         for (const stmt of role.allows) {
           for (const shape of this.roleGrants(stmt, request.action)) {
-            const verdict = this.evaluate(subject, grant, stmt, shape.pattern, placement.resource);
+            const verdict = this.evaluate(subject, grant, stmt, shape.pattern, placement.resource, conditions);
             if (placement.unknownReason) verdict.unknown(placement.unknownReason);
             if (shape.exceptions.length > 0) verdict.note(`except ${listForMessage(shape.exceptions)}`);
             findings.push(this.finding(member, grant, shape.pattern, placement.shown, verdict));
@@ -237,10 +242,17 @@ export class GcpAccess {
     return undefined;
   }
 
+  /** A resource's names for IAM conditions: its id, and the project-number form when the project is known. */
+  private namedTarget(resource: string): NamedResource {
+    const project = /^projects\/[^/]+/.exec(resource)?.[0];
+    const number = project ? this.inventory.scopes.get(project)?.attributes?.["projectNumber"] : undefined;
+    return namedResource(resource, typeof number === "string" || typeof number === "number" ? String(number) : undefined);
+  }
+
   /** Deny policies, binding conditions and gaps for one permission on one resource. */
-  private evaluate(subject: Subject, grant: Grant, stmt: CompiledStatement, permission: string, resource: string): Verdict {
+  private evaluate(subject: Subject, grant: Grant, stmt: CompiledStatement, permission: string, resource: string, conditions = grant.conditions): Verdict {
     const verdict = new Verdict().justify(grant.id, stmt.key);
-    verdict.addConditions(grant.id, grant.conditions);
+    verdict.addConditions(grant.id, conditions);
     verdict.addOpenConditions(stmt.conditions);
     this.applyDenies(verdict, subject, permission, resource);
     this.applyBoundaries(verdict, subject, permission, resource);
