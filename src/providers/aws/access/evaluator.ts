@@ -293,7 +293,7 @@ export class AwsAccess {
   }
 
   private resourcePolicyOf(context: AwsPrincipalContext, action: string, resource: string): ResourcePolicyAnswer | undefined {
-    if (hasWildcard(action)) return undefined;
+    if (hasWildcard(action) || this.resourcePolicies.policiesFor(resource).length === 0) return undefined;
     return this.resourcePolicies.evaluate({ id: context.principal.id, accountId: context.accountId, facts: context.facts }, action, resource);
   }
 

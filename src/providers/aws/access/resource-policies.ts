@@ -12,7 +12,7 @@
  *   delegating to the account root (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
  * Conditions on who asks are decided from the caller's facts (aws:PrincipalOrgID, aws:PrincipalArn...).
  */
-import type { CompiledStatement, QueryContext } from "../../../analysis/entitlements/context.js";
+import { type CompiledPolicy, type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
 import type { OpenCondition } from "../../../analysis/entitlements/types.js";
 import { hasWildcard } from "../../../analysis/entitlements/matching.js";
 import { awsAccountOf, parseArn } from "../ids.js";
@@ -58,21 +58,35 @@ function namesCaller(list: readonly string[], caller: Caller): ResourceGrantKind
   return found;
 }
 
-export class AwsResourcePolicies {
-  constructor(private readonly ctx: QueryContext) {}
+const NONE: readonly CompiledPolicy[] = [];
 
-  /** Resource policies covering a literal resource; empty when none is in the inventory. */
-  policiesFor(resource: string) {
-    if (hasWildcard(resource)) return [];
-    return policyHolderArns(resource).flatMap((arn) =>
-      this.ctx.inventory
-        .policiesAttachedToScope(arn)
-        .filter((p) => p.provider === "aws" && p.kind === "resource")
-        .flatMap((p) => {
-          const compiled = this.ctx.cache.policy(p.id);
-          return compiled ? [compiled] : [];
-        }),
-    );
+export class AwsResourcePolicies {
+  private readonly byResource: Map<string, readonly CompiledPolicy[]>;
+
+  constructor(private readonly ctx: QueryContext) {
+    this.byResource = ctx.cache.table("aws:resourcePolicies");
+  }
+
+  /** True when the inventory holds any resource policy: without one, requests skip this step entirely. */
+  private any(): boolean {
+    return this.ctx.cache.memo("aws:hasResourcePolicies", () => this.ctx.inventory.snapshot.policies.some((p) => p.provider === "aws" && p.kind === "resource"));
+  }
+
+  /** Resource policies covering a literal resource (memoized per inventory); empty when none. */
+  policiesFor(resource: string): readonly CompiledPolicy[] {
+    if (!this.any() || hasWildcard(resource)) return NONE;
+    return memoIn(this.byResource, resource, () => {
+      const found = policyHolderArns(resource).flatMap((arn) =>
+        this.ctx.inventory
+          .policiesAttachedToScope(arn)
+          .filter((p) => p.provider === "aws" && p.kind === "resource")
+          .flatMap((p) => {
+            const compiled = this.ctx.cache.policy(p.id);
+            return compiled ? [compiled] : [];
+          }),
+      );
+      return found.length > 0 ? found : NONE;
+    });
   }
 
   /** What the resource's policies say about this caller's request; undefined when it has none in the inventory. */
