@@ -68,7 +68,7 @@ describe("wiam serve --http with OAuth", () => {
       [
         '@id("allow-read") permit (principal, action in Wiam::Action::"read", resource);',
         '@id("describe-is-secops-only") @reason("describe_identity is for secops")',
-        'forbid (principal, action == Wiam::Action::"describe_identity", resource) unless { principal in Wiam::CallerGroup::"secops" };',
+        'forbid (principal, action == Wiam::Action::"describe_identity", resource) unless { principal in Wiam::CallerGroup::"token:secops" };',
         '@id("approve-production-reach-in-answers") @approval("required") @reason("the answer reveals reach into production")',
         "forbid (principal, action, resource) when { context has resultContainsProduction && context.resultContainsProduction } unless { context.approved };",
       ].join("\n"),

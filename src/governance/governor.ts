@@ -57,7 +57,7 @@ export interface GovernedCall {
     /** Token issuer and OAuth client of an authenticated caller; absent or "" for OS users. */
     issuer?: string | undefined;
     clientId?: string | undefined;
-    /** Groups the caller's token names, besides the config's governance.callerGroups. */
+    /** Groups the caller's token names (Cedar sees them as `token:<name>`), besides the config's governance.callerGroups. */
     groups?: readonly string[] | undefined;
   };
   /** What the call is about (its policy resource). */
@@ -121,6 +121,11 @@ function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[], pol
     case "approved":
       return `approved${answer.approver ? ` by ${answer.approver}` : ""}`;
   }
+}
+
+/** The Cedar `Wiam::CallerGroup` id of a group named by the caller's access token (`groupsClaim`). */
+export function tokenGroup(name: string): string {
+  return `token:${name}`;
 }
 
 export class Governor {
@@ -234,7 +239,9 @@ export class Governor {
           ...Object.entries(settings.callerGroups)
             .filter(([, members]) => members.includes(call.caller.name))
             .map(([group]) => group),
-          ...(call.caller.groups ?? []),
+          // A token's groups are the IdP's words, not the admin's: in their own namespace, so a token
+          // group named like a configured group (an IdP group "trusted") never grants that membership.
+          ...(call.caller.groups ?? []).map(tokenGroup),
         ]),
       ],
     };
