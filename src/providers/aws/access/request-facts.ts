@@ -256,6 +256,19 @@ function variableCondition(name: string, on: string, why: string): OpenCondition
   return { expression: `resource pattern uses policy variable \${${name}}, ${why}`, keys: [name], on };
 }
 
+/** Per compiled statement (shared by every principal): do its Resource patterns hold variables? */
+const VARIABLES_IN_RESOURCES = new WeakMap<CompiledStatement, boolean>();
+
+function holdsVariables(stmt: CompiledStatement): boolean {
+  let known = VARIABLES_IN_RESOURCES.get(stmt);
+  if (known === undefined) {
+    const raw = stmt.statement;
+    known = (raw.resources ?? []).some((r) => r.includes("${")) || (raw.notResources ?? []).some((r) => r.includes("${"));
+    VARIABLES_IN_RESOURCES.set(stmt, known);
+  }
+  return known;
+}
+
 /**
  * A statement as it reads for one principal: variables in Resource/NotResource replaced, and the
  * conditions the principal decides removed. Undefined when the statement cannot apply to this
@@ -264,8 +277,8 @@ function variableCondition(name: string, on: string, why: string): OpenCondition
  */
 export function statementForPrincipal(stmt: CompiledStatement, facts: RequestFacts, principal: Principal): CompiledStatement | undefined {
   const raw = stmt.statement;
-  const hasVariables = (raw.resources ?? []).some((r) => r.includes("${")) || (raw.notResources ?? []).some((r) => r.includes("${"));
   const conditions = raw.conditions ?? [];
+  const hasVariables = holdsVariables(stmt);
   if (!hasVariables && conditions.length === 0) return stmt;
   const left = remainingConditions(conditions, facts);
   if (left === undefined) return undefined;
