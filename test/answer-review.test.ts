@@ -3,11 +3,14 @@
  * still return its way into production, and the built-in production rule must hold whatever tool
  * asked. Driven through a real MCP client on the demo estate.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { AUDIT_ID_META_KEY } from "../src/server/create-server.js";
-import { connect, demoAsRealEstate, textOf, type Connected } from "./fixtures/mcp.js";
+import { connect, demoAsRealEstate, tempDataDir, textOf, type Connected } from "./fixtures/mcp.js";
+import { defaultPolicyText } from "../src/governance/policy-set.js";
 
 const A = DEMO_ANCHORS.aws;
 const intent = "see who can use the production deploy role";
@@ -117,6 +120,28 @@ describe("reviewing what an answer reveals", () => {
     const result = await session.client.callTool({ name: "describe_identity", arguments: { ...args, principal: A.prodDeployRole } });
     expect(asked.map((request) => (JSON.stringify(request.params).includes("over budget") ? "budget" : "answer"))).toEqual(["budget", "answer"]);
     expect((result.structuredContent as unknown as Described).withheld).toBeUndefined();
+  });
+
+  it("places a resource it cannot place (\"*\") in its provider's whole estate, as at request time, not where its holder lives", async () => {
+    // Only the answer rule: the question itself (a development role's reach) is allowed without asking.
+    const dataDir = tempDataDir();
+    const policyFile = join(dataDir, "answers-only.cedar");
+    writeFileSync(policyFile, defaultPolicyText().replace(/@id\("approve-production-entitlement-paths"\)[\s\S]*?;\n/, ""), { mode: 0o600 });
+    session = await connect({ governance: { policyFile } }, { dataDir, elicitation: "none", connectors: [demoAsRealEstate()] });
+    // A development sandbox role allowed "*" on "*": that path reaches the production accounts too.
+    const result = await session.client.callTool({ name: "explain_entitlement_paths", arguments: { intent, principal: A.boundedRole } });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    const structured = result.structuredContent as { paths: unknown[]; withheld?: unknown[] };
+    expect(structured.paths).toEqual([]);
+    expect(structured.withheld).toEqual([
+      {
+        part: "paths",
+        items: 1,
+        scopes: ["*", "aws:account/333333333333"],
+        reason: "the answer reveals reach into production, which needs a person's approval; approval could not be asked (the client cannot ask a person)",
+        policyIds: ["approve-production-reach-in-answers"],
+      },
+    ]);
   });
 
   it("releases answers that touch no production without asking anyone", async () => {

@@ -101,8 +101,8 @@ export interface RevealedPart {
   name: string;
   /** Where the list sits in the structured output. */
   path: readonly string[];
-  /** The identities and resources one item shows reach between; an unplaceable resource counts as the
-   * scope of the last principal (the holder). Item and answer have passed the output schema. */
+  /** The identities and resources one item shows reach between; a resource that cannot be placed
+   * counts as its provider's whole estate, as at request time. Item and answer have passed the output schema. */
   touches(item: unknown, answer: unknown): { principals: readonly string[]; resources: readonly string[] };
 }
 

@@ -104,16 +104,15 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     if (list === null) continue;
     list.forEach((item, index) => {
       const touched = part.touches(item, structured);
-      const holder = touched.principals.at(-1);
       const scopes = new Map<string, ScopeEntity>();
       for (const principal of touched.principals) {
         const scope = placePrincipal(principal);
         scopes.set(scope.id, scope);
       }
       for (const resource of touched.resources) {
-        let scope = placeResource(resource);
-        // A resource that cannot be placed (a pattern, "*") is counted where its holder lives.
-        if (scope.estateWide && holder !== undefined) scope = placePrincipal(holder);
+        // A resource that cannot be placed (a pattern, "*", an unknown id) stands for its provider's
+        // whole estate, as at request time: "*" held by a dev role still reaches production.
+        const scope = placeResource(resource);
         scopes.set(scope.id, scope);
       }
       const ids = [...scopes.keys()].sort();
