@@ -75,6 +75,11 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    */
   reveals?: readonly RevealedPart[];
   /**
+   * Called when the review withheld items (by part name), to bring the answer's own summaries
+   * (counts per outcome) in line with what is released: counts must not tell of withheld items.
+   */
+  afterReview?(released: z.output<Output>, withheld: WithheldItems): z.output<Output>;
+  /**
    * Top-level fields of the structured result that the server computes (counts, thresholds, mode):
    * never redacted, like the page envelope. Everything else is data and redacted.
    */
@@ -104,7 +109,12 @@ export interface RevealedPart {
   /** The identities and resources one item shows reach between; a resource that cannot be placed
    * counts as its provider's whole estate, as at request time. Item and answer have passed the output schema. */
   touches(item: unknown, answer: unknown): { principals: readonly string[]; resources: readonly string[] };
+  /** The list is the answer's page: `page.returned` and `page.total` drop what the review withheld from it. */
+  paged?: boolean;
 }
+
+/** The items the review withheld, by part name (RevealedPart.name). */
+export type WithheldItems = ReadonlyMap<string, readonly unknown[]>;
 
 /** The scope a call asks about, as the policy sees it (see src/governance/scope-resolver.ts). */
 export interface PolicyScopeQuery {
@@ -133,6 +143,7 @@ export interface AnyToolDefinition {
   annotations: ReadOnlyAnnotations;
   policyScope?(args: unknown): PolicyScopeQuery;
   reveals?: readonly RevealedPart[];
+  afterReview?(released: Record<string, unknown>, withheld: WithheldItems): Record<string, unknown>;
   serverFields?: readonly string[];
   surface?: ToolSurface;
   itemwiseRedaction?: readonly string[];
@@ -144,6 +155,9 @@ export function eraseTool<Input extends z.ZodObject, Output extends z.ZodObject>
   return {
     ...tool,
     ...(tool.policyScope ? { policyScope: (args: unknown) => tool.policyScope?.(args as z.output<Input>) ?? {} } : {}),
+    ...(tool.afterReview
+      ? { afterReview: (released: Record<string, unknown>, withheld: WithheldItems) => tool.afterReview?.(released as z.output<Output>, withheld) ?? released }
+      : {}),
     handler: (args, context) => tool.handler(args as z.output<Input>, context),
   };
 }

@@ -94,8 +94,24 @@ export const explainEntitlementPathsTool = defineTool({
         const path = item as { principalId: string; via: string[]; resource: string };
         return { principals: [path.principalId, ...path.via], resources: [path.resource] };
       },
+      paged: true,
     },
   ],
+  // Counts per outcome must not tell of paths the review withheld from this page. Paths on other
+  // pages are reviewed only when their page is asked for, so until then they are counted: the
+  // answer says so rather than claim exact counts it cannot know without reviewing every page.
+  afterReview(released, withheld) {
+    const counts = { ...released.counts };
+    for (const item of withheld.get("paths") ?? []) {
+      const outcome = (item as { outcome: string }).outcome;
+      counts[outcome] = Math.max(0, (counts[outcome] ?? 0) - 1);
+    }
+    const otherPages = released.page.total > released.page.returned;
+    const note = otherPages
+      ? "Counts and page.total leave out the paths withheld from this page; paths on other pages are reviewed when their page is asked for, so they are still counted."
+      : "Counts and page.total leave out the paths withheld after review.";
+    return { ...released, counts, notes: [...released.notes, note] };
+  },
   // The answer is about the target; without one, about everything the principal can reach.
   policyScope: (args) => ({ provider: args.provider, resource: args.resource }),
   serverFields: ["mode", "counts", "truncated"],

@@ -178,6 +178,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
   // Withhold refused items, part by part, and say what was withheld and why.
   let released = structured;
   const withheld: WithheldPart[] = [];
+  const withheldItems = new Map<string, unknown[]>();
   for (const part of parts) {
     const list = listAt(released, part.path);
     if (list === null) continue;
@@ -197,9 +198,23 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     }
     if (refused.size === 0) continue;
     released = withListAt(released, part.path, list.filter((_, index) => !refused.has(index)));
+    if (part.paged) released = withPageLowered(released, refused.size);
+    withheldItems.set(part.name, list.filter((_, index) => refused.has(index)));
     withheld.push(...byReason.values());
   }
-  return { structured: withheld.length > 0 ? { ...released, withheld } : released, withheld, approval };
+  if (withheld.length === 0) return { structured, withheld, approval };
+  // The tool's own summaries were computed over everything: they must not count what is withheld.
+  const summarized = tool.afterReview ? tool.afterReview(released, withheldItems) : released;
+  return { structured: { ...summarized, withheld }, withheld, approval };
+}
+
+/** The page envelope after `count` items of this page were withheld: they are neither returned nor in the total. */
+function withPageLowered(answer: Record<string, unknown>, count: number): Record<string, unknown> {
+  const page = answer.page;
+  if (typeof page !== "object" || page === null) return answer;
+  const { returned, total } = page as { returned?: unknown; total?: unknown };
+  if (typeof returned !== "number" || typeof total !== "number") return answer;
+  return { ...answer, page: { ...page, returned: Math.max(0, returned - count), total: Math.max(0, total - count) } };
 }
 
 /** A piece of a text line: the server's words, or data that is cleaned and redacted (the shape of src/text/answer.ts). */
