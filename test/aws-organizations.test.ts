@@ -112,7 +112,7 @@ describe("organization structure and SCPs", () => {
       "organizations:DescribePolicy": 2,
       "organizations:ListAccountsForParent": 4,
       "organizations:ListOrganizationalUnitsForParent": 3,
-      "organizations:ListPolicies": 1,
+      "organizations:ListPolicies": 2,
       "organizations:ListRoots": 1,
       "organizations:ListTargetsForPolicy": 2,
     });

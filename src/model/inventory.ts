@@ -229,6 +229,7 @@ export const policyKindSchema = z.enum([
   "boundary", // AWS permissions boundary (also usable as managed)
   "trust", // AWS role trust policy
   "scp", // AWS service control policy, attached to org/OU/account scopes
+  "rcp", // AWS resource control policy: limits what resources in the attached org/OU/account scopes allow
   "role", // GCP predefined or custom role, Azure role definition
   "deny", // GCP deny policy, Azure deny assignment: attached to scopes
   "access_policy", // Azure Key Vault legacy access policy entry

@@ -74,6 +74,7 @@ export const blockedByKindSchema = z.enum([
   "permissions_boundary",
   "principal_access_boundary",
   "scp",
+  "rcp",
   "missing_trust",
   "missing_caller_permission",
   "disabled_principal",

@@ -112,6 +112,8 @@ export interface FakeOrganization {
   units: Array<{ id: string; name: string; parentId: string }>;
   accounts: Array<{ id: string; name: string; parentId: string; email: string }>;
   scps: Array<{ id: string; name: string; description?: string; awsManaged?: boolean; content: PolicyDocumentJson; targets: string[] }>;
+  /** Resource control policies (optional: most fixtures have none). */
+  rcps?: Array<{ id: string; name: string; description?: string; awsManaged?: boolean; content: PolicyDocumentJson; targets: string[] }>;
 }
 
 export interface FakeEstate {

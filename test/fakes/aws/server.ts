@@ -574,17 +574,19 @@ export class FakeAwsServer {
         return { Accounts: page.items, NextToken: page.next };
       }
       case "ListPolicies": {
-        if (params.Filter !== "SERVICE_CONTROL_POLICY") throw new FakeError(400, "InvalidInputException", "unsupported filter");
-        const page = tokenPage(organization.scps.map((scp) => policySummary(organization, scp)), params);
+        if (params.Filter !== "SERVICE_CONTROL_POLICY" && params.Filter !== "RESOURCE_CONTROL_POLICY") throw new FakeError(400, "InvalidInputException", "unsupported filter");
+        const listed = params.Filter === "SERVICE_CONTROL_POLICY" ? organization.scps : (organization.rcps ?? []);
+        const page = tokenPage(listed.map((scp) => policySummary(organization, scp, params.Filter === "RESOURCE_CONTROL_POLICY")), params);
         return { Policies: page.items, NextToken: page.next };
       }
       case "DescribePolicy": {
-        const scp = organization.scps.find((candidate) => candidate.id === params.PolicyId);
+        const scp = [...organization.scps, ...(organization.rcps ?? [])].find((candidate) => candidate.id === params.PolicyId);
         if (!scp) throw new FakeError(400, "PolicyNotFoundException", "no such policy");
-        return { Policy: { PolicySummary: policySummary(organization, scp), Content: JSON.stringify(scp.content) } };
+        const resourceControl = (organization.rcps ?? []).includes(scp);
+        return { Policy: { PolicySummary: policySummary(organization, scp, resourceControl), Content: JSON.stringify(scp.content) } };
       }
       case "ListTargetsForPolicy": {
-        const scp = organization.scps.find((candidate) => candidate.id === params.PolicyId);
+        const scp = [...organization.scps, ...(organization.rcps ?? [])].find((candidate) => candidate.id === params.PolicyId);
         if (!scp) throw new FakeError(400, "PolicyNotFoundException", "no such policy");
         const targets = scp.targets.map((id) => {
           const type = id.startsWith("r-") ? "ROOT" : id.startsWith("ou-") ? "ORGANIZATIONAL_UNIT" : "ACCOUNT";
@@ -600,13 +602,14 @@ export class FakeAwsServer {
   }
 }
 
-function policySummary(organization: NonNullable<FakeEstate["organization"]>, scp: NonNullable<FakeEstate["organization"]>["scps"][number]): Record<string, unknown> {
+function policySummary(organization: NonNullable<FakeEstate["organization"]>, scp: NonNullable<FakeEstate["organization"]>["scps"][number], resourceControl = false): Record<string, unknown> {
+  const type = resourceControl ? "RESOURCE_CONTROL_POLICY" : "SERVICE_CONTROL_POLICY";
   return {
     Id: scp.id,
-    Arn: `arn:aws:organizations::${organization.managementAccountId}:policy/${organization.id}/service_control_policy/${scp.id}`,
+    Arn: `arn:aws:organizations::${organization.managementAccountId}:policy/${organization.id}/${type.toLowerCase()}/${scp.id}`,
     Name: scp.name,
     Description: scp.description ?? "",
-    Type: "SERVICE_CONTROL_POLICY",
+    Type: type,
     AwsManaged: scp.awsManaged ?? false,
   };
 }

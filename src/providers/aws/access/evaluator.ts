@@ -17,6 +17,7 @@ import type { BlockedByKind, Hop, OpenCondition } from "../../../analysis/entitl
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
+import { AwsResourceControls } from "./resource-controls.js";
 import { AwsResourcePolicies, type ResourcePolicyAnswer, type ResourceStatementMatch } from "./resource-policies.js";
 import { hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
 
@@ -100,10 +101,12 @@ function describeStatement(stmt: CompiledStatement): string {
 export class AwsAccess {
   private readonly contexts: Map<string, AwsPrincipalContext>;
   readonly resourcePolicies: AwsResourcePolicies;
+  private readonly resourceControls: AwsResourceControls;
 
   constructor(private readonly ctx: QueryContext) {
     this.contexts = ctx.cache.table("aws:principalContext");
     this.resourcePolicies = new AwsResourcePolicies(ctx);
+    this.resourceControls = new AwsResourceControls(ctx);
   }
 
   private get inventory() {
@@ -276,6 +279,8 @@ export class AwsAccess {
     const checkResource = options.checkResourceAccount !== false;
     const resourcePolicy = checkResource ? this.resourcePolicyOf(context, action, resource) : undefined;
     if (resourcePolicy) this.applyResourcePolicy(verdict, context, action, resource, resourcePolicy, source !== undefined);
+    // RCPs cap the resource's side at every hop, role assumption (where the trust policy is the resource policy) included.
+    this.resourceControls.apply(verdict, { id: context.principal.id, facts: context.facts }, action, resource, resourcePolicy?.resourceAccount ?? awsAccountOf(resource));
     const resourceAccount = resourcePolicy?.resourceAccount ?? awsAccountOf(resource);
     if (resourceAccount && resourceAccount !== context.accountId) {
       const accountScope = `aws:account/${resourceAccount}`;

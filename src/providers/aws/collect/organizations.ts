@@ -156,17 +156,20 @@ export async function collectOrganization(options: CollectOrganizationOptions): 
     level = children.flat();
   }
 
-  await collectServiceControlPolicies(nodeToScope);
+  // SCPs limit the principals of the accounts below them, RCPs the resources.
+  await collectOrganizationPolicies(nodeToScope, "SERVICE_CONTROL_POLICY", "scp");
+  await collectOrganizationPolicies(nodeToScope, "RESOURCE_CONTROL_POLICY", "rcp");
   return parts;
 
-  async function collectServiceControlPolicies(scopeOfNode: ReadonlyMap<string, string>): Promise<void> {
+  async function collectOrganizationPolicies(scopeOfNode: ReadonlyMap<string, string>, filter: "SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY", kind: "scp" | "rcp"): Promise<void> {
+    const label = kind.toUpperCase();
     let summaries;
     try {
       summaries = await allTokens(async (token) => {
         const page = await runner.call(
           organizationsReads.listPolicies,
           client,
-          { Filter: "SERVICE_CONTROL_POLICY", ...(token ? { NextToken: token } : {}) },
+          { Filter: filter, ...(token ? { NextToken: token } : {}) },
           callerScopeId,
         );
         return { items: page.Policies ?? [], next: page.NextToken };
@@ -197,7 +200,7 @@ export async function collectOrganization(options: CollectOrganizationOptions): 
         if (!content) throw new Error("DescribePolicy returned no content");
         const partition = summary.Arn?.split(":")[1] ?? "aws";
         const { statements, skipped } = normalizeStatements(decodePolicyDocument(content), partition);
-        for (const problem of skipped) gap(organizationsReads.describePolicy.api, new Error(problem), `SCP ${policyId}: `);
+        for (const problem of skipped) gap(organizationsReads.describePolicy.api, new Error(problem), `${label} ${policyId}: `);
         const attachedTo = targets.flatMap((target) => {
           if (!target.TargetId) return [];
           if (target.Type === "ACCOUNT") return [`aws:account/${target.TargetId}`];
@@ -206,7 +209,7 @@ export async function collectOrganization(options: CollectOrganizationOptions): 
         const policy: Policy = {
           id: summary.Arn ?? policyId,
           provider: "aws",
-          kind: "scp",
+          kind,
           name: summary.Name ?? policyId,
           attachedTo,
           statements,
@@ -216,7 +219,7 @@ export async function collectOrganization(options: CollectOrganizationOptions): 
         if (summary.Description) policy.description = summary.Description;
         return policy;
       } catch (error) {
-        gap(organizationsReads.describePolicy.api, error, `SCP ${policyId}: `);
+        gap(organizationsReads.describePolicy.api, error, `${label} ${policyId}: `);
         return undefined;
       }
     });
