@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Help, Option } from "commander";
 import { AuditLogBusyError } from "../audit/busy.js";
-import { isUserFacingError } from "../errors.js";
+import { errorMessage, isUserFacingError } from "../errors.js";
 import { PRODUCT_VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
 import { registerAuditCommands } from "./audit.js";
@@ -21,6 +21,7 @@ import { runServe, type ServeOptions } from "./serve.js";
 import { runTools } from "./tools.js";
 import { collectSnapshotPaths, exitCodeOfParseError, quietOnClosedStdout } from "./conventions.js";
 import { quietSdkNodeWarning } from "../util/node-support.js";
+import { startTelemetryFromEnv } from "../telemetry/setup.js";
 
 // Before any cloud SDK loads: `wiam serve` says in one line what the AWS SDK says in six.
 quietSdkNodeWarning();
@@ -138,6 +139,13 @@ export function buildProgram(): Command {
 
 quietOnClosedStdout();
 try {
+  // Off unless WIAM_TELEMETRY=otlp. What is buffered is sent when the event loop runs dry (a
+  // command ends); a server stopped by a signal may lose its last few seconds of spans.
+  const telemetry = await startTelemetryFromEnv().catch((error: unknown) => {
+    process.stderr.write(`wiam: ${errorMessage(error)}\n`);
+    return process.exit(2);
+  });
+  if (telemetry) process.once("beforeExit", () => void telemetry.shutdown());
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
   if (!(error instanceof CommanderError)) throw error;

@@ -25,6 +25,7 @@ import { sanitizeUntrusted } from "../text/untrusted.js";
 import type { InventoryService } from "./inventory-service.js";
 import { redactExcept, redactTextAnswer } from "./redact-response.js";
 import type { TextAnswer } from "../text/answer.js";
+import { CallTelemetry } from "../telemetry/instruments.js";
 
 /** Where the audit rows go; the SQLite AuditStore implements it. */
 export interface AuditSink {
@@ -40,6 +41,8 @@ export interface CallerInfo {
   /** The OS user (stdio, CLI) or `<issuer>|<subject>` of a verified token (HTTP). */
   caller: string;
   transport: AuditAcceptance["transport"];
+  /** The HTTP peer's address (the client's, through a trusted proxy), for the audit record. */
+  sourceAddress?: string | undefined;
   /** Set when a verified access token names the caller; absent for OS users. */
   authenticated?: AuthenticatedCaller | undefined;
 }
@@ -74,6 +77,9 @@ export interface ToolCallResponse {
   auditId: string | null;
   /** Values the redactor replaced in this answer (arguments included), as the audit record counts them. */
   redactions?: number;
+  /** How the audit record ends ("ok", "error", "denied") and the redactions by kind, for telemetry. */
+  status?: "ok" | "error" | "denied";
+  redactionsByKind?: Readonly<Record<string, number>>;
 }
 
 export interface PipelineDependencies {
@@ -145,6 +151,18 @@ export class CallPipeline {
   }
 
   async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
+    const telemetry = new CallTelemetry(request.tool, request.entry ?? "tools/call", request.caller.transport);
+    let response: ToolCallResponse | undefined;
+    try {
+      response = await this.run(request, telemetry);
+      return response;
+    } finally {
+      telemetry.redacted(response?.redactionsByKind ?? {});
+      telemetry.end(response?.status ?? "error");
+    }
+  }
+
+  private async run(request: ToolCallRequest, telemetry: CallTelemetry): Promise<ToolCallResponse> {
     const started = performance.now();
     const config = this.deps.config();
     const findingsByKind: Record<string, number> = {};
@@ -166,6 +184,7 @@ export class CallPipeline {
       clientVersion: request.caller.clientVersion,
       caller: request.caller.caller,
       transport: request.caller.transport,
+      sourceAddress: request.caller.sourceAddress ?? null,
       tool: request.tool,
       intent,
       taskId,
@@ -236,7 +255,8 @@ export class CallPipeline {
     try {
       const known = await this.deps.inventory.peekForPolicy(inventoryRequest);
       stage = "policy: evaluation failed";
-      authorization = await this.deps.governor.authorize(governedCall, known, request.approve);
+      authorization = await telemetry.step("govern", () => this.deps.governor.authorize(governedCall, known, request.approve));
+      telemetry.decided(authorization.decision);
     } catch (error) {
       const auditId = this.deps.audit.accept(acceptance("deny", stage, taskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
@@ -262,15 +282,19 @@ export class CallPipeline {
 
     try {
       // 5. Collect (cached) and run.
-      const { inventory, dataSource } = await this.deps.inventory.get(inventoryRequest);
-      const outcome = await tool.handler(parsed.data, { inventory, dataSource, config: current, now: this.now(), activePolicy: this.deps.governor.activePolicy() });
+      const { inventory, dataSource } = await telemetry.step("collect", (stepContext) =>
+        this.deps.inventory.get(inventoryRequest).finally(() => telemetry.cloudOperations(operations, stepContext)),
+      );
+      const outcome = await telemetry.step("run", () =>
+        tool.handler(parsed.data, { inventory, dataSource, config: current, now: this.now(), activePolicy: this.deps.governor.activePolicy() }),
+      );
 
       // 6. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.
       const checked = tool.output.safeParse(outcome.structured);
       if (!checked.success) throw new Error(`output of ${tool.name} does not match its schema: ${describeIssues(checked.error.issues)}`);
 
       // 7. What the answer reveals, asked of the policy again: refused parts are withheld and named.
-      const review = await reviewAnswer({
+      const review = await telemetry.step("review", () => reviewAnswer({
         tool,
         structured: checked.data as Record<string, unknown>,
         inventory,
@@ -278,7 +302,7 @@ export class CallPipeline {
         call: governedCall,
         authorization,
         approver: request.approve,
-      });
+      }));
       if (review.withheld.length > 0) {
         this.deps.logger.info(`answer ${auditId}: withheld ${review.withheld.map((w) => `${w.items} of ${w.part}`).join(", ")} after review`);
       }
@@ -298,7 +322,7 @@ export class CallPipeline {
       const shownText = { lines: [...toolText.lines, ...hiddenNote] };
 
       // 9. Redact the data in both renderings (never the server's own words); failure withholds the whole response.
-      const { structured, text } = this.redactResponse(shown, shownText, ["page", ...(tool.serverFields ?? [])], tool.itemwiseRedaction);
+      const { structured, text } = await telemetry.step("redact", () => this.redactResponse(shown, shownText, ["page", ...(tool.serverFields ?? [])], tool.itemwiseRedaction));
       countFindings(structured.findings, findingsByKind);
       countFindings(text.findings, findingsByKind);
 
@@ -320,7 +344,7 @@ export class CallPipeline {
       });
       this.deps.governor.recordResult(taskKey, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
       const redactions = Object.values(findingsByKind).reduce((sum, count) => sum + count, 0);
-      return { isError: false, text: text.value, structured: structured.value, auditId, redactions };
+      return { isError: false, text: text.value, structured: structured.value, auditId, redactions, status: "ok", redactionsByKind: findingsByKind };
     } catch (error) {
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
     }
@@ -388,6 +412,6 @@ export class CallPipeline {
       responseBody: null,
       durationMs: elapsedMs(started),
     });
-    return { isError: true, text: publicText, auditId };
+    return { isError: true, text: publicText, auditId, status, redactionsByKind: findingsByKind };
   }
 }
