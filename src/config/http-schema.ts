@@ -45,6 +45,17 @@ export const httpConfigSchema = z
     maxBodyBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1_048_576),
     /** Seconds a shutdown waits for calls in flight before closing their connections. */
     drainSeconds: z.number().int().min(0).max(600).default(20),
+    /**
+     * Seconds a client has to send a whole request (headers and body); a client trickling a body is
+     * cut off with 408. The answer (a long call, an approval wait) is not bounded by this.
+     */
+    requestTimeoutSeconds: z.number().int().min(1).max(600).default(60),
+    /**
+     * Addresses of reverse proxies in front of the server. Only a request from one of them has its
+     * `X-Forwarded-For` read (the address the proxy appended) as the audit record's source address;
+     * from anyone else the header is ignored and the socket's peer address is recorded.
+     */
+    trustedProxies: z.array(z.string().refine((value) => isIP(value) !== 0, "must be an IP address (IPv4 or IPv6), not a name or a range")).max(32).default([]),
     /** No default: serving without authentication must be asked for by name. */
     auth: z.discriminatedUnion("type", [oauthConfigSchema, noAuthConfigSchema]).optional(),
   })

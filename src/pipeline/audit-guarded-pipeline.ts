@@ -58,6 +58,7 @@ export class AuditGuardedPipeline extends CallPipeline {
       clientVersion: request.caller.clientVersion,
       caller: request.caller.caller,
       transport: request.caller.transport,
+      sourceAddress: request.caller.sourceAddress ?? null,
       tool: request.tool,
       // The store keeps at most 500 characters of it.
       intent: intentOf(request.arguments),

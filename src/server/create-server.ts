@@ -64,6 +64,8 @@ export interface ServerOptions {
 export interface CallerIdentity {
   caller: string;
   authenticated?: AuthenticatedCaller | undefined;
+  /** The HTTP peer's address, for the audit record. */
+  sourceAddress?: string | undefined;
 }
 
 const listingCache = new WeakMap<AnyToolDefinition, Tool>();
@@ -109,12 +111,15 @@ export function createMcpServer(options: ServerOptions): Server {
         caller: identity.caller,
         transport: options.transport,
         ...(identity.authenticated ? { authenticated: identity.authenticated } : {}),
+        ...(identity.sourceAddress !== undefined ? { sourceAddress: identity.sourceAddress } : {}),
       },
       signal: extra.signal,
       approve: elicitationApprover({
         server,
         defaultApprover: `${identity.caller} via ${client?.name ?? "unknown client"}`,
         relatedRequestId: extra.requestId,
+        // Over HTTP the client that answers is the caller's own: a script can approve itself.
+        selfConfirmation: options.transport === "http",
       }),
       progress:
         progressToken === undefined

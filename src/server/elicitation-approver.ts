@@ -51,9 +51,31 @@ export interface ElicitationApproverOptions {
   /** Default approver name: the caller and client, when the person leaves the name empty. */
   defaultApprover: string;
   relatedRequestId?: string | number | undefined;
+  /**
+   * The client that answers is the caller's own (HTTP): the answer is recorded as a
+   * self-confirmation, not a second person's approval (that needs a separate approver).
+   */
+  selfConfirmation?: boolean | undefined;
+}
+
+/** The audit note of an answer the caller's own client gave. */
+export const SELF_CONFIRMATION_NOTE = "self-confirmation: answered by the caller's own MCP client over HTTP, not by a second person";
+
+function withSelfConfirmation(answer: ApprovalAnswer): ApprovalAnswer {
+  return { ...answer, note: answer.note === null ? SELF_CONFIRMATION_NOTE : `${SELF_CONFIRMATION_NOTE}; note: ${answer.note}` };
 }
 
 export function elicitationApprover(options: ElicitationApproverOptions): Approver {
+  const ask = askThroughElicitation(options);
+  if (!options.selfConfirmation) return ask;
+  return async (request, signal) => {
+    const answer = await ask(request, signal);
+    // Only an answer someone (or something) at the client gave is a confirmation; no answer is not.
+    return answer.outcome === "approved" || answer.outcome === "declined" || answer.outcome === "cancelled" ? withSelfConfirmation(answer) : answer;
+  };
+}
+
+function askThroughElicitation(options: ElicitationApproverOptions): Approver {
   return async (request, signal): Promise<ApprovalAnswer> => {
     const capabilities = options.server.getClientCapabilities();
     if (!capabilities?.elicitation) return { outcome: "unsupported", approver: null, note: null };

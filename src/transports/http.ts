@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { constants as fsConstants, accessSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -60,11 +60,31 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 
 const jsonRpcError = (code: number, message: string) => ({ jsonrpc: "2.0", id: null, error: { code, message } });
 
-/** The verified caller the transport put on the request, read back in the tool call. */
+/** The verified caller and source address the transport put on the request, read back in the tool call. */
 function callerFromAuthInfo(authInfo: AuthInfo | undefined): CallerIdentity {
+  const source = authInfo?.extra?.wiamSource;
+  const sourceAddress = typeof source === "string" ? { sourceAddress: source } : {};
   const verified = authInfo?.extra?.wiamCaller as VerifiedCaller | undefined;
-  if (verified === undefined || typeof verified.caller !== "string") return { caller: UNAUTHENTICATED_CALLER };
-  return { caller: verified.caller, authenticated: verified.authenticated };
+  if (verified === undefined || typeof verified.caller !== "string") return { caller: UNAUTHENTICATED_CALLER, ...sourceAddress };
+  return { caller: verified.caller, authenticated: verified.authenticated, ...sourceAddress };
+}
+
+/** `::ffff:127.0.0.1` (an IPv4 peer on a dual-stack socket) as `127.0.0.1`. */
+function plainAddress(address: string): string {
+  return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/**
+ * Who sent the request, for the audit record: the socket's peer, or, when the peer is a trusted
+ * reverse proxy, the address that proxy appended to `X-Forwarded-For` (the last entry; earlier
+ * ones were written by the client and prove nothing).
+ */
+export function sourceAddressOf(request: IncomingMessage, trustedProxies: readonly string[]): string | undefined {
+  const peer = request.socket.remoteAddress === undefined ? undefined : plainAddress(request.socket.remoteAddress);
+  if (peer === undefined || !trustedProxies.some((proxy) => plainAddress(proxy) === peer)) return peer;
+  const header = request.headers["x-forwarded-for"];
+  const forwarded = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").at(-1)?.trim() ?? "";
+  return isIP(forwarded) !== 0 ? plainAddress(forwarded) : peer;
 }
 
 export function httpTransport(settings: HttpConfig, options: HttpTransportOptions = {}): ServeTransport {
@@ -220,11 +240,19 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
     }
     session.lastUsed = Date.now();
 
+    const source = sourceAddressOf(request, settings.trustedProxies);
+    const wiamSource = source === undefined ? {} : { wiamSource: source };
     const authInfo: AuthInfo =
       verified === "anonymous"
-        ? { token: "", clientId: "", scopes: [] }
+        ? { token: "", clientId: "", scopes: [], extra: wiamSource }
         : // The token stays out: handlers get who the caller is, never a credential to pass on.
-          { token: "", clientId: verified.authenticated.clientId, scopes: [...verified.authenticated.scopes], expiresAt: verified.expiresAt, extra: { wiamCaller: verified } };
+          {
+            token: "",
+            clientId: verified.authenticated.clientId,
+            scopes: [...verified.authenticated.scopes],
+            expiresAt: verified.expiresAt,
+            extra: { wiamCaller: verified, ...wiamSource },
+          };
     (request as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
 
     // Calls in flight are POSTs; a GET is the long-lived notification stream and never drains.
@@ -290,15 +318,23 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
   return {
     async start(serving: ServeHost): Promise<string> {
       host = serving;
-      server = createServer((request, response) => {
-        handle(request, response).catch((error: unknown) => {
-          serving.app.logger.error(`http: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-          sendJson(response, 500, jsonRpcError(-32603, "internal error"));
-        });
-      });
-      // Slow clients may not hold a connection open for minutes sending headers.
-      server.headersTimeout = 30_000;
-      server.requestTimeout = 0;
+      const requestTimeoutMs = settings.requestTimeoutSeconds * 1000;
+      server = createServer(
+        {
+          // A client has requestTimeoutSeconds to send its whole request (a trickled body is cut off
+          // with 408); the answer, however long the call or an approval takes, is not bounded here.
+          requestTimeout: requestTimeoutMs,
+          headersTimeout: Math.min(30_000, requestTimeoutMs),
+          // How often Node checks those timeouts (default 30 s, too coarse for short ones).
+          connectionsCheckingInterval: Math.min(30_000, Math.max(250, requestTimeoutMs / 4)),
+        },
+        (request, response) => {
+          handle(request, response).catch((error: unknown) => {
+            serving.app.logger.error(`http: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+            sendJson(response, 500, jsonRpcError(-32603, "internal error"));
+          });
+        },
+      );
       await new Promise<void>((resolve, reject) => {
         server?.once("error", reject);
         server?.listen(settings.port, settings.host, () => resolve());
