@@ -160,7 +160,7 @@ describe("MCP resources", () => {
     expect(text).toContain(planted.entityId);
     expect(text).not.toContain("FAKE-Winter2024-EXAMPLE");
     expect(text).toMatch(/\[REDACTED:[a-z_]+:[0-9a-f]{8}\]/);
-    expect(auditOf(s, result).redactionFindings).not.toEqual({});
+    expect(auditOf(s, result).completion?.redactionFindings).toEqual({ password_assignment: 1 });
   });
 
   it("reads a scope through its template, as inventory_summary counts it", async () => {
