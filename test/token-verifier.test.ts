@@ -47,12 +47,17 @@ describe("TokenVerifier", () => {
     });
     expect(fetched).toEqual([`${ISSUER}.well-known/openid-configuration`, "https://login.example.com/tenant-a/keys"]);
 
-    // Verified once, the token is not checked again until its expiry (plus the skew) has passed.
-    now = T0 + 600 + 30;
+    // Verified once, the token is trusted from the cache for five minutes without reading any key.
+    now = T0 + 300;
     expect((await verifier.verify(bearer)).caller).toBe(`${ISSUER}|0000-EXAMPLE`);
+    expect(fetched.length).toBe(2);
+    // Later it is verified again, against keys read again (they were five minutes old), up to its expiry plus the skew.
+    now = T0 + 600 + 29;
+    expect((await verifier.verify(bearer)).caller).toBe(`${ISSUER}|0000-EXAMPLE`);
+    expect(fetched).toEqual([`${ISSUER}.well-known/openid-configuration`, "https://login.example.com/tenant-a/keys", "https://login.example.com/tenant-a/keys"]);
     now = T0 + 600 + 31;
     await expect(verifier.verify(bearer)).rejects.toMatchObject({ status: 401, errorCode: "invalid_token", publicDescription: "the access token is not valid" });
-    expect(fetched.length).toBe(2);
+    expect(fetched.length).toBe(3);
   });
 
   it("refuses a token without a required scope with 403, and a discovery document naming another issuer with 503", async () => {
@@ -67,5 +72,72 @@ describe("TokenVerifier", () => {
       now: () => T0,
     });
     await expect(impostor.verify(await token({}))).rejects.toMatchObject({ status: 503, errorCode: "temporarily_unavailable" });
+  });
+
+  it("stops accepting a token, cached or not, once its signing key has left the issuer's JWKS", async () => {
+    const second = await generateKeyPair("ES256", { extractable: true });
+    const k2 = { ...(await exportJWK(second.publicKey)), kid: "k2", alg: "ES256", use: "sig" };
+    let keys: unknown[] = (documents["https://login.example.com/tenant-a/keys"] as { keys: unknown[] }).keys;
+    const rotating: typeof fetch = (input) =>
+      Promise.resolve(String(input).endsWith("/keys") ? Response.json({ keys }) : Response.json(documents[String(input)] ?? {}, { status: documents[String(input)] ? 200 : 404 }));
+    let now = T0;
+    const config = oauthConfigSchema.parse({ type: "oauth", issuer: ISSUER, jwksUri: "https://login.example.com/tenant-a/keys" });
+    const verifier = new TokenVerifier(config, RESOURCE, { fetch: rotating, now: () => now });
+    const old = await token({}, T0 + 3600);
+    expect((await verifier.verify(old)).caller).toBe(`${ISSUER}|user-1`);
+
+    // The issuer withdraws k1 and signs with k2: the first k2 token makes the server read the keys
+    // again, and the k1 token verified a minute ago is refused at once, not at its expiry an hour on.
+    keys = [k2];
+    now = T0 + 60;
+    const fresh = await new SignJWT({ sub: "user-2" }).setProtectedHeader({ alg: "ES256", kid: "k2" }).setIssuer(ISSUER).setAudience(RESOURCE).setExpirationTime(T0 + 3600).sign(second.privateKey);
+    expect((await verifier.verify(fresh)).caller).toBe(`${ISSUER}|user-2`);
+    await expect(verifier.verify(old)).rejects.toMatchObject({ status: 401, errorCode: "invalid_token" });
+
+    // Without any new key to trigger a read: after five minutes the keys are read again anyway.
+    const quiet = new TokenVerifier(config, RESOURCE, { fetch: rotating, now: () => now });
+    keys = [k2, (documents["https://login.example.com/tenant-a/keys"] as { keys: unknown[] }).keys[0]];
+    now = T0;
+    expect((await quiet.verify(old)).caller).toBe(`${ISSUER}|user-1`);
+    keys = [k2];
+    now = T0 + 299;
+    expect((await quiet.verify(old)).caller).toBe(`${ISSUER}|user-1`);
+    now = T0 + 301;
+    await expect(quiet.verify(old)).rejects.toMatchObject({ status: 401, errorCode: "invalid_token" });
+  });
+
+  it("refuses a discovered jwks_uri that is not https, unless the issuer itself is http on loopback", async () => {
+    const discovering = (issuer: string, jwksUri: string): typeof fetch => (input) =>
+      Promise.resolve(String(input).includes("/.well-known/") ? Response.json({ issuer, jwks_uri: jwksUri }) : Response.json(documents["https://login.example.com/tenant-a/keys"]));
+    const plain = new TokenVerifier(oauthConfigSchema.parse({ type: "oauth", issuer: ISSUER }), RESOURCE, { fetch: discovering(ISSUER, "http://login.example.com/tenant-a/keys"), now: () => T0 });
+    const refused = await plain.verify(await token({})).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 503, errorCode: "temporarily_unavailable" });
+    expect((refused as TokenRejection).internalReason).toContain("jwks_uri http://login.example.com/tenant-a/keys is not https");
+
+    const local = "http://127.0.0.1:9000";
+    const loopback = new TokenVerifier(oauthConfigSchema.parse({ type: "oauth", issuer: local }), RESOURCE, { fetch: discovering(local, `${local}/jwks`), now: () => T0 });
+    const localToken = await new SignJWT({ sub: "local-1" }).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(local).setAudience(RESOURCE).setExpirationTime(T0 + 600).sign(privateKey);
+    expect((await loopback.verify(localToken)).caller).toBe(`${local}|local-1`);
+  });
+
+  it("stops reading an issuer document past 256 KiB instead of buffering it whole", async () => {
+    let pulled = 0;
+    const endless: typeof fetch = () =>
+      Promise.resolve(
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              pulled += 1;
+              controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+            },
+          }),
+        ),
+      );
+    const verifier = new TokenVerifier(oauthConfigSchema.parse({ type: "oauth", issuer: ISSUER, jwksUri: "https://login.example.com/tenant-a/keys" }), RESOURCE, { fetch: endless, now: () => T0 });
+    const refused = await verifier.verify(await token({})).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 503, errorCode: "temporarily_unavailable" });
+    expect((refused as TokenRejection).internalReason).toBe("JWKS unavailable: https://login.example.com/tenant-a/keys: document over 262144 bytes");
+    // Five 64 KiB chunks pass the limit; the stream may have one more queued, never the rest.
+    expect(pulled).toBeLessThanOrEqual(7);
   });
 });

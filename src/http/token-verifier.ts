@@ -8,12 +8,15 @@
  * Keys: the last JWKS fetched stays in use, so a key the server already knows keeps verifying
  * tokens while the issuer's JWKS endpoint is down. A token naming an unknown key triggers one
  * refetch (at most one per cooldown, so random `kid`s cannot hammer the issuer); if that fetch
- * fails the token cannot be judged, which is a 503, not a 401.
+ * fails the token cannot be judged, which is a 503, not a 401. Keys older than five minutes are
+ * read again before the next full verification, so a key the issuer withdrew stops verifying
+ * within minutes, and a token verified once is trusted from the cache for at most five minutes
+ * (and never after the key set changed), not until its own expiry.
  */
 import { createHash } from "node:crypto";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
-import type { OAuthConfig } from "../config/http-schema.js";
+import { isLoopbackHost, type OAuthConfig } from "../config/http-schema.js";
 import type { AuthenticatedCaller } from "../pipeline/call-pipeline.js";
 
 /** Why a token was refused, mapped to an HTTP answer by the transport. */
@@ -55,6 +58,20 @@ const MAX_DOCUMENT_BYTES = 256 * 1024;
 const MAX_GROUPS = 200;
 /** Tokens already verified, by SHA-256: a client sends the same token on every request of a session. */
 const VERIFIED_CACHE_SIZE = 10_000;
+/** How long a verified token is trusted without checking its key again (bounded by its own exp). */
+const VERIFIED_CACHE_SECONDS = 300;
+/** How long a fetched JWKS is used before it is read again (a withdrawn key stops verifying). */
+const JWKS_MAX_AGE_SECONDS = 300;
+
+/** A document an issuer serves may point at keys over http only when the issuer itself is http on loopback (a test or local setup). */
+function keysUrlRefusal(keysUrl: string, issuer: string): string | null {
+  const keys = new URL(keysUrl);
+  if (keys.protocol === "https:") return null;
+  const issuerUrl = new URL(issuer);
+  const loopback = (host: string) => isLoopbackHost(host);
+  if (keys.protocol === "http:" && issuerUrl.protocol === "http:" && loopback(issuerUrl.hostname) && loopback(keys.hostname)) return null;
+  return `jwks_uri ${keysUrl} is not https (http is accepted only from an http issuer on loopback)`;
+}
 
 /** `scope` (RFC 9068, space-separated) or `scp` (Entra ID, Okta: a string or an array). */
 function scopesOf(payload: JWTPayload): string[] {
@@ -77,9 +94,12 @@ export class TokenVerifier {
   private readonly fetchTimeoutMs: number;
   private keys: JWTVerifyGetKey | null = null;
   private lastFetchAttempt = Number.NEGATIVE_INFINITY;
+  /** When the keys in use were read, and what they were (a change empties the verified-token cache). */
+  private keysFetchedAt = Number.NEGATIVE_INFINITY;
+  private keysText = "";
   private fetching: Promise<void> | null = null;
   private jwksUri: string | null;
-  private readonly verified = new Map<string, VerifiedCaller & { notBefore: number }>();
+  private readonly verified = new Map<string, VerifiedCaller & { notBefore: number; cachedUntil: number }>();
 
   constructor(
     private readonly config: OAuthConfig,
@@ -98,15 +118,19 @@ export class TokenVerifier {
   async verify(token: string): Promise<VerifiedCaller> {
     const invalid = (reason: string) => new TokenRejection(401, "invalid_token", "the access token is not valid", reason);
     if (token.length === 0 || token.length > 16_384) throw invalid("token empty or over 16 KiB");
-    // A token verified before is good again until its own exp (and from its nbf): only the clock is checked.
+    // A token verified in the last few minutes is good again (only the clock is checked) until its
+    // own exp, from its nbf; after that it is verified again, against the keys as they are now.
     const digest = createHash("sha256").update(token).digest("base64url");
     const known = this.verified.get(digest);
     if (known !== undefined) {
       const now = this.now();
       const skew = this.config.clockSkewSeconds;
-      if (now <= known.expiresAt + skew && now >= known.notBefore - skew) return known;
+      if (now > known.expiresAt + skew || now < known.notBefore - skew) {
+        this.verified.delete(digest);
+        throw invalid("token expired (or not yet valid) since it was first verified");
+      }
+      if (now <= known.cachedUntil) return known;
       this.verified.delete(digest);
-      throw invalid("token expired (or not yet valid) since it was first verified");
     }
     await this.ensureKeys();
     let payload: JWTPayload;
@@ -138,7 +162,7 @@ export class TokenVerifier {
       expiresAt: payload.exp ?? 0,
     };
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
-    this.verified.set(digest, { ...caller, notBefore: payload.nbf ?? 0 });
+    this.verified.set(digest, { ...caller, notBefore: payload.nbf ?? 0, cachedUntil: Math.min(caller.expiresAt, this.now() + VERIFIED_CACHE_SECONDS) });
     return caller;
   }
 
@@ -157,7 +181,14 @@ export class TokenVerifier {
   };
 
   private async ensureKeys(): Promise<void> {
-    if (this.keys !== null) return;
+    if (this.keys !== null) {
+      // Old keys are read again (at most once per cooldown); while the issuer is down they stay in use.
+      const now = this.now();
+      if (now - this.keysFetchedAt >= JWKS_MAX_AGE_SECONDS && now - this.lastFetchAttempt >= this.cooldownSeconds) {
+        await (this.fetching ?? this.refetch()).catch(() => undefined);
+      }
+      return;
+    }
     if (this.fetching !== null) return this.fetching;
     // While the issuer is down, a burst of requests makes one fetch every few seconds, not one each.
     if (this.now() - this.lastFetchAttempt < Math.min(this.cooldownSeconds, 5)) {
@@ -175,6 +206,11 @@ export class TokenVerifier {
         this.jwksUri = uri;
         const jwks = jwksSchema.parse(await this.fetchJson(uri));
         this.keys = createLocalJWKSet(jwks as JSONWebKeySet);
+        this.keysFetchedAt = this.now();
+        // Tokens verified with a key that may be gone now are verified again.
+        const keysText = JSON.stringify(jwks.keys);
+        if (keysText !== this.keysText) this.verified.clear();
+        this.keysText = keysText;
       } catch (error) {
         throw new TokenRejection(503, "temporarily_unavailable", "the authorization server's keys cannot be read; try again later", `JWKS unavailable: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
@@ -195,6 +231,8 @@ export class TokenVerifier {
       try {
         const document = discoverySchema.parse(await this.fetchJson(candidate));
         if (document.issuer !== this.config.issuer) throw new Error(`discovery document names issuer ${document.issuer}, not the configured one`);
+        const refusal = keysUrlRefusal(document.jwks_uri, this.config.issuer);
+        if (refusal !== null) throw new Error(refusal);
         return document.jwks_uri;
       } catch (error) {
         lastError = error;
@@ -206,8 +244,31 @@ export class TokenVerifier {
   private async fetchJson(url: string): Promise<unknown> {
     const response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.fetchTimeoutMs), headers: { accept: "application/json" }, redirect: "error" });
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > MAX_DOCUMENT_BYTES) throw new Error(`${url}: document over ${MAX_DOCUMENT_BYTES} bytes`);
-    return JSON.parse(text) as unknown;
+    return JSON.parse(await boundedText(response, MAX_DOCUMENT_BYTES, url)) as unknown;
   }
+}
+
+/** The body as text, read no further than `limit` bytes: an endless or huge document is cut off, not buffered. */
+async function boundedText(response: Response, limit: number, url: string): Promise<string> {
+  const tooLarge = () => new Error(`${url}: document over ${limit} bytes`);
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
