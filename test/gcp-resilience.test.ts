@@ -84,17 +84,17 @@ describe("resilience", () => {
   });
 
   test("a call that stalls is abandoned after callTimeoutMs, retried, then reported", async () => {
-    const { fake, connector } = await setup({ callTimeoutMs: 150, maxAttempts: 2 });
-    fake.faults = [{ api: "cloudresourcemanager.projects.getIamPolicy", pathIncludes: "prod-data-01", kind: "delay", delayMs: 1500 }];
-    const started = Date.now();
+    // Generous margins, no wall-clock assertion: every other call answers well within 1 s on a
+    // loaded machine, and the stalled one would hold the collection 2 x 8 s if it were not abandoned.
+    const { fake, connector } = await setup({ callTimeoutMs: 1000, maxAttempts: 2 });
+    fake.faults = [{ api: "cloudresourcemanager.projects.getIamPolicy", pathIncludes: "prod-data-01", kind: "delay", delayMs: 8000 }];
     const { snapshot } = await collectWith(connector, "t", NOW);
-    expect(Date.now() - started).toBeLessThan(1400);
     expect(snapshot.gaps).toEqual([
       {
         provider: "gcp",
         scopeId: PROD,
         source: "cloudresourcemanager:projects.getIamPolicy",
-        reason: "IAM policy not read; bindings here and inherited below are unknown: cloudresourcemanager:projects.getIamPolicy did not answer within 150 ms",
+        reason: "IAM policy not read; bindings here and inherited below are unknown: cloudresourcemanager:projects.getIamPolicy did not answer within 1000 ms",
       },
     ]);
     expect(fake.callCounts()["cloudresourcemanager.projects.getIamPolicy"]).toBe(3 - 1 + 2);
