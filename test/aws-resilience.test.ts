@@ -85,13 +85,13 @@ describe("partial results", () => {
   });
 
   test("a call that does not answer in time is abandoned and becomes a gap", async () => {
-    fake.addFault({ action: "ListSAMLProviders", kind: "delay", delayMs: 400 });
-    const aws = connector({ ...PROD_ONLY, callTimeoutMs: 100, maxAttempts: 2 });
-    const started = Date.now();
+    // Generous margins, no wall-clock assertion: other calls answer well within 1 s under load; the
+    // stalled one would hold the collection 2 x 6 s if it were not abandoned.
+    fake.addFault({ action: "ListSAMLProviders", kind: "delay", delayMs: 6000 });
+    const aws = connector({ ...PROD_ONLY, callTimeoutMs: 1000, maxAttempts: 2 });
     const { snapshot, operations } = await collectWith(aws, "slow");
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(snapshot.gaps).toEqual([
-      { provider: "aws", scopeId: `aws:account/${PROD}`, source: "iam:ListSAMLProviders", reason: "CallTimeoutError: iam:ListSAMLProviders did not answer within 100 ms" },
+      { provider: "aws", scopeId: `aws:account/${PROD}`, source: "iam:ListSAMLProviders", reason: "CallTimeoutError: iam:ListSAMLProviders did not answer within 1000 ms" },
     ]);
     expect(countsByApi(operations)["iam:ListSAMLProviders"]).toBe(2);
     expect(snapshot.principals.some((principal) => principal.kind === "role")).toBe(true);

@@ -92,16 +92,15 @@ describe("retries", () => {
   });
 
   test("a request that does not answer in time is abandoned, retried, then reported", async () => {
-    fake.addFault({ route: "certificates.list", delayMs: 600 });
-    const started = Date.now();
-    const { snapshot, operations } = await collectWith(connector(["kv-payments"], { ...vaultOnly, callTimeoutMs: 150, maxAttempts: 2 }), "slow");
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Generous margins, no wall-clock assertion (see the AWS and Google equivalents).
+    fake.addFault({ route: "certificates.list", delayMs: 6000 });
+    const { snapshot, operations } = await collectWith(connector(["kv-payments"], { ...vaultOnly, callTimeoutMs: 1000, maxAttempts: 2 }), "slow");
     expect(dataGaps(snapshot)).toEqual([
       {
         provider: "azure",
         scopeId: fake.vaultUrl("kv-payments"),
         source: "keyvault:listPropertiesOfCertificates",
-        reason: "certificate listing incomplete: CallTimeoutError: keyvault:listPropertiesOfCertificates did not answer within 150 ms",
+        reason: "certificate listing incomplete: CallTimeoutError: keyvault:listPropertiesOfCertificates did not answer within 1000 ms",
       },
     ]);
     expect(countsByApi(operations)["keyvault:listPropertiesOfCertificates"]).toBe(2);
