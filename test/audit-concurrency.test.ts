@@ -6,7 +6,7 @@
  * directory to keep fresh, and the children run exactly the sources under test.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -18,22 +18,29 @@ const here = dirname(fileURLToPath(import.meta.url));
 const writerScript = resolve(here, "fixtures", "audit-writer.ts");
 const viteNodeCli = join(dirname(createRequire(import.meta.url).resolve("vite-node/package.json")), "vite-node.mjs");
 
-function runWriter(path: string, writer: string, count: number): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [viteNodeCli, writerScript, path, writer, String(count)], {
+/** A writer process: `ready` once it has opened the store and waits for the go file, `done` with its last line. */
+function runWriter(path: string, writer: string, count: number, goFile: string): { ready: Promise<void>; done: Promise<string> } {
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolveReady) => (onReady = resolveReady));
+  const done = new Promise<string>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [viteNodeCli, writerScript, path, writer, String(count), goFile], {
       cwd: resolve(here, ".."),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes(`ready ${writer}\n`)) onReady();
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code === 0) resolvePromise(stdout.trim());
+      if (code === 0) resolvePromise(stdout.trim().split("\n").at(-1) ?? "");
       else reject(new Error(`writer ${writer} exited with ${code}: ${stderr}`));
     });
   });
+  return { ready, done };
 }
 
 let dir: string | null = null;
@@ -49,7 +56,11 @@ describe("concurrent writers", () => {
     const writers = ["w1", "w2", "w3", "w4"];
     const perWriter = 150;
 
-    const outputs = await Promise.all(writers.map((writer) => runWriter(path, writer, perWriter)));
+    const goFile = join(dir, "go");
+    const running = writers.map((writer) => runWriter(path, writer, perWriter, goFile));
+    await Promise.all(running.map((run) => run.ready));
+    writeFileSync(goFile, "");
+    const outputs = await Promise.all(running.map((run) => run.done));
     expect(outputs).toEqual(writers.map((writer) => `done ${writer}`));
 
     const store = AuditStore.open(path, { responseBody: "summary" });
