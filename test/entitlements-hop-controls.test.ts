@@ -150,6 +150,40 @@ describe("a disabled identity ends the path", () => {
   });
 });
 
+describe("Google deny policies on the permission a pivot uses", () => {
+  const DEV = "user:dev@example.com";
+  const SA = "serviceAccount:deployer@p1.iam.gserviceaccount.com";
+  const SA_RESOURCE = "projects/p1/serviceAccounts/deployer@p1.iam.gserviceaccount.com";
+  const GCP_SECRET = "projects/p1/secrets/db";
+  const ACCESS = "secretmanager.versions.access";
+  const denyTokens = policy("policies/cloudresourcemanager.googleapis.com%2Fprojects%2Fp1/denypolicies/no-tokens", "gcp", "deny", [
+    { id: "rule-1", effect: "Deny", principals: ["principal://goog/subject/dev@example.com"], actions: ["iam.googleapis.com/serviceAccounts.getAccessToken"] },
+  ], { attachedTo: ["projects/p1"] });
+
+  it("a deny on iam.serviceAccounts.getAccessToken blocks the impersonation hop, not the account's own access", () => {
+    const inventory = estate({
+      scopes: [scope("organizations/1", "organization", "gcp"), scope("projects/p1", "project", "gcp", "organizations/1")],
+      principals: [
+        principal(DEV, "gcp", "user", "organizations/1", { email: "dev@example.com" }),
+        principal(SA, "gcp", "service_account", "projects/p1", { email: "deployer@p1.iam.gserviceaccount.com" }),
+      ],
+      policies: [
+        denyTokens,
+        policy("roles/iam.serviceAccountTokenCreator", "gcp", "role", [allow("permissions", ["iam.serviceAccounts.getAccessToken"])]),
+        policy("roles/secretmanager.secretAccessor", "gcp", "role", [allow("permissions", [ACCESS])]),
+      ],
+      grants: [
+        grant("b1", "gcp", "binding", DEV, "roles/iam.serviceAccountTokenCreator", SA_RESOURCE),
+        grant("b2", "gcp", "binding", SA, "roles/secretmanager.secretAccessor", GCP_SECRET),
+      ],
+    });
+    const hop = ask(inventory, { principal: DEV, action: "iam.serviceAccounts.getAccessToken", resource: SA_RESOURCE }).paths;
+    expect(hop.map((p) => [p.outcome, p.blockedBy?.kind, p.blockedBy?.id])).toEqual([["denied", "deny_policy", `${denyTokens.id}#rule-1`]]);
+    expect(ask(inventory, { principal: DEV, action: ACCESS, resource: GCP_SECRET }).paths).toEqual([]);
+    expect(viaOutcome(ask(inventory, { action: ACCESS, resource: GCP_SECRET }))).toEqual([{ principalId: SA, via: [SA], outcome: "allowed" }]);
+  });
+});
+
 describe("a federated identity's token exchange bounds every path it starts", () => {
   const POOL_MEMBER = "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/attribute.repository/acme/app";
   const SA = "serviceAccount:deployer@p1.iam.gserviceaccount.com";
