@@ -114,6 +114,33 @@ describe("AWS: controls on the assume-role hop", () => {
   });
 });
 
+describe("AWS access key takeover and IAM's two-key quota", () => {
+  const VICTIM = `arn:aws:iam::${A}:user/victim`;
+  const ATTACKER = `arn:aws:iam::${A}:user/attacker`;
+  const key = (id: string, status: "active" | "inactive") => ({ id, provider: "aws" as const, kind: "access_key" as const, principalId: VICTIM, scopeId: `aws:account/${A}`, status, evidence: { source: "test", observedAt: "2026-06-01T00:00:00Z" } });
+
+  function keyEstate(actions: string[], keys = 2): Inventory {
+    return estate({
+      scopes: awsScopes,
+      principals: [principal(VICTIM, "aws", "user", `aws:account/${A}`), principal(ATTACKER, "aws", "user", `aws:account/${A}`)],
+      credentials: [key("AKIAEXAMPLEVICTIM0001", "active"), key("AKIAEXAMPLEVICTIM0002", "inactive")].slice(0, keys),
+      policies: [readSecret, awsPolicy("keys", [allow("k", actions, [VICTIM])])],
+      grants: [grant("g-victim", "aws", "attachment", VICTIM, policyId("read-secret")), grant("g-attacker", "aws", "attachment", ATTACKER, policyId("keys"))],
+    });
+  }
+
+  it("a user with two keys (one inactive) cannot be given a third: CreateAccessKey alone is no takeover", () => {
+    expect(ask(keyEstate(["iam:CreateAccessKey"]), { principal: ATTACKER, action: GET, resource: SECRET }).paths).toEqual([]);
+    const oneKey = ask(keyEstate(["iam:CreateAccessKey"], 1), { principal: ATTACKER, action: GET, resource: SECRET }).paths;
+    expect(oneKey.map((p) => [p.via, p.outcome])).toEqual([[[ATTACKER, VICTIM], "allowed"]]);
+  });
+
+  it("with iam:DeleteAccessKey too, the takeover holds and says a key must go first", () => {
+    const [path] = ask(keyEstate(["iam:CreateAccessKey", "iam:DeleteAccessKey"]), { principal: ATTACKER, action: GET, resource: SECRET }).paths;
+    expect([path?.via, path?.outcome, path?.privilegeEscalation]).toEqual([[ATTACKER, VICTIM], "allowed", true]);
+  });
+});
+
 describe("a disabled identity ends the path", () => {
   const DEV = "user:dev@example.com";
   const SA = "serviceAccount:old-reporting@p1.iam.gserviceaccount.com";

@@ -17,7 +17,10 @@ import { wildcardMatch } from "../../analysis/entitlements/matching.js";
 import { bestOf, isBetter, Verdict } from "../../analysis/entitlements/verdict.js";
 import { edgesByRules, type EscalationRule } from "../../analysis/entitlements/escalation-rules.js";
 
-const USER_TAKEOVER_ACTIONS = ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"];
+const CREATE_ACCESS_KEY = "iam:CreateAccessKey";
+const USER_TAKEOVER_ACTIONS = [CREATE_ACCESS_KEY, "iam:CreateLoginProfile", "iam:UpdateLoginProfile"];
+/** IAM's quota of access keys per user. */
+const MAX_ACCESS_KEYS = 2;
 const TRUST_REWRITE_ACTIONS = ["iam:UpdateAssumeRolePolicy"];
 
 /** Service principals a passed role can run under, and the permission that creates such compute. */
@@ -186,12 +189,28 @@ export class AwsEscalations {
     return actions.some((action) => this.access.listsAction(context, action));
   }
 
+  /**
+   * IAM allows two access keys per user (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+   * inactive ones included: a user who already has two takes a new one only after one is deleted,
+   * so the caller also needs iam:DeleteAccessKey on it (PMapper checks the same).
+   */
+  private withRoomForKey(caller: Subject, target: Principal, create: Finding): Finding | undefined {
+    const keys = this.ctx.inventory.credentialsOf(target.id).filter((c) => c.kind === "access_key").length;
+    if (keys < MAX_ACCESS_KEYS) return create;
+    const deletion = this.permission(caller, "iam:DeleteAccessKey", target.id);
+    if (!deletion) return undefined;
+    const verdict = create.verdict.clone().absorb(deletion.verdict);
+    verdict.note(`${target.id} already has ${keys} access keys: one must be deleted first (iam:DeleteAccessKey)`);
+    return { ...create, verdict };
+  }
+
   /** Taking over `target` through one of `actions` (credential creation, trust rewrite). */
   takeoverEdge(caller: Subject, target: Principal, actions: readonly string[]): PivotEdge | undefined {
     if (!this.ctx.spendPivotEvaluation()) return undefined;
     let best: { finding: Finding; action: string } | undefined;
     for (const action of actions) {
-      const finding = this.permission(caller, action, target.id);
+      let finding = this.permission(caller, action, target.id);
+      if (finding && action === CREATE_ACCESS_KEY) finding = this.withRoomForKey(caller, target, finding);
       if (finding && (!best || isBetter(finding.verdict, best.finding.verdict))) best = { finding, action };
     }
     if (!best) return undefined;
