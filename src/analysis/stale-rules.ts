@@ -19,7 +19,11 @@ export interface Thresholds {
   rotationDays: number;
   neverUsedGraceDays: number;
   includeUnknown: boolean;
+  /** The three thresholds by THRESHOLD_INDEX, so the ranking loop reads them by number. */
+  days: readonly [number, number, number];
 }
+
+const THRESHOLD_INDEX = { inactiveDays: 0, neverUsedGraceDays: 1, rotationDays: 2 } as const;
 
 /** What a finding's sentence for a reason may cite. */
 export interface ReasonContext {
@@ -187,7 +191,8 @@ interface IndexedRule {
   onlyWhenIncludingUnknown: boolean;
   /** 0 last use, 1 creation, 2 rotation; -1 for no age test. */
   since: number;
-  atLeast: "inactiveDays" | "neverUsedGraceDays" | "rotationDays";
+  /** Index into Thresholds.days. */
+  atLeast: number;
   unknownHolds: boolean;
   holds: ((facts: StaleFacts, index: number, t: Thresholds) => boolean) | null;
 }
@@ -200,7 +205,7 @@ const INDEXED: readonly IndexedRule[] = STALE_RULES.map((rule: StaleRule & { cod
   onCredential: rule.on === "credential",
   onlyWhenIncludingUnknown: rule.onlyWhenIncludingUnknown === true,
   since: rule.age ? SINCE[rule.age.since] : -1,
-  atLeast: rule.age?.atLeast ?? "inactiveDays",
+  atLeast: THRESHOLD_INDEX[rule.age?.atLeast ?? "inactiveDays"],
   unknownHolds: rule.age?.unknownHolds ?? false,
   holds: rule.holds ?? null,
 }));
@@ -237,7 +242,7 @@ function ruleHolds(rule: IndexedRule, facts: StaleFacts, index: number, t: Thres
   if (rule.since >= 0) {
     const ms = measuredFrom(facts, rule, index);
     if (Number.isNaN(ms)) return rule.unknownHolds;
-    if (daysSince(ms, t.nowMs) < t[rule.atLeast]) return false;
+    if (daysSince(ms, t.nowMs) < (t.days[rule.atLeast] as number)) return false;
   }
   return rule.holds === null || rule.holds(facts, index, t);
 }
@@ -290,5 +295,6 @@ export function thresholdsOf(options: StaleOptions): Thresholds {
     rotationDays: options.rotationDays,
     neverUsedGraceDays: options.neverUsedGraceDays,
     includeUnknown: options.includeUnknown ?? true,
+    days: [options.inactiveDays, options.neverUsedGraceDays, options.rotationDays],
   };
 }
