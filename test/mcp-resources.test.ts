@@ -58,7 +58,6 @@ describe("MCP resources", () => {
     expect((await s.client.listResources()).resources.map((r) => [r.uri, r.mimeType])).toEqual([
       ["wiam://schemas/inventory.schema.json", "application/schema+json"],
       ["wiam://policy/schema.cedarschema", "text/plain"],
-      ["wiam://policy/active.cedar", "text/plain"],
       ["wiam://tools/allowlist.json", "application/json"],
       ["wiam://calendar/expiry.json", "application/json"],
     ]);
@@ -67,7 +66,7 @@ describe("MCP resources", () => {
   });
 
   it("reads the inventory JSON Schema, the Cedar schema and the active policy as documents, each audited", async () => {
-    const s = await open();
+    const s = await open({ tools: { allow: ["*", "resource_active_policy"] } });
     const schema = await s.client.readResource({ uri: "wiam://schemas/inventory.schema.json" });
     expect(schema.contents[0]?.mimeType).toBe("application/schema+json");
     expect(JSON.parse(onlyText(schema))).toEqual(inventoryJsonSchema());
@@ -103,7 +102,7 @@ describe("MCP resources", () => {
     const dir = mkdtempSync(join(tmpdir(), "wiam-resource-policy-"));
     const policyFile = join(dir, "wiam.cedar");
     writeFileSync(policyFile, `${defaultPolicyText()}\n@id("no-policy-reading")\nforbid (principal, action == Wiam::Action::"resource_active_policy", resource);\n`);
-    const s = await open({ governance: { policyFile } });
+    const s = await open({ governance: { policyFile }, tools: { allow: ["*", "resource_active_policy"] } });
     const error = await readError(s, "wiam://policy/active.cedar");
     expect(error.message).toContain("refused by policy");
     const auditId = (error.data as Record<string, unknown> | undefined)?.[AUDIT_ID_META_KEY];
@@ -179,6 +178,77 @@ describe("MCP resources", () => {
     const called = await s.client.callTool({ name: "resource_identity", arguments: { intent: "call a resource as a tool", principal: A.prodDeployRole } });
     expect(called.isError).toBe(true);
     expect(called.content).toEqual([{ type: "text", text: 'tool "resource_identity" is not available (not a tool (read it as an MCP resource))' }]);
+  });
+});
+
+describe("MCP resources answer as the tool they stand for (security review)", () => {
+  const uri = `wiam://identity/${encodeURIComponent(A.prodDeployRole)}`;
+
+  it("tools.deny on describe_identity hides the identity template and refuses its read, naming the deny", async () => {
+    const s = await open({ tools: { deny: ["describe_identity"] } });
+    expect((await s.client.listTools()).tools.map((t) => t.name)).not.toContain("describe_identity");
+    expect((await s.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(["wiam://scope/{scope}"]);
+    const error = await readError(s, uri);
+    expect(error.message).toContain('tool "resource_identity" is not available (tools.deny: describe_identity (resource_identity answers as describe_identity))');
+    const allowlist = JSON.parse(onlyText(await s.client.readResource({ uri: "wiam://tools/allowlist.json" }))) as { tools: { name: string; enabled: boolean; reason: string }[] };
+    expect(allowlist.tools.find((t) => t.name === "resource_identity")).toEqual({
+      name: "resource_identity",
+      surface: "resource",
+      enabled: false,
+      reason: "tools.deny: describe_identity (resource_identity answers as describe_identity)",
+    });
+  });
+
+  it("tools.deny on inventory_summary or find_expiring_credentials turns off the scope template or the expiry calendar", async () => {
+    const s = await open({ tools: { deny: ["inventory_summary", "find_expiring_credentials"] } });
+    expect((await s.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(["wiam://identity/{principal}"]);
+    expect((await s.client.listResources()).resources.map((r) => r.uri)).not.toContain("wiam://calendar/expiry.json");
+    expect((await readError(s, `wiam://scope/${encodeURIComponent(A.productionAccount)}`)).message).toContain("tools.deny: inventory_summary");
+    expect((await readError(s, "wiam://calendar/expiry.json")).message).toContain("tools.deny: find_expiring_credentials");
+  });
+
+  it("a visibility rule for describe_identity hides the field in the identity resource too", async () => {
+    const s = await open({ governance: { fieldVisibility: [{ tools: ["describe_identity"], hide: ["description"] }] } });
+    const identity = JSON.parse(onlyText(await s.client.readResource({ uri }))) as { identity: { id: string; description: string } };
+    expect(identity.identity.id).toBe(A.prodDeployRole);
+    expect(identity.identity.description).toBe("[hidden by admin policy]");
+    const called = await s.client.callTool({ name: "describe_identity", arguments: { intent: "compare with the resource", principal: A.prodDeployRole } });
+    expect((called.structuredContent as { identity: { description: string } }).identity.description).toBe("[hidden by admin policy]");
+  });
+
+  it("a visibility rule for the resource's own name still applies, and one for another tool does not", async () => {
+    const s = await open({ governance: { fieldVisibility: [{ tools: ["resource_identity"], hide: ["tags"] }, { tools: ["list_identities"], hide: ["description"] }] } });
+    const identity = JSON.parse(onlyText(await s.client.readResource({ uri }))) as { identity: { description: string; tags: Record<string, string> } };
+    expect(identity.identity.tags).toEqual({});
+    expect(identity.identity.description).toBe("Deploys production services from CI");
+  });
+
+  it("a Cedar forbid on describe_identity refuses the identity resource, and the audit names the policy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wiam-resource-stands-for-"));
+    const policyFile = join(dir, "wiam.cedar");
+    writeFileSync(policyFile, `${defaultPolicyText()}\n@id("no-describe")\nforbid (principal, action == Wiam::Action::"describe_identity", resource);\n`);
+    const s = await open({ governance: { policyFile } });
+    const error = await readError(s, uri);
+    expect(error.message).toContain("refused by policy");
+    const auditId = (error.data as Record<string, unknown> | undefined)?.[AUDIT_ID_META_KEY];
+    expect(s.app.audit?.get(String(auditId))).toMatchObject({ tool: "resource_identity", status: "denied", decision: "deny", policyIds: ["no-describe"] });
+    // The scope resource stands for inventory_summary, which the forbid does not name.
+    const scope = await s.client.readResource({ uri: `wiam://scope/${encodeURIComponent(A.productionAccount)}` });
+    expect(auditOf(s, scope)).toMatchObject({ tool: "resource_scope", status: "ok", decision: "allow" });
+  });
+
+  it("the active policy is off by default (it names who is exempt from approval) and on when tools.allow names it", async () => {
+    const off = await open();
+    expect((await off.client.listResources()).resources.map((r) => r.uri)).not.toContain("wiam://policy/active.cedar");
+    expect((await readError(off, "wiam://policy/active.cedar")).message).toContain(
+      'tool "resource_active_policy" is not available (off by default: add resource_active_policy to tools.allow to enable it)',
+    );
+    await off.close();
+    session = undefined;
+
+    const on = await open({ tools: { allow: ["*", "resource_active_policy"] } });
+    expect((await on.client.listResources()).resources.map((r) => r.uri)).toContain("wiam://policy/active.cedar");
+    expect(onlyText(await on.client.readResource({ uri: "wiam://policy/active.cedar" }))).toBe(defaultPolicyText());
   });
 });
 

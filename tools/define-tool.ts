@@ -91,6 +91,18 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    */
   surface?: ToolSurface;
   /**
+   * The tool this one answers as, under another name (a resource's tool that is describe_identity
+   * read through a URI). The allowlist, field visibility and the Cedar policy are asked about both
+   * names: a deny on either refuses and a visibility rule for either applies, so a setting made for
+   * the tool is never bypassed through the resource.
+   */
+  standsFor?: string;
+  /**
+   * Off unless tools.allow names it exactly: a glob ("*") does not enable it. For what most callers
+   * should not read by default (the active Cedar policy names who is exempt from approval).
+   */
+  explicitAllowOnly?: boolean;
+  /**
    * Arrays in the structured result (paths as in serverFields) redacted one item at a time, so a
    * whole estate stays within the redactor's time limit per call; any failure still withholds all.
    */
@@ -146,6 +158,8 @@ export interface AnyToolDefinition {
   afterReview?(released: Record<string, unknown>, withheld: WithheldItems): Record<string, unknown>;
   serverFields?: readonly string[];
   surface?: ToolSurface;
+  standsFor?: string;
+  explicitAllowOnly?: boolean;
   itemwiseRedaction?: readonly string[];
   auditResponseBody?: boolean;
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;

@@ -66,6 +66,7 @@ export async function runPolicyTest(globals: GlobalOptions, tool: string, option
   const { scope, decision } = governor.dryRun(
     {
       tool,
+      standsFor: definition.standsFor,
       intent: options.intent,
       taskId: options.taskId ?? "policy-test",
       caller: { name: options.caller ?? osUserName(), client: options.client ?? null, transport: options.transport },

@@ -1,7 +1,7 @@
 /** `wiam tools`: every tool with enabled or disabled and the setting that decided; `wiam tools <name>`: its arguments. */
 import { ALL_TOOLS } from "../../tools/index.js";
 import { UserFacingError } from "../errors.js";
-import { toolAvailability } from "../pipeline/allowlist.js";
+import { toolAvailabilityOf } from "../pipeline/allowlist.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { formatToolArguments, toolArguments, toolInputJsonSchema } from "./tool-arguments.js";
 
@@ -10,7 +10,7 @@ export function runTools(globals: GlobalOptions, name: string | undefined, optio
   if (name !== undefined) {
     const tool = ALL_TOOLS.find((t) => t.name === name);
     if (!tool) throw new UserFacingError("invalid_input", `tools: no tool named "${name}" (tools: ${ALL_TOOLS.map((t) => t.name).join(", ")})`);
-    const availability = toolAvailability(tool.name, config.tools);
+    const availability = toolAvailabilityOf(tool, config.tools);
     if (options.json) {
       const body = { name: tool.name, title: tool.title, ...availability, arguments: toolArguments(tool), inputSchema: toolInputJsonSchema(tool) };
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
@@ -19,7 +19,7 @@ export function runTools(globals: GlobalOptions, name: string | undefined, optio
     }
     return 0;
   }
-  const rows = ALL_TOOLS.map((tool) => ({ name: tool.name, title: tool.title, ...toolAvailability(tool.name, config.tools) }));
+  const rows = ALL_TOOLS.map((tool) => ({ name: tool.name, title: tool.title, ...toolAvailabilityOf(tool, config.tools) }));
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ config: path, tools: rows }, null, 2)}\n`);
     return 0;

@@ -46,6 +46,8 @@ export interface GovernanceSettings {
 
 export interface GovernedCall {
   tool: string;
+  /** The tool this one answers as (ToolDefinition.standsFor): the policy is asked about both actions. */
+  standsFor?: string | undefined;
   intent: string;
   taskId: string;
   /** The task registry's key when it differs from the id the caller gave (per-caller task ids over HTTP). */
@@ -128,6 +130,28 @@ export function tokenGroup(name: string): string {
   return `token:${name}`;
 }
 
+const STRICTNESS: Record<GovernanceDecision["kind"], number> = { allow: 0, approval: 1, deny: 2 };
+
+/**
+ * Two decisions on one call as one: the stricter kind wins, and when both are of that kind the
+ * policies and reasons of both count (deduplicated), so the audit names every rule that stood in the way.
+ */
+function stricterOf(first: GovernanceDecision, second: GovernanceDecision): GovernanceDecision {
+  if (STRICTNESS[first.kind] !== STRICTNESS[second.kind]) return STRICTNESS[first.kind] > STRICTNESS[second.kind] ? first : second;
+  return { kind: first.kind, policyIds: [...new Set([...first.policyIds, ...second.policyIds])].sort(), reasons: [...new Set([...first.reasons, ...second.reasons])] };
+}
+
+/**
+ * The policy's decision on a call, asked for its own action and, when it stands for another tool,
+ * for that tool's action too: a forbid written for describe_identity also holds for the resource
+ * that answers as describe_identity.
+ */
+function decideCall(policySet: CompiledPolicySet, request: PolicyRequest, standsFor: string | undefined): GovernanceDecision {
+  const own = decide(policySet, request);
+  if (standsFor === undefined || standsFor === request.tool) return own;
+  return stricterOf(own, decide(policySet, { ...request, tool: standsFor }));
+}
+
 export class Governor {
   constructor(
     private readonly settings: () => GovernanceSettings,
@@ -146,7 +170,7 @@ export class Governor {
       const message = `refused: over budget (${budget.exceeded.join("; ")})`;
       return { ...base, allowed: false, decision: "deny", rule: "budget", policyIds: [], approval: null, message };
     }
-    const first = decide(settings.policySet, request);
+    const first = decideCall(settings.policySet, request, call.standsFor);
     const rule = (d: GovernanceDecision) => (d.policyIds.length > 0 ? `policy: ${d.policyIds.join(", ")}` : `policy: ${d.reasons.join("; ")}`);
     if (first.kind === "deny") {
       return { ...base, allowed: false, decision: "deny", rule: rule(first), policyIds: first.policyIds, approval: null, message: `refused by policy: ${first.reasons.join("; ")}` };
@@ -171,7 +195,7 @@ export class Governor {
     // The approval lifts only forbids that say `unless { context.approved }`; anything else still
     // refuses, under the policies in force now (they may have been reloaded while the person decided).
     const now = this.settings();
-    const second = decide(now.policySet, this.request(call, scope, budget, now, demo, true, answer.approver ?? ""));
+    const second = decideCall(now.policySet, this.request(call, scope, budget, now, demo, true, answer.approver ?? ""), call.standsFor);
     if (second.kind !== "allow") {
       return { ...pending, allowed: false, policyIds: second.policyIds, message: `refused by policy even after approval: ${second.reasons.join("; ")}` };
     }
@@ -185,7 +209,7 @@ export class Governor {
     const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
     const budget: BudgetCheck = { task: idle, caller: idle, exceeded: [], taskIntent: call.intent };
     const request = this.request(call, scope, budget, settings, demo, approved, approved ? "dry-run approver" : "");
-    return { scope, decision: decide(settings.policySet, request) };
+    return { scope, decision: decideCall(settings.policySet, request, call.standsFor) };
   }
 
   /** Where a principal or resource lives, as a policy resource (for reviewing what an answer reveals). */
@@ -211,7 +235,7 @@ export class Governor {
   reviewRevealed(call: GovernedCall, authorization: Authorization, revealed: RevealedScopes, approved: boolean, approverName: string): GovernanceDecision {
     const settings = this.settings();
     const request = this.request(call, authorization.scope, authorization.budget, settings, authorization.demo, approved, approverName);
-    return decide(settings.policySet, { ...request, context: { ...request.context, result: revealed } });
+    return decideCall(settings.policySet, { ...request, context: { ...request.context, result: revealed } }, call.standsFor);
   }
 
   /** Counts what an allowed call returned against its task's and caller's budgets. */

@@ -49,19 +49,20 @@ function emptyLike(value: unknown): unknown {
 }
 
 /**
- * Hides fields in `value` as the rules for `tool` say. `scopeChain(id)` lists a scope and its
+ * Hides fields in `value` as the rules for the tool say. `toolNames` are the tool's name and the
+ * name of the tool it stands for, if any: a rule naming either applies. `scopeChain(id)` lists a scope and its
  * ancestors, so a rule on a subscription also covers its vaults. `requestedScope` is the scope the
  * call asked for: it applies to objects that do not name their own scope.
  */
 export function applyFieldVisibility(
   value: Record<string, unknown>,
-  tool: string,
+  toolNames: readonly string[],
   rules: readonly FieldVisibilityRule[],
   scopeChain: (scopeId: string) => readonly string[],
   requestedScope: string | undefined,
 ): VisibilityResult {
   const compiled: CompiledRule[] = rules
-    .filter((rule) => rule.tools.some((pattern) => globToRegExp(pattern).test(tool)))
+    .filter((rule) => rule.tools.some((pattern) => toolNames.some((name) => globToRegExp(pattern).test(name))))
     .map((rule) => ({ scopes: rule.scopes.map(globToRegExp), anyScope: rule.scopes.includes("*"), hide: new Set(rule.hide) }));
   if (compiled.length === 0) return { value, hidden: [] };
 

@@ -17,7 +17,7 @@ import type { AuditAcceptance, AuditCompletion, ResponseBodyMode } from "../audi
 import type { Redactor, RedactionFinding } from "../../redaction/types.js";
 import { describeIssues } from "../util/zod-issues.js";
 import type { Logger } from "../util/logger.js";
-import { toolAvailability } from "./allowlist.js";
+import { toolAvailabilityOf } from "./allowlist.js";
 import { callerKeyOf, type Approver, type Authorization, type GovernedCall, type Governor } from "../governance/governor.js";
 import { reviewAnswer, withheldLines } from "../governance/answer-review.js";
 import { applyFieldVisibility } from "../governance/visibility.js";
@@ -147,7 +147,7 @@ export class CallPipeline {
       const own = tool.surface ?? "mcp";
       return surface === "resource" ? own === "resource" : own === "mcp" || (surface === "cli" && own === "cli");
     };
-    return this.deps.tools.filter((tool) => offered(tool) && toolAvailability(tool.name, config.tools).enabled);
+    return this.deps.tools.filter((tool) => offered(tool) && toolAvailabilityOf(tool, config.tools).enabled);
   }
 
   async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
@@ -201,7 +201,7 @@ export class CallPipeline {
     // A CLI command's tool (wiam export) is never callable over MCP, whatever the allowlist says.
     // A resource's tool runs only for a resource read, and a resource read runs only a resource's tool.
     const surfaceRefusal = !tool ? "unknown tool" : wrongEntry(tool, request);
-    const availability = !tool || surfaceRefusal ? { enabled: false, reason: surfaceRefusal ?? "unknown tool" } : toolAvailability(tool.name, config.tools);
+    const availability = !tool || surfaceRefusal ? { enabled: false, reason: surfaceRefusal ?? "unknown tool" } : toolAvailabilityOf(tool, config.tools);
     if (!tool || !availability.enabled) {
       const error = new UserFacingError("tool_disabled", `tool "${request.tool}" is not available (${availability.reason})`);
       const auditId = this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
@@ -234,6 +234,7 @@ export class CallPipeline {
     let stage = "inventory unavailable for the policy decision";
     const governedCall: GovernedCall = {
       tool: tool.name,
+      standsFor: tool.standsFor,
       // The intent as recorded: an approver's prompt (client or terminal) shows it, so it is redacted data.
       intent: intent ?? args.intent,
       taskId,
@@ -270,7 +271,7 @@ export class CallPipeline {
 
     // An approval can take a while: the surface the admin has set by now is the one that counts.
     const current = this.deps.config();
-    const stillAvailable = toolAvailability(tool.name, current.tools);
+    const stillAvailable = toolAvailabilityOf(tool, current.tools);
     if (!stillAvailable.enabled) {
       const auditId = this.deps.audit.accept({ ...decided, decision: "deny", decisionRule: stillAvailable.reason });
       const error = new UserFacingError("tool_disabled", `tool "${tool.name}" was disabled while the call waited (${stillAvailable.reason})`);
@@ -310,7 +311,7 @@ export class CallPipeline {
       // 8. Admin field visibility, then untrusted cloud text cleaned and capped.
       const visible = applyFieldVisibility(
         review.structured,
-        tool.name,
+        tool.standsFor === undefined ? [tool.name] : [tool.name, tool.standsFor],
         current.governance.fieldVisibility,
         (scopeId) => inventory.scopeChain(scopeId).map((s) => s.id),
         args.scope,

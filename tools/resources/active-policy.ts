@@ -10,6 +10,9 @@ export const activePolicyResourceTool = defineTool({
   name: "resource_active_policy",
   actionGroup: "inventory",
   surface: "resource",
+  // The admin's policy names who is exempt from approval and what is forbidden where: a map for
+  // getting around it. Only an admin who lists this resource in tools.allow shows it to callers.
+  explicitAllowOnly: true,
   title: "Active Cedar policy",
   description: "The Cedar policy that authorizes each call now: the built-in default or the admin's governance.policyFile (read-only).",
   input: documentInput,

@@ -8,6 +8,7 @@ import { expiryFindingSchema, findExpiringCredentials } from "../../src/analysis
 import { line, textAnswer } from "../../src/text/answer.js";
 import { envelopeShape, gapsOf } from "../common.js";
 import { defineTool } from "../define-tool.js";
+import { findExpiringCredentialsTool } from "../find-expiring-credentials.js";
 import { DOCUMENT_ANNOTATIONS, documentInput } from "./document.js";
 
 export const CALENDAR_DAYS = 90;
@@ -24,6 +25,8 @@ export const expiryCalendarResourceTool = defineTool({
   name: "resource_expiry_calendar",
   actionGroup: "hygiene",
   surface: "resource",
+  // The same findings find_expiring_credentials gives: a setting made for that tool holds here too.
+  standsFor: findExpiringCredentialsTool.name,
   title: "Expiry calendar (next 90 days)",
   description: "Credentials and vault items that expire within 90 days or have expired, grouped by day (UTC).",
   input: documentInput,

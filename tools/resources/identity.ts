@@ -6,6 +6,7 @@ export const identityResourceTool = defineTool({
   ...describeIdentityTool,
   name: "resource_identity",
   surface: "resource",
+  standsFor: describeIdentityTool.name,
   title: "Identity",
   description: "One identity, as describe_identity shows it (read through the wiam://identity/{principal} resource template).",
 });

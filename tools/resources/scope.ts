@@ -6,6 +6,7 @@ export const scopeResourceTool = defineTool({
   ...inventorySummaryTool,
   name: "resource_scope",
   surface: "resource",
+  standsFor: inventorySummaryTool.name,
   title: "Scope",
   description: "One scope and everything below it, as inventory_summary counts it (read through the wiam://scope/{scope} resource template).",
 });

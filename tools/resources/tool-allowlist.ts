@@ -3,7 +3,7 @@
  * configuration exposes it, and which setting decided (tools.allow / tools.deny, globs).
  */
 import { z } from "zod";
-import { toolAvailability } from "../../src/pipeline/allowlist.js";
+import { toolAvailabilityOf, type AllowlistSubject } from "../../src/pipeline/allowlist.js";
 import { line, textAnswer } from "../../src/text/answer.js";
 import { defineTool, type ToolSurface } from "../define-tool.js";
 import { DOCUMENT_ANNOTATIONS, documentInput } from "./document.js";
@@ -22,7 +22,7 @@ const output = z.object({
 });
 
 /** `tools` is read when the resource is read, so the list includes the resources themselves. */
-export function toolAllowlistResourceTool(tools: () => readonly { name: string; surface?: ToolSurface }[]) {
+export function toolAllowlistResourceTool(tools: () => readonly (AllowlistSubject & { surface?: ToolSurface })[]) {
   return defineTool({
     name: "resource_tool_allowlist",
     actionGroup: "inventory",
@@ -35,7 +35,7 @@ export function toolAllowlistResourceTool(tools: () => readonly { name: string; 
     serverFields: ["allow", "deny", "tools"],
     handler(_args, context) {
       const settings = context.config.tools;
-      const entries = tools().map((tool) => ({ name: tool.name, surface: tool.surface ?? "mcp", ...toolAvailability(tool.name, settings) }));
+      const entries = tools().map((tool) => ({ name: tool.name, surface: tool.surface ?? "mcp", ...toolAvailabilityOf(tool, settings) }));
       const enabled = entries.filter((e) => e.enabled).length;
       return {
         structured: { allow: [...settings.allow], deny: [...settings.deny], tools: entries },
