@@ -12,11 +12,14 @@
  *   3. Answer review: describe_identity on the production deploy role (every reach item reviewed,
  *      withheld: no one can approve) in-process, against the same pipeline with tools that declare
  *      nothing to review, interleaved call by call.
- * The HTTP clients run on a worker thread (the second core), so their work is not the server's.
+ * The HTTP clients run in a child process, so their work is not the server's, and the server's own
+ * CPU time per call (process.cpuUsage of the server process over the phase) is reported next to
+ * the wall-clock numbers: on a shared, loaded machine wall-clock rates swing run to run, while CPU
+ * per call says what one core could serve (1000 / CPU ms = calls/s per core).
  * Usage: node dist/bench/http.js [seconds per phase, default 8]
  */
 import { createServer } from "node:http";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { fork } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +49,8 @@ interface Phase {
   calls: number;
   seconds: number;
   latencies: number[];
+  /** CPU milliseconds the server process spent over the phase (user + system), when measured. */
+  serverCpuMs?: number;
 }
 
 function percentile(samples: readonly number[], p: number): number {
@@ -129,8 +134,14 @@ async function main(): Promise<void> {
     const response = await app.pipeline.execute(direct(worker));
     if (response.isError) throw new Error(`in-process call failed: ${response.text}`);
   };
-  const inProcessOne = await load(1, SECONDS / 2, inProcess);
-  const inProcessMany = await load(CLIENTS, SECONDS / 2, inProcess);
+  const withCpu = async (run: () => Promise<Phase>): Promise<Phase> => {
+    const before = process.cpuUsage();
+    const phase = await run();
+    const used = process.cpuUsage(before);
+    return { ...phase, serverCpuMs: (used.user + used.system) / 1000 };
+  };
+  const inProcessOne = await withCpu(() => load(1, SECONDS / 2, inProcess));
+  const inProcessMany = await withCpu(() => load(CLIENTS, SECONDS / 2, inProcess));
 
   const tokens: string[] = [];
   for (let i = 0; i < CLIENTS; i++) {
@@ -148,6 +159,7 @@ async function main(): Promise<void> {
   // work must not be counted as the server's.
   const httpOne = await runClients({ url: resource, tokens: tokens.slice(0, 1), seconds: SECONDS / 2 });
   const httpMany = await runClients({ url: resource, tokens, seconds: SECONDS });
+  const cpuPerCall = (phase: Phase) => (phase.serverCpuMs ?? Number.NaN) / phase.calls;
 
   const rate = (phase: Phase) => phase.calls / phase.seconds;
   const row = (name: string, phase: Phase) =>
@@ -164,6 +176,11 @@ async function main(): Promise<void> {
   console.log(`added latency over HTTP, unloaded (1 client):   p50 ${fmt(addedP50)}  p95 ${fmt(addedP95)}  (target p50 <= ${TARGET_P50_ADDED_MS} ms)`);
   console.log(`added latency over HTTP, loaded (${CLIENTS} clients):   p50 ${fmt(loadedP50)}  p95 ${fmt(loadedP95)}`);
   console.log(`audited calls per second over HTTP: ${rate(httpMany).toFixed(0)} (target >= ${TARGET_CALLS_PER_SECOND})`);
+  console.log(
+    `server CPU per HTTP call: ${cpuPerCall(httpOne).toFixed(3)} ms (1 client), ${cpuPerCall(httpMany).toFixed(3)} ms (${CLIENTS} clients): ` +
+      `${(1000 / cpuPerCall(httpMany)).toFixed(0)} audited calls/s per core of server CPU; ` +
+      `the in-process pipeline alone: ${cpuPerCall(inProcessMany).toFixed(3)} ms (${CLIENTS} callers)`,
+  );
   // 3. What reviewing an answer adds: the same question with and without the tools' `reveals`.
   const unreviewed = createApp({
     config,
@@ -213,15 +230,27 @@ interface LoadOrder {
   seconds: number;
 }
 
+/** Runs the clients in a child process and measures the server's CPU while they load it. */
 function runClients(order: LoadOrder): Promise<Phase> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: order });
+  const child = fork(new URL(import.meta.url), ["--clients"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let cpuAtStart: NodeJS.CpuUsage | null = null;
   return new Promise<Phase>((resolve, reject) => {
-    worker.once("message", (phase: Phase) => resolve(phase));
-    worker.once("error", reject);
+    child.on("message", (message: "connected" | Phase) => {
+      if (message === "connected") {
+        cpuAtStart = process.cpuUsage();
+        child.send("go");
+        return;
+      }
+      const used = process.cpuUsage(cpuAtStart ?? undefined);
+      resolve({ ...message, serverCpuMs: (used.user + used.system) / 1000 });
+      child.disconnect();
+    });
+    child.once("error", reject);
+    child.send(order);
   });
 }
 
-async function clientThread(order: LoadOrder): Promise<void> {
+async function clientProcess(order: LoadOrder): Promise<void> {
   const clients: Client[] = [];
   for (const [i, token] of order.tokens.entries()) {
     const client = new Client({ name: `bench-${i}`, version: "1" });
@@ -233,10 +262,14 @@ async function clientThread(order: LoadOrder): Promise<void> {
     if (result?.isError) throw new Error(`HTTP call failed: ${JSON.stringify(result.content)}`);
   };
   for (let i = 0; i < clients.length; i++) await overHttp(i);
+  // The server counts its CPU from here: connecting and warming up are not per-call work.
+  const go = new Promise<void>((resolve) => process.once("message", () => resolve()));
+  process.send?.("connected");
+  await go;
   const phase = await load(clients.length, order.seconds, overHttp);
+  process.send?.(phase);
   for (const client of clients) await client.close();
-  parentPort?.postMessage(phase);
 }
 
-if (isMainThread) await main();
-else await clientThread(workerData as LoadOrder);
+if (process.argv.includes("--clients")) process.once("message", (order: LoadOrder) => void clientProcess(order));
+else await main();
