@@ -17,6 +17,7 @@ describe("providers.aws config", () => {
       callTimeoutMs: 30_000,
       cacheTtlSeconds: 300,
       credentialReportPollAttempts: 10,
+      resourcePolicies: [],
     });
   });
 

@@ -113,7 +113,7 @@ describe("read-only by construction", () => {
     expect(direct.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith("sts:"))).toEqual([]);
   });
 
-  test("the session policy allows exactly the IAM and Organizations reads, and fits STS's size limit", () => {
+  test("the session policy allows exactly the IAM, Organizations, KMS and Secrets Manager reads (never kms:Decrypt or GetSecretValue), and fits STS's size limit", () => {
     const document = JSON.parse(buildSessionPolicy()) as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
     expect(document.Statement).toEqual([{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }]);
     expect(SESSION_READ_ACTIONS).toEqual([
@@ -129,12 +129,16 @@ describe("read-only by construction", () => {
       "iam:ListServerCertificates",
       "iam:ListSigningCertificates",
       "iam:SimulatePrincipalPolicy",
+      "kms:GetKeyPolicy",
+      "kms:ListKeys",
       "organizations:DescribePolicy",
       "organizations:ListAccountsForParent",
       "organizations:ListOrganizationalUnitsForParent",
       "organizations:ListPolicies",
       "organizations:ListRoots",
       "organizations:ListTargetsForPolicy",
+      "secretsmanager:GetResourcePolicy",
+      "secretsmanager:ListSecrets",
     ]);
     expect(buildSessionPolicy().length).toBeLessThanOrEqual(2048);
   });

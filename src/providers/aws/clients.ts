@@ -6,6 +6,8 @@
 import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 
 export type AwsCredentialsInput = NonNullable<IAMClientConfig["credentials"]>;
@@ -57,4 +59,12 @@ export function createStsClient(settings: ClientSettings): STSClient {
 
 export function createOrganizationsClient(settings: ClientSettings): OrganizationsClient {
   return new OrganizationsClient(commonConfig(settings));
+}
+
+export function createKmsClient(settings: ClientSettings): KMSClient {
+  return new KMSClient(commonConfig(settings));
+}
+
+export function createSecretsManagerClient(settings: ClientSettings): SecretsManagerClient {
+  return new SecretsManagerClient(commonConfig(settings));
 }

@@ -59,6 +59,12 @@ export const awsProviderConfigSchema = z
     cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
     /** GenerateCredentialReport polls before giving up and falling back to per-user calls. */
     credentialReportPollAttempts: z.number().int().min(1).max(60).default(10),
+    /**
+     * Resource policies to read per account, in the configured region: KMS key policies and
+     * Secrets Manager secret policies (one Get call per key or secret). Off by default: the calls
+     * grow with the number of keys and secrets.
+     */
+    resourcePolicies: z.array(z.enum(["kms", "secretsmanager"])).default([]),
   })
   .strict()
   .superRefine((config, context) => {

@@ -6,6 +6,8 @@
  */
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
 import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./collect/breadth.js";
@@ -13,7 +15,9 @@ import { AwsCallRunner } from "./calls.js";
 import {
   baseCredentials,
   createIamClient,
+  createKmsClient,
   createOrganizationsClient,
+  createSecretsManagerClient,
   createStsClient,
   defaultRegion,
   type AwsCredentialsInput,
@@ -25,6 +29,7 @@ import { arnAccountField, awsPartitionOf } from "./ids.js";
 import { awsProviderConfigSchema, type AwsAccountConfig, type AwsProviderConfig, type AwsProviderConfigInput } from "./config.js";
 import { collectAccount } from "./collect/account.js";
 import { mapAccount, type AccountParts } from "./collect/map.js";
+import { collectResourcePolicies } from "./collect/resource-policies.js";
 import { collectOrganization, type OrganizationParts } from "./collect/organizations.js";
 import { mapWithConcurrency } from "../../connectors/common/pool.js";
 import { TtlCache } from "../../connectors/common/ttl-cache.js";
@@ -101,6 +106,19 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
     return (session.clients.iam ??= createIamClient(sessionSettings(session)));
   }
 
+  let baseKms: KMSClient | undefined;
+  let baseSecretsManager: SecretsManagerClient | undefined;
+
+  function kmsFor(session: AwsSession | undefined): KMSClient {
+    if (!session) return (baseKms ??= createKmsClient(baseSettings));
+    return (session.clients.kms ??= createKmsClient(sessionSettings(session)));
+  }
+
+  function secretsManagerFor(session: AwsSession | undefined): SecretsManagerClient {
+    if (!session) return (baseSecretsManager ??= createSecretsManagerClient(baseSettings));
+    return (session.clients.secretsManager ??= createSecretsManagerClient(sessionSettings(session)));
+  }
+
   function organizationsFor(session: AwsSession | undefined): OrganizationsClient {
     if (!session) return (baseOrganizations ??= createOrganizationsClient(baseSettings));
     return (session.clients.organizations ??= createOrganizationsClient(sessionSettings(session)));
@@ -166,7 +184,24 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       signal: context.signal,
       progress,
     });
-    return { parts: mapAccount(raw), transientFailure: raw.transientFailure, via };
+    const parts = mapAccount(raw);
+    let transientFailure = raw.transientFailure;
+    if (config.resourcePolicies.length > 0) {
+      const resources = await collectResourcePolicies({
+        accountId: account.id,
+        partition,
+        services: config.resourcePolicies,
+        kms: () => kmsFor(session),
+        secretsManager: () => secretsManagerFor(session),
+        runner,
+        observedAt: raw.observedAt,
+        signal: context.signal,
+      });
+      parts.policies.push(...resources.policies);
+      parts.gaps.push(...resources.gaps);
+      transientFailure ||= resources.transientFailure;
+    }
+    return { parts, transientFailure, via };
   }
 
   async function collectOrganizationParts(context: CollectContext, runner: AwsCallRunner): Promise<OrganizationParts | undefined> {
@@ -364,6 +399,8 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       sessions.endAll();
       baseIam?.destroy();
       baseOrganizations?.destroy();
+      baseKms?.destroy();
+      baseSecretsManager?.destroy();
       baseSts.destroy();
     },
   };

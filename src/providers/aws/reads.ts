@@ -47,6 +47,20 @@ import {
   type ListTargetsForPolicyCommandInput,
   type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import {
+  GetKeyPolicyCommand,
+  ListKeysCommand,
+  type GetKeyPolicyCommandInput,
+  type KMSClient,
+  type ListKeysCommandInput,
+} from "@aws-sdk/client-kms";
+import {
+  GetResourcePolicyCommand,
+  ListSecretsCommand,
+  type GetResourcePolicyCommandInput,
+  type ListSecretsCommandInput,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 
 /** One read the connector may perform. `send` hides the command class from every other module. */
 export interface ReadOperation<Client, Input, Output> {
@@ -205,6 +219,39 @@ export const organizationsReads = {
   }),
 };
 
+/** KMS key policies: metadata only, never a cryptographic operation. */
+export const kmsReads = {
+  listKeys: read({
+    api: "kms:ListKeys",
+    command: "ListKeysCommand",
+    actions: ["kms:ListKeys"],
+    send: (client: KMSClient, input: ListKeysCommandInput, abortSignal) => client.send(new ListKeysCommand(input), { abortSignal }),
+  }),
+  getKeyPolicy: read({
+    api: "kms:GetKeyPolicy",
+    command: "GetKeyPolicyCommand",
+    actions: ["kms:GetKeyPolicy"],
+    send: (client: KMSClient, input: GetKeyPolicyCommandInput, abortSignal) => client.send(new GetKeyPolicyCommand(input), { abortSignal }),
+  }),
+};
+
+/** Secrets Manager: secret metadata and resource policies. Secret values are never read (no GetSecretValue here). */
+export const secretsManagerReads = {
+  listSecrets: read({
+    api: "secretsmanager:ListSecrets",
+    command: "ListSecretsCommand",
+    actions: ["secretsmanager:ListSecrets"],
+    send: (client: SecretsManagerClient, input: ListSecretsCommandInput, abortSignal) => client.send(new ListSecretsCommand(input), { abortSignal }),
+  }),
+  getResourcePolicy: read({
+    api: "secretsmanager:GetResourcePolicy",
+    command: "GetResourcePolicyCommand",
+    actions: ["secretsmanager:GetResourcePolicy"],
+    send: (client: SecretsManagerClient, input: GetResourcePolicyCommandInput, abortSignal) =>
+      client.send(new GetResourcePolicyCommand(input), { abortSignal }),
+  }),
+};
+
 export type AnyReadOperation = ReadOperation<never, never, unknown>;
 
 /** Every operation the connector can perform, for the read-only and least-privilege checks. */
@@ -212,16 +259,18 @@ export const ALL_READ_OPERATIONS: readonly AnyReadOperation[] = [
   ...Object.values(iamReads),
   ...Object.values(stsReads),
   ...Object.values(organizationsReads),
+  ...Object.values(kmsReads),
+  ...Object.values(secretsManagerReads),
 ] as readonly AnyReadOperation[];
 
 /**
- * The actions an assumed read session may use: everything the connector reads in IAM and
- * Organizations. STS actions are excluded (a read session never chains to another role).
+ * The actions an assumed read session may use: everything the connector reads in IAM,
+ * Organizations, KMS and Secrets Manager. STS actions are excluded (a read session never chains to another role).
  */
 export const SESSION_READ_ACTIONS: readonly string[] = [
   ...new Set(
     ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter(
-      (action) => action.startsWith("iam:") || action.startsWith("organizations:"),
+      (action) => !action.startsWith("sts:"),
     ),
   ),
 ].sort();

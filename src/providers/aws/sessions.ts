@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { STSClient } from "@aws-sdk/client-sts";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { AwsCallRunner } from "./calls.js";
 import { SESSION_READ_ACTIONS, stsReads } from "./reads.js";
 
@@ -34,7 +36,7 @@ export interface AwsSession {
   info: AwsSessionInfo;
   credentials: SessionCredentials;
   /** Clients bound to this session, created lazily and destroyed with it. */
-  clients: { iam?: IAMClient; organizations?: OrganizationsClient };
+  clients: { iam?: IAMClient; organizations?: OrganizationsClient; kms?: KMSClient; secretsManager?: SecretsManagerClient };
 }
 
 export interface RoleTarget {
@@ -179,6 +181,8 @@ export class AwsSessionManager {
     if (destroyClients) {
       session?.clients.iam?.destroy();
       session?.clients.organizations?.destroy();
+      session?.clients.kms?.destroy();
+      session?.clients.secretsManager?.destroy();
     }
     this.settled.delete(key);
     this.sessions.delete(key);

@@ -1,0 +1,139 @@
+/**
+ * Resource policies of one account (issue #16 item 2): KMS key policies (`GetKeyPolicy`, policy
+ * name "default") and Secrets Manager secret policies (`GetResourcePolicy`), listed first with
+ * ListKeys / ListSecrets. Metadata only: no key is used and no secret value is read. One Get call
+ * per key or secret, at most RESOURCE_CONCURRENCY at a time; a denied or failed read becomes a gap
+ * naming the resource, and the rest is kept.
+ */
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { CollectionGap, Policy } from "../../../model/inventory.js";
+import type { AwsCallRunner } from "../calls.js";
+import { mapWithConcurrency } from "../../../connectors/common/pool.js";
+import { describeError, isRetryable } from "../errors.js";
+import { kmsReads, secretsManagerReads } from "../reads.js";
+import { decodePolicyDocument, normalizeStatements } from "./policy-document.js";
+
+export type ResourcePolicyService = "kms" | "secretsmanager";
+
+export interface CollectResourcePoliciesOptions {
+  accountId: string;
+  partition: string;
+  services: readonly ResourcePolicyService[];
+  kms: () => KMSClient;
+  secretsManager: () => SecretsManagerClient;
+  runner: AwsCallRunner;
+  observedAt: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ResourcePolicyParts {
+  policies: Policy[];
+  gaps: CollectionGap[];
+  transientFailure: boolean;
+}
+
+/** Get calls per account in flight at once (KMS and Secrets Manager throttle per account and region). */
+export const RESOURCE_CONCURRENCY = 4;
+/** Pages guard: a listing that keeps returning tokens past this is reported, not followed forever. */
+const MAX_PAGES = 1000;
+
+/** The policy's id in the inventory: one resource policy per resource ARN. */
+export function resourcePolicyId(resourceArn: string): string {
+  return `${resourceArn}#resource-policy`;
+}
+
+export async function collectResourcePolicies(options: CollectResourcePoliciesOptions): Promise<ResourcePolicyParts> {
+  const { accountId, runner, signal } = options;
+  const scopeId = `aws:account/${accountId}`;
+  const parts: ResourcePolicyParts = { policies: [], gaps: [], transientFailure: false };
+
+  function gap(source: string, error: unknown, what: string): undefined {
+    signal?.throwIfAborted();
+    parts.gaps.push({ provider: "aws", scopeId, source, reason: `${what}: ${describeError(error)}` });
+    if (isRetryable(error)) parts.transientFailure = true;
+    return undefined;
+  }
+
+  function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined): void {
+    if (!text) return; // a secret without a policy: identity policies alone decide
+    let document: unknown;
+    try {
+      document = decodePolicyDocument(text);
+    } catch (error) {
+      gap(source, error, `${resourceArn}: policy not readable`);
+      return;
+    }
+    const { statements, skipped } = normalizeStatements(document, options.partition);
+    for (const reason of skipped) parts.gaps.push({ provider: "aws", scopeId, source, reason: `${resourceArn}: ${reason}` });
+    parts.policies.push({
+      id: resourcePolicyId(resourceArn),
+      provider: "aws",
+      kind: "resource",
+      name,
+      scopeId,
+      attachedTo: [resourceArn],
+      statements,
+      evidence: { source, observedAt: options.observedAt },
+    });
+  }
+
+  async function pages<T>(api: string, fetch: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await fetch(token);
+      items.push(...result.items);
+      if (!result.next) return items;
+      token = result.next;
+    }
+    throw new Error(`${api} still had more results after ${MAX_PAGES} pages`);
+  }
+
+  if (options.services.includes("kms")) {
+    const kms = options.kms();
+    let keys: Array<{ KeyId?: string | undefined; KeyArn?: string | undefined }> | undefined;
+    try {
+      keys = await pages(kmsReads.listKeys.api, async (marker) => {
+        const output = await runner.call(kmsReads.listKeys, kms, { Limit: 1000, ...(marker ? { Marker: marker } : {}) }, scopeId);
+        return { items: output.Keys ?? [], next: output.Truncated ? output.NextMarker : undefined };
+      });
+    } catch (error) {
+      gap(kmsReads.listKeys.api, error, "KMS keys not listed");
+    }
+    await mapWithConcurrency(keys ?? [], RESOURCE_CONCURRENCY, async (key) => {
+      const arn = key.KeyArn;
+      if (!arn || !key.KeyId) return;
+      try {
+        const output = await runner.call(kmsReads.getKeyPolicy, kms, { KeyId: key.KeyId, PolicyName: "default" }, scopeId);
+        addPolicy(arn, `key policy of ${key.KeyId}`, kmsReads.getKeyPolicy.api, output.Policy);
+      } catch (error) {
+        gap(kmsReads.getKeyPolicy.api, error, `${arn}: key policy not read`);
+      }
+    });
+  }
+
+  if (options.services.includes("secretsmanager")) {
+    const secretsManager = options.secretsManager();
+    let secrets: Array<{ ARN?: string | undefined; Name?: string | undefined }> | undefined;
+    try {
+      secrets = await pages(secretsManagerReads.listSecrets.api, async (nextToken) => {
+        const output = await runner.call(secretsManagerReads.listSecrets, secretsManager, { MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) }, scopeId);
+        return { items: output.SecretList ?? [], next: output.NextToken };
+      });
+    } catch (error) {
+      gap(secretsManagerReads.listSecrets.api, error, "secrets not listed");
+    }
+    await mapWithConcurrency(secrets ?? [], RESOURCE_CONCURRENCY, async (secret) => {
+      const arn = secret.ARN;
+      if (!arn) return;
+      try {
+        const output = await runner.call(secretsManagerReads.getResourcePolicy, secretsManager, { SecretId: arn }, scopeId);
+        addPolicy(arn, `resource policy of secret ${secret.Name ?? arn}`, secretsManagerReads.getResourcePolicy.api, output.ResourcePolicy);
+      } catch (error) {
+        gap(secretsManagerReads.getResourcePolicy.api, error, `${arn}: secret policy not read`);
+      }
+    });
+  }
+  return parts;
+}
