@@ -180,3 +180,59 @@ describe("approval over HTTP", () => {
     expect(governor.dryRun({ ...stdioCall, caller: { ...stdioCall.caller, transport: "http" } }, inventory, false).decision.kind).toBe("deny");
   });
 });
+
+describe("how calls are answered", () => {
+  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" };
+
+  async function session(url: string, capabilities: Record<string, unknown>): Promise<Record<string, string>> {
+    const initialize = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities, clientInfo: { name: "raw", version: "1" } } };
+    const opened = await fetch(url, { method: "POST", headers, body: JSON.stringify(initialize) });
+    await opened.text();
+    const withSession = { ...headers, "mcp-session-id": opened.headers.get("mcp-session-id") ?? "" };
+    await fetch(url, { method: "POST", headers: withSession, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+    return withSession;
+  }
+
+  const call = (url: string, sessionHeaders: Record<string, string>, meta: Record<string, unknown> = {}) =>
+    fetch(url, {
+      method: "POST",
+      headers: sessionHeaders,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "inventory_summary", arguments: { intent }, _meta: meta } }),
+    });
+
+  it("answers in plain JSON when nothing can come mid-call, and streams when progress is asked for or a person may be asked", async () => {
+    const server = await serve({});
+    const plain = await session(server.url, {});
+    const json = await call(server.url, plain);
+    expect(json.headers.get("content-type")).toBe("application/json");
+    const answer = (await json.json()) as { id: number; result: { isError?: boolean } };
+    expect(answer.id).toBe(7);
+    expect(answer.result.isError).toBeUndefined();
+
+    const progress = await call(server.url, plain, { progressToken: "p-1" });
+    expect(progress.headers.get("content-type")).toBe("text/event-stream");
+    expect(await progress.text()).toContain('"id":7');
+
+    const askable = await session(server.url, { elicitation: { form: {} } });
+    const streamed = await call(server.url, askable);
+    expect(streamed.headers.get("content-type")).toBe("text/event-stream");
+    expect(await streamed.text()).toContain('"id":7');
+  });
+
+  it("still asks a person through the SDK client over HTTP, and answers SDK clients without elicitation", async () => {
+    const server = await serve({}, true);
+    const asked: unknown[] = [];
+    const approving = await client(server.url, {}, true, asked);
+    const approved = await approving.callTool({
+      name: "explain_entitlement_paths",
+      arguments: { intent, resource: DEMO_ANCHORS.aws.prodPaymentsSecret, action: "secretsmanager:GetSecretValue" },
+    });
+    expect(approved.isError, textOf(approved)).toBeFalsy();
+    expect(asked.length).toBe(1);
+    await approving.close();
+    const plain = await client(server.url);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => plain.callTool({ name: "inventory_summary", arguments: { intent } })));
+    expect(answers.map((a) => a.isError ?? false)).toEqual([false, false, false, false]);
+    await plain.close();
+  });
+});

@@ -18,6 +18,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { httpStartRefusal, isLoopbackHost, type HttpConfig } from "../config/http-schema.js";
 import { UserFacingError } from "../errors.js";
 import { BodyTooLarge, hostRefusal, originRefusal, readBody, type HostPolicy } from "../http/request-guards.js";
+import { asksForProgress, ResponseModeSwitch } from "../http/response-mode.js";
 import { TokenRejection, TokenVerifier, type TokenVerifierOptions, type VerifiedCaller } from "../http/token-verifier.js";
 import type { CallerIdentity } from "../server/create-server.js";
 import type { HostedSession, ServeHost, ServeTransport } from "../server/host.js";
@@ -34,6 +35,8 @@ const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
 interface Session {
   id: string;
   transport: StreamableHTTPServerTransport;
+  /** Plain JSON answers for calls that cannot need a mid-call message, SSE for the rest. */
+  responseMode: ResponseModeSwitch;
   hosted: HostedSession;
   /** The caller that opened it; nobody else may use it. */
   caller: string;
@@ -179,7 +182,7 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
     const id = randomUUID();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     const hosted = (host as ServeHost).openSession({ sessionId: id, transport: "http", caller: callerFromAuthInfo });
-    const session: Session = { id, transport, hosted, caller, lastUsed: Date.now() };
+    const session: Session = { id, transport, responseMode: new ResponseModeSwitch(transport), hosted, caller, lastUsed: Date.now() };
     hosted.server.onclose = () => {
       sessions.delete(id);
       hosted.end();
@@ -258,10 +261,21 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
     // Calls in flight are POSTs; a GET is the long-lived notification stream and never drains.
     if (request.method === "POST") {
       inFlight += 1;
+      // Nothing can come mid-call when the client cannot be asked (no elicitation) and wants no progress.
+      const json = session.hosted.server.getClientCapabilities()?.elicitation === undefined && !isInitializeRequest(body) && !asksForProgress(body);
+      const mode = session.responseMode;
+      let begun = false;
+      let closed = false;
       response.once("close", () => {
+        closed = true;
+        if (begun) mode.done();
         inFlight -= 1;
         if (inFlight === 0) idle?.();
       });
+      await mode.begin(json);
+      begun = true;
+      // The client went away while this request waited for its mode: nothing to answer.
+      if (closed) return mode.done();
     }
     await session.transport.handleRequest(request, response, body);
   }
