@@ -79,6 +79,29 @@ export interface FakeRole {
   externalId?: string;
 }
 
+export interface FakeKmsKey {
+  id: string;
+  policy: PolicyDocumentJson;
+}
+
+export interface FakeSecret {
+  name: string;
+  /** The six characters AWS appends to a secret's ARN. */
+  suffix: string;
+  policy?: PolicyDocumentJson;
+}
+
+/** The region the fake's KMS and Secrets Manager ARNs name. */
+export const FAKE_RESOURCE_REGION = "us-east-1";
+
+export function fakeKeyArn(accountId: string, keyId: string): string {
+  return `arn:aws:kms:${FAKE_RESOURCE_REGION}:${accountId}:key/${keyId}`;
+}
+
+export function fakeSecretArn(accountId: string, secret: Pick<FakeSecret, "name" | "suffix">): string {
+  return `arn:aws:secretsmanager:${FAKE_RESOURCE_REGION}:${accountId}:secret:${secret.name}-${secret.suffix}`;
+}
+
 export interface FakeCredentialReportBehaviour {
   /** Generate calls answered STARTED/INPROGRESS before COMPLETE (0: a recent report already exists). */
   pendingGenerates?: number;
@@ -101,6 +124,10 @@ export interface FakeAccount {
   samlProviders?: Array<{ name: string; created: string; validUntil: string }>;
   rootAccessKeys?: FakeAccessKey[];
   credentialReport?: FakeCredentialReportBehaviour;
+  /** KMS keys (region us-east-1) and their key policies; ids are UUIDs as in AWS. */
+  kmsKeys?: FakeKmsKey[];
+  /** Secrets Manager secrets (region us-east-1): metadata and an optional resource policy; no values. */
+  secrets?: FakeSecret[];
   /** SimulatePrincipalPolicy: principal ARN → actions it is allowed. */
   simulation?: Record<string, string[]>;
 }

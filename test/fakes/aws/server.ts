@@ -3,7 +3,8 @@
  * the real SDK clients (serialization, signing, parsing, pagination) instead of mocks.
  *
  * IAM and STS speak the AWS Query protocol (form-encoded POST `Action=...&Version=...`, XML
- * answers); Organizations speaks JSON 1.1 with `X-Amz-Target`. The account a request reads is
+ * answers); Organizations, KMS and Secrets Manager speak JSON 1.1 with `X-Amz-Target` (KMS and
+ * Secrets Manager serve only listings and policies: no key use, no secret values). The account a request reads is
  * chosen by its access key: the base key maps to the base account, and each ASIA key issued by
  * the fake's AssumeRole maps to the assumed role's account and carries that session's policy,
  * which the fake enforces. Faults (throttling, 5xx, delays, truncated bodies) are injectable.
@@ -12,6 +13,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   FAKE_BASE_ACCESS_KEY_ID,
+  fakeKeyArn,
+  fakeSecretArn,
   type FakeAccessKey,
   type FakeAccount,
   type FakeEstate,
@@ -27,7 +30,10 @@ import { queryError, queryResponse, type XmlValue } from "./xml.js";
 const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-export type FakeService = "iam" | "sts" | "organizations";
+export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager";
+
+/** JSON 1.1 services and the X-Amz-Target prefix each uses. */
+const JSON_TARGETS: Record<string, FakeService> = { AWSOrganizationsV20161128: "organizations", TrentService: "kms", secretsmanager: "secretsmanager" };
 
 export interface FakeRequest {
   service: FakeService;
@@ -180,10 +186,11 @@ export class FakeAwsServer {
     const body = Buffer.concat(chunks).toString("utf8");
     const requestId = this.nextRequestId();
     const target = request.headers["x-amz-target"];
-    const service: FakeService = typeof target === "string" ? "organizations" : new URLSearchParams(body).get("Version") === "2011-06-15" ? "sts" : "iam";
-    const params: Record<string, string> =
-      service === "organizations" ? flattenJson(body) : Object.fromEntries(new URLSearchParams(body).entries());
-    const action = service === "organizations" ? String(target).split(".").pop() ?? "" : params.Action ?? "";
+    const jsonService = typeof target === "string" ? JSON_TARGETS[target.split(".")[0] ?? ""] : undefined;
+    const service: FakeService = jsonService ?? (new URLSearchParams(body).get("Version") === "2011-06-15" ? "sts" : "iam");
+    const isJson = jsonService !== undefined;
+    const params: Record<string, string> = isJson ? flattenJson(body) : Object.fromEntries(new URLSearchParams(body).entries());
+    const action = isJson ? String(target).split(".").pop() ?? "" : params.Action ?? "";
     const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(String(request.headers.authorization ?? ""))?.[1];
     const session = accessKeyId ? this.sessions.get(accessKeyId) : undefined;
     const accountId = accessKeyId === FAKE_BASE_ACCESS_KEY_ID ? this.estate.baseAccountId : session?.accountId;
@@ -203,10 +210,14 @@ export class FakeAwsServer {
         throw new FakeError(403, "InvalidClientTokenId", "The session token does not match the access key.");
       }
       if (session && service !== "sts" && !allowedBySessionPolicy(session, `${service}:${action}`)) {
-        throw new FakeError(403, service === "organizations" ? "AccessDeniedException" : "AccessDenied", `not authorized to perform ${service}:${action} (session policy)`);
+        throw new FakeError(403, isJson ? "AccessDeniedException" : "AccessDenied", `not authorized to perform ${service}:${action} (session policy)`);
       }
       const account = this.estate.accounts[accountId];
       if (service === "organizations") payload = JSON.stringify(this.organizations(action, params, accountId));
+      else if (service === "kms" || service === "secretsmanager") {
+        if (!account) throw new FakeError(403, "AccessDeniedException", `no such account ${accountId}`);
+        payload = JSON.stringify(service === "kms" ? kmsAction(action, params, account) : secretsManagerAction(action, params, account));
+      }
       else if (service === "sts") payload = queryResponse(action, STS_NAMESPACE, this.sts(action, params, accountId, accessKeyId, session), requestId);
       else {
         if (!account) throw new FakeError(403, "AccessDenied", `no such account ${accountId}`);
@@ -216,13 +227,13 @@ export class FakeAwsServer {
       if (!(error instanceof FakeError)) throw error;
       status = error.status;
       payload =
-        service === "organizations"
+        isJson
           ? JSON.stringify({ __type: error.code, message: error.message })
           : queryError(service === "sts" ? STS_NAMESPACE : IAM_NAMESPACE, error.status >= 500 ? "Receiver" : "Sender", error.code, error.message, requestId);
     }
     const bytes = Buffer.from(payload, "utf8");
     response.writeHead(status, {
-      "content-type": service === "organizations" ? "application/x-amz-json-1.1" : "text/xml",
+      "content-type": isJson ? "application/x-amz-json-1.1" : "text/xml",
       "content-length": String(bytes.length),
       "x-amzn-requestid": requestId,
     });
@@ -599,6 +610,48 @@ export class FakeAwsServer {
       default:
         throw new FakeError(400, "InvalidAction", `unsupported Organizations action ${action}`);
     }
+  }
+}
+
+// ---------------------------------------------------------------- KMS and Secrets Manager (metadata and policies only)
+
+function kmsAction(action: string, params: Record<string, string>, account: FakeAccount): Record<string, unknown> {
+  const keys = account.kmsKeys ?? [];
+  switch (action) {
+    case "ListKeys": {
+      // Pages of 2 (the real default is 100), so small estates still page.
+      const start = params.Marker ? Number(params.Marker.replace("marker-", "")) : 0;
+      const end = start + 2;
+      const truncated = end < keys.length;
+      return { Keys: keys.slice(start, end).map((key) => ({ KeyId: key.id, KeyArn: fakeKeyArn(account.id, key.id) })), Truncated: truncated, ...(truncated ? { NextMarker: `marker-${end}` } : {}) };
+    }
+    case "GetKeyPolicy": {
+      const keyId = params.KeyId ?? "";
+      const key = keys.find((candidate) => candidate.id === keyId || fakeKeyArn(account.id, candidate.id) === keyId);
+      if (!key) throw new FakeError(400, "NotFoundException", `Key '${keyId}' does not exist`);
+      if ((params.PolicyName ?? "default") !== "default") throw new FakeError(400, "NotFoundException", "No such policy exists");
+      return { Policy: JSON.stringify(key.policy), PolicyName: "default" };
+    }
+    default:
+      throw new FakeError(400, "UnknownOperationException", `unsupported KMS action ${action}`);
+  }
+}
+
+function secretsManagerAction(action: string, params: Record<string, string>, account: FakeAccount): Record<string, unknown> {
+  const secrets = account.secrets ?? [];
+  switch (action) {
+    case "ListSecrets": {
+      const page = tokenPage(secrets, { ...params, MaxResults: "2" });
+      return { SecretList: page.items.map((secret) => ({ ARN: fakeSecretArn(account.id, secret), Name: secret.name })), ...(page.next ? { NextToken: page.next } : {}) };
+    }
+    case "GetResourcePolicy": {
+      const id = params.SecretId ?? "";
+      const secret = secrets.find((candidate) => candidate.name === id || fakeSecretArn(account.id, candidate) === id);
+      if (!secret) throw new FakeError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+      return { ARN: fakeSecretArn(account.id, secret), Name: secret.name, ...(secret.policy ? { ResourcePolicy: JSON.stringify(secret.policy) } : {}) };
+    }
+    default:
+      throw new FakeError(400, "UnknownOperationException", `unsupported Secrets Manager action ${action}`);
   }
 }
 

@@ -56,10 +56,11 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
   }
 
   function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined): void {
-    if (!text) return; // a secret without a policy: identity policies alone decide
-    let document: unknown;
+    // A secret without a policy is recorded as an empty one: "read, and it grants nothing" lets the
+    // evaluator block a cross-account caller instead of answering unknown (policy not collected).
+    let document: unknown = { Statement: [] };
     try {
-      document = decodePolicyDocument(text);
+      if (text) document = decodePolicyDocument(text);
     } catch (error) {
       gap(source, error, `${resourceArn}: policy not readable`);
       return;

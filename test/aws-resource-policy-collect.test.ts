@@ -1,0 +1,150 @@
+/**
+ * KMS key policies and Secrets Manager secret policies collected from the wire-level fake with the
+ * real SDK clients (issue #16 item 2), then evaluated by the entitlement analysis: a cross-account
+ * role granted only by a secret's policy appears in the reverse question (and is denied without
+ * it), and a key policy that does not allow blocks a same-account decrypt.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { createAwsConnector, type AwsConnector } from "../src/providers/aws/index.js";
+import { inventorySnapshotSchema } from "../src/model/inventory.js";
+import { Inventory } from "../src/model/inventory-index.js";
+import { explainEntitlementPaths, type EntitlementAnswer } from "../src/analysis/entitlements/index.js";
+import { fakeKeyArn, fakeSecretArn, type FakeEstate } from "./fakes/aws/estate.js";
+import { FAKE_BASE_CREDENTIALS, collectWith, countsByApi, instantRetry } from "./fakes/aws/harness.js";
+import { FakeAwsServer } from "./fakes/aws/server.js";
+import { DEV, PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";
+
+const NOW = "2026-06-01T12:00:00.000Z";
+const V = "2012-10-17";
+const GET = "secretsmanager:GetSecretValue";
+const DECRYPT = "kms:Decrypt";
+const BATCH = `arn:aws:iam::${DEV}:role/batch`;
+const DEPLOY = `arn:aws:iam::${PROD}:role/github-deploy`;
+const SHARED = { name: "shared/db", suffix: "AbCdEf" };
+const PRIVATE = { name: "private/db", suffix: "GhIjKl" };
+const SHARED_ARN = fakeSecretArn(PROD, SHARED);
+const PRIVATE_ARN = fakeSecretArn(PROD, PRIVATE);
+const STRICT_KEY = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const DELEGATED_KEY = "0987dcba-09fe-87dc-65ba-ab0987654321";
+const STRICT_KEY_ARN = fakeKeyArn(PROD, STRICT_KEY);
+const DELEGATED_KEY_ARN = fakeKeyArn(PROD, DELEGATED_KEY);
+
+function estate(): FakeEstate {
+  const base = smallEstate();
+  const prod = base.accounts[PROD];
+  const dev = base.accounts[DEV];
+  if (!prod || !dev) throw new Error("small estate changed: PROD and DEV accounts expected");
+  prod.secrets = [
+    { ...SHARED, policy: { Version: V, Statement: [{ Sid: "BatchReads", Effect: "Allow", Principal: { AWS: BATCH }, Action: GET, Resource: "*" }] } },
+    PRIVATE,
+  ];
+  prod.kmsKeys = [
+    // No root delegation: only the named admin may use the key, whatever IAM policies say.
+    { id: STRICT_KEY, policy: { Version: V, Statement: [{ Sid: "AdminOnly", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:role/wiam-read` }, Action: "kms:*", Resource: "*" }] } },
+    // The default key policy: the account root, i.e. IAM policies decide.
+    { id: DELEGATED_KEY, policy: { Version: V, Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:root` }, Action: "kms:*", Resource: "*" }] } },
+  ];
+  const deploy = prod.roles.find((role) => role.name === "github-deploy");
+  deploy?.inline?.push({ name: "decrypt", document: { Version: V, Statement: [{ Effect: "Allow", Action: DECRYPT, Resource: "*" }] } });
+  const batch = dev.roles.find((role) => role.name === "batch");
+  if (batch) batch.inline = [{ name: "read-secrets", document: { Version: V, Statement: [{ Effect: "Allow", Action: GET, Resource: `arn:aws:secretsmanager:*:${PROD}:secret:*` }] } }];
+  return base;
+}
+
+let fake: FakeAwsServer;
+const connectors: AwsConnector[] = [];
+const TWO_ACCOUNTS = {
+  accounts: [
+    { id: PROD, name: "prod", roleArn: READ_ROLE(PROD) },
+    { id: DEV, name: "dev", roleArn: READ_ROLE(DEV), externalId: "dev-EXAMPLE" },
+  ],
+  cacheTtlSeconds: 0,
+};
+
+beforeAll(async () => {
+  fake = await FakeAwsServer.start(estate());
+  process.env.AWS_ENDPOINT_URL = fake.url;
+  process.env.AWS_REGION = "us-east-1";
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.resetLog();
+  fake.clearFaults();
+});
+afterEach(() => {
+  for (const connector of connectors.splice(0)) connector.close();
+});
+
+function connector(config: Parameters<typeof createAwsConnector>[0]): AwsConnector {
+  const created = createAwsConnector(config, { credentials: FAKE_BASE_CREDENTIALS, now: () => new Date(NOW), caller: "analyst@example.com", retry: instantRetry() });
+  connectors.push(created);
+  return created;
+}
+
+const outcomes = (answer: EntitlementAnswer) => answer.paths.map((p) => [p.principalId, p.outcome, p.blockedBy?.kind ?? null]);
+
+describe("collecting KMS key and Secrets Manager secret policies", () => {
+  test("policies land as resource policies on the ARNs, one Get per key and secret, through each account's session", async () => {
+    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms", "secretsmanager"] });
+    const { snapshot, operations } = await collectWith(aws, "resources");
+    expect(() => inventorySnapshotSchema.parse(snapshot)).not.toThrow();
+    expect(snapshot.gaps).toEqual([]);
+    const resourcePolicies = snapshot.policies.filter((policy) => policy.kind === "resource");
+    expect(resourcePolicies.map((policy) => [policy.id, policy.attachedTo, policy.evidence.source, policy.statements.map((s) => [s.id, s.effect, s.principals, s.actions])])).toEqual([
+      [`${STRICT_KEY_ARN}#resource-policy`, [STRICT_KEY_ARN], "kms:GetKeyPolicy", [["AdminOnly", "Allow", [READ_ROLE(PROD)], ["kms:*"]]]],
+      [`${DELEGATED_KEY_ARN}#resource-policy`, [DELEGATED_KEY_ARN], "kms:GetKeyPolicy", [["Enable IAM User Permissions", "Allow", [`arn:aws:iam::${PROD}:root`], ["kms:*"]]]],
+      [`${SHARED_ARN}#resource-policy`, [SHARED_ARN], "secretsmanager:GetResourcePolicy", [["BatchReads", "Allow", [BATCH], [GET]]]],
+      // Read and found empty: recorded, so a cross-account caller is decided rather than unknown.
+      [`${PRIVATE_ARN}#resource-policy`, [PRIVATE_ARN], "secretsmanager:GetResourcePolicy", []],
+    ]);
+    const counts = countsByApi(operations);
+    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"]]).toEqual([2, 2, 2, 2]);
+    // Metadata only: nothing but listings and policies was asked of KMS and Secrets Manager.
+    expect([...new Set(fake.requests.filter((r) => r.service === "kms" || r.service === "secretsmanager").map((r) => `${r.service}:${r.action}`))].sort()).toEqual([
+      "kms:GetKeyPolicy",
+      "kms:ListKeys",
+      "secretsmanager:GetResourcePolicy",
+      "secretsmanager:ListSecrets",
+    ]);
+  });
+
+  test("off by default: no KMS or Secrets Manager call", async () => {
+    const aws = connector(TWO_ACCOUNTS);
+    const { operations } = await collectWith(aws, "default");
+    expect(operations.filter((operation) => /^(kms|secretsmanager):/.test(operation.api))).toEqual([]);
+  });
+
+  test("a denied policy read is a gap naming the resource; the other policies are kept", async () => {
+    fake.addFault({ action: "GetResourcePolicy", kind: "error", status: 400, code: "AccessDeniedException" });
+    fake.addFault({ action: "ListKeys", accountId: DEV, kind: "error", status: 400, code: "AccessDeniedException" });
+    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms", "secretsmanager"] });
+    const { snapshot } = await collectWith(aws, "denied");
+    const denied = "AccessDeniedException (HTTP 400): injected fault";
+    expect((snapshot.gaps ?? []).map((gap) => [gap.scopeId, gap.source, gap.reason])).toEqual([
+      [`aws:account/${PROD}`, "secretsmanager:GetResourcePolicy", `${SHARED_ARN}: secret policy not read: ${denied}`],
+      [`aws:account/${PROD}`, "secretsmanager:GetResourcePolicy", `${PRIVATE_ARN}: secret policy not read: ${denied}`],
+      [`aws:account/${DEV}`, "kms:ListKeys", `KMS keys not listed: ${denied}`],
+    ]);
+    expect(snapshot.policies.filter((policy) => policy.kind === "resource").map((policy) => policy.attachedTo)).toEqual([[STRICT_KEY_ARN], [DELEGATED_KEY_ARN]]);
+  });
+});
+
+describe("the collected policies decide access", () => {
+  test("a cross-account role granted only by the secret's policy appears in the reverse question; without it, it is denied", async () => {
+    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms", "secretsmanager"] });
+    const inventory = new Inventory((await collectWith(aws, "cross")).snapshot);
+    expect(outcomes(explainEntitlementPaths(inventory, { action: GET, resource: SHARED_ARN })).filter(([id]) => id === BATCH)).toEqual([[BATCH, "allowed", null]]);
+    expect(outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action: GET, resource: SHARED_ARN }))).toEqual([[BATCH, "allowed", null]]);
+    expect(outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action: GET, resource: PRIVATE_ARN }))).toEqual([[BATCH, "denied", "resource_policy"]]);
+    expect(outcomes(explainEntitlementPaths(inventory, { action: GET, resource: PRIVATE_ARN })).filter(([id]) => id === BATCH)).toEqual([]);
+  });
+
+  test("a key policy that does not allow blocks a same-account decrypt; one delegating to the account lets IAM decide", async () => {
+    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms"] });
+    const inventory = new Inventory((await collectWith(aws, "kms")).snapshot);
+    expect(outcomes(explainEntitlementPaths(inventory, { principal: DEPLOY, action: DECRYPT, resource: STRICT_KEY_ARN }))).toEqual([[DEPLOY, "denied", "resource_policy"]]);
+    expect(outcomes(explainEntitlementPaths(inventory, { principal: DEPLOY, action: DECRYPT, resource: DELEGATED_KEY_ARN }))).toEqual([[DEPLOY, "allowed", null]]);
+  });
+});
