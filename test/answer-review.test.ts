@@ -89,6 +89,17 @@ describe("reviewing what an answer reveals", () => {
     expect(structured.identity.canBeAssumedBy.map((e) => e.from)).toEqual(["arn:aws:iam::111111111111:root"]);
   });
 
+  it("records the answer's approval in the call's audit record, approved or declined", async () => {
+    await describeDeployRole("approve");
+    const approved = session?.app.audit?.search({ limit: 1, order: "desc" })[0];
+    expect(approved?.completion?.reviewApproval).toEqual({ outcome: "approved", approver: "Second Reviewer (as test-analyst via wiam-test-client)", note: null });
+    expect(session?.app.audit?.verify().ok).toBe(true);
+    await session?.close();
+    session = undefined;
+    await describeDeployRole("decline");
+    expect(session?.app.audit?.search({ limit: 1, order: "desc" })[0]?.completion?.reviewApproval?.outcome).toBe("declined");
+  });
+
   it("withholds when the person declines", async () => {
     const { structured } = await describeDeployRole("decline");
     expect(structured.withheld?.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy"]);

@@ -153,6 +153,8 @@ export function formatRecordDetail(record: AuditRecord): string {
   ];
   if (completion !== null) {
     lines.push(["duration", `${completion.durationMs} ms`]);
+    const review = completion.reviewApproval;
+    if (review) lines.push(["answer approval", `${review.outcome}${review.approver ? ` by ${review.approver}` : ""}${review.note ? `: ${review.note}` : ""}`]);
     lines.push(["credentials", completion.credentialScope ?? "-"]);
     if (completion.error !== null) lines.push(["error", completion.error]);
     if (completion.result !== null) {

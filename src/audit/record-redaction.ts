@@ -33,6 +33,9 @@ export function recordRedaction(redactor: Redactor): (record: AuditRecord) => Au
           : {
               ...completion,
               error: text(completion.error),
+              ...(completion.reviewApproval
+                ? { reviewApproval: { ...completion.reviewApproval, approver: text(completion.reviewApproval.approver), note: text(completion.reviewApproval.note) } }
+                : {}),
               credentialScope: text(completion.credentialScope),
               responseBody:
                 body?.mode === "summary"

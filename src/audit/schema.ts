@@ -55,6 +55,8 @@ export const completeBodySchema = z.object({
   redactionFindings: z.record(z.string(), z.number()),
   responseBody: storedResponseBodySchema,
   durationMs: z.number(),
+  // Absent in records written before answer-review approvals were recorded.
+  reviewApproval: z.object({ outcome: z.string(), approver: z.string().nullable(), note: z.string().nullable() }).nullable().optional(),
 });
 export type CompleteBody = z.infer<typeof completeBodySchema>;
 

@@ -310,6 +310,16 @@ export class AuditStore {
       redactionFindings: completion.redactionFindings,
       responseBody: storeResponseBody(this.options.responseBody, completion.responseBody),
       durationMs: completion.durationMs,
+      // Only when one was asked, so records without it hash exactly as before.
+      ...(completion.reviewApproval
+        ? {
+            reviewApproval: {
+              outcome: boundedText(completion.reviewApproval.outcome, MAX_STORED_ERROR_CHARS),
+              approver: boundedText(completion.reviewApproval.approver, MAX_STORED_ERROR_CHARS),
+              note: boundedText(completion.reviewApproval.note, MAX_STORED_ERROR_CHARS),
+            },
+          }
+        : {}),
     };
     const at = this.now().toISOString();
     const text = this.serialize(body);

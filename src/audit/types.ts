@@ -53,6 +53,11 @@ export interface AuditCompletion {
   /** Redacted response body; the store keeps it according to the response body setting. */
   responseBody: unknown;
   durationMs: number;
+  /**
+   * The approval asked for what the answer revealed (answer review, after the call ran), when one
+   * was asked: outcome, who answered, and the note (e.g. a self-confirmation over HTTP).
+   */
+  reviewApproval?: { outcome: string; approver: string | null; note: string | null } | null;
 }
 
 /** The response body as stored: nothing, a bounded preview of its JSON text, or all of it. */

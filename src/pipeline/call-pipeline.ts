@@ -342,6 +342,7 @@ export class CallPipeline {
         redactionFindings: findingsByKind,
         responseBody: tool.auditResponseBody === false ? null : this.responseBody(current.audit.responseBody, structured.value, text.value),
         durationMs: elapsedMs(started),
+        reviewApproval: review.approval ? { outcome: review.approval.outcome, approver: review.approval.approver, note: review.approval.note } : null,
       });
       this.deps.governor.recordResult(taskKey, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
       const redactions = Object.values(findingsByKind).reduce((sum, count) => sum + count, 0);
