@@ -113,7 +113,7 @@ describe("read-only by construction", () => {
     expect(direct.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith("sts:"))).toEqual([]);
   });
 
-  test("the session policy allows exactly the IAM, Organizations, KMS and Secrets Manager reads (never kms:Decrypt or GetSecretValue), and fits STS's size limit", () => {
+  test("the session policy allows exactly the IAM, Organizations, KMS, Secrets Manager and S3 reads (never kms:Decrypt, GetSecretValue or GetObject), and fits STS's size limit", () => {
     const document = JSON.parse(buildSessionPolicy()) as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
     expect(document.Statement).toEqual([{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }]);
     expect(SESSION_READ_ACTIONS).toEqual([
@@ -137,6 +137,8 @@ describe("read-only by construction", () => {
       "organizations:ListPolicies",
       "organizations:ListRoots",
       "organizations:ListTargetsForPolicy",
+      "s3:GetBucketPolicy",
+      "s3:ListAllMyBuckets",
       "secretsmanager:GetResourcePolicy",
       "secretsmanager:ListSecrets",
     ]);

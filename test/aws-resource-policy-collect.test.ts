@@ -27,6 +27,10 @@ const PRIVATE_ARN = fakeSecretArn(PROD, PRIVATE);
 const STRICT_KEY = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const DELEGATED_KEY = "0987dcba-09fe-87dc-65ba-ab0987654321";
 const STRICT_KEY_ARN = fakeKeyArn(PROD, STRICT_KEY);
+const SHARED_BUCKET = "prod-shared-reports";
+const PRIVATE_BUCKET = "prod-private-exports";
+const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
+const GET_OBJECT = "s3:GetObject";
 const DELEGATED_KEY_ARN = fakeKeyArn(PROD, DELEGATED_KEY);
 
 function estate(): FakeEstate {
@@ -44,10 +48,15 @@ function estate(): FakeEstate {
     // The default key policy: the account root, i.e. IAM policies decide.
     { id: DELEGATED_KEY, policy: { Version: V, Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:root` }, Action: "kms:*", Resource: "*" }] } },
   ];
+  prod.buckets = [
+    { name: SHARED_BUCKET, policy: { Version: V, Statement: [{ Sid: "BatchReadsReports", Effect: "Allow", Principal: { AWS: BATCH }, Action: GET_OBJECT, Resource: `${bucketArn(SHARED_BUCKET)}/*` }] } },
+    // Another region: its policy is read through a client for that region.
+    { name: PRIVATE_BUCKET, region: "eu-west-1" },
+  ];
   const deploy = prod.roles.find((role) => role.name === "github-deploy");
   deploy?.inline?.push({ name: "decrypt", document: { Version: V, Statement: [{ Effect: "Allow", Action: DECRYPT, Resource: "*" }] } });
   const batch = dev.roles.find((role) => role.name === "batch");
-  if (batch) batch.inline = [{ name: "read-secrets", document: { Version: V, Statement: [{ Effect: "Allow", Action: GET, Resource: `arn:aws:secretsmanager:*:${PROD}:secret:*` }] } }];
+  if (batch) batch.inline = [{ name: "read-secrets", document: { Version: V, Statement: [{ Effect: "Allow", Action: GET, Resource: `arn:aws:secretsmanager:*:${PROD}:secret:*` }, { Effect: "Allow", Action: GET_OBJECT, Resource: "arn:aws:s3:::prod-*" }] } }];
   return base;
 }
 
@@ -87,24 +96,34 @@ const outcomes = (answer: EntitlementAnswer) => answer.paths.map((p) => [p.princ
 
 describe("collecting KMS key and Secrets Manager secret policies", () => {
   test("policies land as resource policies on the ARNs, one Get per key and secret, through each account's session", async () => {
-    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms", "secretsmanager"] });
+    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms", "secretsmanager", "s3"] });
     const { snapshot, operations } = await collectWith(aws, "resources");
     expect(() => inventorySnapshotSchema.parse(snapshot)).not.toThrow();
     expect(snapshot.gaps).toEqual([]);
     const resourcePolicies = snapshot.policies.filter((policy) => policy.kind === "resource");
     expect(resourcePolicies.map((policy) => [policy.id, policy.attachedTo, policy.evidence.source, policy.statements.map((s) => [s.id, s.effect, s.principals, s.actions])])).toEqual([
-      [`${STRICT_KEY_ARN}#resource-policy`, [STRICT_KEY_ARN], "kms:GetKeyPolicy", [["AdminOnly", "Allow", [READ_ROLE(PROD)], ["kms:*"]]]],
       [`${DELEGATED_KEY_ARN}#resource-policy`, [DELEGATED_KEY_ARN], "kms:GetKeyPolicy", [["Enable IAM User Permissions", "Allow", [`arn:aws:iam::${PROD}:root`], ["kms:*"]]]],
-      [`${SHARED_ARN}#resource-policy`, [SHARED_ARN], "secretsmanager:GetResourcePolicy", [["BatchReads", "Allow", [BATCH], [GET]]]],
+      [`${STRICT_KEY_ARN}#resource-policy`, [STRICT_KEY_ARN], "kms:GetKeyPolicy", [["AdminOnly", "Allow", [READ_ROLE(PROD)], ["kms:*"]]]],
+      [`${bucketArn(PRIVATE_BUCKET)}#resource-policy`, [bucketArn(PRIVATE_BUCKET)], "s3:GetBucketPolicy", []],
+      [`${bucketArn(SHARED_BUCKET)}#resource-policy`, [bucketArn(SHARED_BUCKET)], "s3:GetBucketPolicy", [["BatchReadsReports", "Allow", [BATCH], [GET_OBJECT]]]],
       // Read and found empty: recorded, so a cross-account caller is decided rather than unknown.
       [`${PRIVATE_ARN}#resource-policy`, [PRIVATE_ARN], "secretsmanager:GetResourcePolicy", []],
+      [`${SHARED_ARN}#resource-policy`, [SHARED_ARN], "secretsmanager:GetResourcePolicy", [["BatchReads", "Allow", [BATCH], [GET]]]],
     ]);
     const counts = countsByApi(operations);
-    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"]]).toEqual([2, 2, 2, 2]);
+    // Each bucket's policy is asked of the bucket's own region.
+    expect(fake.requests.filter((r) => r.action === "GetBucketPolicy").map((r) => [r.params.Bucket, r.signingRegion]).sort()).toEqual([
+      [PRIVATE_BUCKET, "eu-west-1"],
+      [SHARED_BUCKET, "us-east-1"],
+    ]);
+    // One listing per account (two accounts), one Get per key, secret and bucket.
+    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"], counts["s3:ListBuckets"], counts["s3:GetBucketPolicy"]]).toEqual([2, 2, 2, 2, 2, 2]);
     // Metadata only: nothing but listings and policies was asked of KMS and Secrets Manager.
-    expect([...new Set(fake.requests.filter((r) => r.service === "kms" || r.service === "secretsmanager").map((r) => `${r.service}:${r.action}`))].sort()).toEqual([
+    expect([...new Set(fake.requests.filter((r) => r.service === "kms" || r.service === "secretsmanager" || r.service === "s3").map((r) => `${r.service}:${r.action}`))].sort()).toEqual([
       "kms:GetKeyPolicy",
       "kms:ListKeys",
+      "s3:GetBucketPolicy",
+      "s3:ListBuckets",
       "secretsmanager:GetResourcePolicy",
       "secretsmanager:ListSecrets",
     ]);
@@ -113,7 +132,7 @@ describe("collecting KMS key and Secrets Manager secret policies", () => {
   test("off by default: no KMS or Secrets Manager call", async () => {
     const aws = connector(TWO_ACCOUNTS);
     const { operations } = await collectWith(aws, "default");
-    expect(operations.filter((operation) => /^(kms|secretsmanager):/.test(operation.api))).toEqual([]);
+    expect(operations.filter((operation) => /^(kms|secretsmanager|s3):/.test(operation.api))).toEqual([]);
   });
 
   test("a denied policy read is a gap naming the resource; the other policies are kept", async () => {
@@ -123,11 +142,11 @@ describe("collecting KMS key and Secrets Manager secret policies", () => {
     const { snapshot } = await collectWith(aws, "denied");
     const denied = "AccessDeniedException (HTTP 400): injected fault";
     expect((snapshot.gaps ?? []).map((gap) => [gap.scopeId, gap.source, gap.reason])).toEqual([
-      [`aws:account/${PROD}`, "secretsmanager:GetResourcePolicy", `${SHARED_ARN}: secret policy not read: ${denied}`],
       [`aws:account/${PROD}`, "secretsmanager:GetResourcePolicy", `${PRIVATE_ARN}: secret policy not read: ${denied}`],
+      [`aws:account/${PROD}`, "secretsmanager:GetResourcePolicy", `${SHARED_ARN}: secret policy not read: ${denied}`],
       [`aws:account/${DEV}`, "kms:ListKeys", `KMS keys not listed: ${denied}`],
     ]);
-    expect(snapshot.policies.filter((policy) => policy.kind === "resource").map((policy) => policy.attachedTo)).toEqual([[STRICT_KEY_ARN], [DELEGATED_KEY_ARN]]);
+    expect(snapshot.policies.filter((policy) => policy.kind === "resource").map((policy) => policy.attachedTo)).toEqual([[DELEGATED_KEY_ARN], [STRICT_KEY_ARN]]);
   });
 });
 
@@ -139,6 +158,14 @@ describe("the collected policies decide access", () => {
     expect(outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action: GET, resource: SHARED_ARN }))).toEqual([[BATCH, "allowed", null]]);
     expect(outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action: GET, resource: PRIVATE_ARN }))).toEqual([[BATCH, "denied", "resource_policy"]]);
     expect(outcomes(explainEntitlementPaths(inventory, { action: GET, resource: PRIVATE_ARN })).filter(([id]) => id === BATCH)).toEqual([]);
+  });
+
+  test("a bucket policy grants a cross-account role an object read; a bucket without a policy denies it", async () => {
+    const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["s3"] });
+    const inventory = new Inventory((await collectWith(aws, "s3")).snapshot);
+    const sharedObject = `${bucketArn(SHARED_BUCKET)}/2026/report.csv`;
+    expect(outcomes(explainEntitlementPaths(inventory, { action: GET_OBJECT, resource: sharedObject })).filter(([id]) => id === BATCH)).toEqual([[BATCH, "allowed", null]]);
+    expect(outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action: GET_OBJECT, resource: `${bucketArn(PRIVATE_BUCKET)}/dump.sql` }))).toEqual([[BATCH, "denied", "resource_policy"]]);
   });
 
   test("a key policy that does not allow blocks a same-account decrypt; one delegating to the account lets IAM decide", async () => {

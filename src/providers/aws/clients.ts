@@ -8,6 +8,7 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { S3Client } from "@aws-sdk/client-s3";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 
 export type AwsCredentialsInput = NonNullable<IAMClientConfig["credentials"]>;
@@ -67,4 +68,9 @@ export function createKmsClient(settings: ClientSettings): KMSClient {
 
 export function createSecretsManagerClient(settings: ClientSettings): SecretsManagerClient {
   return new SecretsManagerClient(commonConfig(settings));
+}
+
+/** S3 answers a bucket's requests only in the bucket's own region; `region` overrides the default. */
+export function createS3Client(settings: ClientSettings, region?: string): S3Client {
+  return new S3Client(commonConfig(region ? { ...settings, region } : settings));
 }

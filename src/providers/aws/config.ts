@@ -60,11 +60,11 @@ export const awsProviderConfigSchema = z
     /** GenerateCredentialReport polls before giving up and falling back to per-user calls. */
     credentialReportPollAttempts: z.number().int().min(1).max(60).default(10),
     /**
-     * Resource policies to read per account, in the configured region: KMS key policies and
-     * Secrets Manager secret policies (one Get call per key or secret). Off by default: the calls
-     * grow with the number of keys and secrets.
+     * Resource policies to read per account: KMS key policies and Secrets Manager secret policies
+     * (configured region), S3 bucket policies (every bucket, in its own region); one Get call per
+     * key, secret or bucket. Off by default: the calls grow with the number of resources.
      */
-    resourcePolicies: z.array(z.enum(["kms", "secretsmanager"])).default([]),
+    resourcePolicies: z.array(z.enum(["kms", "secretsmanager", "s3"])).default([]),
   })
   .strict()
   .superRefine((config, context) => {

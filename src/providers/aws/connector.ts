@@ -8,6 +8,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
 import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./collect/breadth.js";
@@ -17,6 +18,7 @@ import {
   createIamClient,
   createKmsClient,
   createOrganizationsClient,
+  createS3Client,
   createSecretsManagerClient,
   createStsClient,
   defaultRegion,
@@ -119,6 +121,20 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
     return (session.clients.secretsManager ??= createSecretsManagerClient(sessionSettings(session)));
   }
 
+  const baseS3 = new Map<string, S3Client>();
+
+  /** One S3 client per region a session (or the base credentials) reads buckets in. */
+  function s3For(session: AwsSession | undefined, region: string | undefined): S3Client {
+    const clients = session ? (session.clients.s3 ??= new Map()) : baseS3;
+    const key = region ?? "";
+    let client = clients.get(key);
+    if (!client) {
+      client = createS3Client(session ? sessionSettings(session) : baseSettings, region);
+      clients.set(key, client);
+    }
+    return client;
+  }
+
   function organizationsFor(session: AwsSession | undefined): OrganizationsClient {
     if (!session) return (baseOrganizations ??= createOrganizationsClient(baseSettings));
     return (session.clients.organizations ??= createOrganizationsClient(sessionSettings(session)));
@@ -193,6 +209,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
         services: config.resourcePolicies,
         kms: () => kmsFor(session),
         secretsManager: () => secretsManagerFor(session),
+        s3: (region) => s3For(session, region),
         runner,
         observedAt: raw.observedAt,
         signal: context.signal,
@@ -401,6 +418,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       baseOrganizations?.destroy();
       baseKms?.destroy();
       baseSecretsManager?.destroy();
+      for (const client of baseS3.values()) client.destroy();
       baseSts.destroy();
     },
   };

@@ -1,6 +1,6 @@
 /**
  * The least-privilege IAM policy for the server's base credentials (`policies/aws-readonly.json`):
- * the IAM, Organizations, KMS and Secrets Manager reads the connector makes, and `sts:AssumeRole` (with
+ * the IAM, Organizations, KMS, Secrets Manager and S3 reads the connector makes, and `sts:AssumeRole` (with
  * `sts:SetSourceIdentity`, which stamps the caller on the session) only on the reader roles it is
  * configured to assume, never on every role of every account.
  */
@@ -41,8 +41,8 @@ export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPoli
   const statements: ReaderPolicyStatement[] = [
     { Sid: "ReadIamInventory", Effect: "Allow", Action: actionsOf("iam"), Resource: "*" },
     { Sid: "ReadOrganizationStructureAndScps", Effect: "Allow", Action: actionsOf("organizations"), Resource: "*" },
-    // Key and secret policies only: no decrypt, no GetSecretValue.
-    { Sid: "ReadKeyAndSecretResourcePolicies", Effect: "Allow", Action: [...actionsOf("kms"), ...actionsOf("secretsmanager")], Resource: "*" },
+    // Bucket, key and secret policies only: no object read, no decrypt, no GetSecretValue.
+    { Sid: "ReadResourcePolicies", Effect: "Allow", Action: [...actionsOf("kms"), ...actionsOf("s3"), ...actionsOf("secretsmanager")], Resource: "*" },
   ];
   const [onlyRole] = readerRoles;
   if (onlyRole !== undefined) {

@@ -55,6 +55,13 @@ import {
   type ListKeysCommandInput,
 } from "@aws-sdk/client-kms";
 import {
+  GetBucketPolicyCommand,
+  ListBucketsCommand,
+  type GetBucketPolicyCommandInput,
+  type ListBucketsCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import {
   GetResourcePolicyCommand,
   ListSecretsCommand,
   type GetResourcePolicyCommandInput,
@@ -252,6 +259,23 @@ export const secretsManagerReads = {
   }),
 };
 
+/** S3 bucket policies: the bucket list and each bucket's policy, never an object. */
+export const s3Reads = {
+  listBuckets: read({
+    api: "s3:ListBuckets",
+    command: "ListBucketsCommand",
+    // The IAM action behind ListBuckets has its own name.
+    actions: ["s3:ListAllMyBuckets"],
+    send: (client: S3Client, input: ListBucketsCommandInput, abortSignal) => client.send(new ListBucketsCommand(input), { abortSignal }),
+  }),
+  getBucketPolicy: read({
+    api: "s3:GetBucketPolicy",
+    command: "GetBucketPolicyCommand",
+    actions: ["s3:GetBucketPolicy"],
+    send: (client: S3Client, input: GetBucketPolicyCommandInput, abortSignal) => client.send(new GetBucketPolicyCommand(input), { abortSignal }),
+  }),
+};
+
 export type AnyReadOperation = ReadOperation<never, never, unknown>;
 
 /** Every operation the connector can perform, for the read-only and least-privilege checks. */
@@ -261,11 +285,12 @@ export const ALL_READ_OPERATIONS: readonly AnyReadOperation[] = [
   ...Object.values(organizationsReads),
   ...Object.values(kmsReads),
   ...Object.values(secretsManagerReads),
+  ...Object.values(s3Reads),
 ] as readonly AnyReadOperation[];
 
 /**
  * The actions an assumed read session may use: everything the connector reads in IAM,
- * Organizations, KMS and Secrets Manager. STS actions are excluded (a read session never chains to another role).
+ * Organizations, KMS, Secrets Manager and S3. STS actions are excluded (a read session never chains to another role).
  */
 export const SESSION_READ_ACTIONS: readonly string[] = [
   ...new Set(

@@ -9,6 +9,7 @@ import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { AwsCallRunner } from "./calls.js";
 import { SESSION_READ_ACTIONS, stsReads } from "./reads.js";
 
@@ -36,7 +37,7 @@ export interface AwsSession {
   info: AwsSessionInfo;
   credentials: SessionCredentials;
   /** Clients bound to this session, created lazily and destroyed with it. */
-  clients: { iam?: IAMClient; organizations?: OrganizationsClient; kms?: KMSClient; secretsManager?: SecretsManagerClient };
+  clients: { iam?: IAMClient; organizations?: OrganizationsClient; kms?: KMSClient; secretsManager?: SecretsManagerClient; s3?: Map<string, S3Client> };
 }
 
 export interface RoleTarget {
@@ -183,6 +184,7 @@ export class AwsSessionManager {
       session?.clients.organizations?.destroy();
       session?.clients.kms?.destroy();
       session?.clients.secretsManager?.destroy();
+      for (const client of session?.clients.s3?.values() ?? []) client.destroy();
     }
     this.settled.delete(key);
     this.sessions.delete(key);

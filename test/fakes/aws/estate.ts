@@ -91,6 +91,12 @@ export interface FakeSecret {
   policy?: PolicyDocumentJson;
 }
 
+export interface FakeBucket {
+  name: string;
+  region?: string;
+  policy?: PolicyDocumentJson;
+}
+
 /** The region the fake's KMS and Secrets Manager ARNs name. */
 export const FAKE_RESOURCE_REGION = "us-east-1";
 
@@ -128,6 +134,8 @@ export interface FakeAccount {
   kmsKeys?: FakeKmsKey[];
   /** Secrets Manager secrets (region us-east-1): metadata and an optional resource policy; no values. */
   secrets?: FakeSecret[];
+  /** S3 buckets the account owns: name, region (default us-east-1) and an optional bucket policy. */
+  buckets?: FakeBucket[];
   /** SimulatePrincipalPolicy: principal ARN → actions it is allowed. */
   simulation?: Record<string, string[]>;
 }

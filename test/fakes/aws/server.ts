@@ -30,7 +30,10 @@ import { queryError, queryResponse, type XmlValue } from "./xml.js";
 const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager";
+export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager" | "s3";
+
+/** IAM actions whose name differs from the operation's (session policies name the IAM action). */
+const IAM_ACTION_OF: Record<string, string> = { "s3:ListBuckets": "s3:ListAllMyBuckets" };
 
 /** JSON 1.1 services and the X-Amz-Target prefix each uses. */
 const JSON_TARGETS: Record<string, FakeService> = { AWSOrganizationsV20161128: "organizations", TrentService: "kms", secretsmanager: "secretsmanager" };
@@ -40,6 +43,8 @@ export interface FakeRequest {
   action: string;
   accountId: string | undefined;
   accessKeyId: string | undefined;
+  /** The region in the request's SigV4 credential scope (S3 answers a bucket only in its own region). */
+  signingRegion: string | undefined;
   params: Record<string, string>;
 }
 
@@ -187,15 +192,21 @@ export class FakeAwsServer {
     const requestId = this.nextRequestId();
     const target = request.headers["x-amz-target"];
     const jsonService = typeof target === "string" ? JSON_TARGETS[target.split(".")[0] ?? ""] : undefined;
-    const service: FakeService = jsonService ?? (new URLSearchParams(body).get("Version") === "2011-06-15" ? "sts" : "iam");
+    // S3 is REST: GET requests, the operation in the path and query (IAM, STS and JSON services POST).
+    const s3 = request.method === "GET" ? s3Operation(request.url ?? "/") : undefined;
+    const service: FakeService = s3 ? "s3" : (jsonService ?? (new URLSearchParams(body).get("Version") === "2011-06-15" ? "sts" : "iam"));
     const isJson = jsonService !== undefined;
-    const params: Record<string, string> = isJson ? flattenJson(body) : Object.fromEntries(new URLSearchParams(body).entries());
-    const action = isJson ? String(target).split(".").pop() ?? "" : params.Action ?? "";
+    const params: Record<string, string> = s3 ? s3.params : isJson ? flattenJson(body) : Object.fromEntries(new URLSearchParams(body).entries());
+    const action = s3 ? s3.action : isJson ? String(target).split(".").pop() ?? "" : params.Action ?? "";
+    const expectedOwner = request.headers["x-amz-expected-bucket-owner"];
+    if (typeof expectedOwner === "string") params.ExpectedBucketOwner = expectedOwner;
+    let contentType = isJson ? "application/x-amz-json-1.1" : "text/xml";
     const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(String(request.headers.authorization ?? ""))?.[1];
+    const signingRegion = /Credential=[A-Z0-9]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(request.headers.authorization ?? ""))?.[1];
     const session = accessKeyId ? this.sessions.get(accessKeyId) : undefined;
     const accountId = accessKeyId === FAKE_BASE_ACCESS_KEY_ID ? this.estate.baseAccountId : session?.accountId;
     this.actionCounts.set(action, (this.actionCounts.get(action) ?? 0) + 1);
-    if (this.recordRequests) this.requests.push({ service, action, accountId, accessKeyId, params });
+    if (this.recordRequests) this.requests.push({ service, action, accountId, accessKeyId, signingRegion, params });
 
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     const fault = this.takeFault(action, accountId, params);
@@ -209,11 +220,16 @@ export class FakeAwsServer {
       if (session && request.headers["x-amz-security-token"] !== session.sessionToken) {
         throw new FakeError(403, "InvalidClientTokenId", "The session token does not match the access key.");
       }
-      if (session && service !== "sts" && !allowedBySessionPolicy(session, `${service}:${action}`)) {
+      if (session && service !== "sts" && !allowedBySessionPolicy(session, IAM_ACTION_OF[`${service}:${action}`] ?? `${service}:${action}`)) {
         throw new FakeError(403, isJson ? "AccessDeniedException" : "AccessDenied", `not authorized to perform ${service}:${action} (session policy)`);
       }
       const account = this.estate.accounts[accountId];
-      if (service === "organizations") payload = JSON.stringify(this.organizations(action, params, accountId));
+      if (service === "s3") {
+        if (!account) throw new FakeError(403, "AccessDenied", `no such account ${accountId}`);
+        const answer = s3Action(action, params, account);
+        payload = answer.body;
+        contentType = answer.contentType;
+      } else if (service === "organizations") payload = JSON.stringify(this.organizations(action, params, accountId));
       else if (service === "kms" || service === "secretsmanager") {
         if (!account) throw new FakeError(403, "AccessDeniedException", `no such account ${accountId}`);
         payload = JSON.stringify(service === "kms" ? kmsAction(action, params, account) : secretsManagerAction(action, params, account));
@@ -227,13 +243,15 @@ export class FakeAwsServer {
       if (!(error instanceof FakeError)) throw error;
       status = error.status;
       payload =
-        isJson
+        service === "s3"
+          ? s3Error(error.code, error.message, requestId)
+          : isJson
           ? JSON.stringify({ __type: error.code, message: error.message })
           : queryError(service === "sts" ? STS_NAMESPACE : IAM_NAMESPACE, error.status >= 500 ? "Receiver" : "Sender", error.code, error.message, requestId);
     }
     const bytes = Buffer.from(payload, "utf8");
     response.writeHead(status, {
-      "content-type": isJson ? "application/x-amz-json-1.1" : "text/xml",
+      "content-type": status === 200 ? contentType : service === "s3" ? "application/xml" : isJson ? "application/x-amz-json-1.1" : "text/xml",
       "content-length": String(bytes.length),
       "x-amzn-requestid": requestId,
     });
@@ -652,6 +670,54 @@ function secretsManagerAction(action: string, params: Record<string, string>, ac
     }
     default:
       throw new FakeError(400, "UnknownOperationException", `unsupported Secrets Manager action ${action}`);
+  }
+}
+
+// ---------------------------------------------------------------- S3 (bucket list and bucket policies only)
+
+function s3Operation(url: string): { action: string; params: Record<string, string> } | undefined {
+  const parsed = new URL(url, "http://fake.invalid");
+  const bucket = decodeURIComponent(parsed.pathname.replace(/^\//, "").split("/")[0] ?? "");
+  const params: Record<string, string> = Object.fromEntries(parsed.searchParams.entries());
+  if (bucket === "") return { action: "ListBuckets", params };
+  if (parsed.searchParams.has("policy")) return { action: "GetBucketPolicy", params: { ...params, Bucket: bucket } };
+  return { action: `Unsupported:${parsed.search}`, params: { ...params, Bucket: bucket } };
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function s3Error(code: string, message: string, requestId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`;
+}
+
+function s3Action(action: string, params: Record<string, string>, account: FakeAccount): { body: string; contentType: string } {
+  const buckets = account.buckets ?? [];
+  switch (action) {
+    case "ListBuckets": {
+      // Pages of 2 (the real maximum is 10 000), so small estates still page.
+      const start = params["continuation-token"] ? Number(params["continuation-token"].replace("bucket-", "")) : 0;
+      const end = start + Math.min(2, Number(params["max-buckets"] ?? 2));
+      const entries = buckets
+        .slice(start, end)
+        .map((bucket) => `<Bucket><Name>${escapeXml(bucket.name)}</Name><CreationDate>2025-01-01T00:00:00.000Z</CreationDate><BucketRegion>${bucket.region ?? "us-east-1"}</BucketRegion></Bucket>`)
+        .join("");
+      const next = end < buckets.length ? `<ContinuationToken>bucket-${end}</ContinuationToken>` : "";
+      return {
+        body: `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>EXAMPLE-canonical-${account.id}</ID></Owner><Buckets>${entries}</Buckets>${next}</ListAllMyBucketsResult>`,
+        contentType: "application/xml",
+      };
+    }
+    case "GetBucketPolicy": {
+      const bucket = buckets.find((candidate) => candidate.name === params.Bucket);
+      if (!bucket) throw new FakeError(404, "NoSuchBucket", "The specified bucket does not exist");
+      if (params.ExpectedBucketOwner !== undefined && params.ExpectedBucketOwner !== account.id) throw new FakeError(403, "AccessDenied", "Access Denied");
+      if (!bucket.policy) throw new FakeError(404, "NoSuchBucketPolicy", "The bucket policy does not exist");
+      return { body: JSON.stringify(bucket.policy), contentType: "application/json" };
+    }
+    default:
+      throw new FakeError(400, "NotImplemented", `unsupported S3 request ${action}`);
   }
 }
 

@@ -1,20 +1,22 @@
 /**
  * Resource policies of one account (issue #16 item 2): KMS key policies (`GetKeyPolicy`, policy
- * name "default") and Secrets Manager secret policies (`GetResourcePolicy`), listed first with
- * ListKeys / ListSecrets. Metadata only: no key is used and no secret value is read. One Get call
- * per key or secret, at most RESOURCE_CONCURRENCY at a time; a denied or failed read becomes a gap
+ * name "default"), Secrets Manager secret policies (`GetResourcePolicy`) and S3 bucket policies
+ * (`GetBucketPolicy`, sent to the bucket's own region from ListBuckets' BucketRegion), listed first
+ * with ListKeys / ListSecrets / ListBuckets. Metadata only: no key is used, no secret value and no
+ * object is read. One Get call per key, secret or bucket, at most RESOURCE_CONCURRENCY at a time; a denied or failed read becomes a gap
  * naming the resource, and the rest is kept.
  */
 import type { KMSClient } from "@aws-sdk/client-kms";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { CollectionGap, Policy } from "../../../model/inventory.js";
 import type { AwsCallRunner } from "../calls.js";
 import { mapWithConcurrency } from "../../../connectors/common/pool.js";
-import { describeError, isRetryable } from "../errors.js";
-import { kmsReads, secretsManagerReads } from "../reads.js";
+import { describeError, errorFacts, isRetryable } from "../errors.js";
+import { kmsReads, s3Reads, secretsManagerReads } from "../reads.js";
 import { decodePolicyDocument, normalizeStatements } from "./policy-document.js";
 
-export type ResourcePolicyService = "kms" | "secretsmanager";
+export type ResourcePolicyService = "kms" | "secretsmanager" | "s3";
 
 export interface CollectResourcePoliciesOptions {
   accountId: string;
@@ -22,6 +24,8 @@ export interface CollectResourcePoliciesOptions {
   services: readonly ResourcePolicyService[];
   kms: () => KMSClient;
   secretsManager: () => SecretsManagerClient;
+  /** An S3 client for a bucket's region (undefined: the configured region). */
+  s3: (region: string | undefined) => S3Client;
   runner: AwsCallRunner;
   observedAt: string;
   signal?: AbortSignal | undefined;
@@ -56,7 +60,7 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
   }
 
   function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined): void {
-    // A secret without a policy is recorded as an empty one: "read, and it grants nothing" lets the
+    // A secret or bucket without a policy is recorded as an empty one: "read, and it grants nothing" lets the
     // evaluator block a cross-account caller instead of answering unknown (policy not collected).
     let document: unknown = { Statement: [] };
     try {
@@ -136,5 +140,38 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
       }
     });
   }
+  if (options.services.includes("s3")) {
+    const lister = options.s3(undefined);
+    let buckets: Array<{ Name?: string | undefined; BucketRegion?: string | undefined }> | undefined;
+    try {
+      buckets = await pages(s3Reads.listBuckets.api, async (continuationToken) => {
+        const output = await runner.call(s3Reads.listBuckets, lister, { MaxBuckets: 1000, ...(continuationToken ? { ContinuationToken: continuationToken } : {}) }, scopeId);
+        return { items: output.Buckets ?? [], next: output.ContinuationToken };
+      });
+    } catch (error) {
+      gap(s3Reads.listBuckets.api, error, "S3 buckets not listed");
+    }
+    await mapWithConcurrency(buckets ?? [], RESOURCE_CONCURRENCY, async (bucket) => {
+      const name = bucket.Name;
+      if (!name) return;
+      const arn = `arn:${options.partition}:s3:::${name}`;
+      try {
+        const output = await runner.call(s3Reads.getBucketPolicy, options.s3(bucket.BucketRegion), { Bucket: name, ExpectedBucketOwner: accountId }, scopeId);
+        addPolicy(arn, `bucket policy of ${name}`, s3Reads.getBucketPolicy.api, output.Policy);
+      } catch (error) {
+        // No policy on the bucket is an answer (an empty policy), not a failure.
+        const facts = errorFacts(error);
+        if (facts.name === "NoSuchBucketPolicy" || facts.code === "NoSuchBucketPolicy") addPolicy(arn, `bucket policy of ${name}`, s3Reads.getBucketPolicy.api, undefined);
+        else gap(s3Reads.getBucketPolicy.api, error, `${arn}: bucket policy not read`);
+      }
+    });
+  }
+  // Answers arrive in any order under concurrency; sorting keeps the inventory (and its digest) stable.
+  parts.policies.sort((a, b) => compare(a.id, b.id));
+  parts.gaps.sort((a, b) => compare(a.source, b.source) || compare(a.reason, b.reason));
   return parts;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
