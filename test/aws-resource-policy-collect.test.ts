@@ -150,6 +150,30 @@ describe("collecting KMS key and Secrets Manager secret policies", () => {
   });
 });
 
+describe("collection cost", () => {
+  test("listings follow their pages; one Get per resource, however many resources", async () => {
+    const many = estate();
+    const prod = many.accounts[PROD];
+    if (!prod) throw new Error("PROD expected");
+    const policy = { Version: V, Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:root` }, Action: "*", Resource: "*" }] };
+    prod.kmsKeys = Array.from({ length: 5 }, (_, index) => ({ id: `00000000-0000-4000-8000-00000000000${index}`, policy }));
+    prod.secrets = Array.from({ length: 5 }, (_, index) => ({ name: `app/secret-${index}`, suffix: `AbCdE${index}`, policy }));
+    prod.buckets = Array.from({ length: 5 }, (_, index) => ({ name: `prod-bucket-${index}`, policy }));
+    const local = await FakeAwsServer.start(many);
+    process.env.AWS_ENDPOINT_URL = local.url;
+    const aws = connector({ accounts: [{ id: PROD, roleArn: READ_ROLE(PROD) }], cacheTtlSeconds: 0, resourcePolicies: ["kms", "secretsmanager", "s3"] });
+    const { snapshot, operations } = await collectWith(aws, "cost").finally(async () => {
+      process.env.AWS_ENDPOINT_URL = fake.url;
+      await local.close();
+    });
+    expect(snapshot.gaps).toEqual([]);
+    expect(snapshot.policies.filter((p) => p.kind === "resource")).toHaveLength(15);
+    const counts = countsByApi(operations);
+    // The fake pages by 2: five resources are three list pages, then five Gets.
+    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"], counts["s3:ListBuckets"], counts["s3:GetBucketPolicy"]]).toEqual([3, 5, 3, 5, 3, 5]);
+  });
+});
+
 describe("the collected policies decide access", () => {
   test("a cross-account role granted only by the secret's policy appears in the reverse question; without it, it is denied", async () => {
     const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms", "secretsmanager"] });
