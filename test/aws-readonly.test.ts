@@ -130,6 +130,7 @@ describe("read-only by construction", () => {
       "iam:ListSigningCertificates",
       "iam:SimulatePrincipalPolicy",
       "kms:GetKeyPolicy",
+      "kms:ListGrants",
       "kms:ListKeys",
       "organizations:DescribePolicy",
       "organizations:ListAccountsForParent",

@@ -32,6 +32,9 @@ const PRIVATE_BUCKET = "prod-private-exports";
 const bucketArn = (name: string) => `arn:aws:s3:::${name}`;
 const GET_OBJECT = "s3:GetObject";
 const DELEGATED_KEY_ARN = fakeKeyArn(PROD, DELEGATED_KEY);
+const GRANTED_KEY = "5555eeee-55ee-45ee-85ee-5555eeee5555";
+const GRANTED_KEY_ARN = fakeKeyArn(PROD, GRANTED_KEY);
+const GRANT_ID = "0c237476b39f8bc44e45212e08498fbe3151305030726c0590dd8d3e9f3d6a60";
 
 function estate(): FakeEstate {
   const base = smallEstate();
@@ -45,6 +48,12 @@ function estate(): FakeEstate {
   prod.kmsKeys = [
     // No root delegation: only the named admin may use the key, whatever IAM policies say.
     { id: STRICT_KEY, policy: { Version: V, Statement: [{ Sid: "AdminOnly", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:role/wiam-read` }, Action: "kms:*", Resource: "*" }] } },
+    // The same strict policy, but a grant lets github-deploy decrypt.
+    {
+      id: GRANTED_KEY,
+      policy: { Version: V, Statement: [{ Sid: "AdminOnly", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:role/wiam-read` }, Action: "kms:*", Resource: "*" }] },
+      grants: [{ id: GRANT_ID, grantee: DEPLOY, operations: ["Decrypt", "DescribeKey"] }],
+    },
     // The default key policy: the account root, i.e. IAM policies decide.
     { id: DELEGATED_KEY, policy: { Version: V, Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PROD}:root` }, Action: "kms:*", Resource: "*" }] } },
   ];
@@ -104,6 +113,7 @@ describe("collecting KMS key and Secrets Manager secret policies", () => {
     expect(resourcePolicies.map((policy) => [policy.id, policy.attachedTo, policy.evidence.source, policy.statements.map((s) => [s.id, s.effect, s.principals, s.actions])])).toEqual([
       [`${DELEGATED_KEY_ARN}#resource-policy`, [DELEGATED_KEY_ARN], "kms:GetKeyPolicy", [["Enable IAM User Permissions", "Allow", [`arn:aws:iam::${PROD}:root`], ["kms:*"]]]],
       [`${STRICT_KEY_ARN}#resource-policy`, [STRICT_KEY_ARN], "kms:GetKeyPolicy", [["AdminOnly", "Allow", [READ_ROLE(PROD)], ["kms:*"]]]],
+      [`${GRANTED_KEY_ARN}#resource-policy`, [GRANTED_KEY_ARN], "kms:GetKeyPolicy", [["AdminOnly", "Allow", [READ_ROLE(PROD)], ["kms:*"]], [`grant:${GRANT_ID}`, "Allow", [DEPLOY], ["kms:Decrypt", "kms:DescribeKey"]]]],
       [`${bucketArn(PRIVATE_BUCKET)}#resource-policy`, [bucketArn(PRIVATE_BUCKET)], "s3:GetBucketPolicy", []],
       [`${bucketArn(SHARED_BUCKET)}#resource-policy`, [bucketArn(SHARED_BUCKET)], "s3:GetBucketPolicy", [["BatchReadsReports", "Allow", [BATCH], [GET_OBJECT]]]],
       // Read and found empty: recorded, so a cross-account caller is decided rather than unknown.
@@ -117,10 +127,12 @@ describe("collecting KMS key and Secrets Manager secret policies", () => {
       [SHARED_BUCKET, "us-east-1"],
     ]);
     // One listing per account (two accounts), one Get per key, secret and bucket.
-    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"], counts["s3:ListBuckets"], counts["s3:GetBucketPolicy"]]).toEqual([2, 2, 2, 2, 2, 2]);
+    // Three keys in PROD: two ListKeys pages there (the fake pages by 2), one in DEV.
+    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["kms:ListGrants"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"], counts["s3:ListBuckets"], counts["s3:GetBucketPolicy"]]).toEqual([3, 3, 3, 2, 2, 2, 2]);
     // Metadata only: nothing but listings and policies was asked of KMS and Secrets Manager.
     expect([...new Set(fake.requests.filter((r) => r.service === "kms" || r.service === "secretsmanager" || r.service === "s3").map((r) => `${r.service}:${r.action}`))].sort()).toEqual([
       "kms:GetKeyPolicy",
+      "kms:ListGrants",
       "kms:ListKeys",
       "s3:GetBucketPolicy",
       "s3:ListBuckets",
@@ -146,7 +158,7 @@ describe("collecting KMS key and Secrets Manager secret policies", () => {
       [`aws:account/${PROD}`, "secretsmanager:GetResourcePolicy", `${SHARED_ARN}: secret policy not read: ${denied}`],
       [`aws:account/${DEV}`, "kms:ListKeys", `KMS keys not listed: ${denied}`],
     ]);
-    expect(snapshot.policies.filter((policy) => policy.kind === "resource").map((policy) => policy.attachedTo)).toEqual([[DELEGATED_KEY_ARN], [STRICT_KEY_ARN]]);
+    expect(snapshot.policies.filter((policy) => policy.kind === "resource").map((policy) => policy.attachedTo)).toEqual([[DELEGATED_KEY_ARN], [STRICT_KEY_ARN], [GRANTED_KEY_ARN]]);
   });
 });
 
@@ -170,7 +182,7 @@ describe("collection cost", () => {
     expect(snapshot.policies.filter((p) => p.kind === "resource")).toHaveLength(15);
     const counts = countsByApi(operations);
     // The fake pages by 2: five resources are three list pages, then five Gets.
-    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"], counts["s3:ListBuckets"], counts["s3:GetBucketPolicy"]]).toEqual([3, 5, 3, 5, 3, 5]);
+    expect([counts["kms:ListKeys"], counts["kms:GetKeyPolicy"], counts["kms:ListGrants"], counts["secretsmanager:ListSecrets"], counts["secretsmanager:GetResourcePolicy"], counts["s3:ListBuckets"], counts["s3:GetBucketPolicy"]]).toEqual([3, 5, 5, 3, 5, 3, 5]);
   });
 });
 
@@ -192,10 +204,20 @@ describe("the collected policies decide access", () => {
     expect(outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action: GET_OBJECT, resource: `${bucketArn(PRIVATE_BUCKET)}/dump.sql` }))).toEqual([[BATCH, "denied", "resource_policy"]]);
   });
 
-  test("a key policy that does not allow blocks a same-account decrypt; one delegating to the account lets IAM decide", async () => {
+  test("a key policy that does not allow blocks a same-account decrypt; one delegating to the account, or a grant, allows it", async () => {
     const aws = connector({ ...TWO_ACCOUNTS, resourcePolicies: ["kms"] });
     const inventory = new Inventory((await collectWith(aws, "kms")).snapshot);
     expect(outcomes(explainEntitlementPaths(inventory, { principal: DEPLOY, action: DECRYPT, resource: STRICT_KEY_ARN }))).toEqual([[DEPLOY, "denied", "resource_policy"]]);
     expect(outcomes(explainEntitlementPaths(inventory, { principal: DEPLOY, action: DECRYPT, resource: DELEGATED_KEY_ARN }))).toEqual([[DEPLOY, "allowed", null]]);
+    // A grant (ListGrants) allows next to the key policy: on its own (as in KMS) and behind the identity policy.
+    const granted = explainEntitlementPaths(inventory, { principal: DEPLOY, action: DECRYPT, resource: GRANTED_KEY_ARN });
+    expect(outcomes(granted)).toEqual([
+      [DEPLOY, "allowed", null],
+      [DEPLOY, "allowed", null],
+    ]);
+    expect(granted.paths.map((path) => path.hops.filter((hop) => hop.type === "statement").map((hop) => hop.id))).toEqual([
+      [`${GRANTED_KEY_ARN}#resource-policy#grant:${GRANT_ID}`],
+      [`${DEPLOY}#inline/decrypt#0`],
+    ]);
   });
 });

@@ -49,9 +49,11 @@ import {
 } from "@aws-sdk/client-organizations";
 import {
   GetKeyPolicyCommand,
+  ListGrantsCommand,
   ListKeysCommand,
   type GetKeyPolicyCommandInput,
   type KMSClient,
+  type ListGrantsCommandInput,
   type ListKeysCommandInput,
 } from "@aws-sdk/client-kms";
 import {
@@ -239,6 +241,13 @@ export const kmsReads = {
     command: "GetKeyPolicyCommand",
     actions: ["kms:GetKeyPolicy"],
     send: (client: KMSClient, input: GetKeyPolicyCommandInput, abortSignal) => client.send(new GetKeyPolicyCommand(input), { abortSignal }),
+  }),
+  /** Grants allow key use next to the key policy; without them a grantee would look denied. */
+  listGrants: read({
+    api: "kms:ListGrants",
+    command: "ListGrantsCommand",
+    actions: ["kms:ListGrants"],
+    send: (client: KMSClient, input: ListGrantsCommandInput, abortSignal) => client.send(new ListGrantsCommand(input), { abortSignal }),
   }),
 };
 

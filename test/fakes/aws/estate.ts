@@ -82,6 +82,7 @@ export interface FakeRole {
 export interface FakeKmsKey {
   id: string;
   policy: PolicyDocumentJson;
+  grants?: Array<{ id: string; grantee: string; operations: string[]; encryptionContextEquals?: Record<string, string> }>;
 }
 
 export interface FakeSecret {

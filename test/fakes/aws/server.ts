@@ -650,6 +650,20 @@ function kmsAction(action: string, params: Record<string, string>, account: Fake
       if ((params.PolicyName ?? "default") !== "default") throw new FakeError(400, "NotFoundException", "No such policy exists");
       return { Policy: JSON.stringify(key.policy), PolicyName: "default" };
     }
+    case "ListGrants": {
+      const keyId = params.KeyId ?? "";
+      const key = keys.find((candidate) => candidate.id === keyId || fakeKeyArn(account.id, candidate.id) === keyId);
+      if (!key) throw new FakeError(400, "NotFoundException", `Key '${keyId}' does not exist`);
+      const grants = (key.grants ?? []).map((grant) => ({
+        KeyId: fakeKeyArn(account.id, key.id),
+        GrantId: grant.id,
+        GranteePrincipal: grant.grantee,
+        IssuingAccount: `arn:aws:iam::${account.id}:root`,
+        Operations: grant.operations,
+        ...(grant.encryptionContextEquals ? { Constraints: { EncryptionContextEquals: grant.encryptionContextEquals } } : {}),
+      }));
+      return { Grants: grants, Truncated: false };
+    }
     default:
       throw new FakeError(400, "UnknownOperationException", `unsupported KMS action ${action}`);
   }

@@ -1,15 +1,15 @@
 /**
  * Resource policies of one account (issue #16 item 2): KMS key policies (`GetKeyPolicy`, policy
- * name "default"), Secrets Manager secret policies (`GetResourcePolicy`) and S3 bucket policies
+ * name "default", with the key's grants from `ListGrants` as extra Allow statements), Secrets Manager secret policies (`GetResourcePolicy`) and S3 bucket policies
  * (`GetBucketPolicy`, sent to the bucket's own region from ListBuckets' BucketRegion), listed first
  * with ListKeys / ListSecrets / ListBuckets. Metadata only: no key is used, no secret value and no
  * object is read. One Get call per key, secret or bucket, at most RESOURCE_CONCURRENCY at a time; a denied or failed read becomes a gap
  * naming the resource, and the rest is kept.
  */
-import type { KMSClient } from "@aws-sdk/client-kms";
+import type { GrantListEntry, KMSClient } from "@aws-sdk/client-kms";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { CollectionGap, Policy } from "../../../model/inventory.js";
+import type { CollectionGap, Condition, Policy, Statement } from "../../../model/inventory.js";
 import type { AwsCallRunner } from "../calls.js";
 import { mapWithConcurrency } from "../../../connectors/common/pool.js";
 import { describeError, errorFacts, isRetryable } from "../errors.js";
@@ -59,7 +59,7 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
     return undefined;
   }
 
-  function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined): void {
+  function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined, extra: readonly Statement[] = []): void {
     // A secret or bucket without a policy is recorded as an empty one: "read, and it grants nothing" lets the
     // evaluator block a cross-account caller instead of answering unknown (policy not collected).
     let document: unknown = { Statement: [] };
@@ -69,7 +69,9 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
       gap(source, error, `${resourceArn}: policy not readable`);
       return;
     }
-    const { statements, skipped } = normalizeStatements(document, options.partition);
+    const normalized = normalizeStatements(document, options.partition);
+    const statements = [...normalized.statements, ...extra];
+    const skipped = normalized.skipped;
     for (const reason of skipped) parts.gaps.push({ provider: "aws", scopeId, source, reason: `${resourceArn}: ${reason}` });
     parts.policies.push({
       id: resourcePolicyId(resourceArn),
@@ -109,9 +111,19 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
     await mapWithConcurrency(keys ?? [], RESOURCE_CONCURRENCY, async (key) => {
       const arn = key.KeyArn;
       if (!arn || !key.KeyId) return;
+      const keyId = key.KeyId;
+      let grants: GrantListEntry[] = [];
       try {
-        const output = await runner.call(kmsReads.getKeyPolicy, kms, { KeyId: key.KeyId, PolicyName: "default" }, scopeId);
-        addPolicy(arn, `key policy of ${key.KeyId}`, kmsReads.getKeyPolicy.api, output.Policy);
+        grants = await pages(kmsReads.listGrants.api, async (marker) => {
+          const output = await runner.call(kmsReads.listGrants, kms, { KeyId: keyId, Limit: 100, ...(marker ? { Marker: marker } : {}) }, scopeId);
+          return { items: output.Grants ?? [], next: output.Truncated ? output.NextMarker : undefined };
+        });
+      } catch (error) {
+        gap(kmsReads.listGrants.api, error, `${arn}: grants not read (a principal allowed only by a grant looks denied)`);
+      }
+      try {
+        const output = await runner.call(kmsReads.getKeyPolicy, kms, { KeyId: keyId, PolicyName: "default" }, scopeId);
+        addPolicy(arn, `key policy of ${keyId}`, kmsReads.getKeyPolicy.api, output.Policy, grants.flatMap((grant) => grantStatement(grant, arn)));
       } catch (error) {
         gap(kmsReads.getKeyPolicy.api, error, `${arn}: key policy not read`);
       }
@@ -174,4 +186,34 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A KMS grant as an Allow statement of the key's resource policy: the grantee may perform the
+ * granted operations on this key. Encryption-context constraints become conditions the request
+ * must meet (left open: the question does not say what context a caller will send).
+ */
+export function grantStatement(grant: GrantListEntry, keyArn: string): Statement[] {
+  const grantee = grant.GranteePrincipal;
+  const operations = grant.Operations ?? [];
+  if (!grantee || operations.length === 0 || !grant.GrantId) return [];
+  const conditions: Condition[] = [];
+  const constraint = (operator: string, context: Record<string, string> | undefined) => {
+    for (const [key, value] of Object.entries(context ?? {})) {
+      const conditionKey = `kms:EncryptionContext:${key}`;
+      conditions.push({ expression: `${conditionKey} ${operator} ${value}`, keys: [conditionKey], operator, values: [value] });
+    }
+  };
+  constraint("StringEquals", grant.Constraints?.EncryptionContextEquals);
+  constraint("StringEquals", grant.Constraints?.EncryptionContextSubset);
+  return [
+    {
+      id: `grant:${grant.GrantId}`,
+      effect: "Allow",
+      principals: [grantee],
+      actions: operations.map((operation) => `kms:${operation}`),
+      resources: [keyArn],
+      ...(conditions.length > 0 ? { conditions } : {}),
+    },
+  ];
 }
