@@ -1,5 +1,5 @@
 /**
- * The built `wiam` command follows the README's conventions: usage errors exit 2, unknown commands
+ * The built `wiam` command follows the conventions in docs/command-line.md: usage errors exit 2, unknown commands
  * are named, `--snapshot` cannot swallow the subcommand after it, a closed stdout pipe ends the
  * command quietly, and `wiam tools <name>` shows a tool's arguments.
  */

@@ -5,7 +5,7 @@
  * (the npm registry's `node-<platform>-<arch>` package) and the suite into a cache folder outside
  * the project's dependencies, once, and runs the suite with that binary. Pinned versions keep CI
  * reproducible. Scenarios that need the suite's own test tools (`test_simple_text`, ...), resources
- * or prompts do not apply to a tools-only server and are not run; README lists which run.
+ * or prompts do not apply to a tools-only server and are not run; docs/deployment.md lists which run.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";

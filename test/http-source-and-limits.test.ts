@@ -138,9 +138,9 @@ describe("approval over HTTP", () => {
     expect(record?.sourceAddress).toBe("127.0.0.1");
   });
 
-  it("refuses over HTTP without asking, with the README's policy snippet, while stdio is still asked", async () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const snippet = /```cedar\n(\/\/ Over HTTP the approver[\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  it("refuses over HTTP without asking, with the deployment page's policy snippet, while stdio is still asked", async () => {
+    const page = readFileSync(new URL("../docs/deployment.md", import.meta.url), "utf8");
+    const snippet = /```cedar\n(\/\/ Over HTTP the approver[\s\S]*?)```/.exec(page)?.[1] ?? "";
     expect(snippet).toContain("no-self-approval-over-http");
     const dataDir = tempDataDir();
     const policyFile = join(dataDir, "policy.cedar");
