@@ -16,7 +16,7 @@
 import { boundedArguments, MAX_STORED_ARGUMENT_BYTES } from "../audit/bounds.js";
 import { AuditLogBusyError } from "../audit/busy.js";
 import type { Redactor } from "../../redaction/types.js";
-import { CallPipeline, type AuditSink, type PipelineDependencies, type ToolCallRequest, type ToolCallResponse } from "./call-pipeline.js";
+import { CallPipeline, callerFieldsOf, type AuditSink, type PipelineDependencies, type ToolCallRequest, type ToolCallResponse } from "./call-pipeline.js";
 
 /** Bytes of JSON one call's arguments may take; the largest valid call of any tool is a few KiB. */
 export const MAX_ARGUMENT_BYTES = MAX_STORED_ARGUMENT_BYTES;
@@ -53,12 +53,7 @@ export class AuditGuardedPipeline extends CallPipeline {
   private refuseOversized(request: ToolCallRequest, bytes: number): ToolCallResponse {
     const text = `arguments: ${bytes} bytes of JSON is over the limit of ${MAX_ARGUMENT_BYTES} bytes for one call (an intent is at most 500 characters); nothing ran`;
     const auditId = this.edge.audit.accept({
-      sessionId: request.caller.sessionId,
-      clientName: request.caller.clientName,
-      clientVersion: request.caller.clientVersion,
-      caller: request.caller.caller,
-      transport: request.caller.transport,
-      sourceAddress: request.caller.sourceAddress ?? null,
+      ...callerFieldsOf(request.caller),
       tool: request.tool,
       // The store keeps at most 500 characters of it.
       intent: intentOf(request.arguments),

@@ -102,6 +102,18 @@ interface CommonArguments {
   limit?: number;
 }
 
+/** Who called, as every audit acceptance records it. */
+export function callerFieldsOf(caller: CallerInfo): Pick<AuditAcceptance, "sessionId" | "clientName" | "clientVersion" | "caller" | "transport" | "sourceAddress"> {
+  return {
+    sessionId: caller.sessionId,
+    clientName: caller.clientName,
+    clientVersion: caller.clientVersion,
+    caller: caller.caller,
+    transport: caller.transport,
+    sourceAddress: caller.sourceAddress ?? null,
+  };
+}
+
 /** Intent and task id read from raw arguments, so even a call that fails validation is audited with them. */
 function intentOf(args: unknown): { intent: string | null; taskId: string | null } {
   if (typeof args !== "object" || args === null) return { intent: null, taskId: null };
@@ -179,12 +191,7 @@ export class CallPipeline {
       taskId: string | null,
       authorization?: Authorization,
     ): AuditAcceptance => ({
-      sessionId: request.caller.sessionId,
-      clientName: request.caller.clientName,
-      clientVersion: request.caller.clientVersion,
-      caller: request.caller.caller,
-      transport: request.caller.transport,
-      sourceAddress: request.caller.sourceAddress ?? null,
+      ...callerFieldsOf(request.caller),
       tool: request.tool,
       intent,
       taskId,
