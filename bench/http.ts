@@ -33,8 +33,7 @@ import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { ALL_TOOLS } from "../tools/index.js";
 import { parseConfig } from "../src/config/load.js";
 import type { HttpConfig } from "../src/config/http-schema.js";
-import { createMcpServer } from "../src/server/create-server.js";
-import type { ServeHost } from "../src/server/host.js";
+import { appSessions, type ServeHost } from "../src/server/host.js";
 import { httpTransport } from "../src/transports/http.js";
 import type { ToolCallRequest } from "../src/pipeline/call-pipeline.js";
 
@@ -113,11 +112,7 @@ async function main(): Promise<void> {
   const host: ServeHost = {
     app,
     configPath: null,
-    openSession: ({ sessionId, caller }) => {
-      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "http", caller, sessionId });
-      return { server, end: () => app.tasks.end(sessionId) };
-    },
-    onToolsChanged: () => undefined,
+    ...appSessions(app),
     shutdown: () => transport.stop(),
   };
   await transport.start(host);

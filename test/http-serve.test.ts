@@ -14,8 +14,7 @@ import { parseConfig } from "../src/config/load.js";
 import type { HttpConfig } from "../src/config/http-schema.js";
 import type { CollectContext, Connector } from "../src/connectors/connector.js";
 import { buildDemoEstate } from "../src/connectors/demo/index.js";
-import { createMcpServer } from "../src/server/create-server.js";
-import type { ServeHost } from "../src/server/host.js";
+import { appSessions, type ServeHost } from "../src/server/host.js";
 import { httpTransport } from "../src/transports/http.js";
 import { freePort } from "./fixtures/authorization-server.js";
 import { tempDataDir, textOf } from "./fixtures/mcp.js";
@@ -119,11 +118,7 @@ describe("graceful shutdown", () => {
     const host: ServeHost = {
       app,
       configPath: null,
-      openSession: ({ sessionId, caller }) => {
-        const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "http", caller, sessionId });
-        return { server, end: () => app.tasks.end(sessionId) };
-      },
-      onToolsChanged: () => undefined,
+      ...appSessions(app),
       shutdown: () => transport.stop(),
     };
     await transport.start(host);
@@ -153,8 +148,7 @@ describe("sessions per caller", () => {
     const host: ServeHost = {
       app,
       configPath: null,
-      openSession: ({ sessionId, caller }) => ({ server: createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "http", caller, sessionId }), end: () => undefined }),
-      onToolsChanged: () => undefined,
+      ...appSessions(app),
       shutdown: () => transport.stop(),
     };
     await transport.start(host);

@@ -19,9 +19,9 @@ import { defaultPolicyText } from "../src/governance/policy-set.js";
 import { governanceSettingsOf, taskSettingsOf } from "../src/governance/settings.js";
 import { TaskRegistry } from "../src/governance/tasks.js";
 import { Inventory } from "../src/model/inventory-index.js";
-import { AUDIT_ID_META_KEY, createMcpServer } from "../src/server/create-server.js";
+import { AUDIT_ID_META_KEY } from "../src/server/create-server.js";
 import { SELF_CONFIRMATION_NOTE } from "../src/server/elicitation-approver.js";
-import type { ServeHost, ServeTransport } from "../src/server/host.js";
+import { appSessions, type ServeHost, type ServeTransport } from "../src/server/host.js";
 import { httpTransport } from "../src/transports/http.js";
 import { freePort } from "./fixtures/authorization-server.js";
 import { demoAsRealEstate, tempDataDir, textOf } from "./fixtures/mcp.js";
@@ -56,8 +56,7 @@ async function serve(http: Record<string, unknown>, realEstate = false, governan
   const host: ServeHost = {
     app,
     configPath: null,
-    openSession: ({ sessionId, caller }) => ({ server: createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: "http", caller, sessionId }), end: () => undefined }),
-    onToolsChanged: () => undefined,
+    ...appSessions(app),
     shutdown: () => transport.stop(),
   };
   await transport.start(host);

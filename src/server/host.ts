@@ -64,6 +64,40 @@ export interface RunHostOptions {
   exit?: (code: number) => void;
 }
 
+/**
+ * The MCP sessions of one app, whatever the transport: one server each from the same factory,
+ * told when a reload changes the tools; ending a session ends its task and cloud sessions.
+ * Over HTTP the server's own log is not forwarded (it covers every caller's calls).
+ */
+export function appSessions(app: App): Pick<ServeHost, "openSession" | "onToolsChanged"> {
+  const toolListeners: (() => void)[] = [];
+  // Admins change the surface by editing the file; an invalid new file keeps the last good one.
+  app.onToolsChanged(() => {
+    for (const listener of toolListeners) listener();
+  });
+  return {
+    openSession: ({ sessionId, transport: kind, caller }) => {
+      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: kind, caller, sessionId, forwardLogs: kind !== "http" });
+      const listener = () => {
+        void server.sendToolListChanged().catch(() => undefined);
+        void server.sendResourceListChanged().catch(() => undefined);
+      };
+      toolListeners.push(listener);
+      return {
+        server,
+        end: () => {
+          const index = toolListeners.indexOf(listener);
+          if (index >= 0) toolListeners.splice(index, 1);
+          // A session is the default task: its short-lived cloud sessions end with it.
+          app.tasks.end(sessionId);
+          app.inventory.endTask(sessionId);
+        },
+      };
+    },
+    onToolsChanged: (listener) => void toolListeners.push(listener),
+  };
+}
+
 export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const { globals } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -76,11 +110,7 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const pruned = app.audit?.prune();
   if (pruned && pruned.removedCalls > 0) app.logger.info(`audit retention: pruned ${pruned.removedCalls} calls older than ${pruned.cutoff}`);
 
-  const toolListeners: (() => void)[] = [];
-  // Admins change the surface by editing the file; an invalid new file keeps the last good one.
-  app.onToolsChanged(() => {
-    for (const listener of toolListeners) listener();
-  });
+  const sessions = appSessions(app);
 
   // The config file and the policy file it names are watched; a reload that names another policy
   // file moves the watch there. Both reload the same way: validate first, then swap.
@@ -131,25 +161,7 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const host: ServeHost = {
     app,
     configPath: context.path,
-    openSession: ({ sessionId, transport: kind, caller }) => {
-      const server = createMcpServer({ pipeline: app.pipeline, logger: app.logger, transport: kind, caller, sessionId, forwardLogs: kind !== "http" });
-      const listener = () => {
-        void server.sendToolListChanged().catch(() => undefined);
-        void server.sendResourceListChanged().catch(() => undefined);
-      };
-      toolListeners.push(listener);
-      return {
-        server,
-        end: () => {
-          const index = toolListeners.indexOf(listener);
-          if (index >= 0) toolListeners.splice(index, 1);
-          // A session is the default task: its short-lived cloud sessions end with it.
-          app.tasks.end(sessionId);
-          app.inventory.endTask(sessionId);
-        },
-      };
-    },
-    onToolsChanged: (listener) => void toolListeners.push(listener),
+    ...sessions,
     shutdown,
   };
   const where = await transport.start(host);
