@@ -127,7 +127,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       runBinary(binDir, "pg_ctl", ["-D", dataDir, "-o", settings, "-l", logFile, "-w", "-t", "60", "start"]);
     } catch (error) {
       const log = existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-2000) : "";
-      throw new Error(`${(error as Error).message}\n${log}`);
+      throw new Error(`${(error as Error).message}\n${log}`, { cause: error });
     }
     running = true;
   };
