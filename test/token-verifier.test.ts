@@ -140,4 +140,27 @@ describe("TokenVerifier", () => {
     // Five 64 KiB chunks pass the limit; the stream may have one more queued, never the rest.
     expect(pulled).toBeLessThanOrEqual(7);
   });
+  it("reads groups from a nested claim path (Keycloak), prefers an exact claim name with dots (Okta), and serves an Entra groups overage without groups", async () => {
+    const verifierFor = (groupsClaim: string, omitted: string[] = []) =>
+      new TokenVerifier(oauthConfigSchema.parse({ type: "oauth", issuer: ISSUER, groupsClaim }), RESOURCE, { fetch: fetchFake, now: () => T0, onGroupsOmitted: (caller) => omitted.push(caller) });
+    const groupsOf = async (verifier: TokenVerifier, claims: Record<string, unknown>) => (await verifier.verify(await token(claims))).authenticated.groups;
+
+    const keycloak = { realm_access: { roles: ["secops", "offline_access"] }, resource_access: { "wiam-mcp": { roles: ["approver"] } } };
+    expect(await groupsOf(verifierFor("realm_access.roles"), keycloak)).toEqual(["secops", "offline_access"]);
+    expect(await groupsOf(verifierFor("resource_access.wiam-mcp.roles"), keycloak)).toEqual(["approver"]);
+    // A path through something that is not an object, or past the end, is no groups.
+    expect(await groupsOf(verifierFor("realm_access.roles.secops"), keycloak)).toEqual([]);
+    expect(await groupsOf(verifierFor("realm_access.missing"), keycloak)).toEqual([]);
+    // Okta names custom claims with URLs: the exact name wins over reading it as a path.
+    expect(await groupsOf(verifierFor("https://example.com/groups"), { "https://example.com/groups": ["analysts"] })).toEqual(["analysts"]);
+    expect(await groupsOf(verifierFor("team.roles"), { "team.roles": ["exact"], team: { roles: ["nested"] } })).toEqual(["exact"]);
+
+    const omitted: string[] = [];
+    const entra = verifierFor("groups", omitted);
+    const overage = { _claim_names: { groups: "src1" }, _claim_sources: { src1: { endpoint: "https://graph.windows.net/EXAMPLE/users/EXAMPLE/getMemberObjects" } } };
+    expect(await groupsOf(entra, overage)).toEqual([]);
+    expect(omitted).toEqual([`${ISSUER}|user-1`]);
+    expect(await groupsOf(entra, { groups: ["g-1"] })).toEqual(["g-1"]);
+    expect(omitted.length).toBe(1);
+  });
 });

@@ -23,8 +23,11 @@ export const oauthConfigSchema = z.strictObject({
   requiredScopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "a scope is one word of printable ASCII without quotes or backslashes")).default([]),
   /** The claim that names the caller; the Cedar principal is `<iss>|<claim value>`. */
   callerClaim: z.string().min(1).max(64).default("sub"),
-  /** A claim holding the caller's groups or roles (array of strings, or one space-separated string). */
-  groupsClaim: z.string().min(1).max(64).optional(),
+  /**
+   * A claim holding the caller's groups or roles (array of strings, or one space-separated string);
+   * a dotted path reaches into nested claims (`realm_access.roles`) unless a claim has that exact name.
+   */
+  groupsClaim: z.string().min(1).max(128).optional(),
   algorithms: z.array(z.enum(DEFAULT_TOKEN_ALGORITHMS)).min(1).default([...DEFAULT_TOKEN_ALGORITHMS]),
   /** Seconds of clock skew tolerated for `exp` and `nbf`. */
   clockSkewSeconds: z.number().int().min(0).max(300).default(30),

@@ -50,6 +50,8 @@ export interface TokenVerifierOptions {
   /** Seconds between refetches caused by unknown key ids. */
   refetchCooldownSeconds?: number;
   fetchTimeoutMs?: number;
+  /** Told (without the token) when a token's groups were left out by its issuer; the caller is served without them. */
+  onGroupsOmitted?: (caller: string) => void;
 }
 
 const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })).max(100) });
@@ -80,11 +82,33 @@ function scopesOf(payload: JWTPayload): string[] {
   return [...new Set([...words(payload.scope), ...words(payload.scp)])];
 }
 
-function groupsOf(payload: JWTPayload, claim: string | undefined): string[] {
-  if (claim === undefined) return [];
-  const value = payload[claim];
+/**
+ * The claim's value: a top-level claim of exactly that name first (Okta and Auth0 name custom
+ * claims with URLs, dots included), else a dotted path into nested objects, as Keycloak puts roles
+ * in `realm_access.roles` and `resource_access.<client>.roles`.
+ */
+export function claimAt(payload: JWTPayload, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  let value: unknown = payload;
+  for (const step of name.split(".")) {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, step)) return undefined;
+    value = (value as Record<string, unknown>)[step];
+  }
+  return value;
+}
+
+/**
+ * The caller's groups. When a token holds too many groups, Entra ID leaves them out and names a
+ * Graph query instead (`_claim_names`, the "groups overage"); the server never calls Graph with a
+ * caller's token, so such a caller has no groups here: fewer groups only ever grant less.
+ */
+function groupsOf(payload: JWTPayload, claim: string | undefined): { groups: string[]; overage: boolean } {
+  if (claim === undefined) return { groups: [], overage: false };
+  const value = claimAt(payload, claim);
+  const claimNames = payload._claim_names;
+  const overage = value === undefined && typeof claimNames === "object" && claimNames !== null && Object.hasOwn(claimNames, claim);
   const list = typeof value === "string" ? value.split(" ") : Array.isArray(value) ? value : [];
-  return [...new Set(list.filter((g): g is string => typeof g === "string" && g.length > 0 && g.length <= 256))].slice(0, MAX_GROUPS);
+  return { groups: [...new Set(list.filter((g): g is string => typeof g === "string" && g.length > 0 && g.length <= 256))].slice(0, MAX_GROUPS), overage };
 }
 
 export class TokenVerifier {
@@ -92,6 +116,7 @@ export class TokenVerifier {
   private readonly now: () => number;
   private readonly cooldownSeconds: number;
   private readonly fetchTimeoutMs: number;
+  private readonly onGroupsOmitted: ((caller: string) => void) | undefined;
   private keys: JWTVerifyGetKey | null = null;
   private lastFetchAttempt = Number.NEGATIVE_INFINITY;
   /** When the keys in use were read, and what they were (a change empties the verified-token cache). */
@@ -111,6 +136,7 @@ export class TokenVerifier {
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.cooldownSeconds = options.refetchCooldownSeconds ?? 30;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
+    this.onGroupsOmitted = options.onGroupsOmitted;
     this.jwksUri = config.jwksUri ?? null;
   }
 
@@ -156,9 +182,11 @@ export class TokenVerifier {
     }
     const clientId = typeof payload.azp === "string" ? payload.azp : typeof payload.client_id === "string" ? payload.client_id : "";
     const issuer = this.config.issuer;
+    const { groups, overage } = groupsOf(payload, this.config.groupsClaim);
+    if (overage) this.onGroupsOmitted?.(`${issuer}|${claim}`);
     const caller: VerifiedCaller = {
       caller: `${issuer}|${claim}`,
-      authenticated: { issuer, subject: claim, clientId, groups: groupsOf(payload, this.config.groupsClaim), scopes },
+      authenticated: { issuer, subject: claim, clientId, groups, scopes },
       expiresAt: payload.exp ?? 0,
     };
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();

@@ -359,7 +359,11 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
       const resourceUrl = new URL(resource);
       mcpPath = resourceUrl.pathname === "" ? "/" : resourceUrl.pathname;
       metadataUrl = `${resourceUrl.origin}${PROTECTED_RESOURCE_PATH}${mcpPath === "/" ? "" : mcpPath}`;
-      if (auth?.type === "oauth") verifier = new TokenVerifier(auth, resource, options.verifier);
+      if (auth?.type === "oauth") {
+        const onGroupsOmitted = (caller: string) =>
+          serving.app.logger.warning(`http: the token of ${caller} names its groups elsewhere (groups overage, "_claim_names"); served without groups. Ask the authorization server to emit fewer groups, e.g. only those assigned to this application.`);
+        verifier = new TokenVerifier(auth, resource, { onGroupsOmitted, ...options.verifier });
+      }
       sweeper = setInterval(() => {
         const cutoff = Date.now() - SESSION_IDLE_MS;
         for (const session of sessions.values()) if (session.lastUsed < cutoff) void session.transport.close();
