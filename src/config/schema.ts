@@ -7,6 +7,7 @@ import { z } from "zod";
 import { PROVIDERS, type PROVIDER_MODULES } from "../providers/registry.js";
 import type { ProviderId } from "../providers/ids.js";
 import { httpConfigSchema } from "./http-schema.js";
+import { stateConfigSchema } from "./state-schema.js";
 
 const toolPattern = z
   .string()
@@ -140,6 +141,7 @@ export const configSchema = z
     redaction: redactionConfigSchema,
     audit: auditConfigSchema,
     governance: governanceConfigSchema,
+    state: stateConfigSchema.describe("where the audit log, budgets and approvals live: SQLite in the data directory (default) or PostgreSQL shared by replicas"),
     http: httpConfigSchema.optional().describe("wiam serve --http: listener, allowed hosts and origins, and caller authentication"),
     /** Minutes an inventory collected from live providers is reused before collecting again. */
     cacheTtlMinutes: z.number().int().min(0).max(1_440).default(15),
