@@ -19,7 +19,8 @@ import type { Condition, Evidence, Grant, Provider } from "./inventory.js";
 const PRINCIPAL = 0;
 const POLICY = 1;
 const RESOURCE = 2;
-type Piece = string | typeof PRINCIPAL | typeof POLICY | typeof RESOURCE;
+/** A piece of an id template: literal text, or 0, 1, 2 for the grant's principal, policy, resource. */
+export type Piece = string | typeof PRINCIPAL | typeof POLICY | typeof RESOURCE;
 
 /** One id shape: literal text and references to the grant's own fields, in order. */
 class IdTemplate {
@@ -143,6 +144,16 @@ function spelledPrefixEnd(template: IdTemplate, fields: IdFields, id: string): n
     offset += text.length;
   }
   return offset;
+}
+
+/**
+ * A shape as a stored inventory wrote it (src/history/columnar-codec.ts): the template is rebuilt
+ * from its pieces exactly, whatever its length, so every grant spells the id it was stored with.
+ */
+export function storedGrantShape(provider: Provider, kind: Grant["kind"], evidence: Evidence, pieces: readonly Piece[] | null): GrantShape {
+  if (pieces === null) return new GrantShape(provider, kind, evidence, undefined);
+  const key = pieces.map((piece) => (typeof piece === "string" ? piece : `\u0000${piece}`)).join("\u0000\u0000");
+  return new GrantShape(provider, kind, evidence, sharedTemplates.get(key) ?? new IdTemplate(pieces, key));
 }
 
 /** The last template that fitted, per provider and kind: most grants in a row share a shape. */

@@ -68,6 +68,18 @@ class RowGroups {
 
 const EMPTY_ROWS = new Int32Array(0);
 
+/** A grant table's columns (see GrantTable.columns): value indexes into `values`, -1 for none. */
+export interface GrantColumns {
+  values: readonly string[];
+  principal: Int32Array;
+  policy: Int32Array;
+  resource: Int32Array;
+  shape: Int32Array;
+  shapes: readonly GrantShape[];
+  own: ReadonlyMap<number, string>;
+  conditions: ReadonlyMap<number, Condition[]>;
+}
+
 export class GrantTable implements Iterable<Grant> {
   readonly length: number;
   private readonly values: string[] = [];
@@ -78,13 +90,31 @@ export class GrantTable implements Iterable<Grant> {
   private readonly shape: Int32Array;
   private readonly shapes: GrantShape[] = [];
   /** Grants' own id text (a GUID tail, or an id with no shape), by row. */
-  private readonly own = new Map<number, string>();
-  private readonly conditions = new Map<number, Condition[]>();
+  private readonly own: Map<number, string> = new Map<number, string>();
+  private readonly conditions: Map<number, Condition[]> = new Map<number, Condition[]>();
   private readonly byPrincipal: RowGroups;
   private readonly byPolicy: RowGroups;
   private readonly byResource: RowGroups;
 
-  constructor(grants: readonly Grant[]) {
+  constructor(source: readonly Grant[] | GrantColumns) {
+    if (!Array.isArray(source)) {
+      const columns = source as GrantColumns;
+      this.length = columns.principal.length;
+      this.values = [...columns.values];
+      for (let i = 0; i < this.values.length; i++) this.valueIndex.set(this.values[i] as string, i);
+      this.principal = columns.principal;
+      this.policy = columns.policy;
+      this.resource = columns.resource;
+      this.shape = columns.shape;
+      this.shapes = [...columns.shapes];
+      this.own = new Map(columns.own);
+      this.conditions = new Map(columns.conditions);
+      this.byPrincipal = RowGroups.of(this.principal, this.length, this.values.length);
+      this.byPolicy = RowGroups.of(this.policy, this.length, this.values.length);
+      this.byResource = RowGroups.of(this.resource, this.length, this.values.length, this.keyOf(""));
+      return;
+    }
+    const grants = source as readonly Grant[];
     const length = grants.length;
     this.length = length;
     this.principal = new Int32Array(length);
@@ -115,6 +145,23 @@ export class GrantTable implements Iterable<Grant> {
     this.byPolicy = RowGroups.of(this.policy, length, keyCount);
     // An empty resource places a grant nowhere, as an absent one does.
     this.byResource = RowGroups.of(this.resource, length, keyCount, this.keyOf(""));
+  }
+
+  /**
+   * The table as it is held, for the stored inventory (src/history/columnar-codec.ts), which writes
+   * these columns as they are and builds a table back from them without making a grant object.
+   */
+  columns(): GrantColumns {
+    return {
+      values: this.values,
+      principal: this.principal,
+      policy: this.policy,
+      resource: this.resource,
+      shape: this.shape,
+      shapes: this.shapes,
+      own: this.own,
+      conditions: this.conditions,
+    };
   }
 
   private valueOf(text: string): number {

@@ -119,7 +119,11 @@ export class Inventory {
   private readonly vaultItemsById = new Map<string, VaultItem>();
   private readonly vaultItemsByScope = new Map<string, VaultItem[]>();
 
-  constructor(snapshot: InventorySnapshot, options: { builtInDemo?: boolean } = {}) {
+  /**
+   * `grants`: the grant table when it is already built (a stored inventory loads its columns
+   * directly); the snapshot's own `grants` are then not read.
+   */
+  constructor(snapshot: InventorySnapshot, options: { builtInDemo?: boolean; grants?: GrantTable } = {}) {
     // The collected grant objects are dropped once the table holds them: what stays is the table.
     this.snapshot = withGrantsFromTable(snapshot, () => this.grants);
     this.demo = snapshot.demo === true;
@@ -148,7 +152,7 @@ export class Inventory {
       this.policies.set(policy.id, policy);
       for (const scopeId of policy.attachedTo ?? []) pushTo(this.policiesAttachedTo, scopeId, policy);
     }
-    this.grants = new GrantTable(snapshot.grants);
+    this.grants = options.grants ?? new GrantTable(snapshot.grants);
     this.trustByTo = groupBy(snapshot.trustEdges, (edge) => edge.to);
     this.trustByFrom = groupBy(snapshot.trustEdges, (edge) => edge.from);
     for (const item of snapshot.vaultItems) {
