@@ -504,7 +504,7 @@ describe("query validation and ordering", () => {
           allow("a-cond", ["s3:GetObject"], ["arn:aws:s3:::cond/*"], { conditions: [condition] }),
           allow("a-unknown", ["s3:GetObject"], ["arn:aws:s3:::x/*"]),
           allow("a-denied", ["s3:GetObject"], ["arn:aws:s3:::no/*"]),
-          allow("a-x", ["s3:GetObject"], [`arn:aws:s3:us-east-1:999999999999:accesspoint/ap`]),
+          allow("a-x", ["s3:GetObject"], [`arn:aws:s3:us-east-1:999999999999:accesspoint/ap/object/*`]),
           deny("d", ["s3:GetObject"], ["arn:aws:s3:::no/*"]),
         ]),
       ],
@@ -515,7 +515,7 @@ describe("query validation and ordering", () => {
       ["allowed", "arn:aws:s3:::ok/*"],
       ["allowed", "arn:aws:s3:::x/*"],
       ["conditional", "arn:aws:s3:::cond/*"],
-      ["unknown", "arn:aws:s3:us-east-1:999999999999:accesspoint/ap"],
+      ["unknown", "arn:aws:s3:us-east-1:999999999999:accesspoint/ap/object/*"],
       ["denied", "arn:aws:s3:::no/*"],
     ]);
   });

@@ -17,6 +17,7 @@ import type { BlockedByKind, Hop, OpenCondition } from "../../../analysis/entitl
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
 
 import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
+import { AwsActionFits } from "./action-fit.js";
 import { AwsResourceControls } from "./resource-controls.js";
 import { AwsResourcePolicies, type ResourcePolicyAnswer, type ResourceStatementMatch } from "./resource-policies.js";
 import { hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
@@ -102,11 +103,13 @@ export class AwsAccess {
   private readonly contexts: Map<string, AwsPrincipalContext>;
   readonly resourcePolicies: AwsResourcePolicies;
   private readonly resourceControls: AwsResourceControls;
+  private readonly actionFits: AwsActionFits;
 
   constructor(private readonly ctx: QueryContext) {
     this.contexts = ctx.cache.table("aws:principalContext");
     this.resourcePolicies = new AwsResourcePolicies(ctx);
     this.resourceControls = new AwsResourceControls(ctx);
+    this.actionFits = new AwsActionFits(ctx);
   }
 
   private get inventory() {
@@ -416,13 +419,21 @@ export class AwsAccess {
 
   /** Direct access of a principal through its identity policies, narrowed by the request. */
   findAccess(subject: Subject, request: AccessRequest, options: AwsFindOptions = {}): Finding[] {
+    const target = request.target;
+    const literalAction = request.action !== undefined && !hasWildcard(request.action) ? request.action : undefined;
+    if (literalAction !== undefined && target && !target.isScope) {
+      // Asking who can GetObject a bucket: nobody can, whatever the policies say; the answer says why.
+      const mismatch = this.actionFits.queryMismatch(literalAction, target.id);
+      if (mismatch !== undefined) {
+        this.ctx.note(mismatch);
+        return [];
+      }
+    }
     const principal = subject.principal;
     if (!principal || principal.provider !== "aws") return this.outsiderFindings(subject, request);
     const context = this.principalContext(principal);
-    const target = request.target;
     const targetPatterns: Array<string | undefined> = target?.awsPatterns ?? [undefined];
     const findings: Finding[] = [];
-    const literalAction = request.action !== undefined && !hasWildcard(request.action) ? request.action : undefined;
     for (const source of context.allows) {
       if (literalAction !== undefined && !statementListsAction(source.stmt, literalAction)) continue;
       const actionShapes = grantedShapes(request.action, source.stmt.actions, source.stmt.notActions, true, "none");
@@ -435,6 +446,9 @@ export class AwsAccess {
             const trustAnswers = this.assumeRoleAnsweredByTrust(actionShape.pattern, resourceShape.pattern);
             if (trustAnswers && !options.keepAssumeRole) continue;
             if (this.conditionsAt(context, source.stmt, resourceShape.pattern) === undefined) continue;
+            const fit = this.actionFits.fit(actionShape.pattern, actionShape.exceptions, resourceShape.pattern);
+            this.actionFits.noteFor(source.stmt.key, fit);
+            if (!fit.grants) continue;
             const verdict = this.evaluateRequest(context, actionShape.pattern, resourceShape.pattern, {
               source,
               checkResourceAccount: options.checkResourceAccount !== false,
@@ -445,6 +459,7 @@ export class AwsAccess {
             if (resourceShape.exceptions.length > 0) {
               verdict.note(`except ${listForMessage(resourceShape.exceptions)} (NotResource in ${source.stmt.key})`);
             }
+            if (fit.pathNote !== undefined) verdict.note(fit.pathNote);
             this.noteUnknownRole(verdict, actionShape.pattern, resourceShape.pattern);
             const shown = target && resourceShape.pattern === targetPattern ? target.input : resourceShape.pattern;
             findings.push({
