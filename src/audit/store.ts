@@ -39,13 +39,13 @@ import { platform } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
-import { boundedArguments, boundedText, MAX_STORED_CALLER_CHARS, MAX_STORED_ERROR_CHARS, MAX_STORED_INTENT_CHARS, MAX_STORED_LABEL_CHARS } from "./bounds.js";
 import { AuditLogBusyError, isDatabaseBusy } from "./busy.js";
-import { canonicalJson } from "./canonical-json.js";
+import { acceptBodyOf, completeBodyOf, serializeEvent } from "./event-bodies.js";
 import { openDatabaseReadOnly, removePrivateCopy } from "./read-only.js";
-import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type ChainEvent, type EventKind } from "./chain.js";
+import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type EventKind } from "./chain.js";
 import { newRecordId } from "./record-id.js";
-import { acceptBodySchema, completeBodySchema, type AcceptBody, type CompleteBody, type PruneBody } from "./schema.js";
+import { isoTime, summarize, toChainEvent, toRecord, type CallRow, type EventRow, type StatsRow } from "./records.js";
+import type { AcceptBody, CompleteBody, PruneBody } from "./schema.js";
 import { signCheckpoint, type AuditSigningKey } from "./signing.js";
 import type {
   AuditAcceptance,
@@ -54,18 +54,15 @@ import type {
   AuditFilter,
   AuditRecord,
   AuditStats,
-  AuditStatus,
-  DurationStats,
   PruneResult,
   ResponseBodyMode,
-  StoredResponseBody,
   VerifyOptions,
   VerifyResult,
 } from "./types.js";
 
 export const AUDIT_DB_FILE = "audit.db";
-/** Characters of the response JSON kept when the response body setting is "summary". */
-export const RESPONSE_PREVIEW_CHARS = 1024;
+export { RESPONSE_PREVIEW_CHARS } from "./event-bodies.js";
+export { durationStats } from "./records.js";
 const SCHEMA_VERSION = 1;
 const DEFAULT_SEARCH_LIMIT = 100;
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -135,40 +132,6 @@ interface PendingEvent {
 interface HeadRow {
   seq: number;
   hash: string;
-}
-
-interface EventRow {
-  seq: number;
-  kind: string;
-  call_id: string;
-  at: string;
-  body: string;
-  prev_hash: string;
-  hash: string;
-}
-
-interface CallRow {
-  id: string;
-  seq: number;
-  accepted_at: string;
-  accept_body: string;
-  prev_hash: string;
-  hash: string;
-  completion_seq: number | null;
-  completed_at: string | null;
-  completion_body: string | null;
-  completion_hash: string | null;
-  status: string;
-}
-
-interface StatsRow {
-  tool: string | null;
-  status: string;
-  decision: string | null;
-  duration_ms: number | null;
-  findings: string | null;
-  cloud_operations: number | null;
-  accepted_at: string;
 }
 
 export class AuditStore {
@@ -269,25 +232,7 @@ export class AuditStore {
   accept(acceptance: AuditAcceptance): string {
     const at = this.now();
     const id = newRecordId(at);
-    const body: AcceptBody = {
-      v: 1,
-      sessionId: boundedText(acceptance.sessionId, MAX_STORED_LABEL_CHARS),
-      clientName: boundedText(acceptance.clientName, MAX_STORED_LABEL_CHARS),
-      clientVersion: boundedText(acceptance.clientVersion, MAX_STORED_LABEL_CHARS),
-      caller: boundedText(acceptance.caller, MAX_STORED_CALLER_CHARS),
-      transport: acceptance.transport,
-      sourceAddress: boundedText(acceptance.sourceAddress ?? null, MAX_STORED_LABEL_CHARS),
-      tool: boundedText(acceptance.tool, MAX_STORED_LABEL_CHARS),
-      intent: boundedText(acceptance.intent, MAX_STORED_INTENT_CHARS),
-      taskId: boundedText(acceptance.taskId, MAX_STORED_LABEL_CHARS),
-      arguments: boundedArguments(acceptance.arguments),
-      decision: acceptance.decision,
-      decisionRule: acceptance.decisionRule,
-      approver: boundedText(acceptance.approver, MAX_STORED_LABEL_CHARS),
-      policyIds: acceptance.policyIds ?? [],
-      approval: acceptance.approval ? { outcome: acceptance.approval.outcome, note: boundedText(acceptance.approval.note, MAX_STORED_ERROR_CHARS) } : null,
-      redactionRulesetVersion: acceptance.redactionRulesetVersion,
-    };
+    const body = acceptBodyOf(acceptance);
     try {
       this.append("accept", id, at.toISOString(), this.serialize(body));
     } catch (error) {
@@ -300,27 +245,7 @@ export class AuditStore {
 
   /** Records how call `id` ended. Throws if the call is unknown or already completed. */
   complete(id: string, completion: AuditCompletion): void {
-    const body: CompleteBody = {
-      v: 1,
-      status: completion.status,
-      error: boundedText(completion.error, MAX_STORED_ERROR_CHARS),
-      credentialScope: completion.credentialScope,
-      cloudOperations: completion.cloudOperations,
-      result: completion.result,
-      redactionFindings: completion.redactionFindings,
-      responseBody: storeResponseBody(this.options.responseBody, completion.responseBody),
-      durationMs: completion.durationMs,
-      // Only when one was asked, so records without it hash exactly as before.
-      ...(completion.reviewApproval
-        ? {
-            reviewApproval: {
-              outcome: boundedText(completion.reviewApproval.outcome, MAX_STORED_ERROR_CHARS),
-              approver: boundedText(completion.reviewApproval.approver, MAX_STORED_ERROR_CHARS),
-              note: boundedText(completion.reviewApproval.note, MAX_STORED_ERROR_CHARS),
-            },
-          }
-        : {}),
-    };
+    const body = completeBodyOf(completion, this.options.responseBody);
     const at = this.now().toISOString();
     const text = this.serialize(body);
     try {
@@ -543,60 +468,7 @@ export class AuditStore {
   }
 
   private serialize(body: AcceptBody | CompleteBody | PruneBody): string {
-    return canonicalJson(this.guard(body));
-  }
-
-  /**
-   * The safety net runs over the fields that hold data from outside (intent, arguments, names,
-   * notes, error text, the response), one field at a time. What the store and the pipeline compute
-   * (counts such as redactionFindings, hashes, sizes, cloud operations, decisions) is never passed
-   * through it: a redactor rewriting `{"jwt": 1}` made a row unreadable for every review command.
-   */
-  private guard<T extends AcceptBody | CompleteBody | PruneBody>(body: T): T {
-    const redact = this.options.redactText;
-    if (redact === undefined) return body;
-    const text = (value: string | null): string | null => (value === null ? null : redact(value));
-    const json = (value: unknown): unknown => guardJson(redact, value);
-    if ("tool" in body) {
-      const guarded: AcceptBody = {
-        ...body,
-        tool: redact(body.tool),
-        clientName: text(body.clientName),
-        clientVersion: text(body.clientVersion),
-        caller: redact(body.caller),
-        sourceAddress: text(body.sourceAddress),
-        intent: text(body.intent),
-        arguments: json(body.arguments),
-        approver: text(body.approver),
-        approval: body.approval ? { ...body.approval, note: text(body.approval.note) } : (body.approval ?? null),
-      };
-      return guarded as T;
-    }
-    if ("status" in body) {
-      const stored = body.responseBody;
-      const guarded: CompleteBody = {
-        ...body,
-        error: text(body.error),
-        credentialScope: text(body.credentialScope),
-        responseBody:
-          stored.mode === "summary" ? { ...stored, preview: redact(stored.preview) } : stored.mode === "full" ? { mode: "full", body: json(stored.body) } : stored,
-      };
-      return guarded as T;
-    }
-    return body;
-  }
-}
-
-/** A JSON value through a text guard, as JSON text; a guard that breaks the JSON writes nothing. */
-function guardJson(redact: (text: string) => string, value: unknown): unknown {
-  if (value === null || value === undefined) return value ?? null;
-  const text = canonicalJson(value);
-  const redacted = redact(text);
-  if (redacted === text) return value;
-  try {
-    return JSON.parse(redacted) as unknown;
-  } catch {
-    throw new Error("the audit redactText guard returned invalid JSON; the event was not written");
+    return serializeEvent(body, this.options.redactText);
   }
 }
 
@@ -633,20 +505,6 @@ function migrate(db: Database.Database): void {
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
-function storeResponseBody(mode: ResponseBodyMode, body: unknown): StoredResponseBody {
-  switch (mode) {
-    case "none":
-      return { mode: "none" };
-    case "summary": {
-      // A string (the text the model saw) is previewed as is, anything else as its JSON text.
-      const text = typeof body === "string" ? body : canonicalJson(body);
-      return { mode: "summary", preview: text.slice(0, RESPONSE_PREVIEW_CHARS), truncated: text.length > RESPONSE_PREVIEW_CHARS };
-    }
-    case "full":
-      return { mode: "full", body: body ?? null };
-  }
-}
-
 function whereClause(filter: AuditFilter): { where: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -667,140 +525,10 @@ function whereClause(filter: AuditFilter): { where: string; params: unknown[] } 
   return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, params };
 }
 
-/** Stored times are UTC ISO strings, so they compare as text once the bound is normalized too. */
-function isoTime(value: string | Date, name: string): string {
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new Error(`invalid ${name} time: ${String(value)}`);
-  return date.toISOString();
-}
-
-function toRecord(row: CallRow): AuditRecord {
-  const accepted = parseStored(row.seq, row.accept_body, acceptBodySchema);
-  const completion =
-    row.completion_body === null || row.completion_seq === null
-      ? null
-      : parseStored(row.completion_seq, row.completion_body, completeBodySchema);
-  const { v: _acceptVersion, ...acceptance } = accepted;
-  let storedCompletion: AuditRecord["completion"] = null;
-  if (completion !== null) {
-    const { v: _completeVersion, ...rest } = completion;
-    storedCompletion = rest;
-  }
-  return {
-    ...acceptance,
-    id: row.id,
-    seq: row.seq,
-    acceptedAt: row.accepted_at,
-    completedAt: row.completed_at,
-    status: (completion?.status ?? "accepted") satisfies AuditStatus,
-    completion: storedCompletion,
-    hash: row.hash,
-    prevHash: row.prev_hash,
-    completionSeq: row.completion_seq,
-    completionHash: row.completion_hash,
-  };
-}
-
-interface Parser<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false };
-}
-
-function parseStored<T>(seq: number, text: string, schema: Parser<T>): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`audit event ${seq} is malformed; run \`wiam audit verify\``);
-  return parsed.data;
-}
-
-function toChainEvent(row: EventRow): ChainEvent {
-  return {
-    seq: row.seq,
-    kind: row.kind,
-    callId: row.call_id,
-    at: row.at,
-    body: row.body,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
 function* mapIterable<T, U>(source: IterableIterator<T>, map: (item: T) => U): Generator<U> {
   try {
     for (const item of source) yield map(item);
   } finally {
     source.return?.();
   }
-}
-
-function summarize(rows: readonly StatsRow[]): AuditStats {
-  const byStatus: Record<AuditStatus, number> = { accepted: 0, ok: 0, error: 0, denied: 0 };
-  const byDecision: Record<string, number> = {};
-  const toolDurations = new Map<string, { calls: number; errors: number; denied: number; durations: number[] }>();
-  const durations: number[] = [];
-  const redactionFindings: Record<string, number> = {};
-  let cloudOperations = 0;
-  for (const row of rows) {
-    if (isStatus(row.status)) byStatus[row.status]++;
-    const decision = row.decision ?? "unknown";
-    byDecision[decision] = (byDecision[decision] ?? 0) + 1;
-    const tool = row.tool ?? "unknown";
-    const perTool = toolDurations.get(tool) ?? { calls: 0, errors: 0, denied: 0, durations: [] };
-    perTool.calls++;
-    if (row.status === "error") perTool.errors++;
-    if (row.status === "denied") perTool.denied++;
-    if (typeof row.duration_ms === "number") {
-      perTool.durations.push(row.duration_ms);
-      durations.push(row.duration_ms);
-    }
-    toolDurations.set(tool, perTool);
-    cloudOperations += row.cloud_operations ?? 0;
-    for (const [kind, count] of Object.entries(parseFindings(row.findings))) {
-      redactionFindings[kind] = (redactionFindings[kind] ?? 0) + count;
-    }
-  }
-  const byTool: AuditStats["byTool"] = {};
-  for (const [tool, entry] of [...toolDurations].sort(([a], [b]) => a.localeCompare(b))) {
-    byTool[tool] = { calls: entry.calls, errors: entry.errors, denied: entry.denied, ...durationStats(entry.durations) };
-  }
-  return {
-    calls: rows.length,
-    byStatus,
-    byDecision,
-    byTool,
-    durations: durationStats(durations),
-    cloudOperations,
-    redactionFindings,
-    firstAt: rows[0]?.accepted_at ?? null,
-    lastAt: rows.at(-1)?.accepted_at ?? null,
-  };
-}
-
-function isStatus(value: string): value is AuditStatus {
-  return value === "accepted" || value === "ok" || value === "error" || value === "denied";
-}
-
-function parseFindings(text: string | null): Record<string, number> {
-  if (text === null) return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null) return {};
-    const out: Record<string, number> = {};
-    for (const [kind, count] of Object.entries(value)) if (typeof count === "number") out[kind] = count;
-    return out;
-  } catch {
-    return {};
-  }
-}
-
-/** Nearest-rank percentiles over the recorded durations. */
-export function durationStats(values: readonly number[]): DurationStats {
-  if (values.length === 0) return { count: 0, medianMs: null, p95Ms: null };
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
-  return { count: sorted.length, medianMs: rank(0.5), p95Ms: rank(0.95) };
 }
