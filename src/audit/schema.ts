@@ -32,7 +32,18 @@ export const acceptBodySchema = z.object({
   approver: z.string().nullable(),
   // Added with request-time policy; rows written before have neither.
   policyIds: z.array(z.string()).optional(),
-  approval: z.object({ outcome: z.string(), note: z.string().nullable() }).nullable().optional(),
+  approval: z
+    .object({
+      outcome: z.string(),
+      note: z.string().nullable(),
+      // Added with second-person approvals; absent in older rows.
+      kind: z.enum(["second-person", "self-confirmation"]).optional(),
+      requestId: z.string().nullable().optional(),
+      reusedFrom: z.string().nullable().optional(),
+      decidedAt: z.string().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
   redactionRulesetVersion: z.string(),
 });
 export type AcceptBody = z.infer<typeof acceptBodySchema>;

@@ -6,6 +6,20 @@ export type PolicyDecision = "allow" | "deny" | "approval_required";
 export type ResponseBodyMode = "none" | "summary" | "full";
 export type AuditTransport = "stdio" | "http" | "cli" | "in-memory";
 
+/**
+ * A person's answer as the acceptance records it. A second person's approval names its request in
+ * the approval queue, or the earlier approval of an identical call in the same task it reuses.
+ */
+export interface AuditApproval {
+  outcome: string;
+  note: string | null;
+  /** "second-person" (an approver from the policy's group) or "self-confirmation" (the caller's own client or terminal). */
+  kind?: "second-person" | "self-confirmation" | undefined;
+  requestId?: string | null | undefined;
+  reusedFrom?: string | null | undefined;
+  decidedAt?: string | null | undefined;
+}
+
 /** Written when a call is accepted, before any connector runs. */
 export interface AuditAcceptance {
   sessionId: string | null;
@@ -28,7 +42,7 @@ export interface AuditAcceptance {
   /** Cedar policies that determined the decision (permits for allow, forbids for deny/approval). */
   policyIds?: string[];
   /** When a person was asked: their answer ("approved", "declined", "timeout", ...) and note. */
-  approval?: { outcome: string; note: string | null } | null;
+  approval?: AuditApproval | null;
   redactionRulesetVersion: string;
 }
 

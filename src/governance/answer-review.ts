@@ -7,8 +7,9 @@
  * reach (`reveals` in tools/define-tool.ts) is placed in the scopes it touches, and the policy is
  * asked again with `context.resultPart`, `resultScopes`, `resultEnvironments` and
  * `resultContainsProduction`. Items the policy refuses are withheld; items that need a person's
- * approval are put to the caller's approver once for the whole answer (an approval given for the
- * question already covers its answer). Withheld parts are named in the answer.
+ * approval are put once for the whole answer to the caller's approver, or to the approval queue
+ * when a second-person policy asks (an approval given for the question already covers its
+ * answer). Withheld parts are named in the answer.
  */
 import type { AnyToolDefinition, RevealedPart } from "../../tools/define-tool.js";
 import type { Inventory } from "../model/inventory-index.js";
@@ -145,22 +146,21 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     const reasons = [...new Set(pending.flatMap((g) => decisions.get(g)?.reasons ?? []))];
     const partsText = [...new Set(pending.map((g) => g.part.name))].join(", ");
     const policyIds = [...new Set(pending.flatMap((g) => decisions.get(g)?.policyIds ?? []))];
-    const approver = options.approver;
-    approval = approver
-      ? await approver(
-          {
-            tool: call.tool,
-            intent: call.intent,
-            taskId: call.taskId,
-            scope: authorization.scope,
-            arguments: call.arguments,
-            reasons: reasons.map((r) => `${r} (the answer's ${partsText})`),
-            policyIds,
-            timeoutMs: governor.approvalTimeoutMs(),
-          },
-          call.signal,
-        ).catch((): ApprovalAnswer => ({ outcome: "failed", approver: null, note: null }))
-      : { outcome: "unsupported", approver: null, note: null };
+    // A second-person policy goes to the approval queue; anything else to the caller's approver.
+    approval = await governor.requestApproval(
+      call,
+      {
+        tool: call.tool,
+        intent: call.intent,
+        taskId: call.taskId,
+        scope: authorization.scope,
+        arguments: call.arguments,
+        reasons: reasons.map((r) => `${r} (the answer's ${partsText})`),
+        policyIds,
+        timeoutMs: governor.approvalTimeoutMs(),
+      },
+      options.approver,
+    );
     for (const group of pending) {
       if (approval.outcome === "approved") {
         decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, true, approval.approver ?? ""));

@@ -1,9 +1,14 @@
 /**
  * The request-time gate every call passes after validation and before any connector runs:
  * budgets, then the Cedar policy, then (when a policy or an exceeded budget asks for it) a person's
- * approval through the caller's approver. The outcome says what the audit record needs: the
- * decision, the policies that made it, and the approver with their answer.
+ * approval: a second person from the policy's @approvers group through the approval queue when a
+ * policy says @approval("second-person"), otherwise the caller's own confirmation through their
+ * client or terminal. The outcome says what the audit record needs: the decision, the policies
+ * that made it, and who answered, in which role.
  */
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../audit/canonical-json.js";
+import type { ApprovalBinding, ApproverRequirement } from "../approvals/types.js";
 import type { Inventory } from "../model/inventory-index.js";
 import { decide, type CallerEntity, type GovernanceDecision, type PolicyRequest, type ScopeEntity } from "./policy-engine.js";
 import { BUILT_IN_POLICY_SOURCE, type CompiledPolicySet } from "./policy-set.js";
@@ -31,10 +36,33 @@ export interface ApprovalAnswer {
   /** Who answered, when someone did. */
   approver: string | null;
   note: string | null;
+  /**
+   * Whose answer it was: "second-person" (an approver from the policy's group, never the caller,
+   * through the approval queue) or "self-confirmation" (the person at the caller's own client or
+   * terminal). Absent when nobody could be asked.
+   */
+  kind?: "second-person" | "self-confirmation" | undefined;
+  /** The approval request in the queue (second person only). */
+  requestId?: string | null | undefined;
+  /** The earlier approval of an identical request in the same task that this answer reuses. */
+  reusedFrom?: string | null | undefined;
+  decidedAt?: string | null | undefined;
 }
 
 /** Asks the person at the client; transports without a way to ask answer "unsupported". */
 export type Approver = (request: ApprovalRequest, signal?: AbortSignal) => Promise<ApprovalAnswer>;
+
+/** A request for a second person: the question, what the approval binds to, and who may give it. */
+export interface SecondPersonRequest extends ApprovalRequest {
+  binding: ApprovalBinding;
+  /** The caller's token subject or OS user, so an approver with the same subject is refused. */
+  callerSubject: string;
+  callerTransport: string;
+  requirements: ApproverRequirement[];
+}
+
+/** Puts a request in the approval queue and waits for a decision (src/approvals/queue.ts). */
+export type SecondPersonApprover = (request: SecondPersonRequest, signal?: AbortSignal) => Promise<ApprovalAnswer>;
 
 export interface GovernanceSettings {
   policySet: CompiledPolicySet;
@@ -66,6 +94,11 @@ export interface GovernedCall {
   query: ScopeQuery;
   /** The entitlement arguments as given, for the policy context and the approver. */
   arguments: { principal?: string | undefined; resource?: string | undefined; action?: string | undefined };
+  /**
+   * SHA-256 of the canonical JSON of every validated argument but the task id: what a second
+   * person's approval binds to. Absent: computed from the intent, subject arguments and limit.
+   */
+  argumentsHash?: string | undefined;
   limit: number;
   now: Date;
   signal?: AbortSignal | undefined;
@@ -106,6 +139,30 @@ function withoutAskingHint(policyIds: readonly string[]): string {
     `change the forbid @id("${policyId}") to end with \`unless { context.approved || principal in Wiam::CallerGroup::"trusted" };\` ` +
     "and list those callers under governance.callerGroups.trusted in the config"
   );
+}
+
+/** Who may approve a second-person request, in words. */
+function approverGroupsText(requirements: readonly ApproverRequirement[]): string {
+  return [...new Set(requirements.map((r) => r.groups.join(" or ")))].join(", and ");
+}
+
+function secondPersonMessage(answer: ApprovalAnswer, why: string, requirements: readonly ApproverRequirement[]): string {
+  const request = answer.requestId ? `approval request ${answer.requestId}` : "the approval request";
+  const who = `a second person from ${approverGroupsText(requirements)}`;
+  switch (answer.outcome) {
+    case "approved":
+      return `approved by ${answer.approver ?? "a second person"}`;
+    case "timeout":
+      return `approval required (${why}): ${request} waited for ${who} and expired without a decision; the call was not run. Ask an approver to watch \`wiam approvals list\` (or the admin endpoint), then call again`;
+    case "declined":
+      return `approval required (${why}): ${request} was denied by ${answer.approver ?? "an approver"}${answer.note ? ` (note: ${JSON.stringify(answer.note)})` : ""}; the call was not run`;
+    case "cancelled":
+      return `approval required (${why}): ${request} was withdrawn when the call was cancelled; the call was not run`;
+    case "unsupported":
+      return `approval required (${why}) from ${who}, but this server has no approval queue; the call was not run`;
+    case "failed":
+      return `approval required (${why}) from ${who}, and the approval queue could not be reached; the call was not run`;
+  }
 }
 
 function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[], policyIds: readonly string[]): string {
@@ -152,11 +209,50 @@ function decideCall(policySet: CompiledPolicySet, request: PolicyRequest, stands
   return stricterOf(own, decide(policySet, { ...request, tool: standsFor }));
 }
 
+/** The @approvers groups of the second-person policies among `policyIds`; empty when none asks for a second person. */
+export function approverRequirementsOf(policySet: CompiledPolicySet, policyIds: readonly string[]): ApproverRequirement[] {
+  return policyIds.flatMap((policyId) => {
+    const groups = policySet.policies.get(policyId)?.approvers;
+    return groups ? [{ policyId, groups: [...groups] }] : [];
+  });
+}
+
+const FAILED: ApprovalAnswer = { outcome: "failed", approver: null, note: null };
+const UNSUPPORTED: ApprovalAnswer = { outcome: "unsupported", approver: null, note: null };
+
 export class Governor {
   constructor(
     private readonly settings: () => GovernanceSettings,
     private readonly tasks: TaskRegistry,
+    private readonly secondPerson?: SecondPersonApprover,
   ) {}
+
+  /**
+   * Asks for approval: the approval queue when a second-person policy stands in the way (the
+   * caller's own client is never asked then: its answer would be the caller approving
+   * themselves), otherwise the caller's approver, whose answer is a self-confirmation.
+   */
+  async requestApproval(call: GovernedCall, request: ApprovalRequest, approver: Approver | undefined): Promise<ApprovalAnswer> {
+    const settings = this.settings();
+    const requirements = approverRequirementsOf(settings.policySet, request.policyIds);
+    if (requirements.length > 0) {
+      if (this.secondPerson === undefined) return UNSUPPORTED;
+      const binding: ApprovalBinding = {
+        tool: call.tool,
+        argumentsHash: call.argumentsHash ?? argumentsHashOf({ intent: call.intent, ...call.arguments, limit: call.limit }),
+        caller: call.caller.name,
+        taskKey: call.taskKey ?? call.taskId,
+        policyVersion: settings.policySet.preparsedId,
+      };
+      const issuer = call.caller.issuer ?? "";
+      const subject = issuer !== "" && call.caller.name.startsWith(`${issuer}|`) ? call.caller.name.slice(issuer.length + 1) : call.caller.name;
+      return this.secondPerson({ ...request, binding, callerSubject: subject, callerTransport: call.caller.transport, requirements }, call.signal).catch(() => FAILED);
+    }
+    if (approver === undefined) return UNSUPPORTED;
+    const answer = await approver(request, call.signal).catch(() => FAILED);
+    // Only an answer someone gave is a confirmation; no answer (timeout, unsupported) is not.
+    return answer.outcome === "approved" || answer.outcome === "declined" || answer.outcome === "cancelled" ? { ...answer, kind: "self-confirmation" } : answer;
+  }
 
   async authorize(call: GovernedCall, inventory: Inventory | null, approver: Approver | undefined): Promise<Authorization> {
     const settings = this.settings();
@@ -183,14 +279,17 @@ export class Governor {
 
     const policyIds = first.kind === "approval" ? first.policyIds : [];
     const ruleText = [first.kind === "approval" ? rule(first) : null, budget.exceeded.length > 0 ? "budget" : null].filter((r) => r !== null).join("; ");
-    const answer: ApprovalAnswer = approver
-      ? await approver(
-          { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, arguments: call.arguments, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs },
-          call.signal,
-        ).catch((): ApprovalAnswer => ({ outcome: "failed", approver: null, note: null }))
-      : { outcome: "unsupported", approver: null, note: null };
+    const answer = await this.requestApproval(
+      call,
+      { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, arguments: call.arguments, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs },
+      approver,
+    );
     const pending = { ...base, decision: "approval_required" as const, rule: ruleText, policyIds, approval: answer };
-    if (answer.outcome !== "approved") return { ...pending, allowed: false, message: approvalMessage(answer, reasons, policyIds) };
+    const requirements = approverRequirementsOf(settings.policySet, policyIds);
+    if (answer.outcome !== "approved") {
+      const message = requirements.length > 0 ? secondPersonMessage(answer, reasons.join("; "), requirements) : approvalMessage(answer, reasons, policyIds);
+      return { ...pending, allowed: false, message };
+    }
 
     // The approval lifts only forbids that say `unless { context.approved }`; anything else still
     // refuses, under the policies in force now (they may have been reloaded while the person decided).
@@ -291,4 +390,10 @@ export class Governor {
       },
     };
   }
+}
+
+/** What a second person's approval binds to among the arguments: all of them but the task id (the task is bound on its own). */
+export function argumentsHashOf(validated: unknown): string {
+  const { task_id: _taskId, ...rest } = (typeof validated === "object" && validated !== null ? validated : {}) as Record<string, unknown>;
+  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
 }

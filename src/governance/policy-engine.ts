@@ -1,9 +1,9 @@
 /**
  * Request-time authorization with Cedar. Every call becomes (principal = Caller, action = tool,
  * resource = Scope asked about, context = intent, task, time, filters, size, usage) and gets one of
- * three decisions: allow, deny, or approval (only forbids annotated @approval("required") stand in
- * the way; a person may lift them). Evaluation errors deny: a policy that cannot be evaluated must
- * not turn a forbid into an allow.
+ * three decisions: allow, deny, or approval (only forbids annotated @approval("required") or
+ * @approval("second-person") stand in the way; a person may lift them). Evaluation errors deny:
+ * a policy that cannot be evaluated must not turn a forbid into an allow.
  */
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { CEDAR_NAMESPACE } from "./cedar-schema.js";

@@ -1,6 +1,6 @@
 /**
  * Loads a Cedar policy file: parses it, names each policy by its @id annotation, reads the
- * @approval / @reason annotations, and type-checks the set against our schema. Any problem is an
+ * @approval / @approvers / @reason annotations, and type-checks the set against our schema. Any problem is an
  * error naming the file, the line and the policy, so a broken file never replaces a good one.
  */
 import { createHash } from "node:crypto";
@@ -14,8 +14,14 @@ import { cedarSchemaText, type ToolAction } from "./cedar-schema.js";
 export interface PolicyInfo {
   id: string;
   effect: "permit" | "forbid";
-  /** A forbid with @approval("required"): it asks a person instead of refusing. */
+  /** A forbid with @approval("required") or @approval("second-person"): it asks a person instead of refusing. */
   approval: boolean;
+  /**
+   * @approval("second-person"): someone other than the caller, from one of these groups (@approvers),
+   * decides through `wiam approvals` or the HTTP admin endpoint. Null for the caller's own
+   * confirmation (@approval("required")) and for policies that ask nobody.
+   */
+  approvers: readonly string[] | null;
   /** The @reason annotation, shown to the approver and in denials. */
   reason: string | null;
 }
@@ -120,6 +126,24 @@ function describeCedarErrors(errors: readonly cedar.DetailedError[], text: strin
 }
 
 
+/** A group an approver may come from: a config group, or `token:<name>` for a group the access token names. */
+const APPROVER_GROUP = /^(token:)?[\w.-]{1,64}$/;
+
+/** The @approvers groups of a second-person policy; refused when missing, malformed, or on any other policy. */
+function approverGroupsOf(id: string, approval: string | undefined, annotation: string | undefined, fail: (problem: string) => never): string[] | null {
+  if (approval !== "second-person") {
+    if (annotation !== undefined) fail(`policy ${id}: @approvers only applies with @approval("second-person")`);
+    return null;
+  }
+  const groups = (annotation ?? "").split(",").map((group) => group.trim()).filter((group) => group.length > 0);
+  if (groups.length === 0) {
+    fail(`policy ${id}: @approval("second-person") needs @approvers("<group>") naming who may approve (a governance.callerGroups group, or token:<name> for a group from the access token)`);
+  }
+  const malformed = groups.find((group) => !APPROVER_GROUP.test(group));
+  if (malformed !== undefined) fail(`policy ${id}: @approvers group ${JSON.stringify(malformed)} is not a group name (letters, digits, . _ -, optionally prefixed token:)`);
+  return [...new Set(groups)];
+}
+
 /** Parses and validates policy text; throws a config_invalid error naming `source` on any problem. */
 export function compilePolicySet(text: string, source: string, tools: readonly ToolAction[]): CompiledPolicySet {
   const fail = (problem: string): never => {
@@ -140,9 +164,12 @@ export function compilePolicySet(text: string, source: string, tools: readonly T
     const id = annotations.id ?? `policy${index + 1}`;
     if (policies.has(id)) fail(`two policies have @id("${id}")`);
     const approvalValue = annotations.approval;
-    if (approvalValue !== undefined && approvalValue !== "required") fail(`policy ${id}: @approval must be "required"`);
+    if (approvalValue !== undefined && approvalValue !== "required" && approvalValue !== "second-person") {
+      fail(`policy ${id}: @approval must be "required" (the caller confirms) or "second-person" (an approver from @approvers decides)`);
+    }
     if (approvalValue !== undefined && json.json.effect !== "forbid") fail(`policy ${id}: @approval only applies to forbid policies`);
-    policies.set(id, { id, effect: json.json.effect, approval: approvalValue === "required", reason: annotations.reason ?? null });
+    const approvers = approverGroupsOf(id, approvalValue, annotations.approvers, fail);
+    policies.set(id, { id, effect: json.json.effect, approval: approvalValue !== undefined, approvers, reason: annotations.reason ?? null });
     byId[id] = policyText;
   });
   if (![...policies.values()].some((p) => p.effect === "permit")) fail("no permit policy: every call would be refused");

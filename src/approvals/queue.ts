@@ -1,0 +1,233 @@
+/**
+ * The approval queue: a call that a second-person policy holds puts a request here and waits; an
+ * approver decides through `wiam approvals` on the host or the HTTP admin endpoint, from any
+ * process or replica that shares the store. The waiting call polls the store (another process may
+ * decide) and is woken at once when the decision is made in its own process.
+ *
+ * A request binds to one exact call (tool, canonical arguments hash, caller, task, policy
+ * version); an identical call in the same task reuses an approval instead of asking again, and
+ * the answer names the approval it reuses. A request is pending until decided, withdrawn (the
+ * caller stopped waiting) or expired (governance.approvalTimeoutSeconds).
+ */
+import type { ApprovalAnswer, SecondPersonRequest } from "../governance/governor.js";
+import type { ScopeEntity } from "../governance/policy-engine.js";
+import { capText, cleanInline, stripInvisible } from "../text/untrusted.js";
+import type { Logger } from "../util/logger.js";
+import { isTheCaller, unmetRequirements, inAnyApproverGroup, type CallerGroups, type Decider } from "./identity.js";
+import type { ApprovalStore } from "./store.js";
+import type { ApprovalListFilter, ApprovalRequestRecord, ApprovalStatus } from "./types.js";
+
+/** What the audit chain gets for each step of a request's life. */
+export interface ApprovalAuditEvent {
+  action: "request" | "approve" | "deny" | "refuse" | "expire";
+  request: ApprovalRequestRecord;
+  /** Who acted: the caller (request), the approver (approve, deny, refuse), or the server (expire). */
+  actor: string;
+  /** The transport it came through (the caller's for a request). */
+  via: string;
+  note: string | null;
+  /** Why a decision was refused. */
+  refusal?: string | undefined;
+}
+
+export interface ApprovalQueueOptions {
+  /** Opened on first use: a server whose policies never ask a second person creates no file. */
+  store: () => Promise<ApprovalStore>;
+  callerGroups: () => CallerGroups;
+  now?: () => Date;
+  /** How often a waiting call reads the store for a decision made elsewhere. */
+  pollIntervalMs?: number;
+  /** How long an approval is good for identical calls in the same task (a task's maximum lifetime); 0 turns reuse off. */
+  reuseWindowMs: () => number;
+  /** Redacts text an approver typed (their note) before it is stored. */
+  redactText: (text: string) => string;
+  /** Tells approvers a request is waiting (the webhook); never blocks the request. */
+  notify?: ((request: ApprovalRequestRecord) => void) | undefined;
+  audit?: ((event: ApprovalAuditEvent) => void) | undefined;
+  logger?: Logger | undefined;
+}
+
+/** A decision the queue refuses: HTTP status and a message naming the problem. */
+export class ApprovalRefusal extends Error {
+  constructor(
+    readonly status: 403 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApprovalRefusal";
+  }
+}
+
+const MAX_NOTE_CHARS = 500;
+const DEFAULT_POLL_MS = 1_000;
+
+/** The scope a call is about, in the words an approver reads (ids quoted: they come from the clouds). */
+export function scopeInWords(scope: ScopeEntity): string {
+  if (scope.estateWide) return scope.provider ? `all of ${scope.provider}` : "the whole estate";
+  return `${scope.kind} ${JSON.stringify(capText(cleanInline(scope.id), 300))} (environment: ${scope.environment})`;
+}
+
+function answerOf(record: ApprovalRequestRecord): ApprovalAnswer {
+  const outcomes: Record<Exclude<ApprovalStatus, "pending">, ApprovalAnswer["outcome"]> = { approved: "approved", denied: "declined", expired: "timeout", withdrawn: "cancelled" };
+  const outcome = record.status === "pending" ? "failed" : outcomes[record.status];
+  return { outcome, approver: record.approver, note: record.note, kind: "second-person", requestId: record.id, reusedFrom: null, decidedAt: record.decidedAt };
+}
+
+export class ApprovalQueue {
+  private readonly now: () => Date;
+  private readonly pollIntervalMs: number;
+  /** Calls of this process waiting on a request, woken when it is decided here. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private opened: Promise<ApprovalStore> | null = null;
+
+  constructor(private readonly options: ApprovalQueueOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+  }
+
+  private store(): Promise<ApprovalStore> {
+    this.opened ??= this.options.store().catch((error: unknown) => {
+      this.opened = null;
+      throw error;
+    });
+    return this.opened;
+  }
+
+  /** Puts the call's request in the queue (or reuses an approval of the identical call in its task) and waits for the outcome. */
+  async ask(request: SecondPersonRequest, signal?: AbortSignal): Promise<ApprovalAnswer> {
+    const store = await this.store();
+    const now = this.now();
+    const reuseWindowMs = this.options.reuseWindowMs();
+    if (reuseWindowMs > 0) {
+      const earlier = await store.findApproved(request.binding, new Date(now.getTime() - reuseWindowMs));
+      if (earlier !== null) return { ...answerOf(earlier), requestId: null, reusedFrom: earlier.id };
+    }
+    const record = await store.create({
+      ...request.binding,
+      callerSubject: request.callerSubject,
+      taskId: request.taskId,
+      intent: request.intent,
+      arguments: request.arguments,
+      scope: scopeInWords(request.scope),
+      reasons: request.reasons,
+      requirements: request.requirements,
+      requestedAt: now,
+      expiresAt: new Date(now.getTime() + request.timeoutMs),
+    });
+    this.options.audit?.({ action: "request", request: record, actor: record.caller, via: request.callerTransport, note: null });
+    try {
+      this.options.notify?.(record);
+    } catch (error) {
+      this.options.logger?.warning(`approval request ${record.id}: notification failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return this.waitFor(store, record.id, request.callerTransport, signal);
+  }
+
+  private async waitFor(store: ApprovalStore, id: string, transport: string, signal: AbortSignal | undefined): Promise<ApprovalAnswer> {
+    for (;;) {
+      const current = await store.get(id);
+      if (current === null) return { outcome: "failed", approver: null, note: null, kind: "second-person", requestId: id };
+      if (current.status !== "pending") return answerOf(current);
+      const now = this.now();
+      const left = Date.parse(current.expiresAt) - now.getTime();
+      if (left <= 0) {
+        const closed = await store.close(id, "expired", now);
+        if (closed !== null) {
+          this.options.audit?.({ action: "expire", request: closed, actor: "server", via: transport, note: null });
+          return answerOf(closed);
+        }
+        continue; // Decided in the same instant: read the decision.
+      }
+      if (signal?.aborted) {
+        const closed = await store.close(id, "withdrawn", now);
+        if (closed !== null) return answerOf(closed);
+        continue;
+      }
+      await this.pause(id, Math.min(this.pollIntervalMs, left), signal);
+    }
+  }
+
+  /** Waits for the next poll, a decision in this process, or the caller giving up, whichever comes first. */
+  private pause(id: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiters = this.waiters.get(id) ?? new Set<() => void>();
+      this.waiters.set(id, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        waiters.delete(done);
+        if (waiters.size === 0) this.waiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Requests the decider may see: those naming one of their groups (all of them on the host with `all`). */
+  async list(decider: Decider, filter: ApprovalListFilter = {}): Promise<ApprovalRequestRecord[]> {
+    const store = await this.store();
+    const groups = this.options.callerGroups();
+    const records = await store.list(filter);
+    return records.filter((record) => inAnyApproverGroup(decider, record.requirements.flatMap((r) => r.groups), groups));
+  }
+
+  /** One request, if the decider may see it (it names one of their groups); else a 404 as for an unknown id. */
+  async show(decider: Decider, id: string): Promise<ApprovalRequestRecord> {
+    const record = await (await this.store()).get(id);
+    const groups = this.options.callerGroups();
+    if (record === null || !inAnyApproverGroup(decider, record.requirements.flatMap((r) => r.groups), groups)) {
+      throw new ApprovalRefusal(404, `no approval request ${JSON.stringify(capText(cleanInline(id), 64))} that you may see`);
+    }
+    return record;
+  }
+
+  /**
+   * Approves or denies a pending request. Refused (and audited as refused) when the decider is the
+   * caller, is in none of the groups a policy names, or the request is no longer pending.
+   */
+  async decide(decider: Decider, id: string, status: "approved" | "denied", rawNote: string | null): Promise<ApprovalRequestRecord> {
+    const store = await this.store();
+    const record = await this.show(decider, id).catch(async (error: unknown) => {
+      // The caller may not be in an approver group at all: their attempt is still refused as theirs.
+      const own = await store.get(id);
+      if (own !== null && isTheCaller(decider, own)) return own;
+      throw error;
+    });
+    const note = rawNote === null || rawNote.trim() === "" ? null : this.options.redactText(capText(stripInvisible(rawNote).trim(), MAX_NOTE_CHARS));
+    const refuse = (code: 403 | 409, message: string): never => {
+      this.options.audit?.({ action: "refuse", request: record, actor: decider.name, via: decider.via, note, refusal: message });
+      throw new ApprovalRefusal(code, message);
+    };
+    if (isTheCaller(decider, record)) refuse(403, `approval request ${record.id} is your own: a second person must decide it`);
+    const unmet = unmetRequirements(decider, record.requirements, this.options.callerGroups());
+    if (unmet.length > 0) refuse(403, `deciding approval request ${record.id} needs membership of ${unmet.map((r) => `${r.groups.join(" or ")} (policy ${r.policyId})`).join(", and ")}`);
+    const at = this.now();
+    if (record.status === "pending" && Date.parse(record.expiresAt) <= at.getTime()) {
+      const closed = await store.close(record.id, "expired", at);
+      if (closed !== null) this.options.audit?.({ action: "expire", request: closed, actor: "server", via: decider.via, note: null });
+      refuse(409, `approval request ${record.id} expired at ${record.expiresAt}; the caller must ask again`);
+    }
+    if (record.status !== "pending") refuse(409, `approval request ${record.id} is already ${record.status}${record.approver ? ` (by ${record.approver})` : ""}`);
+    const decided = await store.decide(record.id, { status, approver: decider.name, note, at });
+    if (decided === null) {
+      const now = await store.get(record.id);
+      refuse(409, `approval request ${record.id} is already ${now?.status ?? "gone"}`);
+    }
+    const result = decided as ApprovalRequestRecord;
+    this.options.audit?.({ action: status === "approved" ? "approve" : "deny", request: result, actor: decider.name, via: decider.via, note });
+    for (const wake of this.waiters.get(result.id) ?? []) wake();
+    return result;
+  }
+
+  async prune(before: Date): Promise<number> {
+    return (await this.store()).prune(before);
+  }
+
+  async dispose(): Promise<void> {
+    const opened = this.opened;
+    this.opened = null;
+    if (opened !== null) await (await opened.catch(() => null))?.dispose();
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The approval queue's store and its rules, run the same against the embedded SQLite file and a
+ * real PostgreSQL server: a request binds to one exact call, is decided once, expires, is never
+ * decided by its caller (by name, by subject, or through a group the caller is in), and an
+ * identical call in the same task reuses the approval and names it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresApprovalStore } from "../src/approvals/postgres-store.js";
+import { ApprovalQueue, ApprovalRefusal, type ApprovalAuditEvent } from "../src/approvals/queue.js";
+import { SqliteApprovalStore } from "../src/approvals/sqlite-store.js";
+import type { Decider } from "../src/approvals/identity.js";
+import type { ApprovalStore } from "../src/approvals/store.js";
+import type { SecondPersonRequest } from "../src/governance/governor.js";
+import { migratePostgres } from "../src/state/migrations.js";
+import { startPostgres, type PostgresServer } from "./support/postgres.js";
+
+const ISSUER = "https://idp.example.com";
+const T0 = new Date("2026-03-02T10:00:00.000Z");
+
+function request(overrides: Partial<SecondPersonRequest> = {}): SecondPersonRequest {
+  return {
+    tool: "describe_identity",
+    intent: "Review the deploy role before the release",
+    taskId: "release-42",
+    scope: { id: "111122223333", kind: "account", provider: "aws", environment: "production", estateWide: false, containsProduction: true, tags: {} } as unknown as SecondPersonRequest["scope"],
+    arguments: { principal: "arn:aws:iam::111122223333:role/deploy" },
+    reasons: ["production needs a second person"],
+    policyIds: ["prod-second-person"],
+    timeoutMs: 60_000,
+    binding: { tool: "describe_identity", argumentsHash: "a".repeat(64), caller: `${ISSUER}|alice`, taskKey: `${ISSUER}|alice#release-42`, policyVersion: "wiam-policy-v1" },
+    callerSubject: "alice",
+    callerTransport: "http",
+    requirements: [{ policyId: "prod-second-person", groups: ["token:secops"] }],
+    ...overrides,
+  };
+}
+
+const sam: Decider = { name: `${ISSUER}|sam`, subjects: ["sam"], tokenGroups: ["secops"], via: "http" };
+const carol: Decider = { name: `${ISSUER}|carol`, subjects: ["carol"], tokenGroups: ["analysts"], via: "http" };
+/** Alice again, with a second token from another client: same subject, and in secops too. */
+const aliceAgain: Decider = { name: `${ISSUER}|alice`, subjects: ["alice"], tokenGroups: ["secops", "analysts"], via: "http" };
+/** An OS account on the host named like Alice's token subject. */
+const aliceOnHost: Decider = { name: "alice", subjects: ["alice"], tokenGroups: [], via: "cli" };
+const opsOnHost: Decider = { name: "ops-admin", subjects: ["ops-admin"], tokenGroups: [], via: "cli" };
+
+interface Harness {
+  queue: ApprovalQueue;
+  store: ApprovalStore;
+  clock: { now: Date };
+  events: ApprovalAuditEvent[];
+}
+
+function harness(store: ApprovalStore): Harness {
+  const clock = { now: T0 };
+  const events: ApprovalAuditEvent[] = [];
+  const queue = new ApprovalQueue({
+    store: () => Promise.resolve(store),
+    callerGroups: () => ({ secops: ["ops-admin", "alice"] }),
+    now: () => clock.now,
+    pollIntervalMs: 5,
+    reuseWindowMs: () => 8 * 3_600_000,
+    redactText: (text) => text.replace(/AKIA[0-9A-Z]{16}/g, "[REDACTED:aws_access_key_id]"),
+    audit: (event) => events.push(event),
+  });
+  return { queue, store, clock, events };
+}
+
+/** Waits until the queue holds a pending request and returns its id. */
+async function pendingId(store: ApprovalStore): Promise<string> {
+  for (let i = 0; i < 2_000; i++) {
+    const [pending] = await store.list({ status: "pending" });
+    if (pending) return pending.id;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error("no pending request appeared");
+}
+
+function suite(name: string, open: () => Promise<ApprovalStore>): void {
+  describe(`approval queue on ${name}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = harness(await open());
+    });
+
+    it("holds the call until a second person from the group approves, and records who, when and the note", async () => {
+      const answer = h.queue.ask(request());
+      const id = await pendingId(h.store);
+      h.clock.now = new Date(T0.getTime() + 30_000);
+      const decided = await h.queue.decide(sam, id, "approved", "checked with the release owner");
+      expect(decided.status).toBe("approved");
+      expect(await answer).toEqual({
+        outcome: "approved",
+        approver: `${ISSUER}|sam`,
+        note: "checked with the release owner",
+        kind: "second-person",
+        requestId: id,
+        reusedFrom: null,
+        decidedAt: "2026-03-02T10:00:30.000Z",
+      });
+      const stored = await h.store.get(id);
+      expect(stored).toMatchObject({ status: "approved", tool: "describe_identity", caller: `${ISSUER}|alice`, taskId: "release-42", requestedAt: "2026-03-02T10:00:00.000Z", expiresAt: "2026-03-02T10:01:00.000Z" });
+      expect(h.events.map((e) => [e.action, e.actor])).toEqual([
+        ["request", `${ISSUER}|alice`],
+        ["approve", `${ISSUER}|sam`],
+      ]);
+    });
+
+    it("reuses the approval for an identical call in the same task and names it; any difference asks again", async () => {
+      const [approved] = await h.store.list({ status: "approved" });
+      h.clock.now = new Date(T0.getTime() + 120_000);
+      expect(await h.queue.ask(request())).toMatchObject({ outcome: "approved", approver: `${ISSUER}|sam`, requestId: null, reusedFrom: approved?.id });
+
+      for (const binding of [
+        { argumentsHash: "b".repeat(64) },
+        { taskKey: `${ISSUER}|alice#release-43` },
+        { caller: `${ISSUER}|bob` },
+        { policyVersion: "wiam-policy-v2" },
+        { tool: "find_entitlement_paths" },
+      ]) {
+        const other = request({ binding: { ...request().binding, ...binding }, timeoutMs: 1_000 });
+        const answer = h.queue.ask(other);
+        const id = await pendingId(h.store);
+        await h.queue.decide(sam, id, "denied", null);
+        expect((await answer).outcome, JSON.stringify(binding)).toBe("declined");
+      }
+    });
+
+    it("never lets the caller decide their own request: not by a second token, not through a group, not as the same-named OS user", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "8".repeat(64) } }));
+      const id = await pendingId(h.store);
+      for (const self of [aliceAgain, aliceOnHost]) {
+        const refusal = await h.queue.decide(self, id, "approved", null).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(ApprovalRefusal);
+        expect((refusal as ApprovalRefusal).status).toBe(403);
+        expect((refusal as ApprovalRefusal).message).toBe(`approval request ${id} is your own: a second person must decide it`);
+      }
+      expect((await h.store.get(id))?.status).toBe("pending");
+      const notInGroup = await h.queue.decide(carol, id, "approved", null).catch((error: unknown) => error);
+      expect((notInGroup as ApprovalRefusal).status).toBe(404);
+      // An OS account in the config group secops does not meet a token:secops requirement.
+      const wrongKind = await h.queue.decide(opsOnHost, id, "approved", null).catch((error: unknown) => error);
+      expect((wrongKind as ApprovalRefusal).status).toBe(404);
+      const refused = h.events.filter((e) => e.action === "refuse");
+      expect(refused.map((e) => [e.actor, e.refusal])).toEqual([
+        [`${ISSUER}|alice`, `approval request ${id} is your own: a second person must decide it`],
+        ["alice", `approval request ${id} is your own: a second person must decide it`],
+      ]);
+      await h.queue.decide(sam, id, "denied", "not during the freeze");
+      expect(await answer).toMatchObject({ outcome: "declined", approver: `${ISSUER}|sam`, note: "not during the freeze" });
+    });
+
+    it("decides a request once: a second decision is a conflict", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "c".repeat(64) } }));
+      const id = await pendingId(h.store);
+      await h.queue.decide(sam, id, "approved", null);
+      await answer;
+      const again = await h.queue.decide(sam, id, "denied", null).catch((error: unknown) => error);
+      expect((again as ApprovalRefusal).status).toBe(409);
+      expect((again as ApprovalRefusal).message).toBe(`approval request ${id} is already approved (by ${ISSUER}|sam)`);
+    });
+
+    it("expires a request nobody decided once its time is up, and refuses a late approval", async () => {
+      h.clock.now = new Date(T0.getTime() + 3_600_000);
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "d".repeat(64) }, timeoutMs: 5_000 }));
+      const id = await pendingId(h.store);
+      h.clock.now = new Date(h.clock.now.getTime() + 5_000);
+      expect(await answer).toMatchObject({ outcome: "timeout", requestId: id, approver: null });
+      expect((await h.store.get(id))?.status).toBe("expired");
+      const late = await h.queue.decide(sam, id, "approved", null).catch((error: unknown) => error);
+      expect((late as ApprovalRefusal).status).toBe(409);
+      expect(h.events.at(-2)?.action).toBe("expire");
+    });
+
+    it("withdraws the request when the caller stops waiting", async () => {
+      const controller = new AbortController();
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "e".repeat(64) } }), controller.signal);
+      const id = await pendingId(h.store);
+      controller.abort();
+      expect(await answer).toMatchObject({ outcome: "cancelled", requestId: id });
+      expect((await h.store.get(id))?.status).toBe("withdrawn");
+    });
+
+    it("lets a config-group member on the host decide a request naming that group, and redacts the note", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "f".repeat(64) }, requirements: [{ policyId: "p", groups: ["secops"] }] }));
+      const id = await pendingId(h.store);
+      expect((await h.queue.list(opsOnHost, { status: "pending" })).map((r) => r.id)).toEqual([id]);
+      expect(await h.queue.list(carol, { status: "pending" })).toEqual([]);
+      await h.queue.decide(opsOnHost, id, "approved", "key AKIAIOSFODNN7EXAMPLE rotated\u200b");
+      expect(await answer).toMatchObject({ outcome: "approved", approver: "ops-admin", note: "key [REDACTED:aws_access_key_id] rotated" });
+    });
+
+    it("prunes requests that are over and keeps the ones still pending", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "9".repeat(64) }, timeoutMs: 3_600_000 }));
+      const id = await pendingId(h.store);
+      const removed = await h.queue.prune(new Date(h.clock.now.getTime() + 1));
+      expect(removed).toBeGreaterThan(0);
+      expect((await h.store.list()).map((r) => r.id)).toEqual([id]);
+      await h.queue.decide(sam, id, "denied", null);
+      await answer;
+    });
+  });
+}
+
+const sqliteDir = mkdtempSync(join(tmpdir(), "wiam-approvals-"));
+suite("SQLite", () => Promise.resolve(SqliteApprovalStore.open(join(sqliteDir, "approvals.db"))));
+
+let server: PostgresServer | undefined;
+let pool: pg.Pool | undefined;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await pool?.end();
+  await server?.stop();
+  rmSync(sqliteDir, { recursive: true, force: true });
+});
+suite("PostgreSQL", async () => {
+  pool = new pg.Pool({ connectionString: await (server as PostgresServer).createDatabase() });
+  const current = pool;
+  return PostgresApprovalStore.open(current, async (component, migrations) => void (await migratePostgres(current, component, migrations)));
+});
