@@ -43,7 +43,8 @@ export interface ApprovalQueueOptions {
   redactText: (text: string) => string;
   /** Tells approvers a request is waiting (the webhook); never blocks the request. */
   notify?: ((request: ApprovalRequestRecord) => void) | undefined;
-  audit?: ((event: ApprovalAuditEvent) => void) | undefined;
+  /** Writes the step to the audit chain; awaited, so a step that cannot be audited fails. */
+  audit?: ((event: ApprovalAuditEvent) => void | Promise<void>) | undefined;
   logger?: Logger | undefined;
 }
 
@@ -114,7 +115,13 @@ export class ApprovalQueue {
       requestedAt: now,
       expiresAt: new Date(now.getTime() + request.timeoutMs),
     });
-    this.options.audit?.({ action: "request", request: record, actor: record.caller, via: request.callerTransport, note: null });
+    try {
+      await this.options.audit?.({ action: "request", request: record, actor: record.caller, via: request.callerTransport, note: null });
+    } catch (error) {
+      // A request that cannot be audited must not be decided: nobody will see it as pending.
+      await store.close(record.id, "withdrawn", this.now()).catch(() => null);
+      throw error;
+    }
     try {
       this.options.notify?.(record);
     } catch (error) {
@@ -133,7 +140,7 @@ export class ApprovalQueue {
       if (left <= 0) {
         const closed = await store.close(id, "expired", now);
         if (closed !== null) {
-          this.options.audit?.({ action: "expire", request: closed, actor: "server", via: transport, note: null });
+          await this.options.audit?.({ action: "expire", request: closed, actor: "server", via: transport, note: null });
           return answerOf(closed);
         }
         continue; // Decided in the same instant: read the decision.
@@ -196,27 +203,27 @@ export class ApprovalQueue {
       throw error;
     });
     const note = rawNote === null || rawNote.trim() === "" ? null : this.options.redactText(capText(stripInvisible(rawNote).trim(), MAX_NOTE_CHARS));
-    const refuse = (code: 403 | 409, message: string): never => {
-      this.options.audit?.({ action: "refuse", request: record, actor: decider.name, via: decider.via, note, refusal: message });
+    const refuse = async (code: 403 | 409, message: string): Promise<never> => {
+      await this.options.audit?.({ action: "refuse", request: record, actor: decider.name, via: decider.via, note, refusal: message });
       throw new ApprovalRefusal(code, message);
     };
-    if (isTheCaller(decider, record)) refuse(403, `approval request ${record.id} is your own: a second person must decide it`);
+    if (isTheCaller(decider, record)) await refuse(403, `approval request ${record.id} is your own: a second person must decide it`);
     const unmet = unmetRequirements(decider, record.requirements, this.options.callerGroups());
-    if (unmet.length > 0) refuse(403, `deciding approval request ${record.id} needs membership of ${unmet.map((r) => `${r.groups.join(" or ")} (policy ${r.policyId})`).join(", and ")}`);
+    if (unmet.length > 0) await refuse(403, `deciding approval request ${record.id} needs membership of ${unmet.map((r) => `${r.groups.join(" or ")} (policy ${r.policyId})`).join(", and ")}`);
     const at = this.now();
     if (record.status === "pending" && Date.parse(record.expiresAt) <= at.getTime()) {
       const closed = await store.close(record.id, "expired", at);
-      if (closed !== null) this.options.audit?.({ action: "expire", request: closed, actor: "server", via: decider.via, note: null });
-      refuse(409, `approval request ${record.id} expired at ${record.expiresAt}; the caller must ask again`);
+      if (closed !== null) await this.options.audit?.({ action: "expire", request: closed, actor: "server", via: decider.via, note: null });
+      await refuse(409, `approval request ${record.id} expired at ${record.expiresAt}; the caller must ask again`);
     }
-    if (record.status !== "pending") refuse(409, `approval request ${record.id} is already ${record.status}${record.approver ? ` (by ${record.approver})` : ""}`);
+    if (record.status !== "pending") await refuse(409, `approval request ${record.id} is already ${record.status}${record.approver ? ` (by ${record.approver})` : ""}`);
     const decided = await store.decide(record.id, { status, approver: decider.name, note, at });
     if (decided === null) {
       const now = await store.get(record.id);
-      refuse(409, `approval request ${record.id} is already ${now?.status ?? "gone"}`);
+      return refuse(409, `approval request ${record.id} is already ${now?.status ?? "gone"}`);
     }
-    const result = decided as ApprovalRequestRecord;
-    this.options.audit?.({ action: status === "approved" ? "approve" : "deny", request: result, actor: decider.name, via: decider.via, note });
+    const result = decided;
+    await this.options.audit?.({ action: status === "approved" ? "approve" : "deny", request: result, actor: decider.name, via: decider.via, note });
     for (const wake of this.waiters.get(result.id) ?? []) wake();
     return result;
   }

@@ -78,6 +78,26 @@ export const fieldVisibilityRuleSchema = z.strictObject({
   hide: z.array(z.enum(HIDEABLE_FIELDS)).min(1).describe("fields removed from results"),
 });
 
+/** A webhook URL: https, or http to a loopback address (a local bridge). */
+const webhookUrl = z.url().refine((text) => {
+  const url = new URL(text);
+  return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
+}, "must be https (http only to 127.0.0.1, localhost or [::1])");
+
+export const approvalsConfigSchema = z
+  .strictObject({
+    webhook: z
+      .strictObject({
+        url: webhookUrl,
+        timeoutSeconds: z.number().int().min(1).max(60).default(5),
+      })
+      .optional()
+      .describe("POST JSON (request id, caller, tool, intent, scope, why, approver groups, expiry) when a request waits; failures are logged, never block"),
+    pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000).describe("how often a waiting call reads the queue for a decision made by another process or replica"),
+    reuseWithinTask: z.boolean().default(true).describe("an identical call in the same task reuses an approval instead of asking again"),
+  })
+  .prefault({});
+
 export const governanceConfigSchema = z
   .strictObject({
     /** Cedar policy file; relative paths are relative to the config file. Unset: the built-in default policy. */
@@ -102,6 +122,8 @@ export const governanceConfigSchema = z
       })
       .prefault({}),
     fieldVisibility: z.array(fieldVisibilityRuleSchema).default([]),
+    /** Second-person approvals (@approval("second-person")): how waiting calls poll, reuse within a task, the webhook. */
+    approvals: approvalsConfigSchema,
     /** Named sets of callers (OS users or authenticated subjects) for policies: `principal in Wiam::CallerGroup::"x"`. */
     callerGroups: z.record(z.string().regex(/^[\w.-]{1,64}$/, "group names use letters, digits, . _ -"), z.array(z.string().min(1))).default({}),
     /** Attributes of scopes for policy decisions before the scope has been collected (e.g. environment). */

@@ -18,7 +18,7 @@ import type { Redactor, RedactionFinding } from "../../redaction/types.js";
 import { describeIssues } from "../util/zod-issues.js";
 import type { Logger } from "../util/logger.js";
 import { toolAvailabilityOf } from "./allowlist.js";
-import { callerKeyOf, type Approver, type Authorization, type GovernedCall, type Governor } from "../governance/governor.js";
+import { argumentsHashOf, callerKeyOf, type ApprovalAnswer, type Approver, type Authorization, type GovernedCall, type Governor } from "../governance/governor.js";
 import { reviewAnswer, withheldLines } from "../governance/answer-review.js";
 import { applyFieldVisibility } from "../governance/visibility.js";
 import { sanitizeUntrusted } from "../text/untrusted.js";
@@ -114,6 +114,22 @@ export function callerFieldsOf(caller: CallerInfo): Pick<AuditAcceptance, "sessi
   };
 }
 
+/**
+ * A person's answer as the audit keeps it: who answered goes in the acceptance's approver; the
+ * role they answered in, the queue request and any reused approval only when there are some, so
+ * a self-confirmation or an older-style record hashes as before.
+ */
+function auditApprovalOf(answer: ApprovalAnswer): NonNullable<AuditAcceptance["approval"]> {
+  return {
+    outcome: answer.outcome,
+    note: answer.note,
+    ...(answer.kind === undefined ? {} : { kind: answer.kind }),
+    ...(answer.requestId ? { requestId: answer.requestId } : {}),
+    ...(answer.reusedFrom ? { reusedFrom: answer.reusedFrom } : {}),
+    ...(answer.decidedAt ? { decidedAt: answer.decidedAt } : {}),
+  };
+}
+
 /** Intent and task id read from raw arguments, so even a call that fails validation is audited with them. */
 function intentOf(args: unknown): { intent: string | null; taskId: string | null } {
   if (typeof args !== "object" || args === null) return { intent: null, taskId: null };
@@ -200,7 +216,7 @@ export class CallPipeline {
       decisionRule: rule,
       approver: authorization?.approval?.approver ?? null,
       policyIds: authorization?.policyIds ?? [],
-      approval: authorization?.approval ? { outcome: authorization.approval.outcome, note: authorization.approval.note } : null,
+      approval: authorization?.approval ? auditApprovalOf(authorization.approval) : null,
       redactionRulesetVersion: this.deps.redactor.rulesetVersion,
     });
 
@@ -256,6 +272,7 @@ export class CallPipeline {
       },
       query: policyScopeOf(tool, parsed.data),
       arguments: subjectArgumentsOf(parsed.data),
+      argumentsHash: argumentsHashOf(parsed.data),
       limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),
       now: this.now(),
       signal: request.signal,
