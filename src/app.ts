@@ -21,6 +21,10 @@ import { AuditGuardedPipeline } from "./pipeline/audit-guarded-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
 import { osUserName } from "./util/os-user.js";
 import { Governor } from "./governance/governor.js";
+import { ApprovalQueue } from "./approvals/queue.js";
+import { SqliteApprovalStore } from "./approvals/sqlite-store.js";
+import { writeApprovalAuditEvent } from "./approvals/audit-events.js";
+import { approvalWebhook } from "./approvals/webhook.js";
 import { loadPolicySet, type CompiledPolicySet } from "./governance/policy-set.js";
 import { governanceSettingsOf, taskSettingsOf } from "./governance/settings.js";
 import { TaskRegistry } from "./governance/tasks.js";
@@ -51,6 +55,8 @@ export interface App {
   /** The Cedar policy set in force (reloaded with the config). */
   policySet: () => CompiledPolicySet;
   tasks: TaskRegistry;
+  /** Second-person approval requests: the calls waiting on them, and the approvers' decisions. */
+  approvals: ApprovalQueue;
   dataDir: string;
   /**
    * Applies a new configuration at once: tools, thresholds, limits and providers. Redaction and
@@ -126,7 +132,23 @@ export function createApp(options: AppOptions): App {
   );
   const sweeper = setInterval(() => tasks.sweep(now().getTime()), TASK_SWEEP_INTERVAL_MS);
   sweeper.unref();
-  const governor = new Governor(() => governanceSettingsOf(current, policySet), tasks);
+  const auditSink = options.auditSink ?? audit;
+  const approvals = new ApprovalQueue({
+    store: () => Promise.resolve(SqliteApprovalStore.openInDataDir(dataDir)),
+    callerGroups: () => current.governance.callerGroups,
+    now,
+    pollIntervalMs: current.governance.approvals.pollIntervalMs,
+    // An approval is good for identical calls of its task while a task can live.
+    reuseWindowMs: () => (current.governance.approvals.reuseWithinTask ? current.governance.tasks.maxLifetimeMinutes * 60_000 : 0),
+    redactText: (text) => redactor.redactText(text).value,
+    notify: (request) => {
+      const webhook = current.governance.approvals.webhook;
+      if (webhook) approvalWebhook(webhook, logger)(request);
+    },
+    audit: auditSink ? (event) => writeApprovalAuditEvent(auditSink, redactor.rulesetVersion, event) : undefined,
+    logger,
+  });
+  const governor = new Governor(() => governanceSettingsOf(current, policySet), tasks, (request, signal) => approvals.ask(request, signal));
   const pipeline: CallPipeline = new AuditGuardedPipeline({
     tools,
     governor,
@@ -163,12 +185,14 @@ export function createApp(options: AppOptions): App {
     config: () => current,
     policySet: () => policySet,
     tasks,
+    approvals,
     dataDir,
     reload,
     onToolsChanged: (listener) => void toolListeners.push(listener),
     close: () => {
       clearInterval(sweeper);
       for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
+      void approvals.dispose();
       audit?.close();
     },
   };

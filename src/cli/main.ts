@@ -9,6 +9,7 @@ import { AuditLogBusyError } from "../audit/busy.js";
 import { errorMessage, isUserFacingError } from "../errors.js";
 import { PRODUCT_VERSION } from "../version.js";
 import type { GlobalOptions } from "./context.js";
+import { registerApprovalCommands } from "./approvals.js";
 import { registerAuditCommands } from "./audit.js";
 import { registerConfigCommands } from "./config-commands.js";
 import { runCall } from "./call.js";
@@ -132,6 +133,7 @@ export function buildProgram(): Command {
     .action(() => guarded(() => runSchema()));
 
   registerAuditCommands(program, globals, guarded);
+  registerApprovalCommands(program, globals, guarded);
   registerPolicyCommands(program, globals, guarded);
   registerConfigCommands(program, guarded);
   return program;
