@@ -19,6 +19,7 @@ import { httpStartRefusal, isLoopbackHost, type HttpConfig } from "../config/htt
 import { UserFacingError } from "../errors.js";
 import { BodyTooLarge, hostRefusal, originRefusal, readBody, type HostPolicy } from "../http/request-guards.js";
 import { asksForProgress, ResponseModeSwitch } from "../http/response-mode.js";
+import { approvalAdminContextOf, isApprovalAdminPath, serveApprovalAdmin } from "../http/admin-approvals.js";
 import { TokenRejection, TokenVerifier, type TokenVerifierOptions, type VerifiedCaller } from "../http/token-verifier.js";
 import type { CallerIdentity } from "../server/create-server.js";
 import type { HostedSession, ServeHost, ServeTransport } from "../server/host.js";
@@ -136,6 +137,14 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
       else throw error;
       return null;
     }
+  }
+
+  /** The approval admin endpoint: bearer tokens only (with `auth: none` nobody can be an approver). */
+  async function handleApprovalAdmin(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (auth?.type !== "oauth" || host === null) return sendJson(response, 404, { error: "not_found" });
+    const verified = await authenticate(request, response);
+    if (verified === null || verified === "anonymous") return;
+    await serveApprovalAdmin(request, response, verified, approvalAdminContextOf(host.app), sendJson);
   }
 
   /**
@@ -322,6 +331,7 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
         resource_name: "workload-iam-mcp",
       });
     }
+    if (isApprovalAdminPath(path)) return handleApprovalAdmin(request, response);
     if (path === mcpPath) {
       if (!["GET", "POST", "DELETE"].includes(method)) return sendJson(response, 405, jsonRpcError(-32000, "method not allowed"), { allow: "GET, POST, DELETE" });
       return handleMcp(request, response);
