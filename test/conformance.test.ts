@@ -17,7 +17,7 @@ import { freePort } from "./fixtures/authorization-server.js";
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 const CONFORMANCE_VERSION = "0.1.16";
 const NODE_VERSION = "22.23.3";
-export const CONFORMANCE_SCENARIOS = ["server-initialize", "ping", "logging-set-level", "tools-list", "dns-rebinding-protection"] as const;
+export const CONFORMANCE_SCENARIOS = ["server-initialize", "ping", "logging-set-level", "tools-list", "server-sse-multiple-streams", "dns-rebinding-protection"] as const;
 
 const cacheDir = process.env.WIAM_CONFORMANCE_CACHE ?? join(tmpdir(), `wiam-conformance-${CONFORMANCE_VERSION}-node${NODE_VERSION}`);
 const nodePackage = `node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}`;

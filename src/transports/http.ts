@@ -13,16 +13,15 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { isIP, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { httpStartRefusal, isLoopbackHost, type HttpConfig } from "../config/http-schema.js";
 import { UserFacingError } from "../errors.js";
 import { BodyTooLarge, hostRefusal, originRefusal, readBody, type HostPolicy } from "../http/request-guards.js";
-import { asksForProgress, ResponseModeSwitch } from "../http/response-mode.js";
 import { approvalAdminContextOf, isApprovalAdminPath, serveApprovalAdmin } from "../http/admin-approvals.js";
 import { TokenRejection, TokenVerifier, type TokenVerifierOptions, type VerifiedCaller } from "../http/token-verifier.js";
 import type { CallerIdentity } from "../server/create-server.js";
 import type { HostedSession, ServeHost, ServeTransport } from "../server/host.js";
+import { asksForProgress, HttpSessionTransport } from "./http-session.js";
 
 /** The caller of every request when `auth: none` (loopback only): nobody is authenticated. */
 export const UNAUTHENTICATED_CALLER = "anonymous@loopback";
@@ -35,9 +34,7 @@ const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
 
 interface Session {
   id: string;
-  transport: StreamableHTTPServerTransport;
-  /** Plain JSON answers for calls that cannot need a mid-call message, SSE for the rest. */
-  responseMode: ResponseModeSwitch;
+  transport: HttpSessionTransport;
   hosted: HostedSession;
   /** The caller that opened it; nobody else may use it. */
   caller: string;
@@ -189,9 +186,9 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
 
   function openSession(caller: string): Session {
     const id = randomUUID();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    const transport = new HttpSessionTransport(id);
     const hosted = (host as ServeHost).openSession({ sessionId: id, transport: "http", caller: callerFromAuthInfo });
-    const session: Session = { id, transport, responseMode: new ResponseModeSwitch(transport), hosted, caller, lastUsed: Date.now() };
+    const session: Session = { id, transport, hosted, caller, lastUsed: Date.now() };
     hosted.server.onclose = () => {
       sessions.delete(id);
       hosted.end();
@@ -265,28 +262,18 @@ export function httpTransport(settings: HttpConfig, options: HttpTransportOption
             expiresAt: verified.expiresAt,
             extra: { wiamCaller: verified, ...wiamSource },
           };
-    (request as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
-
     // Calls in flight are POSTs; a GET is the long-lived notification stream and never drains.
+    let answersAsJson = false;
     if (request.method === "POST") {
       inFlight += 1;
-      // Nothing can come mid-call when the client cannot be asked (no elicitation) and wants no progress.
-      const json = session.hosted.server.getClientCapabilities()?.elicitation === undefined && !isInitializeRequest(body) && !asksForProgress(body);
-      const mode = session.responseMode;
-      let begun = false;
-      let closed = false;
       response.once("close", () => {
-        closed = true;
-        if (begun) mode.done();
         inFlight -= 1;
         if (inFlight === 0) idle?.();
       });
-      await mode.begin(json);
-      begun = true;
-      // The client went away while this request waited for its mode: nothing to answer.
-      if (closed) return mode.done();
+      // Plain JSON when nothing can come mid-call: the client cannot be asked (no elicitation) and wants no progress.
+      answersAsJson = session.hosted.server.getClientCapabilities()?.elicitation === undefined && !isInitializeRequest(body) && !asksForProgress(body);
     }
-    await session.transport.handleRequest(request, response, body);
+    session.transport.handle({ request, response, body, authInfo, answersAsJson });
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
