@@ -7,7 +7,7 @@
 import { boundedArguments, boundedText, MAX_STORED_CALLER_CHARS, MAX_STORED_ERROR_CHARS, MAX_STORED_INTENT_CHARS, MAX_STORED_LABEL_CHARS } from "./bounds.js";
 import { canonicalJson } from "./canonical-json.js";
 import type { AcceptBody, CompleteBody, PruneBody } from "./schema.js";
-import type { AuditAcceptance, AuditCompletion, ResponseBodyMode, StoredResponseBody } from "./types.js";
+import type { AuditAcceptance, AuditApproval, AuditCompletion, ResponseBodyMode, StoredResponseBody } from "./types.js";
 
 /** Characters of the response JSON kept when the response body setting is "summary". */
 export const RESPONSE_PREVIEW_CHARS = 1024;
@@ -30,10 +30,24 @@ export function acceptBodyOf(acceptance: AuditAcceptance): AcceptBody {
     decisionRule: acceptance.decisionRule,
     approver: boundedText(acceptance.approver, MAX_STORED_LABEL_CHARS),
     policyIds: acceptance.policyIds ?? [],
-    approval: acceptance.approval ? { outcome: acceptance.approval.outcome, note: boundedText(acceptance.approval.note, MAX_STORED_ERROR_CHARS) } : null,
+    approval: acceptance.approval ? approvalBodyOf(acceptance.approval) : null,
     redactionRulesetVersion: acceptance.redactionRulesetVersion,
   };
   return body;
+}
+
+/**
+ * The approval as stored: outcome and note always; kind, request id, reuse and decision time only
+ * when set, so rows written before second-person approvals hash exactly as they did.
+ */
+function approvalBodyOf(approval: AuditApproval): NonNullable<AcceptBody["approval"]> {
+  const optional = {
+    ...(approval.kind === undefined ? {} : { kind: approval.kind }),
+    ...(approval.requestId === undefined ? {} : { requestId: boundedText(approval.requestId, MAX_STORED_LABEL_CHARS) }),
+    ...(approval.reusedFrom === undefined ? {} : { reusedFrom: boundedText(approval.reusedFrom, MAX_STORED_LABEL_CHARS) }),
+    ...(approval.decidedAt === undefined ? {} : { decidedAt: boundedText(approval.decidedAt, MAX_STORED_LABEL_CHARS) }),
+  };
+  return { outcome: approval.outcome, note: boundedText(approval.note, MAX_STORED_ERROR_CHARS), ...optional };
 }
 
 /** The completion event's content; the response body kept as the setting says. */
