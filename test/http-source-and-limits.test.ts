@@ -133,7 +133,7 @@ describe("approval over HTTP", () => {
     const record = server.app.audit?.get(String(result._meta?.[AUDIT_ID_META_KEY]));
     expect(record?.decision).toBe("approval_required");
     expect(record?.approver).toBe("anonymous@loopback via source-test");
-    expect(record?.approval).toEqual({ outcome: "approved", note: `${SELF_CONFIRMATION_NOTE}; note: looks fine` });
+    expect(record?.approval).toEqual({ outcome: "approved", note: `${SELF_CONFIRMATION_NOTE}; note: looks fine`, kind: "self-confirmation" });
     expect(record?.sourceAddress).toBe("127.0.0.1");
   });
 

@@ -27,10 +27,14 @@ import { redactExcept, redactTextAnswer } from "./redact-response.js";
 import type { TextAnswer } from "../text/answer.js";
 import { CallTelemetry } from "../telemetry/instruments.js";
 
-/** Where the audit rows go; the SQLite AuditStore implements it. */
+/**
+ * Where the audit rows go: the state store's audit log (SQLite or PostgreSQL, async), or a
+ * synchronous sink (benchmarks). `accept` must have committed when it returns or resolves: the
+ * call runs only after that, and a sink that cannot commit throws, so the call is refused.
+ */
 export interface AuditSink {
-  accept(acceptance: AuditAcceptance): string;
-  complete(id: string, completion: AuditCompletion): void;
+  accept(acceptance: AuditAcceptance): string | Promise<string>;
+  complete(id: string, completion: AuditCompletion): void | Promise<void>;
 }
 
 /** Who is calling, from the transport and the MCP initialize handshake. */
@@ -227,7 +231,7 @@ export class CallPipeline {
     const availability = !tool || surfaceRefusal ? { enabled: false, reason: surfaceRefusal ?? "unknown tool" } : toolAvailabilityOf(tool, config.tools);
     if (!tool || !availability.enabled) {
       const error = new UserFacingError("tool_disabled", `tool "${request.tool}" is not available (${availability.reason})`);
-      const auditId = this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
+      const auditId = await this.deps.audit.accept(acceptance("deny", availability.reason, rawTaskId));
       return this.fail(auditId, error, "denied", started, findingsByKind, operations, null);
     }
 
@@ -236,7 +240,7 @@ export class CallPipeline {
     if (!parsed.success) {
       const error = new UserFacingError("invalid_input", `invalid arguments for ${tool.name}: ${describeIssues(parsed.error.issues)}`);
       // Invalid arguments never reach the policy: recorded as refused, with why.
-      const auditId = this.deps.audit.accept(acceptance("deny", "not evaluated: invalid arguments", rawTaskId));
+      const auditId = await this.deps.audit.accept(acceptance("deny", "not evaluated: invalid arguments", rawTaskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, null);
     }
     const args = parsed.data as unknown as CommonArguments;
@@ -283,13 +287,13 @@ export class CallPipeline {
       authorization = await telemetry.step("govern", () => this.deps.governor.authorize(governedCall, known, request.approve));
       telemetry.decided(authorization.decision);
     } catch (error) {
-      const auditId = this.deps.audit.accept(acceptance("deny", stage, taskId));
+      const auditId = await this.deps.audit.accept(acceptance("deny", stage, taskId));
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
     }
     const decided = acceptance(authorization.decision, authorization.rule, taskId, authorization);
     if (!authorization.allowed) {
       const code = authorization.decision === "approval_required" ? "approval_required" : authorization.rule === "budget" ? "budget_exceeded" : "denied";
-      const auditId = this.deps.audit.accept(decided);
+      const auditId = await this.deps.audit.accept(decided);
       return this.fail(auditId, new UserFacingError(code, authorization.message ?? "refused by policy"), "denied", started, findingsByKind, operations, null);
     }
 
@@ -297,13 +301,13 @@ export class CallPipeline {
     const current = this.deps.config();
     const stillAvailable = toolAvailabilityOf(tool, current.tools);
     if (!stillAvailable.enabled) {
-      const auditId = this.deps.audit.accept({ ...decided, decision: "deny", decisionRule: stillAvailable.reason });
+      const auditId = await this.deps.audit.accept({ ...decided, decision: "deny", decisionRule: stillAvailable.reason });
       const error = new UserFacingError("tool_disabled", `tool "${tool.name}" was disabled while the call waited (${stillAvailable.reason})`);
       return this.fail(auditId, error, "denied", started, findingsByKind, operations, null);
     }
 
     // 4. Audit the acceptance before any connector runs, so a crash still leaves a trace.
-    const auditId = this.deps.audit.accept(decided);
+    const auditId = await this.deps.audit.accept(decided);
 
     try {
       // 5. Collect (cached) and run.
@@ -352,7 +356,7 @@ export class CallPipeline {
       countFindings(text.findings, findingsByKind);
 
       const body = JSON.stringify(structured.value);
-      this.deps.audit.complete(auditId, {
+      await this.deps.audit.complete(auditId, {
         status: "ok",
         error: null,
         credentialScope: this.deps.inventory.credentialScope(taskKey),
@@ -368,11 +372,23 @@ export class CallPipeline {
         durationMs: elapsedMs(started),
         reviewApproval: review.approval ? { outcome: review.approval.outcome, approver: review.approval.approver, note: review.approval.note } : null,
       });
-      this.deps.governor.recordResult(taskKey, callerKeyOf({ name: request.caller.caller }), authorization.scope.id, outcome.itemCount, this.now());
+      await this.recordUsage(taskKey, request.caller.caller, authorization.scope.id, outcome.itemCount);
       const redactions = Object.values(findingsByKind).reduce((sum, count) => sum + count, 0);
       return { isError: false, text: text.value, structured: structured.value, auditId, redactions, status: "ok", redactionsByKind: findingsByKind };
     } catch (error) {
       return this.fail(auditId, error, "error", started, findingsByKind, operations, taskKey);
+    }
+  }
+
+  /**
+   * Counts what the call returned against its budgets. The call ran and is audited: a ledger that
+   * cannot be written now (shared database away) costs the count, not the answer; it is logged.
+   */
+  private async recordUsage(taskKey: string, caller: string, scopeId: string, items: number): Promise<void> {
+    try {
+      await this.deps.governor.recordResult(taskKey, callerKeyOf({ name: caller }), scopeId, items, this.now());
+    } catch (error) {
+      this.deps.logger.warning(`budget usage of task ${taskKey} not recorded: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -402,7 +418,7 @@ export class CallPipeline {
   }
 
   /** Turns any failure into a public, redacted message and completes the audit record. */
-  private fail(
+  private async fail(
     auditId: string,
     error: unknown,
     status: "error" | "denied",
@@ -411,7 +427,7 @@ export class CallPipeline {
     operations: CloudOperation[],
     /** Set once the call ran: a failed collection may already have opened cloud sessions. */
     taskId: string | null,
-  ): ToolCallResponse {
+  ): Promise<ToolCallResponse> {
     let message: string;
     if (isUserFacingError(error)) {
       message = error.hint ? `${error.message}. ${error.hint}` : error.message;
@@ -428,7 +444,7 @@ export class CallPipeline {
     } catch {
       publicText = `error withheld: redaction failed (audit id ${auditId})`;
     }
-    this.deps.audit.complete(auditId, {
+    await this.deps.audit.complete(auditId, {
       status,
       error: publicText,
       credentialScope: taskId === null ? null : this.deps.inventory.credentialScope(taskId),
