@@ -29,7 +29,7 @@ export function runPolicyValidate(globals: GlobalOptions, file: string | undefin
   const context = resolveCliContext(globals);
   const set = policyFor(context, file);
   const lines = [...set.policies.values()].map(
-    (p) => `  ${p.effect} ${p.id}${p.approval ? " (asks for approval)" : ""}${p.reason ? `: ${p.reason}` : ""}`,
+    (p) => `  ${p.effect} ${p.id}${p.approvers ? ` (asks a second person from ${p.approvers.join(" or ")})` : p.approval ? " (asks for approval)" : ""}${p.reason ? `: ${p.reason}` : ""}`,
   );
   process.stdout.write(`policy ${set.source}: valid, ${set.policies.size} policies\n${lines.join("\n")}\n`);
   return 0;

@@ -1,0 +1,175 @@
+/**
+ * Second-person approval in the policy and in the call pipeline: the annotations are checked when
+ * the policy loads; a call a second-person policy holds goes to the queue, never to the caller's
+ * own client; it waits (bounded by approvalTimeoutSeconds on an injected clock), and the webhook
+ * tells approvers without ever holding anything up.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CallToolResult, ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Decider } from "../src/approvals/identity.js";
+import { hostDecider } from "../src/cli/approvals.js";
+import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { compilePolicySet } from "../src/governance/policy-set.js";
+import { ALL_TOOLS } from "../tools/index.js";
+import { connect, demoAsRealEstate, tempDataDir, textOf, type Connected } from "./fixtures/mcp.js";
+
+const PERMIT = '@id("allow-read") permit (principal, action in Wiam::Action::"read", resource);';
+const SECOND_PERSON = [
+  '@id("production-needs-secops") @approval("second-person") @approvers("secops")',
+  '@reason("describing a production identity needs a second person from secops")',
+  'forbid (principal, action == Wiam::Action::"describe_identity", resource) when { resource.environment == "production" } unless { context.approved };',
+].join("\n");
+const intent = "Check who can use the deploy role";
+const principal = DEMO_ANCHORS.aws.prodDeployRole;
+
+describe("second-person annotations", () => {
+  const compile = (text: string) => () => compilePolicySet(text, "team.cedar", ALL_TOOLS);
+
+  it("reads @approvers of a second-person forbid (comma-separated, config or token groups)", () => {
+    const set = compilePolicySet(`${PERMIT}\n${SECOND_PERSON.replace('@approvers("secops")', '@approvers("secops, token:release-managers")')}`, "team.cedar", ALL_TOOLS);
+    expect(set.policies.get("production-needs-secops")).toMatchObject({ approval: true, approvers: ["secops", "token:release-managers"] });
+    expect(set.policies.get("allow-read")).toMatchObject({ approval: false, approvers: null });
+  });
+
+  it("keeps @approval(\"required\") as the caller's own confirmation, with no approvers", () => {
+    const set = compilePolicySet(`${PERMIT}\n${SECOND_PERSON.replace('@approval("second-person") @approvers("secops")', '@approval("required")')}`, "team.cedar", ALL_TOOLS);
+    expect(set.policies.get("production-needs-secops")).toMatchObject({ approval: true, approvers: null });
+  });
+
+  it("refuses a second-person policy without approvers, approvers without a second person, and a malformed group, naming the policy", () => {
+    expect(compile(`${PERMIT}\n${SECOND_PERSON.replace(' @approvers("secops")', "")}`)).toThrow(
+      'policy team.cedar: policy production-needs-secops: @approval("second-person") needs @approvers("<group>") naming who may approve (a governance.callerGroups group, or token:<name> for a group from the access token)',
+    );
+    expect(compile(`${PERMIT}\n${SECOND_PERSON.replace('@approvers("secops")', '@approvers(" , ")')}`)).toThrow('@approval("second-person") needs @approvers("<group>")');
+    expect(compile(`${PERMIT}\n${SECOND_PERSON.replace('@approval("second-person") ', '@approval("required") ')}`)).toThrow(
+      'policy team.cedar: policy production-needs-secops: @approvers only applies with @approval("second-person")',
+    );
+    expect(compile(`${PERMIT}\n${SECOND_PERSON.replace('@approvers("secops")', '@approvers("sec ops")')}`)).toThrow(
+      'policy team.cedar: policy production-needs-secops: @approvers group "sec ops" is not a group name (letters, digits, . _ -, optionally prefixed token:)',
+    );
+    expect(compile(`${PERMIT}\n${SECOND_PERSON.replace('@approval("second-person")', '@approval("second person")')}`)).toThrow(
+      'policy team.cedar: policy production-needs-secops: @approval must be "required" (the caller confirms) or "second-person" (an approver from @approvers decides)',
+    );
+  });
+});
+
+describe("a call held for a second person", () => {
+  let session: Connected | undefined;
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+
+  async function start(options: { now?: () => Date; approvals?: Record<string, unknown> } = {}): Promise<{ asked: ElicitRequest[] }> {
+    const dataDir = tempDataDir();
+    const policyFile = join(dataDir, "team.cedar");
+    writeFileSync(policyFile, `${PERMIT}\n${SECOND_PERSON}`, { mode: 0o600 });
+    const asked: ElicitRequest[] = [];
+    session = await connect(
+      { governance: { policyFile, approvalTimeoutSeconds: 60, approvals: { pollIntervalMs: 50, ...options.approvals }, callerGroups: { secops: ["ops-lead", "test-analyst"] } } },
+      {
+        dataDir,
+        connectors: [demoAsRealEstate()],
+        ...(options.now ? { now: options.now } : {}),
+        // The caller's own client would approve anything: it must never be asked.
+        elicitation: (request) => {
+          asked.push(request);
+          return Promise.resolve({ action: "accept", content: { approve: true } });
+        },
+      },
+    );
+    return { asked };
+  }
+
+  const opsLead: Decider = hostDecider("ops-lead");
+  const call = (connected: Connected) => connected.client.callTool({ name: "describe_identity", arguments: { intent, principal } }) as Promise<CallToolResult>;
+  async function pendingId(connected: Connected): Promise<string> {
+    for (let i = 0; i < 500; i++) {
+      const [request] = await connected.app.approvals.list(opsLead, { status: "pending" });
+      if (request) return request.id;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error("no pending request");
+  }
+
+  it("waits for the queue instead of asking the caller's client, refuses the caller (a secops member) and runs once another member approves", async () => {
+    const { asked } = await start();
+    const connected = session as Connected;
+    const answer = call(connected);
+    const id = await pendingId(connected);
+    await expect(connected.app.approvals.decide(hostDecider("test-analyst"), id, "approved", null)).rejects.toThrow(`approval request ${id} is your own: a second person must decide it`);
+    await connected.app.approvals.decide(opsLead, id, "approved", "ticket CHG-7");
+    const result = await answer;
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(asked).toEqual([]);
+    const record = connected.app.audit?.get((result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "");
+    expect(record).toMatchObject({ caller: "test-analyst", approver: "ops-lead", approval: { outcome: "approved", kind: "second-person", requestId: id, note: "ticket CHG-7" } });
+  });
+
+  it("gives up when nobody decides within approvalTimeoutSeconds, and says where the request waited", async () => {
+    let now = new Date("2026-03-02T10:00:00.000Z");
+    await start({ now: () => now });
+    const connected = session as Connected;
+    const answer = call(connected);
+    const id = await pendingId(connected);
+    now = new Date(now.getTime() + 60_000);
+    const result = await answer;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      `approval required (describing a production identity needs a second person from secops): approval request ${id} waited for a second person from secops and expired without a decision; the call was not run. Ask an approver to watch \`wiam approvals list\` (or the admin endpoint), then call again`,
+    );
+    expect(connected.app.audit?.search({ tool: "approvals/expire" }).map((r) => (r.arguments as { requestId: string }).requestId)).toEqual([id]);
+  });
+
+  it("posts the request to the webhook without secrets, and a failing webhook holds nothing up", async () => {
+    const received: { headers: IncomingMessage["headers"]; body: unknown }[] = [];
+    let status = 200;
+    const hook = createServer((request, response) => {
+      let text = "";
+      request.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      request.on("end", () => {
+        received.push({ headers: request.headers, body: JSON.parse(text) as unknown });
+        response.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", () => resolve()));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    try {
+      await start({ approvals: { webhook: { url, timeoutSeconds: 2 } } });
+      const connected = session as Connected;
+      const answer = call(connected);
+      const id = await pendingId(connected);
+      for (let i = 0; i < 500 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const [notice] = received;
+      expect(notice?.headers["content-type"]).toBe("application/json");
+      expect(notice?.body).toEqual({
+        requestId: id,
+        caller: "test-analyst",
+        tool: "describe_identity",
+        intent,
+        scope: 'account "aws:account/222222222222" (environment: production)',
+        why: ["describing a production identity needs a second person from secops"],
+        approvers: ["secops"],
+        expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
+      });
+      await connected.app.approvals.decide(opsLead, id, "denied", null);
+      expect((await answer).isError).toBe(true);
+
+      // The endpoint fails: the request is still made and decided.
+      status = 500;
+      const second = call(connected);
+      const secondId = await pendingId(connected);
+      await connected.app.approvals.decide(opsLead, secondId, "approved", null);
+      expect((await second).isError).toBeFalsy();
+      for (let i = 0; i < 500 && received.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((received[1]?.body as { requestId: string }).requestId).toBe(secondId);
+    } finally {
+      hook.closeAllConnections();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+  });
+});
