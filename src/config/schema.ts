@@ -15,7 +15,8 @@ const toolPattern = z
   .regex(/^[a-z0-9_*]+$/, "tool names are lower_snake_case; * is a wildcard");
 
 /** Fields an admin may hide. Only free-text or decorative fields: ids and verdicts always stay. */
-export const HIDEABLE_FIELDS = ["description", "tags", "displayName", "contentType", "detail"] as const;
+// sourceNetwork and userAgent: activity telemetry (find_anomalous_activity), sensitive per scope.
+export const HIDEABLE_FIELDS = ["description", "tags", "displayName", "contentType", "detail", "sourceNetwork", "userAgent"] as const;
 export type HideableField = (typeof HIDEABLE_FIELDS)[number];
 
 export const toolsConfigSchema = z
@@ -31,6 +32,34 @@ export const thresholdsSchema = z
     rotationDays: z.number().int().min(1).max(3650).default(90),
     neverUsedGraceDays: z.number().int().min(0).max(365).default(7),
     expiringWithinDays: z.number().int().min(1).max(3650).default(30),
+  })
+  .prefault({});
+
+/** Anomalous activity (find_anomalous_activity): windows and every rule's threshold (docs/activity.md). */
+export const activityConfigSchema = z
+  .strictObject({
+    baselineDays: z.number().int().min(1).max(365).default(30).describe("days of history that define normal, before the detection window"),
+    detectionHours: z.number().int().min(1).max(24 * 30).default(24).describe("hours looked at for anomalies, ending now"),
+    minBaselineEvents: z.number().int().min(1).max(1_000_000).default(20).describe("fewer baseline events: insufficient baseline, no comparison"),
+    minBaselineDays: z.number().int().min(0).max(365).default(7).describe("shorter baseline history: insufficient baseline"),
+    dormantDays: z.number().int().min(1).max(3650).default(21),
+    overlapMinutes: z.number().int().min(1).max(1_440).default(10).describe("one credential from two distant networks within this many minutes"),
+    roamingNetworks: z.number().int().min(2).max(1_000).default(3).describe("outside /16 networks in a baseline that make an identity a roaming one"),
+    deniedBurst: z
+      .strictObject({
+        windowMinutes: z.number().int().min(1).max(1_440).default(60),
+        minDenied: z.number().int().min(2).max(100_000).default(10),
+        minServices: z.number().int().min(1).max(1_000).default(4),
+      })
+      .prefault({}),
+    hourTolerance: z.number().int().min(0).max(6).default(1).describe("neighbouring UTC hours that count as used (daylight saving)"),
+    signInFailures: z
+      .strictObject({ minFailures: z.number().int().min(1).max(100_000).default(10), ratio: z.number().min(1).max(1_000).default(5) })
+      .prefault({}),
+    rangesFiles: z
+      .record(z.string().regex(/^[a-z]+$/), z.string().min(1))
+      .default({})
+      .describe("per provider, a published address ranges file that replaces the shipped snapshot (AWS ip-ranges.json, Google cloud.json)"),
   })
   .prefault({});
 
@@ -159,6 +188,7 @@ export const configSchema = z
     providers: providersConfigSchema,
     tools: toolsConfigSchema,
     thresholds: thresholdsSchema,
+    activity: activityConfigSchema,
     limits: limitsSchema,
     redaction: redactionConfigSchema,
     audit: auditConfigSchema,

@@ -47,6 +47,8 @@ export function mergeSnapshots(parts: readonly InventorySnapshot[], generatedAt:
     trustEdges: firstById(parts.map((p) => p.trustEdges)),
     gaps: unionGaps(parts),
   };
+  const logs = parts.flatMap((p) => (p.activityLog ? [p.activityLog] : []));
+  if (logs.length > 0) merged.activityLog = { sources: logs.flatMap((log) => log.sources), events: logs.flatMap((log) => log.events) };
   // Demo data mixed with real data is not a demo: only an all-demo merge keeps the flag.
   if (parts.length > 0 && parts.every((p) => p.demo === true)) merged.demo = true;
   const descriptions = parts.map((p) => p.description).filter((d): d is string => d !== undefined && d.length > 0);

@@ -16,6 +16,7 @@ import type {
   VaultItem,
 } from "./inventory.js";
 import { GrantTable } from "./grant-table.js";
+import { ActivityLog } from "../activity/log.js";
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -159,6 +160,16 @@ export class Inventory {
       this.vaultItemsById.set(item.id, item);
       pushTo(this.vaultItemsByScope, item.scopeId, item);
     }
+  }
+
+  private activityColumns: ActivityLog | undefined;
+
+  /** The activity log in columns, built on first use (most questions never need it). */
+  get activity(): ActivityLog {
+    this.activityColumns ??= this.snapshot.activityLog
+      ? ActivityLog.fromEvents(this.snapshot.activityLog.events, this.snapshot.activityLog.sources)
+      : ActivityLog.empty();
+    return this.activityColumns;
   }
 
   get gaps(): readonly CollectionGap[] {

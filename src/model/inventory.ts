@@ -21,6 +21,7 @@
  */
 import { z } from "zod";
 import { PROVIDER_IDS } from "../providers/ids.js";
+import { activityLogSchema } from "./activity-log.js";
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 
@@ -311,6 +312,9 @@ export const inventorySnapshotSchema = z.object({
   grants: z.array(grantSchema),
   trustEdges: z.array(trustEdgeSchema),
   gaps: z.array(collectionGapSchema).optional(),
+  activityLog: activityLogSchema
+    .optional()
+    .describe("activity of identities from the clouds' logs (metadata only), for find_anomalous_activity"),
 });
 export type InventorySnapshot = z.infer<typeof inventorySnapshotSchema>;
 

@@ -172,6 +172,17 @@ export const DEMO_ANCHORS = {
     contributor: `${ROLE_DEFINITIONS}/b24988ac-6180-42a0-ab88-20f7382dd24c`,
     reader: `${ROLE_DEFINITIONS}/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
   },
+  /** The demo's activity stream: addresses of its planted anomalies (documentation ranges, RFC 5737). */
+  activity: {
+    aws: {
+      exfiltrationAddress: "192.0.2.77",
+      distantAddress: "192.0.2.50",
+      officeAddress: "198.51.100.20",
+      vendorAddress: "203.0.113.10",
+    },
+    gcp: { runnerAddress: "198.51.100.40" },
+    azure: { newSignInAddress: "192.0.2.140", failedSignInAddress: "203.0.113.66" },
+  },
   /** The only secret-looking strings in the estate: both fake, both deliberate, for redaction demos. */
   plantedSecrets: [
     { entityId: "arn:aws:iam::333333333333:user/data-export-legacy", field: "tags.notes", value: "db_password=FAKE-Winter2024-EXAMPLE" },

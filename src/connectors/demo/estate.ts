@@ -2,6 +2,7 @@
  * Shared plumbing for the demo estate modules: the collections being filled, a seeded generator,
  * a clock relative to `now`, and helpers that keep evidence and activity records uniform.
  */
+import type { ActivityEvent, ActivitySource } from "../../model/activity-log.js";
 import type {
   Activity,
   CollectionGap,
@@ -27,6 +28,9 @@ export class DemoEstate {
   readonly grants: Grant[] = [];
   readonly trustEdges: TrustEdge[] = [];
   readonly gaps: CollectionGap[] = [];
+  /** Activity from the clouds' logs (src/connectors/demo/activity.ts writes it). */
+  readonly activityEvents: ActivityEvent[] = [];
+  readonly activitySources: ActivitySource[] = [];
   readonly clock: RelativeClock;
   readonly random: SeededRandom;
 

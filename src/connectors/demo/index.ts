@@ -29,6 +29,7 @@ export function buildDemoEstate(now: Date): InventorySnapshot {
     grants: estate.grants,
     trustEdges: estate.trustEdges,
     gaps: estate.gaps,
+    activityLog: { sources: estate.activitySources, events: estate.activityEvents },
   };
 }
 

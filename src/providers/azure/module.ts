@@ -6,6 +6,7 @@ import { AzureAccess, resolveAzureTarget } from "./access/evaluator.js";
 import { AZURE_ESCALATION_RULES, AzurePivots } from "./access/pivots.js";
 import { azureProviderConfigSchema, type AzureProviderConfig } from "./config.js";
 import { addAzureEstate } from "./demo/estate.js";
+import { addAzureActivity } from "./demo/activity.js";
 import { azureDoctorChecks } from "./doctor.js";
 import { azureIds } from "./ids.js";
 
@@ -26,5 +27,8 @@ export const azureProvider: ProviderModule<"azure", AzureProviderConfig> = {
     return evaluatorOf((resource) => resolveAzureTarget(ctx, resource), access, new AzurePivots(ctx, access));
   },
   doctorChecks: azureDoctorChecks,
-  addDemoEstate: addAzureEstate,
+  addDemoEstate(estate) {
+    addAzureEstate(estate);
+    addAzureActivity(estate);
+  },
 };

@@ -6,6 +6,7 @@ import { GcpAccess, resolveGcpTarget } from "./access/evaluator.js";
 import { GCP_ESCALATION_RULES, GCP_SERVICE_ACCOUNT_TECHNIQUES, GcpPivots } from "./access/pivots.js";
 import { gcpProviderConfigSchema, type GcpProviderConfig } from "./config.js";
 import { addGcpEstate } from "./demo/estate.js";
+import { addGcpActivity } from "./demo/activity.js";
 import { gcpDoctorChecks } from "./doctor.js";
 import { gcpIds } from "./ids.js";
 
@@ -26,5 +27,8 @@ export const gcpProvider: ProviderModule<"gcp", GcpProviderConfig> = {
     return evaluatorOf((resource) => resolveGcpTarget(ctx, resource), access, new GcpPivots(ctx, access));
   },
   doctorChecks: gcpDoctorChecks,
-  addDemoEstate: addGcpEstate,
+  addDemoEstate(estate) {
+    addGcpEstate(estate);
+    addGcpActivity(estate);
+  },
 };

@@ -13,6 +13,7 @@ import {
   type TrustStatement,
 } from "./writer.js";
 import { allow, condition, deny, workloadNames, type DemoEstate } from "../../../connectors/demo/estate.js";
+import { addAwsActivity } from "./activity.js";
 
 const A = DEMO_ANCHORS.aws;
 const SHARED = "111111111111";
@@ -32,6 +33,7 @@ export function addAwsEstate(estate: DemoEstate): void {
   addDevelopmentAccount(estate, aws, managed);
   addFillers(estate, aws, managed);
   aws.finishUsers();
+  addAwsActivity(estate);
 }
 
 function addOrganization(estate: DemoEstate): void {

@@ -1,0 +1,497 @@
+/**
+ * Activity events in columns. At 10 million events an object per event would be gigabytes; here
+ * an event is a row of 32 bytes: its time (seconds), its principal, action, resource, network,
+ * credential and "via" identity as indexes into one table of distinct strings, its user agent
+ * (16 bits) and country (8 bits) in tables of their own, and one byte of flags (outcome, network
+ * class, sign-in or API call).
+ *
+ * Rows are sorted by principal, then time, so one identity's history is one contiguous range and
+ * a detection pass reads memory in order. Exact duplicates (the same call delivered twice, as
+ * CloudTrail can across regions) sort next to each other and are dropped.
+ *
+ * Event ids are unique strings: kept for events at or after `keepIdsSince` (the recent events
+ * findings cite), not for the whole baseline.
+ */
+import {
+  ACTIVITY_CATEGORIES,
+  ACTIVITY_OUTCOMES,
+  NETWORK_CLASSES,
+  type ActivityCategory,
+  type ActivityEvent,
+  type ActivityOutcome,
+  type ActivitySource,
+  type NetworkClass,
+} from "../model/activity-log.js";
+import { PROVIDER_IDS, type ProviderId } from "../providers/ids.js";
+import { networkKeyOf } from "./networks.js";
+
+/** One event as collectors hand it over: times in epoch milliseconds, absent values undefined. */
+export interface ActivityEventInput {
+  id: string;
+  timeMs: number;
+  provider: ProviderId;
+  scopeId: string;
+  principalId: string;
+  credentialId?: string | undefined;
+  kind: "api_call" | "sign_in";
+  action: string;
+  category?: ActivityCategory | undefined;
+  resource?: string | undefined;
+  via?: string | undefined;
+  sourceAddress?: string | undefined;
+  network: NetworkClass;
+  country?: string | undefined;
+  userAgent?: string | undefined;
+  outcome: ActivityOutcome;
+}
+
+const NONE = 0;
+const MAX_AGENTS = 0xffff;
+const MAX_COUNTRIES = 0xff;
+const OTHER_AGENT = "(other user agents)";
+
+/** A growable table of distinct strings; index 0 is "absent". */
+class StringTable {
+  readonly values: string[] = [""];
+  private readonly index = new Map<string, number>();
+
+  constructor(private readonly capacity = Number.MAX_SAFE_INTEGER) {}
+
+  of(value: string | undefined): number {
+    if (value === undefined || value.length === 0) return NONE;
+    const known = this.index.get(value);
+    if (known !== undefined) return known;
+    if (this.values.length >= this.capacity) return -1;
+    const next = this.values.length;
+    this.values.push(value);
+    this.index.set(value, next);
+    return next;
+  }
+
+  find(value: string): number | undefined {
+    return this.index.get(value);
+  }
+}
+
+class GrowableUint32 {
+  data = new Uint32Array(1024);
+  push(length: number, value: number): void {
+    if (length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[length] = value;
+  }
+}
+
+class GrowableUint16 {
+  data = new Uint16Array(1024);
+  push(length: number, value: number): void {
+    if (length === this.data.length) {
+      const next = new Uint16Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[length] = value;
+  }
+}
+
+class GrowableUint8 {
+  data = new Uint8Array(1024);
+  push(length: number, value: number): void {
+    if (length === this.data.length) {
+      const next = new Uint8Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[length] = value;
+  }
+}
+
+const OUTCOME_CODE = new Map<ActivityOutcome, number>(ACTIVITY_OUTCOMES.map((outcome, i) => [outcome, i]));
+const NETWORK_CODE = new Map<NetworkClass, number>(NETWORK_CLASSES.map((network, i) => [network, i]));
+const CATEGORY_CODE = new Map<ActivityCategory, number>(ACTIVITY_CATEGORIES.map((category, i) => [category, i + 1]));
+const PROVIDER_CODE = new Map<ProviderId, number>(PROVIDER_IDS.map((provider, i) => [provider, i]));
+const SIGN_IN_FLAG = 16;
+
+export interface ActivityLogOptions {
+  /** Keep the event ids of events at or after this time (epoch ms); earlier events are cited by time only. Default: all. */
+  keepIdsSince?: number;
+}
+
+export class ActivityLogBuilder {
+  private length = 0;
+  private readonly strings = new StringTable();
+  private readonly agents = new StringTable(MAX_AGENTS);
+  private readonly countries = new StringTable(MAX_COUNTRIES);
+  private readonly time = new GrowableUint32();
+  private readonly principal = new GrowableUint32();
+  private readonly action = new GrowableUint32();
+  private readonly resource = new GrowableUint32();
+  private readonly network = new GrowableUint32();
+  private readonly credential = new GrowableUint32();
+  private readonly via = new GrowableUint32();
+  private readonly agent = new GrowableUint16();
+  private readonly flags = new GrowableUint8();
+  private readonly country = new GrowableUint8();
+  private readonly ids = new Map<number, string>();
+  private readonly categories = new Map<number, number>();
+  private readonly networkClasses = new Map<number, number>();
+  private readonly principalProvider = new Map<number, number>();
+  private readonly principalScope = new Map<number, number>();
+  private readonly sources: ActivitySource[] = [];
+  private readonly keepIdsSince: number;
+
+  constructor(options: ActivityLogOptions = {}) {
+    this.keepIdsSince = options.keepIdsSince ?? 0;
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  addSource(source: ActivitySource): void {
+    this.sources.push(source);
+  }
+
+  add(event: ActivityEventInput): void {
+    const row = this.length;
+    const principal = this.strings.of(event.principalId);
+    if (!this.principalProvider.has(principal)) {
+      this.principalProvider.set(principal, PROVIDER_CODE.get(event.provider) ?? 0);
+      this.principalScope.set(principal, this.strings.of(event.scopeId));
+    }
+    const action = this.strings.of(event.action);
+    if (event.category !== undefined && !this.categories.has(action)) this.categories.set(action, CATEGORY_CODE.get(event.category) ?? 0);
+    const networkClass = NETWORK_CODE.get(event.network) ?? 3;
+    const network = this.strings.of(networkKeyOf(event.provider, event.network, event.sourceAddress));
+    if (!this.networkClasses.has(network)) this.networkClasses.set(network, networkClass);
+    let agent = this.agents.of(event.userAgent);
+    if (agent < 0) agent = this.agents.of(OTHER_AGENT) < 0 ? NONE : (this.agents.find(OTHER_AGENT) ?? NONE);
+    let country = this.countries.of(event.country);
+    if (country < 0) country = NONE;
+    const seconds = Math.floor(event.timeMs / 1000);
+    this.time.push(row, seconds);
+    this.principal.push(row, principal);
+    this.action.push(row, action);
+    this.resource.push(row, this.strings.of(event.resource));
+    this.network.push(row, network);
+    this.credential.push(row, this.strings.of(event.credentialId));
+    this.via.push(row, this.strings.of(event.via));
+    this.agent.push(row, agent);
+    this.flags.push(row, (OUTCOME_CODE.get(event.outcome) ?? 0) | (networkClass << 2) | (event.kind === "sign_in" ? SIGN_IN_FLAG : 0));
+    this.country.push(row, country);
+    if (event.timeMs >= this.keepIdsSince) this.ids.set(row, event.id);
+    this.length = row + 1;
+  }
+
+  /** Adds events in their JSON form (a snapshot file's, the demo's). */
+  addEvents(events: readonly ActivityEvent[]): void {
+    for (const event of events) {
+      this.add({
+        id: event.id,
+        timeMs: Date.parse(event.time),
+        provider: event.provider,
+        scopeId: event.scopeId,
+        principalId: event.principalId,
+        credentialId: event.credentialId,
+        kind: event.kind,
+        action: event.action,
+        category: event.category,
+        resource: event.resource,
+        via: event.via,
+        sourceAddress: event.sourceAddress,
+        network: event.network,
+        country: event.country,
+        userAgent: event.userAgent,
+        outcome: event.outcome,
+      });
+    }
+  }
+
+  /** Sorts by principal and time, drops exact duplicates and hands the columns to an ActivityLog. */
+  build(): ActivityLog {
+    const length = this.length;
+    const time = this.time.data;
+    const principal = this.principal.data;
+    const action = this.action.data;
+    const network = this.network.data;
+    const credential = this.credential.data;
+    const resource = this.resource.data;
+    const flags = this.flags.data;
+    const keyCount = this.strings.values.length;
+    // Counting sort by principal keeps each principal's rows in arrival order.
+    const counts = new Int32Array(keyCount + 1);
+    for (let row = 0; row < length; row++) {
+      const slot = (principal[row] as number) + 1;
+      counts[slot] = (counts[slot] as number) + 1;
+    }
+    for (let k = 0; k < keyCount; k++) counts[k + 1] = (counts[k + 1] as number) + (counts[k] as number);
+    const starts = counts.slice(0, keyCount);
+    const order = new Int32Array(length);
+    const next = starts.slice();
+    for (let row = 0; row < length; row++) {
+      const key = principal[row] as number;
+      const slot = next[key] as number;
+      order[slot] = row;
+      next[key] = slot + 1;
+    }
+    const byTime = (a: number, b: number): number =>
+      (time[a] as number) - (time[b] as number) ||
+      (action[a] as number) - (action[b] as number) ||
+      (network[a] as number) - (network[b] as number) ||
+      (credential[a] as number) - (credential[b] as number) ||
+      (resource[a] as number) - (resource[b] as number) ||
+      (flags[a] as number) - (flags[b] as number);
+    const principalOrder: number[] = [];
+    for (let k = 0; k < keyCount; k++) {
+      const from = starts[k] as number;
+      const to = k + 1 < keyCount ? (starts[k + 1] as number) : length;
+      if (to <= from) continue;
+      principalOrder.push(k);
+      if (to - from > 1) order.subarray(from, to).sort(byTime);
+    }
+    // Duplicates are adjacent now: keep the first of each run of equal rows.
+    let kept = 0;
+    for (let i = 0; i < length; i++) {
+      const row = order[i] as number;
+      if (kept > 0) {
+        const previous = order[kept - 1] as number;
+        if (principal[previous] === principal[row] && byTime(previous, row) === 0) continue;
+      }
+      order[kept++] = row;
+    }
+    const rows = order.subarray(0, kept);
+    const ids = new Map<number, string>();
+    for (let i = 0; i < kept; i++) {
+      const id = this.ids.get(rows[i] as number);
+      if (id !== undefined) ids.set(i, id);
+    }
+    const categories = new Uint8Array(keyCount);
+    for (const [key, code] of this.categories) categories[key] = code;
+    const networkClasses = new Uint8Array(keyCount).fill(3);
+    for (const [key, code] of this.networkClasses) networkClasses[key] = code;
+    return new ActivityLog({
+      strings: this.strings.values,
+      agents: this.agents.values,
+      countries: this.countries.values,
+      time: permute32(time, rows),
+      principal: permute32(principal, rows),
+      action: permute32(action, rows),
+      resource: permute32(resource, rows),
+      network: permute32(network, rows),
+      credential: permute32(credential, rows),
+      via: permute32(this.via.data, rows),
+      agent: permute16(this.agent.data, rows),
+      flags: permute8(flags, rows),
+      country: permute8(this.country.data, rows),
+      ids,
+      categories,
+      networkClasses,
+      principalOrder,
+      principalProvider: this.principalProvider,
+      principalScope: this.principalScope,
+      sources: this.sources,
+    });
+  }
+}
+
+function permute32(column: Uint32Array, rows: Int32Array): Uint32Array {
+  const out = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = column[rows[i] as number] as number;
+  return out;
+}
+
+function permute16(column: Uint16Array, rows: Int32Array): Uint16Array {
+  const out = new Uint16Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = column[rows[i] as number] as number;
+  return out;
+}
+
+function permute8(column: Uint8Array, rows: Int32Array): Uint8Array {
+  const out = new Uint8Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = column[rows[i] as number] as number;
+  return out;
+}
+
+interface ActivityColumns {
+  strings: string[];
+  agents: string[];
+  countries: string[];
+  time: Uint32Array;
+  principal: Uint32Array;
+  action: Uint32Array;
+  resource: Uint32Array;
+  network: Uint32Array;
+  credential: Uint32Array;
+  via: Uint32Array;
+  agent: Uint16Array;
+  flags: Uint8Array;
+  country: Uint8Array;
+  ids: Map<number, string>;
+  categories: Uint8Array;
+  networkClasses: Uint8Array;
+  principalOrder: number[];
+  principalProvider: Map<number, number>;
+  principalScope: Map<number, number>;
+  sources: ActivitySource[];
+}
+
+/** One identity's rows: [start, end) in the sorted columns. */
+export interface PrincipalRange {
+  /** Index of the principal id in the string table. */
+  key: number;
+  id: string;
+  provider: ProviderId;
+  scopeId: string;
+  start: number;
+  end: number;
+}
+
+export class ActivityLog {
+  readonly length: number;
+  readonly time: Uint32Array;
+  readonly principal: Uint32Array;
+  readonly action: Uint32Array;
+  readonly resource: Uint32Array;
+  readonly network: Uint32Array;
+  readonly credential: Uint32Array;
+  readonly via: Uint32Array;
+  readonly agent: Uint16Array;
+  readonly flags: Uint8Array;
+  readonly country: Uint8Array;
+  readonly sources: readonly ActivitySource[];
+  /** Identities with at least one event, in string-table order. */
+  readonly ranges: readonly PrincipalRange[];
+  /** Size of the string table: stamp arrays over strings are this long. */
+  readonly stringCount: number;
+  private readonly strings: string[];
+  private readonly agents: string[];
+  private readonly countries: string[];
+  private readonly ids: Map<number, string>;
+  private readonly categories: Uint8Array;
+  private readonly networkClasses: Uint8Array;
+  private readonly rangeByPrincipal = new Map<string, PrincipalRange>();
+
+  constructor(columns: ActivityColumns) {
+    this.length = columns.time.length;
+    this.time = columns.time;
+    this.principal = columns.principal;
+    this.action = columns.action;
+    this.resource = columns.resource;
+    this.network = columns.network;
+    this.credential = columns.credential;
+    this.via = columns.via;
+    this.agent = columns.agent;
+    this.flags = columns.flags;
+    this.country = columns.country;
+    this.sources = columns.sources;
+    this.strings = columns.strings;
+    this.agents = columns.agents;
+    this.countries = columns.countries;
+    this.ids = columns.ids;
+    this.categories = columns.categories;
+    this.networkClasses = columns.networkClasses;
+    this.stringCount = columns.strings.length;
+    const ranges: PrincipalRange[] = [];
+    let row = 0;
+    for (const key of columns.principalOrder) {
+      const start = row;
+      while (row < this.length && this.principal[row] === key) row++;
+      const range: PrincipalRange = {
+        key,
+        id: this.text(key),
+        provider: PROVIDER_IDS[columns.principalProvider.get(key) ?? 0] ?? PROVIDER_IDS[0],
+        scopeId: this.text(columns.principalScope.get(key) ?? NONE),
+        start,
+        end: row,
+      };
+      ranges.push(range);
+      this.rangeByPrincipal.set(range.id, range);
+    }
+    this.ranges = ranges;
+  }
+
+  static empty(): ActivityLog {
+    return new ActivityLogBuilder().build();
+  }
+
+  static fromEvents(events: readonly ActivityEvent[], sources: readonly ActivitySource[] = []): ActivityLog {
+    const builder = new ActivityLogBuilder();
+    for (const source of sources) builder.addSource(source);
+    builder.addEvents(events);
+    return builder.build();
+  }
+
+  /** The string at a table index ("" for absent). */
+  text(key: number): string {
+    return this.strings[key] ?? "";
+  }
+
+  /** Table index of a string, if any event holds it. */
+  keyOf(text: string): number | undefined {
+    const index = this.strings.indexOf(text);
+    return index > 0 ? index : undefined;
+  }
+
+  rangeOf(principalId: string): PrincipalRange | undefined {
+    return this.rangeByPrincipal.get(principalId);
+  }
+
+  eventId(row: number): string | null {
+    return this.ids.get(row) ?? null;
+  }
+
+  userAgent(row: number): string | undefined {
+    const key = this.agent[row] as number;
+    return key === NONE ? undefined : this.agents[key];
+  }
+
+  countryOf(row: number): string | undefined {
+    const key = this.country[row] as number;
+    return key === NONE ? undefined : this.countries[key];
+  }
+
+  outcome(row: number): ActivityOutcome {
+    return ACTIVITY_OUTCOMES[(this.flags[row] as number) & 3] ?? "success";
+  }
+
+  networkClass(row: number): NetworkClass {
+    return NETWORK_CLASSES[((this.flags[row] as number) >> 2) & 3] ?? "unknown";
+  }
+
+  /** The network class of a network key (every event in one network has the same class). */
+  networkClassOfKey(key: number): NetworkClass {
+    return NETWORK_CLASSES[this.networkClasses[key] ?? 3] ?? "unknown";
+  }
+
+  isSignIn(row: number): boolean {
+    return ((this.flags[row] as number) & SIGN_IN_FLAG) !== 0;
+  }
+
+  /** The sensitive category of an action (by its table index), if its provider gave one. */
+  categoryOfAction(actionKey: number): ActivityCategory | undefined {
+    const code = this.categories[actionKey] ?? 0;
+    return code === 0 ? undefined : ACTIVITY_CATEGORIES[code - 1];
+  }
+
+  /** First row of [start, end) at or after `seconds` (rows of one range are sorted by time). */
+  firstAtOrAfter(start: number, end: number, seconds: number): number {
+    let low = start;
+    let high = end;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.time[middle] as number) < seconds) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** The latest event time (epoch seconds), 0 when empty. */
+  latestTime(): number {
+    let latest = 0;
+    for (let row = 0; row < this.length; row++) if ((this.time[row] as number) > latest) latest = this.time[row] as number;
+    return latest;
+  }
+}
