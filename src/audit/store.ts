@@ -121,6 +121,20 @@ LEFT JOIN audit_events c ON c.call_id = a.call_id AND c.kind = 'complete'
 WHERE a.kind = 'accept';
 `;
 
+/** One call's event in a group commit (`appendBatch`). */
+export type AuditAppend = { kind: "accept"; acceptance: AuditAcceptance } | { kind: "complete"; id: string; completion: AuditCompletion };
+/** The record id written, or why this entry was not. */
+export type AuditAppendOutcome = { id: string } | { error: Error };
+
+interface PreparedAppend {
+  kind: EventKind;
+  callId: string;
+  at: string;
+  body: string;
+  acceptedAt?: Date;
+  acceptBody?: AcceptBody;
+}
+
 /** An event that could not be written because the database was locked; written on the next append. */
 interface PendingEvent {
   kind: EventKind;
@@ -166,14 +180,7 @@ export class AuditStore {
       eventKinds: db.prepare("SELECT kind FROM audit_events WHERE call_id = ?"),
       callById: db.prepare("SELECT * FROM audit_calls WHERE id = ?"),
     };
-    const append = db.transaction((kind: EventKind, callId: string, at: string, body: string): HeadRow => {
-      if (kind === "complete") this.assertCompletable(callId);
-      const head = this.readHead();
-      const seq = head.seq + 1;
-      const hash = eventHash({ seq, kind, callId, at, body, prevHash: head.hash });
-      this.statements.insert.run(seq, kind, callId, at, body, head.hash, hash);
-      return { seq, hash };
-    });
+    const append = db.transaction((kind: EventKind, callId: string, at: string, body: string): HeadRow => this.insertEvent(kind, callId, at, body));
     this.appendInTransaction = (kind, callId, at, body) => append.immediate(kind, callId, at, body);
   }
 
@@ -254,6 +261,68 @@ export class AuditStore {
       // The call has run and its answer is on its way: its outcome is written once the log is free.
       if (!(error instanceof AuditLogBusyError) || this.backlog.length >= MAX_BACKLOG_EVENTS) throw error;
       this.backlog.push({ kind: "complete", callId: id, at, body: text });
+    }
+  }
+
+  /**
+   * Group commit: several calls' events in one IMMEDIATE transaction, so a burst pays one WAL
+   * commit instead of one per event. Each entry succeeds or fails on its own (a completion for an
+   * unknown call fails alone). A lock held past the busy timeout fails the batch the way `accept`
+   * and `complete` do one by one: acceptances are refused (and queued as refusals), completions are
+   * kept for the next append. Durability is unchanged: each entry is committed when this returns.
+   */
+  appendBatch(entries: readonly AuditAppend[]): AuditAppendOutcome[] {
+    const prepared = entries.map((entry): PreparedAppend | { error: Error } => {
+      try {
+        if (entry.kind === "accept") {
+          const at = this.now();
+          const body = acceptBodyOf(entry.acceptance);
+          return { kind: "accept", callId: newRecordId(at), at: at.toISOString(), acceptedAt: at, acceptBody: body, body: this.serialize(body) };
+        }
+        const body = this.serialize(completeBodyOf(entry.completion, this.options.responseBody));
+        return { kind: "complete", callId: entry.id, at: this.now().toISOString(), body };
+      } catch (error) {
+        return { error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    });
+    const owed = [...this.backlog];
+    const write = this.db.transaction((): AuditAppendOutcome[] => {
+      for (const pending of owed) {
+        try {
+          this.insertEvent(pending.kind, pending.callId, pending.at, pending.body);
+        } catch (error) {
+          // Only a lock keeps an event waiting; one that cannot be written at all must not block the log.
+          if (isDatabaseBusy(error)) throw error;
+        }
+      }
+      return prepared.map((entry): AuditAppendOutcome => {
+        if ("error" in entry) return entry;
+        try {
+          this.insertEvent(entry.kind, entry.callId, entry.at, entry.body);
+          return { id: entry.callId };
+        } catch (error) {
+          if (isDatabaseBusy(error)) throw error;
+          return { error: error instanceof Error ? error : new Error(String(error)) };
+        }
+      });
+    });
+    try {
+      const outcomes = write.immediate();
+      this.backlog.splice(0, owed.length);
+      return outcomes;
+    } catch (error) {
+      if (!isDatabaseBusy(error)) throw error;
+      const busy = new AuditLogBusyError(this.options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      return prepared.map((entry): AuditAppendOutcome => {
+        if ("error" in entry) return entry;
+        if (entry.kind === "accept") {
+          if (entry.acceptBody !== undefined && entry.acceptedAt !== undefined) this.queueRefusal(entry.callId, entry.acceptedAt, entry.acceptBody, busy);
+          return { error: busy };
+        }
+        if (this.backlog.length >= MAX_BACKLOG_EVENTS) return { error: busy };
+        this.backlog.push({ kind: entry.kind, callId: entry.callId, at: entry.at, body: entry.body });
+        return { id: entry.callId };
+      });
     }
   }
 
@@ -442,6 +511,16 @@ export class AuditStore {
       if (earlier === null) return boundary;
       boundary = earlier;
     }
+  }
+
+  /** Links one event to the head and inserts it; the caller holds the write transaction. */
+  private insertEvent(kind: EventKind, callId: string, at: string, body: string): HeadRow {
+    if (kind === "complete") this.assertCompletable(callId);
+    const head = this.readHead();
+    const seq = head.seq + 1;
+    const hash = eventHash({ seq, kind, callId, at, body, prevHash: head.hash });
+    this.statements.insert.run(seq, kind, callId, at, body, head.hash, hash);
+    return { seq, hash };
   }
 
   private readHead(): HeadRow {

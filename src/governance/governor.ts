@@ -257,7 +257,7 @@ export class Governor {
   async authorize(call: GovernedCall, inventory: Inventory | null, approver: Approver | undefined): Promise<Authorization> {
     const settings = this.settings();
     const scope = resolveScope(call.query, inventory, settings.scopes);
-    const budget = this.tasks.admit(call.taskKey ?? call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
+    const budget = await this.tasks.admit(call.taskKey ?? call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
     const demo = inventory?.builtInDemo ?? false;
     const request = this.request(call, scope, budget, settings, demo, false, "");
     const base = { scope, budget, demo };
@@ -338,8 +338,8 @@ export class Governor {
   }
 
   /** Counts what an allowed call returned against its task's and caller's budgets. */
-  recordResult(taskId: string, callerKey: string, scopeId: string, items: number, now: Date): void {
-    this.tasks.recordResult(taskId, callerKey, scopeId, items, now.getTime());
+  async recordResult(taskId: string, callerKey: string, scopeId: string, items: number, now: Date): Promise<void> {
+    await this.tasks.recordResult(taskId, callerKey, scopeId, items, now.getTime());
   }
 
   private request(

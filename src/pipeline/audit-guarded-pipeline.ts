@@ -5,16 +5,18 @@
  *   redaction, which would spend its time budget on them), with an error that says the limit. The
  *   refusal is audited with the arguments' size and hash instead of their content, so a caller
  *   cannot grow the log by megabytes per call.
- * - Lock: a call whose acceptance cannot be written because another process holds the audit
- *   database past the busy timeout is refused with a clear tool error. Without this the error
- *   escapes the tool handler and the client sees a raw JSON-RPC "-32603 database is locked". The
- *   audit store records the refusal once the lock is released.
+ * - Lock and outage: a call whose acceptance cannot be written (another process holds the SQLite
+ *   log past the busy timeout; the PostgreSQL state store is unreachable, read-only, or a replica
+ *   held the chain's head lock too long) is refused with a clear tool error. Without this the
+ *   error escapes the tool handler and the client sees a raw JSON-RPC -32603. The store records
+ *   the refusal once it can write again.
  *
  * And progress messages (connector text naming scopes and projects) leave redacted, like every
  * other output: MCP notifications/progress and the CLI's progress line get them from here.
  */
 import { boundedArguments, MAX_STORED_ARGUMENT_BYTES } from "../audit/bounds.js";
 import { AuditLogBusyError } from "../audit/busy.js";
+import { StateUnavailableError } from "../state/errors.js";
 import type { Redactor } from "../../redaction/types.js";
 import { CallPipeline, callerFieldsOf, type AuditSink, type PipelineDependencies, type ToolCallRequest, type ToolCallResponse } from "./call-pipeline.js";
 
@@ -32,12 +34,12 @@ export class AuditGuardedPipeline extends CallPipeline {
   override async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
     try {
       const oversized = argumentBytesOver(request.arguments, MAX_ARGUMENT_BYTES);
-      if (oversized !== null) return this.refuseOversized(request, oversized);
+      if (oversized !== null) return await this.refuseOversized(request, oversized);
       const report = request.progress;
       if (report === undefined) return await super.execute(request);
       return await super.execute({ ...request, progress: (done, total, message) => report(done, total, this.redactedMessage(message)) });
     } catch (error) {
-      if (error instanceof AuditLogBusyError) return { isError: true, text: error.message, auditId: null };
+      if (error instanceof AuditLogBusyError || error instanceof StateUnavailableError) return { isError: true, text: error.message, auditId: null, status: "error" };
       throw error;
     }
   }
@@ -50,9 +52,9 @@ export class AuditGuardedPipeline extends CallPipeline {
     }
   }
 
-  private refuseOversized(request: ToolCallRequest, bytes: number): ToolCallResponse {
+  private async refuseOversized(request: ToolCallRequest, bytes: number): Promise<ToolCallResponse> {
     const text = `arguments: ${bytes} bytes of JSON is over the limit of ${MAX_ARGUMENT_BYTES} bytes for one call (an intent is at most 500 characters); nothing ran`;
-    const auditId = this.edge.audit.accept({
+    const auditId = await this.edge.audit.accept({
       ...callerFieldsOf(request.caller),
       tool: request.tool,
       // The store keeps at most 500 characters of it.
@@ -65,7 +67,7 @@ export class AuditGuardedPipeline extends CallPipeline {
       approver: null,
       redactionRulesetVersion: this.edge.rulesetVersion,
     });
-    this.edge.audit.complete(auditId, {
+    await this.edge.audit.complete(auditId, {
       status: "error",
       error: text,
       credentialScope: null,

@@ -4,7 +4,9 @@
  * error (never a raw JSON-RPC -32603), and `/readyz` reports not ready until the store answers.
  * The message names what failed and what the caller can do; never the URL or a credential.
  */
-export class StateUnavailableError extends Error {
+import { UserFacingError } from "../errors.js";
+
+export class StateUnavailableError extends UserFacingError {
   constructor(
     /** What could not be done, e.g. "the audit log could not record the call". */
     readonly what: string,
@@ -12,7 +14,7 @@ export class StateUnavailableError extends Error {
     readonly why: string,
     outcome = "the call was refused before it ran (nothing runs unaudited)",
   ) {
-    super(`${what}: ${why}; ${outcome}. Try again shortly`);
+    super("provider_unavailable", `${what}: ${why}; ${outcome}. Try again shortly`);
     this.name = "StateUnavailableError";
   }
 }
