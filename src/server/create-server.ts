@@ -24,6 +24,7 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { AuthenticatedCaller, CallPipeline, CallerInfo } from "../pipeline/call-pipeline.js";
 import type { Logger } from "../util/logger.js";
 import { PRODUCT_NAME, PRODUCT_VERSION } from "../version.js";
+import { callTaskOptions, startCallTask, type TaskRun } from "./call-tasks.js";
 import { elicitationApprover } from "./elicitation-approver.js";
 import { leanInputSchema, leanOutputSchema } from "./lean-schema.js";
 import { PROMPTS, promptArguments, promptText } from "./prompts.js";
@@ -80,15 +81,28 @@ function toolListing(tool: AnyToolDefinition): Tool {
     inputSchema: leanInputSchema(tool.input) as Tool["inputSchema"],
     outputSchema: leanOutputSchema(tool.output) as Tool["outputSchema"],
     annotations: { title: tool.title, ...tool.annotations },
+    // A client may ask for a task, so a call that waits (for a second person) outlives its request timeout.
+    execution: { taskSupport: "optional" },
   };
   listingCache.set(tool, listing);
   return listing;
 }
 
 export function createMcpServer(options: ServerOptions): Server {
+  const tasks = callTaskOptions();
   const server = new Server(
     { name: PRODUCT_NAME, version: PRODUCT_VERSION },
-    { capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { listChanged: true },
+        prompts: {},
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      instructions: SERVER_INSTRUCTIONS,
+      ...tasks,
+    },
   );
   const sessionId = options.sessionId ?? randomUUID();
 
@@ -97,7 +111,7 @@ export function createMcpServer(options: ServerOptions): Server {
   }));
 
   /** One call through the pipeline, from a tool call or a resource read, with this request's caller. */
-  const execute = (tool: string, args: unknown, extra: Extra, entry: "tools/call" | "resources/read", progressToken?: string | number) => {
+  const execute = (tool: string, args: unknown, extra: Extra, entry: "tools/call" | "resources/read", progressToken?: string | number, task?: TaskRun) => {
     const client = server.getClientVersion();
     const identity: CallerIdentity = typeof options.caller === "string" ? { caller: options.caller } : options.caller(extra.authInfo);
     return options.pipeline.execute({
@@ -113,16 +127,18 @@ export function createMcpServer(options: ServerOptions): Server {
         ...(identity.authenticated ? { authenticated: identity.authenticated } : {}),
         ...(identity.sourceAddress !== undefined ? { sourceAddress: identity.sourceAddress } : {}),
       },
-      signal: extra.signal,
+      // A task's call is not bound to the request that started it: its own signal is its cancellation.
+      signal: task?.signal ?? extra.signal,
       approve: elicitationApprover({
         server,
         defaultApprover: `${identity.caller} via ${client?.name ?? "unknown client"}`,
         relatedRequestId: extra.requestId,
+        task,
         // Over HTTP the client that answers is the caller's own: a script can approve itself.
         selfConfirmation: options.transport === "http",
       }),
       progress:
-        progressToken === undefined
+        progressToken === undefined || task !== undefined
           ? undefined
           : (done, total, message) =>
               void extra
@@ -134,15 +150,20 @@ export function createMcpServer(options: ServerOptions): Server {
     });
   };
 
+  const toolResult = (response: Awaited<ReturnType<typeof execute>>) => ({
+    content: [{ type: "text" as const, text: response.text }],
+    ...(response.structured ? { structuredContent: response.structured } : {}),
+    ...(response.isError ? { isError: true } : {}),
+    // Lets an analyst or client point at the exact audit record of this answer.
+    ...(response.auditId ? { _meta: { [AUDIT_ID_META_KEY]: response.auditId } } : {}),
+  });
+
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const response = await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", request.params._meta?.progressToken);
-    return {
-      content: [{ type: "text" as const, text: response.text }],
-      ...(response.structured ? { structuredContent: response.structured } : {}),
-      ...(response.isError ? { isError: true } : {}),
-      // Lets an analyst or client point at the exact audit record of this answer.
-      ...(response.auditId ? { _meta: { [AUDIT_ID_META_KEY]: response.auditId } } : {}),
-    };
+    const asTask = request.params.task;
+    if (asTask !== undefined && extra.taskStore !== undefined) {
+      return startCallTask(tasks.taskStore, extra.taskStore, asTask.ttl, async (task) => toolResult(await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", undefined, task)));
+    }
+    return toolResult(await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", request.params._meta?.progressToken));
   });
 
   const enabledResourceTools = () => new Set(options.pipeline.enabledTools("resource").map((tool) => tool.name));

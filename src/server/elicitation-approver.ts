@@ -52,6 +52,11 @@ export interface ElicitationApproverOptions {
   defaultApprover: string;
   relatedRequestId?: string | number | undefined;
   /**
+   * The call runs as an MCP task: the question goes through the task's message queue (the client
+   * reads it with tasks/result), and the task shows as waiting for the client meanwhile.
+   */
+  task?: { taskId: string; waitingForClient(waiting: boolean): Promise<void> } | undefined;
+  /**
    * The client that answers is the caller's own (HTTP): the answer is recorded as a
    * self-confirmation, not a second person's approval (that needs a separate approver).
    */
@@ -79,10 +84,13 @@ function askThroughElicitation(options: ElicitationApproverOptions): Approver {
   return async (request, signal): Promise<ApprovalAnswer> => {
     const capabilities = options.server.getClientCapabilities();
     if (!capabilities?.elicitation) return { outcome: "unsupported", approver: null, note: null };
+    const task = options.task;
+    const related = task !== undefined ? { relatedTask: { taskId: task.taskId } } : options.relatedRequestId !== undefined ? { relatedRequestId: options.relatedRequestId } : {};
+    await task?.waitingForClient(true);
     try {
       const result = await options.server.elicitInput(
         { mode: "form", message: approvalMessage(request), requestedSchema: REQUESTED_SCHEMA },
-        { timeout: request.timeoutMs, ...(signal ? { signal } : {}), ...(options.relatedRequestId !== undefined ? { relatedRequestId: options.relatedRequestId } : {}) },
+        { timeout: request.timeoutMs, ...(signal ? { signal } : {}), ...related },
       );
       const content = result.content ?? {};
       const named = typeof content.approver === "string" ? stripInvisible(content.approver).trim().slice(0, 120) : "";
@@ -94,6 +102,8 @@ function askThroughElicitation(options: ElicitationApproverOptions): Approver {
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return { outcome: "timeout", approver: null, note: null };
       if (error instanceof Error && /does not support/.test(error.message)) return { outcome: "unsupported", approver: null, note: null };
       return { outcome: "failed", approver: null, note: null };
+    } finally {
+      await task?.waitingForClient(false);
     }
   };
 }
