@@ -7,15 +7,16 @@
  * endpoint with a token.
  */
 import { Option, type Command } from "commander";
-import { createRedactorFor, openAuditStore } from "../app.js";
+import { createRedactorFor } from "../app.js";
 import { writeApprovalAuditEvent } from "../approvals/audit-events.js";
 import type { Decider } from "../approvals/identity.js";
 import { approvalListLine, approvalShowLines, approvalView } from "../approvals/present.js";
 import { ApprovalQueue, ApprovalRefusal } from "../approvals/queue.js";
-import { SqliteApprovalStore } from "../approvals/sqlite-store.js";
+import { openApprovalStore } from "../approvals/open.js";
 import type { ApprovalStatus } from "../approvals/types.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { UserFacingError } from "../errors.js";
+import { openStateStore } from "../state/open.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { plainOutput } from "./output.js";
@@ -31,19 +32,20 @@ async function withQueue<T>(globals: GlobalOptions, run: (queue: ApprovalQueue, 
   const context = resolveCliContext(globals);
   const dataDir = ensureDataDir(context.dataDir);
   const redactor = createRedactorFor(context.config, dataDir);
-  const audit = openAuditStore(context.config, dataDir, redactor);
+  // The state store the servers use: the data directory's files, or the replicas' PostgreSQL.
+  const state = await openStateStore({ config: context.config, dataDir, redactor });
   const queue = new ApprovalQueue({
-    store: () => Promise.resolve(SqliteApprovalStore.openInDataDir(dataDir)),
+    store: () => openApprovalStore(state.tables),
     callerGroups: () => context.config.governance.callerGroups,
     reuseWindowMs: () => 0,
     redactText: (text) => redactor.redactText(text).value,
-    audit: (event) => writeApprovalAuditEvent(audit, redactor.rulesetVersion, event),
+    audit: (event) => writeApprovalAuditEvent(state.audit, redactor.rulesetVersion, event),
   });
   try {
     return await run(queue, viewer(redactor));
   } finally {
     await queue.dispose();
-    audit.close();
+    await state.close();
   }
 }
 
