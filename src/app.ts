@@ -2,6 +2,7 @@
  * Assembles the server's parts from a parsed configuration: redactor, audit store, connectors,
  * inventory cache and the call pipeline. No side effects at import; the CLI and tests call it.
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { PIPELINE_TOOLS } from "../tools/index.js";
 import type { AnyToolDefinition } from "../tools/define-tool.js";
@@ -19,6 +20,8 @@ import { UserFacingError } from "./errors.js";
 import type { CallPipeline, AuditSink } from "./pipeline/call-pipeline.js";
 import { AuditGuardedPipeline } from "./pipeline/audit-guarded-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
+import { InventoryHistory, type HistorySettings } from "./history/inventory-history.js";
+import { SqliteSnapshotStore } from "./history/sqlite-snapshot-store.js";
 import { osUserName } from "./util/os-user.js";
 import { Governor } from "./governance/governor.js";
 import { ApprovalQueue } from "./approvals/queue.js";
@@ -110,6 +113,27 @@ export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Re
   });
 }
 
+/**
+ * The history of stored inventories (config `history`), in `<dataDir>/inventory.db`. Settings are
+ * read at each use, so a reload applies to the next refresh.
+ */
+export function openInventoryHistory(dataDir: string, config: () => WiamConfig, now?: () => Date): InventoryHistory {
+  const settings = (): HistorySettings => {
+    const { retentionDays, keepCollections, sensitive } = config().history;
+    return { retentionDays, keepCollections, sensitive };
+  };
+  return new InventoryHistory(SqliteSnapshotStore.open({ dataDir }), settings, now);
+}
+
+/**
+ * A connector's history key: its id and a digest of its configuration, so a config that reads
+ * other accounts or projects starts a history of its own rather than diffing two different estates.
+ */
+export function inventorySourceOf(connector: Connector, config: WiamConfig): string {
+  const settings = (config.providers as Record<string, unknown>)[connector.id] ?? null;
+  return `${connector.id}@${createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 12)}`;
+}
+
 /** How often idle and expired tasks are ended (and their cloud sessions dropped) between calls. */
 const TASK_SWEEP_INTERVAL_MS = 30_000;
 
@@ -121,7 +145,13 @@ export function createApp(options: AppOptions): App {
   const redactor = createRedactorFor(current, dataDir);
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
   const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor, options.auditBusyTimeoutMs);
-  const inventory = new InventoryService(options.connectors ?? connectorsFor(current), current.cacheTtlMinutes * 60_000, options.now);
+  const history = current.history.enabled ? openInventoryHistory(dataDir, () => current, options.now) : undefined;
+  const inventory = new InventoryService(
+    options.connectors ?? connectorsFor(current),
+    current.cacheTtlMinutes * 60_000,
+    options.now,
+    history ? { history, sourceOf: (connector) => inventorySourceOf(connector, current), warn: (message) => logger.warning(message) } : undefined,
+  );
   const now = options.now ?? (() => new Date());
   const tasks = new TaskRegistry(
     () => taskSettingsOf(current),
@@ -194,6 +224,7 @@ export function createApp(options: AppOptions): App {
       for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
       void approvals.dispose();
       audit?.close();
+      void history?.store.close();
     },
   };
 }

@@ -67,6 +67,7 @@ describe("tools/list", () => {
       ["explain_entitlement_paths", { principal: DEMO_ANCHORS.aws.ciUser, limit: 5 }],
       ["describe_identity", { principal: DEMO_ANCHORS.aws.prodDeployRole }],
       ["list_identities", { limit: 5 }],
+      ["what_changed", { limit: 5 }],
     ];
     expect(calls.map(([name]) => name).sort()).toEqual(ALL_TOOLS.map((t) => t.name).sort());
     await session.client.listTools();

@@ -44,6 +44,7 @@ export const dataSourceSchema = z.object({
   demo: z.boolean(),
   generatedAt: z.string(),
   notice: z.string().nullable(),
+  collectedAt: z.record(z.string(), z.string()).optional().describe("when each source (aws, gcp, azure, demo, snapshot) was collected"),
 });
 
 export const pageSchema = z.object({

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { Inventory } from "../src/model/inventory-index.js";
 import type { WiamConfig } from "../src/config/schema.js";
 import type { TextAnswer } from "../src/text/answer.js";
+import type { ChangeHistory } from "../src/history/inventory-history.js";
 
 export interface ReadOnlyAnnotations {
   readOnlyHint: true;
@@ -22,6 +23,8 @@ export interface DataSourceInfo {
   generatedAt: string;
   /** One sentence the client must show, e.g. that the answer comes from demo data. */
   notice: string | null;
+  /** When each source (connector: aws, gcp, azure, demo, snapshot) was collected: how old the data is. */
+  collectedAt?: Record<string, string>;
 }
 
 export interface ToolContext {
@@ -31,6 +34,13 @@ export interface ToolContext {
   now: Date;
   /** The Cedar policy in force (the last good one after a reload), for the active-policy resource. */
   activePolicy?: { builtIn: boolean; text: string };
+  /** The stored history of collections (config `history.enabled`), for what_changed. */
+  history?: HistoryView;
+}
+
+/** What a tool may read of the stored history: the changes of the sources configured now. */
+export interface HistoryView {
+  changes(filter: { since?: string | undefined; afterId?: string | undefined }): Promise<ChangeHistory>;
 }
 
 /**

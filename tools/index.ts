@@ -8,6 +8,7 @@ import { findStaleServiceAccountsTool } from "./find-stale-service-accounts.js";
 import { inventorySummaryTool } from "./inventory-summary.js";
 import { listIdentitiesTool } from "./list-identities.js";
 import { resourceTools } from "./resources/index.js";
+import { whatChangedTool } from "./what-changed.js";
 
 export const ALL_TOOLS: readonly AnyToolDefinition[] = [
   eraseTool(inventorySummaryTool),
@@ -16,6 +17,7 @@ export const ALL_TOOLS: readonly AnyToolDefinition[] = [
   eraseTool(explainEntitlementPathsTool),
   eraseTool(describeIdentityTool),
   eraseTool(listIdentitiesTool),
+  eraseTool(whatChangedTool),
 ];
 
 /** Tools behind CLI commands (surface "cli"): through the same pipeline, never offered over MCP. */

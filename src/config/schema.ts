@@ -8,6 +8,7 @@ import { PROVIDERS, type PROVIDER_MODULES } from "../providers/registry.js";
 import type { ProviderId } from "../providers/ids.js";
 import { httpConfigSchema } from "./http-schema.js";
 import { stateConfigSchema } from "./state-schema.js";
+import { historyConfigSchema } from "./history-schema.js";
 
 const toolPattern = z
   .string()
@@ -193,6 +194,7 @@ export const configSchema = z
     redaction: redactionConfigSchema,
     audit: auditConfigSchema,
     governance: governanceConfigSchema,
+    history: historyConfigSchema.describe("the stored inventory: background refresh, history and what_changed (docs/history.md)"),
     state: stateConfigSchema.describe("where the audit log, budgets and approvals live: SQLite in the data directory (default) or PostgreSQL shared by replicas"),
     http: httpConfigSchema.optional().describe("wiam serve --http: listener, allowed hosts and origins, and caller authentication"),
     /** Minutes an inventory collected from live providers is reused before collecting again. */

@@ -69,6 +69,12 @@ export const GRANT_FIELDS = ["id", "provider", "kind", "principalId", "policyId"
 /** Top-level snapshot fields written in the header (the lists are written as columns). */
 export const SNAPSHOT_HEADER_FIELDS = ["schemaVersion", "generatedAt", "demo", "description"] as const;
 
+/**
+ * Top-level snapshot sections written whole, as JSON: the activity log (src/model/activity-log.ts)
+ * is read in columns of its own when a question needs it, and is small beside the grants.
+ */
+export const SNAPSHOT_JSON_FIELDS = ["activityLog"] as const;
+
 /** A stored inventory that must not be served: damaged, from another format, or of other fields. */
 export class StoredInventoryUnreadable extends Error {
   constructor(reason: string) {
@@ -352,7 +358,8 @@ function decodeGrants(sections: Map<string, Section>, length: number): GrantTabl
 export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable): Buffer {
   assertLittleEndian();
   for (const key of Object.keys(snapshot)) {
-    if (!(key in ENTITY_FIELDS) && key !== "grants" && !(SNAPSHOT_HEADER_FIELDS as readonly string[]).includes(key)) {
+    const known = key in ENTITY_FIELDS || key === "grants" || (SNAPSHOT_HEADER_FIELDS as readonly string[]).includes(key) || (SNAPSHOT_JSON_FIELDS as readonly string[]).includes(key);
+    if (!known) {
       throw new Error(`inventory snapshot field "${key}" is not carried by the stored inventory: add it to src/history/columnar-codec.ts`);
     }
   }
@@ -372,8 +379,9 @@ export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable
     encodeEntities(writer, strings, list, items);
   }
   writer.json("header", { ...header, hasGaps: snapshot.gaps !== undefined });
+  for (const field of SNAPSHOT_JSON_FIELDS) if (snapshot[field] !== undefined) writer.json(`snapshot.${field}`, snapshot[field]);
   writer.json("counts", counts);
-  writer.json("fields", { entities: ENTITY_FIELDS, grants: GRANT_FIELDS });
+  writer.json("fields", { entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS });
   writeStrings(writer, "strings", strings.values);
   encodeGrants(writer, table);
   return writer.finish();
@@ -384,7 +392,7 @@ export function decodeInventory(bytes: Buffer): ColumnarInventory {
   assertLittleEndian();
   const sections = readSections(bytes);
   const fields = jsonSection(sections, "fields");
-  if (JSON.stringify(fields) !== JSON.stringify({ entities: ENTITY_FIELDS, grants: GRANT_FIELDS })) {
+  if (JSON.stringify(fields) !== JSON.stringify({ entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS })) {
     throw new StoredInventoryUnreadable("written with other inventory fields than this build carries");
   }
   const header = jsonSection(sections, "header") as { schemaVersion: unknown; generatedAt: unknown; demo?: unknown; description?: unknown; hasGaps?: unknown };
@@ -411,6 +419,7 @@ export function decodeInventory(bytes: Buffer): ColumnarInventory {
     grants: [],
     trustEdges: lists.trustEdges,
     ...(header.hasGaps === true ? { gaps: lists.gaps } : {}),
+    ...Object.fromEntries(SNAPSHOT_JSON_FIELDS.filter((field) => sections.has(`snapshot.${field}`)).map((field) => [field, jsonSection(sections, `snapshot.${field}`)])),
   } as unknown as InventorySnapshot;
   return { snapshot, grants: decodeGrants(sections, countOf("grants")) };
 }

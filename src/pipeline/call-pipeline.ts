@@ -315,7 +315,14 @@ export class CallPipeline {
         this.deps.inventory.get(inventoryRequest).finally(() => telemetry.cloudOperations(operations, stepContext)),
       );
       const outcome = await telemetry.step("run", () =>
-        tool.handler(parsed.data, { inventory, dataSource, config: current, now: this.now(), activePolicy: this.deps.governor.activePolicy() }),
+        tool.handler(parsed.data, {
+          inventory,
+          dataSource,
+          config: current,
+          now: this.now(),
+          activePolicy: this.deps.governor.activePolicy(),
+          ...(this.deps.inventory.history ? { history: this.deps.inventory.history } : {}),
+        }),
       );
 
       // 6. Our own output must match the schema we advertise; a mismatch is a bug, not the caller's fault.

@@ -12,7 +12,7 @@ const SAFE_BOUND = Number.MAX_SAFE_INTEGER;
 
 /** The envelope of every answer (tools/common.ts), said once per tool in one line each. */
 export const ENVELOPE_SUMMARIES: Readonly<Record<string, Record<string, unknown>>> = {
-  dataSource: { type: "object", description: "where the answer came from: {kind: demo|snapshot|live|mixed, demo: boolean, generatedAt, notice: string|null}" },
+  dataSource: { type: "object", description: "where the answer came from: {kind: demo|snapshot|live|mixed, demo: boolean, generatedAt, notice: string|null, collectedAt?: {source: time}}" },
   incomplete: { type: "array", description: "parts of the estate that could not be read (answers may miss data there): [{provider, scopeId: string|null, source, reason}]" },
   page: { type: "object", description: "{returned, total, nextCursor: string|null}: pass nextCursor as cursor for the next page" },
 };

@@ -1,0 +1,101 @@
+/**
+ * Where collected inventories are kept between runs: the latest collection of each source in full
+ * (the columnar form, src/history/columnar-codec.ts) and every collection's changes against the one
+ * before it (src/history/collection-delta.ts), so a restart serves without collecting and
+ * `what_changed` can answer from the deltas alone.
+ *
+ * A source is one connector and what it was configured to read (`aws@<hash of providers.aws>`):
+ * a config that names other accounts starts a history of its own instead of diffing against a
+ * different estate.
+ */
+
+/** One stored collection of one source. Ids increase with every collection a store keeps. */
+export interface StoredCollection {
+  id: string;
+  source: string;
+  collectedAt: string;
+  storedAt: string;
+  /** The collection this one's delta is against; null for the first of its source. */
+  baseId: string | null;
+  /** Items per list (principals, grants, ...), for listings without reading the blob. */
+  counts: Record<string, number>;
+}
+
+export interface LatestCollection {
+  collection: StoredCollection;
+  blob: Buffer;
+  reach: Buffer | null;
+}
+
+export interface NewCollection {
+  source: string;
+  collectedAt: string;
+  storedAt: string;
+  counts: Record<string, number>;
+  /** The full collection, columnar: replaces the source's previous full copy. */
+  blob: Buffer;
+  /** Allowed paths to sensitive resources in this collection (compressed JSON), diffed by the next one. */
+  reach: Buffer;
+  /** Changes against `baseId` (compressed JSON); null for a first collection. */
+  delta: Buffer | null;
+  /**
+   * The collection the delta was computed against: the store refuses the write when the source's
+   * latest is another one (a replica stored in between), so no delta skips a collection.
+   */
+  baseId: string | null;
+}
+
+export class CollectionConflict extends Error {
+  constructor(
+    source: string,
+    expected: string | null,
+    /** The source's latest stored collection. */
+    readonly found: string | null,
+  ) {
+    super(`collection of ${source}: computed against ${expected ?? "nothing"}, but the latest stored is ${found ?? "nothing"}`);
+    this.name = "CollectionConflict";
+  }
+}
+
+export interface CollectionFilter {
+  source?: string | undefined;
+  /** Collections taken after this time (ISO 8601). */
+  collectedAfter?: string | undefined;
+  /** Collections stored after this one (by id). */
+  afterId?: string | undefined;
+}
+
+export interface RetentionRule {
+  /** Deltas of collections taken before this time are dropped. */
+  collectedBefore: string;
+  /** ... but each source keeps at least its latest this many. */
+  keepPerSource: number;
+}
+
+export interface InventorySnapshotStore {
+  /** "sqlite" or "postgres", for status output. */
+  readonly kind: string;
+  /** The source's latest collection with its full copy, or null when none is stored. */
+  latest(source: string): Promise<LatestCollection | null>;
+  /** Stores a collection atomically: its row, its delta and the source's new full copy, or nothing. */
+  put(entry: NewCollection): Promise<StoredCollection>;
+  /** Collections in id order. */
+  collections(filter?: CollectionFilter): Promise<StoredCollection[]>;
+  collection(id: string): Promise<StoredCollection | null>;
+  /** The deltas of these collections (those that have one). */
+  deltas(ids: readonly string[]): Promise<Map<string, Buffer>>;
+  /** Forgets the source's full copy (found unreadable): the next load collects afresh. */
+  dropLatest(source: string): Promise<void>;
+  /** Drops old collections' rows and deltas; returns how many. */
+  prune(rule: RetentionRule): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Full copies are written in parts of this size: below every database's largest value. */
+export const BLOB_CHUNK_BYTES = 32 * 1024 * 1024;
+
+export function chunksOf(blob: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < blob.length; offset += BLOB_CHUNK_BYTES) chunks.push(blob.subarray(offset, offset + BLOB_CHUNK_BYTES));
+  return chunks.length === 0 ? [Buffer.alloc(0)] : chunks;
+}
