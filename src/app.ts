@@ -31,6 +31,10 @@ import { approvalWebhook } from "./approvals/webhook.js";
 import { loadPolicySet, type CompiledPolicySet } from "./governance/policy-set.js";
 import { governanceSettingsOf, taskSettingsOf } from "./governance/settings.js";
 import { TaskRegistry } from "./governance/tasks.js";
+import { openApprovalStore } from "./approvals/open.js";
+import { openSqliteStateStore } from "./state/open.js";
+import { SqliteStateStore } from "./state/sqlite/store.js";
+import type { StateStore } from "./state/state-store.js";
 import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
 
 export interface AppOptions {
@@ -40,6 +44,11 @@ export interface AppOptions {
   now?: () => Date;
   /** Replaces the SQLite audit store (benchmarks compare against a no-op sink). */
   auditSink?: AuditSink;
+  /**
+   * The state store, already open (`wiam serve` opens PostgreSQL, which is async, before the app).
+   * Absent: the embedded SQLite store in the data directory. The app closes it.
+   */
+  state?: StateStore;
   tools?: readonly AnyToolDefinition[];
   /** Replaces the connectors the config names (tests and benchmarks serve prepared estates). */
   connectors?: readonly Connector[];
@@ -53,7 +62,10 @@ export interface App {
   inventory: InventoryService;
   redactor: Redactor;
   logger: Logger;
+  /** The embedded SQLite audit log, for in-process review; null on PostgreSQL or with an injected sink. */
   audit: AuditStore | null;
+  /** Where the audit chain, budgets and approvals live (null only with an injected audit sink). */
+  state: StateStore | null;
   config: () => WiamConfig;
   /** The Cedar policy set in force (reloaded with the config). */
   policySet: () => CompiledPolicySet;
@@ -144,7 +156,8 @@ export function createApp(options: AppOptions): App {
   const dataDir = ensureDataDir(options.dataDir);
   const redactor = createRedactorFor(current, dataDir);
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
-  const audit = options.auditSink ? null : openAuditStore(current, dataDir, redactor, options.auditBusyTimeoutMs);
+  const state = options.auditSink ? null : (options.state ?? openSqliteStateStore({ config: current, dataDir, redactor, auditBusyTimeoutMs: options.auditBusyTimeoutMs }));
+  const audit = state instanceof SqliteStateStore ? state.auditStore : null;
   const history = current.history.enabled ? openInventoryHistory(dataDir, () => current, options.now) : undefined;
   const inventory = new InventoryService(
     options.connectors ?? connectorsFor(current),
@@ -159,12 +172,14 @@ export function createApp(options: AppOptions): App {
       inventory.endTask(taskId);
       logger.debug(`task ${taskId} ended (${reason}); its cloud sessions were dropped`);
     },
+    // Budgets count where the state lives: shared by replicas on PostgreSQL.
+    state?.usage,
   );
   const sweeper = setInterval(() => tasks.sweep(now().getTime()), TASK_SWEEP_INTERVAL_MS);
   sweeper.unref();
-  const auditSink = options.auditSink ?? audit;
+  const auditSink = options.auditSink ?? state?.audit;
   const approvals = new ApprovalQueue({
-    store: () => Promise.resolve(SqliteApprovalStore.openInDataDir(dataDir)),
+    store: () => (state ? openApprovalStore(state.tables) : Promise.resolve(SqliteApprovalStore.openInDataDir(dataDir))),
     callerGroups: () => current.governance.callerGroups,
     now,
     pollIntervalMs: current.governance.approvals.pollIntervalMs,
@@ -185,7 +200,7 @@ export function createApp(options: AppOptions): App {
     config: () => current,
     inventory,
     redactor,
-    audit: options.auditSink ?? (audit as AuditStore),
+    audit: options.auditSink ?? (state as StateStore).audit,
     logger,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -212,6 +227,7 @@ export function createApp(options: AppOptions): App {
     redactor,
     logger,
     audit,
+    state,
     config: () => current,
     policySet: () => policySet,
     tasks,
@@ -223,7 +239,7 @@ export function createApp(options: AppOptions): App {
       clearInterval(sweeper);
       for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
       void approvals.dispose();
-      audit?.close();
+      void state?.close().catch((error: unknown) => logger.error(`closing the state store failed: ${error instanceof Error ? error.message : String(error)}`));
       void history?.store.close();
     },
   };
