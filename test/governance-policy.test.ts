@@ -51,7 +51,12 @@ describe("the default policy", () => {
   it("is the shipped policies/default.cedar and names its policies", () => {
     expect(policy.text).toBe(readFileSync(new URL("../policies/default.cedar", import.meta.url), "utf8"));
     expect(policy.text).toBe(defaultPolicyText());
-    expect([...policy.policies.keys()]).toEqual(["allow-read-only-tools", "approve-production-entitlement-paths", "approve-production-reach-in-answers"]);
+    expect([...policy.policies.keys()]).toEqual([
+      "allow-read-only-tools",
+      "approve-production-entitlement-paths",
+      "approve-production-activity",
+      "approve-production-reach-in-answers",
+    ]);
   });
 
   it("asks for approval to release an answer part that reaches into production, whatever the tool", () => {
@@ -75,7 +80,8 @@ describe("the default policy", () => {
   });
 
   it("allows every read-only tool with the permit that allowed it", () => {
-    for (const tool of TOOLS.filter((t) => t !== "explain_entitlement_paths")) {
+    // Entitlement paths and activity telemetry into production need a person (the next tests).
+    for (const tool of TOOLS.filter((t) => t !== "explain_entitlement_paths" && t !== "find_anomalous_activity")) {
       expect(decide(policy, request(tool, scopeOf({ scope: A.productionAccount }))), tool).toEqual({
         kind: "allow",
         policyIds: ["allow-read-only-tools"],
@@ -93,6 +99,18 @@ describe("the default policy", () => {
       reasons: ["entitlement paths that can reach production need a person's approval"],
     });
     expect(decide(policy, request("explain_entitlement_paths", production, { approved: true, approver: "Bob" })).kind).toBe("allow");
+  });
+
+  it("asks for approval for activity telemetry of production identities, not for a development account", () => {
+    expect(decide(policy, request("find_anomalous_activity", scopeOf({ scope: A.productionAccount })))).toEqual({
+      kind: "approval",
+      policyIds: ["approve-production-activity"],
+      reasons: ["activity telemetry of production identities needs a person's approval"],
+    });
+    expect(decide(policy, request("find_anomalous_activity", scopeOf({})))).toMatchObject({ kind: "approval" });
+    expect(decide(policy, request("find_anomalous_activity", scopeOf({ scope: A.productionAccount }), { approved: true, approver: "Bob" })).kind).toBe("allow");
+    expect(decide(policy, request("find_anomalous_activity", scopeOf({ scope: A.developmentAccount }))).kind).toBe("allow");
+    expect(decide(policy, request("find_anomalous_activity", scopeOf({}), { demo: true })).kind).toBe("allow");
   });
 
   it("asks nobody about the built-in demo estate, whose production is made up", () => {
@@ -319,10 +337,12 @@ describe("policy files that do not load", () => {
     expect(Object.fromEntries(ALL_TOOLS.map((tool) => [tool.name, tool.actionGroup]))).toEqual({
       describe_identity: "identities",
       explain_entitlement_paths: "entitlements",
+      find_anomalous_activity: "activity",
       find_expiring_credentials: "hygiene",
       find_stale_service_accounts: "hygiene",
       inventory_summary: "inventory",
       list_identities: "identities",
+      what_changed: "inventory",
     });
     expect(schema).toContain('action "explain_entitlement_paths" in ["entitlements"]');
   });

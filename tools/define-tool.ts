@@ -8,6 +8,7 @@ import type { Inventory } from "../src/model/inventory-index.js";
 import type { WiamConfig } from "../src/config/schema.js";
 import type { TextAnswer } from "../src/text/answer.js";
 import type { ChangeHistory } from "../src/history/inventory-history.js";
+import type { RefreshOutcome } from "../src/pipeline/inventory-service.js";
 
 export interface ReadOnlyAnnotations {
   readOnlyHint: true;
@@ -36,6 +37,8 @@ export interface ToolContext {
   activePolicy?: { builtIn: boolean; text: string };
   /** The stored history of collections (config `history.enabled`), for what_changed. */
   history?: HistoryView;
+  /** What the call's refresh did (tools with `refreshesInventory`), per connector. */
+  refreshed?: readonly RefreshOutcome[];
 }
 
 /** What a tool may read of the stored history: the changes of the sources configured now. */
@@ -61,7 +64,8 @@ export interface ToolOutcome<Output> {
 }
 
 /** Kinds of question, so a policy can name one rather than every tool (`action in Wiam::Action::"hygiene"`). */
-export const ACTION_GROUPS = ["entitlements", "identities", "hygiene", "inventory"] as const;
+// "activity": source addresses and user agents of identities are telemetry of their own, gated apart.
+export const ACTION_GROUPS = ["entitlements", "identities", "hygiene", "inventory", "activity"] as const;
 export type ActionGroup = (typeof ACTION_GROUPS)[number];
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
@@ -119,6 +123,12 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   itemwiseRedaction?: readonly string[];
   /** False: the audit record never keeps this tool's response body, whatever audit.responseBody says. */
   auditResponseBody?: boolean;
+  /**
+   * The collector's tool (`wiam collect`, the background refresh): the pipeline collects these
+   * connectors afresh (all when none named) before the handler runs, instead of serving the
+   * stored or cached inventory, so the refresh is governed and audited like any call.
+   */
+  refreshesInventory?(args: z.output<Input>): { connectors?: readonly string[] | undefined };
   handler(args: z.output<Input>, context: ToolContext): ToolOutcome<z.input<Output>> | Promise<ToolOutcome<z.input<Output>>>;
 }
 
@@ -172,6 +182,7 @@ export interface AnyToolDefinition {
   explicitAllowOnly?: boolean;
   itemwiseRedaction?: readonly string[];
   auditResponseBody?: boolean;
+  refreshesInventory?(args: unknown): { connectors?: readonly string[] | undefined };
   handler(args: unknown, context: ToolContext): ToolOutcome<unknown> | Promise<ToolOutcome<unknown>>;
 }
 
@@ -182,6 +193,7 @@ export function eraseTool<Input extends z.ZodObject, Output extends z.ZodObject>
     ...(tool.afterReview
       ? { afterReview: (released: Record<string, unknown>, withheld: WithheldItems) => tool.afterReview?.(released as z.output<Output>, withheld) ?? released }
       : {}),
+    ...(tool.refreshesInventory ? { refreshesInventory: (args: unknown) => tool.refreshesInventory?.(args as z.output<Input>) ?? {} } : {}),
     handler: (args, context) => tool.handler(args as z.output<Input>, context),
   };
 }

@@ -93,8 +93,9 @@ export function addAwsActivity(estate: DemoEstate): void {
   activity.at(activity.minutesAgoAtUtc(15, 20), call(A.scpBlockedSecretsRotationRole, "secretsmanager:ListSecrets", { network: "inside", address: inside(), key: sessionKey("rotation", 0), agent: BOTO }));
 
   // A report scheduled at 02:30 New York time: 07:30 UTC in winter, 06:30 UTC after the change (benign).
-  activity.recurring({ hours: [7], minute: 30, toDaysAgo: 9 }, () => [call(A.identityDenyRole, "athena:StartQueryExecution", { network: "inside", address: inside(), agent: BOTO })]);
-  activity.recurring({ hours: [6], minute: 30, fromDaysAgo: 8 }, () => [call(A.identityDenyRole, "athena:StartQueryExecution", { network: "inside", address: inside(), agent: BOTO })]);
+  const report = () => ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"].map((action) => call(A.identityDenyRole, action, { network: "inside", address: inside(), agent: BOTO }));
+  activity.recurring({ hours: [7], minute: 30, toDaysAgo: 9 }, report);
+  activity.recurring({ hours: [6], minute: 30, fromDaysAgo: 8 }, report);
 
   // CI runners on weekdays from a hosted CI service's rotating addresses; they assume the production deploy role.
   activity.recurring({ hours: [9, 11, 13, 15, 17], weekdays: WEEKDAYS }, ({ day }) => [
