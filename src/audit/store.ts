@@ -565,7 +565,7 @@ function notWritable(path: string, error: unknown): UserFacingError | null {
   );
 }
 
-function prepareDatabaseFile(path: string): void {
+export function prepareDatabaseFile(path: string): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Create the file ourselves so its mode is 0600 from the start; SQLite gives -wal/-shm the same mode.

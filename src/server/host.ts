@@ -5,7 +5,11 @@
  * it asks the host for one MCP server per session and tells it when the session ends.
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { createApp, type App } from "../app.js";
+import { createApp, createRedactorFor, type App } from "../app.js";
+import { ensureDataDir } from "../config/data-dir.js";
+import { openStateStore } from "../state/open.js";
+import type { StateStore } from "../state/state-store.js";
+import { createLogger } from "../util/logger.js";
 import type { WiamConfig } from "../config/schema.js";
 import { watchConfigFile } from "../config/watch.js";
 import { UserFacingError } from "../errors.js";
@@ -98,6 +102,15 @@ export function appSessions(app: App): Pick<ServeHost, "openSession" | "onToolsC
   };
 }
 
+/** The PostgreSQL state store when `state.postgres` is set; undefined for the embedded one. */
+async function openSharedState(context: CliContext): Promise<StateStore | undefined> {
+  if (context.config.state.postgres === undefined) return undefined;
+  const dataDir = ensureDataDir(context.dataDir);
+  const redactor = createRedactorFor(context.config, dataDir);
+  const log = createLogger({ redactor, level: context.logLevel });
+  return openStateStore({ config: context.config, dataDir, redactor, warn: (message) => log.warning(message) });
+}
+
 export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   const { globals } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -105,9 +118,15 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
   // Built before anything is opened, so a transport that refuses its settings stops the start.
   const transport = await options.transport(context);
   await refuseBroadCredentials(context.config);
-  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  // A shared store (PostgreSQL) is opened, and migrated, before anything serves; the embedded one
+  // is opened by the app itself.
+  const state = await openSharedState(context);
+  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel, ...(state === undefined ? {} : { state }) });
   // Retention runs at start: a long-lived server prunes again on its next start.
-  const pruned = app.audit?.prune();
+  const pruned = await app.state?.audit.prune().catch((error: unknown) => {
+    app.logger.warning(`audit retention: not pruned at start (${error instanceof Error ? error.message : String(error)})`);
+    return undefined;
+  });
   if (pruned && pruned.removedCalls > 0) app.logger.info(`audit retention: pruned ${pruned.removedCalls} calls older than ${pruned.cutoff}`);
 
   const sessions = appSessions(app);

@@ -140,7 +140,13 @@ export interface StateStore {
   readonly audit: AuditLog;
   readonly usage: UsageLedger;
   readonly tables: StateTables;
-  /** A cheap round trip (PostgreSQL) or a writability check (SQLite), for readiness. */
+  /** Checks now: a round trip that must be writable (PostgreSQL) or a writable file (SQLite). */
   health(): Promise<StateHealth>;
+  /**
+   * The last known health, without waiting (readiness probes answer at once): updated by every
+   * operation that fails for want of the database or succeeds, and by a background probe while
+   * unhealthy, so `/readyz` turns ready again soon after the database returns.
+   */
+  healthNow(): StateHealth;
   close(): Promise<void>;
 }

@@ -132,6 +132,8 @@ export class PostgresAuditLog implements AuditLog {
   private readonly openCalls = new Set<string>();
   /** Set and cleared synchronously around the drain loop, so an append never waits on a loop that has exited. */
   private draining = false;
+  /** Told of each write's outcome: null on success, the error when the database was away. */
+  private availability: (error: unknown) => void = () => undefined;
   private drained: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -146,6 +148,11 @@ export class PostgresAuditLog implements AuditLog {
   static async open(pool: pg.Pool, options: PostgresAuditLogOptions): Promise<PostgresAuditLog> {
     await migratePostgres(pool, "audit", AUDIT_MIGRATIONS);
     return new PostgresAuditLog(pool, options);
+  }
+
+  /** The store's health follows the writes: see PostgresStateStore. */
+  onAvailability(listener: (error: unknown) => void): void {
+    this.availability = listener;
   }
 
   get pendingEvents(): number {
@@ -389,6 +396,7 @@ export class PostgresAuditLog implements AuditLog {
     const owed = this.backlog.splice(0, this.backlog.length);
     try {
       const refused = await this.writeBatch(owed, batch);
+      this.availability(null);
       for (const event of batch) {
         const problem = refused.get(event);
         if (problem === undefined) event.resolve();
@@ -398,6 +406,7 @@ export class PostgresAuditLog implements AuditLog {
       this.backlog.unshift(...owed);
       const failure = this.unavailable(error, "the audit log could not record the call");
       if (failure instanceof StateUnavailableError) {
+        this.availability(failure);
         for (const event of batch) event.reject(failure);
         return;
       }
@@ -415,7 +424,9 @@ export class PostgresAuditLog implements AuditLog {
     }
   }
 
-  private async writeOwed(): Promise<void> {
+  /** Writes the events owed from an outage now (the health probe calls it when the database returns). */
+  async writeOwed(): Promise<void> {
+    if (this.backlog.length === 0 || this.draining) return;
     const owed = this.backlog.splice(0, this.backlog.length);
     try {
       await this.writeBatch(owed, []);
