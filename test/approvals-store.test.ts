@@ -64,7 +64,7 @@ function harness(store: ApprovalStore): Harness {
     pollIntervalMs: 5,
     reuseWindowMs: () => 8 * 3_600_000,
     redactText: (text) => text.replace(/AKIA[0-9A-Z]{16}/g, "[REDACTED:aws_access_key_id]"),
-    audit: (event) => events.push(event),
+    audit: (event) => void events.push(event),
   });
   return { queue, store, clock, events };
 }
