@@ -138,6 +138,24 @@ describe("find_anomalous_activity on the demo estate", () => {
   });
 });
 
+describe("describe_identity's recent activity", () => {
+  it("sums up the identity's last day of activity and names its anomalies", async () => {
+    const result = await session.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.passRoleUser } });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect((result.structuredContent as { recentActivity: unknown }).recentActivity).toEqual({
+      windowHours: 24,
+      events: 24,
+      denied: 16,
+      actions: 9,
+      lastEventAt: "2026-03-10T09:39:00.000Z",
+      findings: [{ code: "access_denied_burst", severity: "high" }],
+    });
+    expect(textOf(result)).toContain("Recent activity (24 h): 24 events, 9 distinct actions, 16 denied; anomalies: high access_denied_burst");
+    const quiet = await session.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.boundedRole } });
+    expect((quiet.structuredContent as { recentActivity: unknown }).recentActivity).toBeNull();
+  });
+});
+
 describe("activity telemetry is governed", () => {
   it("hides source networks and user agents where field visibility says so", async () => {
     const hidden = await connect(

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describeIdentity, identityDescriptionSchema } from "../src/analysis/describe.js";
 import { findStaleServiceAccounts } from "../src/analysis/stale.js";
+import { activitySettingsOf, recentActivityOf } from "../src/activity/findings.js";
 import { defineTool } from "./define-tool.js";
 import { line, own, q, textAnswer } from "../src/text/answer.js";
 import { NAME_CAP, commonInputShape, envelopeShape, gapLine, gapsOf, sourceLine } from "./common.js";
@@ -18,6 +19,17 @@ const output = z.object({
   ...envelopeShape,
   identity: identityDescriptionSchema,
   staleReasons: z.array(z.string()).describe("why find_stale_service_accounts would list it; empty when it would not"),
+  recentActivity: z
+    .object({
+      windowHours: z.number().int(),
+      events: z.number().int(),
+      denied: z.number().int(),
+      actions: z.number().int(),
+      lastEventAt: z.string().nullable(),
+      findings: z.array(z.object({ code: z.string(), severity: z.enum(["high", "medium", "low"]) })),
+    })
+    .nullable()
+    .describe("its activity in the logs over the detection window; null when no log names it (find_anomalous_activity has the detail)"),
 });
 
 /** The described identity's id, from an answer that passed the output schema. */
@@ -39,7 +51,7 @@ export const describeIdentityTool = defineTool({
   output,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   // Stale reasons are the server's sentences (stale-rules.ts), not cloud text.
-  serverFields: ["staleReasons"],
+  serverFields: ["staleReasons", "recentActivity"],
   // Grants, and trust in either direction, rebuild paths into other scopes: the answer is reviewed for them.
   reveals: [
     {
@@ -71,8 +83,9 @@ export const describeIdentityTool = defineTool({
     const staleReasons = stale?.reasons.map((r) => `${r.code}: ${r.detail}`) ?? [];
     const incomplete = gapsOf(context.inventory);
     const activity = identity.lastActivity;
+    const recentActivity = recentActivityOf(context.inventory, identity.id, activitySettingsOf(context.config), context.now);
     return {
-      structured: { dataSource: context.dataSource, incomplete, identity, staleReasons },
+      structured: { dataSource: context.dataSource, incomplete, identity, staleReasons, recentActivity },
       text: textAnswer([
         sourceLine(context.dataSource),
         line`${identity.provider} ${identity.kind} ${q(identity.name, NAME_CAP)} (${q(identity.id)}) in ${q(identity.scope.id)}${own(identity.disabled ? ", disabled" : "")}`,
@@ -86,6 +99,9 @@ export const describeIdentityTool = defineTool({
           .slice(0, 10)
           .map((g) => line`- grant ${g.policyName ? q(g.policyName, NAME_CAP) : q(g.policyId)}${g.resource ? line` on ${q(g.resource)}` : []}${g.viaGroup ? line` via ${q(g.viaGroup)}` : []}${own(g.conditions.length > 0 ? " (conditional)" : "")}`),
         staleReasons.length > 0 ? line`Stale: ${own(staleReasons.join("; "))}` : undefined,
+        recentActivity
+          ? line`Recent activity (${recentActivity.windowHours} h): ${recentActivity.events} events, ${recentActivity.actions} distinct actions, ${recentActivity.denied} denied; anomalies: ${own(recentActivity.findings.length === 0 ? "none" : recentActivity.findings.map((f) => `${f.severity} ${f.code}`).join(", "))}`
+          : undefined,
         gapLine(incomplete),
       ]),
       itemCount: 1,
