@@ -185,6 +185,8 @@ export function createApp(options: AppOptions): App {
     pollIntervalMs: current.governance.approvals.pollIntervalMs,
     // An approval is good for identical calls of its task while a task can live.
     reuseWindowMs: () => (current.governance.approvals.reuseWithinTask ? current.governance.tasks.maxLifetimeMinutes * 60_000 : 0),
+    // Requests that are over go with the audit records that tell their story.
+    retentionMs: () => current.audit.retentionDays * 86_400_000,
     redactText: (text) => redactor.redactText(text).value,
     notify: (request) => {
       const webhook = current.governance.approvals.webhook;

@@ -193,6 +193,27 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       expect(await answer).toMatchObject({ outcome: "approved", approver: "ops-admin", note: "key [REDACTED:aws_access_key_id] rotated" });
     });
 
+    it("lists a request whose waiter went away as expired once its time is up, and records the expiry", async () => {
+      const now = h.clock.now;
+      // As a call in a process that died would have left it: pending, nobody polling.
+      const orphan = await h.store.create({
+        ...request().binding,
+        argumentsHash: "7".repeat(64),
+        callerSubject: "alice",
+        taskId: "release-42",
+        intent: "left behind",
+        arguments: {},
+        scope: "the whole estate",
+        reasons: ["r"],
+        requirements: [{ policyId: "prod-second-person", groups: ["token:secops"] }],
+        requestedAt: new Date(now.getTime() - 120_000),
+        expiresAt: new Date(now.getTime() - 60_000),
+      });
+      expect((await h.queue.list(sam, { status: "pending" })).map((r) => r.id)).not.toContain(orphan.id);
+      expect((await h.store.get(orphan.id))?.status).toBe("expired");
+      expect(h.events.at(-1)).toMatchObject({ action: "expire", actor: "server", request: { id: orphan.id } });
+    });
+
     it("prunes requests that are over and keeps the ones still pending", async () => {
       const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "9".repeat(64) }, timeoutMs: 3_600_000 }));
       const id = await pendingId(h.store);
@@ -204,6 +225,18 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
     });
   });
 }
+
+describe("approval retention", () => {
+  it("removes requests over for longer than the retention when the queue is first used", async () => {
+    const store = SqliteApprovalStore.open(join(mkdtempSync(join(tmpdir(), "wiam-approvals-retention-")), "approvals.db"));
+    const old = await store.create({ ...request().binding, callerSubject: "alice", taskId: "t", intent: "i", arguments: {}, scope: "s", reasons: [], requirements: [], requestedAt: new Date("2025-01-01T00:00:00Z"), expiresAt: new Date("2025-01-01T00:01:00Z") });
+    await store.decide(old.id, { status: "denied", approver: "sam", note: null, at: new Date("2025-01-01T00:00:30Z") });
+    const queue = new ApprovalQueue({ store: () => Promise.resolve(store), callerGroups: () => ({}), now: () => T0, reuseWindowMs: () => 0, retentionMs: () => 30 * 86_400_000, redactText: (text) => text });
+    expect(await queue.list(sam)).toEqual([]);
+    expect(await store.get(old.id)).toBeNull();
+    await queue.dispose();
+  });
+});
 
 const sqliteDir = mkdtempSync(join(tmpdir(), "wiam-approvals-"));
 suite("SQLite", () => Promise.resolve(SqliteApprovalStore.open(join(sqliteDir, "approvals.db"))));

@@ -104,3 +104,36 @@ describe("a second-person wait as an MCP task", () => {
     expect((await connected.client.experimental.tasks.getTask(created.task.taskId)).status).toBe("cancelled");
   });
 });
+
+describe("a caller's own confirmation inside an MCP task", () => {
+  it("asks the person at the client through the task's queue and records a self-confirmation", async () => {
+    const dataDir = tempDataDir();
+    const policyFile = join(dataDir, "team.cedar");
+    writeFileSync(policyFile, POLICY.replace('@approval("second-person") @approvers("secops")', '@approval("required")'), { mode: 0o600 });
+    const asked: string[] = [];
+    const connected = await connect(
+      { governance: { policyFile } },
+      {
+        dataDir,
+        connectors: [demoAsRealEstate()],
+        elicitation: (request) => {
+          asked.push(request.params.message);
+          return Promise.resolve({ action: "accept", content: { approve: true, note: "my own look" } });
+        },
+      },
+    );
+    try {
+      let result: CallToolResult | undefined;
+      for await (const message of connected.client.experimental.tasks.callToolStream({ name: "describe_identity", arguments: args }, CallToolResultSchema, { task: { ttl: 60_000 } })) {
+        if (message.type === "result") result = message.result as CallToolResult;
+        if (message.type === "error") throw message.error;
+      }
+      expect(asked.length).toBe(1);
+      expect(result?.isError, textOf(result ?? {})).toBeFalsy();
+      const auditId = (result?._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "";
+      expect(connected.app.audit?.get(auditId)?.approval).toEqual({ outcome: "approved", note: "my own look", kind: "self-confirmation" });
+    } finally {
+      await connected.close();
+    }
+  });
+});

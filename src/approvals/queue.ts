@@ -39,6 +39,8 @@ export interface ApprovalQueueOptions {
   pollIntervalMs?: number;
   /** How long an approval is good for identical calls in the same task (a task's maximum lifetime); 0 turns reuse off. */
   reuseWindowMs: () => number;
+  /** Requests over for longer than this are removed when the queue is first used (with the audit records that tell their story). */
+  retentionMs?: (() => number) | undefined;
   /** Redacts text an approver typed (their note) before it is stored. */
   redactText: (text: string) => string;
   /** Tells approvers a request is waiting (the webhook); never blocks the request. */
@@ -87,10 +89,20 @@ export class ApprovalQueue {
   }
 
   private store(): Promise<ApprovalStore> {
-    this.opened ??= this.options.store().catch((error: unknown) => {
-      this.opened = null;
-      throw error;
-    });
+    this.opened ??= this.options.store().then(
+      async (store) => {
+        const retentionMs = this.options.retentionMs?.();
+        if (retentionMs !== undefined) {
+          const removed = await store.prune(new Date(this.now().getTime() - retentionMs)).catch(() => 0);
+          if (removed > 0) this.options.logger?.info(`approval retention: removed ${removed} approval requests that were over`);
+        }
+        return store;
+      },
+      (error: unknown) => {
+        this.opened = null;
+        throw error;
+      },
+    );
     return this.opened;
   }
 
@@ -138,11 +150,8 @@ export class ApprovalQueue {
       const now = this.now();
       const left = Date.parse(current.expiresAt) - now.getTime();
       if (left <= 0) {
-        const closed = await store.close(id, "expired", now);
-        if (closed !== null) {
-          await this.options.audit?.({ action: "expire", request: closed, actor: "server", via: transport, note: null });
-          return answerOf(closed);
-        }
+        const closed = await this.expire(store, current, transport, now);
+        if (closed !== null) return answerOf(closed);
         continue; // Decided in the same instant: read the decision.
       }
       if (signal?.aborted) {
@@ -177,7 +186,17 @@ export class ApprovalQueue {
     const store = await this.store();
     const groups = this.options.callerGroups();
     const records = await store.list(filter);
-    return records.filter((record) => inAnyApproverGroup(decider, record.requirements.flatMap((r) => r.groups), groups));
+    const visible = records.filter((record) => inAnyApproverGroup(decider, record.requirements.flatMap((r) => r.groups), groups));
+    // A request whose caller stopped waiting without closing it (the process ended) is over at its expiry.
+    const now = this.now();
+    const current = await Promise.all(visible.map(async (record) => (record.status === "pending" && Date.parse(record.expiresAt) <= now.getTime() ? ((await this.expire(store, record, decider.via, now)) ?? record) : record)));
+    return filter.status === undefined ? current : current.filter((record) => record.status === filter.status);
+  }
+
+  private async expire(store: ApprovalStore, record: ApprovalRequestRecord, via: string, at: Date): Promise<ApprovalRequestRecord | null> {
+    const closed = await store.close(record.id, "expired", at);
+    if (closed !== null) await this.options.audit?.({ action: "expire", request: closed, actor: "server", via, note: null });
+    return closed;
   }
 
   /** One request, if the decider may see it (it names one of their groups); else a 404 as for an unknown id. */
@@ -212,8 +231,7 @@ export class ApprovalQueue {
     if (unmet.length > 0) await refuse(403, `deciding approval request ${record.id} needs membership of ${unmet.map((r) => `${r.groups.join(" or ")} (policy ${r.policyId})`).join(", and ")}`);
     const at = this.now();
     if (record.status === "pending" && Date.parse(record.expiresAt) <= at.getTime()) {
-      const closed = await store.close(record.id, "expired", at);
-      if (closed !== null) await this.options.audit?.({ action: "expire", request: closed, actor: "server", via: decider.via, note: null });
+      await this.expire(store, record, decider.via, at);
       await refuse(409, `approval request ${record.id} expired at ${record.expiresAt}; the caller must ask again`);
     }
     if (record.status !== "pending") await refuse(409, `approval request ${record.id} is already ${record.status}${record.approver ? ` (by ${record.approver})` : ""}`);

@@ -19,7 +19,7 @@ import { UserFacingError } from "../errors.js";
 import { openStateStore } from "../state/open.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
-import { plainOutput } from "./output.js";
+import { plainOutput, redactedOutput, type CliOutput } from "./output.js";
 
 const STATUSES: readonly (ApprovalStatus | "all")[] = ["pending", "approved", "denied", "expired", "withdrawn", "all"];
 
@@ -28,7 +28,7 @@ export function hostDecider(user = osUserName()): Decider {
   return { name: user, subjects: [user], tokenGroups: [], via: "cli" };
 }
 
-async function withQueue<T>(globals: GlobalOptions, run: (queue: ApprovalQueue, show: ReturnType<typeof viewer>) => Promise<T>): Promise<T> {
+async function withQueue<T>(globals: GlobalOptions, run: (queue: ApprovalQueue, show: ReturnType<typeof viewer>, output: CliOutput) => Promise<T>): Promise<T> {
   const context = resolveCliContext(globals);
   const dataDir = ensureDataDir(context.dataDir);
   const redactor = createRedactorFor(context.config, dataDir);
@@ -42,7 +42,7 @@ async function withQueue<T>(globals: GlobalOptions, run: (queue: ApprovalQueue, 
     audit: (event) => writeApprovalAuditEvent(state.audit, redactor.rulesetVersion, event),
   });
   try {
-    return await run(queue, viewer(redactor));
+    return await run(queue, viewer(redactor), redactedOutput(redactor));
   } finally {
     await queue.dispose();
     await state.close();
@@ -53,13 +53,13 @@ function viewer(redactor: Parameters<typeof approvalView>[1]) {
   return (record: Parameters<typeof approvalView>[0]) => approvalView(record, redactor);
 }
 
-/** A refused decision is the command's answer (exit 1), not a usage error. */
-async function answering(action: () => Promise<number>): Promise<number> {
+/** A refused decision is the command's answer (exit 1), not a usage error; its message is redacted like any output. */
+async function answering(output: CliOutput, action: () => Promise<number>): Promise<number> {
   try {
     return await action();
   } catch (error) {
     if (!(error instanceof ApprovalRefusal)) throw error;
-    process.stderr.write(`wiam: ${error.message}\n`);
+    output.err(`wiam: ${error.message}`);
     return 1;
   }
 }
@@ -93,8 +93,8 @@ export function registerApprovalCommands(program: Command, globals: () => Global
     .option("--json", "print JSON")
     .action((id: string, options: { json?: boolean }) =>
       guarded(() =>
-        withQueue(globals(), (queue, show) =>
-          answering(async () => {
+        withQueue(globals(), (queue, show, output) =>
+          answering(output, async () => {
             const view = show(await queue.show(hostDecider(), id));
             plainOutput().out(options.json ? JSON.stringify(view, null, 2) : approvalShowLines(view).join("\n"));
             return 0;
@@ -113,8 +113,8 @@ export function registerApprovalCommands(program: Command, globals: () => Global
       .option("--note <text>", "why; recorded in the audit log (at most 500 characters)")
       .action((id: string, options: { note?: string }) =>
         guarded(() =>
-          withQueue(globals(), (queue, show) =>
-            answering(async () => {
+          withQueue(globals(), (queue, show, output) =>
+            answering(output, async () => {
               if (options.note !== undefined && options.note.length > 500) throw new UserFacingError("invalid_input", `--note: ${options.note.length} characters; at most 500`);
               const decided = show(await queue.decide(hostDecider(), id, status, options.note ?? null));
               plainOutput().out(`${decided.id} ${decided.status} by ${decided.approver ?? osUserName()}`);
