@@ -333,7 +333,7 @@ export class AwsEscalations {
     const shown = target?.input ?? "*";
     const verdict = enabling.finding.verdict.clone();
     // The self-granted policy is an identity allow; denies, boundary and SCPs still bind it.
-    verdict.absorb(this.access.evaluateRequest(context, action, resource));
+    verdict.absorb(this.access.evaluateRequest(context, action, resource, { presumeIdentityAllow: true }));
     return [
       {
         action,

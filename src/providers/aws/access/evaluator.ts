@@ -20,7 +20,7 @@ import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
 import { AwsActionFits } from "./action-fit.js";
 import { AwsResourceControls } from "./resource-controls.js";
 import { AwsResourcePolicies, type ResourcePolicyAnswer, type ResourceStatementMatch } from "./resource-policies.js";
-import { hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
+import { conditionsImply, hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
 
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
@@ -73,10 +73,17 @@ export interface AwsPrincipalContext {
 export interface AwsRequestOptions {
   /** The identity allow statement the request rests on; absent when the allow comes from elsewhere. */
   source?: IdentityStatement;
-  /** False where AWS does not apply the boundary (resource policies naming an IAM user). */
+  /** False where the boundary need not allow (resource policies naming an IAM user or a role session); its Deny still binds. */
   boundaryApplies?: boolean;
   /** False for role assumption, where the trust policy is the resource policy. */
   checkResourceAccount?: boolean;
+  /**
+   * True when an identity allow is presumed without a statement to show (a policy the principal
+   * can grant itself): across accounts the resource policy must then allow too.
+   */
+  presumeIdentityAllow?: boolean;
+  /** Open conditions of the grant the request rests on when it is not `source` (a resource policy's). */
+  grantConditions?: readonly OpenCondition[];
 }
 
 export interface AwsFindOptions {
@@ -232,14 +239,26 @@ export class AwsAccess {
   ): Verdict {
     const verdict = new Verdict();
     const { source } = options;
+    const sourceConditions = source ? (this.conditionsAt(context, source.stmt, resource) ?? source.stmt.conditions) : undefined;
     if (source) {
       verdict.justify(source.grant.id, source.stmt.key);
-      verdict.addOpenConditions(this.conditionsAt(context, source.stmt, resource) ?? source.stmt.conditions);
+      verdict.addOpenConditions(sourceConditions ?? []);
       verdict.addConditions(source.grant.id, source.grant.conditions);
     }
+    const checkResource = options.checkResourceAccount !== false;
+    const resourcePolicy = checkResource ? this.resourcePolicyOf(context, action, resource) : undefined;
+    const identityAllows = source !== undefined || options.presumeIdentityAllow === true;
+    // What every grant on the path needs: a Deny whose open conditions these imply fires on
+    // every request the grants admit, so it blocks instead of leaving the path conditional.
+    const grantConditions = [
+      ...(sourceConditions ?? []),
+      ...(options.grantConditions ?? []),
+      ...(resourcePolicy && identityAllows && this.resourcePolicyMustAllow(context, resource, resourcePolicy) ? (bestMatch(resourcePolicy.allows)?.conditions ?? []) : []),
+    ];
     const boundaryApplies = options.boundaryApplies !== false;
+    // A boundary's explicit Deny binds even where its implicit deny does not (a resource policy
+    // naming the user or the session): "an explicit deny in any of these policies overrides the allow".
     for (const deny of context.denies) {
-      if (!boundaryApplies && deny.kind === "permissions_boundary") continue;
       const relation = awsStatementRelation(deny.stmt, action, resource);
       if (relation === "none") continue;
       if (relation === "partial") {
@@ -248,7 +267,7 @@ export class AwsAccess {
       }
       const denyConditions = this.conditionsAt(context, deny.stmt, resource);
       if (denyConditions === undefined) continue;
-      if (denyConditions.length > 0) {
+      if (denyConditions.length > 0 && !conditionsImply(grantConditions, denyConditions)) {
         verdict.addOpenConditions(denyConditions);
         verdict.note(`${deny.stmt.key} denies this when its condition holds`);
         continue;
@@ -279,11 +298,9 @@ export class AwsAccess {
     if (boundaryApplies && context.boundaryMissing) verdict.unknown(context.boundaryMissing);
     for (const reason of context.unknownReasons) verdict.unknown(reason);
     const scopeIds = context.accountId ? this.inventory.scopeChain(`aws:account/${context.accountId}`).map((s) => s.id) : [];
-    const checkResource = options.checkResourceAccount !== false;
-    const resourcePolicy = checkResource ? this.resourcePolicyOf(context, action, resource) : undefined;
-    if (resourcePolicy) this.applyResourcePolicy(verdict, context, action, resource, resourcePolicy, source !== undefined);
+    if (resourcePolicy) this.applyResourcePolicy(verdict, context, action, resource, resourcePolicy, identityAllows, grantConditions);
     // RCPs cap the resource's side at every hop, role assumption (where the trust policy is the resource policy) included.
-    this.resourceControls.apply(verdict, { id: context.principal.id, facts: context.facts }, action, resource, resourcePolicy?.resourceAccount ?? awsAccountOf(resource));
+    this.resourceControls.apply(verdict, { id: context.principal.id, facts: context.facts }, action, resource, resourcePolicy?.resourceAccount ?? awsAccountOf(resource), grantConditions);
     const resourceAccount = resourcePolicy?.resourceAccount ?? awsAccountOf(resource);
     if (resourceAccount && resourceAccount !== context.accountId) {
       const accountScope = `aws:account/${resourceAccount}`;
@@ -310,9 +327,17 @@ export class AwsAccess {
    * rests on the resource policy alone: its denies block; across accounts, and for KMS keys in
    * any account, it must allow too.
    */
-  private applyResourcePolicy(verdict: Verdict, context: AwsPrincipalContext, action: string, resource: string, answer: ResourcePolicyAnswer, identityAllows: boolean): void {
+  private applyResourcePolicy(
+    verdict: Verdict,
+    context: AwsPrincipalContext,
+    action: string,
+    resource: string,
+    answer: ResourcePolicyAnswer,
+    identityAllows: boolean,
+    grantConditions: readonly OpenCondition[],
+  ): void {
     for (const deny of answer.denies) {
-      if (deny.conditions.length > 0) {
+      if (deny.conditions.length > 0 && !conditionsImply(grantConditions, deny.conditions)) {
         verdict.addOpenConditions(deny.conditions);
         verdict.note(`${deny.stmt.key} denies this when its condition holds`);
         continue;
@@ -320,10 +345,8 @@ export class AwsAccess {
       verdict.justify(deny.stmt.key);
       verdict.block({ kind: "explicit_deny", id: deny.stmt.key, description: `${deny.stmt.key} (resource policy of ${resource}) denies ${action} to ${context.principal.id}` });
     }
-    if (!identityAllows) return;
+    if (!identityAllows || !this.resourcePolicyMustAllow(context, resource, answer)) return;
     const crossAccount = answer.resourceAccount !== undefined && answer.resourceAccount !== context.accountId;
-    const keyPolicy = resource.startsWith("arn:") && resource.split(":")[2] === "kms";
-    if (!crossAccount && !keyPolicy) return;
     const best = bestMatch(answer.allows);
     if (best) {
       verdict.justify(best.stmt.key);
@@ -339,6 +362,12 @@ export class AwsAccess {
     });
   }
 
+  /** Across accounts, and for a KMS key in any account, the resource policy must allow too. */
+  private resourcePolicyMustAllow(context: AwsPrincipalContext, resource: string, answer: ResourcePolicyAnswer): boolean {
+    const crossAccount = answer.resourceAccount !== undefined && answer.resourceAccount !== context.accountId;
+    return crossAccount || (resource.startsWith("arn:") && resource.split(":")[2] === "kms");
+  }
+
   /**
    * Same-account access granted by the resource policy alone (a statement naming the principal,
    * or `*`): a path of its own, still subject to denies, SCPs and, for roles, the boundary.
@@ -350,7 +379,10 @@ export class AwsAccess {
     const findings: Finding[] = [];
     for (const match of answer.allows) {
       if (match.kind === "account") continue;
-      const verdict = this.evaluateRequest(context, action, target.id, { boundaryApplies: context.principal.kind !== "user" });
+      // A role's boundary limits grants to the role's ARN, not to its session, which `*` names too
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html, resource-based policies).
+      const boundaryApplies = context.principal.kind !== "user" && match.kind !== "public";
+      const verdict = this.evaluateRequest(context, action, target.id, { boundaryApplies, grantConditions: match.conditions });
       verdict.justify(match.stmt.key);
       verdict.addOpenConditions(match.conditions);
       findings.push({
@@ -375,7 +407,7 @@ export class AwsAccess {
    */
   private conditionsAt(context: AwsPrincipalContext, stmt: CompiledStatement, resource: string): readonly OpenCondition[] | undefined {
     if (stmt.conditions.length === 0 || !hasResourceConditions(stmt.conditions)) return stmt.conditions;
-    return remainingConditions(stmt.conditions, withResource(context.facts, resource));
+    return remainingConditions(stmt.conditions, withResource(context.facts, resource, this.resourcePolicies.resourceAccountOf(resource)));
   }
 
   /** A limit (boundary, SCP level) must allow the request; it never grants on its own. */

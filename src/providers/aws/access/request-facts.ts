@@ -224,19 +224,48 @@ export function hasResourceConditions(conditions: readonly Condition[]): boolean
   return conditions.some((c) => c.keys?.some((k) => RESOURCE_KEYS.has(k.toLowerCase())) ?? false);
 }
 
-/** The facts a literal resource brings (its account); empty for patterns and account-less ARNs. */
-export function resourceFacts(resource: string): Map<string, string | null> {
+/**
+ * The facts a literal resource brings (its account); empty for patterns. An ARN without an account
+ * (an S3 bucket or object) takes the one the inventory places it in, when given.
+ */
+export function resourceFacts(resource: string, knownAccount?: string): Map<string, string | null> {
   const facts = new Map<string, string | null>();
-  const account = resource.includes("*") || resource.includes("?") ? undefined : awsAccountOf(resource);
+  const account = resource.includes("*") || resource.includes("?") ? undefined : (awsAccountOf(resource) ?? knownAccount);
   if (account) facts.set("aws:resourceaccount", account);
   return facts;
 }
 
 /** A principal's facts plus a resource's, for deciding conditions that mix both. */
-export function withResource(principal: RequestFacts, resource: string): RequestFacts {
-  const extra = resourceFacts(resource);
+export function withResource(principal: RequestFacts, resource: string, knownAccount?: string): RequestFacts {
+  const extra = resourceFacts(resource, knownAccount);
   if (extra.size === 0) return principal;
   return new Map([...principal, ...extra]);
+}
+
+/** Operators whose meaning on one key is "the value is one of these" (values compared exactly). */
+const EQUALITY_OPERATORS: ReadonlySet<string> = new Set(["stringequals", "bool", "arnequals", "numericequals"]);
+
+/**
+ * True when every condition of `implied` holds whenever all of `given` hold: a narrow, sound
+ * check on one key at a time (an identical condition, or an equality whose values are all among
+ * the implied equality's, with or without IfExists). A deny whose open conditions the allow's own
+ * conditions imply fires on every request the allow admits, so it blocks rather than leaves open.
+ */
+export function conditionsImply(given: readonly Condition[], implied: readonly Condition[]): boolean {
+  if (implied.length === 0) return true;
+  return implied.every((d) =>
+    given.some((g) => {
+      const key = g.keys?.length === 1 ? g.keys[0]?.toLowerCase() : undefined;
+      if (key === undefined || d.keys?.length !== 1 || d.keys[0]?.toLowerCase() !== key) return false;
+      const gOp = g.operator?.toLowerCase();
+      const dOp = d.operator?.toLowerCase();
+      if (gOp === undefined || dOp === undefined || g.values === undefined || d.values === undefined) return false;
+      if (gOp === dOp && g.values.length === d.values.length && g.values.every((v, i) => v === d.values?.[i])) return true;
+      if (!EQUALITY_OPERATORS.has(gOp) || (dOp !== gOp && dOp !== `${gOp}ifexists`)) return false;
+      const caseless = gOp === "bool";
+      return g.values.every((v) => d.values?.some((w) => (caseless ? w.toLowerCase() === v.toLowerCase() : w === v)) ?? false);
+    }),
+  );
 }
 
 /** Conditions of a statement left after the facts decide: undefined when one of them fails. */
@@ -291,23 +320,48 @@ export function statementForPrincipal(stmt: CompiledStatement, facts: RequestFac
     const sessionWildcards = new Map<string, string>();
     if (principal.kind === "role" && principal.uniqueId) sessionWildcards.set("aws:userid", `${principal.uniqueId}:*`);
     const openVariables = new Set<string>();
-    const resolve = (patterns: readonly string[] | undefined): string[] | undefined => {
+    const resolve = (patterns: readonly string[] | undefined, unresolvable: (pattern: string) => string | undefined): string[] | undefined => {
       if (!patterns) return undefined;
       const out: string[] = [];
       for (const pattern of patterns) {
         const resolved = resolvePattern(pattern, facts, sessionWildcards);
         for (const name of resolved.open) openVariables.add(name);
-        if (resolved.pattern !== undefined) out.push(resolved.pattern);
+        const kept = resolved.pattern ?? unresolvable(pattern);
+        if (kept !== undefined) out.push(kept);
       }
       return out;
     };
-    resources = resolve(raw.resources);
-    notResources = resolve(raw.notResources);
+    // A Resource pattern whose variable has no value matches nothing.
+    resources = resolve(raw.resources, () => undefined);
     if (resources !== undefined && resources.length === 0) return undefined;
+    // In NotResource such a pattern would leave the statement invalid wherever it could match
+    // ("If AWS cannot resolve a variable, this might cause the entire statement to be invalid",
+    // IAM policy elements: variables and tags), which for one resource is the same as excluding
+    // it: the pattern stands with the variable as a wildcard. Dropping it would widen a Deny.
+    notResources = resolve(raw.notResources, (pattern) => pattern.replace(VARIABLE, "*"));
     for (const name of openVariables) openConditions.push(variableCondition(name, stmt.key, "resolved per request"));
     if (sessionWildcards.size > 0 && [...(raw.resources ?? []), ...(raw.notResources ?? [])].some((r) => /\$\{\s*aws:userid/i.test(r))) {
       openConditions.push(variableCondition("aws:userid", stmt.key, `whose session name part is chosen when ${principal.id} is assumed`));
     }
   }
   return { ...stmt, resources, notResources, conditions: openConditions };
+}
+
+/**
+ * A resource-side statement (a resource policy's, an RCP's) as it reads for one caller: policy
+ * variables resolved from the caller's facts and conditions decided. Undefined when it does not
+ * apply to that caller; `conditions` are the ones left open. A caller the inventory does not hold
+ * keeps the statement's patterns as written.
+ */
+export function resourceStatementFor(
+  stmt: CompiledStatement,
+  facts: RequestFacts,
+  principal: Principal | undefined,
+): { stmt: CompiledStatement; conditions: OpenCondition[] } | undefined {
+  if (principal && holdsVariables(stmt)) {
+    const own = statementForPrincipal(stmt, facts, principal);
+    return own ? { stmt: own, conditions: [...own.conditions] } : undefined;
+  }
+  const left = remainingConditions(stmt.statement.conditions ?? [], facts);
+  return left ? { stmt, conditions: left.map((c) => ({ ...c, on: stmt.key })) } : undefined;
 }

@@ -11,7 +11,8 @@ import { memoIn } from "../../../analysis/entitlements/context.js";
 import type { Verdict } from "../../../analysis/entitlements/verdict.js";
 import { awsAccountOf } from "../ids.js";
 import { awsStatementRelation } from "./evaluator-relation.js";
-import { remainingConditions, type RequestFacts, withResource } from "./request-facts.js";
+import type { OpenCondition } from "../../../analysis/entitlements/types.js";
+import { conditionsImply, type RequestFacts, resourceStatementFor, withResource } from "./request-facts.js";
 
 interface RcpLevel {
   scopeId: string;
@@ -56,17 +57,27 @@ export class AwsResourceControls {
   }
 
   /** Applies the RCPs over the resource's account to one request of a caller. */
-  apply(verdict: Verdict, caller: { id: string; facts: RequestFacts }, action: string, resource: string, resourceAccount = awsAccountOf(resource)): void {
+  apply(
+    verdict: Verdict,
+    caller: { id: string; facts: RequestFacts },
+    action: string,
+    resource: string,
+    resourceAccount = awsAccountOf(resource),
+    grantConditions: readonly OpenCondition[] = [],
+  ): void {
     if (!this.any() || resourceAccount === undefined) return;
     const levels = this.levels(resourceAccount);
     if (levels.length === 0) return;
-    const facts = withResource(caller.facts, resource);
+    const facts = withResource(caller.facts, resource, resourceAccount);
+    // Policy variables in an RCP's Resource element are the caller's (${aws:PrincipalTag/team}).
+    const principal = this.ctx.inventory.principals.get(caller.id);
     for (const level of levels) {
       for (const stmt of level.denies) {
-        if (awsStatementRelation(stmt, action, resource) !== "full" || !appliesTo(stmt, caller.id)) continue;
-        const open = remainingConditions(stmt.statement.conditions ?? [], facts);
-        if (open === undefined) continue;
-        if (open.length > 0) {
+        if (!appliesTo(stmt, caller.id)) continue;
+        const own = resourceStatementFor(stmt, facts, principal);
+        if (!own || awsStatementRelation(own.stmt, action, resource) !== "full") continue;
+        const open = own.conditions;
+        if (open.length > 0 && !conditionsImply(grantConditions, open)) {
           verdict.addConditions(stmt.key, open);
           verdict.note(`${stmt.key} (RCP) denies this when its condition holds`);
           continue;
@@ -74,12 +85,13 @@ export class AwsResourceControls {
         verdict.justify(stmt.key);
         verdict.block({ kind: "rcp", id: stmt.key, description: `${stmt.key} (resource control policy at ${level.scopeId}) denies ${action} on ${resource}` });
       }
-      let conditional: { key: string; open: NonNullable<ReturnType<typeof remainingConditions>> } | undefined;
+      let conditional: { key: string; open: readonly OpenCondition[] } | undefined;
       let allowed = false;
       for (const stmt of level.allows) {
-        if (awsStatementRelation(stmt, action, resource) !== "full" || !appliesTo(stmt, caller.id)) continue;
-        const open = remainingConditions(stmt.statement.conditions ?? [], facts);
-        if (open === undefined) continue;
+        if (!appliesTo(stmt, caller.id)) continue;
+        const own = resourceStatementFor(stmt, facts, principal);
+        if (!own || awsStatementRelation(own.stmt, action, resource) !== "full") continue;
+        const open = own.conditions;
         if (open.length === 0) {
           allowed = true;
           break;

@@ -17,7 +17,7 @@ import type { OpenCondition } from "../../../analysis/entitlements/types.js";
 import { hasWildcard } from "../../../analysis/entitlements/matching.js";
 import { awsAccountOf, parseArn } from "../ids.js";
 import { awsStatementRelation } from "./evaluator-relation.js";
-import { remainingConditions, type RequestFacts, withResource } from "./request-facts.js";
+import { type RequestFacts, resourceStatementFor, withResource } from "./request-facts.js";
 
 /** How a resource policy statement names a caller. */
 export type ResourceGrantKind = "principal" | "account" | "public";
@@ -89,6 +89,14 @@ export class AwsResourcePolicies {
     });
   }
 
+  /** The account a literal resource lives in: from its ARN, or (S3) from the account its policy was collected in. */
+  resourceAccountOf(resource: string): string | undefined {
+    const own = awsAccountOf(resource);
+    if (own !== undefined) return own;
+    const scopeId = this.policiesFor(resource)[0]?.policy.scopeId;
+    return scopeId ? awsAccountOf(scopeId) : undefined;
+  }
+
   /** What the resource's policies say about this caller's request; undefined when it has none in the inventory. */
   evaluate(caller: Caller, action: string, resource: string): ResourcePolicyAnswer | undefined {
     const policies = this.policiesFor(resource);
@@ -99,18 +107,23 @@ export class AwsResourcePolicies {
       allows: [],
       denies: [],
     };
-    const facts = withResource(caller.facts, resource);
+    const facts = withResource(caller.facts, resource, answer.resourceAccount);
+    const principal = this.ctx.inventory.principals.get(caller.id);
+    // "The NotPrincipal element with a Deny effect will always deny any IAM principal that has a
+    // permissions boundary policy attached, regardless of the values specified in the NotPrincipal
+    // element" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+    const notPrincipalExempts = principal?.permissionsBoundary === undefined;
     for (const policy of policies) {
       for (const stmt of policy.statements) {
-        if (awsStatementRelation(stmt, action, resource) !== "full") continue;
         const raw = stmt.statement;
         let kind: ResourceGrantKind | undefined;
         if (raw.principals) kind = namesCaller(raw.principals, caller);
-        else if (raw.exceptPrincipals && stmt.effect === "Deny") kind = namesCaller(raw.exceptPrincipals, caller) ? undefined : "public";
+        else if (raw.exceptPrincipals && stmt.effect === "Deny") kind = notPrincipalExempts && namesCaller(raw.exceptPrincipals, caller) ? undefined : "public";
         if (!kind) continue;
-        const conditions = remainingConditions(raw.conditions ?? [], facts);
-        if (conditions === undefined) continue;
-        const match = { stmt, kind, conditions: conditions.map((c) => ({ ...c, on: stmt.key })) };
+        // Policy variables in the Resource element are the caller's (${aws:PrincipalTag/team}).
+        const own = resourceStatementFor(stmt, facts, principal);
+        if (!own || awsStatementRelation(own.stmt, action, resource) !== "full") continue;
+        const match = { stmt, kind, conditions: own.conditions };
         (stmt.effect === "Allow" ? answer.allows : answer.denies).push(match);
       }
     }
