@@ -6,6 +6,7 @@
  */
 import type pg from "pg";
 import { newRecordId } from "../audit/record-id.js";
+import { describePostgresFailure, isPostgresUnavailable, StateUnavailableError } from "../state/errors.js";
 import type { Migration } from "../state/state-store.js";
 import { APPROVAL_COLUMNS, recordOfRow } from "./record-schema.js";
 import type { ApprovalStore } from "./store.js";
@@ -54,9 +55,18 @@ export class PostgresApprovalStore implements ApprovalStore {
     return new PostgresApprovalStore(pool);
   }
 
+  /** A query; the database being away is a clear error naming what could not be done, never connection details. */
+  private async query(sql: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+    try {
+      return await this.pool.query(sql, values);
+    } catch (error) {
+      if (!isPostgresUnavailable(error)) throw error;
+      throw new StateUnavailableError("the approval queue could not be reached", describePostgresFailure(error), "nothing was decided or run");
+    }
+  }
+
   private async one(sql: string, values: unknown[]): Promise<ApprovalRequestRecord | null> {
-    const result = await this.pool.query(sql, values);
-    const row: unknown = result.rows[0];
+    const row = (await this.query(sql, values)).rows[0];
     return row === undefined ? null : recordOfRow(row);
   }
 
@@ -94,9 +104,9 @@ export class PostgresApprovalStore implements ApprovalStore {
     const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
     const result =
       filter.status === undefined
-        ? await this.pool.query("SELECT * FROM wiam_approval_requests ORDER BY requested_at DESC, id DESC LIMIT $1", [limit])
-        : await this.pool.query("SELECT * FROM wiam_approval_requests WHERE status = $1 ORDER BY requested_at DESC, id DESC LIMIT $2", [filter.status, limit]);
-    return result.rows.map((row: unknown) => recordOfRow(row));
+        ? await this.query("SELECT * FROM wiam_approval_requests ORDER BY requested_at DESC, id DESC LIMIT $1", [limit])
+        : await this.query("SELECT * FROM wiam_approval_requests WHERE status = $1 ORDER BY requested_at DESC, id DESC LIMIT $2", [filter.status, limit]);
+    return result.rows.map((row) => recordOfRow(row));
   }
 
   decide(id: string, decision: ApprovalDecision): Promise<ApprovalRequestRecord | null> {
@@ -124,7 +134,7 @@ export class PostgresApprovalStore implements ApprovalStore {
 
   async prune(before: Date): Promise<number> {
     const when = before.toISOString();
-    const result = await this.pool.query("DELETE FROM wiam_approval_requests WHERE requested_at < $1 AND (status <> 'pending' OR expires_at < $1)", [when]);
+    const result = await this.query("DELETE FROM wiam_approval_requests WHERE requested_at < $1 AND (status <> 'pending' OR expires_at < $1)", [when]);
     return result.rowCount ?? 0;
   }
 

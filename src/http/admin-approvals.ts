@@ -18,6 +18,7 @@ import type { Redactor } from "../../redaction/types.js";
 import { inAnyApproverGroup, type CallerGroups, type Decider } from "../approvals/identity.js";
 import { approvalView } from "../approvals/present.js";
 import { ApprovalRefusal, type ApprovalQueue } from "../approvals/queue.js";
+import { StateUnavailableError } from "../state/errors.js";
 import { describeIssues } from "../util/zod-issues.js";
 import { BodyTooLarge, readBody } from "./request-guards.js";
 import type { VerifiedCaller } from "./token-verifier.js";
@@ -100,6 +101,7 @@ export async function serveApprovalAdmin(request: IncomingMessage, response: Ser
     const decided = await context.queue.decide(decider, id, verb === "approve" ? "approved" : "denied", body.data.note ?? null);
     return send(response, 200, approvalView(decided, context.redactor));
   } catch (error) {
+    if (error instanceof StateUnavailableError) return send(response, 503, { error: "temporarily_unavailable", error_description: context.redactor.redactText(error.message).value }, { "retry-after": "5" });
     if (!(error instanceof ApprovalRefusal)) throw error;
     const code = { 403: "forbidden", 404: "not_found", 409: "conflict" }[error.status];
     return problem(error.status, code, context.redactor.redactText(error.message).value);
