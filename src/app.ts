@@ -21,7 +21,9 @@ import type { CallPipeline, AuditSink } from "./pipeline/call-pipeline.js";
 import { AuditGuardedPipeline } from "./pipeline/audit-guarded-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
 import { InventoryHistory, type HistorySettings } from "./history/inventory-history.js";
-import { SqliteSnapshotStore } from "./history/sqlite-snapshot-store.js";
+import { INVENTORY_DB_FILE, INVENTORY_SQLITE_MIGRATIONS, SqliteSnapshotStore } from "./history/sqlite-snapshot-store.js";
+import { PostgresSnapshotStore } from "./history/postgres-snapshot-store.js";
+import { OpeningSnapshotStore, type InventorySnapshotStore } from "./history/snapshot-store.js";
 import { osUserName } from "./util/os-user.js";
 import { Governor } from "./governance/governor.js";
 import { ApprovalQueue } from "./approvals/queue.js";
@@ -34,7 +36,7 @@ import { TaskRegistry } from "./governance/tasks.js";
 import { openApprovalStore } from "./approvals/open.js";
 import { openSqliteStateStore } from "./state/open.js";
 import { SqliteStateStore } from "./state/sqlite/store.js";
-import type { StateStore } from "./state/state-store.js";
+import type { StateStore, StateTables } from "./state/state-store.js";
 import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
 
 export interface AppOptions {
@@ -126,15 +128,20 @@ export function openAuditStore(config: WiamConfig, dataDir: string, redactor: Re
 }
 
 /**
- * The history of stored inventories (config `history`), in `<dataDir>/inventory.db`. Settings are
- * read at each use, so a reload applies to the next refresh.
+ * The history of stored inventories (config `history`), where the state lives: `inventory.db` in
+ * the data directory, or the shared PostgreSQL database so replicas serve one stored estate.
+ * Settings are read at each use, so a reload applies to the next refresh.
  */
-export function openInventoryHistory(dataDir: string, config: () => WiamConfig, now?: () => Date): InventoryHistory {
+export function openInventoryHistory(dataDir: string, config: () => WiamConfig, now?: () => Date, tables?: StateTables): InventoryHistory {
   const settings = (): HistorySettings => {
     const { retentionDays, keepCollections, sensitive } = config().history;
     return { retentionDays, keepCollections, sensitive };
   };
-  return new InventoryHistory(SqliteSnapshotStore.open({ dataDir }), settings, now);
+  let store: InventorySnapshotStore;
+  if (tables?.kind === "postgres") store = new OpeningSnapshotStore("postgres", PostgresSnapshotStore.open(tables.pool, tables.migrate));
+  else if (tables?.kind === "sqlite") store = new SqliteSnapshotStore(tables.openDatabase(INVENTORY_DB_FILE, "inventory", INVENTORY_SQLITE_MIGRATIONS));
+  else store = SqliteSnapshotStore.open({ dataDir });
+  return new InventoryHistory(store, settings, now);
 }
 
 /**
@@ -158,7 +165,7 @@ export function createApp(options: AppOptions): App {
   const logger = createLogger({ redactor, level: options.logLevel ?? "info", ...(options.logWrite ? { write: options.logWrite } : {}) });
   const state = options.auditSink ? null : (options.state ?? openSqliteStateStore({ config: current, dataDir, redactor, auditBusyTimeoutMs: options.auditBusyTimeoutMs }));
   const audit = state instanceof SqliteStateStore ? state.auditStore : null;
-  const history = current.history.enabled ? openInventoryHistory(dataDir, () => current, options.now) : undefined;
+  const history = current.history.enabled ? openInventoryHistory(dataDir, () => current, options.now, state?.tables) : undefined;
   const inventory = new InventoryService(
     options.connectors ?? connectorsFor(current),
     current.cacheTtlMinutes * 60_000,

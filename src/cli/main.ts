@@ -15,6 +15,7 @@ import { registerConfigCommands } from "./config-commands.js";
 import { runCall } from "./call.js";
 import { runDoctor } from "./doctor.js";
 import { runExport, type ExportOptions } from "./export.js";
+import { runCollect, type CollectOptions } from "./collect.js";
 import { registerPolicyCommands } from "./policy.js";
 import { runRedact } from "./redact.js";
 import { runSchema } from "./schema.js";
@@ -114,6 +115,15 @@ export function buildProgram(): Command {
     .option("-t, --task-id <id>", "task id for the collection (its cloud sessions end with the command)")
     .option("--force", "replace the file if it exists")
     .action((options: ExportOptions) => guarded(() => runExport(globals(), options)));
+
+  program
+    .command("collect")
+    .description("collect the configured sources afresh and store each collection (history.enabled), audited; exit 1 when one failed")
+    .requiredOption("-i, --intent <text>", "why you are collecting; recorded in the audit log")
+    .option("-s, --source <name>", "only this source: aws, gcp, azure, demo or snapshot")
+    .option("-t, --task-id <id>", "task id for the collection (its cloud sessions end with the command)")
+    .option("--json", "print the structured result as JSON")
+    .action((options: CollectOptions) => guarded(() => runCollect(globals(), options)));
 
   program
     .command("redact")

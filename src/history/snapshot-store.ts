@@ -99,3 +99,50 @@ export function chunksOf(blob: Buffer): Buffer[] {
   for (let offset = 0; offset < blob.length; offset += BLOB_CHUNK_BYTES) chunks.push(blob.subarray(offset, offset + BLOB_CHUNK_BYTES));
   return chunks.length === 0 ? [Buffer.alloc(0)] : chunks;
 }
+
+/**
+ * A store that is still opening (PostgreSQL migrates asynchronously, while the app is built
+ * synchronously): every call waits for the opening, and an opening that failed fails each call.
+ */
+export class OpeningSnapshotStore implements InventorySnapshotStore {
+  constructor(
+    readonly kind: string,
+    private readonly opening: Promise<InventorySnapshotStore>,
+  ) {
+    // Reported by the first call that needs the store, not as an unhandled rejection.
+    opening.catch(() => undefined);
+  }
+
+  async latest(source: string): Promise<LatestCollection | null> {
+    return (await this.opening).latest(source);
+  }
+
+  async put(entry: NewCollection): Promise<StoredCollection> {
+    return (await this.opening).put(entry);
+  }
+
+  async collections(filter?: CollectionFilter): Promise<StoredCollection[]> {
+    return (await this.opening).collections(filter);
+  }
+
+  async collection(id: string): Promise<StoredCollection | null> {
+    return (await this.opening).collection(id);
+  }
+
+  async deltas(ids: readonly string[]): Promise<Map<string, Buffer>> {
+    return (await this.opening).deltas(ids);
+  }
+
+  async dropLatest(source: string): Promise<void> {
+    return (await this.opening).dropLatest(source);
+  }
+
+  async prune(rule: RetentionRule): Promise<number> {
+    return (await this.opening).prune(rule);
+  }
+
+  async close(): Promise<void> {
+    const store = await this.opening.catch(() => null);
+    await store?.close();
+  }
+}

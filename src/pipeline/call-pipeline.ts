@@ -22,7 +22,7 @@ import { argumentsHashOf, callerKeyOf, type ApprovalAnswer, type Approver, type 
 import { reviewAnswer, withheldLines } from "../governance/answer-review.js";
 import { applyFieldVisibility } from "../governance/visibility.js";
 import { sanitizeUntrusted } from "../text/untrusted.js";
-import type { InventoryService } from "./inventory-service.js";
+import type { InventoryRequest, InventoryService, LoadedInventory, RefreshOutcome } from "./inventory-service.js";
 import { redactExcept, redactTextAnswer } from "./redact-response.js";
 import type { TextAnswer } from "../text/answer.js";
 import { CallTelemetry } from "../telemetry/instruments.js";
@@ -182,6 +182,16 @@ export class CallPipeline {
     return this.deps.tools.filter((tool) => offered(tool) && toolAvailabilityOf(tool, config.tools).enabled);
   }
 
+  /** The inventory the call runs on: served as stored or cached, or collected afresh for the collector's tool. */
+  private async collect(
+    request: InventoryRequest,
+    refresh: { connectors?: readonly string[] | undefined } | undefined,
+  ): Promise<LoadedInventory & { refreshed?: RefreshOutcome[] }> {
+    if (!refresh) return this.deps.inventory.get(request);
+    const refreshed = await this.deps.inventory.refresh(request, refresh.connectors);
+    return { ...(await this.deps.inventory.get(request)), refreshed };
+  }
+
   async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
     const telemetry = new CallTelemetry(request.tool, request.entry ?? "tools/call", request.caller.transport);
     let response: ToolCallResponse | undefined;
@@ -311,8 +321,9 @@ export class CallPipeline {
 
     try {
       // 5. Collect (cached) and run.
-      const { inventory, dataSource } = await telemetry.step("collect", (stepContext) =>
-        this.deps.inventory.get(inventoryRequest).finally(() => telemetry.cloudOperations(operations, stepContext)),
+      const refresh = tool.refreshesInventory?.(parsed.data);
+      const { inventory, dataSource, refreshed } = await telemetry.step("collect", (stepContext) =>
+        this.collect(inventoryRequest, refresh).finally(() => telemetry.cloudOperations(operations, stepContext)),
       );
       const outcome = await telemetry.step("run", () =>
         tool.handler(parsed.data, {
@@ -322,6 +333,7 @@ export class CallPipeline {
           now: this.now(),
           activePolicy: this.deps.governor.activePolicy(),
           ...(this.deps.inventory.history ? { history: this.deps.inventory.history } : {}),
+          ...(refreshed ? { refreshed } : {}),
         }),
       );
 

@@ -6,6 +6,7 @@
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { createApp, createRedactorFor, type App } from "../app.js";
+import { startBackgroundRefresh } from "../history/background-refresh.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { openStateStore } from "../state/open.js";
 import type { StateStore } from "../state/state-store.js";
@@ -160,6 +161,14 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
     watchers.clear();
   };
 
+  // The server's own collector task (history.refreshMinutes): see src/history/background-refresh.ts.
+  const refresher = startBackgroundRefresh({
+    execute: (request) => app.pipeline.execute(request),
+    sources: () => app.inventory.connectorIds,
+    settings: () => app.config().history,
+    log: (level, message) => (level === "info" ? app.logger.info(message) : app.logger.warning(message)),
+  });
+
   let closing: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
     closing ??= (async () => {
@@ -167,6 +176,7 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       stopWatching();
+      refresher.stop();
       await transport.stop().catch((error: unknown) => app.logger.error(`stopping the transport failed: ${error instanceof Error ? error.message : String(error)}`));
       app.close();
     })();
