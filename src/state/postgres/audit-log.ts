@@ -447,14 +447,17 @@ export class PostgresAuditLog implements AuditLog {
     try {
       const [, headResult] = (await client.query("BEGIN; SELECT seq, hash FROM wiam_audit_head WHERE id = 1 FOR UPDATE")) as unknown as [unknown, pg.QueryResult<Head>];
       const head: Head = { ...(headResult.rows[0] ?? { seq: 0, hash: GENESIS_HASH }) };
-      const unknownCompletions = [...owed, ...batch].filter((event) => event.kind === "complete" && !this.openCalls.has(event.callId)).map((event) => event.callId);
+      // A refusal owed from an outage is an accept and its completion in the same batch.
+      const acceptedHere = new Set([...owed, ...batch].filter((event) => event.kind === "accept").map((event) => event.callId));
+      const known = (callId: string): boolean => this.openCalls.has(callId) || acceptedHere.has(callId);
+      const unknownCompletions = [...owed, ...batch].filter((event) => event.kind === "complete" && !known(event.callId)).map((event) => event.callId);
       const kindsByCall = new Map<string, Set<string>>();
       if (unknownCompletions.length > 0) {
         const rows = await client.query<{ call_id: string; kind: string }>("SELECT call_id, kind FROM wiam_audit_events WHERE call_id = ANY($1::text[])", [unknownCompletions]);
         for (const row of rows.rows) kindsByCall.set(row.call_id, (kindsByCall.get(row.call_id) ?? new Set()).add(row.kind));
       }
       const writable = (event: PendingEvent): Error | null => {
-        if (event.kind !== "complete" || this.openCalls.has(event.callId)) return null;
+        if (event.kind !== "complete" || known(event.callId)) return null;
         const kinds = kindsByCall.get(event.callId) ?? new Set<string>();
         if (!kinds.has("accept")) return new Error(`no accepted audit record with id ${event.callId}`);
         if (kinds.has("complete")) return new Error(`audit record ${event.callId} is already completed`);
