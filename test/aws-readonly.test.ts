@@ -130,6 +130,7 @@ describe("read-only by construction", () => {
       "iam:ListSigningCertificates",
       "iam:SimulatePrincipalPolicy",
       "kms:GetKeyPolicy",
+      "kms:ListAliases",
       "kms:ListGrants",
       "kms:ListKeys",
       "organizations:DescribePolicy",

@@ -221,3 +221,52 @@ describe("the collected policies decide access", () => {
     ]);
   });
 });
+
+describe("a secret encrypted with a customer managed key", () => {
+  test("its key is collected (key id, key ARN or alias) and reading it needs kms:Decrypt on that key too: the answer says which side blocks", async () => {
+    const encrypted = estate();
+    const prod = encrypted.accounts[PROD];
+    if (!prod) throw new Error("PROD expected");
+    const byId = { name: "app/by-id", suffix: "MnOpQr", kmsKeyId: STRICT_KEY, policy: { Version: V, Statement: [{ Sid: "DeployReads", Effect: "Allow", Principal: { AWS: DEPLOY }, Action: GET, Resource: "*" }] } };
+    const byAlias = { name: "app/by-alias", suffix: "StUvWx", kmsKeyId: "alias/app-secrets", policy: { Version: V, Statement: [{ Sid: "DeployReads", Effect: "Allow", Principal: { AWS: DEPLOY }, Action: GET, Resource: "*" }] } };
+    const awsManaged = { name: "app/aws-managed", suffix: "YzAbCd", kmsKeyId: "alias/aws/secretsmanager", policy: byId.policy };
+    prod.secrets = [byId, byAlias, awsManaged];
+    prod.kmsAliases = { "alias/app-secrets": DELEGATED_KEY, "alias/aws/secretsmanager": "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa" };
+    const local = await FakeAwsServer.start(encrypted);
+    process.env.AWS_ENDPOINT_URL = local.url;
+    try {
+      const aws = connector({ accounts: [{ id: PROD, name: "prod", roleArn: READ_ROLE(PROD) }], cacheTtlSeconds: 0, resourcePolicies: ["kms", "secretsmanager"] });
+      const { snapshot, operations } = await collectWith(aws, "encrypted");
+      expect(snapshot.gaps).toEqual([]);
+      const keys = Object.fromEntries(snapshot.policies.filter((p) => p.kind === "resource" && p.attachedTo?.[0]?.includes(":secret:")).map((p) => [p.attachedTo?.[0], p.encryptionKey ?? null]));
+      expect(keys).toEqual({
+        [fakeSecretArn(PROD, byId)]: STRICT_KEY_ARN,
+        [fakeSecretArn(PROD, byAlias)]: DELEGATED_KEY_ARN,
+        [fakeSecretArn(PROD, awsManaged)]: null,
+      });
+      expect(countsByApi(operations)["kms:ListAliases"]).toBe(1);
+      const inventory = new Inventory(snapshot);
+      // github-deploy may decrypt by IAM (its inline policy) where the key policy delegates to IAM...
+      const [viaAlias] = explainEntitlementPaths(inventory, { principal: DEPLOY, action: GET, resource: fakeSecretArn(PROD, byAlias), maxDepth: 0 }).paths;
+      expect([viaAlias?.outcome, viaAlias?.notes]).toEqual(["allowed", [`${fakeSecretArn(PROD, byAlias)} is encrypted with ${DELEGATED_KEY_ARN}: kms:Decrypt on it is part of this path`]]);
+      // ...but not with the strict key: the secret's policy allows, the key side blocks.
+      const [viaId] = explainEntitlementPaths(inventory, { principal: DEPLOY, action: GET, resource: fakeSecretArn(PROD, byId), maxDepth: 0 }).paths;
+      expect([viaId?.outcome, viaId?.blockedBy]).toEqual([
+        "denied",
+        {
+          kind: "resource_policy",
+          id: STRICT_KEY_ARN,
+          description: `${GET} on ${fakeSecretArn(PROD, byId)} also needs kms:Decrypt on its key ${STRICT_KEY_ARN}: the key policy of ${STRICT_KEY_ARN} does not allow kms:Decrypt to ${DEPLOY}, nor delegate to its account; KMS needs the key policy`,
+        },
+      ]);
+      // The AWS managed key asks nothing more.
+      expect(outcomes(explainEntitlementPaths(inventory, { principal: DEPLOY, action: GET, resource: fakeSecretArn(PROD, awsManaged), maxDepth: 0 }))).toEqual([[DEPLOY, "allowed", null]]);
+      // Reverse: who can read the strictly keyed secret; the deploy role is listed, denied, with the key as the reason.
+      const reverse = explainEntitlementPaths(inventory, { action: GET, resource: fakeSecretArn(PROD, byId) });
+      expect(reverse.paths.filter((p) => p.principalId === DEPLOY).map((p) => [p.outcome, p.blockedBy?.id])).toEqual([["denied", STRICT_KEY_ARN]]);
+    } finally {
+      process.env.AWS_ENDPOINT_URL = fake.url;
+      await local.close();
+    }
+  });
+});

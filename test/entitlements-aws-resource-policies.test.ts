@@ -123,3 +123,28 @@ describe("AWS resource-based policies", () => {
     expect(outcomes(ask(delegated, { principal: APP, action: "kms:Decrypt", resource: KEY }))).toEqual([[APP, "allowed", null]]);
   });
 });
+
+describe("a secret encrypted with a customer managed key", () => {
+  const encryptedSecret = (statements: Statement[]) =>
+    policy(`${SECRET}#policy`, "aws", "resource", statements, { attachedTo: [SECRET], scopeId: `aws:account/${A}`, encryptionKey: KEY });
+  const delegatingKey = resourcePolicy(KEY, [allow("Root", ["kms:*"], ["*"], { principals: [`arn:aws:iam::${A}:root`] })]);
+
+  it("needs kms:Decrypt on the key as well: without it the key side blocks, with it the path is allowed", () => {
+    const readsOnly = identity("reads", APP, [allow("r", [GET], [SECRET])]);
+    const blocked = ask(build([role(APP)], [encryptedSecret([]), delegatingKey], [readsOnly]), { principal: APP, action: GET, resource: SECRET });
+    expect(blocked.paths.map((p) => [p.outcome, p.blockedBy])).toEqual([
+      ["denied", { kind: "missing_caller_permission", id: KEY, description: `${GET} on ${SECRET} also needs kms:Decrypt on its key ${KEY}, which no policy allows ${APP}` }],
+    ]);
+    const both = identity("reads-and-decrypts", APP, [allow("r", [GET], [SECRET]), allow("d", ["kms:Decrypt"], [KEY])]);
+    expect(outcomes(ask(build([role(APP)], [encryptedSecret([]), delegatingKey], [both]), { principal: APP, action: GET, resource: SECRET }))).toEqual([[APP, "allowed", null]]);
+  });
+
+  it("without the key policy in the inventory the key side is unknown, not assumed", () => {
+    const both = identity("reads-and-decrypts", APP, [allow("r", [GET], [SECRET]), allow("d", ["kms:Decrypt"], [KEY])]);
+    const [path] = ask(build([role(APP)], [encryptedSecret([])], [both]), { principal: APP, action: GET, resource: SECRET }).paths;
+    expect([path?.outcome, path?.unknownReason]).toEqual([
+      "unknown",
+      `the key policy of ${KEY}, which encrypts ${SECRET}, is not in the inventory (collect kms under providers.aws.resourcePolicies)`,
+    ]);
+  });
+});

@@ -55,7 +55,10 @@ export const ENTITY_FIELDS = {
     updatedAt: "text", notBefore: "text", expiresAt: "text", contentType: "text", managed: "flag", recoveryLevel: "text", tags: "json",
     certificatePolicy: "json", evidence: "json",
   },
-  policies: { id: "text", provider: "text", kind: "text", name: "text", scopeId: "text", description: "text", attachedTo: "json", statements: "json", evidence: "json" },
+  policies: {
+    id: "text", provider: "text", kind: "text", name: "text", scopeId: "text", description: "text", attachedTo: "json", encryptionKey: "text",
+    statements: "json", evidence: "json",
+  },
   trustEdges: { id: "text", provider: "text", kind: "text", from: "text", to: "text", policyId: "text", statementId: "text", conditions: "json", evidence: "json" },
   gaps: { provider: "text", scopeId: "text", source: "text", reason: "text" },
 } as const satisfies Record<string, Record<string, FieldCodec>>;

@@ -246,6 +246,10 @@ export const policySchema = z.object({
   scopeId: z.string().optional().describe("where the policy is defined"),
   description: z.string().optional(),
   attachedTo: z.array(z.string()).optional().describe("scp and deny: scope ids the policy applies to"),
+  encryptionKey: z
+    .string()
+    .optional()
+    .describe("resource: ARN of the customer managed key that encrypts the resource's data (an AWS secret's KMS key), whose use a read needs too"),
   statements: z.array(statementSchema),
   evidence: evidenceSchema,
 });

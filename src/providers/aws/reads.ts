@@ -49,10 +49,12 @@ import {
 } from "@aws-sdk/client-organizations";
 import {
   GetKeyPolicyCommand,
+  ListAliasesCommand,
   ListGrantsCommand,
   ListKeysCommand,
   type GetKeyPolicyCommandInput,
   type KMSClient,
+  type ListAliasesCommandInput,
   type ListGrantsCommandInput,
   type ListKeysCommandInput,
 } from "@aws-sdk/client-kms";
@@ -241,6 +243,13 @@ export const kmsReads = {
     command: "GetKeyPolicyCommand",
     actions: ["kms:GetKeyPolicy"],
     send: (client: KMSClient, input: GetKeyPolicyCommandInput, abortSignal) => client.send(new GetKeyPolicyCommand(input), { abortSignal }),
+  }),
+  /** Aliases name the key a secret is encrypted with when its KmsKeyId is an alias. */
+  listAliases: read({
+    api: "kms:ListAliases",
+    command: "ListAliasesCommand",
+    actions: ["kms:ListAliases"],
+    send: (client: KMSClient, input: ListAliasesCommandInput, abortSignal) => client.send(new ListAliasesCommand(input), { abortSignal }),
   }),
   /** Grants allow key use next to the key policy; without them a grantee would look denied. */
   listGrants: read({

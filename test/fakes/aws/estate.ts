@@ -90,6 +90,8 @@ export interface FakeSecret {
   /** The six characters AWS appends to a secret's ARN. */
   suffix: string;
   policy?: PolicyDocumentJson;
+  /** KmsKeyId as ListSecrets reports it (a key id, key ARN or alias); absent: the AWS managed key. */
+  kmsKeyId?: string;
 }
 
 export interface FakeBucket {
@@ -133,6 +135,8 @@ export interface FakeAccount {
   credentialReport?: FakeCredentialReportBehaviour;
   /** KMS keys (region us-east-1) and their key policies; ids are UUIDs as in AWS. */
   kmsKeys?: FakeKmsKey[];
+  /** KMS aliases (region us-east-1): alias name (alias/...) → target key id. */
+  kmsAliases?: Record<string, string>;
   /** Secrets Manager secrets (region us-east-1): metadata and an optional resource policy; no values. */
   secrets?: FakeSecret[];
   /** S3 buckets the account owns: name, region (default us-east-1) and an optional bucket policy. */

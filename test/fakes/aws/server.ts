@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   FAKE_BASE_ACCESS_KEY_ID,
+  FAKE_RESOURCE_REGION,
   fakeKeyArn,
   fakeSecretArn,
   type FakeAccessKey,
@@ -650,6 +651,15 @@ function kmsAction(action: string, params: Record<string, string>, account: Fake
       if ((params.PolicyName ?? "default") !== "default") throw new FakeError(400, "NotFoundException", "No such policy exists");
       return { Policy: JSON.stringify(key.policy), PolicyName: "default" };
     }
+    case "ListAliases": {
+      // One page: fixtures hold few aliases.
+      const aliases = Object.entries(account.kmsAliases ?? {}).map(([name, keyId]) => ({
+        AliasName: name,
+        AliasArn: `arn:aws:kms:${FAKE_RESOURCE_REGION}:${account.id}:${name}`,
+        TargetKeyId: keyId,
+      }));
+      return { Aliases: aliases, Truncated: false };
+    }
     case "ListGrants": {
       const keyId = params.KeyId ?? "";
       const key = keys.find((candidate) => candidate.id === keyId || fakeKeyArn(account.id, candidate.id) === keyId);
@@ -674,7 +684,10 @@ function secretsManagerAction(action: string, params: Record<string, string>, ac
   switch (action) {
     case "ListSecrets": {
       const page = tokenPage(secrets, { ...params, MaxResults: "2" });
-      return { SecretList: page.items.map((secret) => ({ ARN: fakeSecretArn(account.id, secret), Name: secret.name })), ...(page.next ? { NextToken: page.next } : {}) };
+      return {
+        SecretList: page.items.map((secret) => ({ ARN: fakeSecretArn(account.id, secret), Name: secret.name, ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}) })),
+        ...(page.next ? { NextToken: page.next } : {}),
+      };
     }
     case "GetResourcePolicy": {
       const id = params.SecretId ?? "";

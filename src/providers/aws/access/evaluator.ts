@@ -14,13 +14,21 @@ import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../a
 import { grantedShapes, hasWildcard, relateToSet } from "../../../analysis/entitlements/matching.js";
 import { awsStatementRelation } from "./evaluator-relation.js";
 import type { BlockedByKind, Hop, OpenCondition } from "../../../analysis/entitlements/types.js";
-import { Verdict } from "../../../analysis/entitlements/verdict.js";
+import { bestOf, Verdict } from "../../../analysis/entitlements/verdict.js";
 
 import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
 import { AwsActionFits } from "./action-fit.js";
 import { AwsResourceControls } from "./resource-controls.js";
 import { AwsResourcePolicies, type ResourcePolicyAnswer, type ResourceStatementMatch } from "./resource-policies.js";
 import { conditionsImply, hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
+
+/**
+ * Reads whose answer the service decrypts with the resource's KMS key on the caller's behalf, so
+ * the caller needs kms:Decrypt on that key too
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+ */
+const DECRYPTING_READS: ReadonlySet<string> = new Set(["secretsmanager:getsecretvalue", "secretsmanager:batchgetsecretvalue"]);
+const KMS_DECRYPT = "kms:Decrypt";
 
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
@@ -314,7 +322,47 @@ export class AwsAccess {
       }
     }
     for (const reason of this.ctx.gapReasons("aws", scopeIds)) verdict.unknown(reason);
+    if (checkResource && DECRYPTING_READS.has(action.toLowerCase())) this.applyKeyUse(verdict, context, action, resource);
     return verdict;
+  }
+
+  /**
+   * A secret encrypted with a customer managed key is read only if the caller may also use the
+   * key: kms:Decrypt on it, by an identity policy the key policy delegates to or by the key policy
+   * (or a grant) itself. The answer names the key side when that is what blocks.
+   */
+  private applyKeyUse(verdict: Verdict, context: AwsPrincipalContext, action: string, resource: string): void {
+    const key = this.resourcePolicies.encryptionKeyOf(resource);
+    if (key === undefined) return;
+    const candidates: Verdict[] = [];
+    for (const source of context.allows) {
+      if (awsStatementRelation(source.stmt, KMS_DECRYPT, key) !== "full" || this.conditionsAt(context, source.stmt, key) === undefined) continue;
+      candidates.push(this.evaluateRequest(context, KMS_DECRYPT, key, { source }));
+    }
+    const keyPolicy = this.resourcePolicyOf(context, KMS_DECRYPT, key);
+    for (const match of keyPolicy?.allows ?? []) {
+      if (match.kind === "account") continue;
+      candidates.push(this.evaluateRequest(context, KMS_DECRYPT, key, { grantConditions: match.conditions }).justify(match.stmt.key).addOpenConditions(match.conditions));
+    }
+    const best = bestOf(candidates.map((v) => ({ verdict: v })))?.verdict;
+    if (!best) {
+      verdict.block({
+        kind: "missing_caller_permission",
+        id: key,
+        description: `${action} on ${resource} also needs ${KMS_DECRYPT} on its key ${key}, which no policy allows ${context.principal.id}`,
+      });
+      return;
+    }
+    const keyBlock = best.blockedBy;
+    if (keyBlock) {
+      verdict.block({ ...keyBlock, description: `${action} on ${resource} also needs ${KMS_DECRYPT} on its key ${key}: ${keyBlock.description}` });
+      return;
+    }
+    verdict.absorb(best);
+    verdict.note(`${resource} is encrypted with ${key}: ${KMS_DECRYPT} on it is part of this path`);
+    if (this.resourcePolicies.policiesFor(key).length === 0) {
+      verdict.unknown(`the key policy of ${key}, which encrypts ${resource}, is not in the inventory (collect kms under providers.aws.resourcePolicies)`);
+    }
   }
 
   private resourcePolicyOf(context: AwsPrincipalContext, action: string, resource: string): ResourcePolicyAnswer | undefined {

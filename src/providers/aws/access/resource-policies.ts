@@ -89,6 +89,14 @@ export class AwsResourcePolicies {
     });
   }
 
+  /** The customer managed key encrypting a literal resource's data (a secret's KmsKeyId), when collected. */
+  encryptionKeyOf(resource: string): string | undefined {
+    for (const compiled of this.policiesFor(resource)) {
+      if (compiled.policy.encryptionKey !== undefined && compiled.policy.attachedTo?.includes(resource)) return compiled.policy.encryptionKey;
+    }
+    return undefined;
+  }
+
   /** The account a literal resource lives in: from its ARN, or (S3) from the account its policy was collected in. */
   resourceAccountOf(resource: string): string | undefined {
     const own = awsAccountOf(resource);

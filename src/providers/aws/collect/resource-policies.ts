@@ -59,7 +59,7 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
     return undefined;
   }
 
-  function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined, extra: readonly Statement[] = []): void {
+  function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined, extra: readonly Statement[] = [], encryptionKey?: string): void {
     // A secret or bucket without a policy is recorded as an empty one: "read, and it grants nothing" lets the
     // evaluator block a cross-account caller instead of answering unknown (policy not collected).
     let document: unknown = { Statement: [] };
@@ -80,6 +80,7 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
       name,
       scopeId,
       attachedTo: [resourceArn],
+      ...(encryptionKey ? { encryptionKey } : {}),
       statements,
       evidence: { source, observedAt: options.observedAt },
     });
@@ -130,9 +131,43 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
     });
   }
 
+  /**
+   * A secret's KmsKeyId as a key ARN: a key ARN as it is, a key id placed in the secret's region
+   * and account, an alias looked up with ListAliases (read once, only when some secret names one).
+   * Undefined for the AWS managed key (no KmsKeyId, or alias/aws/...), whose policy lets every
+   * principal of the account that may read the secret use it through Secrets Manager.
+   */
+  async function secretKeyResolver(secrets: ReadonlyArray<{ KmsKeyId?: string | undefined }>): Promise<(secretArn: string, kmsKeyId: string | undefined) => string | undefined> {
+    const isAlias = (id: string) => id.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:\d{12}:alias\//.test(id);
+    const customerAlias = (id: string) => isAlias(id) && !/(^|:)alias\/aws\//.test(id);
+    const aliases = new Map<string, string>();
+    if (secrets.some((s) => s.KmsKeyId !== undefined && customerAlias(s.KmsKeyId))) {
+      try {
+        const listed = await pages(kmsReads.listAliases.api, async (marker) => {
+          const output = await runner.call(kmsReads.listAliases, options.kms(), { Limit: 100, ...(marker ? { Marker: marker } : {}) }, scopeId);
+          return { items: output.Aliases ?? [], next: output.Truncated ? output.NextMarker : undefined };
+        });
+        for (const alias of listed) {
+          if (!alias.AliasArn || !alias.AliasName || !alias.TargetKeyId) continue;
+          const keyArn = alias.AliasArn.replace(/:alias\/.*$/, `:key/${alias.TargetKeyId}`);
+          aliases.set(alias.AliasArn, keyArn).set(alias.AliasName, keyArn);
+        }
+      } catch (error) {
+        gap(kmsReads.listAliases.api, error, "KMS aliases not listed (a secret encrypted with an aliased key is read as if its key allowed anyone)");
+      }
+    }
+    return (secretArn, kmsKeyId) => {
+      if (kmsKeyId === undefined || (isAlias(kmsKeyId) && !customerAlias(kmsKeyId))) return undefined;
+      if (kmsKeyId.startsWith("arn:") && !isAlias(kmsKeyId)) return kmsKeyId;
+      if (isAlias(kmsKeyId)) return aliases.get(kmsKeyId);
+      const [, partition, , region] = secretArn.split(":");
+      return `arn:${partition ?? options.partition}:kms:${region ?? ""}:${accountId}:key/${kmsKeyId}`;
+    };
+  }
+
   if (options.services.includes("secretsmanager")) {
     const secretsManager = options.secretsManager();
-    let secrets: Array<{ ARN?: string | undefined; Name?: string | undefined }> | undefined;
+    let secrets: Array<{ ARN?: string | undefined; Name?: string | undefined; KmsKeyId?: string | undefined }> | undefined;
     try {
       secrets = await pages(secretsManagerReads.listSecrets.api, async (nextToken) => {
         const output = await runner.call(secretsManagerReads.listSecrets, secretsManager, { MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) }, scopeId);
@@ -141,12 +176,13 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
     } catch (error) {
       gap(secretsManagerReads.listSecrets.api, error, "secrets not listed");
     }
+    const keyOf = await secretKeyResolver(secrets ?? []);
     await mapWithConcurrency(secrets ?? [], RESOURCE_CONCURRENCY, async (secret) => {
       const arn = secret.ARN;
       if (!arn) return;
       try {
         const output = await runner.call(secretsManagerReads.getResourcePolicy, secretsManager, { SecretId: arn }, scopeId);
-        addPolicy(arn, `resource policy of secret ${secret.Name ?? arn}`, secretsManagerReads.getResourcePolicy.api, output.ResourcePolicy);
+        addPolicy(arn, `resource policy of secret ${secret.Name ?? arn}`, secretsManagerReads.getResourcePolicy.api, output.ResourcePolicy, [], keyOf(arn, secret.KmsKeyId));
       } catch (error) {
         gap(secretsManagerReads.getResourcePolicy.api, error, `${arn}: secret policy not read`);
       }
