@@ -16,6 +16,7 @@ import type { Connector } from "./connectors/connector.js";
 import { PROVIDERS } from "./providers/registry.js";
 import { createDemoConnector } from "./connectors/demo/index.js";
 import { createSnapshotConnector } from "./connectors/snapshot.js";
+import { createActivityFilesConnector } from "./connectors/activity-files.js";
 import { UserFacingError } from "./errors.js";
 import type { CallPipeline, AuditSink } from "./pipeline/call-pipeline.js";
 import { AuditGuardedPipeline } from "./pipeline/audit-guarded-pipeline.js";
@@ -97,6 +98,10 @@ export function connectorsFor(config: WiamConfig): Connector[] {
   for (const module of PROVIDERS) {
     const providerConfig = config.providers[module.id];
     if (providerConfig) connectors.push(module.createConnector(providerConfig, { caller }));
+  }
+  for (const module of PROVIDERS) {
+    const files = config.activity.files[module.id];
+    if (files) connectors.push(createActivityFilesConnector(module, files, config.activity.rangesFiles[module.id]));
   }
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.

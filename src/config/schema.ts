@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { PROVIDERS, type PROVIDER_MODULES } from "../providers/registry.js";
-import type { ProviderId } from "../providers/ids.js";
+import { PROVIDER_IDS, type ProviderId } from "../providers/ids.js";
 import { httpConfigSchema } from "./http-schema.js";
 import { stateConfigSchema } from "./state-schema.js";
 import { historyConfigSchema } from "./history-schema.js";
@@ -57,8 +57,12 @@ export const activityConfigSchema = z
     signInFailures: z
       .strictObject({ minFailures: z.number().int().min(1).max(100_000).default(10), ratio: z.number().min(1).max(1_000).default(5) })
       .prefault({}),
+    files: z
+      .partialRecord(z.enum(PROVIDER_IDS), z.array(z.string().min(1)).min(1))
+      .default({})
+      .describe("per provider, activity log files or folders to read as a source (aws: CloudTrail *.json.gz in the trail's key layout)"),
     rangesFiles: z
-      .record(z.string().regex(/^[a-z]+$/), z.string().min(1))
+      .partialRecord(z.enum(PROVIDER_IDS), z.string().min(1))
       .default({})
       .describe("per provider, a published address ranges file that replaces the shipped snapshot (AWS ip-ranges.json, Google cloud.json)"),
   })

@@ -9,6 +9,7 @@ import type { ProviderEvaluator } from "../analysis/entitlements/internal.js";
 import type { Connector } from "../connectors/connector.js";
 import type { DemoEstate } from "../connectors/demo/estate.js";
 import type { Scope } from "../model/inventory.js";
+import type { ActivityLogData } from "../model/activity-log.js";
 import type { ProviderId } from "./ids.js";
 
 /** How a provider writes its identifiers and actions, read from the text alone. */
@@ -81,4 +82,9 @@ export interface ProviderModule<Id extends ProviderId = ProviderId, Config = unk
   doctorChecks(connector: Connector): Promise<DoctorCheck[]>;
   /** This provider's part of the built-in demo estate. */
   addDemoEstate(estate: DemoEstate): void;
+  /**
+   * Reads this provider's activity log files (config `activity.files.<id>`), metadata only.
+   * `rangesFile` replaces the shipped snapshot of the provider's published address ranges.
+   */
+  readActivityFiles?(paths: readonly string[], options: { rangesFile?: string | undefined; signal?: AbortSignal | undefined }): Promise<ActivityLogData>;
 }

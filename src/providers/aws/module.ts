@@ -8,6 +8,7 @@ import { AwsHolders } from "./access/holders.js";
 import { AwsPivots } from "./access/pivots.js";
 import { awsProviderConfigSchema, type AwsProviderConfig } from "./config.js";
 import { addAwsEstate } from "./demo/estate.js";
+import { readCloudTrailFiles } from "./activity/read-files.js";
 import { awsDoctorChecks } from "./doctor.js";
 import { AWS_ESCALATION_RULES, AwsEscalations } from "./escalation.js";
 import { awsAccountOf, awsAccountScopeId, awsIds } from "./ids.js";
@@ -73,4 +74,5 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
     config.accounts.flatMap((account) => (account.environment === undefined ? [] : [[awsAccountScopeId(account.id), account.environment] as [string, string]])),
   doctorChecks: awsDoctorChecks,
   addDemoEstate: addAwsEstate,
+  readActivityFiles: readCloudTrailFiles,
 };

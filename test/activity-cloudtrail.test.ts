@@ -1,0 +1,157 @@
+/**
+ * CloudTrail as an activity source: records normalized to metadata only (never request
+ * parameters or response elements), AWS's ranges telling inside from outside, local files in the
+ * trail's key layout read as a source, unreadable files named as partial coverage.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { AddressRanges } from "../src/activity/networks.js";
+import { normalizeCloudTrailRecord } from "../src/providers/aws/activity/cloudtrail.js";
+import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
+import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
+import { connect, textOf } from "./fixtures/mcp.js";
+
+const RANGES = loadAwsRanges(undefined);
+const FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+const roleSession = {
+  eventVersion: "1.09",
+  userIdentity: {
+    type: "AssumedRole",
+    principalId: "AROAQ3EXAMPLEROLEID:i-0abc",
+    arn: "arn:aws:sts::222222222222:assumed-role/prod-secrets-reader/i-0abc",
+    accountId: "222222222222",
+    accessKeyId: "ASIAQ3EXAMPLEKEY0001",
+    sessionContext: { sessionIssuer: { type: "Role", arn: "arn:aws:iam::222222222222:role/prod-secrets-reader", accountId: "222222222222" } },
+  },
+  eventTime: "2026-03-10T11:17:00Z",
+  eventSource: "secretsmanager.amazonaws.com",
+  eventName: "GetSecretValue",
+  awsRegion: "us-east-1",
+  sourceIPAddress: "192.0.2.77",
+  userAgent: "aws-cli/2.15.30 Python/3.11.8",
+  requestParameters: { secretId: "prod/payments/db-credentials" },
+  responseElements: { secretString: FAKE_SECRET },
+  eventID: "5d1b0c2e-9a77-4f7e-8d2b-0c1e2f3a4b5c",
+  eventType: "AwsApiCall",
+  recipientAccountId: "222222222222",
+  resources: [{ ARN: "arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/payments/db-credentials-Q7mZ2k", type: "AWS::SecretsManager::Secret" }],
+};
+
+describe("CloudTrail records", () => {
+  it("become metadata-only events: the role (not its session), key, action, resource, network, agent, outcome", () => {
+    const event = normalizeCloudTrailRecord(roleSession, RANGES);
+    expect(event).toEqual({
+      id: "5d1b0c2e-9a77-4f7e-8d2b-0c1e2f3a4b5c",
+      timeMs: Date.parse("2026-03-10T11:17:00Z"),
+      provider: "aws",
+      scopeId: "aws:account/222222222222",
+      principalId: "arn:aws:iam::222222222222:role/prod-secrets-reader",
+      credentialId: "ASIAQ3EXAMPLEKEY0001",
+      kind: "api_call",
+      action: "secretsmanager:GetSecretValue",
+      category: "secret_read",
+      resource: "arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/payments/db-credentials-Q7mZ2k",
+      via: undefined,
+      sourceAddress: "192.0.2.77",
+      network: "outside",
+      country: undefined,
+      userAgent: "aws-cli/2.15.30 Python/3.11.8",
+      outcome: "success",
+    });
+    expect(JSON.stringify(event)).not.toContain(FAKE_SECRET);
+    expect(JSON.stringify(event)).not.toContain("prod/payments/db-credentials\"");
+  });
+
+  it("tells inside AWS (published ranges, VPC endpoints), a calling service and outside apart, and denials from failures", () => {
+    const classify = (overrides: Record<string, unknown>) => {
+      const event = normalizeCloudTrailRecord({ ...roleSession, ...overrides }, RANGES);
+      return [event?.network, event?.outcome];
+    };
+    expect(classify({ sourceIPAddress: "3.84.10.10" })).toEqual(["inside", "success"]);
+    expect(classify({ sourceIPAddress: "10.0.3.7", vpcEndpointId: "vpce-0a1b2c3d" })).toEqual(["inside", "success"]);
+    expect(classify({ sourceIPAddress: "lambda.amazonaws.com" })).toEqual(["service", "success"]);
+    expect(classify({ sourceIPAddress: "AWS Internal", errorCode: "AccessDenied" })).toEqual(["service", "denied"]);
+    expect(classify({ errorCode: "Client.UnauthorizedOperation" })).toEqual(["outside", "denied"]);
+    expect(classify({ errorCode: "ThrottlingException" })).toEqual(["outside", "failure"]);
+    const narrow = new AddressRanges(["198.51.100.0/24"]);
+    expect(normalizeCloudTrailRecord({ ...roleSession, sourceIPAddress: "3.84.10.10" }, narrow)?.network).toBe("outside");
+  });
+
+  it("takes the role asked for from AssumeRole, and skips what is no identity's call", () => {
+    const assume = normalizeCloudTrailRecord(
+      {
+        ...roleSession,
+        userIdentity: { type: "IAMUser", arn: "arn:aws:iam::111111111111:user/ci-deployer", accountId: "111111111111", accessKeyId: "AKIAQ3CIDEPLOEXAMPLE" },
+        eventSource: "sts.amazonaws.com",
+        eventName: "AssumeRole",
+        requestParameters: { roleArn: "arn:aws:iam::111111111111:role/ci-runner", roleSessionName: "build-42", policy: "{...}" },
+        resources: [],
+      },
+      RANGES,
+    );
+    expect([assume?.principalId, assume?.action, assume?.category, assume?.resource]).toEqual([
+      "arn:aws:iam::111111111111:user/ci-deployer",
+      "sts:AssumeRole",
+      "assume_role",
+      "arn:aws:iam::111111111111:role/ci-runner",
+    ]);
+    expect(normalizeCloudTrailRecord({ ...roleSession, userIdentity: { type: "AWSService", invokedBy: "ec2.amazonaws.com" } }, RANGES)).toBeUndefined();
+    expect(normalizeCloudTrailRecord({ ...roleSession, eventTime: "not a time" }, RANGES)).toBeUndefined();
+    expect(normalizeCloudTrailRecord("not a record", RANGES)).toBeUndefined();
+  });
+});
+
+function trailFolder(): string {
+  const root = mkdtempSync(join(tmpdir(), "wiam-trail-"));
+  const folder = join(root, "AWSLogs", "o-a1b2c3d4e5", "222222222222", "CloudTrail", "us-east-1", "2026", "03", "10");
+  mkdirSync(folder, { recursive: true });
+  const records = [
+    roleSession,
+    { ...roleSession, eventID: "6e2c1d3f-0b88-4a8f-9e3c-1d2f3a4b5c6d", eventTime: "2026-03-10T11:18:00Z", eventName: "ListSecrets", resources: [] },
+    { ...roleSession, userIdentity: { type: "AWSService", invokedBy: "ec2.amazonaws.com" } },
+  ];
+  writeFileSync(join(folder, "222222222222_CloudTrail_us-east-1_20260310T1120Z_a1b2.json.gz"), gzipSync(JSON.stringify({ Records: records })));
+  writeFileSync(join(folder, "222222222222_CloudTrail_us-east-1_20260310T1125Z_c3d4.json.gz"), Buffer.from("not gzip"));
+  return root;
+}
+
+describe("local CloudTrail files", () => {
+  it("are read in the trail's key layout; a file that is not a log is named as partial coverage", async () => {
+    const root = trailFolder();
+    const { events, sources } = await readCloudTrailFiles([root], {});
+    expect(events.map((e) => [e.id, e.time, e.action, e.network])).toEqual([
+      ["5d1b0c2e-9a77-4f7e-8d2b-0c1e2f3a4b5c", "2026-03-10T11:17:00.000Z", "secretsmanager:GetSecretValue", "outside"],
+      ["6e2c1d3f-0b88-4a8f-9e3c-1d2f3a4b5c6d", "2026-03-10T11:18:00.000Z", "secretsmanager:ListSecrets", "outside"],
+    ]);
+    expect(sources).toEqual([{ provider: "aws", source: `cloudtrail:file ${root}`, complete: false, note: "1 of 2 file(s) could not be read as CloudTrail logs" }]);
+  });
+
+  it("serve find_anomalous_activity when configured as activity.files.aws, with the gap in incomplete", async () => {
+    const root = trailFolder();
+    const session = await connect({ activity: { files: { aws: [root] } }, providers: { demo: { enabled: false } } }, { now: () => new Date("2026-03-10T12:00:00Z") });
+    try {
+      const result = await session.client.callTool({
+        name: "find_anomalous_activity",
+        arguments: { intent: "reviewing a synced trail bucket offline", provider: "aws" },
+      });
+      expect(result.isError, textOf(result)).toBeFalsy();
+      const structured = result.structuredContent as { summary: { activeIdentities: number; eventsInWindow: number; insufficientBaseline: number }; incomplete: unknown[] };
+      expect(structured.summary).toMatchObject({ activeIdentities: 1, eventsInWindow: 2, insufficientBaseline: 1 });
+      expect(structured.incomplete).toContainEqual({ provider: "aws", scopeId: null, source: `cloudtrail:file ${root}`, reason: "1 of 2 file(s) could not be read as CloudTrail logs" });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("refuses a ranges file in another format, naming the setting", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "wiam-ranges-")), "ranges.json");
+    writeFileSync(path, JSON.stringify({ cidrs: ["3.0.0.0/8"] }));
+    expect(() => loadAwsRanges(path)).toThrow("activity.rangesFiles.aws: " + path + " is not in the ip-ranges.json format (prefixes[].ip_prefix)");
+    writeFileSync(path, JSON.stringify({ createDate: "2026-12-01-00-00-00", prefixes: [{ ip_prefix: "198.51.100.0/24" }] }));
+    expect(loadAwsRanges(path).contains("198.51.100.9")).toBe(true);
+  });
+});
