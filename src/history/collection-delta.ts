@@ -9,11 +9,10 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import { canonicalJson } from "../audit/canonical-json.js";
 import { plainGrant } from "../model/compact-grant.js";
 import type { GrantTable } from "../model/grant-table.js";
 import type { InventorySnapshot } from "../model/inventory.js";
-import type { ColumnarInventory } from "./columnar-codec.js";
+import { ENTITY_FIELDS, type ColumnarInventory } from "./columnar-codec.js";
 
 export const DELTA_LISTS = ["scopes", "principals", "credentials", "vaultItems", "policies", "grants", "trustEdges", "paths"] as const;
 export type DeltaList = (typeof DELTA_LISTS)[number];
@@ -50,20 +49,30 @@ export function reachId(reach: Pick<SensitiveReach, "resource" | "principal">): 
   return `${reach.principal} -> ${reach.resource}`;
 }
 
-/** A record as compared: without evidence, and last-use without its read time. */
-function comparable(record: object): string {
-  const { evidence: _evidence, ...rest } = record as Record<string, unknown>;
-  const activity = rest.lastActivity as Record<string, unknown> | undefined;
-  if (activity !== undefined) {
-    const { observedAt: _observedAt, ...kept } = activity;
-    rest.lastActivity = kept;
+/**
+ * A record as compared: its fields in the stored form's order (a collected record and one read
+ * back from the store list their keys in different orders), without evidence, and last-use
+ * without its read time.
+ */
+function comparable(record: object, fields: readonly string[]): string {
+  const values = record as Record<string, unknown>;
+  let text = "";
+  for (const field of fields) {
+    if (field === "evidence") continue;
+    let value = values[field];
+    if (field === "lastActivity" && value !== undefined) {
+      const { observedAt: _observedAt, ...kept } = value as Record<string, unknown>;
+      value = kept;
+    }
+    text += value === undefined ? "\u0001" : `${JSON.stringify(value)}\u0001`;
   }
-  return canonicalJson(rest);
+  return text;
 }
 
-function diffList(list: DeltaList, before: readonly { id: string }[], after: readonly { id: string }[], changes: EntityChange[]): void {
+function diffList(list: Exclude<DeltaList, "grants">, before: readonly { id: string }[], after: readonly { id: string }[], changes: EntityChange[]): void {
+  const fields = list === "paths" ? ["id", "resource", "principal", "provider", "via", "hops"] : Object.keys(ENTITY_FIELDS[list]);
   const previous = new Map<string, { record: { id: string }; text: string }>();
-  for (const record of before) previous.set(record.id, { record, text: comparable(record) });
+  for (const record of before) previous.set(record.id, { record, text: comparable(record, fields) });
   for (const record of after) {
     const old = previous.get(record.id);
     if (old === undefined) {
@@ -71,7 +80,7 @@ function diffList(list: DeltaList, before: readonly { id: string }[], after: rea
       continue;
     }
     previous.delete(record.id);
-    if (old.text !== comparable(record)) changes.push({ list, change: "changed", id: record.id, before: plainRecord(old.record), after: plainRecord(record) });
+    if (old.text !== comparable(record, fields)) changes.push({ list, change: "changed", id: record.id, before: plainRecord(old.record), after: plainRecord(record) });
   }
   for (const [id, old] of previous) changes.push({ list, change: "removed", id, before: plainRecord(old.record) });
 }
@@ -80,36 +89,50 @@ function plainRecord(record: object): Record<string, unknown> {
   return JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
 }
 
+/** Whether row `a` of one table and row `b` of another are the same grant, unchanged (evidence aside). */
+function sameGrant(before: GrantTable, a: number, after: GrantTable, b: number): boolean {
+  if (before.policyAt(a) !== after.policyAt(b) || before.resourceAt(a) !== after.resourceAt(b) || before.ownIdAt(a) !== after.ownIdAt(b)) return false;
+  const shapeA = before.shapeAt(a);
+  const shapeB = after.shapeAt(b);
+  if (shapeA.kind !== shapeB.kind || shapeA.provider !== shapeB.provider || shapeA.template?.key !== shapeB.template?.key) return false;
+  const conditionsA = before.conditionsAt(a);
+  const conditionsB = after.conditionsAt(b);
+  return conditionsA === conditionsB || JSON.stringify(conditionsA) === JSON.stringify(conditionsB);
+}
+
 /**
- * Grants by id, compared on their own fields (not evidence). The id is spelled from the table's
- * columns once per grant; nothing else is made for a grant that did not change.
+ * Grants compared principal by principal, in the tables' own columns: a principal whose grants
+ * are the same, in the same order, costs a few string comparisons per grant and makes nothing
+ * (most of an estate, from one collection to the next). Only the grants of principals whose
+ * grants differ are spelled out and matched by id.
  */
 function diffGrants(before: GrantTable, after: GrantTable, changes: EntityChange[]): void {
-  const key = (table: GrantTable, row: number): string => {
-    const grant = table.at(row);
-    const conditions = grant.conditions;
-    return `${grant.kind}\u0000${grant.principalId}\u0000${grant.policyId}\u0000${grant.resource ?? "\u0001"}\u0000${conditions === undefined ? "" : JSON.stringify(conditions)}`;
-  };
-  const previous = new Map<string, number>();
-  const previousKeys: string[] = new Array<string>(before.length);
-  for (let row = 0; row < before.length; row++) {
-    previous.set(before.at(row).id, row);
-    previousKeys[row] = key(before, row);
-  }
-  for (let row = 0; row < after.length; row++) {
-    const grant = after.at(row);
-    const id = grant.id;
-    const old = previous.get(id);
-    if (old === undefined) {
-      changes.push({ list: "grants", change: "added", id, after: plainRecord(plainGrant(grant)) });
-      continue;
+  const principals = new Set([...after.principalsWithGrants(), ...before.principalsWithGrants()]);
+  for (const principal of principals) {
+    const rowsBefore = before.rowsOfPrincipal(principal);
+    const rowsAfter = after.rowsOfPrincipal(principal);
+    if (rowsBefore.length === rowsAfter.length) {
+      let same = true;
+      for (let i = 0; i < rowsAfter.length && same; i++) same = sameGrant(before, rowsBefore[i] as number, after, rowsAfter[i] as number);
+      if (same) continue;
     }
-    previous.delete(id);
-    if (previousKeys[old] !== key(after, row)) {
-      changes.push({ list: "grants", change: "changed", id, before: plainRecord(plainGrant(before.at(old))), after: plainRecord(plainGrant(grant)) });
+    const previous = new Map<string, number>();
+    for (const row of rowsBefore) previous.set(before.at(row).id, row);
+    for (const row of rowsAfter) {
+      const grant = after.at(row);
+      const id = grant.id;
+      const old = previous.get(id);
+      if (old === undefined) {
+        changes.push({ list: "grants", change: "added", id, after: plainRecord(plainGrant(grant)) });
+        continue;
+      }
+      previous.delete(id);
+      if (!sameGrant(before, old, after, row)) {
+        changes.push({ list: "grants", change: "changed", id, before: plainRecord(plainGrant(before.at(old))), after: plainRecord(plainGrant(grant)) });
+      }
     }
+    for (const [id, row] of previous) changes.push({ list: "grants", change: "removed", id, before: plainRecord(plainGrant(before.at(row))) });
   }
-  for (const [id, row] of previous) changes.push({ list: "grants", change: "removed", id, before: plainRecord(plainGrant(before.at(row))) });
 }
 
 function withIds(reach: readonly SensitiveReach[]): { id: string }[] {

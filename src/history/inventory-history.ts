@@ -85,7 +85,9 @@ export class InventoryHistory {
    */
   async record(source: string, inventory: ColumnarInventory, previous: StoredPart | null, baseId: string | null = previous?.collection?.id ?? null): Promise<StoredPart> {
     const settings = this.settings();
-    const reach = sensitiveReach(new Inventory(inventory.snapshot, { grants: inventory.grants }), settings.sensitive);
+    const { tags, resources } = settings.sensitive;
+    // Nothing marked sensitive: no search (and no index built for one).
+    const reach = Object.keys(tags).length === 0 && resources.length === 0 ? [] : sensitiveReach(new Inventory(inventory.snapshot, { grants: inventory.grants }), settings.sensitive);
     const blob = encodeInventory(inventory.snapshot, inventory.grants);
     const counts: Record<string, number> = {
       scopes: inventory.snapshot.scopes.length,

@@ -9,6 +9,7 @@ import type { Migration } from "../state/state-store.js";
 import {
   CollectionConflict,
   chunksOf,
+  joinChunks,
   type CollectionFilter,
   type InventorySnapshotStore,
   type LatestCollection,
@@ -91,7 +92,7 @@ export class PostgresSnapshotStore implements InventorySnapshotStore {
       if (first) {
         const row = await client.query<CollectionRow & { reach: Buffer | null }>(`SELECT ${COLUMNS}, reach FROM wiam_inventory_collections WHERE id = $1`, [first.collection_id]);
         const collection = row.rows[0];
-        if (collection) found = { collection: collectionOf(collection), blob: Buffer.concat(chunks.rows.map((chunk) => chunk.bytes)), reach: collection.reach };
+        if (collection) found = { collection: collectionOf(collection), blob: joinChunks(chunks.rows.map((chunk) => chunk.bytes)), reach: collection.reach };
       }
       await client.query("COMMIT");
       return found;

@@ -13,6 +13,8 @@ import type { SqliteMigration } from "../state/state-store.js";
 import {
   CollectionConflict,
   chunksOf,
+  joinChunks,
+  SQLITE_BLOB_CHUNK_BYTES,
   type CollectionFilter,
   type InventorySnapshotStore,
   type LatestCollection,
@@ -105,7 +107,7 @@ export class SqliteSnapshotStore implements InventorySnapshotStore {
         .prepare<[number], CollectionRow & { reach: Buffer | null }>("SELECT id, source, collected_at, stored_at, base_id, counts, reach FROM inventory_collections WHERE id = ?")
         .get(first.collection_id);
       if (!row) return null;
-      return { collection: collectionOf(row), blob: Buffer.concat(chunks.map((chunk) => chunk.bytes)), reach: row.reach };
+      return { collection: collectionOf(row), blob: joinChunks(chunks.map((chunk) => chunk.bytes)), reach: row.reach };
     })();
   }
 
@@ -124,7 +126,7 @@ export class SqliteSnapshotStore implements InventorySnapshotStore {
       const id = Number(inserted.lastInsertRowid);
       this.db.prepare<[string]>("DELETE FROM inventory_latest WHERE source = ?").run(entry.source);
       const insertChunk = this.db.prepare<[string, number, number, Buffer]>("INSERT INTO inventory_latest (source, chunk, collection_id, bytes) VALUES (?, ?, ?, ?)");
-      chunksOf(entry.blob).forEach((chunk, index) => insertChunk.run(entry.source, index, id, chunk));
+      chunksOf(entry.blob, SQLITE_BLOB_CHUNK_BYTES).forEach((chunk, index) => insertChunk.run(entry.source, index, id, chunk));
       return {
         id: String(id),
         source: entry.source,

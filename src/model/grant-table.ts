@@ -206,6 +206,18 @@ export class GrantTable implements Iterable<Grant> {
     return false;
   }
 
+  /** Every principal that holds a grant, in first-seen order (for walking the table by principal). */
+  principalsWithGrants(): string[] {
+    const principals: string[] = [];
+    for (let key = 0; key < this.values.length; key++) if (this.byPrincipal.count(key) > 0) principals.push(this.values[key] as string);
+    return principals;
+  }
+
+  /** The rows of a principal's grants, in table order (read with the column reads below). */
+  rowsOfPrincipal(principalId: string): Int32Array {
+    return this.byPrincipal.rowsOf(this.keyOf(principalId));
+  }
+
   grantsOfPolicy(policyId: string): Grant[] {
     return this.rows(this.byPolicy.rowsOf(this.keyOf(policyId)));
   }
