@@ -183,4 +183,26 @@ describe("HttpSessionTransport", () => {
     expect((await post(h, call(3, "quick", { note: "late" }))).status).toBe(404);
     h.release();
   });
+  it("keeps a dropped request's id taken until its call answers, so a new request never receives the old answer", async () => {
+    await initialize(h);
+    const dropped = new AbortController();
+    const first = fetch(h.url, {
+      method: "POST",
+      headers: { accept: BOTH, "content-type": "application/json", "mcp-protocol-version": PROTOCOL, "x-test-form": "json" },
+      body: JSON.stringify(call(7, "wait", { note: "old" })),
+      signal: dropped.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    dropped.abort();
+    await expect(first).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Still running (a disconnection is not a cancellation): its id is not free.
+    const reused = await post(h, call(7, "quick", { note: "new" }), { "x-test-form": "json" });
+    expect(reused.status).toBe(400);
+    h.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Answered (into the void): the id is free again and the new request gets its own answer.
+    const fresh = await post(h, call(7, "quick", { note: "new" }), { "x-test-form": "json" });
+    expect(await fresh.json()).toEqual({ jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "quick new" }] } });
+  });
 });

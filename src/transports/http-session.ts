@@ -49,6 +49,8 @@ interface Exchange {
   ids: RequestId[];
   answers: Map<RequestId, JSONRPCMessage>;
   keepAlive: NodeJS.Timeout | null;
+  /** The client's connection closed before the answers: they are dropped when they come. */
+  orphaned: boolean;
 }
 
 export interface SessionRequest {
@@ -150,15 +152,17 @@ export class HttpSessionTransport implements Transport {
       return sendError(response, 400, -32600, "invalid request: a request id is already in use in this session", this.sessionId);
     }
 
-    const exchange: Exchange = { response, form: answersAsJson ? "json" : "sse", ids, answers: new Map(), keepAlive: null };
+    const exchange: Exchange = { response, form: answersAsJson ? "json" : "sse", ids, answers: new Map(), keepAlive: null, orphaned: false };
     for (const id of ids) this.exchanges.set(id, exchange);
     if (exchange.form === "sse") {
       response.writeHead(200, { ...SSE_HEADERS, "mcp-session-id": this.sessionId });
       response.flushHeaders();
       exchange.keepAlive = keepAlive(response);
     }
-    // The client went away: its answers have nowhere to go (the calls still finish and are audited).
-    response.once("close", () => this.release(exchange));
+    // The client went away. Its calls still run to the end and are audited (the specification: a
+    // disconnection is not a cancellation; a client cancels with notifications/cancelled), and their
+    // ids stay taken until they answer, so a new request reusing an id never receives an old answer.
+    response.once("close", () => this.orphan(exchange));
     for (const message of messages) this.onmessage?.(message, extra);
   }
 
@@ -188,7 +192,9 @@ export class HttpSessionTransport implements Transport {
     const exchange = this.exchanges.get(id);
     // The request's client went away (or the session closed): there is no one to tell.
     if (exchange === undefined) return Promise.resolve();
-    if (exchange.form === "sse") exchange.response.write(sseEvent(message));
+    if (exchange.orphaned) {
+      if (isJSONRPCRequest(message)) return Promise.reject(new Error("the client's connection for this request has closed: nothing can be asked of it"));
+    } else if (exchange.form === "sse") exchange.response.write(sseEvent(message));
     else if (isJSONRPCRequest(message)) {
       // Only the caller's choice of JSON makes this possible; refusing lets the asking code fail cleanly instead of waiting forever.
       return Promise.reject(new Error("this request is answered as one JSON body: nothing can be asked of the client mid-call"));
@@ -202,10 +208,18 @@ export class HttpSessionTransport implements Transport {
 
   private finish(exchange: Exchange): void {
     this.release(exchange);
+    if (exchange.orphaned) return;
     if (exchange.form === "sse") return void exchange.response.end();
     const answers = exchange.ids.map((id) => exchange.answers.get(id));
     exchange.response.writeHead(200, { "content-type": "application/json", "mcp-session-id": this.sessionId });
     exchange.response.end(JSON.stringify(answers.length === 1 ? answers[0] : answers));
+  }
+
+  private orphan(exchange: Exchange): void {
+    if (exchange.answers.size === exchange.ids.length) return;
+    exchange.orphaned = true;
+    if (exchange.keepAlive !== null) clearInterval(exchange.keepAlive);
+    exchange.keepAlive = null;
   }
 
   private release(exchange: Exchange): void {
@@ -219,6 +233,7 @@ export class HttpSessionTransport implements Transport {
     this.closed = true;
     for (const exchange of new Set(this.exchanges.values())) {
       this.release(exchange);
+      if (exchange.orphaned) continue;
       if (exchange.form === "sse") exchange.response.end();
       else sendError(exchange.response, 404, -32001, "the session ended before this request was answered", this.sessionId);
     }
