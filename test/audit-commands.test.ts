@@ -19,7 +19,7 @@ import type { AuditStore } from "../src/audit/store.js";
 import { acceptance, completion, tempStore, type TempStore } from "./fixtures/audit-fixtures.js";
 
 let current: TempStore | null = null;
-afterEach(() => {
+afterEach(async () => {
   current?.cleanup();
   current = null;
 });
@@ -41,23 +41,23 @@ function seeded(options: Parameters<typeof tempStore>[0] = {}): { temp: TempStor
   return { temp: current, store, ids: [ok, failed, running] };
 }
 
-describe("tail, search and show", () => {
-  it("prints one line per call, oldest first, with control characters neutralized", () => {
+describe("tail, search and show", async () => {
+  it("prints one line per call, oldest first, with control characters neutralized", async () => {
     const { store, ids } = seeded();
-    expect(auditTail(store, 10)).toEqual({
+    expect(await auditTail(store, 10)).toEqual({
       text:
         `2025-03-01T12:00:00.000Z  ${ids[0]}  ok        list_identities           alice  42ms  3 items  task=TASK-1  "review stale service accounts"\n` +
         `2025-03-01T12:00:02.000Z  ${ids[1]}  error     describe_identity         bob  7ms  -  "=HYPERLINK(\\"http://evil\\")?[31m"\n` +
         `2025-03-01T12:00:04.000Z  ${ids[2]}  accepted  find_stale                alice  -  -  task=TASK-1  "review stale service accounts"\n`,
       exitCode: 0,
     });
-    expect(auditSearch(store, { status: "error" }, { json: true }).text).toBe(`${JSON.stringify(store.search({ status: "error" }), null, 2)}\n`);
-    expect(auditSearch(store, { tool: "nothing" })).toEqual({ text: "no audit records\n", exitCode: 0 });
+    expect((await auditSearch(store, { status: "error" }, { json: true })).text).toBe(`${JSON.stringify(store.search({ status: "error" }), null, 2)}\n`);
+    expect(await auditSearch(store, { tool: "nothing" })).toEqual({ text: "no audit records\n", exitCode: 0 });
   });
 
-  it("shows every field of one call", () => {
+  it("shows every field of one call", async () => {
     const { store, ids } = seeded();
-    expect(auditShow(store, ids[0] ?? "").text).toBe(
+    expect((await auditShow(store, ids[0] ?? "")).text).toBe(
       [
         `id           ${ids[0]}`,
         "status       ok",
@@ -83,13 +83,13 @@ describe("tail, search and show", () => {
         "",
       ].join("\n"),
     );
-    expect(auditShow(store, "01NOPE")).toEqual({ text: "no audit record with id 01NOPE\n", exitCode: 1 });
-    expect(JSON.parse(auditShow(store, ids[2] ?? "", { json: true }).text)).toMatchObject({ id: ids[2], status: "accepted", sourceAddress: "192.0.2.10" });
+    expect(await auditShow(store, "01NOPE")).toEqual({ text: "no audit record with id 01NOPE\n", exitCode: 1 });
+    expect(JSON.parse((await auditShow(store, ids[2] ?? "", { json: true })).text)).toMatchObject({ id: ids[2], status: "accepted", sourceAddress: "192.0.2.10" });
   });
 
-  it("prints stats as text and JSON", () => {
+  it("prints stats as text and JSON", async () => {
     const { store } = seeded();
-    expect(auditStats(store).text).toBe(
+    expect((await auditStats(store)).text).toBe(
       [
         "calls: 3 (2025-03-01T12:00:00.000Z to 2025-03-01T12:00:04.000Z)",
         "status: accepted 1, ok 1, error 1, denied 0",
@@ -105,62 +105,62 @@ describe("tail, search and show", () => {
         "",
       ].join("\n"),
     );
-    expect(JSON.parse(auditStats(store, {}, { json: true }).text)).toEqual(store.stats());
+    expect(JSON.parse((await auditStats(store, {}, { json: true })).text)).toEqual(store.stats());
   });
 });
 
-describe("verify and checkpoint commands", () => {
-  it("reports an intact log with exit code 0 and a broken one with 1", () => {
+describe("verify and checkpoint commands", async () => {
+  it("reports an intact log with exit code 0 and a broken one with 1", async () => {
     const { temp, store, ids } = seeded();
     const head = store.verify().headHash;
-    expect(auditVerify(store)).toEqual({ text: `audit log OK: 5 events verified (seq 1-5), head ${head.slice(0, 16)}\n`, exitCode: 0 });
+    expect(await auditVerify(store)).toEqual({ text: `audit log OK: 5 events verified (seq 1-5), head ${head.slice(0, 16)}\n`, exitCode: 0 });
 
     const raw = new Database(temp.path);
     raw.prepare("UPDATE audit_events SET body = replace(body, 'bob', 'eve') WHERE seq = 3").run();
     raw.close();
-    expect(auditVerify(store)).toEqual({
+    expect(await auditVerify(store)).toEqual({
       text:
         `audit log BROKEN at seq 3 (call ${ids[1]}): hash_mismatch\n` +
         "  the stored hash does not match the event's content: the row was edited\n" +
         "  2 events verified before the break\n",
       exitCode: 1,
     });
-    expect(JSON.parse(auditVerify(store, undefined, { json: true }).text)).toMatchObject({ ok: false, firstBroken: { seq: 3 } });
+    expect(JSON.parse((await auditVerify(store, undefined, { json: true })).text)).toMatchObject({ ok: false, firstBroken: { seq: 3 } });
   });
 
-  it("checks checkpoints from a file written by the checkpoint command", () => {
+  it("checks checkpoints from a file written by the checkpoint command", async () => {
     const { temp, store } = seeded();
     const key = generateSigningKey();
-    const output = auditCheckpoint(store, key);
+    const output = await auditCheckpoint(store, key);
     expect(output.exitCode).toBe(0);
     const file = join(temp.dir, "checkpoints.jsonl");
     const one = JSON.stringify(JSON.parse(output.text));
     writeFileSync(file, `${one}\n${one}\n`);
-    expect(auditVerify(store, file)).toMatchObject({ exitCode: 0, text: expect.stringContaining("; 2 checkpoint(s) verified") });
+    expect(await auditVerify(store, file)).toMatchObject({ exitCode: 0, text: expect.stringContaining("; 2 checkpoint(s) verified") });
     writeFileSync(file, output.text);
-    expect(auditVerify(store, file).exitCode).toBe(0);
+    expect((await auditVerify(store, file)).exitCode).toBe(0);
     writeFileSync(file, `[${one}]`);
-    expect(auditVerify(store, file).exitCode).toBe(0);
+    expect((await auditVerify(store, file)).exitCode).toBe(0);
 
     writeFileSync(file, '{"seq": 1}');
-    expect(auditVerify(store, file).exitCode).toBe(2);
-    expect(auditVerify(store, join(temp.dir, "absent.json"))).toMatchObject({ exitCode: 2, text: expect.stringContaining("cannot read checkpoints file") });
+    expect((await auditVerify(store, file)).exitCode).toBe(2);
+    expect(await auditVerify(store, join(temp.dir, "absent.json"))).toMatchObject({ exitCode: 2, text: expect.stringContaining("cannot read checkpoints file") });
     expect(parseCheckpoints("not json\n")).toBe("checkpoints is neither JSON nor JSON lines");
   });
 
-  it("prunes through the command, including an old call that never completed", () => {
+  it("prunes through the command, including an old call that never completed", async () => {
     const { store } = seeded({ retentionDays: 1 });
-    expect(auditPrune(store, new Date("2025-03-05T00:00:00.000Z"))).toEqual({
+    expect(await auditPrune(store, new Date("2025-03-05T00:00:00.000Z"))).toEqual({
       text: "pruned 3 call(s) (5 events) accepted before 2025-03-04T00:00:00.000Z; the chain now starts at seq 6\n",
       exitCode: 0,
     });
   });
 });
 
-describe("export", () => {
-  it("writes JSONL with a fixed key order, oldest first", () => {
+describe("export", async () => {
+  it("writes JSONL with a fixed key order, oldest first", async () => {
     const { store, ids } = seeded();
-    const lines = auditExport(store, "jsonl").text.trimEnd().split("\n");
+    const lines = (await auditExport(store, "jsonl")).text.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
     const first: unknown = JSON.parse(lines[0] ?? "");
     expect(Object.keys(first as object)).toEqual([
@@ -171,12 +171,12 @@ describe("export", () => {
     ]);
     expect(first).toMatchObject({ id: ids[0], status: "ok", durationMs: 42, redactionFindings: { aws_secret_access_key: 1 } });
     expect(JSON.parse(lines[2] ?? "")).toMatchObject({ id: ids[2], status: "accepted", completedAt: null, durationMs: null, cloudOperations: [] });
-    expect(auditExport(store, "jsonl", { status: "error" }).text.split("\n").filter(Boolean)).toHaveLength(1);
+    expect((await auditExport(store, "jsonl", { status: "error" })).text.split("\n").filter(Boolean)).toHaveLength(1);
   });
 
-  it("writes CSV with fixed columns, RFC 4180 quoting and formula cells defused", () => {
+  it("writes CSV with fixed columns, RFC 4180 quoting and formula cells defused", async () => {
     const { store, ids } = seeded();
-    const lines = auditExport(store, "csv").text.split("\n");
+    const lines = (await auditExport(store, "csv")).text.split("\n");
     expect(lines[0]).toBe(CSV_COLUMNS.join(","));
     expect(lines[0]).toBe(
       "id,seq,accepted_at,completed_at,status,tool,caller,transport,source_address,session_id,client_name,client_version,task_id,intent,decision,decision_rule,approver,credential_scope,duration_ms,item_count,byte_size,response_sha256,cloud_operations,cloud_request_ids,redaction_findings,redaction_ruleset_version,error,arguments,hash,completion_hash",
@@ -191,9 +191,9 @@ describe("export", () => {
     expect(lines).toHaveLength(5); // header, 3 rows, trailing newline
   });
 
-  it("writes OCSF API Activity events with the required fields", () => {
+  it("writes OCSF API Activity events with the required fields", async () => {
     const { store, ids } = seeded();
-    const events = auditExport(store, "ocsf")
+    const events = (await auditExport(store, "ocsf"))
       .text.trimEnd()
       .split("\n")
       .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -265,11 +265,11 @@ describe("export", () => {
     expect(events[2]).not.toHaveProperty("end_time");
   });
 
-  it("maps a denied call to a blocked disposition with medium severity", () => {
+  it("maps a denied call to a blocked disposition with medium severity", async () => {
     current = tempStore();
     const id = current.store.accept(acceptance({ decision: "deny", decisionRule: "policy:deny-prod" }));
     current.store.complete(id, completion({ status: "denied", error: "denied by policy" }));
-    const [event] = auditExport(current.store, "ocsf").text.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
+    const [event] = (await auditExport(current.store, "ocsf")).text.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
     expect(event).toMatchObject({ severity_id: 3, severity: "Medium", action_id: 2, action: "Denied", disposition_id: 2, disposition: "Blocked", policy: { name: "policy:deny-prod" } });
   });
 });

@@ -13,7 +13,7 @@ import { auditSearch, auditShow, auditTail, exportLines } from "../src/audit/com
 import { recordRedaction } from "../src/audit/record-redaction.js";
 import { AuditStore } from "../src/audit/store.js";
 import { fake } from "./redaction-corpus/index.js";
-import { acceptance, completion } from "./fixtures/audit-fixtures.js";
+import { acceptance, completion, linesOf } from "./fixtures/audit-fixtures.js";
 import { connect, tempDataDir, textOf } from "./fixtures/mcp.js";
 import { TEST_KEY } from "./redaction-helpers.js";
 
@@ -31,8 +31,8 @@ const redactor = createRedactor({ key: TEST_KEY });
 const guarded = (path: string) =>
   AuditStore.open(path, { responseBody: "full", redactText: (text) => redactor.redactText(text).value, redactRecord: recordRedaction(redactor) });
 
-describe("audit records by provenance", () => {
-  it("keeps computed fields as written while the safety net redacts the data fields", () => {
+describe("audit records by provenance", async () => {
+  it("keeps computed fields as written while the safety net redacts the data fields", async () => {
     const store = guarded(join(mkdtempSync(join(tmpdir(), "wiam-audit-")), "audit.db"));
     const requestIds = ["7f0c2a9e-4b1d-4e8a-9c3f-2d5b6a7e8f90", "0d3e1f8c9a7b6c5d4e3f2a1b0c9d8e7f", "EXAMPLEREQ1D2345FAKE"];
     const id = store.accept(acceptance({ intent: `check ${JWT} against the vault`, arguments: { token: GITHUB_TOKEN, provider: "aws" } }));
@@ -53,13 +53,13 @@ describe("audit records by provenance", () => {
     expect(JSON.stringify(record?.completion?.responseBody)).toContain('pass cursor \\"MTAwOmFiY2RlZjAxMjM0NQ\\" for more; token=[REDACTED:');
 
     // Every review command reads the row.
-    expect(auditTail(store, 5).exitCode).toBe(0);
-    expect(auditSearch(store, {}, { json: true }).exitCode).toBe(0);
-    const shown = auditShow(store, id).text;
+    expect((await auditTail(store, 5)).exitCode).toBe(0);
+    expect((await auditSearch(store, {}, { json: true })).exitCode).toBe(0);
+    const shown = (await auditShow(store, id)).text;
     expect(shown).toContain(requestIds.join(" "));
     expect(shown).toContain("redactions   github_token 1, jwt 1, password_assignment 3, pin 4, token_field 2");
     for (const format of ["jsonl", "csv", "ocsf"] as const) {
-      const lines = [...exportLines(store, format)];
+      const lines = await linesOf(exportLines(store, format));
       expect(lines.length, format).toBeGreaterThan(0);
       expect(lines.join("\n"), format).not.toContain(GITHUB_TOKEN);
     }
@@ -79,23 +79,23 @@ describe("audit records by provenance", () => {
     const [record] = store.tail(1);
     expect(record?.intent).toMatch(/^why does \[REDACTED:jwt:[0-9a-f]{8}\] work here$/);
     expect(record?.completion?.redactionFindings).toEqual({ jwt: 1, github_token: 1 });
-    for (const format of ["jsonl", "csv", "ocsf"] as const) expect([...exportLines(store, format)].join("\n")).not.toContain(JWT);
+    for (const format of ["jsonl", "csv", "ocsf"] as const) expect((await linesOf(exportLines(store, format))).join("\n")).not.toContain(JWT);
     store.close();
   });
 });
 
-describe("audit exports and listings on a terminal", () => {
-  it("escape C1 controls, bidi and separators in JSON Lines (same value when parsed) and replace them in CSV and tail", () => {
+describe("audit exports and listings on a terminal", async () => {
+  it("escape C1 controls, bidi and separators in JSON Lines (same value when parsed) and replace them in CSV and tail", async () => {
     const store = guarded(join(mkdtempSync(join(tmpdir(), "wiam-audit-")), "audit.db"));
     const intent = "review \u009b31mred\u202egnp.exe\u2028next line\u200b done";
     const id = store.accept(acceptance({ intent }));
     store.complete(id, completion());
-    const [jsonl] = [...exportLines(store, "jsonl")];
+    const [jsonl] = await linesOf(exportLines(store, "jsonl"));
     expect(jsonl).not.toMatch(/[\u007f-\u009f\u200b\u202e\u2028]/);
     expect((JSON.parse(jsonl ?? "{}") as { intent: string }).intent).toBe(intent);
-    const [, csvRow] = [...exportLines(store, "csv")];
+    const [, csvRow] = await linesOf(exportLines(store, "csv"));
     expect(csvRow).toContain("review ?31mred?gnp.exe?next line? done");
-    expect(auditTail(store, 1).text).toContain('"review ?31mred?gnp.exe?next line? done"');
+    expect((await auditTail(store, 1)).text).toContain('"review ?31mred?gnp.exe?next line? done"');
     store.close();
   });
 });

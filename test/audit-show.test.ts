@@ -8,7 +8,7 @@ import { tempDataDir } from "./fixtures/mcp.js";
 
 const TEXT = "[DEMO DATA: answers come from the built-in demo estate]\naws: 8 scopes\n\tindented\u001b]0;title\u0007 line";
 
-function recorded(mode: ResponseBodyMode, responseBody: unknown, error: string | null = null) {
+async function recorded(mode: ResponseBodyMode, responseBody: unknown, error: string | null = null): Promise<string[]> {
   const store = AuditStore.open(join(tempDataDir(), "audit.db"), { responseBody: mode, now: () => new Date("2026-01-02T03:04:05.000Z") });
   const id = store.accept({
     sessionId: "s-1",
@@ -35,14 +35,14 @@ function recorded(mode: ResponseBodyMode, responseBody: unknown, error: string |
     responseBody,
     durationMs: 5,
   });
-  const lines = auditShow(store, id).text.split("\n");
+  const lines = (await auditShow(store, id)).text.split("\n");
   store.close();
   return lines;
 }
 
 describe("audit show", () => {
-  it("prints a summary response's lines under the value column, control codes as ?", () => {
-    const lines = recorded("summary", TEXT);
+  it("prints a summary response's lines under the value column, control codes as ?", async () => {
+    const lines = await recorded("summary", TEXT);
     const at = lines.findIndex((line) => line.startsWith("response"));
     expect(lines.slice(at, at + 3)).toEqual([
       "response     [DEMO DATA: answers come from the built-in demo estate]",
@@ -52,14 +52,14 @@ describe("audit show", () => {
     expect(lines[at + 3]).toBe("ruleset      test");
   });
 
-  it("prints a full response as its text, then its structured JSON", () => {
-    const lines = recorded("full", { structured: { summary: { scopes: 8 } }, text: "first line\nsecond line" });
+  it("prints a full response as its text, then its structured JSON", async () => {
+    const lines = await recorded("full", { structured: { summary: { scopes: 8 } }, text: "first line\nsecond line" });
     const at = lines.findIndex((line) => line.startsWith("response"));
     expect(lines.slice(at, at + 3)).toEqual(["response     first line", "             second line", 'structured   {"summary":{"scopes":8}}']);
   });
 
-  it("prints a multi-line error so no stored line can pose as a field", () => {
-    const lines = recorded("none", null, 'principal: "deploy" names 2 identities:\nstatus       ok');
+  it("prints a multi-line error so no stored line can pose as a field", async () => {
+    const lines = await recorded("none", null, 'principal: "deploy" names 2 identities:\nstatus       ok');
     const at = lines.findIndex((line) => line.startsWith("error"));
     expect(lines.slice(at, at + 2)).toEqual(['error        principal: "deploy" names 2 identities:', "             status       ok"]);
     expect(lines.filter((line) => line.startsWith("status"))).toEqual(["status       error"]);

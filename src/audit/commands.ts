@@ -1,5 +1,6 @@
 /**
- * What `wiam audit ...` prints. Pure functions over an open store: the CLI parses flags, calls one of
+ * What `wiam audit ...` prints. Functions over an open store (the embedded SQLite one, or the
+ * state store's audit log, SQLite or PostgreSQL: the answers are the same): the CLI parses flags, calls one of
  * these and writes `text` to stdout with `exitCode`. Text is for people (one line per call, free text
  * cleaned of control characters so a model-written intent cannot drive the terminal); `json: true`
  * gives machine-readable output instead.
@@ -7,11 +8,15 @@
 import { readFileSync } from "node:fs";
 import { checkpointListSchema, checkpointSchema } from "./schema.js";
 import type { AuditSigningKey } from "./signing.js";
+import type { AuditLog } from "../state/state-store.js";
 import type { AuditStore } from "./store.js";
 import { exportLines, type AuditExportFormat } from "./export.js";
 import type { AuditCheckpoint, AuditFilter, AuditRecord, AuditStats, VerifyResult } from "./types.js";
 
 export { exportLines, type AuditExportFormat } from "./export.js";
+
+/** Either store: the embedded one answers at once, the state store's log asynchronously. */
+export type AuditSource = AuditStore | AuditLog;
 
 export interface CommandOutput {
   text: string;
@@ -22,23 +27,23 @@ export interface OutputOptions {
   json?: boolean;
 }
 
-export function auditTail(store: AuditStore, n: number, options: OutputOptions = {}): CommandOutput {
-  return listOutput(store.tail(n), options);
+export async function auditTail(store: AuditSource, n: number, options: OutputOptions = {}): Promise<CommandOutput> {
+  return listOutput(await store.tail(n), options);
 }
 
-export function auditSearch(store: AuditStore, filter: AuditFilter, options: OutputOptions = {}): CommandOutput {
-  return listOutput(store.search(filter), options);
+export async function auditSearch(store: AuditSource, filter: AuditFilter, options: OutputOptions = {}): Promise<CommandOutput> {
+  return listOutput(await store.search(filter), options);
 }
 
-export function auditShow(store: AuditStore, id: string, options: OutputOptions = {}): CommandOutput {
-  const record = store.get(id);
+export async function auditShow(store: AuditSource, id: string, options: OutputOptions = {}): Promise<CommandOutput> {
+  const record = await store.get(id);
   if (record === null) return { text: `no audit record with id ${clean(id)}\n`, exitCode: 1 };
   if (options.json) return { text: `${JSON.stringify(record, null, 2)}\n`, exitCode: 0 };
   return { text: formatRecordDetail(record), exitCode: 0 };
 }
 
-export function auditStats(store: AuditStore, filter: AuditFilter = {}, options: OutputOptions = {}): CommandOutput {
-  const stats = store.stats(filter);
+export async function auditStats(store: AuditSource, filter: AuditFilter = {}, options: OutputOptions = {}): Promise<CommandOutput> {
+  const stats = await store.stats(filter);
   if (options.json) return { text: `${JSON.stringify(stats, null, 2)}\n`, exitCode: 0 };
   return { text: formatStats(stats), exitCode: 0 };
 }
@@ -48,32 +53,32 @@ export interface VerifyCommandOptions extends OutputOptions {
 }
 
 /** Exit code 0: intact; 1: tampering found; 2: the checkpoints file could not be read. */
-export function auditVerify(store: AuditStore, checkpointsFile?: string, options: VerifyCommandOptions = {}): CommandOutput {
+export async function auditVerify(store: AuditSource, checkpointsFile?: string, options: VerifyCommandOptions = {}): Promise<CommandOutput> {
   let checkpoints: AuditCheckpoint[] = [];
   if (checkpointsFile !== undefined) {
     const loaded = readCheckpointsFile(checkpointsFile);
     if (typeof loaded === "string") return { text: `${loaded}\n`, exitCode: 2 };
     checkpoints = loaded;
   }
-  const result = store.verify({ checkpoints, ...(options.trustedPublicKeys ? { trustedPublicKeys: options.trustedPublicKeys } : {}) });
+  const result = await store.verify({ checkpoints, ...(options.trustedPublicKeys ? { trustedPublicKeys: options.trustedPublicKeys } : {}) });
   const exitCode = result.ok ? 0 : 1;
   if (options.json) return { text: `${JSON.stringify(result, null, 2)}\n`, exitCode };
   return { text: formatVerify(result), exitCode };
 }
 
 /** The whole export as one string; for large logs the CLI can write `exportLines` one by one. */
-export function auditExport(store: AuditStore, format: AuditExportFormat, filter: AuditFilter = {}): CommandOutput {
+export async function auditExport(store: AuditSource, format: AuditExportFormat, filter: AuditFilter = {}): Promise<CommandOutput> {
   let text = "";
-  for (const line of exportLines(store, format, filter)) text += `${line}\n`;
+  for await (const line of exportLines(store, format, filter)) text += `${line}\n`;
   return { text, exitCode: 0 };
 }
 
-export function auditCheckpoint(store: AuditStore, key: AuditSigningKey): CommandOutput {
-  return { text: `${JSON.stringify(store.createCheckpoint(key), null, 2)}\n`, exitCode: 0 };
+export async function auditCheckpoint(store: AuditSource, key: AuditSigningKey): Promise<CommandOutput> {
+  return { text: `${JSON.stringify(await store.createCheckpoint(key), null, 2)}\n`, exitCode: 0 };
 }
 
-export function auditPrune(store: AuditStore, now?: Date, retentionDays?: number): CommandOutput {
-  const result = store.prune(now, retentionDays);
+export async function auditPrune(store: AuditSource, now?: Date, retentionDays?: number): Promise<CommandOutput> {
+  const result = await store.prune(now, retentionDays);
   if (result.cutoff === null) return { text: "no retention period configured; nothing pruned\n", exitCode: 0 };
   return {
     text: `pruned ${result.removedCalls} call(s) (${result.removedEvents} events) accepted before ${result.cutoff}; the chain now starts at seq ${result.anchorSeq}\n`,

@@ -5,6 +5,7 @@
  *   as a formula (=, +, -, @, tab, CR) prefixed with a quote: intents and arguments come from a model;
  * - ocsf: OCSF 1.3 "API Activity" (class 6003, category 6, activity Read) events for SIEM ingestion.
  */
+import type { AuditLog } from "../state/state-store.js";
 import type { AuditStore } from "./store.js";
 import type { AuditFilter, AuditRecord } from "./types.js";
 
@@ -47,9 +48,9 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** Lines of the export, produced lazily so a large log streams. */
-export function* exportLines(store: AuditStore, format: AuditExportFormat, filter: AuditFilter = {}): Generator<string> {
+export async function* exportLines(store: AuditStore | AuditLog, format: AuditExportFormat, filter: AuditFilter = {}): AsyncGenerator<string> {
   if (format === "csv") yield CSV_COLUMNS.join(",");
-  for (const record of store.iterate({ ...filter, order: "asc" })) {
+  for await (const record of store.iterate({ ...filter, order: "asc" })) {
     switch (format) {
       case "jsonl":
         yield terminalSafeJson(toExportRecord(record));

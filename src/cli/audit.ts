@@ -15,8 +15,12 @@ import {
   auditVerify,
   exportLines,
   type AuditExportFormat,
+  type AuditSource,
+  type CommandOutput,
 } from "../audit/commands.js";
-import { loadOrCreateSigningKey, SIGNING_KEY_FILE } from "../audit/signing.js";
+import { loadOrCreateSigningKey, SIGNING_KEY_FILE, signingKeyFromPem, type AuditSigningKey } from "../audit/signing.js";
+import { PostgresStateStore } from "../state/postgres/store.js";
+import { readSecretReference } from "../state/postgres/connection.js";
 import { AUDIT_DB_FILE, AuditStore } from "../audit/store.js";
 import type { AuditFilter, AuditRecord, AuditStatus } from "../audit/types.js";
 import type { Redactor } from "../../redaction/types.js";
@@ -119,7 +123,34 @@ function reviewRedactor(config: WiamConfig, dataDir: string): Redactor {
 }
 
 type StoreAccess = "read" | "write";
-type StoreCommand = (store: AuditStore, dataDir: string, redactor: Redactor) => { text: string; exitCode: number };
+type StoreCommand = (store: AuditSource, dataDir: string, redactor: Redactor) => Promise<CommandOutput>;
+
+/** An open audit log and how to close it: the embedded file, or the shared PostgreSQL store. */
+interface OpenedLog {
+  store: AuditSource;
+  close(): Promise<void>;
+}
+
+/**
+ * The shared store when `state.postgres` is set: review and write commands read the one chain all
+ * replicas append to. Opening it applies pending migrations and refuses a newer schema.
+ */
+async function openSharedLog(config: WiamConfig, redactRecord: (record: AuditRecord) => AuditRecord, redactText?: (text: string) => string): Promise<OpenedLog | null> {
+  const postgres = config.state.postgres;
+  if (postgres === undefined) return null;
+  const state = await PostgresStateStore.open({
+    config: postgres,
+    audit: { responseBody: config.audit.responseBody, retentionDays: config.audit.retentionDays, redactRecord, ...(redactText ? { redactText } : {}) },
+  });
+  return { store: state.audit, close: () => state.close() };
+}
+
+/** The key that signs checkpoints: the one all replicas share (`state.checkpointKey`), else the data directory's own. */
+function checkpointKeyOf(config: WiamConfig, dataDir: string): AuditSigningKey {
+  const reference = config.state.checkpointKey;
+  if (reference === undefined) return loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE));
+  return signingKeyFromPem(readSecretReference(reference, "state.checkpointKey"));
+}
 
 export function registerAuditCommands(program: Command, globals: () => GlobalOptions, guarded: Guard): void {
   const audit = program.command("audit").description("review, verify and export the audit log");
@@ -129,18 +160,27 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
    * open it read-only and create nothing: they work on a copy locked down for evidence.
    */
   const run = (access: StoreAccess, prepare: () => StoreCommand) =>
-    guarded(() => {
+    guarded(async () => {
       // Flags are checked before anything is opened: a bad flag is reported as such, first.
       const body = prepare();
       const context = resolveCliContext(globals());
       let dataDir: string;
       let redactor: Redactor;
-      let store: AuditStore;
-      if (access === "read") {
+      let opened: OpenedLog;
+      const shared = context.config.state.postgres !== undefined;
+      if (shared && access === "read") {
+        dataDir = context.dataDir;
+        redactor = reviewRedactor(context.config, dataDir);
+        opened = (await openSharedLog(context.config, recordRedaction(redactor))) as OpenedLog;
+      } else if (shared) {
+        dataDir = ensureDataDir(context.dataDir);
+        redactor = createRedactorFor(context.config, dataDir);
+        opened = (await openSharedLog(context.config, recordRedaction(redactor), (text) => redactor.redactText(text).value)) as OpenedLog;
+      } else if (access === "read") {
         dataDir = context.dataDir;
         // The store first: with no audit log there is nothing to say about redaction keys.
         const review: { redactRecord?: (record: AuditRecord) => AuditRecord } = {};
-        store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), {
+        const store = AuditStore.openReadOnly(join(dataDir, AUDIT_DB_FILE), {
           responseBody: context.config.audit.responseBody,
           redactRecord: (record) => {
             if (review.redactRecord === undefined) throw new Error("audit records read before their redaction was set up");
@@ -154,19 +194,21 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
           throw error;
         }
         review.redactRecord = recordRedaction(redactor);
+        opened = { store, close: async () => store.close() };
       } else {
         dataDir = ensureDataDir(context.dataDir);
         redactor = createRedactorFor(context.config, dataDir);
-        store = openAuditStore(context.config, dataDir, redactor);
+        const store = openAuditStore(context.config, dataDir, redactor);
+        opened = { store, close: async () => store.close() };
       }
       try {
         // Records come out of the store with their data fields redacted; the rest (ids, hashes,
         // counts, signatures) is the server's own and printed as it is, never rescanned.
-        const { text, exitCode } = body(store, dataDir, redactor);
+        const { text, exitCode } = await body(opened.store, dataDir, redactor);
         if (text !== "") process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
         return exitCode;
       } finally {
-        store.close();
+        await opened.close();
       }
     });
 
@@ -221,7 +263,7 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
   audit
     .command("checkpoint")
     .description("print a signed checkpoint (sequence number and head hash) to keep somewhere else")
-    .action(() => run("write", () => (store, dataDir) => auditCheckpoint(store, loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)))));
+    .action(() => run("write", () => (store, dataDir) => auditCheckpoint(store, checkpointKeyOf(resolveCliContext(globals()).config, dataDir))));
 
   audit
     .command("prune")
@@ -233,10 +275,10 @@ export function registerAuditCommands(program: Command, globals: () => GlobalOpt
     .action((flags: FilterFlags & { format: AuditExportFormat }) =>
       run("read", () => {
         const filter = { ...filterFrom(flags), order: "asc" as const };
-        return (store) => {
+        return async (store) => {
           // Stream line by line: an export can be far larger than memory allows as one string.
           // A reader that closed the pipe (`| head -1`) ends the export; the EPIPE exits quietly.
-          for (const line of exportLines(store, flags.format, filter)) {
+          for await (const line of exportLines(store, flags.format, filter)) {
             if (stdoutClosed()) break;
             process.stdout.write(`${line}\n`);
           }
