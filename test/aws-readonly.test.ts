@@ -41,7 +41,7 @@ function sdkImports(): Array<{ file: string; names: string[] }> {
   return result;
 }
 
-const READ_COMMAND = /^(List\w+|Get\w+|Generate\w*Report|Describe\w+|Simulate\w+)Command$/;
+const READ_COMMAND = /^(List\w+|Get\w+|Generate\w*Report|Describe\w+|Simulate\w+|Lookup\w+)Command$/;
 
 describe("read-only by construction", () => {
   test("every SDK command imported anywhere under src/ is a read, and only reads.ts imports commands", () => {
@@ -113,10 +113,11 @@ describe("read-only by construction", () => {
     expect(direct.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith("sts:"))).toEqual([]);
   });
 
-  test("the session policy allows exactly the IAM, Organizations, KMS, Secrets Manager and S3 reads (never kms:Decrypt, GetSecretValue or GetObject), and fits STS's size limit", () => {
+  test("the session policy allows exactly the IAM, Organizations, KMS, Secrets Manager, S3 and CloudTrail reads (never kms:Decrypt, GetSecretValue or GetObject), and fits STS's size limit", () => {
     const document = JSON.parse(buildSessionPolicy()) as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
     expect(document.Statement).toEqual([{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }]);
     expect(SESSION_READ_ACTIONS).toEqual([
+      "cloudtrail:LookupEvents",
       "iam:GenerateCredentialReport",
       "iam:GetAccessKeyLastUsed",
       "iam:GetAccountAuthorizationDetails",
@@ -145,5 +146,21 @@ describe("read-only by construction", () => {
       "secretsmanager:ListSecrets",
     ]);
     expect(buildSessionPolicy().length).toBeLessThanOrEqual(2048);
+  });
+
+  test("object reads (CloudTrail log files) are allowed only in the configured trail bucket's AWSLogs/ keys", () => {
+    const document = JSON.parse(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/" })) as { Statement: Array<Record<string, unknown>> };
+    expect(document.Statement[1]).toEqual({
+      Sid: "WiamReadTrailLogs",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:ListBucket"],
+      Resource: ["arn:aws:s3:::acme-org-trail", "arn:aws:s3:::acme-org-trail/org/AWSLogs/*"],
+    });
+    expect(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/" }).length).toBeLessThanOrEqual(2048);
+    const shipped = readerPolicyDocument([CONVENTIONAL_READER_ROLE_PATTERN]).Statement.filter((statement) => statement.Action.includes("s3:GetObject") || statement.Action.includes("s3:ListBucket"));
+    expect(shipped.map((statement) => [statement.Action, statement.Resource, statement.Condition])).toEqual([
+      [["s3:ListBucket"], "arn:aws:s3:::*", { StringLike: { "s3:prefix": ["AWSLogs/*", "*/AWSLogs/*"] } }],
+      [["s3:GetObject"], "arn:aws:s3:::*/AWSLogs/*", undefined],
+    ]);
   });
 });

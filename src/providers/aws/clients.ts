@@ -9,6 +9,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { S3Client } from "@aws-sdk/client-s3";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 
 export type AwsCredentialsInput = NonNullable<IAMClientConfig["credentials"]>;
@@ -73,4 +74,9 @@ export function createSecretsManagerClient(settings: ClientSettings): SecretsMan
 /** S3 answers a bucket's requests only in the bucket's own region; `region` overrides the default. */
 export function createS3Client(settings: ClientSettings, region?: string): S3Client {
   return new S3Client(commonConfig(region ? { ...settings, region } : settings));
+}
+
+/** CloudTrail's event history is per region: one client per account session and region. */
+export function createCloudTrailClient(settings: ClientSettings, region: string): CloudTrailClient {
+  return new CloudTrailClient(commonConfig({ ...settings, region }));
 }

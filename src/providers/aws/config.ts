@@ -32,6 +32,47 @@ export const awsAccountConfigSchema = z
   });
 export type AwsAccountConfig = z.infer<typeof awsAccountConfigSchema>;
 
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected a region such as us-east-1");
+
+/**
+ * Activity (#18): CloudTrail events of the configured accounts, from the trail's bucket (an
+ * organization trail's log archive) or, for accounts without one, CloudTrail's event history.
+ */
+export const awsActivityConfigSchema = z
+  .object({
+    /** How far back to read: the baseline and the detection window (default 31 days). */
+    hours: z.number().int().min(1).max(24 * 90).default(31 * 24),
+    regions: z.array(region).min(1).default(["us-east-1"]),
+    /** A current ip-ranges.json replacing the shipped snapshot of AWS's ranges (inside/outside AWS). */
+    rangesFile: z.string().min(1).optional(),
+    trail: z
+      .object({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name"),
+        /** The trail's S3 key prefix, if it has one (ends with "/"). */
+        prefix: z.string().regex(/^([\w.!*'()-]+\/)*$/, "a key prefix ending with /").default(""),
+        /** Organization trails put the organization id in the key: AWSLogs/<o-id>/<account>/... */
+        organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, "expected an organization id (o-...)").optional(),
+        /** The bucket's region (S3 answers a bucket only in its own region). */
+        region: region.optional(),
+        /** The configured account whose session reads the bucket (the log archive); default: the first account. */
+        readerAccountId: accountId.optional(),
+      })
+      .strict()
+      .optional(),
+    /** CloudTrail's event history (LookupEvents), for accounts without a trail bucket: 2 requests a second per account and region, 50 events a page. */
+    lookupEvents: z
+      .object({
+        accounts: z.array(accountId).optional(),
+        /** Pages read per account and region before coverage is reported partial. */
+        maxPages: z.number().int().min(1).max(10_000).default(200),
+        requestsPerSecond: z.number().min(0.1).max(2).default(2),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type AwsActivityConfig = z.output<typeof awsActivityConfigSchema>;
+
 export const awsProviderConfigSchema = z
   .object({
     accounts: z.array(awsAccountConfigSchema).default([]),
@@ -65,6 +106,8 @@ export const awsProviderConfigSchema = z
      * key, secret or bucket. Off by default: the calls grow with the number of resources.
      */
     resourcePolicies: z.array(z.enum(["kms", "secretsmanager", "s3"])).default([]),
+    /** Activity of identities from CloudTrail (find_anomalous_activity); off unless set. */
+    activity: awsActivityConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, context) => {

@@ -9,6 +9,9 @@ import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { collectAwsActivity } from "./activity/collect.js";
+import { loadAwsRanges } from "./activity/ranges.js";
 import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
 import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./collect/breadth.js";
@@ -18,6 +21,7 @@ import {
   createIamClient,
   createKmsClient,
   createOrganizationsClient,
+  createCloudTrailClient,
   createS3Client,
   createSecretsManagerClient,
   createStsClient,
@@ -94,7 +98,8 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
   const baseSts = createStsClient(baseSettings);
   let baseIam: IAMClient | undefined;
   let baseOrganizations: OrganizationsClient | undefined;
-  const sessions = new AwsSessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now });
+  const trailLocation = config.activity?.trail ? { bucket: config.activity.trail.bucket, prefix: config.activity.trail.prefix } : undefined;
+  const sessions = new AwsSessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now, trail: trailLocation });
   const accountCache = new TtlCache<AccountResult>(config.cacheTtlSeconds, now);
   const organizationCache = new TtlCache<OrganizationParts>(config.cacheTtlSeconds, now);
   let baseIdentity: Promise<{ account: string; arn: string }> | undefined;
@@ -133,6 +138,47 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       clients.set(key, client);
     }
     return client;
+  }
+
+  const baseCloudTrail = new Map<string, CloudTrailClient>();
+
+  /** One CloudTrail client per region a session (or the base credentials) reads event history in. */
+  function cloudTrailFor(session: AwsSession | undefined, region: string): CloudTrailClient {
+    const clients = session ? (session.clients.cloudTrail ??= new Map()) : baseCloudTrail;
+    let client = clients.get(region);
+    if (!client) {
+      client = createCloudTrailClient(session ? sessionSettings(session) : baseSettings, region);
+      clients.set(region, client);
+    }
+    return client;
+  }
+
+  /** The task's session for a configured account (undefined: the base credentials read it). */
+  async function accountSession(context: CollectContext, runner: AwsCallRunner, accountId: string): Promise<AwsSession | undefined> {
+    const account = config.accounts.find((candidate) => candidate.id === accountId);
+    if (!account?.roleArn) return undefined;
+    return sessions.session(context.taskId, { accountId, roleArn: account.roleArn, externalId: account.externalId }, runner);
+  }
+
+  async function collectActivityLog(context: CollectContext, runner: AwsCallRunner): Promise<InventorySnapshot["activityLog"]> {
+    const activity = config.activity;
+    if (!activity) return undefined;
+    const accounts = config.accounts.map((account) => account.id);
+    const trail = activity.trail;
+    const readerAccount = trail?.readerAccountId ?? accounts[0];
+    const collected = await collectAwsActivity({
+      config: activity,
+      trailAccounts: trail ? accounts : [],
+      lookupAccounts: activity.lookupEvents ? (activity.lookupEvents.accounts ?? (trail ? [] : accounts)) : [],
+      now: now(),
+      runner,
+      ranges: loadAwsRanges(activity.rangesFile),
+      trailS3: trail && readerAccount ? async () => s3For(await accountSession(context, runner, readerAccount), trail.region) : undefined,
+      cloudTrail: async (accountId, region) => cloudTrailFor(await accountSession(context, runner, accountId), region),
+      sleep: (ms, signal) => timing.sleep(ms, signal),
+      signal: context.signal,
+    });
+    return { sources: collected.sources, events: collected.events };
   }
 
   function organizationsFor(session: AwsSession | undefined): OrganizationsClient {
@@ -277,7 +323,10 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
         context.progress?.(completed, total, `aws:account/${account.id}: collected via ${result.via}`);
         return result;
       });
-      return assemble(results.map((result) => result.parts), organization);
+      const snapshot = assemble(results.map((result) => result.parts), organization);
+      const activityLog = await collectActivityLog(context, runner);
+      if (activityLog) snapshot.activityLog = activityLog;
+      return snapshot;
     } finally {
       for (const operation of runner.drainOperations()) context.recordOperation(operation);
     }
@@ -419,6 +468,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       baseKms?.destroy();
       baseSecretsManager?.destroy();
       for (const client of baseS3.values()) client.destroy();
+      for (const client of baseCloudTrail.values()) client.destroy();
       baseSts.destroy();
     },
   };

@@ -5,7 +5,7 @@
  * configured to assume, never on every role of every account.
  */
 import type { AwsProviderConfig } from "./config.js";
-import { ALL_READ_OPERATIONS } from "./reads.js";
+import { ALL_READ_OPERATIONS, TRAIL_LOG_ACTIONS } from "./reads.js";
 
 /** The reader role name the README and the shipped policy use; any name works when configured. */
 export const CONVENTIONAL_READER_ROLE = "wiam-readonly";
@@ -18,6 +18,7 @@ export interface ReaderPolicyStatement {
   Effect: "Allow";
   Action: string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, string[]>>;
 }
 
 export interface ReaderPolicyDocument {
@@ -26,7 +27,11 @@ export interface ReaderPolicyDocument {
 }
 
 function actionsOf(service: string): string[] {
-  return [...new Set(ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter((action) => action.startsWith(`${service}:`)))].sort();
+  return [
+    ...new Set(
+      ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter((action) => action.startsWith(`${service}:`) && !TRAIL_LOG_ACTIONS.includes(action)),
+    ),
+  ].sort();
 }
 
 /** The reader roles a config assumes: each account's `roleArn` and the Organizations role. */
@@ -43,6 +48,16 @@ export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPoli
     { Sid: "ReadOrganizationStructureAndScps", Effect: "Allow", Action: actionsOf("organizations"), Resource: "*" },
     // Bucket, key and secret policies only: no object read, no decrypt, no GetSecretValue.
     { Sid: "ReadResourcePolicies", Effect: "Allow", Action: [...actionsOf("kms"), ...actionsOf("s3"), ...actionsOf("secretsmanager")], Resource: "*" },
+    // Activity (#18): CloudTrail's event history, and log files in a trail bucket's AWSLogs/ layout only.
+    { Sid: "ReadCloudTrailEventHistory", Effect: "Allow", Action: actionsOf("cloudtrail"), Resource: "*" },
+    {
+      Sid: "ListCloudTrailLogFiles",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: "arn:aws:s3:::*",
+      Condition: { StringLike: { "s3:prefix": ["AWSLogs/*", "*/AWSLogs/*"] } },
+    },
+    { Sid: "ReadCloudTrailLogFiles", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::*/AWSLogs/*" },
   ];
   const [onlyRole] = readerRoles;
   if (onlyRole !== undefined) {

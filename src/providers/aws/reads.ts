@@ -60,11 +60,16 @@ import {
 } from "@aws-sdk/client-kms";
 import {
   GetBucketPolicyCommand,
+  GetObjectCommand,
   ListBucketsCommand,
+  ListObjectsV2Command,
   type GetBucketPolicyCommandInput,
+  type GetObjectCommandInput,
   type ListBucketsCommandInput,
+  type ListObjectsV2CommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { LookupEventsCommand, type CloudTrailClient, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import {
   GetResourcePolicyCommand,
   ListSecretsCommand,
@@ -294,6 +299,40 @@ export const s3Reads = {
   }),
 };
 
+/**
+ * CloudTrail log files in a trail's bucket (activity, #18): listed by the key layout's date
+ * prefixes and read whole. These are the only object reads, and the session policy allows them on
+ * the configured trail bucket alone (TRAIL_LOG_ACTIONS).
+ */
+export const trailLogReads = {
+  listObjectsV2: read({
+    api: "s3:ListObjectsV2",
+    command: "ListObjectsV2Command",
+    // The IAM action behind ListObjectsV2 is ListBucket.
+    actions: ["s3:ListBucket"],
+    send: (client: S3Client, input: ListObjectsV2CommandInput, abortSignal) => client.send(new ListObjectsV2Command(input), { abortSignal }),
+  }),
+  getObject: read({
+    api: "s3:GetObject",
+    command: "GetObjectCommand",
+    actions: ["s3:GetObject"],
+    send: (client: S3Client, input: GetObjectCommandInput, abortSignal) => client.send(new GetObjectCommand(input), { abortSignal }),
+  }),
+};
+
+/** CloudTrail's own event history (management events of the last 90 days), for accounts without a trail bucket. */
+export const cloudTrailReads = {
+  lookupEvents: read({
+    api: "cloudtrail:LookupEvents",
+    command: "LookupEventsCommand",
+    actions: ["cloudtrail:LookupEvents"],
+    send: (client: CloudTrailClient, input: LookupEventsCommandInput, abortSignal) => client.send(new LookupEventsCommand(input), { abortSignal }),
+  }),
+};
+
+/** Object reads, allowed only on the trail bucket (never with Resource "*"). */
+export const TRAIL_LOG_ACTIONS: readonly string[] = ["s3:GetObject", "s3:ListBucket"];
+
 export type AnyReadOperation = ReadOperation<never, never, unknown>;
 
 /** Every operation the connector can perform, for the read-only and least-privilege checks. */
@@ -304,16 +343,20 @@ export const ALL_READ_OPERATIONS: readonly AnyReadOperation[] = [
   ...Object.values(kmsReads),
   ...Object.values(secretsManagerReads),
   ...Object.values(s3Reads),
+  ...Object.values(trailLogReads),
+  ...Object.values(cloudTrailReads),
 ] as readonly AnyReadOperation[];
 
 /**
- * The actions an assumed read session may use: everything the connector reads in IAM,
- * Organizations, KMS, Secrets Manager and S3. STS actions are excluded (a read session never chains to another role).
+ * The actions an assumed read session may use on every resource: everything the connector reads in
+ * IAM, Organizations, KMS, Secrets Manager, S3 and CloudTrail. STS actions are excluded (a read
+ * session never chains to another role), and object reads too: those are allowed on the trail
+ * bucket only, in a statement of their own.
  */
 export const SESSION_READ_ACTIONS: readonly string[] = [
   ...new Set(
     ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter(
-      (action) => !action.startsWith("sts:"),
+      (action) => !action.startsWith("sts:") && !TRAIL_LOG_ACTIONS.includes(action),
     ),
   ),
 ].sort();

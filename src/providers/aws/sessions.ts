@@ -10,8 +10,9 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { AwsCallRunner } from "./calls.js";
-import { SESSION_READ_ACTIONS, stsReads } from "./reads.js";
+import { SESSION_READ_ACTIONS, TRAIL_LOG_ACTIONS, stsReads } from "./reads.js";
 
 /** Sessions are replaced this long before they expire, so no call runs on a dying credential. */
 export const SESSION_REFRESH_MARGIN_MS = 60_000;
@@ -37,7 +38,7 @@ export interface AwsSession {
   info: AwsSessionInfo;
   credentials: SessionCredentials;
   /** Clients bound to this session, created lazily and destroyed with it. */
-  clients: { iam?: IAMClient; organizations?: OrganizationsClient; kms?: KMSClient; secretsManager?: SecretsManagerClient; s3?: Map<string, S3Client> };
+  clients: { iam?: IAMClient; organizations?: OrganizationsClient; kms?: KMSClient; secretsManager?: SecretsManagerClient; s3?: Map<string, S3Client>; cloudTrail?: Map<string, CloudTrailClient> };
 }
 
 export interface RoleTarget {
@@ -71,15 +72,30 @@ export function sourceIdentityForCaller(caller: string): string {
 }
 
 /** The inline session policy: the connector's read actions and nothing else. */
-export function buildSessionPolicy(): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }],
-  });
+/** A trail's bucket and key prefix: the one place a session may read objects (CloudTrail log files). */
+export interface TrailLogLocation {
+  bucket: string;
+  prefix: string;
+}
+
+export function buildSessionPolicy(trail?: TrailLogLocation): string {
+  const statements: Record<string, unknown>[] = [{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }];
+  if (trail) {
+    // Log files of the trail only: its keys under AWSLogs/, never another object or bucket.
+    statements.push({
+      Sid: "WiamReadTrailLogs",
+      Effect: "Allow",
+      Action: [...TRAIL_LOG_ACTIONS],
+      Resource: [`arn:aws:s3:::${trail.bucket}`, `arn:aws:s3:::${trail.bucket}/${trail.prefix}AWSLogs/*`],
+    });
+  }
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
 export interface SessionManagerOptions {
   sts: STSClient;
+  /** The trail bucket sessions may read log files from (activity collection), if configured. */
+  trail?: TrailLogLocation | undefined;
   durationSeconds: number;
   caller: string;
   now: () => Date;
@@ -130,7 +146,7 @@ export class AwsSessionManager {
         RoleSessionName: sessionName,
         DurationSeconds: this.options.durationSeconds,
         SourceIdentity: sourceIdentity,
-        Policy: buildSessionPolicy(),
+        Policy: buildSessionPolicy(this.options.trail),
         ...(target.externalId ? { ExternalId: target.externalId } : {}),
       },
       `aws:account/${target.accountId}`,
@@ -185,6 +201,7 @@ export class AwsSessionManager {
       session?.clients.kms?.destroy();
       session?.clients.secretsManager?.destroy();
       for (const client of session?.clients.s3?.values() ?? []) client.destroy();
+      for (const client of session?.clients.cloudTrail?.values() ?? []) client.destroy();
     }
     this.settled.delete(key);
     this.sessions.delete(key);

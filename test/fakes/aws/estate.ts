@@ -143,6 +143,10 @@ export interface FakeAccount {
   buckets?: FakeBucket[];
   /** SimulatePrincipalPolicy: principal ARN → actions it is allowed. */
   simulation?: Record<string, string[]>;
+  /** Objects of a trail bucket this account owns (activity, #18): "<bucket>/<key>" → body (gzip bytes). */
+  trailObjects?: Record<string, Buffer>;
+  /** CloudTrail event history (LookupEvents) by region: CloudTrail records as AWS writes them. */
+  cloudTrailEvents?: Record<string, Array<Record<string, unknown>>>;
 }
 
 export interface FakeOrganization {

@@ -31,10 +31,10 @@ import { queryError, queryResponse, type XmlValue } from "./xml.js";
 const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager" | "s3";
+export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager" | "s3" | "cloudtrail";
 
 /** IAM actions whose name differs from the operation's (session policies name the IAM action). */
-const IAM_ACTION_OF: Record<string, string> = { "s3:ListBuckets": "s3:ListAllMyBuckets" };
+const IAM_ACTION_OF: Record<string, string> = { "s3:ListBuckets": "s3:ListAllMyBuckets", "s3:ListObjectsV2": "s3:ListBucket" };
 
 /** JSON 1.1 services and the X-Amz-Target prefix each uses. */
 const JSON_TARGETS: Record<string, FakeService> = { AWSOrganizationsV20161128: "organizations", TrentService: "kms", secretsmanager: "secretsmanager" };
@@ -192,7 +192,8 @@ export class FakeAwsServer {
     const body = Buffer.concat(chunks).toString("utf8");
     const requestId = this.nextRequestId();
     const target = request.headers["x-amz-target"];
-    const jsonService = typeof target === "string" ? JSON_TARGETS[target.split(".")[0] ?? ""] : undefined;
+    // CloudTrail's target is namespaced (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents).
+    const jsonService = typeof target === "string" ? (target.includes("CloudTrail_20131101") ? "cloudtrail" : JSON_TARGETS[target.split(".")[0] ?? ""]) : undefined;
     // S3 is REST: GET requests, the operation in the path and query (IAM, STS and JSON services POST).
     const s3 = request.method === "GET" ? s3Operation(request.url ?? "/") : undefined;
     const service: FakeService = s3 ? "s3" : (jsonService ?? (new URLSearchParams(body).get("Version") === "2011-06-15" ? "sts" : "iam"));
@@ -214,7 +215,7 @@ export class FakeAwsServer {
     if (fault?.kind === "delay") await sleep(fault.delayMs ?? 0);
 
     let status = 200;
-    let payload: string;
+    let payload: string | Buffer;
     try {
       if (fault?.kind === "error") throw new FakeError(fault.status ?? 500, fault.code ?? "InternalFailure", "injected fault");
       if (!accountId) throw new FakeError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
@@ -231,7 +232,10 @@ export class FakeAwsServer {
         payload = answer.body;
         contentType = answer.contentType;
       } else if (service === "organizations") payload = JSON.stringify(this.organizations(action, params, accountId));
-      else if (service === "kms" || service === "secretsmanager") {
+      else if (service === "cloudtrail") {
+        if (!account) throw new FakeError(403, "AccessDeniedException", `no such account ${accountId}`);
+        payload = JSON.stringify(lookupEvents(params, account, signingRegion ?? "us-east-1"));
+      } else if (service === "kms" || service === "secretsmanager") {
         if (!account) throw new FakeError(403, "AccessDeniedException", `no such account ${accountId}`);
         payload = JSON.stringify(service === "kms" ? kmsAction(action, params, account) : secretsManagerAction(action, params, account));
       }
@@ -250,7 +254,7 @@ export class FakeAwsServer {
           ? JSON.stringify({ __type: error.code, message: error.message })
           : queryError(service === "sts" ? STS_NAMESPACE : IAM_NAMESPACE, error.status >= 500 ? "Receiver" : "Sender", error.code, error.message, requestId);
     }
-    const bytes = Buffer.from(payload, "utf8");
+    const bytes = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;
     response.writeHead(status, {
       "content-type": status === 200 ? contentType : service === "s3" ? "application/xml" : isJson ? "application/x-amz-json-1.1" : "text/xml",
       "content-length": String(bytes.length),
@@ -708,6 +712,9 @@ function s3Operation(url: string): { action: string; params: Record<string, stri
   const params: Record<string, string> = Object.fromEntries(parsed.searchParams.entries());
   if (bucket === "") return { action: "ListBuckets", params };
   if (parsed.searchParams.has("policy")) return { action: "GetBucketPolicy", params: { ...params, Bucket: bucket } };
+  const key = decodeURIComponent(parsed.pathname.replace(/^\/[^/]*\/?/, ""));
+  if (key.length > 0) return { action: "GetObject", params: { ...params, Bucket: bucket, Key: key } };
+  if (parsed.searchParams.get("list-type") === "2") return { action: "ListObjectsV2", params: { ...params, Bucket: bucket } };
   return { action: `Unsupported:${parsed.search}`, params: { ...params, Bucket: bucket } };
 }
 
@@ -719,7 +726,7 @@ function s3Error(code: string, message: string, requestId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`;
 }
 
-function s3Action(action: string, params: Record<string, string>, account: FakeAccount): { body: string; contentType: string } {
+function s3Action(action: string, params: Record<string, string>, account: FakeAccount): { body: string | Buffer; contentType: string } {
   const buckets = account.buckets ?? [];
   switch (action) {
     case "ListBuckets": {
@@ -736,6 +743,27 @@ function s3Action(action: string, params: Record<string, string>, account: FakeA
         contentType: "application/xml",
       };
     }
+    case "ListObjectsV2": {
+      // The trail bucket's log files (#18); pages of 2 so small fixtures still page.
+      const prefix = `${params.Bucket ?? ""}/${params.prefix ?? ""}`;
+      const keys = Object.keys(account.trailObjects ?? {}).filter((key) => key.startsWith(prefix)).sort();
+      const start = params["continuation-token"] ? Number(params["continuation-token"].replace("objects-", "")) : 0;
+      const end = start + 2;
+      const contents = keys
+        .slice(start, end)
+        .map((key) => `<Contents><Key>${escapeXml(key.slice((params.Bucket ?? "").length + 1))}</Key><Size>1</Size><LastModified>2026-03-10T00:00:00.000Z</LastModified></Contents>`)
+        .join("");
+      const truncated = end < keys.length;
+      return {
+        body: `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(params.Bucket ?? "")}</Name><Prefix>${escapeXml(params.prefix ?? "")}</Prefix><KeyCount>${Math.min(2, keys.length - start)}</KeyCount><IsTruncated>${truncated}</IsTruncated>${contents}${truncated ? `<NextContinuationToken>objects-${end}</NextContinuationToken>` : ""}</ListBucketResult>`,
+        contentType: "application/xml",
+      };
+    }
+    case "GetObject": {
+      const object = account.trailObjects?.[`${params.Bucket ?? ""}/${params.Key ?? ""}`];
+      if (object === undefined) throw new FakeError(404, "NoSuchKey", "The specified key does not exist.");
+      return { body: object, contentType: "application/octet-stream" };
+    }
     case "GetBucketPolicy": {
       const bucket = buckets.find((candidate) => candidate.name === params.Bucket);
       if (!bucket) throw new FakeError(404, "NoSuchBucket", "The specified bucket does not exist");
@@ -746,6 +774,33 @@ function s3Action(action: string, params: Record<string, string>, account: FakeA
     default:
       throw new FakeError(400, "NotImplemented", `unsupported S3 request ${action}`);
   }
+}
+
+// ---------------------------------------------------------------- CloudTrail (event history, #18)
+
+/** LookupEvents: the region's records newest first within [StartTime, EndTime], MaxResults a page. */
+function lookupEvents(params: Record<string, string>, account: FakeAccount, region: string): Record<string, unknown> {
+  const from = params.StartTime === undefined ? -Infinity : Number(params.StartTime) * 1000;
+  const to = params.EndTime === undefined ? Infinity : Number(params.EndTime) * 1000;
+  const records = (account.cloudTrailEvents?.[region] ?? [])
+    .filter((record) => {
+      const time = Date.parse(String(record.eventTime));
+      return time >= from && time <= to;
+    })
+    .sort((a, b) => Date.parse(String(b.eventTime)) - Date.parse(String(a.eventTime)));
+  const size = Math.min(50, Number(params.MaxResults ?? 50));
+  const start = params.NextToken ? Number(params.NextToken.replace("events-", "")) : 0;
+  const end = start + size;
+  return {
+    Events: records.slice(start, end).map((record) => ({
+      EventId: record.eventID,
+      EventName: record.eventName,
+      EventTime: Date.parse(String(record.eventTime)) / 1000,
+      EventSource: record.eventSource,
+      CloudTrailEvent: JSON.stringify(record),
+    })),
+    ...(end < records.length ? { NextToken: `events-${end}` } : {}),
+  };
 }
 
 function policySummary(organization: NonNullable<FakeEstate["organization"]>, scp: NonNullable<FakeEstate["organization"]>["scps"][number], resourceControl = false): Record<string, unknown> {

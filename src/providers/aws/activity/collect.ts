@@ -1,0 +1,200 @@
+/**
+ * Live CloudTrail collection (#18): the trail's log files from its S3 bucket, listed by the key
+ * layout's date prefixes (`<prefix>AWSLogs/<org-id?>/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/`)
+ * and read whole; and CloudTrail's event history (LookupEvents) for accounts without a trail
+ * bucket, paced at its limit (2 requests a second per account and region, 50 events a page).
+ * Every source reports what it covered: a page budget used up, a file that could not be read or a
+ * denied listing makes it partial, with the reason.
+ */
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ActivityEventInput } from "../../../activity/log.js";
+import type { AddressRanges } from "../../../activity/networks.js";
+import type { ActivityEvent, ActivitySource } from "../../../model/activity-log.js";
+import type { AwsCallRunner } from "../calls.js";
+import type { AwsActivityConfig } from "../config.js";
+import { describeError } from "../errors.js";
+import { cloudTrailReads, trailLogReads } from "../reads.js";
+import { ingestCloudTrailText, normalizeCloudTrailRecord, type CloudTrailTally } from "./cloudtrail.js";
+import { eventJson } from "./read-files.js";
+
+const gunzipAsync = promisify(gunzip);
+const DAY_MS = 86_400_000;
+/** A listing that keeps returning continuation tokens past this is reported, not followed forever. */
+const MAX_LIST_PAGES = 1000;
+
+export interface AwsActivityCollection {
+  events: ActivityEvent[];
+  sources: ActivitySource[];
+}
+
+export interface CollectAwsActivityOptions {
+  config: AwsActivityConfig;
+  /** Accounts read from the trail, and those read through LookupEvents. */
+  trailAccounts: readonly string[];
+  lookupAccounts: readonly string[];
+  now: Date;
+  runner: AwsCallRunner;
+  ranges: AddressRanges;
+  /** The S3 client of the session that reads the trail bucket. */
+  trailS3?: (() => Promise<S3Client>) | undefined;
+  cloudTrail: (accountId: string, region: string) => Promise<CloudTrailClient>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal?: AbortSignal | undefined;
+}
+
+/** The UTC days [from, to] touches, as yyyy/mm/dd key segments. */
+function daysBetween(fromMs: number, toMs: number): string[] {
+  const days: string[] = [];
+  for (let day = Math.floor(fromMs / DAY_MS) * DAY_MS; day <= toMs; day += DAY_MS) days.push(new Date(day).toISOString().slice(0, 10).replace(/-/g, "/"));
+  return days;
+}
+
+export async function collectAwsActivity(options: CollectAwsActivityOptions): Promise<AwsActivityCollection> {
+  const { config, now, signal } = options;
+  const toMs = now.getTime();
+  const fromMs = toMs - config.hours * 3_600_000;
+  const events: ActivityEvent[] = [];
+  const sources: ActivitySource[] = [];
+  const keep = (event: ActivityEventInput) => {
+    if (event.timeMs >= fromMs && event.timeMs <= toMs) events.push(eventJson(event));
+  };
+  const window = { from: new Date(fromMs).toISOString(), to: now.toISOString() };
+
+  const trail = config.trail;
+  if (trail && options.trailS3 && options.trailAccounts.length > 0) {
+    let s3: S3Client | undefined;
+    try {
+      s3 = await options.trailS3();
+    } catch (error) {
+      signal?.throwIfAborted();
+      sources.push({ provider: "aws", source: `cloudtrail:s3 s3://${trail.bucket}/${trail.prefix}`, ...window, complete: false, note: `the trail bucket's reader session failed: ${describeError(error)}` });
+    }
+    if (s3) {
+      for (const accountId of options.trailAccounts) {
+        for (const region of config.regions) {
+          const base = `${trail.prefix}AWSLogs/${trail.organizationId ? `${trail.organizationId}/` : ""}${accountId}/CloudTrail/${region}/`;
+          sources.push(await readTrailPrefix(options, s3, trail.bucket, base, accountId, daysBetween(fromMs, toMs), keep, window));
+        }
+      }
+    }
+  }
+
+  for (const accountId of options.lookupAccounts) {
+    for (const region of config.regions) sources.push(await lookupEvents(options, accountId, region, fromMs, toMs, keep, window));
+  }
+  return { events, sources };
+}
+
+async function readTrailPrefix(
+  options: CollectAwsActivityOptions,
+  s3: S3Client,
+  bucket: string,
+  base: string,
+  accountId: string,
+  days: readonly string[],
+  keep: (event: ActivityEventInput) => void,
+  window: { from: string; to: string },
+): Promise<ActivitySource> {
+  const { runner, ranges, signal } = options;
+  const scopeId = `aws:account/${accountId}`;
+  const tally: CloudTrailTally = { records: 0, events: 0, skipped: 0 };
+  const problems: string[] = [];
+  let files = 0;
+  for (const day of days) {
+    let token: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      signal?.throwIfAborted();
+      let listing;
+      try {
+        listing = await runner.call(trailLogReads.listObjectsV2, s3, { Bucket: bucket, Prefix: `${base}${day}/`, ...(token ? { ContinuationToken: token } : {}) }, scopeId);
+      } catch (error) {
+        signal?.throwIfAborted();
+        problems.push(`listing ${day} failed: ${describeError(error)}`);
+        break;
+      }
+      for (const object of listing.Contents ?? []) {
+        if (!object.Key?.endsWith(".json.gz")) continue;
+        files++;
+        try {
+          const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: object.Key }, scopeId);
+          const bytes = await output.Body?.transformToByteArray();
+          if (!bytes) throw new Error("empty object");
+          ingestCloudTrailText((await gunzipAsync(bytes)).toString("utf8"), ranges, keep, tally);
+        } catch (error) {
+          signal?.throwIfAborted();
+          problems.push(`a log file of ${day} could not be read: ${describeError(error)}`);
+        }
+      }
+      token = listing.IsTruncated ? listing.NextContinuationToken : undefined;
+      if (!token) break;
+    }
+  }
+  const source: ActivitySource = { provider: "aws", scopeId, source: `cloudtrail:s3 s3://${bucket}/${base}`, ...window, complete: problems.length === 0 };
+  if (problems.length > 0) source.note = `${problems.length} problem(s) in ${files} file(s); first: ${problems[0] ?? ""}`;
+  return source;
+}
+
+async function lookupEvents(
+  options: CollectAwsActivityOptions,
+  accountId: string,
+  region: string,
+  fromMs: number,
+  toMs: number,
+  keep: (event: ActivityEventInput) => void,
+  window: { from: string; to: string },
+): Promise<ActivitySource> {
+  const { config, runner, ranges, signal } = options;
+  const scopeId = `aws:account/${accountId}`;
+  const source: ActivitySource = { provider: "aws", scopeId, source: `cloudtrail:LookupEvents ${region}`, ...window, complete: false };
+  const maxPages = config.lookupEvents?.maxPages ?? 200;
+  const interval = 1000 / (config.lookupEvents?.requestsPerSecond ?? 2);
+  let client: CloudTrailClient;
+  try {
+    client = await options.cloudTrail(accountId, region);
+  } catch (error) {
+    signal?.throwIfAborted();
+    source.note = `the account's session failed: ${describeError(error)}`;
+    return source;
+  }
+  let token: string | undefined;
+  let oldest = toMs;
+  for (let page = 0; page < maxPages; page++) {
+    // Paced under the API's limit (2 requests a second per account and region) rather than throttled into it.
+    if (page > 0) await options.sleep(interval, signal);
+    let output;
+    try {
+      output = await runner.call(
+        cloudTrailReads.lookupEvents,
+        client,
+        { StartTime: new Date(fromMs), EndTime: new Date(toMs), MaxResults: 50, ...(token ? { NextToken: token } : {}) },
+        scopeId,
+      );
+    } catch (error) {
+      signal?.throwIfAborted();
+      source.note = `LookupEvents failed after ${page} page(s): ${describeError(error)}; events before ${new Date(oldest).toISOString()} were not read`;
+      return source;
+    }
+    for (const item of output.Events ?? []) {
+      if (item.EventTime) oldest = Math.min(oldest, item.EventTime.getTime());
+      if (!item.CloudTrailEvent) continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(item.CloudTrailEvent) as unknown;
+      } catch {
+        continue;
+      }
+      const event = normalizeCloudTrailRecord(record, ranges);
+      if (event) keep(event);
+    }
+    token = output.NextToken;
+    if (!token) {
+      source.complete = true;
+      return source;
+    }
+  }
+  source.note = `read ${maxPages} page(s) of 50 events back to ${new Date(oldest).toISOString()}: LookupEvents allows 2 requests a second per account and region, so the rest of the window was not read (use the trail bucket instead)`;
+  return source;
+}
