@@ -5,6 +5,7 @@ import { decodePolicyDocument, normalizeConditions, normalizePrincipalBlock, nor
 import { mapWithConcurrency } from "../src/connectors/common/pool.js";
 import { backoffDelayMs, isRetryable } from "../src/providers/aws/errors.js";
 import { roleSessionNameForTask, sourceIdentityForCaller } from "../src/providers/aws/sessions.js";
+import { awsAccountOf } from "../src/providers/aws/ids.js";
 import { FAKE_SIGNING_CERTIFICATE_NOT_AFTER, FAKE_SIGNING_CERTIFICATE_NOT_BEFORE, FAKE_SIGNING_CERTIFICATE_PEM } from "./fakes/aws/certificates.js";
 
 const DOCUMENT = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::a b/*" }] };
@@ -157,5 +158,20 @@ describe("bounded pool", () => {
     });
     expect(results).toEqual([50, 10, 40, 20, 30, 0]);
     expect(peak).toBe(2);
+  });
+});
+
+describe("account of an ARN or account scope", () => {
+  test("the fifth field when it is 12 digits, the scope's account, else nothing", () => {
+    expect(awsAccountOf("arn:aws:iam::111111111111:role/app")).toBe("111111111111");
+    expect(awsAccountOf("arn:aws:secretsmanager:us-east-1:222222222222:secret:db:AbCdEf")).toBe("222222222222");
+    expect(awsAccountOf("aws:account/333333333333")).toBe("333333333333");
+    expect([awsAccountOf("arn:aws:s3:::bucket/key"), awsAccountOf("arn:aws:iam::aws:policy/ReadOnlyAccess"), awsAccountOf("arn:aws:iam::11111111111x:root"), awsAccountOf("arn:aws:iam::1111111111111:root")]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect([awsAccountOf("arn:aws:iam"), awsAccountOf("arn:aws:iam::111111111111"), awsAccountOf("111111111111"), awsAccountOf("")]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

@@ -15,11 +15,25 @@ export function parseArn(id: string): { partition: string; service: string; regi
   return { partition: parts[1] ?? "", service: parts[2] ?? "", region: parts[3] ?? "", account: parts[4] ?? "", resource: parts.slice(5).join(":") };
 }
 
-/** The 12-digit account an ARN or account scope id names, if it names one. */
+/**
+ * The 12-digit account an ARN or account scope id names, if it names one. Asked on every request
+ * a reverse question evaluates, so it finds the fifth field by position instead of splitting.
+ */
 export function awsAccountOf(id: string): string | undefined {
   if (id.startsWith(ACCOUNT_SCOPE)) return id.slice(ACCOUNT_SCOPE.length);
-  const account = parseArn(id)?.account;
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+  if (!id.startsWith("arn:")) return undefined;
+  let start = 0;
+  for (let field = 0; field < 4; field++) {
+    start = id.indexOf(":", start) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = id.indexOf(":", start);
+  if (end - start !== 12) return undefined;
+  for (let i = start; i < end; i++) {
+    const code = id.charCodeAt(i);
+    if (code < 48 || code > 57) return undefined;
+  }
+  return id.slice(start, end);
 }
 
 /** The account field of an ARN as written (may be empty, e.g. S3 buckets), or "" for other text. */
