@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { parseConfig } from "../src/config/load.js";
@@ -173,6 +173,29 @@ describe("second-person approval over HTTP", () => {
     expect(textOf(refused)).toBe(
       `approval required (describing a production identity needs a second person from secops): approval request ${second.id} was denied by ${as.issuer}|secops-sue (note: "use the release-42 task"); the call was not run`,
     );
+    await alice.close();
+  }, 60_000);
+
+  it("runs the wait as an MCP task over HTTP, so it outlives the client's request timeout", async () => {
+    const alice = await connectAs("analyst-alice");
+    const stream = alice.experimental.tasks.callToolStream({ name: "describe_identity", arguments: { intent, principal, task_id: "as-a-task" } }, CallToolResultSchema, {
+      timeout: 300,
+      task: { ttl: 60_000 },
+    });
+    let result: CallToolResult | undefined;
+    const consumed = (async () => {
+      for await (const message of stream) {
+        if (message.type === "result") result = message.result as CallToolResult;
+        if (message.type === "error") throw message.error;
+      }
+    })();
+    const request = await pending();
+    // Longer than the client waits for any one request.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect((await admin("secops-sue", `/${request.id}/approve`, { method: "POST" })).status).toBe(200);
+    await consumed;
+    expect(result?.isError, textOf(result ?? {})).toBeFalsy();
+    expect(host.app.audit?.get(auditIdOf(result as CallToolResult))?.approval).toMatchObject({ kind: "second-person", requestId: request.id });
     await alice.close();
   }, 60_000);
 
