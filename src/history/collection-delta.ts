@@ -50,29 +50,48 @@ export function reachId(reach: Pick<SensitiveReach, "resource" | "principal">): 
 }
 
 /**
- * A record as compared: its fields in the stored form's order (a collected record and one read
- * back from the store list their keys in different orders), without evidence, and last-use
- * without its read time.
+ * Nested values (tags, statements, last use) as JSON, once per object: both a collection and a
+ * stored copy share one object among the records that hold equal values.
  */
-function comparable(record: object, fields: readonly string[]): string {
-  const values = record as Record<string, unknown>;
-  let text = "";
-  for (const field of fields) {
-    if (field === "evidence") continue;
-    let value = values[field];
-    if (field === "lastActivity" && value !== undefined) {
-      const { observedAt: _observedAt, ...kept } = value as Record<string, unknown>;
-      value = kept;
-    }
-    text += value === undefined ? "\u0001" : `${JSON.stringify(value)}\u0001`;
+const jsonOfObject = new WeakMap<object, string>();
+function jsonOf(value: object): string {
+  let text = jsonOfObject.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonOfObject.set(value, text);
   }
   return text;
 }
 
+/** Last use without its read time (read again at every collection, not a change). */
+function lastUseOf(value: object): string {
+  const { observedAt: _observedAt, ...kept } = value as Record<string, unknown>;
+  return JSON.stringify(kept);
+}
+
+/**
+ * Whether two records of one entity are the same, field by field, evidence aside. Strings and
+ * flags compare directly; nested values by their JSON (key order is the collector's, the same in
+ * both: a stored copy keeps each nested value as collected).
+ */
+function sameRecord(before: object, after: object, fields: readonly string[]): boolean {
+  const a = before as Record<string, unknown>;
+  const b = after as Record<string, unknown>;
+  for (const field of fields) {
+    if (field === "evidence") continue;
+    const x = a[field];
+    const y = b[field];
+    if (x === y) continue;
+    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
+    if (field === "lastActivity" ? lastUseOf(x) !== lastUseOf(y) : jsonOf(x) !== jsonOf(y)) return false;
+  }
+  return true;
+}
+
 function diffList(list: Exclude<DeltaList, "grants">, before: readonly { id: string }[], after: readonly { id: string }[], changes: EntityChange[]): void {
   const fields = list === "paths" ? ["id", "resource", "principal", "provider", "via", "hops"] : Object.keys(ENTITY_FIELDS[list]);
-  const previous = new Map<string, { record: { id: string }; text: string }>();
-  for (const record of before) previous.set(record.id, { record, text: comparable(record, fields) });
+  const previous = new Map<string, { id: string }>();
+  for (const record of before) previous.set(record.id, record);
   for (const record of after) {
     const old = previous.get(record.id);
     if (old === undefined) {
@@ -80,9 +99,9 @@ function diffList(list: Exclude<DeltaList, "grants">, before: readonly { id: str
       continue;
     }
     previous.delete(record.id);
-    if (old.text !== comparable(record, fields)) changes.push({ list, change: "changed", id: record.id, before: plainRecord(old.record), after: plainRecord(record) });
+    if (!sameRecord(old, record, fields)) changes.push({ list, change: "changed", id: record.id, before: plainRecord(old), after: plainRecord(record) });
   }
-  for (const [id, old] of previous) changes.push({ list, change: "removed", id, before: plainRecord(old.record) });
+  for (const [id, old] of previous) changes.push({ list, change: "removed", id, before: plainRecord(old) });
 }
 
 function plainRecord(record: object): Record<string, unknown> {
