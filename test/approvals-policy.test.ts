@@ -11,6 +11,8 @@ import { join } from "node:path";
 import type { CallToolResult, ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Decider } from "../src/approvals/identity.js";
+import { formatRecordDetail } from "../src/audit/commands.js";
+import type { AuditRecord } from "../src/audit/types.js";
 import { hostDecider } from "../src/cli/approvals.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { compilePolicySet } from "../src/governance/policy-set.js";
@@ -108,6 +110,7 @@ describe("a call held for a second person", () => {
     expect(asked).toEqual([]);
     const record = connected.app.audit?.get((result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "");
     expect(record).toMatchObject({ caller: "test-analyst", approver: "ops-lead", approval: { outcome: "approved", kind: "second-person", requestId: id, note: "ticket CHG-7" } });
+    expect(formatRecordDetail(record as AuditRecord).split("\n")).toContain(`approval     approved by ops-lead (a second person, request ${id}): ticket CHG-7`);
   });
 
   it("gives up when nobody decides within approvalTimeoutSeconds, and says where the request waited", async () => {

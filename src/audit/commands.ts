@@ -139,6 +139,16 @@ export function formatRecordLine(record: AuditRecord): string {
   return `${parts.join("  ")}\n`;
 }
 
+/** Whose answer an approval was, and the queue request it came from or reused, when recorded. */
+function approvalRole(approval: NonNullable<AuditRecord["approval"]>): string {
+  const parts = [
+    approval.kind === undefined ? null : approval.kind === "second-person" ? "a second person" : "self-confirmation",
+    approval.requestId ? `request ${approval.requestId}` : null,
+    approval.reusedFrom ? `reusing the approval of request ${approval.reusedFrom}` : null,
+  ].filter((part) => part !== null);
+  return parts.length === 0 ? "" : ` (${parts.join(", ")})`;
+}
+
 export function formatRecordDetail(record: AuditRecord): string {
   const completion = record.completion;
   const lines: [string, string][] = [
@@ -153,7 +163,7 @@ export function formatRecordDetail(record: AuditRecord): string {
     ["task", record.taskId ?? "-"],
     ["intent", record.intent ?? "-"],
     ["decision", `${record.decision} (${record.decisionRule})`],
-    ["approval", record.approval ? `${record.approval.outcome}${record.approver ? ` by ${record.approver}` : ""}${record.approval.note ? `: ${record.approval.note}` : ""}` : "-"],
+    ["approval", record.approval ? `${record.approval.outcome}${record.approver ? ` by ${record.approver}` : ""}${approvalRole(record.approval)}${record.approval.note ? `: ${record.approval.note}` : ""}` : "-"],
     ["arguments", JSON.stringify(record.arguments)],
   ];
   if (completion !== null) {
