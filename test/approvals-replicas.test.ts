@@ -4,7 +4,7 @@
  * admin endpoint by a `secops` member; the caller's own approval, given through B, is refused.
  * Real processes (the built CLI), a real PostgreSQL and real tokens from oidc-provider.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -12,6 +12,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { osUserName } from "../src/util/os-user.js";
 import { freePort, startAuthorizationServer, type AuthorizationServer } from "./fixtures/authorization-server.js";
 import { tempDataDir, textOf } from "./fixtures/mcp.js";
 import { startPostgres, type PostgresServer } from "./support/postgres.js";
@@ -23,6 +24,8 @@ const principal = DEMO_ANCHORS.aws.prodDeployRole;
 interface Replica {
   name: string;
   base: string;
+  configPath: string;
+  dataDir: string;
   process: ChildProcess;
   stderr: string[];
 }
@@ -42,12 +45,12 @@ describe("second-person approval across two replicas on PostgreSQL", () => {
     const configPath = join(dataDir, "wiam.yaml");
     const config = {
       state: { postgres: { url: databaseUrl } },
-      governance: { policyFile, approvalTimeoutSeconds: 600, approvals: { pollIntervalMs: 100 } },
+      governance: { policyFile, approvalTimeoutSeconds: 600, approvals: { pollIntervalMs: 100 }, callerGroups: { "host-approvers": [osUserName()] } },
       http: { host: "127.0.0.1", port, resource, auth: { type: "oauth", issuer: as.issuer, requiredScopes: ["wiam.read"], callerClaim: "sub", groupsClaim: "groups" } },
     };
     writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
     const child = spawn(process.execPath, [CLI, "--config", configPath, "--data-dir", dataDir, "--log-level", "warning", "serve", "--http"], { stdio: ["ignore", "ignore", "pipe"] });
-    const replica: Replica = { name, base: `http://127.0.0.1:${port}`, process: child, stderr: [] };
+    const replica: Replica = { name, base: `http://127.0.0.1:${port}`, configPath, dataDir, process: child, stderr: [] };
     child.stderr?.on("data", (chunk: Buffer) => replica.stderr.push(chunk.toString("utf8")));
     for (let i = 0; i < 300; i++) {
       const ready = await fetch(`${replica.base}/readyz`).then((r) => r.status === 200).catch(() => false);
@@ -59,6 +62,13 @@ describe("second-person approval across two replicas on PostgreSQL", () => {
   }
 
   const tokenOf = (client: string) => as.token(client, { resource });
+
+  const wiam = (replica: Replica, ...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI, "--config", replica.configPath, "--data-dir", replica.dataDir, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
 
   async function connectTo(replica: Replica, client: string): Promise<Client> {
     const mcp = new Client({ name: "replica-test", version: "1.0.0" });
@@ -96,7 +106,7 @@ describe("second-person approval across two replicas on PostgreSQL", () => {
       policyFile,
       [
         '@id("allow-read") permit (principal, action in Wiam::Action::"read", resource);',
-        '@id("production-needs-secops") @approval("second-person") @approvers("token:secops")',
+        '@id("production-needs-secops") @approval("second-person") @approvers("token:secops, host-approvers")',
         '@reason("describing a production identity needs a second person from secops")',
         'forbid (principal, action == Wiam::Action::"describe_identity", resource) when { resource.environment == "production" } unless { context.approved };',
       ].join("\n"),
@@ -144,6 +154,10 @@ describe("second-person approval across two replicas on PostgreSQL", () => {
       body: { error: "forbidden", error_description: `approval request ${samRequest.id} is your own: a second person must decide it` },
     });
     expect((await admin(a, "secops-sue", `/${samRequest.id}`)).body).toMatchObject({ status: "pending" });
+    // On a replica's host, `wiam approvals` reads the same shared queue.
+    const listed = await wiam(a, "approvals", "list", "--json");
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toEqual([samRequest.id]);
     expect((await admin(b, "secops-sue", `/${samRequest.id}/approve`, "POST", {})).status).toBe(200);
     const samResult = await samCall;
     expect(samResult.isError, textOf(samResult)).toBeFalsy();
