@@ -33,6 +33,7 @@ function request(tool: string, resource: ScopeEntity, overrides: Partial<PolicyR
       target: "",
       limit: 25,
       demo: false,
+      dataAgeMinutes: 0,
       task: idle,
       caller: idle,
       budgetExceeded: false,
@@ -225,6 +226,24 @@ describe("admin policies", () => {
     });
     expect(decide(policy, request("explain_entitlement_paths", dev, {}, { groups: ["analysts"] })).kind).toBe("allow");
     expect(decide(policy, request("inventory_summary", dev, {}, { groups: ["contractors"] })).kind).toBe("allow");
+  });
+
+  it("can require fresher data: context.dataAgeMinutes is how old the served collection is", () => {
+    const policy = compile(`
+      @id("read") permit (principal, action in Wiam::Action::"read", resource);
+      @id("fresh-data-for-entitlements") @reason("entitlement answers need data collected within the last day")
+      forbid (principal, action in Wiam::Action::"entitlements", resource) when { context.dataAgeMinutes > 1440 };
+    `);
+    const dev = scopeOf({ scope: A.developmentAccount });
+    expect(decide(policy, request("explain_entitlement_paths", dev, { dataAgeMinutes: 1441 }))).toEqual({
+      kind: "deny",
+      policyIds: ["fresh-data-for-entitlements"],
+      reasons: ["entitlement answers need data collected within the last day"],
+    });
+    expect(decide(policy, request("explain_entitlement_paths", dev, { dataAgeMinutes: 1440 })).kind).toBe("allow");
+    // Nothing collected yet: the call collects now, so its data is fresh.
+    expect(decide(policy, request("explain_entitlement_paths", dev, { dataAgeMinutes: -1 })).kind).toBe("allow");
+    expect(decide(policy, request("inventory_summary", dev, { dataAgeMinutes: 100_000 })).kind).toBe("allow");
   });
 
   it("decides on the context: time of day, client, requested size, scope tags", () => {

@@ -53,6 +53,7 @@ export function cedarSchemaText(tools: readonly ToolAction[]): string {
     '    target: String,          // resource/action argument of entitlement queries, "" when none',
     "    limit: Long,             // items requested for this page (result size asked for)",
     "    demo: Bool,              // the estate is the built-in demo",
+    "    dataAgeMinutes: Long,    // minutes since the served data was collected (oldest source); -1 before any collection",
     "    task: Usage,",
     "    caller: Usage,",
     '    budgetExceeded: Bool,',

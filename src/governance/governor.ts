@@ -118,6 +118,24 @@ export interface Authorization {
   budget: BudgetCheck;
   /** The estate was the built-in demo (not a file labelled demo) when the question was decided. */
   demo: boolean;
+  /** Minutes since the data the call is answered from was collected; -1 when none was collected yet. */
+  dataAgeMinutes?: number;
+}
+
+/** What the policy is told about the estate itself: whether it is the demo, and how old the data is. */
+interface EstateFacts {
+  demo: boolean;
+  dataAgeMinutes: number;
+}
+
+/**
+ * How old the served data is, for `context.dataAgeMinutes`: from the oldest source's collection
+ * time. No inventory yet means the call collects now: the data will be fresh, so -1, not a large age.
+ */
+export function dataAgeMinutesOf(inventory: Inventory | null, now: Date): number {
+  if (!inventory) return -1;
+  const collected = Date.parse(inventory.snapshot.generatedAt);
+  return Number.isNaN(collected) ? -1 : Math.max(0, Math.floor((now.getTime() - collected) / 60_000));
 }
 
 /** Budgets follow the caller (the OS user or authenticated subject), not the client name it declares. */
@@ -258,9 +276,9 @@ export class Governor {
     const settings = this.settings();
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const budget = await this.tasks.admit(call.taskKey ?? call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
-    const demo = inventory?.builtInDemo ?? false;
-    const request = this.request(call, scope, budget, settings, demo, false, "");
-    const base = { scope, budget, demo };
+    const facts: EstateFacts = { demo: inventory?.builtInDemo ?? false, dataAgeMinutes: dataAgeMinutesOf(inventory, call.now) };
+    const request = this.request(call, scope, budget, settings, facts, false, "");
+    const base = { scope, budget, ...facts };
 
     if (budget.exceeded.length > 0 && settings.onBudgetExceeded === "deny") {
       const message = `refused: over budget (${budget.exceeded.join("; ")})`;
@@ -294,7 +312,7 @@ export class Governor {
     // The approval lifts only forbids that say `unless { context.approved }`; anything else still
     // refuses, under the policies in force now (they may have been reloaded while the person decided).
     const now = this.settings();
-    const second = decideCall(now.policySet, this.request(call, scope, budget, now, demo, true, answer.approver ?? ""), call.standsFor);
+    const second = decideCall(now.policySet, this.request(call, scope, budget, now, facts, true, answer.approver ?? ""), call.standsFor);
     if (second.kind !== "allow") {
       return { ...pending, allowed: false, policyIds: second.policyIds, message: `refused by policy even after approval: ${second.reasons.join("; ")}` };
     }
@@ -307,7 +325,7 @@ export class Governor {
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
     const budget: BudgetCheck = { task: idle, caller: idle, exceeded: [], taskIntent: call.intent };
-    const request = this.request(call, scope, budget, settings, demo, approved, approved ? "dry-run approver" : "");
+    const request = this.request(call, scope, budget, settings, { demo, dataAgeMinutes: dataAgeMinutesOf(inventory, call.now) }, approved, approved ? "dry-run approver" : "");
     return { scope, decision: decideCall(settings.policySet, request, call.standsFor) };
   }
 
@@ -333,7 +351,8 @@ export class Governor {
    */
   reviewRevealed(call: GovernedCall, authorization: Authorization, revealed: RevealedScopes, approved: boolean, approverName: string): GovernanceDecision {
     const settings = this.settings();
-    const request = this.request(call, authorization.scope, authorization.budget, settings, authorization.demo, approved, approverName);
+    const facts = { demo: authorization.demo, dataAgeMinutes: authorization.dataAgeMinutes ?? -1 };
+    const request = this.request(call, authorization.scope, authorization.budget, settings, facts, approved, approverName);
     return decideCall(settings.policySet, { ...request, context: { ...request.context, result: revealed } }, call.standsFor);
   }
 
@@ -347,7 +366,7 @@ export class Governor {
     scope: ScopeEntity,
     budget: BudgetCheck,
     settings: GovernanceSettings,
-    demo: boolean,
+    facts: EstateFacts,
     approved: boolean,
     approverName: string,
   ): PolicyRequest {
@@ -381,7 +400,8 @@ export class Governor {
         principal: call.arguments.principal ?? "",
         target: call.arguments.resource ?? call.arguments.action ?? "",
         limit: call.limit,
-        demo,
+        demo: facts.demo,
+        dataAgeMinutes: facts.dataAgeMinutes,
         task: budget.task,
         caller: budget.caller,
         budgetExceeded: budget.exceeded.length > 0,

@@ -49,6 +49,8 @@ export interface CallContextValues {
   target: string;
   limit: number;
   demo: boolean;
+  /** Minutes since the served data was collected; -1 before any collection. */
+  dataAgeMinutes: number;
   task: Usage;
   caller: Usage;
   budgetExceeded: boolean;
@@ -155,6 +157,7 @@ export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPoli
         target: context.target,
         limit: context.limit,
         demo: context.demo,
+        dataAgeMinutes: context.dataAgeMinutes,
         task: usageJson(context.task),
         caller: usageJson(context.caller),
         budgetExceeded: context.budgetExceeded,

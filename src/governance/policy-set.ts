@@ -63,7 +63,7 @@ function collectInputs(node: unknown, words: Set<string>, flags: { tags: boolean
   }
 }
 
-const ALL_INPUTS = ["provider", "kind", "environment", "estateWide", "containsProduction", "name", "client", "transport", "intent", "taskId", "hourUtc", "weekdayUtc", "scope", "principal", "target", "limit", "demo", "task", "caller", "calls", "callsLastMinute", "itemsReturned", "distinctScopes", "budgetExceeded", "approved", "approver"];
+const ALL_INPUTS = ["provider", "kind", "environment", "estateWide", "containsProduction", "name", "client", "transport", "intent", "taskId", "hourUtc", "weekdayUtc", "scope", "principal", "target", "limit", "demo", "dataAgeMinutes", "task", "caller", "calls", "callsLastMinute", "itemsReturned", "distinctScopes", "budgetExceeded", "approved", "approver"];
 
 function policyInputs(byId: Readonly<Record<string, string>>): PolicyInputs {
   const words = new Set<string>();
