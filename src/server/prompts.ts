@@ -95,15 +95,16 @@ export const PROMPTS: readonly PromptDefinition[] = [
   {
     name: "weekly-changes",
     title: "What changed this week",
-    description: "Expiry, activity and staleness over the last 7 days, from the current inventory.",
+    description: "Changes of the last 7 days from the stored history (new keys, rotations, new trust and paths to sensitive resources), with expiry and staleness.",
     arguments: z.strictObject({ scope: optionalText("Only this scope and below.") }),
     text: (a) =>
       [
-        `Summarize what changed this week${a.scope ? ` in scope ${a.scope}` : ""}. The server keeps no history of earlier collections: "changed" here means what expired, starts to expire, or went stale in the last 7 days; for a full diff, compare two \`wiam export\` snapshots.`,
-        `1. Call inventory_summary${a.scope ? ` with scope "${a.scope}"` : ""} and intent "weekly review: data date and gaps".`,
-        `2. Call find_expiring_credentials with within_days 7${a.scope ? `, scope "${a.scope}"` : ""} and intent "weekly review: what expired or expires within 7 days".`,
-        `3. Call find_stale_service_accounts with inactive_days 7${a.scope ? `, scope "${a.scope}"` : ""} and intent "weekly review: identities not used this week", then compare with inactive_days 90 to tell new from old staleness.`,
-        "Report three short lists: expired or expiring, newly inactive, long stale; and what could not be read.",
+        `Summarize what changed this week${a.scope ? ` in scope ${a.scope}` : ""}.`,
+        `1. Call what_changed with since set to the date 7 days ago${a.scope ? `, scope "${a.scope}"` : ""} and intent "weekly review: what changed in the estate this week". Page with nextCursor until done. If its notes say the server keeps no history, say so and continue with steps 3 and 4 only: "changed" then means what expired or went stale.`,
+        `2. For each path_added, and each identity_added that is a workload, call describe_identity with the principal and intent "weekly review: what <id> can reach now".`,
+        `3. Call find_expiring_credentials with within_days 7${a.scope ? `, scope "${a.scope}"` : ""} and intent "weekly review: what expired or expires within 7 days".`,
+        `4. Call find_stale_service_accounts with inactive_days 7${a.scope ? `, scope "${a.scope}"` : ""} and intent "weekly review: identities not used this week".`,
+        "Report: new ways into sensitive resources first (path_added), then new identities and credentials, rotations and removals, trust and grant changes, expiry changes, and what expires or went stale; give each change's collection date. Say which collections were not compared and what could not be read (incomplete).",
         TASK_NOTE,
       ].join("\n"),
   },
