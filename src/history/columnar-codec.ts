@@ -324,7 +324,15 @@ function encodeGrants(writer: SectionWriter, table: GrantTable): void {
     pieces: shape.template ? [...shape.template.pieces] : null,
   }));
   writer.json("grants.shapes", shapes);
-  writer.json("grants.own", [...columns.own]);
+  // A grant's own id text (an Azure role assignment's GUID): a third of an estate's grants; as rows and strings, not pairs.
+  const ownRows = new Int32Array(columns.own.size);
+  const ownTexts: string[] = [];
+  for (const [row, text] of columns.own) {
+    ownRows[ownTexts.length] = row;
+    ownTexts.push(text);
+  }
+  writer.int32("grants.ownRows", ownRows);
+  writeStrings(writer, "grants.ownTexts", ownTexts);
   writer.json("grants.conditions", [...columns.conditions]);
 }
 
@@ -340,7 +348,7 @@ function decodeGrants(sections: Map<string, Section>, length: number): GrantTabl
     resource: int32Section(sections, "grants.resource", length),
     shape: int32Section(sections, "grants.shape", length),
     shapes,
-    own: new Map(jsonSection(sections, "grants.own") as [number, string][]),
+    own: ownOf(sections, length),
     conditions: new Map(jsonSection(sections, "grants.conditions") as [number, Condition[]][]),
   };
   // Indexes out of range would read `undefined` later as if a grant had no principal: refuse now.
@@ -355,6 +363,18 @@ function decodeGrants(sections: Map<string, Section>, length: number): GrantTabl
     if (value < 0 || value >= shapes.length) throw new StoredInventoryUnreadable(`grant ${row}: shape ${value} out of range`);
   }
   return new GrantTable(columns);
+}
+
+function ownOf(sections: Map<string, Section>, length: number): Map<number, string> {
+  const texts = readStrings(sections, "grants.ownTexts");
+  const rows = int32Section(sections, "grants.ownRows", texts.length);
+  const own = new Map<number, string>();
+  for (let i = 0; i < texts.length; i++) {
+    const row = rows[i] as number;
+    if (row < 0 || row >= length) throw new StoredInventoryUnreadable(`grant own id ${i}: row ${row} out of range`);
+    own.set(row, texts[i] as string);
+  }
+  return own;
 }
 
 /** The stored form of an inventory: `grants` is its grant table (built from `snapshot.grants` when absent). */

@@ -70,14 +70,14 @@ const EMPTY_ROWS = new Int32Array(0);
 
 /** A grant table's columns (see GrantTable.columns): value indexes into `values`, -1 for none. */
 export interface GrantColumns {
-  values: readonly string[];
+  values: string[];
   principal: Int32Array;
   policy: Int32Array;
   resource: Int32Array;
   shape: Int32Array;
-  shapes: readonly GrantShape[];
-  own: ReadonlyMap<number, string>;
-  conditions: ReadonlyMap<number, Condition[]>;
+  shapes: GrantShape[];
+  own: Map<number, string>;
+  conditions: Map<number, Condition[]>;
 }
 
 export class GrantTable implements Iterable<Grant> {
@@ -100,15 +100,16 @@ export class GrantTable implements Iterable<Grant> {
     if (!Array.isArray(source)) {
       const columns = source as GrantColumns;
       this.length = columns.principal.length;
-      this.values = [...columns.values];
+      // The table takes the columns over (a decoder made them for it): nothing is copied.
+      this.values = columns.values;
       for (let i = 0; i < this.values.length; i++) this.valueIndex.set(this.values[i] as string, i);
       this.principal = columns.principal;
       this.policy = columns.policy;
       this.resource = columns.resource;
       this.shape = columns.shape;
-      this.shapes = [...columns.shapes];
-      this.own = new Map(columns.own);
-      this.conditions = new Map(columns.conditions);
+      this.shapes = columns.shapes;
+      this.own = columns.own;
+      this.conditions = columns.conditions;
       this.byPrincipal = RowGroups.of(this.principal, this.length, this.values.length);
       this.byPolicy = RowGroups.of(this.policy, this.length, this.values.length);
       this.byResource = RowGroups.of(this.resource, this.length, this.values.length, this.keyOf(""));
