@@ -58,6 +58,7 @@ describe("CloudTrail records", () => {
       via: undefined,
       sourceAddress: "192.0.2.77",
       network: "outside",
+      networkKey: "192.0.2.0/24",
       country: undefined,
       userAgent: "aws-cli/2.15.30 Python/3.11.8",
       outcome: "success",

@@ -101,6 +101,7 @@ describe("read-only by construction, over the code", () => {
       "graph:applications",
       "graph:servicePrincipals",
       "graph:servicePrincipalSignInActivities",
+      "graph:auditLogs.signIns",
       "graph:groups.transitiveMembers",
       "graph:groups",
       "graph:users",

@@ -40,6 +40,8 @@ export interface ActivityEventInput {
   via?: string | undefined;
   sourceAddress?: string | undefined;
   network: NetworkClass;
+  /** The network key, when the collector already computed it (networkKeyOf otherwise). */
+  networkKey?: string | undefined;
   country?: string | undefined;
   userAgent?: string | undefined;
   outcome: ActivityOutcome;
@@ -73,41 +75,47 @@ class StringTable {
   }
 }
 
-class GrowableUint32 {
-  data = new Uint32Array(1024);
-  push(length: number, value: number): void {
-    if (length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
+type Column = Uint32Array | Uint16Array | Uint8Array;
+
+/**
+ * A column filled in chunks of a million rows: no doubling (a doubled array is up to twice the
+ * rows, and both copies are alive while it grows), and flattened once, chunk by chunk, when built.
+ */
+class ChunkedColumn<T extends Column> {
+  private chunks: T[] = [];
+
+  constructor(private readonly make: (length: number) => T) {}
+
+  push(row: number, value: number): void {
+    const index = row >>> CHUNK_BITS;
+    let chunk = this.chunks[index];
+    if (chunk === undefined) {
+      chunk = this.make(CHUNK_ROWS);
+      this.chunks.push(chunk);
     }
-    this.data[length] = value;
+    chunk[row & CHUNK_MASK] = value;
+  }
+
+  /** The column as one array of exactly `length` rows; the chunks are released as they are copied. */
+  flatten(length: number): T {
+    const out = this.make(length);
+    for (let index = 0; index < this.chunks.length; index++) {
+      const chunk = this.chunks[index] as T;
+      const from = index * CHUNK_ROWS;
+      out.set(chunk.subarray(0, Math.min(CHUNK_ROWS, length - from)), from);
+      this.chunks[index] = this.make(0);
+    }
+    this.chunks = [];
+    return out;
   }
 }
 
-class GrowableUint16 {
-  data = new Uint16Array(1024);
-  push(length: number, value: number): void {
-    if (length === this.data.length) {
-      const next = new Uint16Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[length] = value;
-  }
-}
-
-class GrowableUint8 {
-  data = new Uint8Array(1024);
-  push(length: number, value: number): void {
-    if (length === this.data.length) {
-      const next = new Uint8Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[length] = value;
-  }
-}
+const CHUNK_BITS = 20;
+const CHUNK_ROWS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ROWS - 1;
+const uint32 = (length: number) => new Uint32Array(length);
+const uint16 = (length: number) => new Uint16Array(length);
+const uint8 = (length: number) => new Uint8Array(length);
 
 const OUTCOME_CODE = new Map<ActivityOutcome, number>(ACTIVITY_OUTCOMES.map((outcome, i) => [outcome, i]));
 const NETWORK_CODE = new Map<NetworkClass, number>(NETWORK_CLASSES.map((network, i) => [network, i]));
@@ -116,7 +124,12 @@ const PROVIDER_CODE = new Map<ProviderId, number>(PROVIDER_IDS.map((provider, i)
 const SIGN_IN_FLAG = 16;
 
 export interface ActivityLogOptions {
-  /** Keep the event ids of events at or after this time (epoch ms); earlier events are cited by time only. Default: all. */
+  /**
+   * Keep event ids and credential ids of events at or after this time (epoch ms); earlier events
+   * keep neither (findings cite recent events by id, and one credential's use from distant
+   * networks is judged within the detection window). At millions of events each id is a string
+   * of its own. Default: all.
+   */
   keepIdsSince?: number;
 }
 
@@ -125,16 +138,16 @@ export class ActivityLogBuilder {
   private readonly strings = new StringTable();
   private readonly agents = new StringTable(MAX_AGENTS);
   private readonly countries = new StringTable(MAX_COUNTRIES);
-  private readonly time = new GrowableUint32();
-  private readonly principal = new GrowableUint32();
-  private readonly action = new GrowableUint32();
-  private readonly resource = new GrowableUint32();
-  private readonly network = new GrowableUint32();
-  private readonly credential = new GrowableUint32();
-  private readonly via = new GrowableUint32();
-  private readonly agent = new GrowableUint16();
-  private readonly flags = new GrowableUint8();
-  private readonly country = new GrowableUint8();
+  private readonly time = new ChunkedColumn(uint32);
+  private readonly principal = new ChunkedColumn(uint32);
+  private readonly action = new ChunkedColumn(uint32);
+  private readonly resource = new ChunkedColumn(uint32);
+  private readonly network = new ChunkedColumn(uint32);
+  private readonly credential = new ChunkedColumn(uint32);
+  private readonly via = new ChunkedColumn(uint32);
+  private readonly agent = new ChunkedColumn(uint16);
+  private readonly flags = new ChunkedColumn(uint8);
+  private readonly country = new ChunkedColumn(uint8);
   private readonly ids = new Map<number, string>();
   private readonly categories = new Map<number, number>();
   private readonly networkClasses = new Map<number, number>();
@@ -165,7 +178,7 @@ export class ActivityLogBuilder {
     const action = this.strings.of(event.action);
     if (event.category !== undefined && !this.categories.has(action)) this.categories.set(action, CATEGORY_CODE.get(event.category) ?? 0);
     const networkClass = NETWORK_CODE.get(event.network) ?? 3;
-    const network = this.strings.of(networkKeyOf(event.provider, event.network, event.sourceAddress));
+    const network = this.strings.of(event.networkKey ?? networkKeyOf(event.provider, event.network, event.sourceAddress));
     if (!this.networkClasses.has(network)) this.networkClasses.set(network, networkClass);
     let agent = this.agents.of(event.userAgent);
     if (agent < 0) agent = this.agents.of(OTHER_AGENT) < 0 ? NONE : (this.agents.find(OTHER_AGENT) ?? NONE);
@@ -177,12 +190,13 @@ export class ActivityLogBuilder {
     this.action.push(row, action);
     this.resource.push(row, this.strings.of(event.resource));
     this.network.push(row, network);
-    this.credential.push(row, this.strings.of(event.credentialId));
+    const recent = event.timeMs >= this.keepIdsSince;
+    this.credential.push(row, recent ? this.strings.of(event.credentialId) : NONE);
     this.via.push(row, this.strings.of(event.via));
     this.agent.push(row, agent);
     this.flags.push(row, (OUTCOME_CODE.get(event.outcome) ?? 0) | (networkClass << 2) | (event.kind === "sign_in" ? SIGN_IN_FLAG : 0));
     this.country.push(row, country);
-    if (event.timeMs >= this.keepIdsSince) this.ids.set(row, event.id);
+    if (recent) this.ids.set(row, event.id);
     this.length = row + 1;
   }
 
@@ -213,13 +227,13 @@ export class ActivityLogBuilder {
   /** Sorts by principal and time, drops exact duplicates and hands the columns to an ActivityLog. */
   build(): ActivityLog {
     const length = this.length;
-    const time = this.time.data;
-    const principal = this.principal.data;
-    const action = this.action.data;
-    const network = this.network.data;
-    const credential = this.credential.data;
-    const resource = this.resource.data;
-    const flags = this.flags.data;
+    const time = this.time.flatten(length);
+    const principal = this.principal.flatten(length);
+    const action = this.action.flatten(length);
+    const network = this.network.flatten(length);
+    const credential = this.credential.flatten(length);
+    const resource = this.resource.flatten(length);
+    const flags = this.flags.flatten(length);
     const keyCount = this.strings.values.length;
     // Counting sort by principal keeps each principal's rows in arrival order.
     const counts = new Int32Array(keyCount + 1);
@@ -268,6 +282,7 @@ export class ActivityLogBuilder {
       const id = this.ids.get(rows[i] as number);
       if (id !== undefined) ids.set(i, id);
     }
+    this.ids.clear();
     const categories = new Uint8Array(keyCount);
     for (const [key, code] of this.categories) categories[key] = code;
     const networkClasses = new Uint8Array(keyCount).fill(3);
@@ -282,10 +297,10 @@ export class ActivityLogBuilder {
       resource: permute32(resource, rows),
       network: permute32(network, rows),
       credential: permute32(credential, rows),
-      via: permute32(this.via.data, rows),
-      agent: permute16(this.agent.data, rows),
+      via: permute32(this.via.flatten(length), rows),
+      agent: permute16(this.agent.flatten(length), rows),
       flags: permute8(flags, rows),
-      country: permute8(this.country.data, rows),
+      country: permute8(this.country.flatten(length), rows),
       ids,
       categories,
       networkClasses,

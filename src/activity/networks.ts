@@ -6,19 +6,34 @@
  */
 import type { NetworkClass } from "../model/activity-log.js";
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** The IPv4 address as an unsigned 32-bit number, or undefined when it is not one. */
+/** The IPv4 address as an unsigned 32-bit number, or undefined when it is not one (parsed by hand: called per event). */
 export function ipv4Number(address: string): number | undefined {
-  const match = IPV4.exec(address);
-  if (!match) return undefined;
   let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(match[i]);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const code = address.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      octet = octet * 10 + (code - 48);
+      digits++;
+      if (digits > 3 || octet > 255) return undefined;
+    } else if (code === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else return undefined;
   }
-  return value;
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
+}
+
+/** The /24 network of an IPv4 address given as a number. */
+export function ipv4NetworkKey(value: number): string {
+  const prefix = Math.floor(value / 256);
+  return `${Math.floor(prefix / 65536)}.${Math.floor(prefix / 256) % 256}.${prefix % 256}.0/24`;
 }
 
 /** Expands an IPv6 address to its eight 16-bit groups, or undefined when it is not one. */
@@ -45,13 +60,15 @@ export function ipv6Groups(address: string): number[] | undefined {
 }
 
 /** Private, loopback and link-local addresses: only reachable from inside some network. */
+export function isPrivateIpv4(v4: number): boolean {
+  const a = Math.floor(v4 / 16777216);
+  const b = Math.floor(v4 / 65536) % 256;
+  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
+
 export function isPrivateAddress(address: string): boolean {
   const v4 = ipv4Number(address);
-  if (v4 !== undefined) {
-    const a = Math.floor(v4 / 16777216);
-    const b = Math.floor(v4 / 65536) % 256;
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-  }
+  if (v4 !== undefined) return isPrivateIpv4(v4);
   const v6 = ipv6Groups(address);
   if (!v6) return false;
   const first = v6[0] ?? 0;
@@ -67,10 +84,7 @@ export function networkKeyOf(provider: string, networkClass: NetworkClass, sourc
   if (sourceAddress === undefined || sourceAddress.length === 0) return "unknown network";
   if (networkClass === "service") return sourceAddress;
   const v4 = ipv4Number(sourceAddress);
-  if (v4 !== undefined) {
-    const prefix = Math.floor(v4 / 256);
-    return `${Math.floor(prefix / 65536)}.${Math.floor(prefix / 256) % 256}.${prefix % 256}.0/24`;
-  }
+  if (v4 !== undefined) return ipv4NetworkKey(v4);
   const v6 = ipv6Groups(sourceAddress);
   if (v6) return `${v6.slice(0, 3).map((group) => group.toString(16)).join(":")}::/48`;
   return sourceAddress;
@@ -135,7 +149,14 @@ export class AddressRanges {
 
   contains(address: string): boolean {
     const v4 = ipv4Number(address);
-    if (v4 !== undefined) {
+    if (v4 !== undefined) return this.containsIpv4(v4);
+    const groups = ipv6Groups(address);
+    if (!groups) return false;
+    return this.v6.some((range) => prefixMatches(groups, range.groups, range.bits));
+  }
+
+  containsIpv4(v4: number): boolean {
+    {
       let low = 0;
       let high = this.v4Starts.length - 1;
       while (low <= high) {
@@ -146,9 +167,6 @@ export class AddressRanges {
       }
       return false;
     }
-    const groups = ipv6Groups(address);
-    if (!groups) return false;
-    return this.v6.some((range) => prefixMatches(groups, range.groups, range.bits));
   }
 }
 

@@ -42,6 +42,11 @@ export const azureTenantConfigSchema = z.strictObject({
   signInActivity: z.boolean().default(true),
   /** Management group hierarchy, so assignments at management groups are inherited correctly. */
   managementGroups: z.boolean().default(true),
+  /**
+   * Activity (#18): service principal and managed identity sign-ins from Graph's beta sign-in
+   * logs (needs AuditLog.Read.All and Entra ID P1/P2), the last `hours` of them (kept 30 days). Off unless set.
+   */
+  activity: z.strictObject({ hours: z.number().int().min(1).max(720).default(720) }).optional(),
 });
 export type AzureTenantConfig = z.output<typeof azureTenantConfigSchema>;
 

@@ -24,6 +24,7 @@ import { describeAzureError } from "./errors.js";
 import { readManagementGroups, type ManagementGroupParts } from "./collect/management-groups.js";
 import { readSubscription, type SubscriptionParts } from "./collect/subscription.js";
 import { readTenant, type TenantParts } from "./collect/tenant.js";
+import { readServicePrincipalSignIns, SIGN_IN_RETENTION_HOURS } from "./activity/sign-ins.js";
 import { readVaultItems, type VaultReadResult } from "./collect/vault-items.js";
 
 export interface AzureConnectorDeps {
@@ -137,6 +138,30 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
     return { url: vault.url, result };
   }
 
+  /** Sign-in logs of the tenants that ask for activity; each tenant's refusal is its source's note. */
+  async function collectSignInLogs(
+    context: CollectContext,
+    runner: AzureCallRunner,
+    clientSettings: (tenantId: string) => ClientFactorySettings,
+  ): Promise<InventorySnapshot["activityLog"]> {
+    const tenants = config.tenants.filter((tenant) => tenant.activity !== undefined);
+    if (tenants.length === 0) return undefined;
+    const log: NonNullable<InventorySnapshot["activityLog"]> = { sources: [], events: [] };
+    for (const tenant of tenants) {
+      const scopeId = tenantScopeId(tenant.id);
+      const { events, source } = await readServicePrincipalSignIns({
+        graph: graphReader({ ...clientSettings(tenant.id), callPolicy: runner.policy(scopeId) }),
+        tenantScopeId: scopeId,
+        now: now(),
+        hours: tenant.activity?.hours ?? SIGN_IN_RETENTION_HOURS,
+        signal: context.signal,
+      });
+      log.sources.push(source);
+      log.events.push(...events);
+    }
+    return log;
+  }
+
   async function collect(context: CollectContext): Promise<InventorySnapshot> {
     const runner = new AzureCallRunner({
       origins,
@@ -188,7 +213,10 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
           }),
         ),
       ]);
-      return assembleSnapshot(config, tenants, vaults, now().toISOString());
+      const snapshot = assembleSnapshot(config, tenants, vaults, now().toISOString());
+      const activityLog = await collectSignInLogs(context, runner, settingsFor);
+      if (activityLog) snapshot.activityLog = activityLog;
+      return snapshot;
     } finally {
       for (const operation of runner.drainOperations()) context.recordOperation(operation);
     }

@@ -47,6 +47,8 @@ const RULES: readonly RouteRule[] = [
   { service: "graph", api: "graph:applications", path: /^\/v1\.0\/applications$/, scopeOf: none },
   { service: "graph", api: "graph:servicePrincipals", path: /^\/v1\.0\/servicePrincipals$/, scopeOf: none },
   { service: "graph", api: "graph:servicePrincipalSignInActivities", path: /^\/beta\/reports\/servicePrincipalSignInActivities$/, scopeOf: none },
+  // Sign-in logs (activity, #18): service principal and managed identity sign-ins are only in beta.
+  { service: "graph", api: "graph:auditLogs.signIns", path: /^\/beta\/auditLogs\/signIns$/, scopeOf: none },
   { service: "graph", api: "graph:groups.transitiveMembers", path: /^\/v1\.0\/groups\/[0-9a-fA-F-]{36}\/transitiveMembers$/, scopeOf: none },
   { service: "graph", api: "graph:groups", path: /^\/v1\.0\/groups$/, scopeOf: none },
   { service: "graph", api: "graph:users", path: /^\/v1\.0\/users$/, scopeOf: none },

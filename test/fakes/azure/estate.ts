@@ -97,6 +97,11 @@ export interface FakeTenant {
   directoryRoleEligibilities?: GraphObject[] | "forbidden";
   /** App role assignments; `resourceId` is the service principal of the API (Microsoft Graph's). */
   appRoleAssignedTo?: GraphObject[];
+  /**
+   * Sign-in logs (beta auditLogs/signIns, #18): rows of every event type; "unlicensed" (no P1/P2)
+   * and "forbidden" (no AuditLog.Read.All) answer 403 as Graph does.
+   */
+  signInLogs?: GraphObject[] | "unlicensed" | "forbidden";
 }
 
 /** A client the fake token endpoint accepts: the secret must be obviously fake. */

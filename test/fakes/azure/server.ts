@@ -435,6 +435,25 @@ export class FakeAzureServer {
       }
       return list("signIns", () => (tenant?.signIns === "forbidden" ? [] : (tenant?.signIns ?? [])));
     }
+    if (path === "/beta/auditLogs/signIns") {
+      const logs = tenant?.signInLogs;
+      if (logs === "unlicensed") {
+        return { route: "auditLogs.signIns", run: () => ({ status: 403, body: { error: { code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant", message: "Neither tenant is B2C or tenant doesn't have premium license" } } }) };
+      }
+      if (logs === "forbidden") {
+        return { route: "auditLogs.signIns", run: () => ({ status: 403, body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } } }) };
+      }
+      // Graph's filter as the collector writes it: a start time and the service principal event types.
+      const filter = url.searchParams.get("$filter") ?? "";
+      const since = /createdDateTime ge (\S+)/.exec(filter)?.[1];
+      const types = [...filter.matchAll(/t eq '(\w+)'/g)].map((match) => match[1]);
+      return list("auditLogs.signIns", () =>
+        (logs ?? []).filter((row) => {
+          const rowTypes = (row.signInEventTypes as string[] | undefined) ?? ["interactiveUser"];
+          return (since === undefined || String(row.createdDateTime) >= since) && rowTypes.some((type) => types.includes(type));
+        }),
+      );
+    }
     const members = /^\/v1\.0\/groups\/([0-9a-f-]{36})\/transitiveMembers$/.exec(path);
     if (members) {
       return list("transitiveMembers", () => {

@@ -14,7 +14,7 @@ import type { ActivityEventInput } from "../../../activity/log.js";
 import type { AddressRanges } from "../../../activity/networks.js";
 import type { ActivityOutcome } from "../../../model/activity-log.js";
 import { awsActionCategory, awsActionOf } from "./actions.js";
-import { awsNetworkClass } from "./ranges.js";
+import { awsNetwork } from "./ranges.js";
 
 export const cloudTrailFileSchema = z.object({ Records: z.array(z.unknown()) });
 
@@ -62,6 +62,7 @@ export function normalizeCloudTrailRecord(value: unknown, ranges: AddressRanges)
   // The role asked for is the one request parameter read: an ARN, never a secret.
   const roleArn = category === "assume_role" ? asText(asRecord(record.requestParameters)?.roleArn) : undefined;
   const resource = roleArn ?? asText(asRecord(resources[0])?.ARN);
+  const network = awsNetwork(sourceAddress, asText(record.vpcEndpointId), ranges);
   return {
     id,
     timeMs,
@@ -75,7 +76,8 @@ export function normalizeCloudTrailRecord(value: unknown, ranges: AddressRanges)
     resource,
     via: undefined,
     sourceAddress,
-    network: awsNetworkClass(sourceAddress, asText(record.vpcEndpointId), ranges),
+    network: network.network,
+    networkKey: network.key,
     country: undefined,
     userAgent: asText(record.userAgent)?.slice(0, 512),
     outcome: outcomeOf(asText(record.errorCode)),

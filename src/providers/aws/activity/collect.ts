@@ -18,7 +18,7 @@ import type { AwsActivityConfig } from "../config.js";
 import { describeError } from "../errors.js";
 import { cloudTrailReads, trailLogReads } from "../reads.js";
 import { ingestCloudTrailText, normalizeCloudTrailRecord, type CloudTrailTally } from "./cloudtrail.js";
-import { eventJson } from "./read-files.js";
+import { eventJson } from "../../../activity/event-json.js";
 
 const gunzipAsync = promisify(gunzip);
 const DAY_MS = 86_400_000;

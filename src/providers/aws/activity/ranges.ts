@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserFacingError } from "../../../errors.js";
 import type { NetworkClass } from "../../../model/activity-log.js";
-import { AddressRanges, isPrivateAddress } from "../../../activity/networks.js";
+import { AddressRanges, ipv4NetworkKey, ipv4Number, isPrivateAddress, isPrivateIpv4, networkKeyOf } from "../../../activity/networks.js";
 import { AWS_RANGES_SNAPSHOT } from "./ranges-snapshot.js";
 
 const ipRangesFileSchema = z.object({
@@ -33,10 +33,25 @@ export function loadAwsRanges(path: string | undefined): AddressRanges {
 
 /** CloudTrail puts a service's DNS name (lambda.amazonaws.com) or "AWS Internal" where a service called. */
 export function awsNetworkClass(sourceAddress: string | undefined, vpcEndpointId: string | undefined, ranges: AddressRanges): NetworkClass {
-  if (vpcEndpointId) return "inside";
-  if (sourceAddress === undefined || sourceAddress.length === 0) return "unknown";
-  if (sourceAddress === "AWS Internal" || /\.amazonaws\.com$/.test(sourceAddress)) return "service";
-  if (isPrivateAddress(sourceAddress)) return "inside";
-  if (!/^[0-9a-fA-F:.]+$/.test(sourceAddress)) return "unknown";
-  return ranges.contains(sourceAddress) ? "inside" : "outside";
+  return awsNetwork(sourceAddress, vpcEndpointId, ranges).network;
 }
+
+/**
+ * The network class and, for an outside IPv4 address, its network key: the address is parsed
+ * once (this runs for every CloudTrail record).
+ */
+export function awsNetwork(sourceAddress: string | undefined, vpcEndpointId: string | undefined, ranges: AddressRanges): { network: NetworkClass; key?: string } {
+  if (vpcEndpointId) return { network: "inside", key: INSIDE };
+  if (sourceAddress === undefined || sourceAddress.length === 0) return { network: "unknown" };
+  const v4 = ipv4Number(sourceAddress);
+  if (v4 !== undefined) {
+    if (isPrivateIpv4(v4) || ranges.containsIpv4(v4)) return { network: "inside", key: INSIDE };
+    return { network: "outside", key: ipv4NetworkKey(v4) };
+  }
+  if (sourceAddress === "AWS Internal" || sourceAddress.endsWith(".amazonaws.com")) return { network: "service" };
+  if (isPrivateAddress(sourceAddress)) return { network: "inside", key: INSIDE };
+  if (!/^[0-9a-fA-F:.]+$/.test(sourceAddress)) return { network: "unknown" };
+  return { network: ranges.contains(sourceAddress) ? "inside" : "outside" };
+}
+
+const INSIDE = networkKeyOf("aws", "inside", undefined);
