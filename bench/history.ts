@@ -89,6 +89,8 @@ async function write(identities: number, dataDir: string): Promise<WriteResult> 
 }
 
 interface ServeResult {
+  /** RSS with the server's code loaded, before anything is opened: what no estate size changes. */
+  startRssMb: number;
   firstAnswerMs: number;
   baselineMs: number;
   queries: [string, number][];
@@ -99,6 +101,7 @@ async function serve(dataDir: string, principalSample: string[], resourceSample:
   const caller = { sessionId: "bench", clientName: "bench", clientVersion: null, caller: "bench", transport: "cli" as const };
   const approve: Approver = async () => ({ outcome: "approved", approver: "bench", note: null });
   const intent = "benchmark of the stored inventory";
+  const startRssMb = mb(process.memoryUsage().rss);
   const t0 = performance.now();
   const app = createApp({ config: parseConfig(CONFIG, "(bench)"), dataDir, logLevel: "error", now: () => NOW, connectors: [STORED_ONLY] });
   const first = await app.pipeline.execute({ tool: "inventory_summary", arguments: { intent }, caller, approve });
@@ -144,7 +147,7 @@ async function serve(dataDir: string, principalSample: string[], resourceSample:
     results.push([label, median(times)]);
   }
   app.close();
-  return { firstAnswerMs, baselineMs: median(baseline), queries: results, peakRssMb: peakRssMb() };
+  return { startRssMb, firstAnswerMs, baselineMs: median(baseline), queries: results, peakRssMb: peakRssMb() };
 }
 
 /** 1% of identities changed: half of them removed, as many new ones added, and one grant of each changed one moved. */
@@ -233,6 +236,7 @@ if (mode === "write") {
     line(`p50 ${label} (ms)`, rows.map((r) => (r.serve.queries[index]?.[1] ?? 0).toFixed(2)));
   }
   line("peak RSS of the serving process (MB)", rows.map((r) => r.serve.peakRssMb.toFixed(0)));
+  line("  of which at start, code loaded (MB)", rows.map((r) => r.serve.startRssMb.toFixed(0)));
   const diffSize = 100_000;
   const diffed = child<{ diffMs: number; baselineMs: number; changes: number }>(["diff", String(diffSize)], 8_000);
   console.log(
