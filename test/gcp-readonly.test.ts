@@ -104,6 +104,8 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "iam.serviceAccounts.list",
       "iam.workloadIdentityPoolProviders.list",
       "iam.workloadIdentityPools.list",
+      "logging.logEntries.list",
+      "logging.privateLogEntries.list",
       "policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query",
       "policyanalyzer.serviceAccountLastAuthenticationActivities.query",
       "resourcemanager.folders.get",

@@ -14,6 +14,7 @@ export const DEFAULT_ENDPOINTS = {
   iam: "https://iam.googleapis.com",
   iamCredentials: "https://iamcredentials.googleapis.com",
   policyAnalyzer: "https://policyanalyzer.googleapis.com",
+  logging: "https://logging.googleapis.com",
 } as const satisfies Required<GcpEndpoints>;
 
 export type ResolvedEndpoints = { [Key in keyof typeof DEFAULT_ENDPOINTS]: string };
@@ -25,6 +26,7 @@ export function resolveEndpoints(overrides: GcpEndpoints): ResolvedEndpoints {
     iam: strip(overrides.iam ?? DEFAULT_ENDPOINTS.iam),
     iamCredentials: strip(overrides.iamCredentials ?? DEFAULT_ENDPOINTS.iamCredentials),
     policyAnalyzer: strip(overrides.policyAnalyzer ?? DEFAULT_ENDPOINTS.policyAnalyzer),
+    logging: strip(overrides.logging ?? DEFAULT_ENDPOINTS.logging),
   };
 }
 
@@ -39,6 +41,8 @@ export interface GcpClients {
   /** For the Policy Analyzer REST API, which has no client library: requests through the auth client. */
   authClient: AuthClient;
   policyAnalyzerUrl: string;
+  /** Cloud Logging's REST API (entries.list), also through the auth client. */
+  loggingUrl: string;
   close(): void;
 }
 
@@ -63,6 +67,7 @@ export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndp
     iamV1: iam({ version: "v1", auth: new GoogleAuth({ authClient }), rootUrl: `${endpoints.iam}/` }),
     authClient,
     policyAnalyzerUrl: endpoints.policyAnalyzer,
+    loggingUrl: endpoints.logging,
   };
   return {
     ...clients,

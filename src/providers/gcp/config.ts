@@ -24,7 +24,24 @@ export const gcpEndpointsSchema = z.strictObject({
   iamCredentials: endpointUrl.optional(),
   /** Policy Analyzer (Activity Analyzer: last authentication of accounts and keys). */
   policyAnalyzer: endpointUrl.optional(),
+  /** Cloud Logging (Cloud Audit Logs, for activity). */
+  logging: endpointUrl.optional(),
 });
+
+/**
+ * Activity (#18): Cloud Audit Logs of service accounts through Logging entries.list, Admin
+ * Activity always and Data Access where enabled, paced under the read quota (about 60 requests a
+ * minute a project). Off unless set.
+ */
+export const gcpActivitySchema = z.strictObject({
+  hours: z.number().int().min(1).max(24 * 400).default(31 * 24),
+  /** Also Data Access logs (needs logging.privateLogEntries.list; only where the project enabled them). */
+  dataAccess: z.boolean().default(true),
+  /** Pages (of up to 1000 entries) read per project before coverage is reported partial. */
+  maxPages: z.number().int().min(1).max(10_000).default(100),
+  requestsPerMinute: z.number().int().min(1).max(60).default(50),
+});
+export type GcpActivityConfig = z.output<typeof gcpActivitySchema>;
 export type GcpEndpoints = z.output<typeof gcpEndpointsSchema>;
 
 export const gcpCollectSchema = z.strictObject({
@@ -64,6 +81,8 @@ export const gcpProviderConfigSchema = z
     collect: gcpCollectSchema.default({ activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true }),
     /** API endpoint overrides (Private Service Connect, emulators, the test fakes). */
     endpoints: gcpEndpointsSchema.default({}),
+    /** Activity of service accounts from Cloud Audit Logs (find_anomalous_activity); off unless set. Named apart from collect.activity (last authentication). */
+    auditLogs: gcpActivitySchema.optional(),
   })
   .superRefine((config, context) => {
     if (!config.organization && config.folders.length === 0 && config.projects.length === 0) {

@@ -17,7 +17,8 @@ import { gcpProviderConfigSchema, type GcpProviderConfig, type GcpProviderConfig
 import { GapRecorder } from "./collect/gaps.js";
 import { mapEstate } from "./collect/map.js";
 import type { RawProject, RawScopePolicies } from "./collect/raw.js";
-import { ActivityReads, IamReads, PolicyReads, ResourceManagerReads } from "./reads.js";
+import { ActivityReads, IamReads, PolicyReads, ResourceManagerReads, LoggingReads } from "./reads.js";
+import { readAuditLogs } from "./activity/audit-logs.js";
 import { GcpSessionManager, type GcpBaseCredentials, type GcpSession, type GcpSessionInfo } from "./sessions.js";
 import type { WireBoundaryPolicy, WireRole } from "./collect/wire.js";
 
@@ -177,7 +178,19 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
         roles: roles.map((role) => ({ role, observedAt: roleObservedAt.get(role.name) ?? rolesReadAt })),
         boundaryPolicies: { policies: boundaryPolicies.value, observedAt: boundaryPolicies.observedAt },
       });
-      return { ...emptySnapshot(observedAt), ...parts, gaps };
+      const snapshot: InventorySnapshot = { ...emptySnapshot(observedAt), ...parts, gaps };
+      if (config.auditLogs) {
+        context.progress?.(total, total, "gcp: reading Cloud Audit Logs");
+        snapshot.activityLog = await readAuditLogs({
+          logging: new LoggingReads(runner, session.clients),
+          projects: projectIds,
+          config: config.auditLogs,
+          now: now(),
+          sleep: (ms, signal) => timing.sleep(ms, signal),
+          signal: context.signal,
+        });
+      }
+      return snapshot;
     } finally {
       for (const operation of runner.drainOperations()) context.recordOperation(operation);
     }

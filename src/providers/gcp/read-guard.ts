@@ -2,7 +2,7 @@
  * Read-only on the wire: a request interceptor on every auth client the connector sends through
  * refuses, before anything leaves the process, any request that is not a GET, except the reads
  * Google serves as POST (getIamPolicy on organizations, folders, projects and service accounts)
- * and minting a token for the configured reader account. Every Google client here sends through
+ * and Logging's entries.list, and minting a token for the configured reader account. Every Google client here sends through
  * its auth client (gax REST fallback via `AuthClient.fetch`, googleapis and the Policy Analyzer
  * via `request`, impersonation via the source client), so this one check covers them all.
  */
@@ -25,6 +25,8 @@ const TOKEN_EXCHANGES: ReadonlyArray<{ host: string; path: string }> = [
 const SCOPE_GET_IAM_POLICY = /^\/v3\/(organizations|folders|projects)\/[^/:]+:getIamPolicy$/;
 const SERVICE_ACCOUNT_GET_IAM_POLICY = /^\/v1\/projects\/[^/]+\/serviceAccounts\/[^/:]+:getIamPolicy$/;
 const GENERATE_ACCESS_TOKEN = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/;
+/** Logging serves its listing of log entries as POST (the filter goes in the body). */
+const LIST_LOG_ENTRIES = /^\/v2\/entries:list$/;
 
 /** The path below `endpoint` when `url` is on it; undefined otherwise. */
 function pathOn(endpoint: string, url: URL): string | undefined {
@@ -47,11 +49,13 @@ export function writeRefusal(method: string, url: URL, rules: WriteGuardRules): 
   if (resourceManager !== undefined && SCOPE_GET_IAM_POLICY.test(resourceManager)) return undefined;
   const iam = pathOn(endpoints.iam, url);
   if (iam !== undefined && SERVICE_ACCOUNT_GET_IAM_POLICY.test(iam)) return undefined;
+  const logging = pathOn(endpoints.logging, url);
+  if (logging !== undefined && LIST_LOG_ENTRIES.test(logging)) return undefined;
   const credentials = pathOn(endpoints.iamCredentials, url);
   const target = credentials === undefined ? undefined : GENERATE_ACCESS_TOKEN.exec(credentials)?.[1];
   if (target !== undefined && reader !== undefined && target.toLowerCase() === reader.toLowerCase()) return undefined;
 
-  const onApiEndpoint = [resourceManager, iam, credentials, pathOn(endpoints.policyAnalyzer, url)].some((path) => path !== undefined);
+  const onApiEndpoint = [resourceManager, iam, credentials, logging, pathOn(endpoints.policyAnalyzer, url)].some((path) => path !== undefined);
   if (!onApiEndpoint && TOKEN_EXCHANGES.some((exchange) => url.host === exchange.host && url.pathname === exchange.path)) return undefined;
   return refusal;
 }

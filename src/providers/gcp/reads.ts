@@ -66,6 +66,9 @@ export const GCP_READ_APIS = {
     permission: "policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query",
   },
   generateAccessToken: { api: "iamcredentials:generateAccessToken", permission: "iam.serviceAccounts.getAccessToken" },
+  listLogEntries: { api: "logging:entries.list", permission: "logging.logEntries.list" },
+  /** Data Access audit logs are private logs: their own permission. */
+  listPrivateLogEntries: { api: "logging:entries.list", permission: "logging.privateLogEntries.list" },
 } as const;
 
 const PAGE_SIZE = { serviceAccounts: 100, projects: 1000, folders: 1000, denyPolicies: 1000, activities: 1000, v3: 1000 } as const;
@@ -280,5 +283,29 @@ export class ActivityReads {
       const page = activityPageSchema.parse(response.data);
       return { items: page.activities, nextPageToken: page.nextPageToken || undefined };
     });
+  }
+}
+
+/** One page of log entries; entries are validated by the activity reader (audit-logs.ts). */
+const logEntriesPageSchema = z.object({ entries: z.array(z.unknown()).optional(), nextPageToken: z.string().optional() });
+
+/** Cloud Logging entries.list (Cloud Audit Logs for activity): one page per call, the caller paces. */
+export class LoggingReads {
+  constructor(
+    private readonly runner: GcpCallRunner,
+    private readonly clients: GcpClients,
+  ) {}
+
+  async listEntriesPage(project: string, filter: string, pageToken: string | undefined): Promise<{ entries: unknown[]; nextPageToken: string | undefined }> {
+    const response = await this.runner.call(GCP_READ_APIS.listLogEntries.api, `projects/${project}`, (attempt) =>
+      this.clients.authClient.request({
+        url: `${this.clients.loggingUrl}/v2/entries:list`,
+        method: "POST",
+        data: { resourceNames: [`projects/${project}`], filter, orderBy: "timestamp desc", pageSize: 1000, ...(pageToken ? { pageToken } : {}) },
+        ...rest(attempt),
+      }),
+    );
+    const page = logEntriesPageSchema.parse(response.data);
+    return { entries: page.entries ?? [], nextPageToken: page.nextPageToken || undefined };
   }
 }

@@ -83,6 +83,8 @@ export interface FakeProject extends FakeScopeData {
   state?: "ACTIVE" | "DELETE_REQUESTED";
   serviceAccounts: FakeServiceAccount[];
   pools?: FakePool[];
+  /** Cloud Audit Log entries (activity, #18), as Logging stores them; `log` is the log id. */
+  auditLog?: Array<{ log: "activity" | "data_access"; entry: Record<string, unknown> }>;
 }
 
 export interface FakeBoundaryPolicy {

@@ -423,6 +423,25 @@ export class FakeGcpServer {
       });
     }
 
+    // Cloud Logging entries.list (activity, #18): the project's audit log entries the filter names, newest first, pages of 2.
+    if (method === "POST" && path === "/v2/entries:list") {
+      return read("logging.entries.list", () => {
+        const request = JSON.parse(body || "{}") as { resourceNames?: string[]; filter?: string; pageToken?: string; orderBy?: string };
+        const project = this.project((request.resourceNames?.[0] ?? "").replace(/^projects\//, ""));
+        const filter = request.filter ?? "";
+        const logs = [...filter.matchAll(/log_id\("cloudaudit\.googleapis\.com\/(\w+)"\)/g)].map((match) => match[1]);
+        const since = /timestamp>="([^"]+)"/.exec(filter)?.[1] ?? "";
+        const entries = (project.auditLog ?? [])
+          .filter((row) => logs.includes(row.log) && String(row.entry.timestamp) >= since)
+          .filter((row) => !filter.includes('principalEmail:"gserviceaccount.com"') || String((row.entry.protoPayload as { authenticationInfo?: { principalEmail?: string } } | undefined)?.authenticationInfo?.principalEmail ?? "").includes("gserviceaccount.com"))
+          .map((row) => row.entry)
+          .sort((a, b) => (String(a.timestamp) < String(b.timestamp) ? 1 : -1));
+        const start = Number(request.pageToken ?? 0);
+        const next = start + 2;
+        return { entries: entries.slice(start, next), ...(next < entries.length ? { nextPageToken: String(next) } : {}) };
+      });
+    }
+
     // Policy Analyzer.
     if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations\/global\/activityTypes\/(serviceAccountLastAuthentication|serviceAccountKeyLastAuthentication)\/activities:query$/.exec(path))) {
       const [ref, type] = [m[1] ?? "", m[2] ?? ""];
