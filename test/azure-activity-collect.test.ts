@@ -31,10 +31,39 @@ function signIn(id: string, minutesAgo: number, overrides: Record<string, unknow
   };
 }
 
+const DEPLOYER = "9a1c3e5f-7b9d-4f1e-8a5c-7d9f1b3c5e6a";
+const OBJECT_ID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+
+function control(id: string, minutesAgo: number, operation: string, status: string, overrides: Record<string, unknown> = {}) {
+  return {
+    eventDataId: id,
+    eventTimestamp: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
+    caller: DEPLOYER,
+    claims: { [OBJECT_ID_CLAIM]: DEPLOYER, appid: "5d0c6a3e-1111-4222-8333-444444444444" },
+    operationName: { value: operation, localizedValue: operation },
+    status: { value: status },
+    subStatus: { value: "" },
+    resourceId: `/subscriptions/${PROD}/resourceGroups/rg-payments/providers/Microsoft.Web/sites/payments`,
+    httpRequest: { clientIpAddress: "52.234.10.5", method: "PUT" },
+    properties: { requestbody: "{\"properties\":{\"secret\":\"FAKE-EXAMPLE\"}}" },
+    ...overrides,
+  };
+}
+
 function estate(logs: NonNullable<FakeAzureEstate["tenants"][number]["signInLogs"]>): FakeAzureEstate {
   const base = smallEstate();
   const tenant = base.tenants[0];
   if (tenant) tenant.signInLogs = logs;
+  const prod = base.subscriptions.find((subscription) => subscription.id === PROD);
+  if (prod) {
+    prod.activityLog = [
+      control("c-1", 90, "Microsoft.Web/sites/write", "Started"),
+      control("c-2", 89, "Microsoft.Web/sites/write", "Succeeded"),
+      control("c-3", 60, "Microsoft.Authorization/roleAssignments/write", "Succeeded"),
+      control("c-4", 30, "Microsoft.KeyVault/vaults/write", "Failed", { subStatus: { value: "Forbidden" } }),
+      control("c-5", 20, "Microsoft.Web/sites/write", "Succeeded", { caller: "alice@example.com", claims: {} }),
+    ];
+  }
   return base;
 }
 
@@ -73,15 +102,20 @@ describe("Entra sign-in logs", () => {
   test("service principal and managed identity sign-ins of the window, across pages, metadata only", async () => {
     const { snapshot } = await collectWith(connector(fake, {}), "sign-ins", { now: NOW });
     expect(() => inventorySnapshotSchema.parse(snapshot)).not.toThrow();
-    expect(snapshot.activityLog?.events.map((e) => [e.id, e.principalId, e.action, e.network, e.country ?? null, e.outcome, e.credentialId ?? null])).toEqual([
+    expect(snapshot.activityLog?.events.filter((e) => e.kind === "sign_in").map((e) => [e.id, e.principalId, e.action, e.network, e.country ?? null, e.outcome, e.credentialId ?? null])).toEqual([
       ["s-1", SP, "servicePrincipalSignIn", "unknown", "NL", "success", "a3c5e7b9-1d2f-4a6c-8e0b-2d4f6a8c0e1b"],
       ["s-2", SP, "servicePrincipalSignIn", "unknown", "BR", "success", "a3c5e7b9-1d2f-4a6c-8e0b-2d4f6a8c0e1b"],
       ["s-3", SP, "servicePrincipalSignIn", "unknown", "NL", "failure", "a3c5e7b9-1d2f-4a6c-8e0b-2d4f6a8c0e1b"],
       ["s-4", MI, "managedIdentitySignIn", "inside", "NL", "success", null],
     ]);
-    expect(snapshot.activityLog?.sources).toEqual([
-      { provider: "azure", scopeId: TENANT_SCOPE, source: "graph:beta/auditLogs/signIns (service principal, managed identity)", from: "2026-02-08T12:00:00.000Z", to: NOW.toISOString(), complete: true },
-    ]);
+    expect(snapshot.activityLog?.sources[0]).toEqual({
+      provider: "azure",
+      scopeId: TENANT_SCOPE,
+      source: "graph:beta/auditLogs/signIns (service principal, managed identity)",
+      from: "2026-02-08T12:00:00.000Z",
+      to: NOW.toISOString(),
+      complete: true,
+    });
     const reads = fake.requests.filter((request) => request.path === "/beta/auditLogs/signIns");
     expect(reads).toHaveLength(2);
   });
@@ -94,12 +128,29 @@ describe("Entra sign-in logs", () => {
       const server = await FakeAzureServer.start(estate(logs), {});
       try {
         const { snapshot } = await collectWith(connector(server, { hours: 24 }), "refused", { now: NOW });
-        expect(snapshot.activityLog?.events).toEqual([]);
+        expect(snapshot.activityLog?.events.filter((e) => e.kind === "sign_in")).toEqual([]);
         expect(snapshot.activityLog?.sources[0]).toMatchObject({ complete: false, note, from: "2026-03-09T12:00:00.000Z" });
       } finally {
         await server.close();
       }
     }
+  });
+
+  test("each subscription's Activity Log: final records of workloads only, selected fields, never request bodies", async () => {
+    const { snapshot } = await collectWith(connector(fake, { hours: 24 }), "activity-log", { now: NOW });
+    const control = snapshot.activityLog?.events.filter((e) => e.kind === "api_call") ?? [];
+    expect(control.map((e) => [e.id, e.principalId, e.action, e.category ?? null, e.outcome, e.scopeId])).toEqual([
+      ["c-2", DEPLOYER, "Microsoft.Web/sites/write", null, "success", `/subscriptions/${PROD}`],
+      ["c-3", DEPLOYER, "Microsoft.Authorization/roleAssignments/write", "iam_change", "success", `/subscriptions/${PROD}`],
+      ["c-4", DEPLOYER, "Microsoft.KeyVault/vaults/write", null, "denied", `/subscriptions/${PROD}`],
+    ]);
+    expect(JSON.stringify(snapshot.activityLog)).not.toContain("FAKE-EXAMPLE");
+    expect(snapshot.activityLog?.sources.map((s) => [s.scopeId, s.source, s.complete])).toEqual([
+      [TENANT_SCOPE, "graph:beta/auditLogs/signIns (service principal, managed identity)", true],
+      [`/subscriptions/${PROD}`, "arm:Microsoft.Insights/eventtypes/management/values", true],
+      [`/subscriptions/${NONPROD}`, "arm:Microsoft.Insights/eventtypes/management/values", true],
+    ]);
+    expect(fake.violations).toEqual([]);
   });
 
   test("no activity configured reads no sign-in log", async () => {

@@ -95,6 +95,7 @@ describe("read-only by construction, over the code", () => {
       "authorization:denyAssignments.listForScope",
       "keyvault:vaults.listBySubscription",
       "msi:userAssignedIdentities.listBySubscription",
+      "insights:activityLogs.list",
       "management:managementGroups.list",
       "management:managementGroups.get",
       "graph:organization",

@@ -44,9 +44,16 @@ export const azureTenantConfigSchema = z.strictObject({
   managementGroups: z.boolean().default(true),
   /**
    * Activity (#18): service principal and managed identity sign-ins from Graph's beta sign-in
-   * logs (needs AuditLog.Read.All and Entra ID P1/P2), the last `hours` of them (kept 30 days). Off unless set.
+   * logs (needs AuditLog.Read.All and Entra ID P1/P2; kept 30 days) and the subscriptions' Activity
+   * Log, the last `hours` of them. Off unless set.
    */
-  activity: z.strictObject({ hours: z.number().int().min(1).max(720).default(720) }).optional(),
+  activity: z
+    .strictObject({
+      hours: z.number().int().min(1).max(2160).default(720),
+      /** Also each subscription's Activity Log (control-plane calls of workloads; kept 90 days). */
+      activityLog: z.boolean().default(true),
+    })
+    .optional(),
 });
 export type AzureTenantConfig = z.output<typeof azureTenantConfigSchema>;
 

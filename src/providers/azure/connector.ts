@@ -25,6 +25,7 @@ import { readManagementGroups, type ManagementGroupParts } from "./collect/manag
 import { readSubscription, type SubscriptionParts } from "./collect/subscription.js";
 import { readTenant, type TenantParts } from "./collect/tenant.js";
 import { readServicePrincipalSignIns, SIGN_IN_RETENTION_HOURS } from "./activity/sign-ins.js";
+import { readActivityLog } from "./activity/activity-log.js";
 import { readVaultItems, type VaultReadResult } from "./collect/vault-items.js";
 
 export interface AzureConnectorDeps {
@@ -138,7 +139,7 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
     return { url: vault.url, result };
   }
 
-  /** Sign-in logs of the tenants that ask for activity; each tenant's refusal is its source's note. */
+  /** Sign-in logs and Activity Logs of the tenants that ask for activity; each refusal is its source's note. */
   async function collectSignInLogs(
     context: CollectContext,
     runner: AzureCallRunner,
@@ -158,6 +159,18 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
       });
       log.sources.push(source);
       log.events.push(...events);
+      if (!tenant.activity?.activityLog) continue;
+      for (const subscriptionId of tenant.subscriptions) {
+        const control = await readActivityLog({
+          arm: armReader({ ...clientSettings(tenant.id), callPolicy: runner.policy(`/subscriptions/${subscriptionId}`) }),
+          subscriptionId,
+          now: now(),
+          hours: tenant.activity.hours,
+          signal: context.signal,
+        });
+        log.sources.push(control.source);
+        log.events.push(...control.events);
+      }
     }
     return log;
   }

@@ -40,6 +40,13 @@ const RULES: readonly RouteRule[] = [
   { service: "arm", api: "authorization:denyAssignments.listForScope", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.Authorization/denyAssignments$`, "i"), scopeOf: subscriptionOf },
   { service: "arm", api: "keyvault:vaults.listBySubscription", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.KeyVault/vaults$`, "i"), scopeOf: subscriptionOf },
   { service: "arm", api: "msi:userAssignedIdentities.listBySubscription", path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities$`, "i"), scopeOf: subscriptionOf },
+  // Activity Log (activity, #18): control-plane events of the subscription, selected fields only.
+  {
+    service: "arm",
+    api: "insights:activityLogs.list",
+    path: new RegExp(`^${SUBSCRIPTION}/providers/Microsoft\\.Insights/eventtypes/management/values$`, "i"),
+    scopeOf: subscriptionOf,
+  },
   { service: "arm", api: "management:managementGroups.list", path: /^\/providers\/Microsoft\.Management\/managementGroups$/i, scopeOf: none },
   { service: "arm", api: "management:managementGroups.get", path: /^\/providers\/Microsoft\.Management\/managementGroups\/[\w().-]{1,90}$/i, scopeOf: none },
   // Microsoft Graph.

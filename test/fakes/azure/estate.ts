@@ -70,6 +70,8 @@ export interface FakeSubscription {
   /** Key Vault resources; `properties.vaultUri` is filled in with the fake's URL of the vault of the same name. */
   vaults: ArmResource[];
   identities: ArmResource[];
+  /** Activity Log records (activity, #18), as ARM returns them. */
+  activityLog?: Array<Record<string, unknown>>;
 }
 
 export interface FakeManagementGroup {

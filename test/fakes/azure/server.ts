@@ -331,6 +331,24 @@ export class FakeAzureServer {
 
   private armRoute(url: URL): { route: string; run: () => Handled } {
     const path = url.pathname;
+    const activityLog = /^\/subscriptions\/([0-9a-f-]{36})\/providers\/Microsoft\.Insights\/eventtypes\/management\/values$/i.exec(path);
+    if (activityLog) {
+      const found = this.estate.subscriptions.find((s) => s.id === activityLog[1]);
+      // The window from the $filter as the collector writes it; only $select-ed fields come back.
+      const filter = url.searchParams.get("$filter") ?? "";
+      const since = /eventTimestamp ge '([^']+)'/.exec(filter)?.[1] ?? "";
+      const fields = (url.searchParams.get("$select") ?? "").split(",").filter((field) => field.length > 0);
+      return {
+        route: "activityLogs",
+        run: () =>
+          this.armPage(
+            url,
+            (found?.activityLog ?? [])
+              .filter((record) => String(record.eventTimestamp) >= since)
+              .map((record) => (fields.length === 0 ? record : Object.fromEntries(Object.entries(record).filter(([key]) => fields.includes(key))))),
+          ),
+      };
+    }
     const subscription = /^\/subscriptions\/([0-9a-f-]{36})\/providers\/([\w.]+)\/(\w+)$/i.exec(path);
     if (subscription) {
       const found = this.estate.subscriptions.find((s) => s.id === subscription[1]);
