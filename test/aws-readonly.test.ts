@@ -113,7 +113,7 @@ describe("read-only by construction", () => {
     expect(direct.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith("sts:"))).toEqual([]);
   });
 
-  test("the session policy allows exactly the IAM, Organizations, KMS, Secrets Manager, S3 and CloudTrail reads (never kms:Decrypt, GetSecretValue or GetObject), and fits STS's size limit", () => {
+  test("the session policy allows exactly the IAM, Organizations, KMS, Secrets Manager, S3, SQS, SNS, Lambda and CloudTrail reads (never kms:Decrypt, GetSecretValue or GetObject), and fits STS's size limit", () => {
     const document = JSON.parse(buildSessionPolicy()) as { Statement: Array<{ Effect: string; Action: string[]; Resource: string }> };
     expect(document.Statement).toEqual([{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }]);
     expect(SESSION_READ_ACTIONS).toEqual([
@@ -134,6 +134,8 @@ describe("read-only by construction", () => {
       "kms:ListAliases",
       "kms:ListGrants",
       "kms:ListKeys",
+      "lambda:GetPolicy",
+      "lambda:ListFunctions",
       "organizations:DescribePolicy",
       "organizations:ListAccountsForParent",
       "organizations:ListOrganizationalUnitsForParent",
@@ -144,6 +146,10 @@ describe("read-only by construction", () => {
       "s3:ListAllMyBuckets",
       "secretsmanager:GetResourcePolicy",
       "secretsmanager:ListSecrets",
+      "sns:GetTopicAttributes",
+      "sns:ListTopics",
+      "sqs:GetQueueAttributes",
+      "sqs:ListQueues",
     ]);
     expect(buildSessionPolicy().length).toBeLessThanOrEqual(2048);
   });

@@ -270,3 +270,61 @@ describe("a secret encrypted with a customer managed key", () => {
     }
   });
 });
+
+describe("SQS queue, SNS topic and Lambda function policies", () => {
+  test("collected per account (listings page, one Get per resource, a function without a policy recorded empty) and evaluated across accounts", async () => {
+    const messaging = estate();
+    const prod = messaging.accounts[PROD];
+    if (!prod) throw new Error("PROD expected");
+    const batchMay = (action: string) => ({ Version: V, Statement: [{ Sid: "Batch", Effect: "Allow", Principal: { AWS: BATCH }, Action: action, Resource: "*" }] });
+    prod.queues = [{ name: "jobs", policy: batchMay("sqs:SendMessage") }, { name: "internal" }, { name: "audit" }];
+    prod.topics = [{ name: "alerts", policy: batchMay("sns:Publish") }];
+    prod.functions = [{ name: "resize", policy: batchMay("lambda:InvokeFunction") }, { name: "private" }];
+    const dev = messaging.accounts[DEV];
+    const batch = dev?.roles.find((role) => role.name === "batch");
+    if (batch) batch.inline = [{ name: "messaging", document: { Version: V, Statement: [{ Effect: "Allow", Action: ["sqs:SendMessage", "sns:Publish", "lambda:InvokeFunction"], Resource: "*" }] } }];
+    const local = await FakeAwsServer.start(messaging);
+    process.env.AWS_ENDPOINT_URL = local.url;
+    try {
+      const aws = connector({ accounts: [{ id: PROD, name: "prod", roleArn: READ_ROLE(PROD) }, { id: DEV, name: "dev", roleArn: READ_ROLE(DEV), externalId: "dev-EXAMPLE" }], cacheTtlSeconds: 0, resourcePolicies: ["sqs", "sns", "lambda"] });
+      const { snapshot, operations } = await collectWith(aws, "messaging");
+      expect(snapshot.gaps).toEqual([]);
+      const queueArn = (name: string) => `arn:aws:sqs:us-east-1:${PROD}:${name}`;
+      const topicArn = `arn:aws:sns:us-east-1:${PROD}:alerts`;
+      const functionArn = (name: string) => `arn:aws:lambda:us-east-1:${PROD}:function:${name}`;
+      expect(snapshot.policies.filter((p) => p.kind === "resource").map((p) => [p.attachedTo?.[0], p.evidence.source, p.statements.map((s) => s.actions?.[0])])).toEqual([
+        [functionArn("private"), "lambda:GetPolicy", []],
+        [functionArn("resize"), "lambda:GetPolicy", ["lambda:InvokeFunction"]],
+        [topicArn, "sns:GetTopicAttributes", ["sns:Publish"]],
+        [queueArn("audit"), "sqs:GetQueueAttributes", []],
+        [queueArn("internal"), "sqs:GetQueueAttributes", []],
+        [queueArn("jobs"), "sqs:GetQueueAttributes", ["sqs:SendMessage"]],
+      ]);
+      const counts = countsByApi(operations);
+      // Three queues page in two (the fake pages by 2) in PROD, one empty page in DEV; one Get per resource.
+      expect([counts["sqs:ListQueues"], counts["sqs:GetQueueAttributes"], counts["sns:ListTopics"], counts["sns:GetTopicAttributes"], counts["lambda:ListFunctions"], counts["lambda:GetPolicy"]]).toEqual([3, 3, 2, 1, 2, 2]);
+      // Nothing but listings and attribute/policy reads: no message, publish or invocation.
+      expect([...new Set(local.requests.filter((r) => ["sqs", "sns", "lambda"].includes(r.service)).map((r) => `${r.service}:${r.action}`))].sort()).toEqual([
+        "lambda:GetPolicy",
+        "lambda:ListFunctions",
+        "sns:GetTopicAttributes",
+        "sns:ListTopics",
+        "sqs:GetQueueAttributes",
+        "sqs:ListQueues",
+      ]);
+      const inventory = new Inventory(snapshot);
+      const ask = (action: string, resource: string) => outcomes(explainEntitlementPaths(inventory, { principal: BATCH, action, resource, maxDepth: 0 }));
+      // Cross account: the resource's policy names batch, so both sides allow; without it, denied.
+      expect(ask("sqs:SendMessage", queueArn("jobs"))).toEqual([[BATCH, "allowed", null]]);
+      expect(ask("sqs:SendMessage", queueArn("internal"))).toEqual([[BATCH, "denied", "resource_policy"]]);
+      expect(ask("sns:Publish", topicArn)).toEqual([[BATCH, "allowed", null]]);
+      expect(ask("lambda:InvokeFunction", functionArn("resize"))).toEqual([[BATCH, "allowed", null]]);
+      expect(ask("lambda:InvokeFunction", functionArn("private"))).toEqual([[BATCH, "denied", "resource_policy"]]);
+      // Reverse: who can send to the queue lists batch, granted by the queue policy from another account.
+      expect(outcomes(explainEntitlementPaths(inventory, { action: "sqs:SendMessage", resource: queueArn("jobs") })).filter(([id]) => id === BATCH)).toEqual([[BATCH, "allowed", null]]);
+    } finally {
+      process.env.AWS_ENDPOINT_URL = fake.url;
+      await local.close();
+    }
+  });
+});

@@ -108,8 +108,8 @@ describe("AssumeRole per task", () => {
     expect(aws.sessionFor("audit-7", BASE)).toBeUndefined();
     const dev = aws.sessionFor("audit-7", DEV);
     expect(aws.describeCredentialScope("audit-7")).toBe(
-      `aws task audit-7: account ${PROD}: role ${READ_ROLE(PROD)}, session wiam-audit-7, source identity analyst@example.com, expires ${prod?.expiresAt}, session policy allows 25 read actions; ` +
-        `account ${DEV}: role ${READ_ROLE(DEV)}, session wiam-audit-7, source identity analyst@example.com, expires ${dev?.expiresAt}, session policy allows 25 read actions; ` +
+      `aws task audit-7: account ${PROD}: role ${READ_ROLE(PROD)}, session wiam-audit-7, source identity analyst@example.com, expires ${prod?.expiresAt}, session policy allows ${SESSION_READ_ACTIONS.length} read actions; ` +
+        `account ${DEV}: role ${READ_ROLE(DEV)}, session wiam-audit-7, source identity analyst@example.com, expires ${dev?.expiresAt}, session policy allows ${SESSION_READ_ACTIONS.length} read actions; ` +
         `account ${BASE}: base credentials`,
     );
     expect(aws.describeCredentialScope("other")).toBe(

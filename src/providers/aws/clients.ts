@@ -8,6 +8,9 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
@@ -69,6 +72,18 @@ export function createKmsClient(settings: ClientSettings): KMSClient {
 
 export function createSecretsManagerClient(settings: ClientSettings): SecretsManagerClient {
   return new SecretsManagerClient(commonConfig(settings));
+}
+
+export function createSqsClient(settings: ClientSettings): SQSClient {
+  return new SQSClient(commonConfig(settings));
+}
+
+export function createSnsClient(settings: ClientSettings): SNSClient {
+  return new SNSClient(commonConfig(settings));
+}
+
+export function createLambdaClient(settings: ClientSettings): LambdaClient {
+  return new LambdaClient(commonConfig(settings));
 }
 
 /** S3 answers a bucket's requests only in the bucket's own region; `region` overrides the default. */

@@ -105,7 +105,7 @@ export const awsProviderConfigSchema = z
      * (configured region), S3 bucket policies (every bucket, in its own region); one Get call per
      * key, secret or bucket. Off by default: the calls grow with the number of resources.
      */
-    resourcePolicies: z.array(z.enum(["kms", "secretsmanager", "s3"])).default([]),
+    resourcePolicies: z.array(z.enum(["kms", "secretsmanager", "s3", "sqs", "sns", "lambda"])).default([]),
     /** Activity of identities from CloudTrail (find_anomalous_activity); off unless set. */
     activity: awsActivityConfigSchema.optional(),
   })

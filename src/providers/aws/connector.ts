@@ -8,6 +8,9 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { collectAwsActivity } from "./activity/collect.js";
@@ -24,6 +27,9 @@ import {
   createCloudTrailClient,
   createS3Client,
   createSecretsManagerClient,
+  createSqsClient,
+  createSnsClient,
+  createLambdaClient,
   createStsClient,
   defaultRegion,
   type AwsCredentialsInput,
@@ -125,6 +131,16 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
     if (!session) return (baseSecretsManager ??= createSecretsManagerClient(baseSettings));
     return (session.clients.secretsManager ??= createSecretsManagerClient(sessionSettings(session)));
   }
+
+  let baseSqs: SQSClient | undefined;
+  let baseSns: SNSClient | undefined;
+  let baseLambda: LambdaClient | undefined;
+  const sqsFor = (session: AwsSession | undefined): SQSClient =>
+    session ? (session.clients.sqs ??= createSqsClient(sessionSettings(session))) : (baseSqs ??= createSqsClient(baseSettings));
+  const snsFor = (session: AwsSession | undefined): SNSClient =>
+    session ? (session.clients.sns ??= createSnsClient(sessionSettings(session))) : (baseSns ??= createSnsClient(baseSettings));
+  const lambdaFor = (session: AwsSession | undefined): LambdaClient =>
+    session ? (session.clients.lambda ??= createLambdaClient(sessionSettings(session))) : (baseLambda ??= createLambdaClient(baseSettings));
 
   const baseS3 = new Map<string, S3Client>();
 
@@ -256,6 +272,9 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
         kms: () => kmsFor(session),
         secretsManager: () => secretsManagerFor(session),
         s3: (region) => s3For(session, region),
+        sqs: () => sqsFor(session),
+        sns: () => snsFor(session),
+        lambda: () => lambdaFor(session),
         runner,
         observedAt: raw.observedAt,
         signal: context.signal,
@@ -467,6 +486,9 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       baseOrganizations?.destroy();
       baseKms?.destroy();
       baseSecretsManager?.destroy();
+      baseSqs?.destroy();
+      baseSns?.destroy();
+      baseLambda?.destroy();
       for (const client of baseS3.values()) client.destroy();
       for (const client of baseCloudTrail.values()) client.destroy();
       baseSts.destroy();

@@ -46,8 +46,9 @@ export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPoli
   const statements: ReaderPolicyStatement[] = [
     { Sid: "ReadIamInventory", Effect: "Allow", Action: actionsOf("iam"), Resource: "*" },
     { Sid: "ReadOrganizationStructureAndScps", Effect: "Allow", Action: actionsOf("organizations"), Resource: "*" },
-    // Bucket, key and secret policies only: no object read, no decrypt, no GetSecretValue.
-    { Sid: "ReadResourcePolicies", Effect: "Allow", Action: [...actionsOf("kms"), ...actionsOf("s3"), ...actionsOf("secretsmanager")], Resource: "*" },
+    // Bucket, key, secret, queue, topic and function policies only: no object read, no decrypt, no
+    // GetSecretValue, no message, publish or invocation.
+    { Sid: "ReadResourcePolicies", Effect: "Allow", Action: ["kms", "lambda", "s3", "secretsmanager", "sns", "sqs"].flatMap(actionsOf), Resource: "*" },
     // Activity (#18): CloudTrail's event history, and log files in a trail bucket's AWSLogs/ layout only.
     { Sid: "ReadCloudTrailEventHistory", Effect: "Allow", Action: actionsOf("cloudtrail"), Resource: "*" },
     {

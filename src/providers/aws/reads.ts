@@ -78,6 +78,28 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 
+import {
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  type GetQueueAttributesCommandInput,
+  type ListQueuesCommandInput,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import {
+  GetTopicAttributesCommand,
+  ListTopicsCommand,
+  type GetTopicAttributesCommandInput,
+  type ListTopicsCommandInput,
+  type SNSClient,
+} from "@aws-sdk/client-sns";
+import {
+  GetPolicyCommand,
+  ListFunctionsCommand,
+  type GetPolicyCommandInput,
+  type LambdaClient,
+  type ListFunctionsCommandInput,
+} from "@aws-sdk/client-lambda";
+
 /** One read the connector may perform. `send` hides the command class from every other module. */
 export interface ReadOperation<Client, Input, Output> {
   /** `service:Operation`, used in evidence, gaps and the audit record. */
@@ -299,6 +321,54 @@ export const s3Reads = {
   }),
 };
 
+/** SQS queue policies: the queue's attributes (ARN and Policy only), never a message. */
+export const sqsReads = {
+  listQueues: read({
+    api: "sqs:ListQueues",
+    command: "ListQueuesCommand",
+    actions: ["sqs:ListQueues"],
+    send: (client: SQSClient, input: ListQueuesCommandInput, abortSignal) => client.send(new ListQueuesCommand(input), { abortSignal }),
+  }),
+  getQueueAttributes: read({
+    api: "sqs:GetQueueAttributes",
+    command: "GetQueueAttributesCommand",
+    actions: ["sqs:GetQueueAttributes"],
+    send: (client: SQSClient, input: GetQueueAttributesCommandInput, abortSignal) => client.send(new GetQueueAttributesCommand(input), { abortSignal }),
+  }),
+};
+
+/** SNS topic policies: the topic's attributes, never a publish or a subscription change. */
+export const snsReads = {
+  listTopics: read({
+    api: "sns:ListTopics",
+    command: "ListTopicsCommand",
+    actions: ["sns:ListTopics"],
+    send: (client: SNSClient, input: ListTopicsCommandInput, abortSignal) => client.send(new ListTopicsCommand(input), { abortSignal }),
+  }),
+  getTopicAttributes: read({
+    api: "sns:GetTopicAttributes",
+    command: "GetTopicAttributesCommand",
+    actions: ["sns:GetTopicAttributes"],
+    send: (client: SNSClient, input: GetTopicAttributesCommandInput, abortSignal) => client.send(new GetTopicAttributesCommand(input), { abortSignal }),
+  }),
+};
+
+/** Lambda function policies: who may invoke or manage a function, never its code or an invocation. */
+export const lambdaReads = {
+  listFunctions: read({
+    api: "lambda:ListFunctions",
+    command: "ListFunctionsCommand",
+    actions: ["lambda:ListFunctions"],
+    send: (client: LambdaClient, input: ListFunctionsCommandInput, abortSignal) => client.send(new ListFunctionsCommand(input), { abortSignal }),
+  }),
+  getPolicy: read({
+    api: "lambda:GetPolicy",
+    command: "GetPolicyCommand",
+    actions: ["lambda:GetPolicy"],
+    send: (client: LambdaClient, input: GetPolicyCommandInput, abortSignal) => client.send(new GetPolicyCommand(input), { abortSignal }),
+  }),
+};
+
 /**
  * CloudTrail log files in a trail's bucket (activity, #18): listed by the key layout's date
  * prefixes and read whole. These are the only object reads, and the session policy allows them on
@@ -343,13 +413,16 @@ export const ALL_READ_OPERATIONS: readonly AnyReadOperation[] = [
   ...Object.values(kmsReads),
   ...Object.values(secretsManagerReads),
   ...Object.values(s3Reads),
+  ...Object.values(sqsReads),
+  ...Object.values(snsReads),
+  ...Object.values(lambdaReads),
   ...Object.values(trailLogReads),
   ...Object.values(cloudTrailReads),
 ] as readonly AnyReadOperation[];
 
 /**
  * The actions an assumed read session may use on every resource: everything the connector reads in
- * IAM, Organizations, KMS, Secrets Manager, S3 and CloudTrail. STS actions are excluded (a read
+ * IAM, Organizations, KMS, Secrets Manager, S3, SQS, SNS, Lambda and CloudTrail. STS actions are excluded (a read
  * session never chains to another role), and object reads too: those are allowed on the trail
  * bucket only, in a statement of their own.
  */

@@ -11,6 +11,9 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { AwsCallRunner } from "./calls.js";
 import { SESSION_READ_ACTIONS, TRAIL_LOG_ACTIONS, stsReads } from "./reads.js";
 
@@ -38,7 +41,17 @@ export interface AwsSession {
   info: AwsSessionInfo;
   credentials: SessionCredentials;
   /** Clients bound to this session, created lazily and destroyed with it. */
-  clients: { iam?: IAMClient; organizations?: OrganizationsClient; kms?: KMSClient; secretsManager?: SecretsManagerClient; s3?: Map<string, S3Client>; cloudTrail?: Map<string, CloudTrailClient> };
+  clients: {
+    iam?: IAMClient;
+    organizations?: OrganizationsClient;
+    kms?: KMSClient;
+    secretsManager?: SecretsManagerClient;
+    s3?: Map<string, S3Client>;
+    cloudTrail?: Map<string, CloudTrailClient>;
+    sqs?: SQSClient;
+    sns?: SNSClient;
+    lambda?: LambdaClient;
+  };
 }
 
 export interface RoleTarget {
@@ -200,6 +213,9 @@ export class AwsSessionManager {
       session?.clients.organizations?.destroy();
       session?.clients.kms?.destroy();
       session?.clients.secretsManager?.destroy();
+      session?.clients.sqs?.destroy();
+      session?.clients.sns?.destroy();
+      session?.clients.lambda?.destroy();
       for (const client of session?.clients.s3?.values() ?? []) client.destroy();
       for (const client of session?.clients.cloudTrail?.values() ?? []) client.destroy();
     }

@@ -4,6 +4,8 @@
  * format, so secret scanners and readers can tell at a glance.
  */
 
+import type { FakeFunction, FakeQueue, FakeTopic } from "./messaging.js";
+
 export type PolicyDocumentJson = Record<string, unknown>;
 
 export interface FakeInlinePolicy {
@@ -141,6 +143,10 @@ export interface FakeAccount {
   secrets?: FakeSecret[];
   /** S3 buckets the account owns: name, region (default us-east-1) and an optional bucket policy. */
   buckets?: FakeBucket[];
+  /** SQS queues, SNS topics and Lambda functions (region us-east-1), each with an optional policy. */
+  queues?: FakeQueue[];
+  topics?: FakeTopic[];
+  functions?: FakeFunction[];
   /** SimulatePrincipalPolicy: principal ARN → actions it is allowed. */
   simulation?: Record<string, string[]>;
   /** Objects of a trail bucket this account owns (activity, #18): "<bucket>/<key>" → body (gzip bytes). */

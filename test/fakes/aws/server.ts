@@ -10,6 +10,7 @@
  * which the fake enforces. Faults (throttling, 5xx, delays, truncated bodies) are injectable.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { lambdaAction, lambdaOperation, MessagingError, SNS_NAMESPACE, snsAction, sqsAction } from "./messaging.js";
 import type { AddressInfo } from "node:net";
 import {
   FAKE_BASE_ACCESS_KEY_ID,
@@ -31,13 +32,13 @@ import { queryError, queryResponse, type XmlValue } from "./xml.js";
 const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager" | "s3" | "cloudtrail";
+export type FakeService = "iam" | "sts" | "organizations" | "kms" | "secretsmanager" | "s3" | "cloudtrail" | "sqs" | "sns" | "lambda";
 
 /** IAM actions whose name differs from the operation's (session policies name the IAM action). */
 const IAM_ACTION_OF: Record<string, string> = { "s3:ListBuckets": "s3:ListAllMyBuckets", "s3:ListObjectsV2": "s3:ListBucket" };
 
 /** JSON 1.1 services and the X-Amz-Target prefix each uses. */
-const JSON_TARGETS: Record<string, FakeService> = { AWSOrganizationsV20161128: "organizations", TrentService: "kms", secretsmanager: "secretsmanager" };
+const JSON_TARGETS: Record<string, FakeService> = { AWSOrganizationsV20161128: "organizations", TrentService: "kms", secretsmanager: "secretsmanager", AmazonSQS: "sqs" };
 
 export interface FakeRequest {
   service: FakeService;
@@ -194,12 +195,15 @@ export class FakeAwsServer {
     const target = request.headers["x-amz-target"];
     // CloudTrail's target is namespaced (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents).
     const jsonService = typeof target === "string" ? (target.includes("CloudTrail_20131101") ? "cloudtrail" : JSON_TARGETS[target.split(".")[0] ?? ""]) : undefined;
-    // S3 is REST: GET requests, the operation in the path and query (IAM, STS and JSON services POST).
-    const s3 = request.method === "GET" ? s3Operation(request.url ?? "/") : undefined;
-    const service: FakeService = s3 ? "s3" : (jsonService ?? (new URLSearchParams(body).get("Version") === "2011-06-15" ? "sts" : "iam"));
-    const isJson = jsonService !== undefined;
-    const params: Record<string, string> = s3 ? s3.params : isJson ? flattenJson(body) : Object.fromEntries(new URLSearchParams(body).entries());
-    const action = s3 ? s3.action : isJson ? String(target).split(".").pop() ?? "" : params.Action ?? "";
+    // Lambda is REST JSON under /2015-03-31/functions; S3 is REST: GET requests, the operation in
+    // the path and query (IAM, STS, SNS and the JSON services POST).
+    const lambda = lambdaOperation(request.method ?? "GET", request.url ?? "/");
+    const s3 = !lambda && request.method === "GET" ? s3Operation(request.url ?? "/") : undefined;
+    const queryVersion = new URLSearchParams(body).get("Version");
+    const service: FakeService = lambda ? "lambda" : s3 ? "s3" : (jsonService ?? (queryVersion === "2011-06-15" ? "sts" : queryVersion === "2010-03-31" ? "sns" : "iam"));
+    const isJson = jsonService !== undefined || lambda !== undefined;
+    const params: Record<string, string> = lambda ? lambda.params : s3 ? s3.params : jsonService !== undefined ? flattenJson(body) : Object.fromEntries(new URLSearchParams(body).entries());
+    const action = lambda ? lambda.action : s3 ? s3.action : jsonService !== undefined ? String(target).split(".").pop() ?? "" : params.Action ?? "";
     const expectedOwner = request.headers["x-amz-expected-bucket-owner"];
     if (typeof expectedOwner === "string") params.ExpectedBucketOwner = expectedOwner;
     let contentType = isJson ? "application/x-amz-json-1.1" : "text/xml";
@@ -235,6 +239,15 @@ export class FakeAwsServer {
       else if (service === "cloudtrail") {
         if (!account) throw new FakeError(403, "AccessDeniedException", `no such account ${accountId}`);
         payload = JSON.stringify(lookupEvents(params, account, signingRegion ?? "us-east-1"));
+      } else if (service === "sqs" || service === "sns" || service === "lambda") {
+        if (!account) throw new FakeError(403, "AccessDenied", `no such account ${accountId}`);
+        try {
+          if (service === "sns") payload = snsAction(action, params, account, requestId);
+          else payload = JSON.stringify(service === "sqs" ? sqsAction(action, params, account, `http://${request.headers.host ?? "localhost"}`) : lambdaAction(action, params, account));
+        } catch (error) {
+          if (error instanceof MessagingError) throw new FakeError(error.status, error.code, error.message);
+          throw error;
+        }
       } else if (service === "kms" || service === "secretsmanager") {
         if (!account) throw new FakeError(403, "AccessDeniedException", `no such account ${accountId}`);
         payload = JSON.stringify(service === "kms" ? kmsAction(action, params, account) : secretsManagerAction(action, params, account));
@@ -252,7 +265,7 @@ export class FakeAwsServer {
           ? s3Error(error.code, error.message, requestId)
           : isJson
           ? JSON.stringify({ __type: error.code, message: error.message })
-          : queryError(service === "sts" ? STS_NAMESPACE : IAM_NAMESPACE, error.status >= 500 ? "Receiver" : "Sender", error.code, error.message, requestId);
+          : queryError(service === "sts" ? STS_NAMESPACE : service === "sns" ? SNS_NAMESPACE : IAM_NAMESPACE, error.status >= 500 ? "Receiver" : "Sender", error.code, error.message, requestId);
     }
     const bytes = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;
     response.writeHead(status, {

@@ -1,5 +1,7 @@
 /**
- * Resource policies of one account (issue #16 item 2): KMS key policies (`GetKeyPolicy`, policy
+ * Resource policies of one account (issue #16 item 2), also SQS queue policies (GetQueueAttributes:
+ * QueueArn and Policy), SNS topic policies (GetTopicAttributes) and Lambda function policies
+ * (GetPolicy) in the configured region. Before those: KMS key policies (`GetKeyPolicy`, policy
  * name "default", with the key's grants from `ListGrants` as extra Allow statements), Secrets Manager secret policies (`GetResourcePolicy`) and S3 bucket policies
  * (`GetBucketPolicy`, sent to the bucket's own region from ListBuckets' BucketRegion), listed first
  * with ListKeys / ListSecrets / ListBuckets. Metadata only: no key is used, no secret value and no
@@ -9,14 +11,17 @@
 import type { GrantListEntry, KMSClient } from "@aws-sdk/client-kms";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { CollectionGap, Condition, Policy, Statement } from "../../../model/inventory.js";
 import type { AwsCallRunner } from "../calls.js";
 import { mapWithConcurrency } from "../../../connectors/common/pool.js";
 import { describeError, errorFacts, isRetryable } from "../errors.js";
-import { kmsReads, s3Reads, secretsManagerReads } from "../reads.js";
+import { kmsReads, lambdaReads, s3Reads, secretsManagerReads, snsReads, sqsReads } from "../reads.js";
 import { decodePolicyDocument, normalizeStatements } from "./policy-document.js";
 
-export type ResourcePolicyService = "kms" | "secretsmanager" | "s3";
+export type ResourcePolicyService = "kms" | "secretsmanager" | "s3" | "sqs" | "sns" | "lambda";
 
 export interface CollectResourcePoliciesOptions {
   accountId: string;
@@ -26,6 +31,9 @@ export interface CollectResourcePoliciesOptions {
   secretsManager: () => SecretsManagerClient;
   /** An S3 client for a bucket's region (undefined: the configured region). */
   s3: (region: string | undefined) => S3Client;
+  sqs?: () => SQSClient;
+  sns?: () => SNSClient;
+  lambda?: () => LambdaClient;
   runner: AwsCallRunner;
   observedAt: string;
   signal?: AbortSignal | undefined;
@@ -214,6 +222,78 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
       }
     });
   }
+  if (options.services.includes("sqs") && options.sqs) {
+    const sqs = options.sqs();
+    let queues: string[] | undefined;
+    try {
+      queues = await pages(sqsReads.listQueues.api, async (nextToken) => {
+        const output = await runner.call(sqsReads.listQueues, sqs, { MaxResults: 1000, ...(nextToken ? { NextToken: nextToken } : {}) }, scopeId);
+        return { items: output.QueueUrls ?? [], next: output.NextToken };
+      });
+    } catch (error) {
+      gap(sqsReads.listQueues.api, error, "SQS queues not listed");
+    }
+    await mapWithConcurrency(queues ?? [], RESOURCE_CONCURRENCY, async (queueUrl) => {
+      try {
+        // Only the ARN and the policy: no message is received, no other attribute read.
+        const output = await runner.call(sqsReads.getQueueAttributes, sqs, { QueueUrl: queueUrl, AttributeNames: ["QueueArn", "Policy"] }, scopeId);
+        const arn = output.Attributes?.QueueArn;
+        if (!arn) return;
+        addPolicy(arn, `queue policy of ${arn.slice(arn.lastIndexOf(":") + 1)}`, sqsReads.getQueueAttributes.api, output.Attributes?.Policy);
+      } catch (error) {
+        gap(sqsReads.getQueueAttributes.api, error, `${queueUrl}: queue policy not read`);
+      }
+    });
+  }
+
+  if (options.services.includes("sns") && options.sns) {
+    const sns = options.sns();
+    let topics: string[] | undefined;
+    try {
+      topics = await pages(snsReads.listTopics.api, async (nextToken) => {
+        const output = await runner.call(snsReads.listTopics, sns, nextToken ? { NextToken: nextToken } : {}, scopeId);
+        return { items: (output.Topics ?? []).flatMap((topic) => (topic.TopicArn ? [topic.TopicArn] : [])), next: output.NextToken };
+      });
+    } catch (error) {
+      gap(snsReads.listTopics.api, error, "SNS topics not listed");
+    }
+    await mapWithConcurrency(topics ?? [], RESOURCE_CONCURRENCY, async (arn) => {
+      try {
+        const output = await runner.call(snsReads.getTopicAttributes, sns, { TopicArn: arn }, scopeId);
+        addPolicy(arn, `topic policy of ${arn.slice(arn.lastIndexOf(":") + 1)}`, snsReads.getTopicAttributes.api, output.Attributes?.Policy);
+      } catch (error) {
+        gap(snsReads.getTopicAttributes.api, error, `${arn}: topic policy not read`);
+      }
+    });
+  }
+
+  if (options.services.includes("lambda") && options.lambda) {
+    const lambda = options.lambda();
+    let functions: Array<{ FunctionArn?: string | undefined; FunctionName?: string | undefined }> | undefined;
+    try {
+      functions = await pages(lambdaReads.listFunctions.api, async (marker) => {
+        const output = await runner.call(lambdaReads.listFunctions, lambda, { MaxItems: 50, ...(marker ? { Marker: marker } : {}) }, scopeId);
+        return { items: output.Functions ?? [], next: output.NextMarker };
+      });
+    } catch (error) {
+      gap(lambdaReads.listFunctions.api, error, "Lambda functions not listed");
+    }
+    await mapWithConcurrency(functions ?? [], RESOURCE_CONCURRENCY, async (fn) => {
+      const arn = fn.FunctionArn;
+      if (!arn) return;
+      const name = `function policy of ${fn.FunctionName ?? arn}`;
+      try {
+        const output = await runner.call(lambdaReads.getPolicy, lambda, { FunctionName: arn }, scopeId);
+        addPolicy(arn, name, lambdaReads.getPolicy.api, output.Policy);
+      } catch (error) {
+        // A function without a policy answers ResourceNotFoundException: an empty policy, not a failure.
+        const facts = errorFacts(error);
+        if (facts.name === "ResourceNotFoundException" || facts.code === "ResourceNotFoundException") addPolicy(arn, name, lambdaReads.getPolicy.api, undefined);
+        else gap(lambdaReads.getPolicy.api, error, `${arn}: function policy not read`);
+      }
+    });
+  }
+
   // Answers arrive in any order under concurrency; sorting keeps the inventory (and its digest) stable.
   parts.policies.sort((a, b) => compare(a.id, b.id));
   parts.gaps.sort((a, b) => compare(a.source, b.source) || compare(a.reason, b.reason));
