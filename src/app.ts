@@ -2,7 +2,9 @@
  * Assembles the server's parts from a parsed configuration: redactor, audit store, connectors,
  * inventory cache and the call pipeline. No side effects at import; the CLI and tests call it.
  */
-import { createHash } from "node:crypto";
+import { createHash, hkdfSync } from "node:crypto";
+import { SIGNING_KEY_FILE, loadOrCreateSigningKey, signingKeyFromPem } from "./audit/signing.js";
+import { readSecretReference } from "./state/postgres/connection.js";
 import { join } from "node:path";
 import { PIPELINE_TOOLS } from "../tools/index.js";
 import type { AnyToolDefinition } from "../tools/define-tool.js";
@@ -146,7 +148,19 @@ export function openInventoryHistory(dataDir: string, config: () => WiamConfig, 
   if (tables?.kind === "postgres") store = new OpeningSnapshotStore("postgres", PostgresSnapshotStore.open(tables.pool, tables.migrate));
   else if (tables?.kind === "sqlite") store = new SqliteSnapshotStore(tables.openDatabase(INVENTORY_DB_FILE, "inventory", INVENTORY_SQLITE_MIGRATIONS));
   else store = SqliteSnapshotStore.open({ dataDir });
-  return new InventoryHistory(store, settings, now);
+  return new InventoryHistory(store, settings, now, storedInventoryKey(config(), dataDir));
+}
+
+/**
+ * The key of stored copies' checksums (HMAC), so a copy written by anyone without it is refused:
+ * derived (HKDF, a key of its own) from the audit checkpoint key, which replicas sharing PostgreSQL
+ * share (`state.checkpointKey`); else the data directory's own.
+ */
+function storedInventoryKey(config: WiamConfig, dataDir: string): Buffer {
+  const reference = config.state.checkpointKey;
+  const signing = reference === undefined ? loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)) : signingKeyFromPem(readSecretReference(reference, "state.checkpointKey"));
+  const material = signing.privateKey.export({ format: "der", type: "pkcs8" });
+  return Buffer.from(hkdfSync("sha256", material, Buffer.alloc(0), "wiam stored inventory v1", 32));
 }
 
 /**

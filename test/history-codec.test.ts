@@ -81,6 +81,15 @@ describe("columnar stored inventory", () => {
     expect(() => decodeInventory(Buffer.from("not an inventory at all, just some text that is long enough to have a header"))).toThrow("stored inventory unreadable: not a columnar inventory");
   });
 
+  it("keys the checksum: a copy written without the server's key (or with another) is refused like a damaged one", () => {
+    const key = Buffer.alloc(32, 7);
+    const keyed = encodeInventory(buildDemoEstate(NOW), undefined, key);
+    expect(decodeInventory(keyed, key).snapshot.principals.length).toBeGreaterThan(0);
+    expect(() => decodeInventory(keyed, Buffer.alloc(32, 8))).toThrow("stored inventory unreadable: checksum mismatch");
+    // A well-formed copy with a plain SHA-256, as anyone able to write the store could make.
+    expect(() => decodeInventory(encodeInventory(buildDemoEstate(NOW)), key)).toThrow("stored inventory unreadable: checksum mismatch");
+  });
+
   it("keeps absent optional values absent and lone surrogates intact", () => {
     const estate = buildDemoEstate(NOW);
     const odd = "odd-\uD800-name";

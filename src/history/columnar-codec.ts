@@ -7,15 +7,17 @@
  * into a table without making a grant object.
  *
  * Layout (little-endian): magic "WIAMCOL1", format version (u32), section count (u32), then per
- * section its name, type, byte length and bytes, then a SHA-256 of everything before it. A
- * checksum that does not match, another magic or version, or fields other than this build's are
- * refused with StoredInventoryUnreadable: the caller collects afresh rather than serve it.
+ * section its name, type, byte length and bytes, then a SHA-256 of everything before it, keyed
+ * (HMAC) when the server gives a key: then a copy changed by anyone without the key (a write to
+ * inventory.db or the shared database) fails the check like a damaged one. A checksum that does
+ * not match, another magic or version, or fields other than this build's are refused with
+ * StoredInventoryUnreadable: the caller collects afresh rather than serve it.
  *
  * Every field of the model must be listed in ENTITY_FIELDS / GRANT_FIELDS: encoding an entity
  * with a field not listed throws, and a test compares the lists with the zod schemas, so a field
  * added to the model is never silently dropped from the stored copy.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { endianness } from "node:os";
 import { storedGrantShape, type GrantShape, type Piece } from "../model/compact-grant.js";
 import { GrantTable, type GrantColumns } from "../model/grant-table.js";
@@ -130,12 +132,12 @@ class SectionWriter {
     this.count++;
   }
 
-  finish(): Buffer {
+  finish(key: Buffer | undefined): Buffer {
     const header = Buffer.alloc(MAGIC.length + 8);
     MAGIC.copy(header, 0);
     header.writeUInt32LE(COLUMNAR_FORMAT_VERSION, MAGIC.length);
     header.writeUInt32LE(this.count, MAGIC.length + 4);
-    const hash = createHash("sha256").update(header);
+    const hash = digestOf(key).update(header);
     for (const part of this.parts) hash.update(part);
     return Buffer.concat([header, ...this.parts, hash.digest()]);
   }
@@ -143,14 +145,18 @@ class SectionWriter {
 
 type Section = { type: SectionType.Json; value: unknown } | { type: SectionType.Int32; value: Int32Array } | { type: SectionType.Int8; value: Int8Array };
 
-function readSections(bytes: Buffer): Map<string, Section> {
+function digestOf(key: Buffer | undefined) {
+  return key === undefined ? createHash("sha256") : createHmac("sha256", key);
+}
+
+function readSections(bytes: Buffer, key: Buffer | undefined): Map<string, Section> {
   if (bytes.length < MAGIC.length + 8 + CHECKSUM_BYTES) throw new StoredInventoryUnreadable("too short");
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new StoredInventoryUnreadable("not a columnar inventory");
   const version = bytes.readUInt32LE(MAGIC.length);
   if (version !== COLUMNAR_FORMAT_VERSION) throw new StoredInventoryUnreadable(`format version ${version}, this build reads ${COLUMNAR_FORMAT_VERSION}`);
   const body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES);
   const expected = bytes.subarray(bytes.length - CHECKSUM_BYTES);
-  if (!createHash("sha256").update(body).digest().equals(expected)) throw new StoredInventoryUnreadable("checksum mismatch");
+  if (!digestOf(key).update(body).digest().equals(expected)) throw new StoredInventoryUnreadable("checksum mismatch");
   const count = bytes.readUInt32LE(MAGIC.length + 4);
   const sections = new Map<string, Section>();
   let offset = MAGIC.length + 8;
@@ -377,8 +383,11 @@ function ownOf(sections: Map<string, Section>, length: number): Map<number, stri
   return own;
 }
 
-/** The stored form of an inventory: `grants` is its grant table (built from `snapshot.grants` when absent). */
-export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable): Buffer {
+/**
+ * The stored form of an inventory: `grants` is its grant table (built from `snapshot.grants` when
+ * absent); `key`, when given, keys the checksum (decode with the same key).
+ */
+export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable, key?: Buffer): Buffer {
   assertLittleEndian();
   for (const key of Object.keys(snapshot)) {
     const known = key in ENTITY_FIELDS || key === "grants" || (SNAPSHOT_HEADER_FIELDS as readonly string[]).includes(key) || (SNAPSHOT_JSON_FIELDS as readonly string[]).includes(key);
@@ -407,13 +416,13 @@ export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable
   writer.json("fields", { entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS });
   writeStrings(writer, "strings", strings.values);
   encodeGrants(writer, table);
-  return writer.finish();
+  return writer.finish(key);
 }
 
 /** Reads a stored inventory back; throws StoredInventoryUnreadable for anything it cannot trust. */
-export function decodeInventory(bytes: Buffer): ColumnarInventory {
+export function decodeInventory(bytes: Buffer, key?: Buffer): ColumnarInventory {
   assertLittleEndian();
-  const sections = readSections(bytes);
+  const sections = readSections(bytes, key);
   const fields = jsonSection(sections, "fields");
   if (JSON.stringify(fields) !== JSON.stringify({ entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS })) {
     throw new StoredInventoryUnreadable("written with other inventory fields than this build carries");

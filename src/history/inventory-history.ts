@@ -52,10 +52,15 @@ const reachSchema = z.array(
 const DAY_MS = 86_400_000;
 
 export class InventoryHistory {
+  /**
+   * `key` keys the stored copies' checksum (HMAC-SHA256), so a copy written by anyone without it
+   * is refused like a damaged one; the app derives it from the server's redaction key.
+   */
   constructor(
     readonly store: InventorySnapshotStore,
     private readonly settings: () => HistorySettings,
     private readonly now: () => Date = () => new Date(),
+    private readonly key?: Buffer,
   ) {}
 
   /** The source's latest stored collection; `unreadable` when it is damaged (it is forgotten, never served). */
@@ -65,7 +70,7 @@ export class InventoryHistory {
     let inventory: ColumnarInventory;
     let reach: SensitiveReach[] = [];
     try {
-      inventory = decodeInventory(latest.blob);
+      inventory = decodeInventory(latest.blob, this.key);
       if (latest.reach) {
         const parsed = reachSchema.safeParse(JSON.parse(gunzipSync(latest.reach).toString("utf8")));
         if (!parsed.success) throw new StoredInventoryUnreadable("sensitive reach list damaged");
@@ -88,7 +93,7 @@ export class InventoryHistory {
     const { tags, resources } = settings.sensitive;
     // Nothing marked sensitive: no search (and no index built for one).
     const reach = Object.keys(tags).length === 0 && resources.length === 0 ? [] : sensitiveReach(new Inventory(inventory.snapshot, { grants: inventory.grants }), settings.sensitive);
-    const blob = encodeInventory(inventory.snapshot, inventory.grants);
+    const blob = encodeInventory(inventory.snapshot, inventory.grants, this.key);
     const counts: Record<string, number> = {
       scopes: inventory.snapshot.scopes.length,
       principals: inventory.snapshot.principals.length,
