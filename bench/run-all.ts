@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BENCHES = ["core-queries.js", "history.js", "aws-resource-policies.js", "activity.js", "redaction.js", "audit.js", "policy.js", "http.js", "aws-collect.js", "azure-collect.js", "gcp-collect.js"];
+const BENCHES = ["core-queries.js", "history.js", "aws-resource-policies.js", "activity.js", "redaction.js", "audit.js", "policy.js", "state.js", "http.js", "aws-collect.js", "azure-collect.js", "gcp-collect.js"];
 
 let failed = 0;
 for (const bench of BENCHES) {
