@@ -14,13 +14,14 @@
  * at least a resource type (`Microsoft.KeyVault/vaults/*`), so `*` (Owner) and `Microsoft.KeyVault/*`
  * (Key Vault Contributor) do not read secrets, as in Azure.
  */
-import type { Grant, Scope } from "../../../model/inventory.js";
+import type { Condition, Grant, Scope } from "../../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
 import { groupHops, listForMessage, named, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
 import { grantedShapes, type GrantedShape, hasWildcard, relateToSet, wildcardMatch } from "../../../analysis/entitlements/matching.js";
 import type { Hop } from "../../../analysis/entitlements/types.js";
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
+import { decideAbacCondition, type Truth } from "./abac.js";
 
 const EVERYONE = new Set(["*", "everyone", "00000000-0000-0000-0000-000000000000"]);
 const KEY_VAULT_DATA =
@@ -32,6 +33,16 @@ export function isKeyVaultDataAction(action: string): boolean {
   if (/\/write$/i.test(action)) return false;
   if (/^microsoft\.keyvault\/vaults\/secrets\/read$/i.test(action)) return false;
   return !/\/versions\/read$/i.test(action);
+}
+
+/**
+ * Storage data-plane operations (blobs, queue messages, table entities, files): granted only by a
+ * role's dataActions, as Key Vault's are; `*` in actions (Owner, Contributor) does not read data.
+ */
+const STORAGE_DATA = /^microsoft\.storage\/storageaccounts\/(blobservices\/containers\/blobs|queueservices\/queues\/messages|tableservices\/tables\/entities|fileservices\/fileshares\/files)\//i;
+
+export function isStorageDataAction(action: string): boolean {
+  return !hasWildcard(action) && STORAGE_DATA.test(action);
 }
 
 function grantsDataPlane(stmt: CompiledStatement, pattern: string): boolean {
@@ -48,11 +59,28 @@ function grantsControlPlane(stmt: CompiledStatement): boolean {
 }
 
 /** What a role statement grants for a request, honouring the data/control split. */
+/** Role assignment conditions collected from Azure (`condition`, version 2.0) carry this title. */
+function isAbacCondition(condition: Condition): boolean {
+  return condition.title?.startsWith("ABAC condition") ?? false;
+}
+
+/** What the question decides of a grant's ABAC conditions: all must hold. */
+function abacDecision(grant: Grant, action: string, resource: string): Truth {
+  let result: Truth = "true";
+  for (const condition of grant.conditions ?? []) {
+    if (!isAbacCondition(condition)) continue;
+    const truth = decideAbacCondition(condition.expression, { action: hasWildcard(action) ? undefined : action, resource: hasWildcard(resource) ? undefined : resource });
+    if (truth === "false") return "false";
+    if (truth === "open") result = "open";
+  }
+  return result;
+}
+
 export function azureRoleShapes(stmt: CompiledStatement, action: string | undefined): GrantedShape[] {
   if (action === undefined || hasWildcard(action)) {
     return grantedShapes(action, stmt.actions, stmt.notActions, true, "none");
   }
-  const data = isKeyVaultDataAction(action);
+  const data = isKeyVaultDataAction(action) || isStorageDataAction(action);
   const listed = (stmt.actions ?? []).some(
     (p) => wildcardMatch(p, action, true) && (data ? grantsDataPlane(stmt, p) : grantsControlPlane(stmt)),
   );
@@ -200,7 +228,12 @@ export class AzureAccess {
             } else if (!this.dataPlaneGate(verdict, shape.pattern, placement.resource)) {
               continue;
             }
-            this.evaluate(verdict, subject, grant, stmt, shape.pattern, placement.resource);
+            const abac = abacDecision(grant, shape.pattern, placement.resource);
+            if (abac === "false") {
+              this.ctx.note(`${grant.id}: its ABAC condition excludes ${shape.pattern} on ${placement.shown}`);
+              continue;
+            }
+            this.evaluate(verdict, subject, grant, stmt, shape.pattern, placement.resource, abac === "true");
             if (placement.unknownReason) verdict.unknown(placement.unknownReason);
             if (shape.exceptions.length > 0) verdict.note(`except ${listForMessage(shape.exceptions)} (notActions)`);
             findings.push(this.finding(member, grant, shape.pattern, placement.shown, verdict));
@@ -247,8 +280,8 @@ export class AzureAccess {
     };
   }
 
-  private evaluate(verdict: Verdict, subject: Subject, grant: Grant, stmt: CompiledStatement, action: string, resource: string): void {
-    verdict.addConditions(grant.id, grant.conditions);
+  private evaluate(verdict: Verdict, subject: Subject, grant: Grant, stmt: CompiledStatement, action: string, resource: string, abacHolds = false): void {
+    verdict.addConditions(grant.id, abacHolds ? grant.conditions?.filter((c) => !isAbacCondition(c)) : grant.conditions);
     verdict.addOpenConditions(stmt.conditions);
     this.applyDenies(verdict, subject, action, resource);
     const ancestors = this.ancestorsOf(resource);
