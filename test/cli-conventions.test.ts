@@ -36,7 +36,7 @@ describe("wiam usage errors", () => {
     [
       "a tool name no tool has",
       ["call", "describe", "--intent", "a typo in the tool name"],
-      'wiam: call: no tool named "describe" (tools: inventory_summary, find_stale_service_accounts, find_expiring_credentials, explain_entitlement_paths, describe_identity, list_identities)',
+      'wiam: call: no tool named "describe" (tools: inventory_summary, find_stale_service_accounts, find_expiring_credentials, explain_entitlement_paths, describe_identity, list_identities, find_anomalous_activity, what_changed)',
     ],
     // The JSON parser's own message would quote the input (and a secret in it).
     ["--args that are not JSON", ["call", "inventory_summary", "--intent", "bad args flag", "--args", "{token: ghp_EXAMPLE}"], "wiam: --args: not valid JSON (quote it for the shell as one argument, e.g. --args '{\"limit\": 3}')"],
@@ -109,7 +109,7 @@ describe("wiam tools <name>", () => {
     const { code, stderr } = wiam(["tools", "describe"]);
     expect(code).toBe(2);
     expect(stderr).toBe(
-      'wiam: tools: no tool named "describe" (tools: inventory_summary, find_stale_service_accounts, find_expiring_credentials, explain_entitlement_paths, describe_identity, list_identities)\n',
+      'wiam: tools: no tool named "describe" (tools: inventory_summary, find_stale_service_accounts, find_expiring_credentials, explain_entitlement_paths, describe_identity, list_identities, find_anomalous_activity, what_changed)\n',
     );
   });
 });

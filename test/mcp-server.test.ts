@@ -8,6 +8,8 @@ const EXPECTED_TOOLS = [
   "explain_entitlement_paths",
   "describe_identity",
   "list_identities",
+  "find_anomalous_activity",
+  "what_changed",
 ];
 
 const intent = "Quarterly review of machine identities";
