@@ -66,13 +66,13 @@ describe("a call held for a second person", () => {
     session = undefined;
   });
 
-  async function start(options: { now?: () => Date; approvals?: Record<string, unknown> } = {}): Promise<{ asked: ElicitRequest[] }> {
+  async function start(options: { now?: () => Date; approvals?: Record<string, unknown>; policy?: string } = {}): Promise<{ asked: ElicitRequest[] }> {
     const dataDir = tempDataDir();
     const policyFile = join(dataDir, "team.cedar");
-    writeFileSync(policyFile, `${PERMIT}\n${SECOND_PERSON}`, { mode: 0o600 });
+    writeFileSync(policyFile, options.policy ?? `${PERMIT}\n${SECOND_PERSON}`, { mode: 0o600 });
     const asked: ElicitRequest[] = [];
     session = await connect(
-      { governance: { policyFile, approvalTimeoutSeconds: 60, approvals: { pollIntervalMs: 50, ...options.approvals }, callerGroups: { secops: ["ops-lead", "test-analyst"] } } },
+      { governance: { policyFile, approvalTimeoutSeconds: 60, approvals: { pollIntervalMs: 50, ...options.approvals }, callerGroups: { secops: ["ops-lead", "test-analyst"], auditors: ["audit-lead"] } } },
       {
         dataDir,
         connectors: [demoAsRealEstate()],
@@ -111,6 +111,53 @@ describe("a call held for a second person", () => {
     const record = connected.app.audit?.get((result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "");
     expect(record).toMatchObject({ caller: "test-analyst", approver: "ops-lead", approval: { outcome: "approved", kind: "second-person", requestId: id, note: "ticket CHG-7" } });
     expect(formatRecordDetail(record as AuditRecord).split("\n")).toContain(`approval     approved by ops-lead (a second person, request ${id}): ticket CHG-7`);
+  });
+
+  it("asks a second person about the answer even when the question was approved, by the caller or by another policy's group", async () => {
+    const ANSWER_REVIEW = [
+      '@id("answer-reach-needs-auditors") @approval("second-person") @approvers("auditors")',
+      '@reason("the answer reveals reach into production, which an auditor must release")',
+      "forbid (principal, action, resource) when { context has resultContainsProduction && context.resultContainsProduction } unless { context.approved };",
+    ].join("\n");
+    for (const question of [SECOND_PERSON.replace('@approval("second-person") @approvers("secops")', '@approval("required")'), SECOND_PERSON]) {
+      const { asked } = await start({ policy: `${PERMIT}\n${question}\n${ANSWER_REVIEW}` });
+      const connected = session as Connected;
+      const answer = call(connected);
+      const byCaller = question !== SECOND_PERSON;
+      if (!byCaller) await connected.app.approvals.decide(opsLead, await pendingId(connected), "approved", null);
+      // The answer's parts wait for an auditor: neither the caller's yes nor secops' approval stands in.
+      let reviewId = "";
+      for (let i = 0; i < 500 && reviewId === ""; i++) {
+        const [request] = await connected.app.approvals.list(hostDecider("audit-lead"), { status: "pending" });
+        reviewId = request?.id ?? "";
+        if (reviewId === "") await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(reviewId, byCaller ? "after the caller's confirmation" : "after secops' approval").not.toBe("");
+      await connected.app.approvals.decide(hostDecider("audit-lead"), reviewId, "approved", "released for the audit");
+      const result = await answer;
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect((result.structuredContent as { withheld?: unknown }).withheld).toBeUndefined();
+      expect(asked.length).toBe(byCaller ? 1 : 0);
+      const record = connected.app.audit?.get((result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "");
+      expect(record?.completion?.reviewApproval).toEqual({ outcome: "approved", approver: "audit-lead", note: "released for the audit" });
+      await session?.close();
+      session = undefined;
+    }
+  });
+
+  it("refuses a call approved under policies that changed while it waited", async () => {
+    await start();
+    const connected = session as Connected;
+    const answer = call(connected);
+    const id = await pendingId(connected);
+    const config = connected.app.config();
+    const policyFile = config.governance.policyFile ?? "";
+    writeFileSync(policyFile, `${PERMIT}\n${SECOND_PERSON.replace("describing a production identity", "describing any production identity")}`, { mode: 0o600 });
+    connected.app.reload(config);
+    await connected.app.approvals.decide(opsLead, id, "approved", null);
+    const result = await answer;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(`refused: the policies changed while approval request ${id} waited; call again to be decided under the policies in force`);
   });
 
   it("gives up when nobody decides within approvalTimeoutSeconds, and says where the request waited", async () => {

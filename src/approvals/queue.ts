@@ -113,7 +113,9 @@ export class ApprovalQueue {
     const reuseWindowMs = this.options.reuseWindowMs();
     if (reuseWindowMs > 0) {
       const earlier = await store.findApproved(request.binding, new Date(now.getTime() - reuseWindowMs));
-      if (earlier !== null) return { ...answerOf(earlier), requestId: null, reusedFrom: earlier.id };
+      // It stands only for the policies it was asked under (an answer's review may ask another group).
+      const covered = new Set(earlier?.requirements.map((r) => r.policyId) ?? []);
+      if (earlier !== null && request.requirements.every((r) => covered.has(r.policyId))) return { ...answerOf(earlier), requestId: null, reusedFrom: earlier.id };
     }
     const record = await store.create({
       ...request.binding,

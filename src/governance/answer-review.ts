@@ -136,8 +136,22 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
   // over budget did not approve what the answer reveals.
   const approvedAlready = authorization.approval?.outcome === "approved" && authorization.policyIds.length > 0;
   const approverName = authorization.approval?.approver ?? "";
+  // A second person's review is covered only by a second person's approval under the same policy:
+  // the caller confirming the question, or an approver from another policy's group, does not stand in.
+  const secondPersonCovered = new Set(approvedAlready && authorization.approval?.kind === "second-person" ? authorization.policyIds : []);
   const decisions = new Map<ItemGroup, GovernanceDecision>();
-  for (const group of groups.values()) decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, approvedAlready, approverName));
+  for (const group of groups.values()) {
+    let decision = governor.reviewRevealed(call, authorization, group.revealed, approvedAlready, approverName);
+    if (approvedAlready) {
+      const unapproved = governor.reviewRevealed(call, authorization, group.revealed, false, "");
+      if (unapproved.kind === "approval" && governor.secondPersonPolicies(unapproved.policyIds).some((id) => !secondPersonCovered.has(id))) {
+        // Ask only about what the question's approval did not cover.
+        const open = unapproved.policyIds.map((id, index) => [id, unapproved.reasons[index] ?? ""] as const).filter(([id]) => !authorization.policyIds.includes(id));
+        decision = { kind: "approval", policyIds: open.map(([id]) => id), reasons: open.map(([, reason]) => reason) };
+      }
+    }
+    decisions.set(group, decision);
+  }
 
   // One question to a person for everything that needs approval in this answer.
   const pending = [...groups.values()].filter((g) => decisions.get(g)?.kind === "approval");

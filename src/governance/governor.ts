@@ -312,11 +312,21 @@ export class Governor {
     // The approval lifts only forbids that say `unless { context.approved }`; anything else still
     // refuses, under the policies in force now (they may have been reloaded while the person decided).
     const now = this.settings();
+    // A second person approved under the policies that asked for them; policies changed meanwhile
+    // may ask for someone else, whom this approval does not stand for.
+    if (answer.kind === "second-person" && now.policySet.preparsedId !== settings.policySet.preparsedId) {
+      return { ...pending, allowed: false, message: `refused: the policies changed while approval request ${answer.requestId ?? answer.reusedFrom ?? ""} waited; call again to be decided under the policies in force` };
+    }
     const second = decideCall(now.policySet, this.request(call, scope, budget, now, facts, true, answer.approver ?? ""), call.standsFor);
     if (second.kind !== "allow") {
       return { ...pending, allowed: false, policyIds: second.policyIds, message: `refused by policy even after approval: ${second.reasons.join("; ")}` };
     }
     return { ...pending, allowed: true, message: null };
+  }
+
+  /** Those of `policyIds` that ask for a second person (@approval("second-person")) in the policies in force. */
+  secondPersonPolicies(policyIds: readonly string[]): string[] {
+    return approverRequirementsOf(this.settings().policySet, policyIds).map((r) => r.policyId);
   }
 
   /** The policy decision for a hypothetical call, with no budget counted and no one asked (`wiam policy test`). */
