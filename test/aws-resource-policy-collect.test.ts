@@ -227,7 +227,7 @@ describe("a secret encrypted with a customer managed key", () => {
     const encrypted = estate();
     const prod = encrypted.accounts[PROD];
     if (!prod) throw new Error("PROD expected");
-    const byId = { name: "app/by-id", suffix: "MnOpQr", kmsKeyId: STRICT_KEY, policy: { Version: V, Statement: [{ Sid: "DeployReads", Effect: "Allow", Principal: { AWS: DEPLOY }, Action: GET, Resource: "*" }] } };
+    const byId = { name: "app/by-id", suffix: "MnOpQr", kmsKeyId: STRICT_KEY, tags: { environment: "production" }, policy: { Version: V, Statement: [{ Sid: "DeployReads", Effect: "Allow", Principal: { AWS: DEPLOY }, Action: GET, Resource: "*" }] } };
     const byAlias = { name: "app/by-alias", suffix: "StUvWx", kmsKeyId: "alias/app-secrets", policy: { Version: V, Statement: [{ Sid: "DeployReads", Effect: "Allow", Principal: { AWS: DEPLOY }, Action: GET, Resource: "*" }] } };
     const awsManaged = { name: "app/aws-managed", suffix: "YzAbCd", kmsKeyId: "alias/aws/secretsmanager", policy: byId.policy };
     prod.secrets = [byId, byAlias, awsManaged];
@@ -245,6 +245,8 @@ describe("a secret encrypted with a customer managed key", () => {
         [fakeSecretArn(PROD, awsManaged)]: null,
       });
       expect(countsByApi(operations)["kms:ListAliases"]).toBe(1);
+      // Tags come with the listing: recorded, none included, so aws:ResourceTag conditions are decided.
+      expect(snapshot.policies.filter((p) => p.attachedTo?.[0]?.includes(":secret:app/")).map((p) => p.resourceTags)).toEqual([{}, {}, { environment: "production" }]);
       const inventory = new Inventory(snapshot);
       // github-deploy may decrypt by IAM (its inline policy) where the key policy delegates to IAM...
       const [viaAlias] = explainEntitlementPaths(inventory, { principal: DEPLOY, action: GET, resource: fakeSecretArn(PROD, byAlias), maxDepth: 0 }).paths;

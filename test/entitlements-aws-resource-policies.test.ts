@@ -148,3 +148,25 @@ describe("a secret encrypted with a customer managed key", () => {
     ]);
   });
 });
+
+describe("aws:ResourceTag where the resource's tags were read", () => {
+  const tagged = (tags: Record<string, string> | undefined) =>
+    policy(`${SECRET}#policy`, "aws", "resource", [], { attachedTo: [SECRET], scopeId: `aws:account/${A}`, ...(tags ? { resourceTags: tags } : {}) });
+  const onlyTagged = identity("tagged-reads", APP, [allow("r", [GET], ["*"], { conditions: [when("aws:ResourceTag/Environment", "StringEquals", ["production"])] })]);
+
+  it("decides the condition: matching tag allowed, other tag or no tag no path; tags not read leave it open", () => {
+    const outcomesFor = (tags: Record<string, string> | undefined) => outcomes(ask(build([role(APP)], [tagged(tags)], [onlyTagged]), { principal: APP, action: GET, resource: SECRET }));
+    expect(outcomesFor({ environment: "production" })).toEqual([[APP, "allowed", null]]);
+    expect(outcomesFor({ environment: "development" })).toEqual([]);
+    expect(outcomesFor({})).toEqual([]);
+    expect(outcomesFor(undefined)).toEqual([[APP, "conditional", null]]);
+  });
+
+  it("an SCP denying untagged reads blocks when the secret lacks the tag (a missing key fails StringEquals, so StringNotEquals holds)", () => {
+    const reads = identity("reads", APP, [allow("r", [GET], ["*"])]);
+    const scp = policy("scp-tags", "aws", "scp", [allow("Full", ["*"], ["*"]), deny("NeedsOwner", [GET], ["*"], { conditions: [when("aws:ResourceTag/owner", "StringNotEquals", ["payments"])] })], { attachedTo: [`aws:account/${A}`] });
+    const withTags = (tags: Record<string, string>) => outcomes(ask(build([role(APP)], [tagged(tags), scp], [reads]), { principal: APP, action: GET, resource: SECRET }));
+    expect(withTags({ owner: "payments" })).toEqual([[APP, "allowed", null]]);
+    expect(withTags({})).toEqual([[APP, "denied", "scp"]]);
+  });
+});

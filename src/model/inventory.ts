@@ -250,6 +250,9 @@ export const policySchema = z.object({
     .string()
     .optional()
     .describe("resource: ARN of the customer managed key that encrypts the resource's data (an AWS secret's KMS key), whose use a read needs too"),
+  resourceTags: tagsSchema
+    .optional()
+    .describe("resource: the tags of the resource the policy is attached to, when read with it (an AWS secret's Tags); decides aws:ResourceTag conditions"),
   statements: z.array(statementSchema),
   evidence: evidenceSchema,
 });

@@ -94,6 +94,8 @@ export interface FakeSecret {
   policy?: PolicyDocumentJson;
   /** KmsKeyId as ListSecrets reports it (a key id, key ARN or alias); absent: the AWS managed key. */
   kmsKeyId?: string;
+  /** Tags ListSecrets reports with the secret. */
+  tags?: Record<string, string>;
 }
 
 export interface FakeBucket {

@@ -702,7 +702,12 @@ function secretsManagerAction(action: string, params: Record<string, string>, ac
     case "ListSecrets": {
       const page = tokenPage(secrets, { ...params, MaxResults: "2" });
       return {
-        SecretList: page.items.map((secret) => ({ ARN: fakeSecretArn(account.id, secret), Name: secret.name, ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}) })),
+        SecretList: page.items.map((secret) => ({
+          ARN: fakeSecretArn(account.id, secret),
+          Name: secret.name,
+          ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
+          ...(secret.tags ? { Tags: Object.entries(secret.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+        })),
         ...(page.next ? { NextToken: page.next } : {}),
       };
     }

@@ -308,7 +308,15 @@ export class AwsAccess {
     const scopeIds = context.accountId ? this.inventory.scopeChain(`aws:account/${context.accountId}`).map((s) => s.id) : [];
     if (resourcePolicy) this.applyResourcePolicy(verdict, context, action, resource, resourcePolicy, identityAllows, grantConditions);
     // RCPs cap the resource's side at every hop, role assumption (where the trust policy is the resource policy) included.
-    this.resourceControls.apply(verdict, { id: context.principal.id, facts: context.facts }, action, resource, resourcePolicy?.resourceAccount ?? awsAccountOf(resource), grantConditions);
+    this.resourceControls.apply(
+      verdict,
+      { id: context.principal.id, facts: context.facts },
+      action,
+      resource,
+      resourcePolicy?.resourceAccount ?? awsAccountOf(resource),
+      grantConditions,
+      resourcePolicy ? this.resourcePolicies.resourceTagsOf(resource) : undefined,
+    );
     const resourceAccount = resourcePolicy?.resourceAccount ?? awsAccountOf(resource);
     if (resourceAccount && resourceAccount !== context.accountId) {
       const accountScope = `aws:account/${resourceAccount}`;
@@ -455,7 +463,7 @@ export class AwsAccess {
    */
   private conditionsAt(context: AwsPrincipalContext, stmt: CompiledStatement, resource: string): readonly OpenCondition[] | undefined {
     if (stmt.conditions.length === 0 || !hasResourceConditions(stmt.conditions)) return stmt.conditions;
-    return remainingConditions(stmt.conditions, withResource(context.facts, resource, this.resourcePolicies.resourceAccountOf(resource)));
+    return remainingConditions(stmt.conditions, withResource(context.facts, resource, this.resourcePolicies.resourceAccountOf(resource), this.resourcePolicies.resourceTagsOf(resource)));
   }
 
   /** A limit (boundary, SCP level) must allow the request; it never grants on its own. */

@@ -34,6 +34,9 @@ export type RequestFacts = ReadonlyMap<string, string | null>;
 
 /** Keys the resource of a request decides (looked up per request, not per principal). */
 const RESOURCE_KEYS: ReadonlySet<string> = new Set(["aws:resourceaccount"]);
+const RESOURCE_TAG = "aws:resourcetag/";
+/** Set in a request's facts when the resource's tags were read: a tag it lacks is then known absent. */
+const RESOURCE_TAGS_READ = "wiam:resourcetagsread";
 
 const PRINCIPAL_TAG = "aws:principaltag/";
 
@@ -82,6 +85,7 @@ function factFor(facts: RequestFacts, key: string): string | null | undefined {
   if (known !== undefined) return known;
   // Every principal tag was collected, so a tag key the principal lacks is known to be absent.
   if (lower.startsWith(PRINCIPAL_TAG) && facts.has("aws:principalarn")) return null;
+  if (lower.startsWith(RESOURCE_TAG) && facts.has(RESOURCE_TAGS_READ)) return null;
   return undefined;
 }
 
@@ -221,23 +225,29 @@ export function decideCondition(condition: Condition, facts: RequestFacts): Cond
 
 /** Does any condition need the resource of the request (decided per request, not per principal)? */
 export function hasResourceConditions(conditions: readonly Condition[]): boolean {
-  return conditions.some((c) => c.keys?.some((k) => RESOURCE_KEYS.has(k.toLowerCase())) ?? false);
+  return conditions.some((c) => c.keys?.some((k) => RESOURCE_KEYS.has(k.toLowerCase()) || k.toLowerCase().startsWith(RESOURCE_TAG)) ?? false);
 }
 
 /**
  * The facts a literal resource brings (its account); empty for patterns. An ARN without an account
  * (an S3 bucket or object) takes the one the inventory places it in, when given.
  */
-export function resourceFacts(resource: string, knownAccount?: string): Map<string, string | null> {
+export function resourceFacts(resource: string, knownAccount?: string, tags?: Readonly<Record<string, string>>): Map<string, string | null> {
   const facts = new Map<string, string | null>();
-  const account = resource.includes("*") || resource.includes("?") ? undefined : (awsAccountOf(resource) ?? knownAccount);
+  const literal = !(resource.includes("*") || resource.includes("?"));
+  const account = literal ? (awsAccountOf(resource) ?? knownAccount) : undefined;
   if (account) facts.set("aws:resourceaccount", account);
+  // Tags read with the resource decide aws:ResourceTag/<key> (keys compare case-insensitively).
+  if (literal && tags) {
+    facts.set(RESOURCE_TAGS_READ, "");
+    for (const [key, value] of Object.entries(tags)) facts.set(`${RESOURCE_TAG}${key.toLowerCase()}`, value);
+  }
   return facts;
 }
 
 /** A principal's facts plus a resource's, for deciding conditions that mix both. */
-export function withResource(principal: RequestFacts, resource: string, knownAccount?: string): RequestFacts {
-  const extra = resourceFacts(resource, knownAccount);
+export function withResource(principal: RequestFacts, resource: string, knownAccount?: string, tags?: Readonly<Record<string, string>>): RequestFacts {
+  const extra = resourceFacts(resource, knownAccount, tags);
   if (extra.size === 0) return principal;
   return new Map([...principal, ...extra]);
 }

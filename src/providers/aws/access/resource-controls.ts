@@ -64,11 +64,12 @@ export class AwsResourceControls {
     resource: string,
     resourceAccount = awsAccountOf(resource),
     grantConditions: readonly OpenCondition[] = [],
+    resourceTags?: Readonly<Record<string, string>>,
   ): void {
     if (!this.any() || resourceAccount === undefined) return;
     const levels = this.levels(resourceAccount);
     if (levels.length === 0) return;
-    const facts = withResource(caller.facts, resource, resourceAccount);
+    const facts = withResource(caller.facts, resource, resourceAccount, resourceTags);
     // Policy variables in an RCP's Resource element are the caller's (${aws:PrincipalTag/team}).
     const principal = this.ctx.inventory.principals.get(caller.id);
     for (const level of levels) {

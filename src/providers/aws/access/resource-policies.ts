@@ -97,6 +97,14 @@ export class AwsResourcePolicies {
     return undefined;
   }
 
+  /** The tags read with a literal resource (a secret's), when collected. */
+  resourceTagsOf(resource: string): Readonly<Record<string, string>> | undefined {
+    for (const compiled of this.policiesFor(resource)) {
+      if (compiled.policy.resourceTags !== undefined && compiled.policy.attachedTo?.includes(resource)) return compiled.policy.resourceTags;
+    }
+    return undefined;
+  }
+
   /** The account a literal resource lives in: from its ARN, or (S3) from the account its policy was collected in. */
   resourceAccountOf(resource: string): string | undefined {
     const own = awsAccountOf(resource);
@@ -115,7 +123,7 @@ export class AwsResourcePolicies {
       allows: [],
       denies: [],
     };
-    const facts = withResource(caller.facts, resource, answer.resourceAccount);
+    const facts = withResource(caller.facts, resource, answer.resourceAccount, this.resourceTagsOf(resource));
     const principal = this.ctx.inventory.principals.get(caller.id);
     // "The NotPrincipal element with a Deny effect will always deny any IAM principal that has a
     // permissions boundary policy attached, regardless of the values specified in the NotPrincipal

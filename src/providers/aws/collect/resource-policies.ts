@@ -67,7 +67,15 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
     return undefined;
   }
 
-  function addPolicy(resourceArn: string, name: string, source: string, text: string | undefined, extra: readonly Statement[] = [], encryptionKey?: string): void {
+  function addPolicy(
+    resourceArn: string,
+    name: string,
+    source: string,
+    text: string | undefined,
+    extra: readonly Statement[] = [],
+    encryptionKey?: string,
+    resourceTags?: Record<string, string>,
+  ): void {
     // A secret or bucket without a policy is recorded as an empty one: "read, and it grants nothing" lets the
     // evaluator block a cross-account caller instead of answering unknown (policy not collected).
     let document: unknown = { Statement: [] };
@@ -89,6 +97,7 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
       scopeId,
       attachedTo: [resourceArn],
       ...(encryptionKey ? { encryptionKey } : {}),
+      ...(resourceTags ? { resourceTags } : {}),
       statements,
       evidence: { source, observedAt: options.observedAt },
     });
@@ -175,7 +184,7 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
 
   if (options.services.includes("secretsmanager")) {
     const secretsManager = options.secretsManager();
-    let secrets: Array<{ ARN?: string | undefined; Name?: string | undefined; KmsKeyId?: string | undefined }> | undefined;
+    let secrets: Array<{ ARN?: string | undefined; Name?: string | undefined; KmsKeyId?: string | undefined; Tags?: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined }> | undefined;
     try {
       secrets = await pages(secretsManagerReads.listSecrets.api, async (nextToken) => {
         const output = await runner.call(secretsManagerReads.listSecrets, secretsManager, { MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) }, scopeId);
@@ -190,7 +199,9 @@ export async function collectResourcePolicies(options: CollectResourcePoliciesOp
       if (!arn) return;
       try {
         const output = await runner.call(secretsManagerReads.getResourcePolicy, secretsManager, { SecretId: arn }, scopeId);
-        addPolicy(arn, `resource policy of secret ${secret.Name ?? arn}`, secretsManagerReads.getResourcePolicy.api, output.ResourcePolicy, [], keyOf(arn, secret.KmsKeyId));
+        // ListSecrets lists every secret's tags: recorded (even none) so aws:ResourceTag conditions are decided.
+        const tags = Object.fromEntries((secret.Tags ?? []).flatMap((tag) => (tag.Key !== undefined ? [[tag.Key, tag.Value ?? ""]] : [])));
+        addPolicy(arn, `resource policy of secret ${secret.Name ?? arn}`, secretsManagerReads.getResourcePolicy.api, output.ResourcePolicy, [], keyOf(arn, secret.KmsKeyId), tags);
       } catch (error) {
         gap(secretsManagerReads.getResourcePolicy.api, error, `${arn}: secret policy not read`);
       }
