@@ -116,9 +116,10 @@ describe("wiam policy", () => {
     expect(builtIn.code).toBe(0);
     expect(builtIn.stdout).toBe(
       [
-        "policy (built-in default): valid, 3 policies",
+        "policy (built-in default): valid, 4 policies",
         "  permit allow-read-only-tools",
         "  forbid approve-production-entitlement-paths (asks for approval): entitlement paths that can reach production need a person's approval",
+        "  forbid approve-production-activity (asks for approval): activity telemetry of production identities needs a person's approval",
         "  forbid approve-production-reach-in-answers (asks for approval): the answer reveals reach into production, which needs a person's approval",
         "",
       ].join("\n"),

@@ -126,7 +126,7 @@ describe("wiam serve --http with OAuth", () => {
     const token = await as.token("analyst-alice", { resource });
     const client = await connectAs(token);
     const { tools } = await client.listTools();
-    expect(tools.length).toBe(6);
+    expect(tools.length).toBe(8);
     const result = await client.callTool({ name: "inventory_summary", arguments: { intent } });
     expect(result.isError, textOf(result)).toBeFalsy();
     const auditId = (result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "";
@@ -263,7 +263,7 @@ describe("wiam serve --http with OAuth", () => {
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error: the body is not JSON" } });
     const client = await connectAs(token);
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(8);
     await client.close();
   });
 
@@ -325,7 +325,7 @@ describe("wiam serve --http with OAuth", () => {
       .sign(privateKey);
     await as.stop();
     const client = await connectAs(token);
-    expect((await client.listTools()).tools.length).toBe(6);
+    expect((await client.listTools()).tools.length).toBe(8);
     await client.close();
     const response = await post(initialize, { authorization: `Bearer ${rotated}` });
     expect(response.status).toBe(503);

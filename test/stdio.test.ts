@@ -37,10 +37,12 @@ describe("wiam serve over stdio (built server)", () => {
     expect(tools.map((t) => t.name).sort()).toEqual([
       "describe_identity",
       "explain_entitlement_paths",
+      "find_anomalous_activity",
       "find_expiring_credentials",
       "find_stale_service_accounts",
       "inventory_summary",
       "list_identities",
+      "what_changed",
     ]);
     const someone = await client.callTool({ name: "list_identities", arguments: { intent, workload_only: true, limit: 1 } });
     const principal = (someone.structuredContent as { identities: { id: string }[] }).identities[0]?.id;
@@ -51,6 +53,7 @@ describe("wiam serve over stdio (built server)", () => {
       ["find_expiring_credentials", { limit: 5 }],
       ["explain_entitlement_paths", { principal, limit: 5 }],
       ["describe_identity", { principal }],
+      ["find_anomalous_activity", { limit: 5 }],
     ];
     for (const [name, args] of calls) {
       const result = await client.callTool({ name, arguments: { intent, ...args } });
