@@ -55,7 +55,7 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
   }
   const dataDir = ensureDataDir(context.dataDir);
   checks.push({ check: "data directory", ...privateFile(dataDir) });
-  for (const file of ["redaction.key", "audit.db", "audit-signing.key"]) checks.push({ check: file, ...privateFile(join(dataDir, file)) });
+  for (const file of ["redaction.key", "audit.db", "audit-signing.key", "approvals.db"]) checks.push({ check: file, ...privateFile(join(dataDir, file)) });
 
   const redactor = createRedactorFor(context.config, dataDir);
   const store = openAuditStore(context.config, dataDir, redactor);
