@@ -9,6 +9,7 @@ import {
   decodeInventory,
   encodeInventory,
 } from "../src/history/columnar-codec.js";
+import { GrantTable } from "../src/model/grant-table.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import {
   collectionGapSchema,
@@ -88,6 +89,18 @@ describe("columnar stored inventory", () => {
     expect(() => decodeInventory(keyed, Buffer.alloc(32, 8))).toThrow("stored inventory unreadable: checksum mismatch");
     // A well-formed copy with a plain SHA-256, as anyone able to write the store could make.
     expect(() => decodeInventory(encodeInventory(buildDemoEstate(NOW)), key)).toThrow("stored inventory unreadable: checksum mismatch");
+  });
+
+  it("joins per-source grant tables in columns: the same grants, ids and lookups as one table", () => {
+    const estate = buildDemoEstate(NOW);
+    const whole = new GrantTable(estate.grants);
+    const providers = ["aws", "gcp", "azure"] as const;
+    const joined = GrantTable.concat(providers.map((provider) => new GrantTable(estate.grants.filter((g) => g.provider === provider))));
+    const byProvider = providers.flatMap((provider) => whole.toArray().filter((g) => g.provider === provider));
+    expect(JSON.parse(JSON.stringify(joined.toArray()))).toStrictEqual(JSON.parse(JSON.stringify(byProvider)));
+    for (const grant of estate.grants) {
+      expect(joined.grantsOf(grant.principalId).map((g) => g.id).sort()).toStrictEqual(whole.grantsOf(grant.principalId).map((g) => g.id).sort());
+    }
   });
 
   it("keeps absent optional values absent and lone surrogates intact", () => {

@@ -128,6 +128,43 @@ describe("background refresh", () => {
     expect(logs[0]?.startsWith("warning: background refresh of aws: ")).toBe(true);
   });
 
+  it("serves several sources joined after a restart, as the same answers as one source", async () => {
+    const part = (provider: "aws" | "gcp" | "azure"): Connector => ({
+      id: provider,
+      description: `the demo estate's ${provider} part, as if collected from it`,
+      async collect(context) {
+        const estate = buildDemoEstate(DAY1);
+        delete estate.demo;
+        estate.generatedAt = context.now.toISOString();
+        for (const list of ["scopes", "principals", "credentials", "vaultItems", "policies", "grants", "trustEdges"] as const) {
+          (estate[list] as { provider: string }[]) = (estate[list] as { provider: string }[]).filter((item) => item.provider === provider);
+        }
+        estate.gaps = (estate.gaps ?? []).filter((gap) => gap.provider === provider);
+        return estate;
+      },
+    });
+    const config = parseConfig({ history: { enabled: true, refreshMinutes: 0, sensitive: { tags: {} } } }, "(test)");
+    const ask = async (connectors: Connector[], directory = dataDir) => {
+      const app = createApp({ config, dataDir: directory, logLevel: "error", logWrite: () => undefined, now: () => clock, connectors });
+      apps.push(app);
+      const answer = await app.pipeline.execute({ tool: "list_identities", arguments: { intent: "who is in the estate", limit: 500 }, caller });
+      const summary = await app.pipeline.execute({ tool: "inventory_summary", arguments: { intent: "how large is the estate" }, caller });
+      return {
+        ids: (answer.structured?.identities as { id: string }[]).map((i) => i.id),
+        total: (answer.structured?.page as { total: number }).total,
+        summary: { ...summary.structured, dataSource: undefined, incomplete: undefined },
+      };
+    };
+    const sources = [part("aws"), part("gcp"), part("azure")];
+    const collected = await ask(sources);
+    const restarted = await ask(sources);
+    expect(restarted).toStrictEqual(collected);
+    // One source holding every provider, in a data directory of its own.
+    const wholeDir = mkdtempSync(join(tmpdir(), "wiam-refresh-whole-"));
+    const whole = await ask([cloudLike], wholeDir).finally(() => rmSync(wholeDir, { recursive: true, force: true }));
+    expect([restarted.total, restarted.summary]).toStrictEqual([whole.total, whole.summary]);
+  });
+
   it("collect_inventory is a command: never listed to or callable by an MCP client", async () => {
     const app = start();
     expect(app.pipeline.enabledTools().map((t) => t.name)).not.toContain("collect_inventory");

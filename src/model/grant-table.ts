@@ -149,6 +149,52 @@ export class GrantTable implements Iterable<Grant> {
   }
 
   /**
+   * Several tables as one, rows in order (the first table's, then the next's), without making a
+   * grant object or spelling an id: how the served inventory joins its sources' stored tables.
+   * Grants are not deduplicated across tables (each source's ids are its own provider's).
+   */
+  static concat(tables: readonly GrantTable[]): GrantTable {
+    if (tables.length === 1) return tables[0] as GrantTable;
+    const length = tables.reduce((sum, table) => sum + table.length, 0);
+    const values: string[] = [];
+    const valueIndex = new Map<string, number>();
+    const principal = new Int32Array(length);
+    const policy = new Int32Array(length);
+    const resource = new Int32Array(length);
+    const shape = new Int32Array(length);
+    const shapes: GrantShape[] = [];
+    const own = new Map<number, string>();
+    const conditions = new Map<number, Condition[]>();
+    let offset = 0;
+    for (const table of tables) {
+      // This table's value indexes, renumbered into the joined table's.
+      const renumber = new Int32Array(table.values.length);
+      table.values.forEach((text, index) => {
+        let joined = valueIndex.get(text);
+        if (joined === undefined) {
+          joined = values.length;
+          values.push(text);
+          valueIndex.set(text, joined);
+        }
+        renumber[index] = joined;
+      });
+      const shapeOffset = shapes.length;
+      shapes.push(...table.shapes);
+      for (let row = 0; row < table.length; row++) {
+        principal[offset + row] = renumber[table.principal[row] as number] as number;
+        policy[offset + row] = renumber[table.policy[row] as number] as number;
+        const at = table.resource[row] as number;
+        resource[offset + row] = at === NONE ? NONE : (renumber[at] as number);
+        shape[offset + row] = (table.shape[row] as number) + shapeOffset;
+      }
+      for (const [row, text] of table.own) own.set(offset + row, text);
+      for (const [row, list] of table.conditions) conditions.set(offset + row, list);
+      offset += table.length;
+    }
+    return new GrantTable({ values, principal, policy, resource, shape, shapes, own, conditions });
+  }
+
+  /**
    * The table as it is held, for the stored inventory (src/history/columnar-codec.ts), which writes
    * these columns as they are and builds a table back from them without making a grant object.
    */

@@ -239,9 +239,18 @@ export class InventoryService {
       snapshot = { ...only.inventory.snapshot };
       grants = only.inventory.grants;
     } else {
-      // The oldest collection time: the merged answer is as old as its oldest part.
+      // The oldest collection time: the merged answer is as old as its oldest part. Grants are
+      // joined in columns (not merged as objects: a million grants would each be spelled out).
       const oldest = parts.map((p) => p.collectedAt).sort()[0] ?? this.now().toISOString();
-      snapshot = mergeSnapshots(parts.map((p) => ({ ...p.inventory.snapshot, grants: p.inventory.grants.toArray() })), oldest);
+      const providers = parts.flatMap((part) => providersOf(part));
+      if (new Set(providers).size === providers.length) {
+        snapshot = mergeSnapshots(parts.map((p) => p.inventory.snapshot), oldest);
+        grants = GrantTable.concat(parts.map((p) => p.inventory.grants));
+      } else {
+        // Two sources of one provider (a snapshot file beside the live account) may hold the same
+        // grants: merged by id, first source first, as without history.
+        snapshot = mergeSnapshots(parts.map((p) => ({ ...p.inventory.snapshot, grants: p.inventory.grants.toArray() })), oldest);
+      }
     }
     if (staleGaps.length > 0) snapshot.gaps = [...(snapshot.gaps ?? []), ...staleGaps];
     const collectedAt: Record<string, string> = {};
