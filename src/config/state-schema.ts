@@ -49,7 +49,7 @@ export const postgresTlsSchema = z
 
 export const postgresConfigSchema = z.strictObject({
   url: z.union([literalUrlSchema, secretReferenceSchema]).describe("connection URL: { env: NAME } or { file: PATH }; a literal URL only without a password"),
-  tls: postgresTlsSchema,
+  tls: postgresTlsSchema.describe("TLS to the database server"),
   poolSize: z.number().int().min(1).max(200).default(10).describe("connections per replica"),
   connectTimeoutMs: z.number().int().min(100).max(120_000).default(5_000).describe("a call fails closed after waiting this long for a connection"),
   lockTimeoutMs: z.number().int().min(100).max(120_000).default(5_000).describe("longest wait for a lock another replica holds (the audit head, a caller's budget row)"),
