@@ -79,7 +79,7 @@ describe("wiam CLI", () => {
     wiam(["call", "inventory_summary", "--intent", "create some state first"], { dataDir });
     const { code, stdout } = wiam(["doctor"], { dataDir });
     expect(stdout).toContain("OK      audit chain:");
-    expect(stdout).toContain("OK      policy: (built-in default): 3 policies (allow-read-only-tools, approve-production-entitlement-paths, approve-production-reach-in-answers)");
+    expect(stdout).toContain("OK      policy: (built-in default): 4 policies (allow-read-only-tools, approve-production-entitlement-paths, approve-production-activity, approve-production-reach-in-answers)");
     expect(stdout).toMatch(/OK {6}redaction\.key: .* mode 600/);
     expect(code).toBe(0);
   });
