@@ -158,6 +158,7 @@ export class ActivityLogBuilder {
 
   constructor(options: ActivityLogOptions = {}) {
     this.keepIdsSince = options.keepIdsSince ?? 0;
+    this.agents.of(OTHER_AGENT);
   }
 
   get size(): number {
@@ -181,7 +182,8 @@ export class ActivityLogBuilder {
     const network = this.strings.of(event.networkKey ?? networkKeyOf(event.provider, event.network, event.sourceAddress));
     if (!this.networkClasses.has(network)) this.networkClasses.set(network, networkClass);
     let agent = this.agents.of(event.userAgent);
-    if (agent < 0) agent = this.agents.of(OTHER_AGENT) < 0 ? NONE : (this.agents.find(OTHER_AGENT) ?? NONE);
+    // Past 65,535 distinct agents the rest share one entry (reserved first, so it always fits).
+    if (agent < 0) agent = this.agents.find(OTHER_AGENT) ?? NONE;
     let country = this.countries.of(event.country);
     if (country < 0) country = NONE;
     const seconds = Math.floor(event.timeMs / 1000);
@@ -444,11 +446,6 @@ export class ActivityLog {
     return this.strings[key] ?? "";
   }
 
-  /** Table index of a string, if any event holds it. */
-  keyOf(text: string): number | undefined {
-    const index = this.strings.indexOf(text);
-    return index > 0 ? index : undefined;
-  }
 
   rangeOf(principalId: string): PrincipalRange | undefined {
     return this.rangeByPrincipal.get(principalId);
@@ -503,10 +500,4 @@ export class ActivityLog {
     return low;
   }
 
-  /** The latest event time (epoch seconds), 0 when empty. */
-  latestTime(): number {
-    let latest = 0;
-    for (let row = 0; row < this.length; row++) if ((this.time[row] as number) > latest) latest = this.time[row] as number;
-    return latest;
-  }
 }

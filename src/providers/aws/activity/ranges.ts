@@ -31,14 +31,10 @@ export function loadAwsRanges(path: string | undefined): AddressRanges {
   return new AddressRanges([...parsed.data.prefixes.map((p) => p.ip_prefix), ...(parsed.data.ipv6_prefixes ?? []).map((p) => p.ipv6_prefix)]);
 }
 
-/** CloudTrail puts a service's DNS name (lambda.amazonaws.com) or "AWS Internal" where a service called. */
-export function awsNetworkClass(sourceAddress: string | undefined, vpcEndpointId: string | undefined, ranges: AddressRanges): NetworkClass {
-  return awsNetwork(sourceAddress, vpcEndpointId, ranges).network;
-}
-
 /**
- * The network class and, for an outside IPv4 address, its network key: the address is parsed
- * once (this runs for every CloudTrail record).
+ * The network class and, for an IPv4 address, its network key: the address is parsed once (this
+ * runs for every CloudTrail record). CloudTrail puts a service's DNS name (lambda.amazonaws.com)
+ * or "AWS Internal" where a service called.
  */
 export function awsNetwork(sourceAddress: string | undefined, vpcEndpointId: string | undefined, ranges: AddressRanges): { network: NetworkClass; key?: string } {
   if (vpcEndpointId) return { network: "inside", key: INSIDE };
