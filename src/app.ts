@@ -209,6 +209,7 @@ export function createApp(options: AppOptions): App {
     callerGroups: () => current.governance.callerGroups,
     now,
     pollIntervalMs: current.governance.approvals.pollIntervalMs,
+    maxPendingPerCaller: () => current.governance.approvals.maxPendingPerCaller,
     // An approval is good for identical calls of its task while a task can live.
     reuseWindowMs: () => (current.governance.approvals.reuseWithinTask ? current.governance.tasks.maxLifetimeMinutes * 60_000 : 0),
     // Requests that are over go with the audit records that tell their story.

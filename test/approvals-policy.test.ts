@@ -66,13 +66,13 @@ describe("a call held for a second person", () => {
     session = undefined;
   });
 
-  async function start(options: { now?: () => Date; approvals?: Record<string, unknown>; policy?: string } = {}): Promise<{ asked: ElicitRequest[] }> {
+  async function start(options: { now?: () => Date; approvals?: Record<string, unknown>; policy?: string; budgets?: Record<string, unknown> } = {}): Promise<{ asked: ElicitRequest[] }> {
     const dataDir = tempDataDir();
     const policyFile = join(dataDir, "team.cedar");
     writeFileSync(policyFile, options.policy ?? `${PERMIT}\n${SECOND_PERSON}`, { mode: 0o600 });
     const asked: ElicitRequest[] = [];
     session = await connect(
-      { governance: { policyFile, approvalTimeoutSeconds: 60, approvals: { pollIntervalMs: 50, ...options.approvals }, callerGroups: { secops: ["ops-lead", "test-analyst"], auditors: ["audit-lead"] } } },
+      { governance: { policyFile, approvalTimeoutSeconds: 60, approvals: { pollIntervalMs: 50, ...options.approvals }, ...(options.budgets ? { budgets: options.budgets } : {}), callerGroups: { secops: ["ops-lead", "test-analyst"], auditors: ["audit-lead"] } } },
       {
         dataDir,
         connectors: [demoAsRealEstate()],
@@ -143,6 +143,18 @@ describe("a call held for a second person", () => {
       await session?.close();
       session = undefined;
     }
+  });
+
+  it("refuses an over-budget call that needs a second person instead of queueing it", async () => {
+    await start({ budgets: { perTask: { callsPerMinute: 1, itemsReturned: 5_000, distinctScopes: 25 } } });
+    const connected = session as Connected;
+    const first = call(connected);
+    await connected.app.approvals.decide(opsLead, await pendingId(connected), "approved", null);
+    expect((await first).isError).toBeFalsy();
+    const second = await call(connected);
+    expect(second.isError).toBe(true);
+    expect(textOf(second)).toContain("and this call needs a second person (policy production-needs-secops): an approver is not asked to lift a budget; nothing was queued");
+    expect((await connected.app.approvals.list(opsLead)).map((r) => r.status)).toEqual(["approved"]);
   });
 
   it("refuses a call approved under policies that changed while it waited", async () => {

@@ -15,6 +15,7 @@ import { SqliteApprovalStore } from "../src/approvals/sqlite-store.js";
 import type { Decider } from "../src/approvals/identity.js";
 import type { ApprovalStore } from "../src/approvals/store.js";
 import type { SecondPersonRequest } from "../src/governance/governor.js";
+import type { ApprovalRequestRecord, NewApprovalRequest } from "../src/approvals/types.js";
 import { migratePostgres } from "../src/state/migrations.js";
 import { startPostgres, type PostgresServer } from "./support/postgres.js";
 
@@ -33,6 +34,7 @@ function request(overrides: Partial<SecondPersonRequest> = {}): SecondPersonRequ
     timeoutMs: 60_000,
     binding: { tool: "describe_identity", argumentsHash: "a".repeat(64), caller: `${ISSUER}|alice`, taskKey: `${ISSUER}|alice#release-42`, policyVersion: "wiam-policy-v1" },
     callerSubject: "alice",
+    callerClientId: "",
     callerTransport: "http",
     requirements: [{ policyId: "prod-second-person", groups: ["token:secops"] }],
     ...overrides,
@@ -54,7 +56,7 @@ interface Harness {
   events: ApprovalAuditEvent[];
 }
 
-function harness(store: ApprovalStore): Harness {
+function harness(store: ApprovalStore, maxPendingPerCaller?: number): Harness {
   const clock = { now: T0 };
   const events: ApprovalAuditEvent[] = [];
   const queue = new ApprovalQueue({
@@ -63,10 +65,18 @@ function harness(store: ApprovalStore): Harness {
     now: () => clock.now,
     pollIntervalMs: 5,
     reuseWindowMs: () => 8 * 3_600_000,
+    ...(maxPendingPerCaller === undefined ? {} : { maxPendingPerCaller: () => maxPendingPerCaller }),
     redactText: (text) => text.replace(/AKIA[0-9A-Z]{16}/g, "[REDACTED:aws_access_key_id]"),
     audit: (event) => void events.push(event),
   });
   return { queue, store, clock, events };
+}
+
+/** Stores a request directly (as another process would have), expecting a new one. */
+async function created(store: ApprovalStore, request: NewApprovalRequest): Promise<ApprovalRequestRecord> {
+  const outcome = await store.create(request, { maxPendingPerCaller: 1_000 });
+  if (outcome.kind !== "created") throw new Error(`expected a new request, got ${outcome.kind}`);
+  return outcome.record;
 }
 
 /** Waits until the queue holds a pending request and returns its id. */
@@ -196,10 +206,11 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
     it("lists a request whose waiter went away as expired once its time is up, and records the expiry", async () => {
       const now = h.clock.now;
       // As a call in a process that died would have left it: pending, nobody polling.
-      const orphan = await h.store.create({
+      const orphan = await created(h.store, {
         ...request().binding,
         argumentsHash: "7".repeat(64),
         callerSubject: "alice",
+        callerClientId: "",
         taskId: "release-42",
         intent: "left behind",
         arguments: {},
@@ -223,13 +234,57 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       await h.queue.decide(sam, id, "denied", null);
       await answer;
     });
+
+    it("merges an identical call into the request already waiting: one request, one decision, both answered", async () => {
+      const same = request({ binding: { ...request().binding, argumentsHash: "1".repeat(64) } });
+      const first = h.queue.ask(same);
+      const id = await pendingId(h.store);
+      const second = h.queue.ask(same);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await h.store.list({ status: "pending" })).map((r) => r.id)).toEqual([id]);
+      await h.queue.decide(sam, id, "approved", null);
+      expect([(await first).requestId, (await second).requestId]).toEqual([id, id]);
+      expect([(await first).outcome, (await second).outcome]).toEqual(["approved", "approved"]);
+    });
+
+    it("refuses a caller's request beyond the pending cap with a clear message, and queues nothing for it", async () => {
+      const capped = harness(h.store, 2);
+      const controller = new AbortController();
+      const ask = (hash: string) => capped.queue.ask(request({ binding: { ...request().binding, caller: `${ISSUER}|mallory`, argumentsHash: hash.repeat(64) }, callerSubject: "mallory" }), controller.signal);
+      const waiting = [ask("2"), ask("3")];
+      for (let i = 0; i < 500 && (await h.store.list({ status: "pending" })).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+      expect(await ask("4")).toEqual({
+        outcome: "failed",
+        approver: null,
+        note: null,
+        kind: "second-person",
+        requestId: null,
+        refusal:
+          "refused: you already have 2 approval requests waiting for a second person, the most allowed (governance.approvals.maxPendingPerCaller: 2); the call was not run and nothing was queued. Wait for those to be decided, or cancel their calls, then call again",
+      });
+      expect((await h.store.list({ status: "pending" })).length).toBe(2);
+      controller.abort();
+      expect((await Promise.all(waiting)).map((a) => a.outcome)).toEqual(["cancelled", "cancelled"]);
+    });
+
+    it("lists the decider's requests before the page limit, however many newer requests name other groups", async () => {
+      const base = { ...request().binding, callerSubject: "bob", callerClientId: "", taskId: "t", intent: "i", arguments: {}, scope: "s", reasons: ["r"] };
+      const at = (seconds: number) => new Date(h.clock.now.getTime() + seconds * 1_000);
+      const mine = await created(h.store, { ...base, caller: `${ISSUER}|bob`, argumentsHash: "5".repeat(64), requirements: [{ policyId: "p", groups: ["token:secops"] }], requestedAt: at(1), expiresAt: at(3_600) });
+      for (let i = 0; i < 120; i++) {
+        await created(h.store, { ...base, caller: `${ISSUER}|flood${i}`, argumentsHash: i.toString(16).padStart(64, "0"), requirements: [{ policyId: "p", groups: ["token:devleads"] }], requestedAt: at(2 + i), expiresAt: at(3_600) });
+      }
+      expect((await h.queue.list(sam, { status: "pending" })).map((r) => r.id)).toEqual([mine.id]);
+      expect((await h.queue.list(sam, { status: "pending", limit: 1 })).map((r) => r.id)).toEqual([mine.id]);
+      expect(await h.queue.list(carol, { status: "pending" })).toEqual([]);
+    });
   });
 }
 
 describe("approval retention", () => {
   it("removes requests over for longer than the retention when the queue is first used", async () => {
     const store = SqliteApprovalStore.open(join(mkdtempSync(join(tmpdir(), "wiam-approvals-retention-")), "approvals.db"));
-    const old = await store.create({ ...request().binding, callerSubject: "alice", taskId: "t", intent: "i", arguments: {}, scope: "s", reasons: [], requirements: [], requestedAt: new Date("2025-01-01T00:00:00Z"), expiresAt: new Date("2025-01-01T00:01:00Z") });
+    const old = await created(store, { ...request().binding, callerSubject: "alice", callerClientId: "", taskId: "t", intent: "i", arguments: {}, scope: "s", reasons: [], requirements: [], requestedAt: new Date("2025-01-01T00:00:00Z"), expiresAt: new Date("2025-01-01T00:01:00Z") });
     await store.decide(old.id, { status: "denied", approver: "sam", note: null, at: new Date("2025-01-01T00:00:30Z") });
     const queue = new ApprovalQueue({ store: () => Promise.resolve(store), callerGroups: () => ({}), now: () => T0, reuseWindowMs: () => 0, retentionMs: () => 30 * 86_400_000, redactText: (text) => text });
     expect(await queue.list(sam)).toEqual([]);

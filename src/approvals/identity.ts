@@ -45,3 +45,11 @@ export function inAnyApproverGroup(decider: Decider, groups: Iterable<string>, c
   for (const group of groups) if (inApproverGroup(decider, group, callerGroups)) return true;
   return false;
 }
+
+/** Every group the decider is in, as @approvers names them: config groups listing their name, and `token:<name>` for their token's groups. */
+export function approverGroupsOf(decider: Decider, callerGroups: CallerGroups): string[] {
+  const configured = Object.entries(callerGroups)
+    .filter(([group, members]) => !group.startsWith("token:") && members.includes(decider.name))
+    .map(([group]) => group);
+  return [...configured, ...decider.tokenGroups.map((group) => `token:${group}`)];
+}

@@ -8,8 +8,8 @@ import type pg from "pg";
 import { newRecordId } from "../audit/record-id.js";
 import { describePostgresFailure, isPostgresUnavailable, StateUnavailableError } from "../state/errors.js";
 import type { Migration } from "../state/state-store.js";
-import { APPROVAL_COLUMNS, recordOfRow } from "./record-schema.js";
-import type { ApprovalStore } from "./store.js";
+import { APPROVAL_COLUMNS, columnValuesOf, recordOfRow } from "./record-schema.js";
+import type { ApprovalStore, CreateLimits, CreateOutcome } from "./store.js";
 import type { ApprovalBinding, ApprovalDecision, ApprovalListFilter, ApprovalRequestRecord, NewApprovalRequest } from "./types.js";
 
 const DEFAULT_LIST_LIMIT = 100;
@@ -44,6 +44,14 @@ CREATE INDEX wiam_approval_requests_binding ON wiam_approval_requests (task_key,
 CREATE INDEX wiam_approval_requests_requested ON wiam_approval_requests (requested_at);
 `,
   },
+  {
+    version: 2,
+    description: "approval requests: the caller's OAuth client; pending requests by caller",
+    sql: `
+ALTER TABLE wiam_approval_requests ADD COLUMN caller_client_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX wiam_approval_requests_pending ON wiam_approval_requests (caller, expires_at) WHERE status = 'pending';
+`,
+  },
 ];
 
 export class PostgresApprovalStore implements ApprovalStore {
@@ -70,30 +78,45 @@ export class PostgresApprovalStore implements ApprovalStore {
     return row === undefined ? null : recordOfRow(row);
   }
 
-  async create(request: NewApprovalRequest): Promise<ApprovalRequestRecord> {
-    const id = newRecordId(request.requestedAt);
-    const values = [
-      id,
-      "pending",
-      request.tool,
-      request.argumentsHash,
-      request.caller,
-      request.callerSubject,
-      request.taskKey,
-      request.taskId,
-      request.policyVersion,
-      request.intent,
-      JSON.stringify(request.arguments ?? null),
-      request.scope,
-      JSON.stringify(request.reasons),
-      JSON.stringify(request.requirements),
-      request.requestedAt.toISOString(),
-      request.expiresAt.toISOString(),
-    ];
-    const placeholders = APPROVAL_COLUMNS.map((_, index) => `$${index + 1}`).join(", ");
-    const created = await this.one(`INSERT INTO wiam_approval_requests (${APPROVAL_COLUMNS.join(", ")}) VALUES (${placeholders}) RETURNING *`, values);
-    if (created === null) throw new Error(`approval request ${id}: insert returned nothing`);
-    return created;
+  async create(request: NewApprovalRequest, limits: CreateLimits): Promise<CreateOutcome> {
+    const now = request.requestedAt.toISOString();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      if (!isPostgresUnavailable(error)) throw error;
+      throw new StateUnavailableError("the approval queue could not be reached", describePostgresFailure(error), "nothing was decided or run");
+    }
+    try {
+      await client.query("BEGIN");
+      // One caller's requests are counted and inserted one transaction at a time, on every replica.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('wiam-approvals'), hashtext($1))", [request.caller]);
+      const same = await client.query(
+        `SELECT * FROM wiam_approval_requests WHERE status = 'pending' AND expires_at > $1 AND caller = $2 AND task_key = $3 AND tool = $4 AND arguments_hash = $5 AND policy_version = $6
+         ORDER BY requested_at, id LIMIT 1`,
+        [now, request.caller, request.taskKey, request.tool, request.argumentsHash, request.policyVersion],
+      );
+      let outcome: CreateOutcome;
+      if (same.rows[0] !== undefined) outcome = { kind: "joined", record: recordOfRow(same.rows[0]) };
+      else {
+        const counted = await client.query<{ pending: number }>("SELECT COUNT(*)::int AS pending FROM wiam_approval_requests WHERE status = 'pending' AND caller = $1 AND expires_at > $2", [request.caller, now]);
+        const pending = counted.rows[0]?.pending ?? 0;
+        if (pending >= limits.maxPendingPerCaller) outcome = { kind: "over-limit", pending };
+        else {
+          const placeholders = APPROVAL_COLUMNS.map((_, index) => `$${index + 1}`).join(", ");
+          const inserted = await client.query(`INSERT INTO wiam_approval_requests (${APPROVAL_COLUMNS.join(", ")}) VALUES (${placeholders}) RETURNING *`, columnValuesOf(newRecordId(request.requestedAt), request));
+          outcome = { kind: "created", record: recordOfRow(inserted.rows[0]) };
+        }
+      }
+      await client.query("COMMIT");
+      return outcome;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => null);
+      if (!isPostgresUnavailable(error)) throw error;
+      throw new StateUnavailableError("the approval queue could not be reached", describePostgresFailure(error), "nothing was decided or run");
+    } finally {
+      client.release();
+    }
   }
 
   get(id: string): Promise<ApprovalRequestRecord | null> {
@@ -101,12 +124,20 @@ export class PostgresApprovalStore implements ApprovalStore {
   }
 
   async list(filter: ApprovalListFilter = {}): Promise<ApprovalRequestRecord[]> {
-    const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
-    const result =
-      filter.status === undefined
-        ? await this.query("SELECT * FROM wiam_approval_requests ORDER BY requested_at DESC, id DESC LIMIT $1", [limit])
-        : await this.query("SELECT * FROM wiam_approval_requests WHERE status = $1 ORDER BY requested_at DESC, id DESC LIMIT $2", [filter.status, limit]);
-    return result.rows.map((row) => recordOfRow(row));
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.status !== undefined) {
+      values.push(filter.status);
+      where.push(`status = $${values.length}`);
+    }
+    if (filter.groups !== undefined) {
+      // Before the LIMIT: a flood of requests for other groups must not push the decider's out of the page.
+      values.push([...filter.groups]);
+      where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(requirements::jsonb) AS r, jsonb_array_elements_text(r->'groups') AS g WHERE g = ANY($${values.length}::text[]))`);
+    }
+    values.push(filter.limit ?? DEFAULT_LIST_LIMIT);
+    const sql = `SELECT * FROM wiam_approval_requests${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at DESC, id DESC LIMIT $${values.length}`;
+    return (await this.query(sql, values)).rows.map((row) => recordOfRow(row));
   }
 
   decide(id: string, decision: ApprovalDecision): Promise<ApprovalRequestRecord | null> {

@@ -13,7 +13,7 @@ import type { ApprovalAnswer, SecondPersonRequest } from "../governance/governor
 import type { ScopeEntity } from "../governance/policy-engine.js";
 import { capText, cleanInline, stripInvisible } from "../text/untrusted.js";
 import type { Logger } from "../util/logger.js";
-import { isTheCaller, unmetRequirements, inAnyApproverGroup, type CallerGroups, type Decider } from "./identity.js";
+import { approverGroupsOf, isTheCaller, unmetRequirements, inAnyApproverGroup, type CallerGroups, type Decider } from "./identity.js";
 import type { ApprovalStore } from "./store.js";
 import type { ApprovalListFilter, ApprovalRequestRecord, ApprovalStatus } from "./types.js";
 
@@ -37,6 +37,8 @@ export interface ApprovalQueueOptions {
   now?: () => Date;
   /** How often a waiting call reads the store for a decision made elsewhere. */
   pollIntervalMs?: number;
+  /** How many requests one caller may have waiting at once (governance.approvals.maxPendingPerCaller); default 20. */
+  maxPendingPerCaller?: (() => number) | undefined;
   /** How long an approval is good for identical calls in the same task (a task's maximum lifetime); 0 turns reuse off. */
   reuseWindowMs: () => number;
   /** Requests over for longer than this are removed when the queue is first used (with the audit records that tell their story). */
@@ -63,6 +65,7 @@ export class ApprovalRefusal extends Error {
 
 const MAX_NOTE_CHARS = 500;
 const DEFAULT_POLL_MS = 1_000;
+export const DEFAULT_MAX_PENDING_PER_CALLER = 20;
 
 /** The scope a call is about, in the words an approver reads (ids quoted: they come from the clouds). */
 export function scopeInWords(scope: ScopeEntity): string {
@@ -117,18 +120,30 @@ export class ApprovalQueue {
       const covered = new Set(earlier?.requirements.map((r) => r.policyId) ?? []);
       if (earlier !== null && request.requirements.every((r) => covered.has(r.policyId))) return { ...answerOf(earlier), requestId: null, reusedFrom: earlier.id };
     }
-    const record = await store.create({
-      ...request.binding,
-      callerSubject: request.callerSubject,
-      taskId: request.taskId,
-      intent: request.intent,
-      arguments: request.arguments,
-      scope: scopeInWords(request.scope),
-      reasons: request.reasons,
-      requirements: request.requirements,
-      requestedAt: now,
-      expiresAt: new Date(now.getTime() + request.timeoutMs),
-    });
+    const maxPending = this.options.maxPendingPerCaller?.() ?? DEFAULT_MAX_PENDING_PER_CALLER;
+    const created = await store.create(
+      {
+        ...request.binding,
+        callerSubject: request.callerSubject,
+        callerClientId: request.callerClientId,
+        taskId: request.taskId,
+        intent: request.intent,
+        arguments: request.arguments,
+        scope: scopeInWords(request.scope),
+        reasons: request.reasons,
+        requirements: request.requirements,
+        requestedAt: now,
+        expiresAt: new Date(now.getTime() + request.timeoutMs),
+      },
+      { maxPendingPerCaller: maxPending },
+    );
+    if (created.kind === "over-limit") {
+      const refusal = `refused: you already have ${created.pending} approval requests waiting for a second person, the most allowed (governance.approvals.maxPendingPerCaller: ${maxPending}); the call was not run and nothing was queued. Wait for those to be decided, or cancel their calls, then call again`;
+      return { outcome: "failed", approver: null, note: null, kind: "second-person", requestId: null, refusal };
+    }
+    // The identical call is already waiting: wait on its request rather than queue a duplicate.
+    if (created.kind === "joined") return this.waitFor(store, created.record.id, request.callerTransport, signal);
+    const record = created.record;
     try {
       await this.options.audit?.({ action: "request", request: record, actor: record.caller, via: request.callerTransport, note: null });
     } catch (error) {
@@ -187,7 +202,7 @@ export class ApprovalQueue {
   async list(decider: Decider, filter: ApprovalListFilter = {}): Promise<ApprovalRequestRecord[]> {
     const store = await this.store();
     const groups = this.options.callerGroups();
-    const records = await store.list(filter);
+    const records = await store.list({ ...filter, groups: approverGroupsOf(decider, groups) });
     const visible = records.filter((record) => inAnyApproverGroup(decider, record.requirements.flatMap((r) => r.groups), groups));
     // A request whose caller stopped waiting without closing it (the process ended) is over at its expiry.
     const now = this.now();

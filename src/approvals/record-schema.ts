@@ -3,7 +3,7 @@
  * by hand, and what comes out is shown to approvers and decides whether a call runs.
  */
 import { z } from "zod";
-import type { ApprovalRequestRecord } from "./types.js";
+import type { ApprovalRequestRecord, NewApprovalRequest } from "./types.js";
 
 const requirementSchema = z.object({ policyId: z.string(), groups: z.array(z.string()) });
 
@@ -14,6 +14,7 @@ export const approvalRowSchema = z.object({
   arguments_hash: z.string(),
   caller: z.string(),
   caller_subject: z.string(),
+  caller_client_id: z.string(),
   task_key: z.string(),
   task_id: z.string(),
   policy_version: z.string(),
@@ -48,6 +49,7 @@ export function recordOfRow(raw: unknown): ApprovalRequestRecord {
     argumentsHash: row.arguments_hash,
     caller: row.caller,
     callerSubject: row.caller_subject,
+    callerClientId: row.caller_client_id,
     taskKey: row.task_key,
     taskId: row.task_id,
     policyVersion: row.policy_version,
@@ -82,4 +84,28 @@ export const APPROVAL_COLUMNS = [
   "requirements",
   "requested_at",
   "expires_at",
+  "caller_client_id",
 ] as const;
+
+/** A new request's values, in the order of APPROVAL_COLUMNS. */
+export function columnValuesOf(id: string, request: NewApprovalRequest): (string | null)[] {
+  return [
+    id,
+    "pending",
+    request.tool,
+    request.argumentsHash,
+    request.caller,
+    request.callerSubject,
+    request.taskKey,
+    request.taskId,
+    request.policyVersion,
+    request.intent,
+    JSON.stringify(request.arguments ?? null),
+    request.scope,
+    JSON.stringify(request.reasons),
+    JSON.stringify(request.requirements),
+    request.requestedAt.toISOString(),
+    request.expiresAt.toISOString(),
+    request.callerClientId,
+  ];
+}

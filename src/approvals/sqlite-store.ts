@@ -10,8 +10,8 @@ import Database from "better-sqlite3";
 import { newRecordId } from "../audit/record-id.js";
 import { migrateSqlite } from "../state/migrations.js";
 import type { SqliteMigration } from "../state/state-store.js";
-import { APPROVAL_COLUMNS, recordOfRow } from "./record-schema.js";
-import type { ApprovalStore } from "./store.js";
+import { APPROVAL_COLUMNS, columnValuesOf, recordOfRow } from "./record-schema.js";
+import type { ApprovalStore, CreateLimits, CreateOutcome } from "./store.js";
 import type { ApprovalBinding, ApprovalDecision, ApprovalListFilter, ApprovalRequestRecord, NewApprovalRequest } from "./types.js";
 
 export const APPROVALS_DB_FILE = "approvals.db";
@@ -48,6 +48,14 @@ CREATE INDEX approval_requests_binding ON approval_requests (task_key, tool, arg
 CREATE INDEX approval_requests_requested ON approval_requests (requested_at);
 `,
   },
+  {
+    version: 2,
+    description: "approval requests: the caller's OAuth client; pending requests by caller",
+    sql: `
+ALTER TABLE approval_requests ADD COLUMN caller_client_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX approval_requests_pending ON approval_requests (caller, expires_at) WHERE status = 'pending';
+`,
+  },
 ];
 
 function prepareFile(path: string): void {
@@ -80,31 +88,26 @@ export class SqliteApprovalStore implements ApprovalStore {
     return SqliteApprovalStore.open(join(dataDir, APPROVALS_DB_FILE));
   }
 
-  create(request: NewApprovalRequest): Promise<ApprovalRequestRecord> {
-    const id = newRecordId(request.requestedAt);
-    const values = [
-      id,
-      "pending",
-      request.tool,
-      request.argumentsHash,
-      request.caller,
-      request.callerSubject,
-      request.taskKey,
-      request.taskId,
-      request.policyVersion,
-      request.intent,
-      JSON.stringify(request.arguments ?? null),
-      request.scope,
-      JSON.stringify(request.reasons),
-      JSON.stringify(request.requirements),
-      request.requestedAt.toISOString(),
-      request.expiresAt.toISOString(),
-    ];
-    this.db.prepare(`INSERT INTO approval_requests (${APPROVAL_COLUMNS.join(", ")}) VALUES (${APPROVAL_COLUMNS.map(() => "?").join(", ")})`).run(...values);
-    return this.get(id).then((record) => {
-      if (record === null) throw new Error(`approval request ${id} vanished after insert`);
-      return record;
-    });
+  create(request: NewApprovalRequest, limits: CreateLimits): Promise<CreateOutcome> {
+    const now = request.requestedAt.toISOString();
+    // IMMEDIATE: the count and the insert see no other writer in between (another process included).
+    const outcome = this.db
+      .transaction((): CreateOutcome => {
+        const same = this.db
+          .prepare(
+            `SELECT * FROM approval_requests WHERE status = 'pending' AND expires_at > ? AND caller = ? AND task_key = ? AND tool = ? AND arguments_hash = ? AND policy_version = ?
+             ORDER BY requested_at, id LIMIT 1`,
+          )
+          .get(now, request.caller, request.taskKey, request.tool, request.argumentsHash, request.policyVersion);
+        if (same !== undefined) return { kind: "joined", record: recordOfRow(same) };
+        const { pending } = this.db.prepare("SELECT COUNT(*) AS pending FROM approval_requests WHERE status = 'pending' AND caller = ? AND expires_at > ?").get(request.caller, now) as { pending: number };
+        if (pending >= limits.maxPendingPerCaller) return { kind: "over-limit", pending };
+        const id = newRecordId(request.requestedAt);
+        this.db.prepare(`INSERT INTO approval_requests (${APPROVAL_COLUMNS.join(", ")}) VALUES (${APPROVAL_COLUMNS.map(() => "?").join(", ")})`).run(...columnValuesOf(id, request));
+        return { kind: "created", record: recordOfRow(this.db.prepare("SELECT * FROM approval_requests WHERE id = ?").get(id)) };
+      })
+      .immediate();
+    return Promise.resolve(outcome);
   }
 
   get(id: string): Promise<ApprovalRequestRecord | null> {
@@ -113,12 +116,19 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   list(filter: ApprovalListFilter = {}): Promise<ApprovalRequestRecord[]> {
-    const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
-    const rows =
-      filter.status === undefined
-        ? this.db.prepare("SELECT * FROM approval_requests ORDER BY requested_at DESC, id DESC LIMIT ?").all(limit)
-        : this.db.prepare("SELECT * FROM approval_requests WHERE status = ? ORDER BY requested_at DESC, id DESC LIMIT ?").all(filter.status, limit);
-    return Promise.resolve(rows.map(recordOfRow));
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      values.push(filter.status);
+    }
+    if (filter.groups !== undefined) {
+      // Before the LIMIT: a flood of requests for other groups must not push the decider's out of the page.
+      where.push("EXISTS (SELECT 1 FROM json_each(requirements) AS r, json_each(r.value, '$.groups') AS g WHERE g.value IN (SELECT value FROM json_each(?)))");
+      values.push(JSON.stringify(filter.groups));
+    }
+    const sql = `SELECT * FROM approval_requests${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at DESC, id DESC LIMIT ?`;
+    return Promise.resolve(this.db.prepare(sql).all(...values, filter.limit ?? DEFAULT_LIST_LIMIT).map(recordOfRow));
   }
 
   decide(id: string, decision: ApprovalDecision): Promise<ApprovalRequestRecord | null> {

@@ -6,11 +6,28 @@
  */
 import type { ApprovalBinding, ApprovalDecision, ApprovalListFilter, ApprovalRequestRecord, NewApprovalRequest } from "./types.js";
 
+/** What storing a new request did, decided in one transaction so concurrent calls cannot overrun the cap. */
+export type CreateOutcome =
+  /** A new pending request. */
+  | { kind: "created"; record: ApprovalRequestRecord }
+  /** An identical call (same binding) is already waiting: this one waits on that request instead of adding another. */
+  | { kind: "joined"; record: ApprovalRequestRecord }
+  /** The caller already has `pending` requests waiting, the most allowed. */
+  | { kind: "over-limit"; pending: number };
+
+export interface CreateLimits {
+  /** How many unexpired pending requests one caller may have at once. */
+  maxPendingPerCaller: number;
+}
+
 export interface ApprovalStore {
-  /** Stores a new pending request and returns it with its id. */
-  create(request: NewApprovalRequest): Promise<ApprovalRequestRecord>;
+  /**
+   * Stores a new pending request, unless an identical one (same binding, unexpired) is pending,
+   * which is returned instead, or the caller is at the cap.
+   */
+  create(request: NewApprovalRequest, limits: CreateLimits): Promise<CreateOutcome>;
   get(id: string): Promise<ApprovalRequestRecord | null>;
-  /** Newest first. */
+  /** Newest first; with `groups`, only requests naming one of them, filtered before the limit. */
   list(filter?: ApprovalListFilter): Promise<ApprovalRequestRecord[]>;
   /** Decides a request still pending and not expired at `decision.at`; null when it was not (then nothing changed). */
   decide(id: string, decision: ApprovalDecision): Promise<ApprovalRequestRecord | null>;

@@ -29,6 +29,8 @@ export interface ApproverRequirement {
 export interface NewApprovalRequest extends ApprovalBinding {
   /** The caller's token subject (or OS user): an approver with the same subject is the caller. */
   callerSubject: string;
+  /** The OAuth client (azp/client_id) the caller's token was issued to; "" when not a token. A decider using the same client is refused. */
+  callerClientId: string;
   /** The task id as the caller gave it, for showing. */
   taskId: string;
   /** The caller's stated intent, redacted (untrusted text: cleaned again wherever it is shown). */
@@ -66,5 +68,7 @@ export interface ApprovalDecision {
 
 export interface ApprovalListFilter {
   status?: ApprovalStatus | undefined;
+  /** Only requests with a requirement naming one of these groups (the decider's), applied before `limit`. */
+  groups?: readonly string[] | undefined;
   limit?: number | undefined;
 }

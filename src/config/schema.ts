@@ -129,6 +129,7 @@ export const approvalsConfigSchema = z
       .describe("POST JSON (request id, caller, tool, intent, scope, why, approver groups, expiry) when a request waits; failures are logged, never block"),
     pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000).describe("how often a waiting call reads the queue for a decision made by another process or replica"),
     reuseWithinTask: z.boolean().default(true).describe("an identical call in the same task reuses an approval instead of asking again"),
+    maxPendingPerCaller: z.number().int().min(1).max(1_000).default(20).describe("how many requests one caller may have waiting at once; more are refused, and an identical call waits on the request already queued"),
   })
   .prefault({});
 

@@ -47,6 +47,8 @@ export interface ApprovalAnswer {
   /** The earlier approval of an identical request in the same task that this answer reuses. */
   reusedFrom?: string | null | undefined;
   decidedAt?: string | null | undefined;
+  /** Why the request was refused before anyone was asked (e.g. too many waiting), in words for the caller. */
+  refusal?: string | undefined;
 }
 
 /** Asks the person at the client; transports without a way to ask answer "unsupported". */
@@ -57,6 +59,8 @@ export interface SecondPersonRequest extends ApprovalRequest {
   binding: ApprovalBinding;
   /** The caller's token subject or OS user, so an approver with the same subject is refused. */
   callerSubject: string;
+  /** The OAuth client the caller's token came from ("" when not a token): an approver using it is refused. */
+  callerClientId: string;
   callerTransport: string;
   requirements: ApproverRequirement[];
 }
@@ -167,6 +171,7 @@ function approverGroupsText(requirements: readonly ApproverRequirement[]): strin
 function secondPersonMessage(answer: ApprovalAnswer, why: string, requirements: readonly ApproverRequirement[]): string {
   const request = answer.requestId ? `approval request ${answer.requestId}` : "the approval request";
   const who = `a second person from ${approverGroupsText(requirements)}`;
+  if (answer.refusal !== undefined) return answer.refusal;
   switch (answer.outcome) {
     case "approved":
       return `approved by ${answer.approver ?? "a second person"}`;
@@ -264,7 +269,7 @@ export class Governor {
       };
       const issuer = call.caller.issuer ?? "";
       const subject = issuer !== "" && call.caller.name.startsWith(`${issuer}|`) ? call.caller.name.slice(issuer.length + 1) : call.caller.name;
-      return this.secondPerson({ ...request, binding, callerSubject: subject, callerTransport: call.caller.transport, requirements }, call.signal).catch(() => FAILED);
+      return this.secondPerson({ ...request, binding, callerSubject: subject, callerClientId: call.caller.clientId ?? "", callerTransport: call.caller.transport, requirements }, call.signal).catch(() => FAILED);
     }
     if (approver === undefined) return UNSUPPORTED;
     const answer = await approver(request, call.signal).catch(() => FAILED);
@@ -296,6 +301,12 @@ export class Governor {
     }
 
     const policyIds = first.kind === "approval" ? first.policyIds : [];
+    // A second person's queue is for questions, not for spending past a budget: over budget, refused.
+    const secondPersonIds = approverRequirementsOf(settings.policySet, policyIds).map((r) => r.policyId);
+    if (budget.exceeded.length > 0 && secondPersonIds.length > 0) {
+      const message = `refused: over budget (${budget.exceeded.join("; ")}), and this call needs a second person (policy ${secondPersonIds.join(", ")}): an approver is not asked to lift a budget; nothing was queued`;
+      return { ...base, allowed: false, decision: "deny", rule: "budget", policyIds, approval: null, message };
+    }
     const ruleText = [first.kind === "approval" ? rule(first) : null, budget.exceeded.length > 0 ? "budget" : null].filter((r) => r !== null).join("; ");
     const answer = await this.requestApproval(
       call,
