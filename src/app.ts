@@ -24,7 +24,7 @@ import type { CallPipeline, AuditSink } from "./pipeline/call-pipeline.js";
 import { AuditGuardedPipeline } from "./pipeline/audit-guarded-pipeline.js";
 import { InventoryService } from "./pipeline/inventory-service.js";
 import { InventoryHistory, type HistorySettings } from "./history/inventory-history.js";
-import { INVENTORY_DB_FILE, INVENTORY_SQLITE_MIGRATIONS, SqliteSnapshotStore } from "./history/sqlite-snapshot-store.js";
+import { INVENTORY_DB_FILE, INVENTORY_SQLITE_MIGRATIONS, SqliteSnapshotStore, copiesDirOf } from "./history/sqlite-snapshot-store.js";
 import { PostgresSnapshotStore } from "./history/postgres-snapshot-store.js";
 import { OpeningSnapshotStore, type InventorySnapshotStore } from "./history/snapshot-store.js";
 import { osUserName } from "./util/os-user.js";
@@ -146,7 +146,10 @@ export function openInventoryHistory(dataDir: string, config: () => WiamConfig, 
   };
   let store: InventorySnapshotStore;
   if (tables?.kind === "postgres") store = new OpeningSnapshotStore("postgres", PostgresSnapshotStore.open(tables.pool, tables.migrate));
-  else if (tables?.kind === "sqlite") store = new SqliteSnapshotStore(tables.openDatabase(INVENTORY_DB_FILE, "inventory", INVENTORY_SQLITE_MIGRATIONS));
+  else if (tables?.kind === "sqlite") {
+    const db = tables.openDatabase(INVENTORY_DB_FILE, "inventory", INVENTORY_SQLITE_MIGRATIONS);
+    store = new SqliteSnapshotStore(db, copiesDirOf(join(tables.dataDir, INVENTORY_DB_FILE)));
+  }
   else store = SqliteSnapshotStore.open({ dataDir });
   return new InventoryHistory(store, settings, now, storedInventoryKey(config(), dataDir));
 }

@@ -4,7 +4,7 @@
  * it is stale, a damaged stored copy is collected again (never served), and what_changed names the
  * exact changes between two collections with the collection that first saw each.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -13,7 +13,7 @@ import { createApp, type App } from "../src/app.js";
 import { parseConfig } from "../src/config/load.js";
 import type { Approver } from "../src/governance/governor.js";
 import { createAwsConnector } from "../src/providers/aws/index.js";
-import { INVENTORY_DB_FILE } from "../src/history/sqlite-snapshot-store.js";
+import { INVENTORY_DB_FILE, copiesDirOf } from "../src/history/sqlite-snapshot-store.js";
 import { FAKE_BASE_CREDENTIALS, instantRetry } from "./fakes/aws/harness.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";
 import { PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";
@@ -113,15 +113,16 @@ describe("the stored inventory", () => {
     first.close();
     apps.length = 0;
 
-    // One flipped byte in the middle of the stored copy.
+    // One flipped byte in the middle of the stored copy (a file beside inventory.db, named by its row).
     const db = new Database(join(dataDir, INVENTORY_DB_FILE));
-    const row = db.prepare<[], { source: string; chunk: number; bytes: Buffer }>("SELECT source, chunk, bytes FROM inventory_latest").get();
+    const row = db.prepare<[], { copy_file: string }>("SELECT copy_file FROM inventory_latest").get();
+    db.close();
     if (!row) throw new Error("nothing stored");
-    const damaged = Buffer.from(row.bytes);
+    const file = join(copiesDirOf(join(dataDir, INVENTORY_DB_FILE)), row.copy_file);
+    const damaged = readFileSync(file);
     const middle = Math.floor(damaged.length / 2);
     damaged[middle] = (damaged[middle] as number) ^ 0xff;
-    db.prepare("UPDATE inventory_latest SET bytes = ? WHERE source = ? AND chunk = ?").run(damaged, row.source, row.chunk);
-    db.close();
+    writeFileSync(file, damaged);
 
     fake.resetLog();
     clock = new Date(SECOND);

@@ -4,14 +4,14 @@
  * (in chunks larger than one), a write computed against another collection than the latest is
  * refused, and retention drops old deltas but never a source's latest ones.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresSnapshotStore } from "../src/history/postgres-snapshot-store.js";
 import { BLOB_CHUNK_BYTES, CollectionConflict, type InventorySnapshotStore, type NewCollection } from "../src/history/snapshot-store.js";
-import { SqliteSnapshotStore } from "../src/history/sqlite-snapshot-store.js";
+import { SqliteSnapshotStore, copiesDirOf } from "../src/history/sqlite-snapshot-store.js";
 import { migratePostgres } from "../src/state/migrations.js";
 import { startPostgres, type PostgresServer } from "./support/postgres.js";
 
@@ -107,6 +107,28 @@ afterAll(() => {
 });
 let sqliteCount = 0;
 contract("SQLite", async () => SqliteSnapshotStore.open({ path: join(dataDir, `inventory-${++sqliteCount}.db`) }));
+
+describe("SQLite full copies", () => {
+  it("are files beside the database, mode 0600: one per source, the replaced one removed, none after a drop", async () => {
+    const path = join(mkdtempSync(join(dataDir, "files-")), "inventory.db");
+    const store = SqliteSnapshotStore.open({ path });
+    try {
+      const copies = () => (existsSync(copiesDirOf(path)) ? readdirSync(copiesDirOf(path)) : []);
+      const first = await store.put(collection("aws@f", 1, null));
+      await store.put(collection("aws@f", 2, first.id));
+      expect(copies()).toHaveLength(1);
+      expect(statSync(join(copiesDirOf(path), copies()[0] ?? "")).mode & 0o777).toBe(0o600);
+      expect((await store.latest("aws@f"))?.blob.toString()).toBe("copy of aws@f on day 2");
+      // A refused write leaves no file behind.
+      await expect(store.put(collection("aws@f", 3, first.id))).rejects.toBeInstanceOf(CollectionConflict);
+      expect(copies()).toHaveLength(1);
+      await store.dropLatest("aws@f");
+      expect(copies()).toStrictEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 let server: PostgresServer | undefined;
 const pools: pg.Pool[] = [];

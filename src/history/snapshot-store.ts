@@ -92,12 +92,10 @@ export interface InventorySnapshotStore {
 }
 
 /**
- * Full copies are written in parts, each below the database's largest value. PostgreSQL sends
- * bytea as hex text, so its parts stay far below V8's longest string; SQLite takes large parts,
- * and a copy in one part is read back without being copied again (100k identities: 63 MB).
+ * Full copies are written to PostgreSQL in parts: it sends bytea as hex text, so a part stays far
+ * below V8's longest string. (SQLite keeps each copy in a file of its own.)
  */
 export const BLOB_CHUNK_BYTES = 32 * 1024 * 1024;
-export const SQLITE_BLOB_CHUNK_BYTES = 256 * 1024 * 1024;
 
 export function chunksOf(blob: Buffer, chunkBytes = BLOB_CHUNK_BYTES): Buffer[] {
   const chunks: Buffer[] = [];
