@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { postgresConfigSchema } from "../src/config/state-schema.js";
-import { resolvePostgresUrl } from "../src/state/postgres/connection.js";
+import { isLoopbackHost, resolvePostgresUrl } from "../src/state/postgres/connection.js";
 
 const refusal = (url: unknown) => {
   try {
@@ -46,5 +46,18 @@ describe("state.postgres.url", () => {
     expect(() => resolvePostgresUrl(postgresConfigSchema.parse({ url: { file: join(dir, "absent") } }), {})).toThrow(`state.postgres.url: cannot read ${join(dir, "absent")} (ENOENT)`);
     writeFileSync(file, "https://db.internal/\n");
     expect(() => resolvePostgresUrl(postgresConfigSchema.parse({ url: { file } }), {})).toThrow("state.postgres.url: the value read is a https URL, not postgres://");
+  });
+});
+
+describe("state.postgres.tls default", () => {
+  it("treats only loopback addresses and unix sockets as loopback (TLS off by default there), never a name that starts with 127.", () => {
+    expect(isLoopbackHost("postgres://wiam@127.0.0.1:5432/wiam")).toBe(true);
+    expect(isLoopbackHost("postgres://wiam@127.10.0.2/wiam")).toBe(true);
+    expect(isLoopbackHost("postgres://wiam@[::1]:5432/wiam")).toBe(true);
+    expect(isLoopbackHost("postgres://wiam@localhost/wiam")).toBe(true);
+    expect(isLoopbackHost("postgres://wiam@localhost/wiam?host=/var/run/postgresql")).toBe(true);
+    expect(isLoopbackHost("postgres://wiam@127.db.example.com/wiam")).toBe(false);
+    expect(isLoopbackHost("postgres://wiam@db.internal/wiam")).toBe(false);
+    expect(isLoopbackHost("postgres://wiam@10.0.0.7/wiam")).toBe(false);
   });
 });

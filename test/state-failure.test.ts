@@ -5,6 +5,7 @@
  * serving, and everything works again once the database is back (the refusals then on record).
  * A real PostgreSQL server is stopped and started again.
  */
+import { createServer, connect, type Server, type Socket } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
@@ -142,3 +143,100 @@ describe("the shared state store away", () => {
     expect((await store.audit.verify()).ok).toBe(true);
   });
 });
+
+/**
+ * A TCP proxy to PostgreSQL that, once armed, forwards the next COMMIT and then cuts the client's
+ * connection before the server's answer reaches it: the transaction committed, the client cannot
+ * know (an ambiguous commit, as when a network path fails at the wrong moment).
+ */
+async function commitCuttingProxy(target: number): Promise<{ port: number; arm(): void; close(): Promise<void> }> {
+  let armed = false;
+  const sockets = new Set<Socket>();
+  const proxy: Server = createServer((client) => {
+    const upstream = connect(target, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    let cut = false;
+    client.on("data", (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (armed && chunk.includes("COMMIT")) {
+        armed = false;
+        cut = true;
+        // Long enough for the server to commit, and the answer is never passed on.
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+        }, 300);
+      }
+    });
+    upstream.on("data", (chunk: Buffer) => {
+      if (!cut) client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", () => resolve()));
+  const address = proxy.address();
+  if (address === null || typeof address === "string") throw new Error("the proxy has no port");
+  return {
+    port: address.port,
+    arm: () => {
+      armed = true;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
+describe("an acceptance whose COMMIT answer is lost", () => {
+  it("is refused, and its completion still lands once the database answers: the owed events do not block the log", async () => {
+    const proxy = await commitCuttingProxy(server.port);
+    const database = await server.createDatabase("ambiguous_commit");
+    const viaProxy = database.replace(`:${server.port}/`, `:${proxy.port}/`);
+    const postgres = postgresConfigSchema.parse({ url: viaProxy, poolSize: 2, connectTimeoutMs: 1_000, lockTimeoutMs: 500, statementTimeoutMs: 10_000 });
+    const ambiguous = await PostgresStateStore.open({ config: postgres, audit: { responseBody: "none" }, probeMs: 100 });
+    try {
+      proxy.arm();
+      await expect(ambiguous.audit.accept({ ...acceptanceFor("committed, but the answer was lost") })).rejects.toThrow(/^the audit log could not record the call: /);
+      const next = await ambiguous.audit.accept(acceptanceFor("the next call after the lost answer"));
+      await ambiguous.audit.complete(next, completionFor());
+      expect(ambiguous.audit.pendingEvents).toBe(0);
+      const [lost] = await ambiguous.audit.search({ intentContains: "committed, but the answer was lost" });
+      // On record once (the commit happened), completed as refused: it never ran.
+      expect(lost).toMatchObject({ status: "error", completion: { status: "error", error: expect.stringMatching(/^the audit log could not record the call: /) as string } });
+      expect(await ambiguous.audit.search({ intentContains: "committed, but the answer was lost" })).toHaveLength(1);
+      expect((await ambiguous.audit.get(next))?.status).toBe("ok");
+      expect((await ambiguous.audit.verify()).ok).toBe(true);
+    } finally {
+      await ambiguous.close();
+      await proxy.close();
+    }
+  });
+});
+
+function acceptanceFor(intent: string) {
+  return {
+    sessionId: "s-ambiguous",
+    clientName: "test",
+    clientVersion: "1",
+    caller: "analyst",
+    transport: "in-memory" as const,
+    tool: "inventory_summary",
+    intent,
+    taskId: null,
+    arguments: { intent },
+    decision: "allow" as const,
+    decisionRule: "policy: default-allow",
+    approver: null,
+    redactionRulesetVersion: "test",
+  };
+}
+
+function completionFor() {
+  return { status: "ok" as const, error: null, credentialScope: null, cloudOperations: [], result: null, redactionFindings: {}, responseBody: null, durationMs: 1 };
+}

@@ -40,6 +40,10 @@ function newerSchema(component: string, found: number, known: number, where: str
 export async function migratePostgres(pool: pg.Pool, component: string, migrations: readonly Migration[], where = "shared state"): Promise<number> {
   const known = checkOrder(component, migrations);
   const client = await pool.connect();
+  // A connection dropping mid-migration fails the statement in flight; without a listener the
+  // client's "error" event would crash the process instead.
+  const onError = (): void => undefined;
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -62,6 +66,7 @@ export async function migratePostgres(pool: pg.Pool, component: string, migratio
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
+    client.off("error", onError);
     client.release();
   }
 }

@@ -39,6 +39,7 @@ import type {
 } from "../../audit/types.js";
 import { describePostgresFailure, isPostgresUnavailable, StateUnavailableError } from "../errors.js";
 import { migratePostgres } from "../migrations.js";
+import { checkOut, type CheckedOutClient } from "./connection.js";
 import type { AuditLog, Migration } from "../state-store.js";
 
 const DEFAULT_SEARCH_LIMIT = 100;
@@ -247,7 +248,8 @@ export class PostgresAuditLog implements AuditLog {
    * still names them show as missing even without a checkpoint.
    */
   async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
-    const client = await this.connect("the audit log could not be read", "nothing was verified");
+    const checkedOut = await this.connect("the audit log could not be read", "nothing was verified");
+    const client = checkedOut.client;
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const anchorRow = (await client.query<{ seq: number; prev_hash: string }>("SELECT seq, prev_hash FROM wiam_audit_anchor WHERE id = 1")).rows[0];
@@ -293,7 +295,7 @@ export class PostgresAuditLog implements AuditLog {
       await client.query("ROLLBACK").catch(() => undefined);
       throw this.unavailable(error, "the audit log could not be read", "nothing was verified");
     } finally {
-      client.release();
+      checkedOut.release();
     }
   }
 
@@ -304,7 +306,8 @@ export class PostgresAuditLog implements AuditLog {
 
   /** Deletes whole calls older than the cutoff (a prefix of the chain), under the head lock. */
   async prune(now: Date = this.now(), retentionDays: number | undefined = this.options.retentionDays): Promise<PruneResult> {
-    const client = await this.connect("the audit log could not be pruned", "nothing was pruned");
+    const checkedOut = await this.connect("the audit log could not be pruned", "nothing was pruned");
+    const client = checkedOut.client;
     try {
       await client.query("BEGIN");
       const head = (await client.query<Head>("SELECT seq, hash FROM wiam_audit_head WHERE id = 1 FOR UPDATE")).rows[0] ?? { seq: 0, hash: GENESIS_HASH };
@@ -337,7 +340,7 @@ export class PostgresAuditLog implements AuditLog {
       await client.query("ROLLBACK").catch(() => undefined);
       throw this.unavailable(error, "the audit log could not be pruned", "nothing was pruned");
     } finally {
-      client.release();
+      checkedOut.release();
     }
   }
 
@@ -403,14 +406,22 @@ export class PostgresAuditLog implements AuditLog {
         else event.reject(problem);
       }
     } catch (error) {
-      this.backlog.unshift(...owed);
       const failure = this.unavailable(error, "the audit log could not record the call");
       if (failure instanceof StateUnavailableError) {
+        this.backlog.unshift(...owed);
         this.availability(failure);
         for (const event of batch) event.reject(failure);
         return;
       }
-      // Not the database being away: one event is at fault. Write each alone so only it fails.
+      // Not the database being away: one event is at fault. Write each alone so only it fails; an
+      // owed event that cannot be written at all is dropped rather than blocking the log for good.
+      for (const event of owed) {
+        try {
+          await this.writeBatch([event], []);
+        } catch (single) {
+          if (isPostgresUnavailable(single)) this.backlog.push(event);
+        }
+      }
       for (const event of batch) {
         try {
           const refused = await this.writeBatch([], [event]);
@@ -442,14 +453,26 @@ export class PostgresAuditLog implements AuditLog {
    */
   private async writeBatch(owed: readonly PendingEvent[], batch: readonly QueuedEvent[]): Promise<Map<QueuedEvent, Error>> {
     const refused = new Map<QueuedEvent, Error>();
-    const client = await this.pool.connect();
+    const checkedOut = await checkOut(this.pool);
+    const client = checkedOut.client;
     let broken = false;
     try {
       const [, headResult] = (await client.query("BEGIN; SELECT seq, hash FROM wiam_audit_head WHERE id = 1 FOR UPDATE")) as unknown as [unknown, pg.QueryResult<Head>];
       const head: Head = { ...(headResult.rows[0] ?? { seq: 0, hash: GENESIS_HASH }) };
+      // An event owed from an outage may be on record already: a COMMIT whose answer was lost with
+      // the connection did commit. Such an event is skipped, not written twice (the unique index
+      // would refuse the whole batch on every retry and the backlog would never drain).
+      const recorded = new Set<string>();
+      if (owed.length > 0) {
+        const rows = await client.query<{ call_id: string; kind: string }>("SELECT call_id, kind FROM wiam_audit_events WHERE call_id = ANY($1::text[])", [
+          [...new Set(owed.map((event) => event.callId))],
+        ]);
+        for (const row of rows.rows) recorded.add(`${row.kind}:${row.call_id}`);
+      }
+      const owedToWrite = owed.filter((event) => !recorded.has(`${event.kind}:${event.callId}`));
       // A refusal owed from an outage is an accept and its completion in the same batch.
       const acceptedHere = new Set([...owed, ...batch].filter((event) => event.kind === "accept").map((event) => event.callId));
-      const known = (callId: string): boolean => this.openCalls.has(callId) || acceptedHere.has(callId);
+      const known = (callId: string): boolean => this.openCalls.has(callId) || acceptedHere.has(callId) || recorded.has(`accept:${callId}`);
       const unknownCompletions = [...owed, ...batch].filter((event) => event.kind === "complete" && !known(event.callId)).map((event) => event.callId);
       const kindsByCall = new Map<string, Set<string>>();
       if (unknownCompletions.length > 0) {
@@ -464,7 +487,7 @@ export class PostgresAuditLog implements AuditLog {
         return null;
       };
       const events: ChainEvent[] = [];
-      for (const event of owed) {
+      for (const event of owedToWrite) {
         if (writable(event) === null) events.push(this.chained(head, event));
       }
       for (const event of batch) {
@@ -481,7 +504,7 @@ export class PostgresAuditLog implements AuditLog {
       throw error;
     } finally {
       // A connection that failed mid-transaction is dropped rather than reused.
-      client.release(broken ? true : undefined);
+      checkedOut.release(broken);
     }
   }
 
@@ -505,9 +528,9 @@ export class PostgresAuditLog implements AuditLog {
     this.backlog.push({ kind: "complete", callId: id, at: time, body: this.serialize(completion) });
   }
 
-  private async connect(what: string, outcome: string): Promise<pg.PoolClient> {
+  private async connect(what: string, outcome: string): Promise<CheckedOutClient> {
     try {
-      return await this.pool.connect();
+      return await checkOut(this.pool);
     } catch (error) {
       throw this.unavailable(error, what, outcome);
     }

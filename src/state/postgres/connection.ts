@@ -4,6 +4,7 @@
  * the timeouts that make a call fail closed instead of hanging when the database is away.
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import pg from "pg";
 import type { PostgresConfig, SecretReference } from "../../config/state-schema.js";
 import { urlHasPassword } from "../../config/state-schema.js";
@@ -52,12 +53,14 @@ export function resolvePostgresUrl(config: PostgresConfig, env: NodeJS.ProcessEn
   return url.toString();
 }
 
-function isLoopbackHost(url: string): boolean {
+/** A loopback address (an IP literal, never a name that merely starts with "127."), localhost, or a unix socket. */
+export function isLoopbackHost(url: string): boolean {
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, "");
-  const socketHost = parsed.searchParams.get("host");
-  if (host === "" && socketHost?.startsWith("/")) return true;
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
+  // A unix socket (`?host=/path`) is local too; the URL still needs a host name (localhost) to parse.
+  if (host === "localhost" || parsed.searchParams.get("host")?.startsWith("/") === true) return true;
+  const version = isIP(host);
+  return (version === 4 && host.startsWith("127.")) || (version === 6 && host === "::1");
 }
 
 function tlsOptionsOf(config: PostgresConfig, url: string): pg.ClientConfig["ssl"] {
@@ -100,4 +103,33 @@ export function createPostgresPool(config: PostgresConfig, onIdleError: (error: 
   // Without a listener an idle connection the server drops (restart, failover) crashes the process.
   pool.on("error", onIdleError);
   return pool;
+}
+
+/** A client taken from the pool for a transaction, and how to give it back. */
+export interface CheckedOutClient {
+  client: pg.PoolClient;
+  /** Returns it; a client whose connection failed is destroyed rather than reused. */
+  release(failed?: boolean): void;
+}
+
+/**
+ * Takes a client for several statements. A connection that drops while the client is checked out
+ * makes it emit "error"; the pool listens only to idle clients, so without a listener here that
+ * event would crash the process. The statement in flight fails with it anyway, and the client is
+ * then destroyed on release.
+ */
+export async function checkOut(pool: pg.Pool): Promise<CheckedOutClient> {
+  const client = await pool.connect();
+  let dropped = false;
+  const onError = (): void => {
+    dropped = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release(failed = false): void {
+      client.off("error", onError);
+      client.release(failed || dropped ? true : undefined);
+    },
+  };
 }

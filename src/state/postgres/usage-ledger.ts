@@ -15,6 +15,7 @@
 import type pg from "pg";
 import { describePostgresFailure, isPostgresUnavailable, StateUnavailableError } from "../errors.js";
 import { migratePostgres } from "../migrations.js";
+import { checkOut, type CheckedOutClient } from "./connection.js";
 import type { LedgerUsage, Migration, UsageAdmission, UsageLedger } from "../state-store.js";
 
 const MINUTE = 60_000;
@@ -215,9 +216,9 @@ export class PostgresUsageLedger implements UsageLedger {
   }
 
   private async run<T>(what: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
+    let checkedOut: CheckedOutClient;
     try {
-      client = await this.pool.connect();
+      checkedOut = await checkOut(this.pool);
     } catch (error) {
       const failure = unavailable(error, what);
       this.availability(failure);
@@ -225,7 +226,7 @@ export class PostgresUsageLedger implements UsageLedger {
     }
     let broken = false;
     try {
-      const result = await work(client);
+      const result = await work(checkedOut.client);
       this.availability(null);
       return result;
     } catch (error) {
@@ -234,7 +235,7 @@ export class PostgresUsageLedger implements UsageLedger {
       this.availability(failure);
       throw failure;
     } finally {
-      client.release(broken ? true : undefined);
+      checkedOut.release(broken);
     }
   }
 }
