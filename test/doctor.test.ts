@@ -65,6 +65,7 @@ describe("doctor reports the server's own cloud identity", () => {
 });
 
 describe("doctor checks the admin files like every load does", () => {
+  // Three doctor processes one after another: 12 s alone on a loaded two-core machine, hence its own timeout.
   it("reports a config writable by others as an error, and under the override as a loud warning", () => {
     const { dir, env } = bareEnvironment();
     const config = join(dir, "wiam.yaml");
@@ -77,5 +78,5 @@ describe("doctor checks the admin files like every load does", () => {
     expect(overridden.stdout).toMatch(/^WARNING config file: .*writable by.*\(loaded only because WIAM_ALLOW_INSECURE_ADMIN_FILES is set\)$/m);
     chmodSync(config, 0o600);
     expect(wiam(["--config", config, "doctor"], env).stdout).toMatch(/^OK {6}config file: .*wiam\.yaml: owner and permissions safe$/m);
-  });
+  }, 120_000);
 });
