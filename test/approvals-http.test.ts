@@ -103,7 +103,7 @@ describe("second-person approval over HTTP", () => {
       { mode: 0o600 },
     );
     const config = {
-      governance: { policyFile, approvalTimeoutSeconds: 600, approvals: { pollIntervalMs: 50 }, callerGroups: { "host-approvers": [osUserName()] } },
+      governance: { policyFile, approvalTimeoutSeconds: 600, approvals: { pollIntervalMs: 50, approverClientIds: ["secops-sam", "secops-sue"] }, callerGroups: { "host-approvers": [osUserName()] } },
       http: { host: "127.0.0.1", port, resource, auth: { type: "oauth", issuer: as.issuer, requiredScopes: ["wiam.read"], callerClaim: "sub", groupsClaim: "groups" } },
     };
     writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
@@ -133,8 +133,8 @@ describe("second-person approval over HTTP", () => {
     });
     expect(request.scope).toBe('account "aws:account/222222222222" (environment: production)');
 
-    // The caller is no approver: the queue is closed to her, and a name in the body changes nothing.
-    expect(await admin("analyst-alice", "")).toEqual({ status: 403, body: { error: "forbidden", error_description: "approving needs membership of a group a second-person policy names (@approvers)" } });
+    // The caller is no approver: the queue is closed to her (her client is not granted the approve scope), and a name in the body changes nothing.
+    expect(await admin("analyst-alice", "")).toEqual({ status: 403, body: { error: "insufficient_scope", error_description: "the admin endpoint needs the scope wiam.approve (governance.approvals.approverScopes)" } });
     expect((await admin("analyst-alice", `/${request.id}/approve`, { method: "POST", body: {} })).status).toBe(403);
 
     const decided = await admin("secops-sam", `/${request.id}/approve`, { method: "POST", body: { note: "release owner confirmed" } });
@@ -226,6 +226,18 @@ describe("second-person approval over HTTP", () => {
     expect((await admin("secops-sue", `/${id}/approve`, { method: "POST", body: "{not json" })).body).toEqual({ error: "invalid_request", error_description: "the body is not JSON" });
     expect((await admin("secops-sue", `/${id}/approve`)).status).toBe(405);
     expect((await admin("secops-sue", `/${id}/approve`, { method: "POST" })).status).toBe(404);
+  });
+
+  it("needs the approver scope at the admin endpoint (a /mcp token cannot approve), and an allowed approver client", async () => {
+    const mcpOnly = await as.token("secops-sue", { resource, scope: "wiam.read" });
+    const response = await fetch(`${base}/admin/approvals?status=pending`, { headers: { authorization: `Bearer ${mcpOnly}` } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer error="insufficient_scope", scope="wiam.approve"');
+    expect(await response.json()).toEqual({ error: "insufficient_scope", error_description: "the admin endpoint needs the scope wiam.approve (governance.approvals.approverScopes)" });
+    expect(await admin("secops-automation", "?status=pending")).toEqual({
+      status: 403,
+      body: { error: "forbidden", error_description: "approving is allowed only with tokens issued to the approver clients in governance.approvals.approverClientIds" },
+    });
   });
 
   it("lets an OS account in a host approver group decide with `wiam approvals` on the host", async () => {

@@ -163,6 +163,18 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       expect(await answer).toMatchObject({ outcome: "declined", approver: `${ISSUER}|sam`, note: "not during the freeze" });
     });
 
+    it("refuses a decider whose token comes from the OAuth client the request was asked through", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "6".repeat(64) }, callerClientId: "release-agent" }));
+      const id = await pendingId(h.store);
+      const throughAgent: Decider = { ...sam, clientId: "release-agent" };
+      const refusal = await h.queue.decide(throughAgent, id, "approved", null).catch((error: unknown) => error);
+      expect((refusal as ApprovalRefusal).status).toBe(403);
+      expect((refusal as ApprovalRefusal).message).toBe(`approval request ${id} was asked through the OAuth client "release-agent", the one your token comes from: decide it with a token issued to an approver's own client`);
+      expect((await h.store.get(id))?.callerClientId).toBe("release-agent");
+      await h.queue.decide({ ...sam, clientId: "secops-console" }, id, "approved", null);
+      expect((await answer).outcome).toBe("approved");
+    });
+
     it("decides a request once: a second decision is a conflict", async () => {
       const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "c".repeat(64) } }));
       const id = await pendingId(h.store);

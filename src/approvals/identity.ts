@@ -14,6 +14,8 @@ export interface Decider {
   /** Groups their access token names (matched by `token:<name>`); none on the host. */
   tokenGroups: readonly string[];
   via: "cli" | "http";
+  /** The OAuth client their token was issued to (azp or client_id); absent on the host. */
+  clientId?: string | undefined;
 }
 
 export type CallerGroups = Readonly<Record<string, readonly string[]>>;

@@ -244,6 +244,10 @@ export class ApprovalQueue {
       throw new ApprovalRefusal(code, message);
     };
     if (isTheCaller(decider, record)) await refuse(403, `approval request ${record.id} is your own: a second person must decide it`);
+    // An approval must come from the approver's own client: the caller's (an agent) holding a secops member's token is still the caller's client.
+    if (decider.clientId !== undefined && decider.clientId !== "" && decider.clientId === record.callerClientId) {
+      await refuse(403, `approval request ${record.id} was asked through the OAuth client ${JSON.stringify(capText(cleanInline(record.callerClientId), 100))}, the one your token comes from: decide it with a token issued to an approver's own client`);
+    }
     const unmet = unmetRequirements(decider, record.requirements, this.options.callerGroups());
     if (unmet.length > 0) await refuse(403, `deciding approval request ${record.id} needs membership of ${unmet.map((r) => `${r.groups.join(" or ")} (policy ${r.policyId})`).join(", and ")}`);
     const at = this.now();

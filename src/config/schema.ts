@@ -129,6 +129,15 @@ export const approvalsConfigSchema = z
       .describe("POST JSON (request id, caller, tool, intent, scope, why, approver groups, expiry) when a request waits; failures are logged, never block"),
     pollIntervalMs: z.number().int().min(50).max(60_000).default(1_000).describe("how often a waiting call reads the queue for a decision made by another process or replica"),
     reuseWithinTask: z.boolean().default(true).describe("an identical call in the same task reuses an approval instead of asking again"),
+    approverScopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, "a scope is one word of printable ASCII without quotes or backslashes"))
+      .min(1)
+      .default(["wiam.approve"])
+      .describe("scopes an access token needs at the admin endpoint (/admin/approvals), besides http.auth.requiredScopes: an agent's /mcp token cannot approve"),
+    approverClientIds: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("when set, only tokens issued to these OAuth clients (azp or client_id) may use the admin endpoint; empty: any client"),
     maxPendingPerCaller: z.number().int().min(1).max(1_000).default(20).describe("how many requests one caller may have waiting at once; more are refused, and an identical call waits on the request already queued"),
   })
   .prefault({});

@@ -7,7 +7,9 @@
  *   POST /admin/approvals/<id>/deny      {"note": "..."} (optional)                deny it
  *
  * The same bearer token verification as /mcp (the transport calls this only with a verified
- * token). The approver is the token's issuer and subject, never a name in the body; they must be
+ * token), plus a scope of its own (governance.approvals.approverScopes, default wiam.approve; else
+ * 403 insufficient_scope) and, when configured, an allow-list of approver OAuth clients. A token
+ * from the client the request was asked through is refused. The approver is the token's issuer and subject, never a name in the body; they must be
  * in an approver group (`token:<name>` from the token's groups claim, or a governance.callerGroups
  * group listing `<issuer>|<subject>`), else 403, and never the caller of the request. Everything
  * shown is cleaned and redacted (src/approvals/present.ts).
@@ -32,6 +34,10 @@ export interface ApprovalAdminContext {
   /** Every group a second-person policy in force names. */
   approverGroups: () => Iterable<string>;
   callerGroups: () => CallerGroups;
+  /** Scopes a token needs here (governance.approvals.approverScopes). */
+  approverScopes: () => readonly string[];
+  /** When not empty, the only OAuth clients whose tokens may decide (governance.approvals.approverClientIds). */
+  approverClientIds: () => readonly string[];
 }
 
 type Send = (response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void;
@@ -45,7 +51,7 @@ const REQUEST_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** A verified token's holder as an approver. */
 export function tokenDecider(verified: VerifiedCaller): Decider {
-  return { name: verified.caller, subjects: [verified.authenticated.subject], tokenGroups: verified.authenticated.groups, via: "http" };
+  return { name: verified.caller, subjects: [verified.authenticated.subject], tokenGroups: verified.authenticated.groups, via: "http", clientId: verified.authenticated.clientId };
 }
 
 /** Whether the path is the admin endpoint's. */
@@ -60,6 +66,16 @@ export async function serveApprovalAdmin(request: IncomingMessage, response: Ser
   const decider = tokenDecider(verified);
   const problem = (status: number, error: string, description: string) => send(response, status, { error, error_description: description });
 
+  // A token for /mcp is not enough: approving takes a scope of its own, so an agent's token cannot approve.
+  const missing = context.approverScopes().filter((scope) => !verified.authenticated.scopes.includes(scope));
+  if (missing.length > 0) {
+    const description = `the admin endpoint needs the scope${missing.length > 1 ? "s" : ""} ${missing.join(" ")} (governance.approvals.approverScopes)`;
+    return send(response, 403, { error: "insufficient_scope", error_description: description }, { "www-authenticate": `Bearer error="insufficient_scope", scope="${missing.join(" ")}"` });
+  }
+  const clients = context.approverClientIds();
+  if (clients.length > 0 && !clients.includes(verified.authenticated.clientId)) {
+    return problem(403, "forbidden", "approving is allowed only with tokens issued to the approver clients in governance.approvals.approverClientIds");
+  }
   // Only approvers reach the queue at all; what each may see and decide is checked per request.
   if (!inAnyApproverGroup(decider, context.approverGroups(), context.callerGroups())) {
     return problem(403, "forbidden", "approving needs membership of a group a second-person policy names (@approvers)");
@@ -109,11 +125,13 @@ export async function serveApprovalAdmin(request: IncomingMessage, response: Ser
 }
 
 /** The admin endpoint's view of a running app: its queue, redactor and the approver groups of the policies in force. */
-export function approvalAdminContextOf(app: { approvals: ApprovalQueue; redactor: Redactor; policySet: () => { policies: ReadonlyMap<string, { approvers: readonly string[] | null }> }; config: () => { governance: { callerGroups: CallerGroups } } }): ApprovalAdminContext {
+export function approvalAdminContextOf(app: { approvals: ApprovalQueue; redactor: Redactor; policySet: () => { policies: ReadonlyMap<string, { approvers: readonly string[] | null }> }; config: () => { governance: { callerGroups: CallerGroups; approvals: { approverScopes: readonly string[]; approverClientIds: readonly string[] } } } }): ApprovalAdminContext {
   return {
     queue: app.approvals,
     redactor: app.redactor,
     approverGroups: () => [...app.policySet().policies.values()].flatMap((policy) => policy.approvers ?? []),
     callerGroups: () => app.config().governance.callerGroups,
+    approverScopes: () => app.config().governance.approvals.approverScopes,
+    approverClientIds: () => app.config().governance.approvals.approverClientIds,
   };
 }
