@@ -54,11 +54,14 @@ interface Harness {
   store: ApprovalStore;
   clock: { now: Date };
   events: ApprovalAuditEvent[];
+  /** Audit actions whose write fails. */
+  failing: Set<string>;
 }
 
 function harness(store: ApprovalStore, maxPendingPerCaller?: number): Harness {
   const clock = { now: T0 };
   const events: ApprovalAuditEvent[] = [];
+  const failing = new Set<string>();
   const queue = new ApprovalQueue({
     store: () => Promise.resolve(store),
     callerGroups: () => ({ secops: ["ops-admin", "alice"] }),
@@ -67,9 +70,12 @@ function harness(store: ApprovalStore, maxPendingPerCaller?: number): Harness {
     reuseWindowMs: () => 8 * 3_600_000,
     ...(maxPendingPerCaller === undefined ? {} : { maxPendingPerCaller: () => maxPendingPerCaller }),
     redactText: (text) => text.replace(/AKIA[0-9A-Z]{16}/g, "[REDACTED:aws_access_key_id]"),
-    audit: (event) => void events.push(event),
+    audit: (event) => {
+      if (failing.has(event.action)) throw new Error("disk full");
+      events.push(event);
+    },
   });
-  return { queue, store, clock, events };
+  return { queue, store, clock, events, failing };
 }
 
 /** Stores a request directly (as another process would have), expecting a new one. */
@@ -173,6 +179,23 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       expect((await h.store.get(id))?.callerClientId).toBe("release-agent");
       await h.queue.decide({ ...sam, clientId: "secops-console" }, id, "approved", null);
       expect((await answer).outcome).toBe("approved");
+    });
+
+    it("takes no decision the audit log cannot record: the request stays pending and the approver is told", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "0".repeat(64) } }));
+      const id = await pendingId(h.store);
+      h.failing.add("approve");
+      await expect(h.queue.decide(sam, id, "approved", null)).rejects.toThrow(
+        `the audit log could not record your decision on approval request ${id}: the audit write failed; nothing was decided: the request is still pending. Try again shortly`,
+      );
+      expect((await h.store.get(id))?.status).toBe("pending");
+      h.failing.clear();
+      await h.queue.decide(sam, id, "approved", null);
+      expect(await answer).toMatchObject({ outcome: "approved", requestId: id });
+      expect(h.events.filter((e) => e.request.id === id).map((e) => [e.action, e.request.status])).toEqual([
+        ["request", "pending"],
+        ["approve", "approved"],
+      ]);
     });
 
     it("decides a request once: a second decision is a conflict", async () => {

@@ -12,6 +12,7 @@
 import type { ApprovalAnswer, SecondPersonRequest } from "../governance/governor.js";
 import type { ScopeEntity } from "../governance/policy-engine.js";
 import { capText, cleanInline, stripInvisible } from "../text/untrusted.js";
+import { StateUnavailableError } from "../state/errors.js";
 import type { Logger } from "../util/logger.js";
 import { approverGroupsOf, isTheCaller, unmetRequirements, inAnyApproverGroup, type CallerGroups, type Decider } from "./identity.js";
 import type { ApprovalStore } from "./store.js";
@@ -256,15 +257,24 @@ export class ApprovalQueue {
       await refuse(409, `approval request ${record.id} expired at ${record.expiresAt}; the caller must ask again`);
     }
     if (record.status !== "pending") await refuse(409, `approval request ${record.id} is already ${record.status}${record.approver ? ` (by ${record.approver})` : ""}`);
+    // The audit record comes first: a decision never takes effect without it (a waiting call in
+    // another process may act on the stored decision the moment it is written).
+    const action = status === "approved" ? "approve" : "deny";
+    const decision = { ...record, status, approver: decider.name, note, decidedAt: at.toISOString() };
+    try {
+      await this.options.audit?.({ action, request: decision, actor: decider.name, via: decider.via, note });
+    } catch (error) {
+      const why = error instanceof StateUnavailableError ? error.why : "the audit write failed";
+      throw new StateUnavailableError(`the audit log could not record your decision on approval request ${record.id}`, why, "nothing was decided: the request is still pending");
+    }
     const decided = await store.decide(record.id, { status, approver: decider.name, note, at });
     if (decided === null) {
       const now = await store.get(record.id);
-      return refuse(409, `approval request ${record.id} is already ${now?.status ?? "gone"}`);
+      // The audit has the attempt; this says it did not take effect.
+      return refuse(409, `approval request ${record.id} is already ${now?.status ?? "gone"}; your ${action} did not take effect`);
     }
-    const result = decided;
-    await this.options.audit?.({ action: status === "approved" ? "approve" : "deny", request: result, actor: decider.name, via: decider.via, note });
-    for (const wake of this.waiters.get(result.id) ?? []) wake();
-    return result;
+    for (const wake of this.waiters.get(decided.id) ?? []) wake();
+    return decided;
   }
 
   async prune(before: Date): Promise<number> {
