@@ -26,8 +26,17 @@ export type CallerGroups = Readonly<Record<string, readonly string[]>>;
  * like the token's subject).
  */
 export function isTheCaller(decider: Decider, request: Pick<ApprovalRequestRecord, "caller" | "callerSubject">): boolean {
-  const callerNames = new Set([request.caller, request.callerSubject]);
-  return [decider.name, ...decider.subjects].some((name) => callerNames.has(name));
+  const callerNames = new Set([request.caller, request.callerSubject].map(folded));
+  return [decider.name, ...decider.subjects].some((name) => callerNames.has(folded(name)));
+}
+
+/**
+ * A name compared without the differences a person cannot see or an IdP or OS may ignore: NFKC
+ * compatibility forms (fullwidth letters, ligatures) and case. Two distinct people whose names fold
+ * alike are refused too, which is the safe side.
+ */
+function folded(name: string): string {
+  return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
 }
 
 /** Membership of one @approvers group: a config group lists the decider's name; `token:<name>` is in their token. */
