@@ -198,6 +198,33 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       ]);
     });
 
+    it("knows the caller under another case or a compatibility form of the name (NFKC, case-folded)", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "ab".repeat(32) } }));
+      const id = await pendingId(h.store);
+      const lookalikes: Decider[] = [
+        { name: `${ISSUER}|ALICE`, subjects: ["ALICE"], tokenGroups: ["secops"], via: "http" },
+        { name: "\uff41\uff4c\uff49\uff43\uff45", subjects: ["\uff41\uff4c\uff49\uff43\uff45"], tokenGroups: ["secops"], via: "http" },
+      ];
+      for (const lookalike of lookalikes) {
+        const refusal = await h.queue.decide(lookalike, id, "approved", null).catch((error: unknown) => error);
+        expect((refusal as ApprovalRefusal).message).toBe(`approval request ${id} is your own: a second person must decide it`);
+      }
+      await h.queue.decide(sam, id, "denied", null);
+      expect((await answer).outcome).toBe("declined");
+    });
+
+    it("puts no terminal escapes or line breaks from stored names into refusal messages", async () => {
+      const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "cd".repeat(32) } }));
+      const id = await pendingId(h.store);
+      const odd: Decider = { name: `${ISSUER}|sam\u001b]0;pwned\u0007\nrm -rf`, subjects: ["sam-odd"], tokenGroups: ["secops"], via: "http" };
+      await h.queue.decide(odd, id, "approved", null);
+      await answer;
+      const again = (await h.queue.decide(sam, id, "denied", null).catch((error: unknown) => error)) as ApprovalRefusal;
+      expect(again.status).toBe(409);
+      expect(again.message.startsWith(`approval request ${id} is already approved (by ${ISSUER}|sam`)).toBe(true);
+      expect(again.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    });
+
     it("decides a request once: a second decision is a conflict", async () => {
       const answer = h.queue.ask(request({ binding: { ...request().binding, argumentsHash: "c".repeat(64) } }));
       const id = await pendingId(h.store);

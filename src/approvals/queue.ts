@@ -65,6 +65,11 @@ export class ApprovalRefusal extends Error {
 }
 
 const MAX_NOTE_CHARS = 500;
+
+/** Stored text put into a message a terminal prints (`wiam approvals`): no escapes, no line breaks, capped. */
+function shown(text: string): string {
+  return capText(cleanInline(text), 200);
+}
 const DEFAULT_POLL_MS = 1_000;
 export const DEFAULT_MAX_PENDING_PER_CALLER = 20;
 
@@ -244,19 +249,19 @@ export class ApprovalQueue {
       await this.options.audit?.({ action: "refuse", request: record, actor: decider.name, via: decider.via, note, refusal: message });
       throw new ApprovalRefusal(code, message);
     };
-    if (isTheCaller(decider, record)) await refuse(403, `approval request ${record.id} is your own: a second person must decide it`);
+    if (isTheCaller(decider, record)) await refuse(403, `approval request ${shown(record.id)} is your own: a second person must decide it`);
     // An approval must come from the approver's own client: the caller's (an agent) holding a secops member's token is still the caller's client.
     if (decider.clientId !== undefined && decider.clientId !== "" && decider.clientId === record.callerClientId) {
-      await refuse(403, `approval request ${record.id} was asked through the OAuth client ${JSON.stringify(capText(cleanInline(record.callerClientId), 100))}, the one your token comes from: decide it with a token issued to an approver's own client`);
+      await refuse(403, `approval request ${shown(record.id)} was asked through the OAuth client ${JSON.stringify(capText(cleanInline(record.callerClientId), 100))}, the one your token comes from: decide it with a token issued to an approver's own client`);
     }
     const unmet = unmetRequirements(decider, record.requirements, this.options.callerGroups());
-    if (unmet.length > 0) await refuse(403, `deciding approval request ${record.id} needs membership of ${unmet.map((r) => `${r.groups.join(" or ")} (policy ${r.policyId})`).join(", and ")}`);
+    if (unmet.length > 0) await refuse(403, `deciding approval request ${shown(record.id)} needs membership of ${unmet.map((r) => `${shown(r.groups.join(" or "))} (policy ${shown(r.policyId)})`).join(", and ")}`);
     const at = this.now();
     if (record.status === "pending" && Date.parse(record.expiresAt) <= at.getTime()) {
       await this.expire(store, record, decider.via, at);
-      await refuse(409, `approval request ${record.id} expired at ${record.expiresAt}; the caller must ask again`);
+      await refuse(409, `approval request ${shown(record.id)} expired at ${shown(record.expiresAt)}; the caller must ask again`);
     }
-    if (record.status !== "pending") await refuse(409, `approval request ${record.id} is already ${record.status}${record.approver ? ` (by ${record.approver})` : ""}`);
+    if (record.status !== "pending") await refuse(409, `approval request ${shown(record.id)} is already ${shown(record.status)}${record.approver ? ` (by ${shown(record.approver)})` : ""}`);
     // The audit record comes first: a decision never takes effect without it (a waiting call in
     // another process may act on the stored decision the moment it is written).
     const action = status === "approved" ? "approve" : "deny";
@@ -265,13 +270,13 @@ export class ApprovalQueue {
       await this.options.audit?.({ action, request: decision, actor: decider.name, via: decider.via, note });
     } catch (error) {
       const why = error instanceof StateUnavailableError ? error.why : "the audit write failed";
-      throw new StateUnavailableError(`the audit log could not record your decision on approval request ${record.id}`, why, "nothing was decided: the request is still pending");
+      throw new StateUnavailableError(`the audit log could not record your decision on approval request ${shown(record.id)}`, why, "nothing was decided: the request is still pending");
     }
     const decided = await store.decide(record.id, { status, approver: decider.name, note, at });
     if (decided === null) {
       const now = await store.get(record.id);
       // The audit has the attempt; this says it did not take effect.
-      return refuse(409, `approval request ${record.id} is already ${now?.status ?? "gone"}; your ${action} did not take effect`);
+      return refuse(409, `approval request ${shown(record.id)} is already ${shown(now?.status ?? "gone")}; your ${action} did not take effect`);
     }
     for (const wake of this.waiters.get(decided.id) ?? []) wake();
     return decided;

@@ -15,6 +15,7 @@ import { BUILT_IN_POLICY_SOURCE, type CompiledPolicySet } from "./policy-set.js"
 import { resolveScope, type ScopeOverride, type ScopeQuery } from "./scope-resolver.js";
 import type { BudgetCheck, TaskRegistry } from "./tasks.js";
 import type { RevealedScopes } from "./answer-review.js";
+import { capText, cleanInline } from "../text/untrusted.js";
 
 export type ApprovalOutcome = "approved" | "declined" | "cancelled" | "unsupported" | "timeout" | "failed";
 
@@ -168,17 +169,22 @@ function approverGroupsText(requirements: readonly ApproverRequirement[]): strin
   return [...new Set(requirements.map((r) => r.groups.join(" or ")))].join(", and ");
 }
 
+/** A name or note from the queue or a client, as it may appear in a message a terminal prints. */
+function inline(text: string): string {
+  return capText(cleanInline(text), 200);
+}
+
 function secondPersonMessage(answer: ApprovalAnswer, why: string, requirements: readonly ApproverRequirement[]): string {
   const request = answer.requestId ? `approval request ${answer.requestId}` : "the approval request";
   const who = `a second person from ${approverGroupsText(requirements)}`;
   if (answer.refusal !== undefined) return answer.refusal;
   switch (answer.outcome) {
     case "approved":
-      return `approved by ${answer.approver ?? "a second person"}`;
+      return `approved by ${inline(answer.approver ?? "a second person")}`;
     case "timeout":
       return `approval required (${why}): ${request} waited for ${who} and expired without a decision; the call was not run. Ask an approver to watch \`wiam approvals list\` (or the admin endpoint), then call again`;
     case "declined":
-      return `approval required (${why}): ${request} was denied by ${answer.approver ?? "an approver"}${answer.note ? ` (note: ${JSON.stringify(answer.note)})` : ""}; the call was not run`;
+      return `approval required (${why}): ${request} was denied by ${inline(answer.approver ?? "an approver")}${answer.note ? ` (note: ${JSON.stringify(answer.note)})` : ""}; the call was not run`;
     case "cancelled":
       return `approval required (${why}): ${request} was withdrawn when the call was cancelled; the call was not run`;
     case "unsupported":
@@ -197,11 +203,11 @@ function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[], pol
       return `approval required (${why}), and no answer came in time; the call was not run`;
     case "declined":
     case "cancelled":
-      return `approval required (${why}), and it was ${answer.outcome}${answer.approver ? ` by ${answer.approver}` : ""}; the call was not run`;
+      return `approval required (${why}), and it was ${answer.outcome}${answer.approver ? ` by ${inline(answer.approver)}` : ""}; the call was not run`;
     case "failed":
       return `approval required (${why}), and asking for it failed; the call was not run`;
     case "approved":
-      return `approved${answer.approver ? ` by ${answer.approver}` : ""}`;
+      return `approved${answer.approver ? ` by ${inline(answer.approver)}` : ""}`;
   }
 }
 
