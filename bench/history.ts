@@ -54,8 +54,12 @@ function median(values: number[]): number {
 const mb = (bytes: number) => bytes / 1024 / 1024;
 const peakRssMb = () => mb(process.resourceUsage().maxRSS * 1024);
 
+/** Bytes of every file under `dir` (the database and the copies beside it). */
 function dirBytes(dir: string): number {
-  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (sum, entry) => sum + (entry.isDirectory() ? dirBytes(join(dir, entry.name)) : statSync(join(dir, entry.name)).size),
+    0,
+  );
 }
 
 interface WriteResult {
