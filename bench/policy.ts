@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     caller: { name: "analyst", client: "bench", transport: "stdio", issuer: "", clientId: "", groups: [] },
     tool: call.tool,
     resource: scope,
-    context: { intent: call.intent, taskId: call.taskId, now: call.now, provider: "", scope: "", principal: "", target: "", limit: 25, demo: true, dataAgeMinutes: 0, task: idle, caller: idle, budgetExceeded: false, approved: true, approver: "bench" },
+    context: { intent: call.intent, taskId: call.taskId, now: call.now, provider: "", scope: "", principal: "", target: "", limit: 25, demo: true, dataAgeMinutes: 0, task: idle, caller: idle, budgetExceeded: false, approved: true, approver: "bench", approvalKind: "second-person" },
   };
   const uncachedSamples: number[] = [];
   const decideSamples: number[] = [];

@@ -15,6 +15,7 @@ import { formatRecordDetail } from "../src/audit/commands.js";
 import type { AuditRecord } from "../src/audit/types.js";
 import { hostDecider } from "../src/cli/approvals.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { approvalContextOf } from "../src/governance/governor.js";
 import { compilePolicySet } from "../src/governance/policy-set.js";
 import { ALL_TOOLS } from "../tools/index.js";
 import { connect, demoAsRealEstate, tempDataDir, textOf, type Connected } from "./fixtures/mcp.js";
@@ -155,6 +156,22 @@ describe("a call held for a second person", () => {
     expect(second.isError).toBe(true);
     expect(textOf(second)).toContain("and this call needs a second person (policy production-needs-secops): an approver is not asked to lift a budget; nothing was queued");
     expect((await connected.app.approvals.list(opsLead)).map((r) => r.status)).toEqual(["approved"]);
+  });
+
+  it("tells policies which kind of approval it was, and never puts a self-confirmation's typed name in context.approver", async () => {
+    const selfConfirmed = [
+      '@id("confirm-production") @approval("required") @reason("production needs the caller to confirm")',
+      'forbid (principal, action == Wiam::Action::"describe_identity", resource) when { resource.environment == "production" }',
+      'unless { context.approved && context.approvalKind == "self-confirmation" && context.approver == "" };',
+    ].join("\n");
+    const { asked } = await start({ policy: `${PERMIT}\n${selfConfirmed}` });
+    const result = await call(session as Connected);
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(asked.length).toBe(1);
+    expect(approvalContextOf({ outcome: "approved", approver: "ops-lead", note: null, kind: "self-confirmation" })).toEqual({ approved: true, approver: "", kind: "self-confirmation" });
+    expect(approvalContextOf({ outcome: "approved", approver: "ops-lead", note: null, kind: "second-person", requestId: "R1" })).toEqual({ approved: true, approver: "ops-lead", kind: "second-person" });
+    expect(approvalContextOf({ outcome: "approved", approver: "ops-lead", note: null, kind: "second-person", requestId: null, reusedFrom: "R1" })).toEqual({ approved: true, approver: "ops-lead", kind: "reused" });
+    expect(approvalContextOf({ outcome: "declined", approver: "ops-lead", note: null, kind: "second-person" })).toEqual({ approved: false, approver: "", kind: "none" });
   });
 
   it("refuses a call approved under policies that changed while it waited", async () => {

@@ -39,6 +39,7 @@ function request(tool: string, resource: ScopeEntity, overrides: Partial<PolicyR
       budgetExceeded: false,
       approved: false,
       approver: "",
+      approvalKind: "none",
       ...overrides,
     },
   };

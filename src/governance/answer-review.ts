@@ -135,15 +135,14 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
   // A person who approved the question under a policy saw its scope; one who only approved going
   // over budget did not approve what the answer reveals.
   const approvedAlready = authorization.approval?.outcome === "approved" && authorization.policyIds.length > 0;
-  const approverName = authorization.approval?.approver ?? "";
   // A second person's review is covered only by a second person's approval under the same policy:
   // the caller confirming the question, or an approver from another policy's group, does not stand in.
   const secondPersonCovered = new Set(approvedAlready && authorization.approval?.kind === "second-person" ? authorization.policyIds : []);
   const decisions = new Map<ItemGroup, GovernanceDecision>();
   for (const group of groups.values()) {
-    let decision = governor.reviewRevealed(call, authorization, group.revealed, approvedAlready, approverName);
+    let decision = governor.reviewRevealed(call, authorization, group.revealed, approvedAlready ? authorization.approval : null);
     if (approvedAlready) {
-      const unapproved = governor.reviewRevealed(call, authorization, group.revealed, false, "");
+      const unapproved = governor.reviewRevealed(call, authorization, group.revealed, null);
       if (unapproved.kind === "approval" && governor.secondPersonPolicies(unapproved.policyIds).some((id) => !secondPersonCovered.has(id))) {
         // Ask only about what the question's approval did not cover.
         const open = unapproved.policyIds.map((id, index) => [id, unapproved.reasons[index] ?? ""] as const).filter(([id]) => !authorization.policyIds.includes(id));
@@ -177,7 +176,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     );
     for (const group of pending) {
       if (approval.outcome === "approved") {
-        decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, true, approval.approver ?? ""));
+        decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, approval));
       } else {
         const previous = decisions.get(group);
         decisions.set(group, {

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/canonical-json.js";
 import type { ApprovalBinding, ApproverRequirement } from "../approvals/types.js";
 import type { Inventory } from "../model/inventory-index.js";
-import { decide, type CallerEntity, type GovernanceDecision, type PolicyRequest, type ScopeEntity } from "./policy-engine.js";
+import { decide, type ApprovalKind, type CallerEntity, type GovernanceDecision, type PolicyRequest, type ScopeEntity } from "./policy-engine.js";
 import { BUILT_IN_POLICY_SOURCE, type CompiledPolicySet } from "./policy-set.js";
 import { resolveScope, type ScopeOverride, type ScopeQuery } from "./scope-resolver.js";
 import type { BudgetCheck, TaskRegistry } from "./tasks.js";
@@ -246,6 +246,18 @@ export function approverRequirementsOf(policySet: CompiledPolicySet, policyIds: 
   });
 }
 
+/**
+ * What an approval puts in the Cedar context: the verified approver of a second-person approval
+ * only (a self-confirmation's name was typed by the caller), and which kind of approval it was.
+ */
+export function approvalContextOf(answer: ApprovalAnswer | null): { approved: boolean; approver: string; kind: ApprovalKind } {
+  if (answer === null || answer.outcome !== "approved") return { approved: false, approver: "", kind: "none" };
+  if (answer.kind !== "second-person") return { approved: true, approver: "", kind: "self-confirmation" };
+  return { approved: true, approver: answer.approver ?? "", kind: answer.reusedFrom ? "reused" : "second-person" };
+}
+
+const NOT_APPROVED = approvalContextOf(null);
+
 const FAILED: ApprovalAnswer = { outcome: "failed", approver: null, note: null };
 const UNSUPPORTED: ApprovalAnswer = { outcome: "unsupported", approver: null, note: null };
 
@@ -288,7 +300,7 @@ export class Governor {
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const budget = await this.tasks.admit(call.taskKey ?? call.taskId, callerKeyOf(call.caller), scope.id, call.intent, call.now.getTime());
     const facts: EstateFacts = { demo: inventory?.builtInDemo ?? false, dataAgeMinutes: dataAgeMinutesOf(inventory, call.now) };
-    const request = this.request(call, scope, budget, settings, facts, false, "");
+    const request = this.request(call, scope, budget, settings, facts, NOT_APPROVED);
     const base = { scope, budget, ...facts };
 
     if (budget.exceeded.length > 0 && settings.onBudgetExceeded === "deny") {
@@ -334,7 +346,7 @@ export class Governor {
     if (answer.kind === "second-person" && now.policySet.preparsedId !== settings.policySet.preparsedId) {
       return { ...pending, allowed: false, message: `refused: the policies changed while approval request ${answer.requestId ?? answer.reusedFrom ?? ""} waited; call again to be decided under the policies in force` };
     }
-    const second = decideCall(now.policySet, this.request(call, scope, budget, now, facts, true, answer.approver ?? ""), call.standsFor);
+    const second = decideCall(now.policySet, this.request(call, scope, budget, now, facts, approvalContextOf(answer)), call.standsFor);
     if (second.kind !== "allow") {
       return { ...pending, allowed: false, policyIds: second.policyIds, message: `refused by policy even after approval: ${second.reasons.join("; ")}` };
     }
@@ -352,7 +364,8 @@ export class Governor {
     const scope = resolveScope(call.query, inventory, settings.scopes);
     const idle = { calls: 0, callsLastMinute: 0, itemsReturned: 0, distinctScopes: 0 };
     const budget: BudgetCheck = { task: idle, caller: idle, exceeded: [], taskIntent: call.intent };
-    const request = this.request(call, scope, budget, settings, { demo, dataAgeMinutes: dataAgeMinutesOf(inventory, call.now) }, approved, approved ? "dry-run approver" : "");
+    const approval = approved ? { approved: true, approver: "dry-run approver", kind: "second-person" as const } : NOT_APPROVED;
+    const request = this.request(call, scope, budget, settings, { demo, dataAgeMinutes: dataAgeMinutesOf(inventory, call.now) }, approval);
     return { scope, decision: decideCall(settings.policySet, request, call.standsFor) };
   }
 
@@ -376,10 +389,10 @@ export class Governor {
    * action and resource as the question, with what the part reveals in the context. No budget is
    * counted again and nobody is asked here (src/governance/answer-review.ts asks once per answer).
    */
-  reviewRevealed(call: GovernedCall, authorization: Authorization, revealed: RevealedScopes, approved: boolean, approverName: string): GovernanceDecision {
+  reviewRevealed(call: GovernedCall, authorization: Authorization, revealed: RevealedScopes, approval: ApprovalAnswer | null): GovernanceDecision {
     const settings = this.settings();
     const facts = { demo: authorization.demo, dataAgeMinutes: authorization.dataAgeMinutes ?? -1 };
-    const request = this.request(call, authorization.scope, authorization.budget, settings, facts, approved, approverName);
+    const request = this.request(call, authorization.scope, authorization.budget, settings, facts, approvalContextOf(approval));
     return decideCall(settings.policySet, { ...request, context: { ...request.context, result: revealed } }, call.standsFor);
   }
 
@@ -394,8 +407,7 @@ export class Governor {
     budget: BudgetCheck,
     settings: GovernanceSettings,
     facts: EstateFacts,
-    approved: boolean,
-    approverName: string,
+    approval: { approved: boolean; approver: string; kind: ApprovalKind },
   ): PolicyRequest {
     const caller: CallerEntity = {
       name: call.caller.name,
@@ -432,8 +444,9 @@ export class Governor {
         task: budget.task,
         caller: budget.caller,
         budgetExceeded: budget.exceeded.length > 0,
-        approved,
-        approver: approverName,
+        approved: approval.approved,
+        approver: approval.approver,
+        approvalKind: approval.kind,
       },
     };
   }

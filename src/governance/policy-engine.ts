@@ -9,6 +9,9 @@ import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { CEDAR_NAMESPACE } from "./cedar-schema.js";
 import type { CompiledPolicySet } from "./policy-set.js";
 
+
+/** Whose approval `context.approved` stands for, so a policy can insist on a second person. */
+export type ApprovalKind = "none" | "self-confirmation" | "second-person" | "reused";
 export interface CallerEntity {
   name: string;
   client: string;
@@ -55,7 +58,9 @@ export interface CallContextValues {
   caller: Usage;
   budgetExceeded: boolean;
   approved: boolean;
+  /** The verified second person who approved; "" before approval and for a self-confirmation (a typed name proves nothing). */
   approver: string;
+  approvalKind: ApprovalKind;
   /** Set only when an answer is reviewed before release: what one part of it reveals. */
   result?: { part: string; scopes: readonly string[]; environments: readonly string[]; containsProduction: boolean } | undefined;
 }
@@ -163,6 +168,7 @@ export function toCedarCall(request: PolicyRequest, policySet: Pick<CompiledPoli
         budgetExceeded: context.budgetExceeded,
         approved: context.approved,
         approver: context.approver,
+        approvalKind: context.approvalKind,
         ...(context.result
           ? {
               resultPart: context.result.part,
