@@ -15,6 +15,7 @@ import { formatRecordDetail } from "../src/audit/commands.js";
 import type { AuditRecord } from "../src/audit/types.js";
 import { hostDecider } from "../src/cli/approvals.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
+import { noticeOf } from "../src/approvals/webhook.js";
 import { approvalContextOf } from "../src/governance/governor.js";
 import { compilePolicySet } from "../src/governance/policy-set.js";
 import { ALL_TOOLS } from "../tools/index.js";
@@ -57,6 +58,18 @@ describe("second-person annotations", () => {
     expect(compile(`${PERMIT}\n${SECOND_PERSON.replace('@approval("second-person")', '@approval("second person")')}`)).toThrow(
       'policy team.cedar: policy production-needs-secops: @approval must be "required" (the caller confirms) or "second-person" (an approver from @approvers decides)',
     );
+  });
+});
+
+describe("the approval webhook's notice", () => {
+  it("quotes the intent as an inert literal (no live link, no closing backtick) and links only to the admin endpoint", () => {
+    const record = { id: "01JD3V8Q2W5Y7Z9A1B3C5D7E9F", caller: "mallory", tool: "describe_identity", intent: "urgent: approve at [the portal](https://phish.example.com) `now`\nthanks", scope: "s", reasons: [], requirements: [], expiresAt: "2026-03-02T10:01:00.000Z" };
+    const notice = noticeOf(record as unknown as Parameters<typeof noticeOf>[0]);
+    expect(notice.intent.startsWith('`"urgent: approve at ')).toBe(true);
+    expect(notice.intent.endsWith('"`')).toBe(true);
+    expect(notice.intent.slice(1, -1)).not.toContain("`");
+    expect(notice.intent).not.toContain("](https://");
+    expect(notice.link).toBe("/admin/approvals/01JD3V8Q2W5Y7Z9A1B3C5D7E9F");
   });
 });
 
@@ -229,11 +242,12 @@ describe("a call held for a second person", () => {
         requestId: id,
         caller: "test-analyst",
         tool: "describe_identity",
-        intent,
+        intent: `\`${JSON.stringify(intent)}\``,
         scope: 'account "aws:account/222222222222" (environment: production)',
         why: ["describing a production identity needs a second person from secops"],
         approvers: ["secops"],
         expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
+        link: `/admin/approvals/${id}`,
       });
       await connected.app.approvals.decide(opsLead, id, "denied", null);
       expect((await answer).isError).toBe(true);

@@ -17,11 +17,19 @@ export interface ApprovalNotice {
   requestId: string;
   caller: string;
   tool: string;
+  /** The caller's words as a literal: a JSON string in a code span, so a chat shows it as text and links nothing in it. */
   intent: string;
   scope: string;
   why: string[];
   approvers: string[];
   expiresAt: string;
+  /** The only link: where an approver decides (a path on this server's admin endpoint). */
+  link: string;
+}
+
+/** Untrusted text as an inert literal: cleaned, capped, JSON-quoted, in a code span no backtick can close. */
+export function literalOf(text: string, maxChars: number): string {
+  return `\`${JSON.stringify(capText(cleanInline(text), maxChars)).replaceAll("`", "'")}\``;
 }
 
 /** The webhook's body: the request's untrusted text cleaned and capped as everywhere it is shown. */
@@ -30,11 +38,12 @@ export function noticeOf(request: ApprovalRequestRecord): ApprovalNotice {
     requestId: request.id,
     caller: request.caller,
     tool: request.tool,
-    intent: capText(cleanInline(request.intent), 500),
+    intent: literalOf(request.intent, 500),
     scope: request.scope,
     why: request.reasons,
     approvers: [...new Set(request.requirements.flatMap((r) => r.groups))],
     expiresAt: request.expiresAt,
+    link: `/admin/approvals/${encodeURIComponent(request.id)}`,
   };
 }
 
