@@ -80,7 +80,7 @@ describe("a call held for a second person", () => {
     session = undefined;
   });
 
-  async function start(options: { now?: () => Date; approvals?: Record<string, unknown>; policy?: string; budgets?: Record<string, unknown> } = {}): Promise<{ asked: ElicitRequest[] }> {
+  async function start(options: { now?: () => Date; approvals?: Record<string, unknown>; policy?: string; budgets?: Record<string, unknown>; transport?: "http" } = {}): Promise<{ asked: ElicitRequest[] }> {
     const dataDir = tempDataDir();
     const policyFile = join(dataDir, "team.cedar");
     writeFileSync(policyFile, options.policy ?? `${PERMIT}\n${SECOND_PERSON}`, { mode: 0o600 });
@@ -91,6 +91,7 @@ describe("a call held for a second person", () => {
         dataDir,
         connectors: [demoAsRealEstate()],
         ...(options.now ? { now: options.now } : {}),
+        ...(options.transport ? { transport: options.transport, caller: "anonymous@loopback" } : {}),
         // The caller's own client would approve anything: it must never be asked.
         elicitation: (request) => {
           asked.push(request);
@@ -185,6 +186,18 @@ describe("a call held for a second person", () => {
     expect(approvalContextOf({ outcome: "approved", approver: "ops-lead", note: null, kind: "second-person", requestId: "R1" })).toEqual({ approved: true, approver: "ops-lead", kind: "second-person" });
     expect(approvalContextOf({ outcome: "approved", approver: "ops-lead", note: null, kind: "second-person", requestId: null, reusedFrom: "R1" })).toEqual({ approved: true, approver: "ops-lead", kind: "reused" });
     expect(approvalContextOf({ outcome: "declined", approver: "ops-lead", note: null, kind: "second-person" })).toEqual({ approved: false, approver: "", kind: "none" });
+  });
+
+  it("refuses second-person approval for unauthenticated HTTP callers, who cannot be told apart from an approver", async () => {
+    const { asked } = await start({ transport: "http" });
+    const connected = session as Connected;
+    const result = await call(connected);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      "refused: this call needs a second person (policy production-needs-secops), but callers of this server are not authenticated (HTTP with auth none), so an approver cannot be told apart from the caller; the call was not run and nothing was queued. Serve HTTP with http.auth.type: oauth, or call over stdio as your own OS user",
+    );
+    expect(asked).toEqual([]);
+    expect(await connected.app.approvals.list(opsLead)).toEqual([]);
   });
 
   it("refuses a call approved under policies that changed while it waited", async () => {

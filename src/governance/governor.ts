@@ -278,6 +278,12 @@ export class Governor {
     const requirements = approverRequirementsOf(settings.policySet, request.policyIds);
     if (requirements.length > 0) {
       if (this.secondPerson === undefined) return UNSUPPORTED;
+      // Without a verified identity (HTTP with auth none) every caller has the same name, so no
+      // approver can be told apart from the caller. stdio and CLI callers are the OS user.
+      if (call.caller.transport === "http" && !call.caller.issuer) {
+        const refusal = `refused: this call needs a second person (policy ${requirements.map((r) => r.policyId).join(", ")}), but callers of this server are not authenticated (HTTP with auth none), so an approver cannot be told apart from the caller; the call was not run and nothing was queued. Serve HTTP with http.auth.type: oauth, or call over stdio as your own OS user`;
+        return { outcome: "failed", approver: null, note: null, kind: "second-person", requestId: null, refusal };
+      }
       const binding: ApprovalBinding = {
         tool: call.tool,
         argumentsHash: call.argumentsHash ?? argumentsHashOf({ intent: call.intent, ...call.arguments, limit: call.limit }),
