@@ -18,7 +18,7 @@
  * per call says what one core could serve (1000 / CPU ms = calls/s per core).
  * Usage: node dist/bench/http.js [seconds per phase, default 8]
  */
-import { createServer } from "node:http";
+import { Agent, createServer, request as httpRequest } from "node:http";
 import { fork } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -152,8 +152,12 @@ async function main(): Promise<void> {
   }
   // The clients run on a thread of their own, as they would in other processes: their JSON and SSE
   // work must not be counted as the server's.
-  const httpOne = await runClients({ url: resource, tokens: tokens.slice(0, 1), seconds: SECONDS / 2 });
-  const httpMany = await runClients({ url: resource, tokens, seconds: SECONDS });
+  const httpOne = await runClients({ url: resource, tokens: tokens.slice(0, 1), seconds: SECONDS / 2, client: "sdk" });
+  const httpMany = await runClients({ url: resource, tokens, seconds: SECONDS, client: "sdk" });
+  // The SDK client validates every answer against the tool's output schema and keeps a core busy
+  // on its own; with two cores it, not the server, sets the pace. Lean clients (keep-alive HTTP,
+  // the same JSON-RPC, the answer parsed and checked) measure what the server can serve.
+  const httpLean = await runClients({ url: resource, tokens, seconds: SECONDS, client: "lean" });
   const cpuPerCall = (phase: Phase) => (phase.serverCpuMs ?? Number.NaN) / phase.calls;
 
   const rate = (phase: Phase) => phase.calls / phase.seconds;
@@ -164,16 +168,19 @@ async function main(): Promise<void> {
   console.log(row(`in-process pipeline, ${CLIENTS} callers`, inProcessMany));
   console.log(row("HTTP, 1 client", httpOne));
   console.log(row(`HTTP, ${CLIENTS} clients`, httpMany));
+  console.log(row(`HTTP, ${CLIENTS} lean clients`, httpLean));
   const addedP50 = percentile(httpOne.latencies, 50) - percentile(inProcessOne.latencies, 50);
   const addedP95 = percentile(httpOne.latencies, 95) - percentile(inProcessOne.latencies, 95);
   const loadedP50 = percentile(httpMany.latencies, 50) - percentile(inProcessMany.latencies, 50);
   const loadedP95 = percentile(httpMany.latencies, 95) - percentile(inProcessMany.latencies, 95);
   console.log(`added latency over HTTP, unloaded (1 client):   p50 ${fmt(addedP50)}  p95 ${fmt(addedP95)}  (target p50 <= ${TARGET_P50_ADDED_MS} ms)`);
   console.log(`added latency over HTTP, loaded (${CLIENTS} clients):   p50 ${fmt(loadedP50)}  p95 ${fmt(loadedP95)}`);
-  console.log(`audited calls per second over HTTP: ${rate(httpMany).toFixed(0)} (target >= ${TARGET_CALLS_PER_SECOND})`);
   console.log(
-    `server CPU per HTTP call: ${cpuPerCall(httpOne).toFixed(3)} ms (1 client), ${cpuPerCall(httpMany).toFixed(3)} ms (${CLIENTS} clients): ` +
-      `${(1000 / cpuPerCall(httpMany)).toFixed(0)} audited calls/s per core of server CPU; ` +
+    `audited calls per second over HTTP: ${rate(httpLean).toFixed(0)} with ${CLIENTS} lean clients, ${rate(httpMany).toFixed(0)} with ${CLIENTS} SDK clients (target >= ${TARGET_CALLS_PER_SECOND})`,
+  );
+  console.log(
+    `server CPU per HTTP call: ${cpuPerCall(httpOne).toFixed(3)} ms (1 client), ${cpuPerCall(httpMany).toFixed(3)} ms (${CLIENTS} SDK clients), ` +
+      `${cpuPerCall(httpLean).toFixed(3)} ms (${CLIENTS} lean clients): ${(1000 / cpuPerCall(httpLean)).toFixed(0)} audited calls/s per core of server CPU; ` +
       `the in-process pipeline alone: ${cpuPerCall(inProcessMany).toFixed(3)} ms (${CLIENTS} callers)`,
   );
   // 3. What reviewing an answer adds: the same question with and without the tools' `reveals`.
@@ -223,6 +230,8 @@ interface LoadOrder {
   url: string;
   tokens: string[];
   seconds: number;
+  /** The SDK's streamable HTTP client, or plain keep-alive HTTP speaking the same JSON-RPC. */
+  client: "sdk" | "lean";
 }
 
 /** Runs the clients in a child process and measures the server's CPU while they load it. */
@@ -241,11 +250,68 @@ function runClients(order: LoadOrder): Promise<Phase> {
       child.disconnect();
     });
     child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`the client process failed (exit ${code})`));
+    });
     child.send(order);
   });
 }
 
+/** One JSON-RPC exchange over a keep-alive connection; the answer must be JSON without an error. */
+function leanPost(url: URL, agent: Agent, headers: Record<string, string>, body: unknown): Promise<{ session: string | undefined; answer: unknown }> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: "POST", agent, headers: { ...headers, accept: "application/json, text/event-stream", "content-type": "application/json", "content-length": Buffer.byteLength(text) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const raw = Buffer.concat(chunks).toString("utf8");
+          const session = response.headers["mcp-session-id"];
+          if (response.statusCode === 202) return resolve({ session: typeof session === "string" ? session : undefined, answer: null });
+          if (response.statusCode !== 200) return reject(new Error(`lean client: HTTP ${response.statusCode}: ${raw.slice(0, 300)}`));
+          // initialize is answered on a stream (the client may be asked things mid-call); calls as plain JSON.
+          const json = response.headers["content-type"] === "text/event-stream" ? (raw.split("\n").filter((line) => line.startsWith("data: ")).at(-1)?.slice(6) ?? "") : raw;
+          const answer = JSON.parse(json) as { error?: unknown; result?: { isError?: boolean } };
+          if (answer.error !== undefined || answer.result?.isError === true) return reject(new Error(`lean client: call failed: ${raw.slice(0, 300)}`));
+          resolve({ session: typeof session === "string" ? session : undefined, answer });
+        });
+      },
+    );
+    request.once("error", reject);
+    request.end(text);
+  });
+}
+
+async function leanClients(order: LoadOrder): Promise<(worker: number) => Promise<void>> {
+  const url = new URL(order.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: order.tokens.length });
+  const sessions: Record<string, string>[] = [];
+  for (const token of order.tokens) {
+    const auth = { authorization: `Bearer ${token}` };
+    const init = await leanPost(url, agent, auth, { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench-lean", version: "1" } } });
+    const headers = { ...auth, "mcp-session-id": init.session ?? "", "mcp-protocol-version": "2025-11-25" };
+    await leanPost(url, agent, headers, { jsonrpc: "2.0", method: "notifications/initialized" });
+    sessions.push(headers);
+  }
+  let id = 1;
+  return async (worker: number) => {
+    await leanPost(url, agent, sessions[worker] ?? {}, { jsonrpc: "2.0", id: id++, method: "tools/call", params: { name: TOOL, arguments: ARGS } });
+  };
+}
+
 async function clientProcess(order: LoadOrder): Promise<void> {
+  if (order.client === "lean") {
+    const call = await leanClients(order);
+    for (let i = 0; i < order.tokens.length; i++) await call(i);
+    const go = new Promise<void>((resolve) => process.once("message", () => resolve()));
+    process.send?.("connected");
+    await go;
+    process.send?.(await load(order.tokens.length, order.seconds, call));
+    return;
+  }
   const clients: Client[] = [];
   for (const [i, token] of order.tokens.entries()) {
     const client = new Client({ name: `bench-${i}`, version: "1" });
@@ -266,5 +332,11 @@ async function clientProcess(order: LoadOrder): Promise<void> {
   for (const client of clients) await client.close();
 }
 
-if (process.argv.includes("--clients")) process.once("message", (order: LoadOrder) => void clientProcess(order));
-else await main();
+if (process.argv.includes("--clients")) {
+  process.once("message", (order: LoadOrder) =>
+    void clientProcess(order).catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    }),
+  );
+} else await main();
