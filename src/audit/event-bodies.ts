@@ -77,6 +77,26 @@ export function completeBodyOf(completion: AuditCompletion, responseBody: Respon
 }
 
 /** The event's stored text: guarded, then canonical JSON (exactly the bytes that are hashed). */
+/**
+ * A call the log could not take (locked, or the shared database away) is still a call: the two
+ * events that record it as refused before running, written once the log takes them again.
+ */
+export function refusalEventsOf(body: AcceptBody, decisionRule: string, error: string, durationMs: number): { refused: AcceptBody; completion: CompleteBody } {
+  const refused: AcceptBody = { ...body, decision: "deny", decisionRule };
+  const completion: CompleteBody = {
+    v: 1,
+    status: "error",
+    error,
+    credentialScope: null,
+    cloudOperations: [],
+    result: null,
+    redactionFindings: {},
+    responseBody: { mode: "none" },
+    durationMs,
+  };
+  return { refused, completion };
+}
+
 export function serializeEvent(body: AcceptBody | CompleteBody | PruneBody, redactText: ((text: string) => string) | undefined): string {
   return canonicalJson(guardBody(body, redactText));
 }

@@ -40,7 +40,7 @@ import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
 import { AuditLogBusyError, isDatabaseBusy } from "./busy.js";
-import { acceptBodyOf, completeBodyOf, serializeEvent } from "./event-bodies.js";
+import { acceptBodyOf, completeBodyOf, refusalEventsOf, serializeEvent } from "./event-bodies.js";
 import { openDatabaseReadOnly, removePrivateCopy } from "./read-only.js";
 import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type EventKind } from "./chain.js";
 import { newRecordId } from "./record-id.js";
@@ -355,18 +355,7 @@ export class AuditStore {
   /** A call refused because the log was locked is still a call: recorded as refused, at the time it came. */
   private queueRefusal(id: string, at: Date, body: AcceptBody, error: AuditLogBusyError): void {
     if (this.backlog.length + 2 > MAX_BACKLOG_EVENTS) return;
-    const refused: AcceptBody = { ...body, decision: "deny", decisionRule: "audit log locked: refused before running" };
-    const completion: CompleteBody = {
-      v: 1,
-      status: "error",
-      error: error.message,
-      credentialScope: null,
-      cloudOperations: [],
-      result: null,
-      redactionFindings: {},
-      responseBody: { mode: "none" },
-      durationMs: error.busyTimeoutMs,
-    };
+    const { refused, completion } = refusalEventsOf(body, "audit log locked: refused before running", error.message, error.busyTimeoutMs);
     const time = at.toISOString();
     this.backlog.push({ kind: "accept", callId: id, at: time, body: this.serialize(refused) });
     this.backlog.push({ kind: "complete", callId: id, at: time, body: this.serialize(completion) });

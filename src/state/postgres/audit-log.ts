@@ -20,7 +20,7 @@
  */
 import type pg from "pg";
 import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type ChainEvent, type EventKind } from "../../audit/chain.js";
-import { acceptBodyOf, completeBodyOf, serializeEvent } from "../../audit/event-bodies.js";
+import { acceptBodyOf, completeBodyOf, refusalEventsOf, serializeEvent } from "../../audit/event-bodies.js";
 import { newRecordId } from "../../audit/record-id.js";
 import { isoTime, summarize, toChainEvent, toRecord, type CallRow, type EventRow, type StatsRow } from "../../audit/records.js";
 import type { AcceptBody, CompleteBody, PruneBody } from "../../audit/schema.js";
@@ -511,18 +511,7 @@ export class PostgresAuditLog implements AuditLog {
   /** A call refused because the log could not be written is still a call: recorded once it can be. */
   private queueRefusal(id: string, at: Date, body: AcceptBody, error: StateUnavailableError): void {
     if (this.backlog.length + 2 > MAX_BACKLOG_EVENTS) return;
-    const refused: AcceptBody = { ...body, decision: "deny", decisionRule: "shared state unavailable: refused before running" };
-    const completion: CompleteBody = {
-      v: 1,
-      status: "error",
-      error: error.message,
-      credentialScope: null,
-      cloudOperations: [],
-      result: null,
-      redactionFindings: {},
-      responseBody: { mode: "none" },
-      durationMs: 0,
-    };
+    const { refused, completion } = refusalEventsOf(body, "shared state unavailable: refused before running", error.message, 0);
     const time = at.toISOString();
     this.backlog.push({ kind: "accept", callId: id, at: time, body: this.serialize(refused) });
     this.backlog.push({ kind: "complete", callId: id, at: time, body: this.serialize(completion) });
