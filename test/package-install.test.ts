@@ -46,7 +46,7 @@ async function askDemoQuestion(command: string, args: readonly string[], cwd: st
   }
 }
 
-const EXPECTED_TOOLS = ["describe_identity", "explain_entitlement_paths", "find_expiring_credentials", "find_stale_service_accounts", "inventory_summary", "list_identities"];
+const EXPECTED_TOOLS = ["describe_identity", "explain_entitlement_paths", "find_anomalous_activity", "find_expiring_credentials", "find_stale_service_accounts", "inventory_summary", "list_identities", "what_changed"];
 
 describe.skipIf(!enabled)("the npm package, installed from its tarball", () => {
   const work = mkdtempSync(join(tmpdir(), "wiam-package-"));
