@@ -23,9 +23,9 @@ import type { Approver } from "../src/governance/governor.js";
 import type { Condition, InventorySnapshot, Policy } from "../src/model/inventory.js";
 import { awsActionCatalog } from "../src/providers/aws/access/action-catalog.js";
 import { generateSyntheticEstate } from "./generate-estate.js";
+import { principalPassTimes, UNLIMITED } from "./shared.js";
 
 const RUNS = 15;
-const UNLIMITED = { callsPerMinute: 100_000, itemsReturned: 10_000_000, distinctScopes: 100_000 };
 const GET = "secretsmanager:GetSecretValue";
 const SERVICES = ["orders", "payments", "inventory", "checkout", "catalog", "search", "shipping", "billing", "ledger", "notifications"];
 
@@ -116,14 +116,7 @@ async function main(): Promise<void> {
   const app = createApp({ config, dataDir, logLevel: "error", now: () => now, connectors: [connector] });
   const { inventory } = await app.inventory.get({ taskId: "bench", recordOperation: () => {} });
 
-  const baseline: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    let workloads = 0;
-    for (const p of inventory.snapshot.principals) if (p.workload && inventory.credentialsOf(p.id).length >= 0) workloads++;
-    baseline.push(performance.now() - start);
-    if (workloads < 0) throw new Error("unreachable");
-  }
+  const baseline = principalPassTimes(inventory, RUNS);
   const base = median(baseline);
   console.log(`baseline (one pass over principals + credentials): median ${base.toFixed(2)} ms`);
   console.log(`AWS action catalog, cold load of secretsmanager and s3: ${catalogMs.toFixed(1)} ms, ${catalogKb.toFixed(0)} KB heap`);

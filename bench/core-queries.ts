@@ -35,10 +35,10 @@ import type { Connector } from "../src/connectors/connector.js";
 import type { Approver } from "../src/governance/governor.js";
 import type { InventorySnapshot } from "../src/model/inventory.js";
 import { generateSyntheticEstate } from "./generate-estate.js";
+import { principalPassTimes, UNLIMITED } from "./shared.js";
 
 const RUNS = 15;
 /** The bench is one task making hundreds of calls a minute: far beyond the default budgets. */
-const UNLIMITED = { callsPerMinute: 100_000, itemsReturned: 10_000_000, distinctScopes: 100_000 };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -112,14 +112,7 @@ async function measureSize(identities: number, only?: number): Promise<void> {
   let staleCursor: string | undefined;
 
   // Baseline: touch every principal and credential once.
-  const baseline: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    let workloads = 0;
-    for (const p of inventory.snapshot.principals) if (p.workload && inventory.credentialsOf(p.id).length >= 0) workloads++;
-    baseline.push(performance.now() - start);
-    if (workloads < 0) throw new Error("unreachable");
-  }
+  const baseline = principalPassTimes(inventory, RUNS);
   const baselineMedian = median(baseline);
 
   console.log(`\n${identities.toLocaleString()} identities: ${counts} (generated in ${generateMs.toFixed(0)} ms, indexed in ${indexMs.toFixed(0)} ms)`);

@@ -30,10 +30,10 @@ import { GrantTable } from "../src/model/grant-table.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import type { Grant, InventorySnapshot } from "../src/model/inventory.js";
 import { generateSyntheticEstate } from "./generate-estate.js";
+import { principalPassTimes, UNLIMITED } from "./shared.js";
 
 const RUNS = 15;
 const NOW = new Date("2026-11-24T00:00:00Z");
-const UNLIMITED = { callsPerMinute: 100_000, itemsReturned: 10_000_000, distinctScopes: 100_000 };
 /** Sensitive reach is left out: it is the entitlement search's cost (bench/core-queries.ts), not storage's. */
 const CONFIG = { cacheTtlMinutes: 60, history: { enabled: true, refreshMinutes: 0, sensitive: { tags: {}, resources: [] } }, governance: { budgets: { perTask: UNLIMITED, perCaller: UNLIMITED, onExceed: "deny" } } };
 
@@ -113,14 +113,7 @@ async function serve(dataDir: string, principalSample: string[], resourceSample:
   if (first.isError) throw new Error(`first answer: ${first.text}`);
   const { inventory } = await app.inventory.get({ taskId: "bench", recordOperation: () => undefined });
 
-  const baseline: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    let workloads = 0;
-    for (const p of inventory.snapshot.principals) if (p.workload && inventory.credentialsOf(p.id).length >= 0) workloads++;
-    baseline.push(performance.now() - start);
-    if (workloads < 0) throw new Error("unreachable");
-  }
+  const baseline = principalPassTimes(inventory, RUNS);
   let staleCursor: string | undefined;
   const queries: [string, (i: number) => Record<string, unknown>][] = [
     ["find_stale_service_accounts", (i) => ({ inactive_days: 90 + i })],
