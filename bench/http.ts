@@ -20,7 +20,7 @@
  */
 import { Agent, createServer, request as httpRequest } from "node:http";
 import { fork } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -107,7 +107,9 @@ async function main(): Promise<void> {
     description: "the demo estate standing in for a real one",
     collect: (context) => Promise.resolve({ ...buildDemoEstate(context.now), demo: false }),
   };
-  const app = createApp({ config, dataDir: mkdtempSync(join(tmpdir(), "wiam-bench-http-")), logLevel: "error", logWrite: () => undefined, connectors: [estate] });
+  const dataDir = mkdtempSync(join(tmpdir(), "wiam-bench-http-"));
+  const unreviewedDataDir = mkdtempSync(join(tmpdir(), "wiam-bench-http-unreviewed-"));
+  const app = createApp({ config, dataDir, logLevel: "error", logWrite: () => undefined, connectors: [estate] });
   const transport = httpTransport(config.http as HttpConfig);
   const host: ServeHost = {
     app,
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
   // 3. What reviewing an answer adds: the same question with and without the tools' `reveals`.
   const unreviewed = createApp({
     config,
-    dataDir: mkdtempSync(join(tmpdir(), "wiam-bench-http-unreviewed-")),
+    dataDir: unreviewedDataDir,
     logLevel: "error",
     logWrite: () => undefined,
     tools: ALL_TOOLS.map(({ reveals: _reveals, ...tool }) => tool),
@@ -223,6 +225,8 @@ async function main(): Promise<void> {
   await transport.stop();
   app.close();
   jwks.close();
+  // Each run's audit databases would otherwise pile up in the temp directory.
+  for (const directory of [dataDir, unreviewedDataDir]) rmSync(directory, { recursive: true, force: true });
 }
 
 /** What the client thread is told: where, with which tokens (one client each), for how long. */
