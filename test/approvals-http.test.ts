@@ -199,6 +199,29 @@ describe("second-person approval over HTTP", () => {
     await alice.close();
   }, 60_000);
 
+  it("cancels a session's waiting task when the client ends the session, and withdraws its request", async () => {
+    const alice = await connectAs("analyst-alice");
+    const { CreateTaskResultSchema } = await import("@modelcontextprotocol/sdk/experimental/tasks/types.js");
+    await alice.request({ method: "tools/call", params: { name: "describe_identity", arguments: { intent, principal, task_id: "ended-session" }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const request = await pending();
+    // DELETE on the session: nobody can fetch the task's answer any more.
+    await (alice.transport as StreamableHTTPClientTransport).terminateSession();
+    let withdrawn: View | undefined;
+    for (let i = 0; i < 500 && withdrawn === undefined; i++) {
+      const { body } = await admin("secops-sue", "?status=withdrawn");
+      withdrawn = (body as { requests: View[] }).requests.find((r) => r.id === request.id);
+      if (withdrawn === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(withdrawn).toMatchObject({ id: request.id, status: "withdrawn", taskId: "ended-session" });
+    let audited = host.app.audit?.search({ tool: "describe_identity" }).find((r) => (r.approval as { requestId?: string } | null)?.requestId === request.id);
+    for (let i = 0; i < 500 && audited === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      audited = host.app.audit?.search({ tool: "describe_identity" }).find((r) => (r.approval as { requestId?: string } | null)?.requestId === request.id);
+    }
+    expect(audited?.approval).toMatchObject({ outcome: "cancelled", kind: "second-person", requestId: request.id });
+    await alice.close();
+  }, 60_000);
+
   it("never lets a secops member approve their own request, not with a second token either", async () => {
     const sam = await connectAs("secops-sam");
     const call = describeCall(sam, "sam-own");

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { CallToolResultSchema, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { hostDecider } from "../src/cli/approvals.js";
+import { MAX_RUNNING_TASKS } from "../src/server/call-tasks.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { connect, demoAsRealEstate, tempDataDir, textOf, type Connected } from "./fixtures/mcp.js";
 
@@ -102,6 +103,23 @@ describe("a second-person wait as an MCP task", () => {
     await connected.client.experimental.tasks.cancelTask(created.task.taskId);
     expect(await pendingId(connected, "withdrawn")).toBe(id);
     expect((await connected.client.experimental.tasks.getTask(created.task.taskId)).status).toBe("cancelled");
+  });
+
+  it("runs at most 16 calls of a session as tasks at once, and takes another once one ends", async () => {
+    const connected = await start();
+    const { CreateTaskResultSchema } = await import("@modelcontextprotocol/sdk/experimental/tasks/types.js");
+    const startTask = () => connected.client.request({ method: "tools/call", params: { name: "describe_identity", arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const running: string[] = [];
+    for (let i = 0; i < MAX_RUNNING_TASKS; i++) running.push((await startTask()).task.taskId);
+    const refused = await startTask().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(McpError);
+    expect((refused as McpError).message).toBe(
+      "MCP error -32600: tasks: 16 calls of this session are still running as tasks (at most 16); wait for one to end or cancel one (tasks/cancel); nothing was run",
+    );
+    // The identical waiting calls share one pending request; the refused one added nothing.
+    expect((await connected.app.approvals.list(opsLead, { status: "pending" })).length).toBe(1);
+    await connected.client.experimental.tasks.cancelTask(running[0] ?? "");
+    expect((await startTask()).task.status).toBe("working");
   });
 });
 

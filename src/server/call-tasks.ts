@@ -7,19 +7,26 @@
  *
  * Tasks live in this server instance (one per MCP session). A finished task's answer is kept for
  * its time to live from when it finished (never cut short while the call still waits); the timers
- * do not hold the process open.
+ * do not hold the process open. A session runs a bounded number of tasks at once and keeps a
+ * bounded number of answers, so one client cannot pile up calls or memory; when the session ends
+ * its calls still running are cancelled, since nobody can fetch their answers any more.
  */
 import { randomBytes } from "node:crypto";
-import type { CallToolResult, Request, RequestId, Result, Task } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type CallToolResult, type Request, type RequestId, type Result, type Task } from "@modelcontextprotocol/sdk/types.js";
 import { InMemoryTaskMessageQueue } from "@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js";
 import type { CreateTaskOptions, TaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
 import type { RequestTaskStore } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import { ProtocolError } from "./protocol-error.js";
 
 /** How long a finished task's answer waits for the client to fetch it, at most. */
 export const TASK_RESULT_TTL_MS = 15 * 60_000;
 const TASK_POLL_INTERVAL_MS = 1_000;
 const TERMINAL: ReadonlySet<Task["status"]> = new Set(["completed", "failed", "cancelled"]);
 const LIST_PAGE = 100;
+/** Calls one session may run as tasks at the same time (each may hold a pending approval). */
+export const MAX_RUNNING_TASKS = 16;
+/** Tasks one session keeps, running or finished; the oldest finished answers go first. */
+export const MAX_KEPT_TASKS = 200;
 
 interface StoredTask {
   task: Task;
@@ -32,6 +39,7 @@ interface StoredTask {
 /** The task store of one MCP server: in memory, per session, and it aborts a call whose task is cancelled. */
 export class CallTaskStore implements TaskStore {
   private readonly tasks = new Map<string, StoredTask>();
+  private ended = false;
 
   private lookup(taskId: string, sessionId?: string): StoredTask | undefined {
     const stored = this.tasks.get(taskId);
@@ -47,6 +55,14 @@ export class CallTaskStore implements TaskStore {
   }
 
   createTask(taskParams: CreateTaskOptions, _requestId: RequestId, _request: Request, sessionId?: string): Promise<Task> {
+    if (this.ended) return Promise.reject(new ProtocolError(ErrorCode.InvalidRequest, "tasks: this session has ended; nothing was run"));
+    const running = [...this.tasks.values()].filter((stored) => !TERMINAL.has(stored.task.status)).length;
+    if (running >= MAX_RUNNING_TASKS) {
+      return Promise.reject(
+        new ProtocolError(ErrorCode.InvalidRequest, `tasks: ${running} calls of this session are still running as tasks (at most ${MAX_RUNNING_TASKS}); wait for one to end or cancel one (tasks/cancel); nothing was run`),
+      );
+    }
+    this.dropOldestFinished();
     const taskId = randomBytes(16).toString("hex");
     const now = new Date().toISOString();
     const ttl = Math.min(taskParams.ttl ?? TASK_RESULT_TTL_MS, TASK_RESULT_TTL_MS);
@@ -93,6 +109,30 @@ export class CallTaskStore implements TaskStore {
     const page = visible.slice(start, start + LIST_PAGE);
     const last = page.at(-1);
     return Promise.resolve({ tasks: page, ...(start + LIST_PAGE < visible.length && last ? { nextCursor: last.taskId } : {}) });
+  }
+
+  /** Makes room for one more task by forgetting the oldest finished answers beyond the cap. */
+  private dropOldestFinished(): void {
+    // A Map iterates in insertion order: the first finished entries are the oldest.
+    for (const [taskId, stored] of this.tasks) {
+      if (this.tasks.size < MAX_KEPT_TASKS) return;
+      if (!TERMINAL.has(stored.task.status)) continue;
+      if (stored.expiry !== null) clearTimeout(stored.expiry);
+      this.tasks.delete(taskId);
+    }
+  }
+
+  /**
+   * The session ended: its running calls are cancelled (a pending approval request is withdrawn,
+   * and the pipeline audits the cancellation), and every kept answer is dropped.
+   */
+  endSession(): void {
+    this.ended = true;
+    for (const stored of this.tasks.values()) {
+      if (stored.expiry !== null) clearTimeout(stored.expiry);
+      if (!TERMINAL.has(stored.task.status)) stored.controller?.abort(new Error("the MCP session ended"));
+    }
+    this.tasks.clear();
   }
 
   /** The abort controller of a task's call, aborted when the task is cancelled. */

@@ -13,7 +13,6 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -24,7 +23,8 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { AuthenticatedCaller, CallPipeline, CallerInfo } from "../pipeline/call-pipeline.js";
 import type { Logger } from "../util/logger.js";
 import { PRODUCT_NAME, PRODUCT_VERSION } from "../version.js";
-import { callTaskOptions, startCallTask, type TaskRun } from "./call-tasks.js";
+import { callTaskOptions, startCallTask, type CallTaskStore, type TaskRun } from "./call-tasks.js";
+import { ProtocolError } from "./protocol-error.js";
 import { elicitationApprover } from "./elicitation-approver.js";
 import { leanInputSchema, leanOutputSchema } from "./lean-schema.js";
 import { PROMPTS, promptArguments, promptText } from "./prompts.js";
@@ -88,6 +88,14 @@ function toolListing(tool: AnyToolDefinition): Tool {
   return listing;
 }
 
+/** Each server's task store, so the host can end a session's tasks with the session. */
+const taskStores = new WeakMap<Server, CallTaskStore>();
+
+/** Cancels the calls a session still runs as tasks and drops its kept answers (the session has ended). */
+export function endSessionTasks(server: Server): void {
+  taskStores.get(server)?.endSession();
+}
+
 export function createMcpServer(options: ServerOptions): Server {
   const tasks = callTaskOptions();
   const server = new Server(
@@ -104,6 +112,7 @@ export function createMcpServer(options: ServerOptions): Server {
       ...tasks,
     },
   );
+  taskStores.set(server, tasks.taskStore);
   const sessionId = options.sessionId ?? randomUUID();
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
@@ -173,10 +182,10 @@ export function createMcpServer(options: ServerOptions): Server {
     const uri = request.params.uri;
     const read = resourceReadOf(uri);
     // The URI is the caller's text: the error names no part of it beyond what the catalogue lists.
-    if (!read) throw new McpError(RESOURCE_NOT_FOUND, "resource not found: no resource or template of this server has that URI (see resources/list and resources/templates/list)");
+    if (!read) throw new ProtocolError(RESOURCE_NOT_FOUND, "resource not found: no resource or template of this server has that URI (see resources/list and resources/templates/list)");
     // A resource read states no intent of its own; the server records what was read as one.
     const response = await execute(read.tool, { intent: `MCP resource read: ${uri}`.slice(0, 500), ...read.arguments }, extra, "resources/read");
-    if (response.isError) throw new McpError(ErrorCode.InvalidRequest, response.text, response.auditId ? { [AUDIT_ID_META_KEY]: response.auditId } : undefined);
+    if (response.isError) throw new ProtocolError(ErrorCode.InvalidRequest, response.text, response.auditId ? { [AUDIT_ID_META_KEY]: response.auditId } : undefined);
     return { ...resourceContents(uri, read, response.structured), ...(response.auditId ? { _meta: { [AUDIT_ID_META_KEY]: response.auditId } } : {}) };
   });
 
@@ -185,12 +194,12 @@ export function createMcpServer(options: ServerOptions): Server {
   }));
   server.setRequestHandler(GetPromptRequestSchema, (request) => {
     const prompt = PROMPTS.find((p) => p.name === request.params.name);
-    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `prompt: no prompt named that (prompts: ${PROMPTS.map((p) => p.name).join(", ")})`);
+    if (!prompt) throw new ProtocolError(ErrorCode.InvalidParams, `prompt: no prompt named that (prompts: ${PROMPTS.map((p) => p.name).join(", ")})`);
     let text: string;
     try {
       text = promptText(prompt, request.params.arguments);
     } catch (error) {
-      throw new McpError(ErrorCode.InvalidParams, error instanceof Error ? error.message : String(error));
+      throw new ProtocolError(ErrorCode.InvalidParams, error instanceof Error ? error.message : String(error));
     }
     return { description: prompt.description, messages: [{ role: "user" as const, content: { type: "text" as const, text } }] };
   });

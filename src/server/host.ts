@@ -16,7 +16,7 @@ import { watchConfigFile } from "../config/watch.js";
 import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type CliContext, type GlobalOptions } from "../cli/context.js";
-import { createMcpServer, type ServerOptions } from "./create-server.js";
+import { createMcpServer, endSessionTasks, type ServerOptions } from "./create-server.js";
 import { nodeSupportNotice } from "../util/node-support.js";
 
 /** One MCP session as a transport sees it: its server, and the call that ends its task. */
@@ -93,6 +93,8 @@ export function appSessions(app: App): Pick<ServeHost, "openSession" | "onToolsC
         end: () => {
           const index = toolListeners.indexOf(listener);
           if (index >= 0) toolListeners.splice(index, 1);
+          // Nobody can fetch the answers of the session's tasks any more: their calls stop.
+          endSessionTasks(server);
           // A session is the default task: its short-lived cloud sessions end with it.
           app.tasks.end(sessionId);
           app.inventory.endTask(sessionId);
