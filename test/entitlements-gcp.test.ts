@@ -308,7 +308,7 @@ describe("GCP principal access boundaries", () => {
   const PAB = "organizations/1/locations/global/principalAccessBoundaryPolicies/p2-only";
   const BINDING = "projects/p2/locations/global/policyBindings/p2-workloads";
   const RULE = `${PAB}#${BINDING}#rule-1`;
-  const ASSUMPTION = `principal access boundaries block only the permissions their enforcement version lists; ${ACCESS} is assumed to be one`;
+  const ASSUMPTION = `enforcement version latest (Google's default) blocks ${ACCESS} (listed from version 4)`;
 
   /** A boundary as the connector maps it: one statement per binding and rule. */
   function boundary(id: string, principalSet: string, resources: string[], extra: Partial<Policy["statements"][number]> = {}, binding = BINDING): Policy {

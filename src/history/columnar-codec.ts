@@ -59,7 +59,7 @@ export const ENTITY_FIELDS = {
   },
   policies: {
     id: "text", provider: "text", kind: "text", name: "text", scopeId: "text", description: "text", attachedTo: "json", encryptionKey: "text",
-    resourceTags: "json", statements: "json", evidence: "json",
+    resourceTags: "json", enforcementVersion: "text", statements: "json", evidence: "json",
   },
   trustEdges: { id: "text", provider: "text", kind: "text", from: "text", to: "text", policyId: "text", statementId: "text", conditions: "json", evidence: "json" },
   gaps: { provider: "text", scopeId: "text", source: "text", reason: "text" },

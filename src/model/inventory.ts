@@ -253,6 +253,10 @@ export const policySchema = z.object({
   resourceTags: tagsSchema
     .optional()
     .describe("resource: the tags of the resource the policy is attached to, when read with it (an AWS secret's Tags); decides aws:ResourceTag conditions"),
+  enforcementVersion: z
+    .string()
+    .optional()
+    .describe('GCP principal access boundary: its enforcement version ("1", "2", ..., "latest"), which decides the permissions it can block'),
   statements: z.array(statementSchema),
   evidence: evidenceSchema,
 });

@@ -91,6 +91,8 @@ export interface FakeBoundaryPolicy {
   id: string;
   displayName?: string;
   resources: string[];
+  /** "1" ... "4" or "latest"; the fake serves "4" when unset (Google stores the version a policy was made with). */
+  enforcementVersion?: string;
 }
 
 export interface FakeGcpEstate {

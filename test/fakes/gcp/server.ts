@@ -311,7 +311,7 @@ export class FakeGcpServer {
           (estate.organization && estate.organization.id === id ? (estate.organization.boundaryPolicies ?? []) : []).map((p) => ({
             name: `organizations/${id}/locations/global/principalAccessBoundaryPolicies/${p.id}`,
             displayName: p.displayName ?? p.id,
-            details: { rules: [{ description: "", resources: p.resources, effect: "ALLOW" }], enforcementVersion: "1" },
+            details: { rules: [{ description: "", resources: p.resources, effect: "ALLOW" }], enforcementVersion: p.enforcementVersion ?? "4" },
           })),
           params,
           "principalAccessBoundaryPolicies",

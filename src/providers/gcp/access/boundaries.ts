@@ -8,8 +8,8 @@
  * binding and rule: `principals` holds the bound principal set, `resources` the rule's resources,
  * `conditions` the binding's condition (which may only test `principal.type` / `principal.subject`).
  *
- * Not modelled: which permissions a policy's enforcement version can block (Google lists them per
- * version; a blocked path notes the assumption), and Workspace membership of users (an
+ * A boundary limits only the permissions its enforcement version can block (boundary-enforcement.ts);
+ * for any other permission it has no effect. Not modelled: Workspace membership of users (an
  * organization or Workspace principal set makes their paths conditional, not denied).
  */
 import type { CollectionGap, Principal, Scope } from "../../../model/inventory.js";
@@ -17,6 +17,7 @@ import type { CompiledStatement, QueryContext } from "../../../analysis/entitlem
 import { memoIn } from "../../../analysis/entitlements/context.js";
 import type { Subject } from "../../../analysis/entitlements/internal.js";
 import type { Verdict } from "../../../analysis/entitlements/verdict.js";
+import { boundaryEnforces } from "./boundary-enforcement.js";
 
 type Applies = "yes" | "no" | "maybe";
 
@@ -187,16 +188,26 @@ export class GcpBoundaries {
 
   /**
    * Limits one permission on one resource by the subject's boundaries: denied when a boundary
-   * certainly bound to it leaves the resource out and none bound to it covers it; conditional
-   * when that depends on a binding that only may apply.
+   * certainly bound to it, whose enforcement version blocks the permission, leaves the resource
+   * out and none bound to it covers it; conditional when that depends on a binding that only may
+   * apply or a version that may block the permission. A boundary whose version cannot block the
+   * permission has no effect on it (boundary-enforcement.ts).
    */
   apply(verdict: Verdict, subject: Subject, permission: string, resource: string): void {
     this.noteUnreadable(verdict, subject);
-    const bound = this.boundTo(subject);
-    if (bound.length === 0) return;
+    const all = this.boundTo(subject);
+    if (all.length === 0) return;
     const ancestors = this.ancestorsOf(resource);
     if (!ancestors.known) return; // already unknown: where the resource sits is not collected
     const scopeIds = new Set(ancestors.scopes.map((s) => s.id));
+    const bound: BoundStatement[] = [];
+    const ignoring: Array<{ b: BoundStatement; why: string }> = [];
+    for (const b of all) {
+      const enforcement = boundaryEnforces(b.stmt.policy.enforcementVersion, permission);
+      if (enforcement.blocks === "no") ignoring.push({ b, why: enforcement.why });
+      else if (enforcement.blocks === "maybe") bound.push({ ...b, applies: "maybe", why: b.why ? `${b.why}; ${enforcement.why}` : enforcement.why });
+      else bound.push(b);
+    }
     const covering = bound.filter((b) => this.covers(b.stmt, scopeIds));
     if (covering.some((b) => b.applies === "yes")) return;
     const outside = bound.filter((b) => !covering.includes(b));
@@ -207,9 +218,11 @@ export class GcpBoundaries {
       verdict.note(`only ${below.join(", ")} below ${resource} is inside the principal access boundaries bound to ${subject.id}`);
       return;
     }
+    // A boundary that cannot block the permission but lists the resource: Google does not say whether it still makes the resource eligible.
+    const listedByIgnoring = ignoring.filter(({ b }) => this.covers(b.stmt, scopeIds));
     const certain = outside.find((b) => b.applies === "yes");
-    const assumption = `principal access boundaries block only the permissions their enforcement version lists; ${permission} is assumed to be one`;
-    if (certain && covering.length === 0) {
+    const enforcement = certain ? boundaryEnforces(certain.stmt.policy.enforcementVersion, permission) : undefined;
+    if (certain && covering.length === 0 && listedByIgnoring.length === 0) {
       const policy = certain.stmt.policy;
       verdict.justify(certain.stmt.key);
       verdict.block({
@@ -217,7 +230,7 @@ export class GcpBoundaries {
         id: certain.stmt.key,
         description: `${resource} is outside the principal access boundary ${policy.name} (${policy.id}) bound to ${subject.id}`,
       });
-      verdict.note(assumption);
+      if (enforcement) verdict.note(enforcement.why);
       return;
     }
     if (certain) {
@@ -227,8 +240,16 @@ export class GcpBoundaries {
           { title: "principal access boundary", expression: `${resource} is eligible only through ${b.stmt.policy.id}, if it applies to ${subject.id} (${b.why ?? "unknown"})` },
         ]);
       }
+      for (const { b, why } of listedByIgnoring) {
+        verdict.addConditions(b.stmt.key, [
+          {
+            title: "principal access boundary",
+            expression: `${resource} is listed by ${b.stmt.policy.id}, whose ${why}: whether that still makes ${resource} eligible for ${permission} is not documented`,
+          },
+        ]);
+      }
       verdict.note(`${resource} is outside the principal access boundary ${certain.stmt.policy.id} bound to ${subject.id}`);
-      verdict.note(assumption);
+      if (enforcement) verdict.note(enforcement.why);
       return;
     }
     for (const b of outside) {
@@ -236,7 +257,6 @@ export class GcpBoundaries {
         { title: "principal access boundary", expression: `${resource} is outside ${b.stmt.policy.id}: blocked if it applies to ${subject.id} (${b.why ?? "unknown"})` },
       ]);
     }
-    verdict.note(assumption);
   }
 
   /** Boundary resources strictly inside a scope (none for a resource that is not a scope). */

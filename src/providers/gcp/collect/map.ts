@@ -389,8 +389,8 @@ function trustEdgeFor(grant: Grant, role: WireRole | undefined, pools: Map<strin
 
 /**
  * Principal access boundary policies (IAM v3): which resources the bound principal sets are
- * eligible to reach. Kept as `boundary` policies whose statements name the bound principal sets;
- * the entitlement engine does not evaluate them yet (it says so in its answers).
+ * eligible to reach. Kept as `boundary` policies whose statements name the bound principal sets,
+ * with the enforcement version that decides which permissions they can block.
  */
 function mapBoundaryPolicies(raw: RawEstate): Policy[] {
   const bindings = raw.scopePolicies.flatMap((scope) => scope.boundaryBindings);
@@ -418,6 +418,7 @@ function mapBoundaryPolicies(raw: RawEstate): Policy[] {
       name: policy.displayName || policy.name.slice(policy.name.lastIndexOf("/") + 1),
       scopeId: /^organizations\/[^/]+/.exec(policy.name)?.[0] ?? policy.name,
       description: `Principal access boundary${version ? ` (enforcement version ${version})` : ""}, bound to ${bound.length} principal set(s)`,
+      ...(version ? { enforcementVersion: version } : {}),
       statements,
       evidence: { source: GCP_READ_APIS.listPrincipalAccessBoundaryPolicies.api, observedAt },
     };
