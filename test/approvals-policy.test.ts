@@ -215,6 +215,34 @@ describe("a call held for a second person", () => {
     expect(textOf(result)).toBe(`refused: the policies changed while approval request ${id} waited; call again to be decided under the policies in force`);
   });
 
+  it("reuses an approval only in the same task under the same groups: a task id used again after its task ended, or changed groups, ask again", async () => {
+    let now = new Date("2026-03-02T10:00:00.000Z");
+    await start({ now: () => now });
+    const connected = session as Connected;
+    const auditOf = (result: CallToolResult) => connected.app.audit?.get((result._meta as Record<string, string>)["workload-iam-mcp/auditId"] ?? "")?.approval;
+    const approvedCall = async (): Promise<{ id: string; result: CallToolResult }> => {
+      const answer = call(connected);
+      const id = await pendingId(connected);
+      await connected.app.approvals.decide(opsLead, id, "approved", null);
+      return { id, result: await answer };
+    };
+    const first = await approvedCall();
+    expect(auditOf(first.result)).toMatchObject({ kind: "second-person", requestId: first.id });
+    // The identical call in the same task: reused.
+    expect(auditOf(await call(connected))).toMatchObject({ kind: "second-person", reusedFrom: first.id });
+    // Idle past the task's 30 minutes: the same task id now names a new task, which is asked again.
+    now = new Date(now.getTime() + 31 * 60_000);
+    const second = await approvedCall();
+    expect(second.id).not.toBe(first.id);
+    expect(auditOf(second.result)).toMatchObject({ kind: "second-person", requestId: second.id });
+    // Someone joined secops: who the approval stood for changed, so it is asked again.
+    const config = connected.app.config();
+    connected.app.reload({ ...config, governance: { ...config.governance, callerGroups: { ...config.governance.callerGroups, secops: ["ops-lead", "test-analyst", "new-member"] } } });
+    const third = await approvedCall();
+    expect([first.id, second.id]).not.toContain(third.id);
+    expect(auditOf(third.result)).toMatchObject({ kind: "second-person", requestId: third.id });
+  });
+
   it("gives up when nobody decides within approvalTimeoutSeconds, and says where the request waited", async () => {
     let now = new Date("2026-03-02T10:00:00.000Z");
     await start({ now: () => now });

@@ -171,6 +171,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
         reasons: reasons.map((r) => `${r} (the answer's ${partsText})`),
         policyIds,
         timeoutMs: governor.approvalTimeoutMs(),
+        taskStartedAt: authorization.budget.taskStartedAt,
       },
       options.approver,
     );

@@ -30,6 +30,8 @@ export interface ApprovalRequest {
   reasons: string[];
   policyIds: string[];
   timeoutMs: number;
+  /** When the call's task started (BudgetCheck.taskStartedAt): an approval is bound to this task, not to a later one under the same id. */
+  taskStartedAt?: number | undefined;
 }
 
 export interface ApprovalAnswer {
@@ -288,8 +290,8 @@ export class Governor {
         tool: call.tool,
         argumentsHash: call.argumentsHash ?? argumentsHashOf({ intent: call.intent, ...call.arguments, limit: call.limit }),
         caller: call.caller.name,
-        taskKey: call.taskKey ?? call.taskId,
-        policyVersion: settings.policySet.preparsedId,
+        taskKey: `${call.taskKey ?? call.taskId}@${request.taskStartedAt ?? 0}`,
+        policyVersion: approvalPolicyVersion(settings),
       };
       const issuer = call.caller.issuer ?? "";
       const subject = issuer !== "" && call.caller.name.startsWith(`${issuer}|`) ? call.caller.name.slice(issuer.length + 1) : call.caller.name;
@@ -334,7 +336,7 @@ export class Governor {
     const ruleText = [first.kind === "approval" ? rule(first) : null, budget.exceeded.length > 0 ? "budget" : null].filter((r) => r !== null).join("; ");
     const answer = await this.requestApproval(
       call,
-      { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, arguments: call.arguments, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs },
+      { tool: call.tool, intent: call.intent, taskId: call.taskId, scope, arguments: call.arguments, reasons, policyIds, timeoutMs: settings.approvalTimeoutMs, taskStartedAt: budget.taskStartedAt },
       approver,
     );
     const pending = { ...base, decision: "approval_required" as const, rule: ruleText, policyIds, approval: answer };
@@ -459,6 +461,17 @@ export class Governor {
 }
 
 /** What a second person's approval binds to among the arguments: all of them but the task id (the task is bound on its own). */
+/**
+ * What an approval was given under: the policies, and who is in which group and which scope
+ * holds what (governance.callerGroups, governance.scopes). An approval is reused only while all
+ * of them are unchanged: a caller moved into another group, or a resource moved into another
+ * scope, is asked about again.
+ */
+export function approvalPolicyVersion(settings: Pick<GovernanceSettings, "policySet" | "callerGroups" | "scopes">): string {
+  const digest = createHash("sha256").update(canonicalJson({ callerGroups: settings.callerGroups, scopes: settings.scopes })).digest("hex").slice(0, 16);
+  return `${settings.policySet.preparsedId}+${digest}`;
+}
+
 export function argumentsHashOf(validated: unknown): string {
   const { task_id: _taskId, ...rest } = (typeof validated === "object" && validated !== null ? validated : {}) as Record<string, unknown>;
   return createHash("sha256").update(canonicalJson(rest)).digest("hex");

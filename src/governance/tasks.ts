@@ -43,6 +43,11 @@ export interface BudgetCheck {
   exceeded: string[];
   /** The task's first stated intent. */
   taskIntent: string;
+  /**
+   * When this task (by its key) started, in ms: a task id used again after its task ended starts
+   * a new task, and an approval given in the old one does not carry over.
+   */
+  taskStartedAt?: number;
 }
 
 /**
@@ -139,6 +144,7 @@ export class MemoryUsageLedger implements UsageLedger {
       task: { calls: task.calls, callsLastMinute: task.callsPerMinute.sum(nowMs), itemsReturned: task.items, distinctScopes: task.scopes.size },
       caller: { calls: caller.calls, callsLastMinute: caller.callsPerMinute.sum(nowMs), itemsReturned: caller.itemsPerHour.sum(nowMs), distinctScopes: caller.scopes.size },
       taskIntent: task.intent,
+      taskStartedAt: task.startedAt,
       otherOpenTasks,
       taskHasScope: task.scopes.has(scopeKey),
       callerHasScope: caller.scopes.has(scopeKey),
@@ -194,7 +200,7 @@ export function budgetCheckOf(taskId: string, usage: LedgerUsage, settings: Task
   if (perCaller.distinctScopes !== undefined && !usage.callerHasScope && caller.distinctScopes + 1 > perCaller.distinctScopes) {
     exceeded.push(`caller has asked about ${caller.distinctScopes} scopes (budget ${perCaller.distinctScopes})`);
   }
-  return { task, caller, exceeded, taskIntent: usage.taskIntent };
+  return { task, caller, exceeded, taskIntent: usage.taskIntent, taskStartedAt: usage.taskStartedAt };
 }
 
 export type TaskEndReason = "idle" | "max_lifetime" | "closed";

@@ -70,6 +70,8 @@ export interface LedgerUsage {
   task: UsageView;
   caller: UsageView;
   taskIntent: string;
+  /** When the task started (ms): it tells a task apart from a later one under the same key. */
+  taskStartedAt: number;
   /** Open tasks the caller holds besides this one (0 when this task was already open). */
   otherOpenTasks: number;
   taskHasScope: boolean;

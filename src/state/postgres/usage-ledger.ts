@@ -162,6 +162,7 @@ export class PostgresUsageLedger implements UsageLedger {
           distinctScopes: usage.caller_scopes,
         },
         taskIntent: task.intent,
+        taskStartedAt: Number(task.started_at),
         otherOpenTasks: usage.other_open,
         taskHasScope: usage.task_has_scope,
         callerHasScope: usage.caller_has_scope,
