@@ -37,6 +37,7 @@ function request(overrides: Partial<SecondPersonRequest> = {}): SecondPersonRequ
     callerClientId: "",
     callerTransport: "http",
     requirements: [{ policyId: "prod-second-person", groups: ["token:secops"] }],
+    askedArguments: { principal: "arn:aws:iam::111122223333:role/deploy", include_paths: true, note_filter: "key AKIAIOSFODNN7EXAMPLE leaked?" },
     ...overrides,
   };
 }
@@ -119,6 +120,8 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       });
       const stored = await h.store.get(id);
       expect(stored).toMatchObject({ status: "approved", tool: "describe_identity", caller: `${ISSUER}|alice`, taskId: "release-42", requestedAt: "2026-03-02T10:00:00.000Z", expiresAt: "2026-03-02T10:01:00.000Z" });
+      // The approver sees every argument the approval binds to, redacted as the audit log keeps them.
+      expect(stored?.arguments).toEqual({ principal: "arn:aws:iam::111122223333:role/deploy", include_paths: true, note_filter: "key [REDACTED:aws_access_key_id] leaked?" });
       expect(h.events.map((e) => [e.action, e.actor])).toEqual([
         ["request", `${ISSUER}|alice`],
         ["approve", `${ISSUER}|sam`],

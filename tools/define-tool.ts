@@ -208,6 +208,12 @@ export function policyScopeOf(tool: AnyToolDefinition, args: unknown): PolicySco
 }
 
 /** The principal, action and resource a validated call names, for the policy context and approvers. */
+/** Every validated argument but the intent and task id (which approvers are shown on their own), unset ones left out. */
+export function askedArgumentsOf(args: unknown): Record<string, unknown> {
+  const record = (typeof args === "object" && args !== null ? args : {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(record).filter(([key, value]) => key !== "intent" && key !== "task_id" && value !== undefined));
+}
+
 export function subjectArgumentsOf(args: unknown): { principal?: string | undefined; resource?: string | undefined; action?: string | undefined } {
   const record = (typeof args === "object" && args !== null ? args : {}) as Record<string, unknown>;
   return { principal: text(record.principal), resource: text(record.resource), action: text(record.action) };

@@ -85,6 +85,14 @@ function answerOf(record: ApprovalRequestRecord): ApprovalAnswer {
   return { outcome, approver: record.approver, note: record.note, kind: "second-person", requestId: record.id, reusedFrom: null, decidedAt: record.decidedAt };
 }
 
+/** The same value with every string redacted. */
+function redactStrings(value: unknown, redactText: (text: string) => string): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redactText));
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactStrings(child, redactText)]));
+  return value;
+}
+
 export class ApprovalQueue {
   private readonly now: () => Date;
   private readonly pollIntervalMs: number;
@@ -134,7 +142,8 @@ export class ApprovalQueue {
         callerClientId: request.callerClientId,
         taskId: request.taskId,
         intent: request.intent,
-        arguments: request.arguments,
+        // Stored as the audit log stores arguments: redacted (a filter can carry pasted text).
+        arguments: redactStrings(request.askedArguments, this.options.redactText),
         scope: scopeInWords(request.scope),
         reasons: request.reasons,
         requirements: request.requirements,

@@ -66,6 +66,11 @@ export interface SecondPersonRequest extends ApprovalRequest {
   callerClientId: string;
   callerTransport: string;
   requirements: ApproverRequirement[];
+  /**
+   * Every validated argument of the call but its intent and task (shown on their own): the
+   * approval binds to all of them (binding.argumentsHash), so the approver sees all of them.
+   */
+  askedArguments: Readonly<Record<string, unknown>>;
 }
 
 /** Puts a request in the approval queue and waits for a decision (src/approvals/queue.ts). */
@@ -101,6 +106,8 @@ export interface GovernedCall {
   query: ScopeQuery;
   /** The entitlement arguments as given, for the policy context and the approver. */
   arguments: { principal?: string | undefined; resource?: string | undefined; action?: string | undefined };
+  /** Every validated argument but intent and task_id, for a second person to see what they approve; `arguments` when absent. */
+  askedArguments?: Readonly<Record<string, unknown>> | undefined;
   /**
    * SHA-256 of the canonical JSON of every validated argument but the task id: what a second
    * person's approval binds to. Absent: computed from the intent, subject arguments and limit.
@@ -295,7 +302,10 @@ export class Governor {
       };
       const issuer = call.caller.issuer ?? "";
       const subject = issuer !== "" && call.caller.name.startsWith(`${issuer}|`) ? call.caller.name.slice(issuer.length + 1) : call.caller.name;
-      return this.secondPerson({ ...request, binding, callerSubject: subject, callerClientId: call.caller.clientId ?? "", callerTransport: call.caller.transport, requirements }, call.signal).catch(() => FAILED);
+      const askedArguments = call.askedArguments ?? call.arguments;
+      return this.secondPerson({ ...request, binding, callerSubject: subject, callerClientId: call.caller.clientId ?? "", callerTransport: call.caller.transport, requirements, askedArguments }, call.signal).catch(
+        () => FAILED,
+      );
     }
     if (approver === undefined) return UNSUPPORTED;
     const answer = await approver(request, call.signal).catch(() => FAILED);

@@ -9,7 +9,7 @@
  * Each step is small and lives here, so no tool can skip the allowlist, redaction or audit.
  */
 import { createHash } from "node:crypto";
-import { policyScopeOf, subjectArgumentsOf, type AnyToolDefinition } from "../../tools/define-tool.js";
+import { askedArgumentsOf, policyScopeOf, subjectArgumentsOf, type AnyToolDefinition } from "../../tools/define-tool.js";
 import type { CloudOperation } from "../connectors/connector.js";
 import type { WiamConfig } from "../config/schema.js";
 import { isUserFacingError, UserFacingError } from "../errors.js";
@@ -286,6 +286,7 @@ export class CallPipeline {
       },
       query: policyScopeOf(tool, parsed.data),
       arguments: subjectArgumentsOf(parsed.data),
+      askedArguments: askedArgumentsOf(parsed.data),
       argumentsHash: argumentsHashOf(parsed.data),
       limit: Math.min(args.limit ?? config.limits.defaultPageSize, config.limits.maxPageSize),
       now: this.now(),
