@@ -5,7 +5,7 @@
  * @approval("second-person") stand in the way; a person may lift them). Evaluation errors deny:
  * a policy that cannot be evaluated must not turn a forbid into an allow.
  */
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import * as cedar from "./cedar.js";
 import { CEDAR_NAMESPACE } from "./cedar-schema.js";
 import type { CompiledPolicySet } from "./policy-set.js";
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import * as cedar from "./cedar.js";
 import { UserFacingError } from "../errors.js";
 import { readAdminFile } from "../util/read-admin-file.js";
 import { cedarSchemaText, type ToolAction } from "./cedar-schema.js";

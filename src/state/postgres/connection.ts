@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import pg from "pg";
+import type pg from "pg";
 import type { PostgresConfig, SecretReference } from "../../config/state-schema.js";
 import { urlHasPassword } from "../../config/state-schema.js";
 import { UserFacingError } from "../../errors.js";
@@ -79,16 +79,20 @@ function tlsOptionsOf(config: PostgresConfig, url: string): pg.ClientConfig["ssl
  * BIGINT columns (audit sequence numbers, counters) read as numbers rather than strings: exact up
  * to 2^53, far beyond any count kept here. Only this pool's clients parse so.
  */
-function integerTypes(): pg.CustomTypesConfig {
-  const types = new pg.TypeOverrides();
-  types.setTypeParser(pg.types.builtins.INT8, (text: string) => Number(text));
+function integerTypes(driver: typeof pg): pg.CustomTypesConfig {
+  const types = new driver.TypeOverrides();
+  types.setTypeParser(driver.types.builtins.INT8, (text: string) => Number(text));
   return types;
 }
 
-/** The pool every part of the PostgreSQL store shares. `onIdleError` hears about dropped idle connections. */
-export function createPostgresPool(config: PostgresConfig, onIdleError: (error: Error) => void, env: NodeJS.ProcessEnv = process.env): pg.Pool {
+/**
+ * The pool every part of the PostgreSQL store shares. `onIdleError` hears about dropped idle connections.
+ * The driver is loaded here, on first use, so a server on the embedded SQLite store never holds it.
+ */
+export async function createPostgresPool(config: PostgresConfig, onIdleError: (error: Error) => void, env: NodeJS.ProcessEnv = process.env): Promise<pg.Pool> {
   const connectionString = resolvePostgresUrl(config, env);
-  const pool = new pg.Pool({
+  const { default: driver } = await import("pg");
+  const pool = new driver.Pool({
     connectionString,
     ssl: tlsOptionsOf(config, connectionString),
     max: config.poolSize,
@@ -98,7 +102,7 @@ export function createPostgresPool(config: PostgresConfig, onIdleError: (error: 
     // A replica that dies inside a transaction must not hold the audit head for longer than this.
     idle_in_transaction_session_timeout: Math.max(config.statementTimeoutMs, config.lockTimeoutMs) * 2,
     application_name: "workload-iam-mcp",
-    types: integerTypes(),
+    types: integerTypes(driver),
   });
   // Without a listener an idle connection the server drops (restart, failover) crashes the process.
   pool.on("error", onIdleError);

@@ -57,7 +57,7 @@ export class PostgresStateStore implements StateStore {
    */
   static async open(options: PostgresStateStoreOptions): Promise<PostgresStateStore> {
     const warn = options.warn ?? (() => undefined);
-    const pool = createPostgresPool(options.config, (error) => warn(`shared state: an idle connection was dropped (${describePostgresFailure(error)})`), options.env);
+    const pool = await createPostgresPool(options.config, (error) => warn(`shared state: an idle connection was dropped (${describePostgresFailure(error)})`), options.env);
     try {
       const audit = await PostgresAuditLog.open(pool, options.audit);
       const usage = await PostgresUsageLedger.open(pool);
