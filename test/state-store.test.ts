@@ -35,6 +35,8 @@ interface Replicas {
   b: StateStore;
   /** Rewrites one stored event's body behind the store's back (an attacker with database access). */
   tamper(seq: number, body: string): Promise<void>;
+  /** Points an event's back link at another hash behind the store's back. */
+  relink(seq: number, prevHash: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,11 @@ const sqlite: Backend = {
         db.prepare("UPDATE audit_events SET body = ? WHERE seq = ?").run(body, seq);
         db.close();
       },
+      async relink(seq, prevHash) {
+        const db = new Database(path);
+        db.prepare("UPDATE audit_events SET prev_hash = ? WHERE seq = ?").run(prevHash, seq);
+        db.close();
+      },
       async close() {
         await a.close();
         await b.close();
@@ -90,6 +97,12 @@ const postgres: Backend = {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         await client.query("UPDATE wiam_audit_events SET body = $1 WHERE seq = $2", [body, seq]);
+        await client.end();
+      },
+      async relink(seq, prevHash) {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query("UPDATE wiam_audit_events SET prev_hash = $1 WHERE seq = $2", [prevHash, seq]);
         await client.end();
       },
       async close() {
@@ -209,6 +222,27 @@ describe.each([sqlite, postgres])("state store on $name", (backend) => {
       const checkpoint = await replicas.a.audit.createCheckpoint(key);
       const verified = await replicas.b.audit.verify({ checkpoints: [checkpoint], trustedPublicKeys: [key.publicKey] });
       expect(verified).toMatchObject({ ok: true, headSeq: checkpoint.seq, headHash: checkpoint.headHash, checkpointsVerified: 1 });
+    });
+
+    it("tells an event moved in the chain from a forged back link", async () => {
+      const own = await backend.open();
+      try {
+        for (let i = 0; i < 3; i++) await own.a.audit.complete(await own.a.audit.accept(acceptance({ intent: `call ${i}` })), completion());
+        const events = await own.a.audit.search({ order: "asc", limit: 10 });
+        const second = events[0];
+        // Event 5 now claims to follow event 2 (the first call's completion): written elsewhere in the chain.
+        await own.relink(5, second?.completionHash ?? "");
+        expect((await own.b.audit.verify()).firstBroken).toEqual({
+          seq: 5,
+          id: events[2]?.id,
+          reason: "reordered",
+          detail: "the event at seq 5 was written after the event now at seq 2: events were moved",
+        });
+        await own.relink(5, "f".repeat(64));
+        expect((await own.b.audit.verify()).firstBroken).toMatchObject({ seq: 5, reason: "prev_mismatch" });
+      } finally {
+        await own.close();
+      }
     });
 
     it("starts from the genesis hash", async () => {

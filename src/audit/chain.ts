@@ -47,109 +47,135 @@ export interface ChainWalkInput {
   findSeqByHash(hash: string): number | null;
 }
 
+/** Walks a chain whose events are all at hand (or come from a synchronous cursor). */
 export function walkChain(input: ChainWalkInput): VerifyResult {
-  const start: ChainAnchor = input.anchor ?? { seq: 1, prevHash: GENESIS_HASH };
-  const breaks: ChainBreak[] = [];
-  const pending = new Map<number, AuditCheckpoint[]>();
-  let checkpointsVerified = 0;
-  let checkpointsPruned = 0;
+  const walker = new ChainWalker(input.anchor, input.checkpoints, input.trustedPublicKeys);
+  for (const event of input.events) if (!walker.push(event)) break;
+  // After the loop: the lookup may need the database connection the iteration was holding.
+  const dangling = walker.danglingLink;
+  return walker.finish(dangling === null ? null : input.findSeqByHash(dangling));
+}
 
-  for (const checkpoint of input.checkpoints) {
-    const problem = checkpointProblem(checkpoint, input.trustedPublicKeys);
-    if (problem !== null) {
-      breaks.push({ seq: checkpoint.seq, id: null, reason: "checkpoint_mismatch", detail: problem });
-    } else if (checkpoint.seq === start.seq - 1) {
-      // The event just before the anchor is gone, but the anchor kept its hash.
-      if (checkpoint.headHash === start.prevHash) checkpointsVerified++;
-      else breaks.push(checkpointHashBreak(checkpoint, null, start.prevHash));
-    } else if (checkpoint.seq < start.seq - 1) {
-      checkpointsPruned++;
-    } else {
-      pending.set(checkpoint.seq, [...(pending.get(checkpoint.seq) ?? []), checkpoint]);
-    }
-  }
+/**
+ * The chain check, one event at a time, so a store can feed it page by page without holding the
+ * whole log in memory: `push` each event in seq order until it returns false, look up the event
+ * `danglingLink` names (if any), then `finish`.
+ */
+export class ChainWalker {
+  private readonly start: ChainAnchor;
+  private readonly breaks: ChainBreak[] = [];
+  private readonly pending = new Map<number, AuditCheckpoint[]>();
+  private checkpointsVerified = 0;
+  private checkpointsPruned = 0;
+  private expectedSeq: number;
+  private prevHash: string;
+  private checked = 0;
+  private latestPrune: PruneBody | null = null;
+  private brokenLink: ChainEvent | null = null;
+  private stopped = false;
 
-  let expectedSeq = start.seq;
-  let prevHash = start.prevHash;
-  let checked = 0;
-  let latestPrune: PruneBody | null = null;
-  let brokenLink: ChainEvent | null = null;
-
-  for (const event of input.events) {
-    if (event.seq < start.seq) {
-      breaks.push({
-        seq: event.seq,
-        id: event.callId,
-        reason: "anchor_mismatch",
-        detail: `event ${event.seq} sits before the retention anchor (seq ${start.seq})`,
-      });
-      break;
-    }
-    if (event.seq !== expectedSeq) {
-      breaks.push({
-        seq: expectedSeq,
-        id: null,
-        reason: "missing",
-        detail: `expected event ${expectedSeq}, found ${event.seq}: ${event.seq - expectedSeq} event(s) deleted`,
-      });
-      break;
-    }
-    if (event.prevHash !== prevHash) {
-      brokenLink = event;
-      break;
-    }
-    if (eventHash(event) !== event.hash) {
-      breaks.push({
-        seq: event.seq,
-        id: event.callId,
-        reason: "hash_mismatch",
-        detail: "the stored hash does not match the event's content: the row was edited",
-      });
-      break;
-    }
-    for (const checkpoint of pending.get(event.seq) ?? []) {
-      if (checkpoint.headHash === event.hash) checkpointsVerified++;
-      else breaks.push(checkpointHashBreak(checkpoint, event.callId, event.hash));
-    }
-    pending.delete(event.seq);
-    if (event.kind === "prune") latestPrune = parsePrune(event.body);
-    prevHash = event.hash;
-    expectedSeq++;
-    checked++;
-  }
-
-  // Runs after the loop: the lookup may need the database connection the iteration was holding.
-  if (brokenLink !== null) breaks.push(classifyBrokenLink(brokenLink, input.findSeqByHash(brokenLink.prevHash)));
-
-  const headSeq = expectedSeq - 1;
-  const chainIntact = !breaks.some((b) => b.reason !== "checkpoint_mismatch");
-  if (chainIntact) {
-    for (const [seq, checkpoints] of pending) {
-      for (const checkpoint of checkpoints) {
-        breaks.push({
-          seq,
-          id: null,
-          reason: "checkpoint_mismatch",
-          detail: `a checkpoint signed seq ${seq} (created ${checkpoint.createdAt}) but the chain ends at seq ${headSeq}: events were removed from its end`,
-        });
+  constructor(
+    private readonly anchor: ChainAnchor | null,
+    checkpoints: readonly AuditCheckpoint[],
+    trustedPublicKeys?: readonly string[],
+  ) {
+    this.start = anchor ?? { seq: 1, prevHash: GENESIS_HASH };
+    this.expectedSeq = this.start.seq;
+    this.prevHash = this.start.prevHash;
+    for (const checkpoint of checkpoints) {
+      const problem = checkpointProblem(checkpoint, trustedPublicKeys);
+      if (problem !== null) {
+        this.breaks.push({ seq: checkpoint.seq, id: null, reason: "checkpoint_mismatch", detail: problem });
+      } else if (checkpoint.seq === this.start.seq - 1) {
+        // The event just before the anchor is gone, but the anchor kept its hash.
+        if (checkpoint.headHash === this.start.prevHash) this.checkpointsVerified++;
+        else this.breaks.push(checkpointHashBreak(checkpoint, null, this.start.prevHash));
+      } else if (checkpoint.seq < this.start.seq - 1) {
+        this.checkpointsPruned++;
+      } else {
+        this.pending.set(checkpoint.seq, [...(this.pending.get(checkpoint.seq) ?? []), checkpoint]);
       }
     }
-    const anchorBreak = checkAnchor(input.anchor, latestPrune);
-    if (anchorBreak !== null) breaks.push(anchorBreak);
   }
 
-  const firstBroken = breaks.reduce<ChainBreak | undefined>((first, b) => (first === undefined || b.seq < first.seq ? b : first), undefined);
-  const result: VerifyResult = {
-    ok: firstBroken === undefined,
-    checked,
-    firstSeq: start.seq,
-    headSeq,
-    headHash: prevHash,
-    checkpointsVerified,
-    checkpointsPruned,
-  };
-  if (firstBroken !== undefined) result.firstBroken = firstBroken;
-  return result;
+  /** Checks the next event in seq order; false when the chain broke here and later events prove nothing. */
+  push(event: ChainEvent): boolean {
+    if (this.stopped) return false;
+    const stop = (): false => {
+      this.stopped = true;
+      return false;
+    };
+    if (event.seq < this.start.seq) {
+      this.breaks.push({ seq: event.seq, id: event.callId, reason: "anchor_mismatch", detail: `event ${event.seq} sits before the retention anchor (seq ${this.start.seq})` });
+      return stop();
+    }
+    if (event.seq !== this.expectedSeq) {
+      this.breaks.push({
+        seq: this.expectedSeq,
+        id: null,
+        reason: "missing",
+        detail: `expected event ${this.expectedSeq}, found ${event.seq}: ${event.seq - this.expectedSeq} event(s) deleted`,
+      });
+      return stop();
+    }
+    if (event.prevHash !== this.prevHash) {
+      this.brokenLink = event;
+      return stop();
+    }
+    if (eventHash(event) !== event.hash) {
+      this.breaks.push({ seq: event.seq, id: event.callId, reason: "hash_mismatch", detail: "the stored hash does not match the event's content: the row was edited" });
+      return stop();
+    }
+    for (const checkpoint of this.pending.get(event.seq) ?? []) {
+      if (checkpoint.headHash === event.hash) this.checkpointsVerified++;
+      else this.breaks.push(checkpointHashBreak(checkpoint, event.callId, event.hash));
+    }
+    this.pending.delete(event.seq);
+    if (event.kind === "prune") this.latestPrune = parsePrune(event.body);
+    this.prevHash = event.hash;
+    this.expectedSeq++;
+    this.checked++;
+    return true;
+  }
+
+  /** The hash a broken back link points at: the caller looks up which event has it (moved or forged?). */
+  get danglingLink(): string | null {
+    return this.brokenLink?.prevHash ?? null;
+  }
+
+  /** The verdict; `linkedSeq` is the seq of the event `danglingLink` names, or null. */
+  finish(linkedSeq: number | null): VerifyResult {
+    const breaks = [...this.breaks];
+    if (this.brokenLink !== null) breaks.push(classifyBrokenLink(this.brokenLink, linkedSeq));
+    const headSeq = this.expectedSeq - 1;
+    const chainIntact = !breaks.some((b) => b.reason !== "checkpoint_mismatch");
+    if (chainIntact) {
+      for (const [seq, checkpoints] of this.pending) {
+        for (const checkpoint of checkpoints) {
+          breaks.push({
+            seq,
+            id: null,
+            reason: "checkpoint_mismatch",
+            detail: `a checkpoint signed seq ${seq} (created ${checkpoint.createdAt}) but the chain ends at seq ${headSeq}: events were removed from its end`,
+          });
+        }
+      }
+      const anchorBreak = checkAnchor(this.anchor, this.latestPrune);
+      if (anchorBreak !== null) breaks.push(anchorBreak);
+    }
+    const firstBroken = breaks.reduce<ChainBreak | undefined>((first, b) => (first === undefined || b.seq < first.seq ? b : first), undefined);
+    const result: VerifyResult = {
+      ok: firstBroken === undefined,
+      checked: this.checked,
+      firstSeq: this.start.seq,
+      headSeq,
+      headHash: this.prevHash,
+      checkpointsVerified: this.checkpointsVerified,
+      checkpointsPruned: this.checkpointsPruned,
+    };
+    if (firstBroken !== undefined) result.firstBroken = firstBroken;
+    return result;
+  }
 }
 
 function checkpointProblem(checkpoint: AuditCheckpoint, trusted: readonly string[] | undefined): string | null {

@@ -19,7 +19,7 @@
  * answered) is kept. Both are written first once the database answers again (bounded in memory).
  */
 import type pg from "pg";
-import { eventHash, GENESIS_HASH, walkChain, type ChainAnchor, type ChainEvent, type EventKind } from "../../audit/chain.js";
+import { eventHash, GENESIS_HASH, ChainWalker, type ChainAnchor, type ChainEvent, type EventKind } from "../../audit/chain.js";
 import { acceptBodyOf, completeBodyOf, refusalEventsOf, serializeEvent } from "../../audit/event-bodies.js";
 import { newRecordId } from "../../audit/record-id.js";
 import { isoTime, summarize, toChainEvent, toRecord, type CallRow, type EventRow, type StatsRow } from "../../audit/records.js";
@@ -254,30 +254,29 @@ export class PostgresAuditLog implements AuditLog {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const anchorRow = (await client.query<{ seq: number; prev_hash: string }>("SELECT seq, prev_hash FROM wiam_audit_anchor WHERE id = 1")).rows[0];
       const head = (await client.query<Head>("SELECT seq, hash FROM wiam_audit_head WHERE id = 1")).rows[0];
-      const events: ChainEvent[] = [];
+      const anchor: ChainAnchor | null = anchorRow === undefined ? null : { seq: anchorRow.seq, prevHash: anchorRow.prev_hash };
+      // Page by page through the walker, so verifying a long log holds one page, not the log.
+      const walker = new ChainWalker(anchor, options.checkpoints ?? [], options.trustedPublicKeys);
       let after = -1;
-      for (;;) {
+      for (let going = true; going; ) {
         const page = await client.query<EventRow>(
           "SELECT seq, kind, call_id, at, body, prev_hash, hash FROM wiam_audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2",
           [after, PAGE_ROWS * 5],
         );
-        for (const row of page.rows) events.push(toChainEvent(row));
+        for (const row of page.rows) {
+          if (!walker.push(toChainEvent(row))) {
+            going = false;
+            break;
+          }
+        }
         if (page.rows.length < PAGE_ROWS * 5) break;
         after = page.rows.at(-1)?.seq ?? after;
       }
+      // Which event a broken back link names (moved or forged), read in the same snapshot.
+      const dangling = walker.danglingLink;
+      const linked = dangling === null ? undefined : (await client.query<{ seq: number }>("SELECT seq FROM wiam_audit_events WHERE hash = $1 ORDER BY seq LIMIT 1", [dangling])).rows[0];
       await client.query("COMMIT");
-      const anchor: ChainAnchor | null = anchorRow === undefined ? null : { seq: anchorRow.seq, prevHash: anchorRow.prev_hash };
-      let bySeq: Map<string, number> | null = null;
-      const result = walkChain({
-        events,
-        anchor,
-        checkpoints: options.checkpoints ?? [],
-        trustedPublicKeys: options.trustedPublicKeys,
-        findSeqByHash: (hash) => {
-          bySeq ??= new Map(events.map((event) => [event.hash, event.seq]));
-          return bySeq.get(hash) ?? null;
-        },
-      });
+      const result = walker.finish(linked?.seq ?? null);
       if (result.ok && head !== undefined && head.seq > result.headSeq) {
         return {
           ...result,
