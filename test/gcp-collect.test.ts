@@ -259,6 +259,14 @@ describe("collecting an organization", () => {
       "iam.workloadIdentityPools.providers.list": 1,
       "policyanalyzer:serviceAccountKeyLastAuthentication": 3,
       "policyanalyzer:serviceAccountLastAuthentication": 3,
+      // Per project: secrets, buckets and KMS locations listed once, key rings in each of the fake's two locations.
+      // The one group bindings name, looked up and its members listed.
+      "cloudidentity.groups.lookup": 1,
+      "cloudidentity.groups.memberships.list": 1,
+      "cloudkms.keyRings.list": 6,
+      "cloudkms.locations.list": 3,
+      "secretmanager.secrets.list": 3,
+      "storage.buckets.list": 3,
     });
     expect(operations.reduce((sum, operation) => sum + operation.count, 0)).toBe(fake.requests.length);
   });

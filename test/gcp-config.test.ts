@@ -13,7 +13,8 @@ describe("providers.gcp configuration", () => {
       maxAttempts: 5,
       callTimeoutMs: 30_000,
       cacheTtlSeconds: 300,
-      collect: { activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true },
+      collect: { activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true, resourcePolicies: true, groups: true },
+      groupLimits: { maxDepth: 10, maxGroups: 5_000 },
       endpoints: {},
     });
   });

@@ -36,12 +36,20 @@ describe("the Google Cloud connector is read-only by construction", () => {
   test("every client method reads.ts calls is on the read allowlist", () => {
     const calls = [...source("reads.ts").matchAll(/this\.clients\.([\w.]+)\(/g)].map((match) => match[1] ?? "");
     const methods = calls.map((call) => call.slice(call.lastIndexOf(".") + 1));
-    for (const method of methods) expect(method).toMatch(/^(list\w*|get\w*|search\w*|request)$/);
+    for (const method of methods) expect(method).toMatch(/^(list\w*|get\w*|search\w*|lookup|request)$/);
     expect([...new Set(calls)].sort()).toEqual([
       "authClient.request",
       "denyPolicies.getPolicy",
       "denyPolicies.listPolicies",
       "boundaryPolicies.listPrincipalAccessBoundaryPolicies",
+      "cloudIdentity.groups.lookup",
+      "cloudIdentity.groups.memberships.list",
+      "kms.listCryptoKeys",
+      "kms.listKeyRings",
+      "secretManager.getIamPolicy",
+      "secretManager.listSecrets",
+      "storage.buckets.getIamPolicy",
+      "storage.buckets.list",
       "folders.getFolder",
       "folders.getIamPolicy",
       "folders.listFolders",
@@ -60,8 +68,9 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "projects.getProject",
       "projects.listProjects",
     ].sort());
-    // The raw Policy Analyzer request is a GET.
-    expect(source("reads.ts")).toMatch(/authClient\.request\(\{\s*url,\s*method: "GET",/);
+    // The raw requests (Policy Analyzer, KMS locations and IAM policies) are GETs; only Logging's listing is a POST.
+    const rawMethods = [...source("reads.ts").matchAll(/authClient\.request\(\{\s*url[^,]*,\s*method: "(\w+)"/g)].map((match) => match[1]);
+    expect(rawMethods.sort()).toEqual(["GET", "GET", "GET", "POST"]);
   });
 
   test("no file calls a mutating method on anything", () => {
@@ -104,6 +113,11 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "iam.serviceAccounts.list",
       "iam.workloadIdentityPoolProviders.list",
       "iam.workloadIdentityPools.list",
+      "cloudkms.cryptoKeys.getIamPolicy",
+      "cloudkms.cryptoKeys.list",
+      "cloudkms.keyRings.getIamPolicy",
+      "cloudkms.keyRings.list",
+      "cloudkms.locations.list",
       "logging.logEntries.list",
       "logging.privateLogEntries.list",
       "policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query",
@@ -116,7 +130,13 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "resourcemanager.projects.get",
       "resourcemanager.projects.getIamPolicy",
       "resourcemanager.projects.list",
-    ]);
+      "secretmanager.secrets.getIamPolicy",
+      "secretmanager.secrets.list",
+      "storage.buckets.getIamPolicy",
+      "storage.buckets.list",
+    ].sort());
+    // No permission that reads a secret's value, uses a key or reads an object.
+    for (const permission of permissions) expect(permission).not.toMatch(/versions\.access|useTo|decrypt|objects\.get/i);
   });
 });
 
@@ -162,6 +182,59 @@ describe("the wire guard refuses writes before they are sent", () => {
     });
   }
 
+  test("secret values, key use and object data are refused before they are sent, through the real clients", async () => {
+    const { fake, session } = await sessionAgainstFake(READER);
+    const { clients } = session;
+    await expect(clients.secretManager.accessSecretVersion({ name: "projects/prod-data-01/secrets/payments-db/versions/latest" })).rejects.toThrow(
+      /refused GET .*\/v1\/projects\/prod-data-01\/secrets\/payments-db\/versions\/latest:access: the Google Cloud connector reads no secret or key material/,
+    );
+    await expect(
+      clients.kms.decrypt({ name: "projects/prod-data-01/locations/europe-west1/keyRings/payments/cryptoKeys/ledger", ciphertext: Buffer.from("FAKE-CIPHERTEXT-EXAMPLE") }),
+    ).rejects.toThrow(/refused POST .*cryptoKeys\/ledger:decrypt: the Google Cloud connector is read-only/);
+    await expect(clients.storage.objects.get({ bucket: "prod-data-01-exports", object: "ledger.csv", alt: "media" })).rejects.toThrow(/refused GET .*reads no secret or key material/);
+    await expect(clients.secretManager.addSecretVersion({ parent: "projects/prod-data-01/secrets/payments-db", payload: { data: Buffer.from("FAKE") } })).rejects.toThrow(/refused POST/);
+    expect(fake.secretMaterialReads).toEqual([]);
+    expect(fake.writeAttempts).toEqual([]);
+  });
+
+  test("the rules on the secret, key, storage and groups endpoints: their listings and IAM policies pass, nothing else they serve", () => {
+    const endpoints = resolveEndpoints({ secretManager: "https://sm.example.test", kms: "https://kms.example.test", storage: "https://gcs.example.test", cloudIdentity: "https://ci.example.test" });
+    const verdict = (method: string, url: string) => (writeRefusal(method, new URL(url), { endpoints, reader: READER }) === undefined ? "pass" : "refused");
+    const ring = "https://kms.example.test/v1/projects/p/locations/europe-west1/keyRings/r";
+    expect(
+      [
+        verdict("GET", "https://sm.example.test/v1/projects/p/secrets?pageSize=1000"),
+        verdict("GET", "https://sm.example.test/v1/projects/123/secrets/db:getIamPolicy?options.requestedPolicyVersion=3"),
+        verdict("GET", "https://kms.example.test/v1/projects/p/locations"),
+        verdict("GET", "https://kms.example.test/v1/projects/p/locations/europe-west1/keyRings"),
+        verdict("GET", `${ring}:getIamPolicy`),
+        verdict("GET", `${ring}/cryptoKeys`),
+        verdict("GET", `${ring}/cryptoKeys/k:getIamPolicy`),
+        verdict("GET", "https://gcs.example.test/storage/v1/b?project=p"),
+        verdict("GET", "https://gcs.example.test/storage/v1/b/exports/iam?optionsRequestedPolicyVersion=3"),
+        verdict("GET", "https://ci.example.test/v1/groups:lookup?groupKey.id=ops%40example.com"),
+        verdict("GET", "https://ci.example.test/v1/groups/abc/memberships?view=FULL"),
+      ],
+    ).toEqual(Array(11).fill("pass"));
+    expect(
+      [
+        verdict("GET", "https://sm.example.test/v1/projects/p/secrets/db/versions/latest:access"),
+        verdict("GET", "https://sm.example.test/v1/projects/p/secrets/db/versions/3:access"),
+        verdict("GET", "https://sm.example.test/v1/projects/p/secrets/db/versions"),
+        verdict("GET", "https://sm.example.test/v1/projects/p/secrets/db"),
+        verdict("POST", `${ring}/cryptoKeys/k:decrypt`),
+        verdict("POST", `${ring}/cryptoKeys/k/cryptoKeyVersions/1:asymmetricDecrypt`),
+        verdict("GET", `${ring}/cryptoKeys/k/cryptoKeyVersions/1/publicKey`),
+        verdict("GET", "https://gcs.example.test/storage/v1/b/exports/o/ledger.csv?alt=media"),
+        verdict("GET", "https://gcs.example.test/storage/v1/b/exports/o"),
+        verdict("GET", "https://gcs.example.test/download/storage/v1/b/exports/o/ledger.csv"),
+        verdict("GET", "https://ci.example.test/v1/devices"),
+        // Secret material is refused on any host, even one that serves other reads.
+        verdict("GET", "https://iam.googleapis.com/v1/projects/p/secrets/db/versions/latest:access"),
+      ],
+    ).toEqual(Array(12).fill("refused"));
+  });
+
   test("generateAccessToken is refused for any account but the configured reader", async () => {
     const { fake, base } = await sessionAgainstFake(READER);
     const other = new Impersonated({ sourceClient: base.authClient, targetPrincipal: "prod-deployer@prod-data-01.iam.gserviceaccount.com", targetScopes: [IAM_SCOPE], delegates: [], lifetime: 600, endpoint: fake.url });
@@ -199,7 +272,7 @@ describe("the wire guard refuses writes before they are sent", () => {
   });
 });
 
-describe("the source credentials of impersonation ask only for the IAM scope", () => {
+describe("the source credentials of impersonation ask only for the IAM scope; direct ones only for the read-only scopes", () => {
   test("application default credentials from a key file carry the iam scope when impersonating, read-only otherwise", async () => {
     const folder = mkdtempSync(join(tmpdir(), "wiam-gcp-adc-"));
     const keyFile = join(folder, "FAKE-key.json");
@@ -218,13 +291,13 @@ describe("the source credentials of impersonation ask only for the IAM scope", (
     const previous = process.env.GOOGLE_APPLICATION_CREDENTIALS;
     process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
     try {
-      expect(sourceScope(true)).toBe("https://www.googleapis.com/auth/iam");
+      expect(sourceScope(true)).toEqual(["https://www.googleapis.com/auth/iam"]);
       const impersonating = await applicationDefaultCredentials(sourceScope(true));
       expect(impersonating.account).toBe("wiam-operator@fake-project-example.iam.gserviceaccount.com");
       expect(impersonating.authClient).toBeInstanceOf(JWT);
       expect((impersonating.authClient as JWT).scopes).toEqual(["https://www.googleapis.com/auth/iam"]);
       const direct = await applicationDefaultCredentials(sourceScope(false));
-      expect((direct.authClient as JWT).scopes).toEqual(["https://www.googleapis.com/auth/cloud-platform.read-only"]);
+      expect((direct.authClient as JWT).scopes).toEqual(["https://www.googleapis.com/auth/cloud-platform.read-only", "https://www.googleapis.com/auth/cloud-identity.groups.readonly"]);
     } finally {
       if (previous === undefined) delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
       else process.env.GOOGLE_APPLICATION_CREDENTIALS = previous;

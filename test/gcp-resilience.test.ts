@@ -67,6 +67,11 @@ describe("resilience", () => {
       "iam.workloadIdentityPools.list": 1,
       "policyanalyzer.serviceAccountKeyLastAuthentication": 1,
       "policyanalyzer.serviceAccountLastAuthentication": 1,
+      // The project's secrets, keys and buckets are read again with it.
+      "cloudkms.keyRings.list": 2,
+      "cloudkms.locations.list": 1,
+      "secretmanager.secrets.list": 1,
+      "storage.buckets.list": 1,
     });
   });
 

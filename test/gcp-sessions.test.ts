@@ -32,7 +32,7 @@ describe("per-task impersonation", () => {
     const { operations, snapshot } = await collectWith(connector, "task-a");
     expect(snapshot.gaps).toEqual([]);
     expect(fake.tokenCalls.map(({ serviceAccount, lifetime, scope }) => ({ serviceAccount, lifetime, scope }))).toEqual([
-      { serviceAccount: READER, lifetime: "600s", scope: ["https://www.googleapis.com/auth/cloud-platform.read-only"] },
+      { serviceAccount: READER, lifetime: "600s", scope: ["https://www.googleapis.com/auth/cloud-platform.read-only", "https://www.googleapis.com/auth/cloud-identity.groups.readonly"] },
     ]);
     const issued = fake.tokenCalls[0]?.issuedToken;
     const reads = fake.requests.filter((r) => r.api !== "iamcredentials.generateAccessToken");

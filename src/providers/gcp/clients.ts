@@ -6,6 +6,10 @@
 import { FoldersClient, OrganizationsClient, ProjectsClient } from "@google-cloud/resource-manager";
 import { PoliciesClient, v3 } from "@google-cloud/iam";
 import { iam, type iam_v1 } from "@googleapis/iam";
+import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import { KeyManagementServiceClient } from "@google-cloud/kms";
+import { storage, type storage_v1 } from "@googleapis/storage";
+import { cloudidentity, type cloudidentity_v1 } from "@googleapis/cloudidentity";
 import { GoogleAuth, type AuthClient } from "google-auth-library";
 import type { GcpEndpoints } from "./config.js";
 
@@ -15,6 +19,10 @@ export const DEFAULT_ENDPOINTS = {
   iamCredentials: "https://iamcredentials.googleapis.com",
   policyAnalyzer: "https://policyanalyzer.googleapis.com",
   logging: "https://logging.googleapis.com",
+  secretManager: "https://secretmanager.googleapis.com",
+  kms: "https://cloudkms.googleapis.com",
+  storage: "https://storage.googleapis.com",
+  cloudIdentity: "https://cloudidentity.googleapis.com",
 } as const satisfies Required<GcpEndpoints>;
 
 export type ResolvedEndpoints = { [Key in keyof typeof DEFAULT_ENDPOINTS]: string };
@@ -27,6 +35,10 @@ export function resolveEndpoints(overrides: GcpEndpoints): ResolvedEndpoints {
     iamCredentials: strip(overrides.iamCredentials ?? DEFAULT_ENDPOINTS.iamCredentials),
     policyAnalyzer: strip(overrides.policyAnalyzer ?? DEFAULT_ENDPOINTS.policyAnalyzer),
     logging: strip(overrides.logging ?? DEFAULT_ENDPOINTS.logging),
+    secretManager: strip(overrides.secretManager ?? DEFAULT_ENDPOINTS.secretManager),
+    kms: strip(overrides.kms ?? DEFAULT_ENDPOINTS.kms),
+    storage: strip(overrides.storage ?? DEFAULT_ENDPOINTS.storage),
+    cloudIdentity: strip(overrides.cloudIdentity ?? DEFAULT_ENDPOINTS.cloudIdentity),
   };
 }
 
@@ -43,6 +55,12 @@ export interface GcpClients {
   policyAnalyzerUrl: string;
   /** Cloud Logging's REST API (entries.list), also through the auth client. */
   loggingUrl: string;
+  secretManager: SecretManagerServiceClient;
+  kms: KeyManagementServiceClient;
+  /** Cloud KMS's REST API, for its locations listing (the client pages it only as an iterator). */
+  kmsUrl: string;
+  storage: storage_v1.Storage;
+  cloudIdentity: cloudidentity_v1.Cloudidentity;
   close(): void;
 }
 
@@ -68,11 +86,16 @@ export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndp
     authClient,
     policyAnalyzerUrl: endpoints.policyAnalyzer,
     loggingUrl: endpoints.logging,
+    secretManager: new SecretManagerServiceClient(gaxOptions(endpoints.secretManager, authClient)),
+    kms: new KeyManagementServiceClient(gaxOptions(endpoints.kms, authClient)),
+    kmsUrl: endpoints.kms,
+    storage: storage({ version: "v1", auth: new GoogleAuth({ authClient }), rootUrl: `${endpoints.storage}/` }),
+    cloudIdentity: cloudidentity({ version: "v1", auth: new GoogleAuth({ authClient }), rootUrl: `${endpoints.cloudIdentity}/` }),
   };
   return {
     ...clients,
     close() {
-      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings]) {
+      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings, clients.secretManager, clients.kms]) {
         void client.close().catch(() => undefined);
       }
     },

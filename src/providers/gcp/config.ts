@@ -26,6 +26,14 @@ export const gcpEndpointsSchema = z.strictObject({
   policyAnalyzer: endpointUrl.optional(),
   /** Cloud Logging (Cloud Audit Logs, for activity). */
   logging: endpointUrl.optional(),
+  /** Secret Manager (secrets and their IAM policies; never a secret's value). */
+  secretManager: endpointUrl.optional(),
+  /** Cloud KMS (locations, key rings, crypto keys and their IAM policies). */
+  kms: endpointUrl.optional(),
+  /** Cloud Storage JSON API (buckets and their IAM policies). */
+  storage: endpointUrl.optional(),
+  /** Cloud Identity (Google groups and their memberships). */
+  cloudIdentity: endpointUrl.optional(),
 });
 
 /**
@@ -55,6 +63,24 @@ export const gcpCollectSchema = z.strictObject({
   principalAccessBoundaries: z.boolean().default(true),
   /** Workload identity pools and providers of each project. */
   workloadIdentity: z.boolean().default(true),
+  /**
+   * IAM policies on the resources that hold secrets and keys: Secret Manager secrets, Cloud KMS
+   * key rings and crypto keys (one location listing, then each location), Cloud Storage buckets.
+   */
+  resourcePolicies: z.boolean().default(true),
+  /**
+   * Members of the Google groups that bindings name, transitively (Cloud Identity Groups API; the
+   * reader needs the Groups Reader admin role and the cloud-identity.groups.readonly scope).
+   */
+  groups: z.boolean().default(true),
+});
+
+/** Bounds of the walk through nested groups; what lies past them is a gap, not silently missing. */
+export const gcpGroupLimitsSchema = z.strictObject({
+  /** Nesting levels below a bound group that are read. */
+  maxDepth: z.number().int().min(1).max(50).default(10),
+  /** Groups read at most in one collection. */
+  maxGroups: z.number().int().min(1).max(100_000).default(5_000),
 });
 
 export const gcpProviderConfigSchema = z
@@ -78,7 +104,16 @@ export const gcpProviderConfigSchema = z
     callTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
     /** How long collected data is reused before it is read again. 0 disables the cache. */
     cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
-    collect: gcpCollectSchema.default({ activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true }),
+    collect: gcpCollectSchema.default({
+      activity: true,
+      serviceAccountPolicies: true,
+      denyPolicies: true,
+      principalAccessBoundaries: true,
+      workloadIdentity: true,
+      resourcePolicies: true,
+      groups: true,
+    }),
+    groupLimits: gcpGroupLimitsSchema.default({ maxDepth: 10, maxGroups: 5_000 }),
     /** API endpoint overrides (Private Service Connect, emulators, the test fakes). */
     endpoints: gcpEndpointsSchema.default({}),
     /** Activity of service accounts from Cloud Audit Logs (find_anomalous_activity); off unless set. Named apart from collect.activity (last authentication). */

@@ -17,7 +17,9 @@ import { gcpProviderConfigSchema, type GcpProviderConfig, type GcpProviderConfig
 import { GapRecorder } from "./collect/gaps.js";
 import { mapEstate } from "./collect/map.js";
 import type { RawProject, RawScopePolicies } from "./collect/raw.js";
-import { ActivityReads, IamReads, PolicyReads, ResourceManagerReads, LoggingReads } from "./reads.js";
+import { ActivityReads, GroupReads, IamReads, PolicyReads, ResourceManagerReads, LoggingReads, ResourcePolicyReads } from "./reads.js";
+import { collectGroups } from "./collect/groups.js";
+import type { RawGroup } from "./collect/raw.js";
 import { readAuditLogs } from "./activity/audit-logs.js";
 import { GcpSessionManager, type GcpBaseCredentials, type GcpSession, type GcpSessionInfo } from "./sessions.js";
 import type { WireBoundaryPolicy, WireRole } from "./collect/wire.js";
@@ -55,6 +57,7 @@ interface ReadSet {
   iam: IamReads;
   policies: PolicyReads;
   activity: ActivityReads;
+  resources: ResourcePolicyReads;
 }
 
 function readsFor(runner: GcpCallRunner, session: GcpSession): ReadSet {
@@ -63,6 +66,7 @@ function readsFor(runner: GcpCallRunner, session: GcpSession): ReadSet {
     iam: new IamReads(runner, session.clients),
     policies: new PolicyReads(runner, session.clients),
     activity: new ActivityReads(runner, session.clients),
+    resources: new ResourcePolicyReads(runner, session.clients),
   };
 }
 
@@ -83,6 +87,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
   const projectCache = new TtlCache<Cached<RawProject>>(ttl, now);
   const roleCache = new TtlCache<{ role: WireRole; observedAt: string }>(ttl, now);
   const boundaryCache = new TtlCache<Cached<WireBoundaryPolicy[]>>(ttl, now);
+  const groupCache = new TtlCache<Cached<RawGroup[]>>(ttl, now);
 
   /** Reads through the cache: a fresh entry is reused, a result without transient failures is kept. */
   async function cached<T>(cache: TtlCache<Cached<T>>, key: string, signal: AbortSignal | undefined, read: (gaps: GapRecorder) => Promise<T>): Promise<Cached<T>> {
@@ -153,6 +158,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
       const roleIds = new Set<string>();
       for (const { value } of scopePolicies) for (const binding of value.iamPolicy?.bindings ?? []) roleIds.add(binding.role);
       for (const { value } of projects) for (const account of value.serviceAccounts) for (const binding of account.iamPolicy?.bindings ?? []) roleIds.add(binding.role);
+      for (const { value } of projects) for (const held of value.resourcePolicies) for (const binding of held.policy?.bindings ?? []) roleIds.add(binding.role);
       const known = new Map<string, WireRole>();
       const roleObservedAt = new Map<string, string>();
       for (const roleId of roleIds) {
@@ -171,12 +177,31 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
       }
       gaps.push(...roleGaps.gaps);
 
+      // Groups named by any binding, read transitively (their members resolve group bindings).
+      const boundGroups = new Set<string>();
+      const noteGroups = (policy: { bindings: Array<{ members: string[] }> } | undefined) => {
+        for (const binding of policy?.bindings ?? []) for (const member of binding.members) if (member.startsWith("group:")) boundGroups.add(member.slice("group:".length));
+      };
+      for (const { value } of scopePolicies) noteGroups(value.iamPolicy);
+      for (const { value } of projects) {
+        for (const account of value.serviceAccounts) noteGroups(account.iamPolicy);
+        for (const held of value.resourcePolicies) noteGroups(held.policy);
+      }
+      const groups =
+        config.collect.groups && boundGroups.size > 0
+          ? await cached(groupCache, [...boundGroups].sort().join(","), context.signal, (recorder) =>
+              collectGroups(boundGroups, new GroupReads(runner, session.clients), config.groupLimits, recorder, context.signal),
+            )
+          : undefined;
+      if (groups) gaps.push(...groups.gaps);
+
       const parts = mapEstate({
         scopes: scopes.map((scope) => ({ ...scope, observedAt: hierarchy.observedAt })),
         scopePolicies: scopePolicies.map((entry) => ({ ...entry.value, observedAt: entry.observedAt })),
         projects: projects.map((entry) => ({ ...entry.value, observedAt: entry.observedAt })),
         roles: roles.map((role) => ({ role, observedAt: roleObservedAt.get(role.name) ?? rolesReadAt })),
         boundaryPolicies: { policies: boundaryPolicies.value, observedAt: boundaryPolicies.observedAt },
+        ...(groups ? { groups: { groups: groups.value, observedAt: groups.observedAt } } : {}),
       });
       const snapshot: InventorySnapshot = { ...emptySnapshot(observedAt), ...parts, gaps };
       if (config.auditLogs) {
@@ -227,7 +252,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
     },
 
     clearCache() {
-      for (const cache of [hierarchyCache, scopeCache, projectCache, roleCache, boundaryCache]) cache.clear();
+      for (const cache of [hierarchyCache, scopeCache, projectCache, roleCache, boundaryCache, groupCache]) cache.clear();
     },
 
     close() {

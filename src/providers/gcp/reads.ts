@@ -35,6 +35,18 @@ import {
   type WireServiceAccountKey,
   type WireWorkloadIdentityPool,
   type WireWorkloadIdentityProvider,
+  secretSchema,
+  kmsLocationPageSchema,
+  keyRingSchema,
+  cryptoKeySchema,
+  bucketSchema,
+  groupLookupSchema,
+  membershipSchema,
+  type WireSecret,
+  type WireKeyRing,
+  type WireCryptoKey,
+  type WireBucket,
+  type WireMembership,
 } from "./collect/wire.js";
 
 /** Each API the connector calls, with the IAM permission it needs (policies/gcp-readonly-role.yaml). */
@@ -69,9 +81,28 @@ export const GCP_READ_APIS = {
   listLogEntries: { api: "logging:entries.list", permission: "logging.logEntries.list" },
   /** Data Access audit logs are private logs: their own permission. */
   listPrivateLogEntries: { api: "logging:entries.list", permission: "logging.privateLogEntries.list" },
+  listSecrets: { api: "secretmanager.secrets.list", permission: "secretmanager.secrets.list" },
+  getSecretIamPolicy: { api: "secretmanager.secrets.getIamPolicy", permission: "secretmanager.secrets.getIamPolicy" },
+  listKmsLocations: { api: "cloudkms.locations.list", permission: "cloudkms.locations.list" },
+  listKeyRings: { api: "cloudkms.keyRings.list", permission: "cloudkms.keyRings.list" },
+  getKeyRingIamPolicy: { api: "cloudkms.keyRings.getIamPolicy", permission: "cloudkms.keyRings.getIamPolicy" },
+  listCryptoKeys: { api: "cloudkms.cryptoKeys.list", permission: "cloudkms.cryptoKeys.list" },
+  getCryptoKeyIamPolicy: { api: "cloudkms.cryptoKeys.getIamPolicy", permission: "cloudkms.cryptoKeys.getIamPolicy" },
+  listBuckets: { api: "storage.buckets.list", permission: "storage.buckets.list" },
+  getBucketIamPolicy: { api: "storage.buckets.getIamPolicy", permission: "storage.buckets.getIamPolicy" },
 } as const;
 
-const PAGE_SIZE = { serviceAccounts: 100, projects: 1000, folders: 1000, denyPolicies: 1000, activities: 1000, v3: 1000 } as const;
+/**
+ * The Cloud Identity Groups API is not authorized by IAM permissions but by a Google Workspace /
+ * Cloud Identity admin role: the reader account needs the prebuilt Groups Reader role (read-only)
+ * assigned in the Admin console, and its token the cloud-identity.groups.readonly scope.
+ */
+export const GCP_DIRECTORY_READ_APIS = {
+  lookupGroup: { api: "cloudidentity.groups.lookup", access: "Groups Reader admin role; scope cloud-identity.groups.readonly" },
+  listGroupMemberships: { api: "cloudidentity.groups.memberships.list", access: "Groups Reader admin role; scope cloud-identity.groups.readonly" },
+} as const;
+
+const PAGE_SIZE = { serviceAccounts: 100, projects: 1000, folders: 1000, denyPolicies: 1000, activities: 1000, v3: 1000, resources: 1000, buckets: 1000, memberships: 1000 } as const;
 
 /** gax: no client retries (the runner decides), the runner's timeout, one page at a time. */
 function gax(attempt: AttemptOptions) {
@@ -307,5 +338,116 @@ export class LoggingReads {
     );
     const page = logEntriesPageSchema.parse(response.data);
     return { entries: page.entries ?? [], nextPageToken: page.nextPageToken || undefined };
+  }
+}
+
+/**
+ * The resources that hold secrets and keys, and their IAM policies (policy version 3, so
+ * conditional bindings keep their conditions). Metadata only: no secret version is ever accessed,
+ * no key is ever used, no object is ever read; read-guard.ts refuses those paths on the wire.
+ */
+export class ResourcePolicyReads {
+  constructor(
+    private readonly runner: GcpCallRunner,
+    private readonly clients: GcpClients,
+  ) {}
+
+  async listSecrets(project: string): Promise<WireSecret[]> {
+    const parent = `projects/${project}`;
+    const secrets = await this.runner.paginate(GCP_READ_APIS.listSecrets.api, parent, async (pageToken, attempt) => {
+      const [items, , raw] = await this.clients.secretManager.listSecrets({ parent, pageSize: PAGE_SIZE.resources, ...(pageToken ? { pageToken } : {}) }, gax(attempt));
+      return { items, nextPageToken: nextToken(raw) };
+    });
+    return z.array(secretSchema).parse(secrets);
+  }
+
+  async getSecretIamPolicy(project: string, secret: string): Promise<WireIamPolicy> {
+    const [policy] = await this.runner.call(GCP_READ_APIS.getSecretIamPolicy.api, `projects/${project}`, (attempt) =>
+      this.clients.secretManager.getIamPolicy({ resource: secret, options: { requestedPolicyVersion: 3 } }, gax(attempt)),
+    );
+    return iamPolicySchema.parse(policy);
+  }
+
+  /** Cloud KMS locations of a project, through the REST API (the client offers them only as an iterator). */
+  async listKmsLocations(project: string): Promise<string[]> {
+    const url = `${this.clients.kmsUrl}/v1/projects/${encodeURIComponent(project)}/locations`;
+    const locations = await this.runner.paginate(GCP_READ_APIS.listKmsLocations.api, `projects/${project}`, async (pageToken, attempt) => {
+      const response = await this.clients.authClient.request({ url, method: "GET", params: { pageSize: PAGE_SIZE.resources, ...(pageToken ? { pageToken } : {}) }, ...rest(attempt) });
+      const page = kmsLocationPageSchema.parse(response.data);
+      return { items: page.locations, nextPageToken: page.nextPageToken || undefined };
+    });
+    return locations.map((location) => location.locationId || location.name.slice(location.name.lastIndexOf("/") + 1));
+  }
+
+  async listKeyRings(project: string, location: string): Promise<WireKeyRing[]> {
+    const parent = `projects/${project}/locations/${location}`;
+    const rings = await this.runner.paginate(GCP_READ_APIS.listKeyRings.api, `projects/${project}`, async (pageToken, attempt) => {
+      const [items, , raw] = await this.clients.kms.listKeyRings({ parent, pageSize: PAGE_SIZE.resources, ...(pageToken ? { pageToken } : {}) }, gax(attempt));
+      return { items, nextPageToken: nextToken(raw) };
+    });
+    return z.array(keyRingSchema).parse(rings);
+  }
+
+  async listCryptoKeys(project: string, keyRing: string): Promise<WireCryptoKey[]> {
+    const keys = await this.runner.paginate(GCP_READ_APIS.listCryptoKeys.api, `projects/${project}`, async (pageToken, attempt) => {
+      const [items, , raw] = await this.clients.kms.listCryptoKeys({ parent: keyRing, pageSize: PAGE_SIZE.resources, ...(pageToken ? { pageToken } : {}) }, gax(attempt));
+      return { items, nextPageToken: nextToken(raw) };
+    });
+    return z.array(cryptoKeySchema).parse(keys);
+  }
+
+  /**
+   * A key ring's or a crypto key's policy, through KMS's documented REST route (GET); the client's
+   * generic IAM mixin would send it as a POST to a path the wire guard has no reason to allow.
+   */
+  async getKmsIamPolicy(project: string, resource: string): Promise<WireIamPolicy> {
+    const api = resource.includes("/cryptoKeys/") ? GCP_READ_APIS.getCryptoKeyIamPolicy.api : GCP_READ_APIS.getKeyRingIamPolicy.api;
+    const url = `${this.clients.kmsUrl}/v1/${resource.split("/").map(encodeURIComponent).join("/")}:getIamPolicy`;
+    const response = await this.runner.call(api, `projects/${project}`, (attempt) =>
+      this.clients.authClient.request({ url, method: "GET", params: { "options.requestedPolicyVersion": 3 }, ...rest(attempt) }),
+    );
+    return iamPolicySchema.parse(response.data);
+  }
+
+  async listBuckets(project: string): Promise<WireBucket[]> {
+    const buckets = await this.runner.paginate(GCP_READ_APIS.listBuckets.api, `projects/${project}`, async (pageToken, attempt) => {
+      const response = await this.clients.storage.buckets.list({ project, maxResults: PAGE_SIZE.buckets, projection: "noAcl", ...(pageToken ? { pageToken } : {}) }, rest(attempt));
+      return { items: response.data.items ?? [], nextPageToken: response.data.nextPageToken ?? undefined };
+    });
+    return z.array(bucketSchema).parse(buckets);
+  }
+
+  async getBucketIamPolicy(project: string, bucket: string): Promise<WireIamPolicy> {
+    const response = await this.runner.call(GCP_READ_APIS.getBucketIamPolicy.api, `projects/${project}`, (attempt) =>
+      this.clients.storage.buckets.getIamPolicy({ bucket, optionsRequestedPolicyVersion: 3 }, rest(attempt)),
+    );
+    return iamPolicySchema.parse(response.data);
+  }
+}
+
+/** Cloud Identity groups: a group's name from its email, and one group's direct members. */
+export class GroupReads {
+  constructor(
+    private readonly runner: GcpCallRunner,
+    private readonly clients: GcpClients,
+  ) {}
+
+  /** `groups/<id>` for a group email. */
+  async lookupGroup(email: string): Promise<string> {
+    const response = await this.runner.call(GCP_DIRECTORY_READ_APIS.lookupGroup.api, undefined, (attempt) =>
+      this.clients.cloudIdentity.groups.lookup({ "groupKey.id": email }, rest(attempt)),
+    );
+    return groupLookupSchema.parse(response.data).name;
+  }
+
+  async listMemberships(group: string): Promise<WireMembership[]> {
+    const memberships = await this.runner.paginate(GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, undefined, async (pageToken, attempt) => {
+      const response = await this.clients.cloudIdentity.groups.memberships.list(
+        { parent: group, view: "FULL", pageSize: PAGE_SIZE.memberships, ...(pageToken ? { pageToken } : {}) },
+        rest(attempt),
+      );
+      return { items: response.data.memberships ?? [], nextPageToken: response.data.nextPageToken ?? undefined };
+    });
+    return z.array(membershipSchema).parse(memberships);
   }
 }

@@ -13,6 +13,10 @@ import { GCP_READ_APIS } from "./reads.js";
 import { guardReadOnly, type WriteGuardRules } from "./read-guard.js";
 
 export const CLOUD_PLATFORM_READ_SCOPE = "https://www.googleapis.com/auth/cloud-platform.read-only";
+/** Cloud Identity groups and their members, read-only; cloud-platform.read-only does not cover the Groups API. */
+export const CLOUD_IDENTITY_GROUPS_READ_SCOPE = "https://www.googleapis.com/auth/cloud-identity.groups.readonly";
+/** What every token used for reading carries: both read-only scopes. */
+export const READ_SCOPES: readonly string[] = [CLOUD_PLATFORM_READ_SCOPE, CLOUD_IDENTITY_GROUPS_READ_SCOPE];
 /**
  * The narrowest scope IAM Credentials generateAccessToken accepts on the caller's token (it takes
  * `iam` or `cloud-platform`); the minted token itself only gets the read-only scope.
@@ -47,9 +51,9 @@ export interface GcpSessionManagerOptions {
   base?: GcpBaseCredentials | undefined;
 }
 
-/** The scope requested for the ADC token: only what its use needs. */
-export function sourceScope(impersonating: boolean): string {
-  return impersonating ? IAM_SCOPE : CLOUD_PLATFORM_READ_SCOPE;
+/** The scopes requested for the ADC token: only what its use needs. */
+export function sourceScope(impersonating: boolean): readonly string[] {
+  return impersonating ? [IAM_SCOPE] : READ_SCOPES;
 }
 
 /**
@@ -57,8 +61,8 @@ export function sourceScope(impersonating: boolean): string {
  * The scope holds for service account keys and most metadata servers; gcloud user credentials
  * keep the scopes they were granted at login.
  */
-export async function applicationDefaultCredentials(scope: string): Promise<GcpBaseCredentials> {
-  const auth = new GoogleAuth({ scopes: [scope] });
+export async function applicationDefaultCredentials(scopes: readonly string[]): Promise<GcpBaseCredentials> {
+  const auth = new GoogleAuth({ scopes: [...scopes] });
   const authClient = await auth.getClient();
   const credentials = await auth.getCredentials().catch(() => ({ client_email: undefined }));
   return { authClient, ...(credentials.client_email ? { account: credentials.client_email } : {}) };
@@ -145,7 +149,7 @@ export class GcpSessionManager {
       targetPrincipal: serviceAccount,
       lifetime: lifetimeSeconds,
       delegates: [],
-      targetScopes: [CLOUD_PLATFORM_READ_SCOPE],
+      targetScopes: [...READ_SCOPES],
       endpoint: this.options.endpoints.iamCredentials,
     });
     const minted = await runner.call(GCP_READ_APIS.generateAccessToken.api, undefined, () => minting.getAccessToken());

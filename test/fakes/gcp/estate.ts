@@ -83,6 +83,12 @@ export interface FakeProject extends FakeScopeData {
   state?: "ACTIVE" | "DELETE_REQUESTED";
   serviceAccounts: FakeServiceAccount[];
   pools?: FakePool[];
+  /** Secret Manager secrets (metadata and IAM policy only; the fake serves no payload). */
+  secrets?: Array<{ id: string; bindings?: FakeBinding[] }>;
+  /** Cloud KMS key rings by location, with their crypto keys. */
+  keyRings?: Array<{ location: string; id: string; bindings?: FakeBinding[]; keys: Array<{ id: string; bindings?: FakeBinding[] }> }>;
+  /** Cloud Storage buckets. */
+  buckets?: Array<{ name: string; bindings?: FakeBinding[] }>;
   /** Cloud Audit Log entries (activity, #18), as Logging stores them; `log` is the log id. */
   auditLog?: Array<{ log: "activity" | "data_access"; entry: Record<string, unknown> }>;
 }
@@ -95,8 +101,17 @@ export interface FakeBoundaryPolicy {
   enforcementVersion?: string;
 }
 
+/** A Cloud Identity group: its email, its resource id, and its direct members. */
+export interface FakeGroup {
+  email: string;
+  id: string;
+  members: Array<{ id: string; type: "USER" | "SERVICE_ACCOUNT" | "GROUP" | "OTHER" }>;
+}
+
 export interface FakeGcpEstate {
   organization?: FakeScopeData & { id: string; displayName: string; boundaryPolicies?: FakeBoundaryPolicy[] };
+  /** Cloud Identity groups (absent: the Groups API answers 403, as without the Groups Reader role). */
+  groups?: FakeGroup[];
   folders: FakeFolder[];
   projects: FakeProject[];
   /** Full role name → title and permissions (predefined `roles/x` and custom roles). */

@@ -19,7 +19,7 @@ export function fakeAdcCredentials(account = "wiam-operator@example.com") {
 }
 
 export function endpointsOf(url: string): NonNullable<GcpProviderConfigInput["endpoints"]> {
-  return { resourceManager: url, iam: url, iamCredentials: url, policyAnalyzer: url, logging: url };
+  return { resourceManager: url, iam: url, iamCredentials: url, policyAnalyzer: url, logging: url, secretManager: url, kms: url, storage: url, cloudIdentity: url };
 }
 
 /** collectWith with the clock as a positional argument, as the Google Cloud tests use it. */

@@ -70,6 +70,8 @@ export class FakeGcpServer {
   readonly tokenCalls: GenerateAccessTokenCall[] = [];
   /** Requests that would have changed something (the connector must never send one). */
   readonly writeAttempts: FakeGcpRequest[] = [];
+  /** Reads of secret or key material (a secret version's payload, an object): the connector must never send one. */
+  readonly secretMaterialReads: FakeGcpRequest[] = [];
   faults: FakeGcpFault[] = [];
   recordRequests = true;
   /** Most requests the fake was answering at once. */
@@ -419,6 +421,120 @@ export class FakeGcpServer {
           params,
           "workloadIdentityPoolProviders",
           50,
+        );
+      });
+    }
+
+    // Secret Manager: secrets (named by project number, as Google does) and their IAM policies.
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/secrets$/.exec(path))) {
+      const ref = m[1] ?? "";
+      return read("secretmanager.secrets.list", () => {
+        const project = this.project(ref);
+        return this.page((project.secrets ?? []).map((secret) => ({ name: `projects/${project.number}/secrets/${secret.id}`, replication: { automatic: {} } })), params, "secrets", 25);
+      });
+    }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):getIamPolicy$/.exec(path))) {
+      const [ref, id] = [m[1] ?? "", m[2] ?? ""];
+      return read("secretmanager.secrets.getIamPolicy", () => {
+        const secret = this.project(ref).secrets?.find((s) => s.id === id);
+        if (!secret) throw new HttpError(404, "NOT_FOUND", `secret ${id} not found`);
+        return policyJson(secret.bindings);
+      });
+    }
+    if (method === "GET" && /\/secrets\/[^/]+\/versions\/[^/]+:access$/.test(path)) {
+      this.secretMaterialReads.push({ method, path, api: "secretmanager.versions.access", token: undefined });
+      return read("secretmanager.versions.access", () => ({ payload: { data: "RkFLRS1TRUNSRVQtRVhBTVBMRQ==" } }));
+    }
+
+    // Cloud KMS: locations, key rings, crypto keys, and the IAM policies of rings and keys.
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations$/.exec(path))) {
+      const ref = m[1] ?? "";
+      return read("cloudkms.locations.list", () => {
+        const project = this.project(ref);
+        const locations = [...new Set(["global", "europe-west1", ...(project.keyRings ?? []).map((ring) => ring.location)])].sort();
+        return this.page(locations.map((location) => ({ name: `projects/${project.projectId}/locations/${location}`, locationId: location })), params, "locations", 100);
+      });
+    }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/keyRings$/.exec(path))) {
+      const [ref, location] = [m[1] ?? "", m[2] ?? ""];
+      return read("cloudkms.keyRings.list", () => {
+        const project = this.project(ref);
+        const rings = (project.keyRings ?? []).filter((ring) => ring.location === location);
+        return this.page(rings.map((ring) => ({ name: `projects/${project.projectId}/locations/${location}/keyRings/${ring.id}` })), params, "keyRings", 100);
+      });
+    }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/:]+)\/cryptoKeys$/.exec(path))) {
+      const [ref, location, ringId] = [m[1] ?? "", m[2] ?? "", m[3] ?? ""];
+      return read("cloudkms.cryptoKeys.list", () => {
+        const project = this.project(ref);
+        const ring = project.keyRings?.find((r) => r.location === location && r.id === ringId);
+        if (!ring) throw new HttpError(404, "NOT_FOUND", `key ring ${ringId} not found`);
+        return this.page(ring.keys.map((key) => ({ name: `projects/${project.projectId}/locations/${location}/keyRings/${ring.id}/cryptoKeys/${key.id}`, purpose: "ENCRYPT_DECRYPT" })), params, "cryptoKeys", 100);
+      });
+    }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/:]+)(?:\/cryptoKeys\/([^/:]+))?:getIamPolicy$/.exec(path))) {
+      const [ref, location, ringId, keyId] = [m[1] ?? "", m[2] ?? "", m[3] ?? "", m[4]];
+      return read(keyId ? "cloudkms.cryptoKeys.getIamPolicy" : "cloudkms.keyRings.getIamPolicy", () => {
+        const ring = this.project(ref).keyRings?.find((r) => r.location === location && r.id === ringId);
+        const held = keyId ? ring?.keys.find((key) => key.id === keyId) : ring;
+        if (!held) throw new HttpError(404, "NOT_FOUND", `${path} not found`);
+        return policyJson(held.bindings);
+      });
+    }
+
+    // Cloud Storage JSON API: buckets and their IAM policies.
+    if (method === "GET" && path === "/storage/v1/b") {
+      return read("storage.buckets.list", () => {
+        const project = this.project(params.get("project") ?? "");
+        const size = Math.min(Number(params.get("maxResults") ?? 1000), this.options.maxPageSize ?? 1000);
+        const start = Number(params.get("pageToken") ?? 0);
+        const buckets = project.buckets ?? [];
+        const next = start + size < buckets.length ? String(start + size) : undefined;
+        return {
+          kind: "storage#buckets",
+          items: buckets.slice(start, start + size).map((bucket) => ({ kind: "storage#bucket", name: bucket.name, id: bucket.name, projectNumber: project.number })),
+          ...(next ? { nextPageToken: next } : {}),
+        };
+      });
+    }
+    if (method === "GET" && (m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(path))) {
+      const name = decodeURIComponent(m[1] ?? "");
+      return read("storage.buckets.getIamPolicy", () => {
+        const bucket = estate.projects.flatMap((project) => project.buckets ?? []).find((b) => b.name === name);
+        if (!bucket) throw new HttpError(404, "NOT_FOUND", `bucket ${name} not found`);
+        return { kind: "storage#policy", resourceId: `projects/_/buckets/${name}`, ...policyJson(bucket.bindings) };
+      });
+    }
+    if (method === "GET" && /^\/(?:download\/)?storage\/v1\/b\/[^/]+\/o(?:\/|$)/.test(path)) {
+      this.secretMaterialReads.push({ method, path, api: "storage.objects.get", token: undefined });
+      return read("storage.objects.get", () => ({ items: [] }));
+    }
+
+    // Cloud Identity: groups.lookup and memberships.list (403 when the estate has no groups, as without the Groups Reader role).
+    if (method === "GET" && path === "/v1/groups:lookup") {
+      return read("cloudidentity.groups.lookup", () => {
+        if (!estate.groups) throw new HttpError(403, "PERMISSION_DENIED", "Error(2028): Permission denied for the resource (FAKE)");
+        const group = estate.groups.find((g) => g.email === params.get("groupKey.id"));
+        if (!group) throw new HttpError(404, "NOT_FOUND", "Error(2015): Resource not found (FAKE)");
+        return { name: `groups/${group.id}` };
+      });
+    }
+    if (method === "GET" && (m = /^\/v1\/groups\/([^/]+)\/memberships$/.exec(path))) {
+      const id = m[1] ?? "";
+      return read("cloudidentity.groups.memberships.list", () => {
+        if (!estate.groups) throw new HttpError(403, "PERMISSION_DENIED", "Error(2028): Permission denied for the resource (FAKE)");
+        const group = estate.groups.find((g) => g.id === id);
+        if (!group) throw new HttpError(404, "NOT_FOUND", "Error(2015): Resource not found (FAKE)");
+        return this.page(
+          group.members.map((member, index) => ({
+            name: `groups/${group.id}/memberships/${index}`,
+            preferredMemberKey: { id: member.id },
+            roles: [{ name: "MEMBER" }],
+            type: member.type,
+          })),
+          params,
+          "memberships",
+          200,
         );
       });
     }

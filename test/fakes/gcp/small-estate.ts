@@ -41,6 +41,8 @@ export function smallEstate(now: Date): FakeGcpEstate {
   const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const daysFromNow = (days: number) => daysAgo(-days);
   return {
+    // The directory: the auditors group holds the scanner account (read through the Groups API).
+    groups: [{ email: "auditors@example.com", id: "0auditors0000001", members: [{ id: SCANNER, type: "SERVICE_ACCOUNT" }] }],
     organization: {
       id: "111111111111",
       displayName: "example.com",

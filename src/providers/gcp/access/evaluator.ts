@@ -148,6 +148,8 @@ export class GcpAccess {
     for (let i = 0; i < members.length; i++) {
       if (this.inventory.grants.someGrantOf((members[i] as MemberKey).key, mayGrant)) return true;
     }
+    // A group whose members are unknown may hold it for the subject: the precise pass decides (unknown).
+    if (subject.principal) for (const groupId of this.unresolvedGroups().keys()) if (this.inventory.grants.someGrantOf(groupId, mayGrant)) return true;
     return false;
   }
 
@@ -168,11 +170,65 @@ export class GcpAccess {
     return grants;
   }
 
+  /**
+   * Groups whose members could not be read (collection gaps scoped to `group:<email>`: no Groups
+   * Reader role, a group outside the directory, past the depth or size bound), with the reason.
+   */
+  unresolvedGroups(): ReadonlyMap<string, string> {
+    return this.ctx.cache.memo("gcp:unresolvedGroups", () => {
+      const map = new Map<string, string>();
+      for (const gap of this.inventory.gaps) {
+        if (gap.provider === "gcp" && gap.scopeId?.startsWith("group:") && !map.has(gap.scopeId)) map.set(gap.scopeId, gap.reason);
+      }
+      return map;
+    });
+  }
+
   findAccess(subject: Subject, request: AccessRequest): Finding[] {
     if (subject.provider !== "gcp") return [];
+    const findings = this.findBoundAccess(subject, request);
+    const unresolved = this.unresolvedGroups();
+    if (unresolved.size === 0) return findings;
+    const ownReason = unresolved.get(subject.id);
+    if (ownReason !== undefined) {
+      // A group as a holder: who is in it, and so which identities this reaches, is not known.
+      for (const finding of findings) finding.verdict.unknown(`the members of ${subject.id} could not be read (${ownReason}): which identities this reaches is unknown`);
+    }
+    return [...findings, ...this.unresolvedGroupAccess(subject, request)];
+  }
+
+  /**
+   * Bindings to groups whose members could not be read, for a subject that may be in them: never
+   * dropped, never assumed. With an action they are paths whose outcome is unknown; without one,
+   * a note per group (listing every permission of every such binding would bury the answer).
+   */
+  private unresolvedGroupAccess(subject: Subject, request: AccessRequest): Finding[] {
+    const principal = subject.principal;
+    if (!principal || (principal.kind === "group" && this.unresolvedGroups().has(principal.id))) return [];
+    const known = new Set(this.memberKeys(subject).map((m) => m.key));
+    const findings: Finding[] = [];
+    for (const [groupId, reason] of this.unresolvedGroups()) {
+      if (known.has(groupId) || groupId === subject.id) continue;
+      const why = `whether ${subject.id} is a member of ${groupId} is unknown: its members could not be read (${reason})`;
+      const member: MemberKey = { key: groupId, hops: [{ type: "member_of", id: groupId, label: `${groupId} (members not read)` }] };
+      if (request.action === undefined) {
+        if (this.inventory.grantsOf(groupId).some((grant) => grant.provider === "gcp" && grant.kind === "binding")) {
+          this.ctx.note(`${subject.id} may also hold what ${groupId} is granted: ${why}`);
+        }
+        continue;
+      }
+      for (const finding of this.findBoundAccess(subject, request, [member])) {
+        finding.verdict.unknown(why);
+        findings.push(finding);
+      }
+    }
+    return findings;
+  }
+
+  private findBoundAccess(subject: Subject, request: AccessRequest, members: readonly MemberKey[] = this.memberKeys(subject)): Finding[] {
     const target = request.target;
     const findings: Finding[] = [];
-    for (const member of this.memberKeys(subject)) {
+    for (const member of members) {
       for (const grant of this.inventory.grantsOf(member.key)) {
         if (grant.provider !== "gcp" || grant.kind !== "binding" || !grant.resource) continue;
         const placement = this.place(grant.resource, target);
@@ -389,8 +445,13 @@ export class GcpAccess {
   addMember(subjects: Map<string, Subject>, memberId: string): void {
     const principal = this.inventory.principals.get(memberId);
     if (principal?.kind === "group") {
-      const members = this.ctx.cache.membersOf(principal.id).filter((m) => m.kind !== "group");
-      if (members.length > 0) {
+      const inside = this.ctx.cache.membersOf(principal.id);
+      const members = inside.filter((m) => m.kind !== "group");
+      // Groups whose members could not be read stay holders themselves, so the answer names them as unknown.
+      const unresolved = this.unresolvedGroups();
+      const opaque = [principal, ...inside.filter((m) => m.kind === "group")].filter((group) => unresolved.has(group.id));
+      for (const group of opaque) subjects.set(group.id, this.ctx.subjectFor(group));
+      if (members.length > 0 || opaque.length > 0) {
         for (const member of members) subjects.set(member.id, this.ctx.subjectFor(member));
         return;
       }
@@ -435,7 +496,7 @@ export class GcpAccess {
 /** Places a GCP reference: a scope name, a resource name, a service account member or principal. */
 export function resolveGcpTarget(ctx: QueryContext, resource: string): ResourceTarget | undefined {
   const inventory = ctx.inventory;
-  let id = resource.replace(/^\/\/[a-z0-9.-]+\//, "");
+  let id = inventoryFormOf(ctx, resource.replace(/^\/\/[a-z0-9.-]+\//, ""));
   let principalId: string | undefined;
   if (!/^(projects|folders|organizations)\//.test(id)) {
     const principal = inventory.findPrincipal(resource);
@@ -456,4 +517,33 @@ export function resolveGcpTarget(ctx: QueryContext, resource: string): ResourceT
     isScope: scope !== undefined,
     ...(principalId && inventory.principals.has(principalId) ? { principalId } : {}),
   };
+}
+
+/**
+ * A resource name as Google writes it, in the inventory's form: a project number becomes the
+ * project id (Secret Manager names secrets by number), and a bucket named without its project
+ * (`projects/_/buckets/b`) is placed in the collected project holding bindings on it.
+ */
+function inventoryFormOf(ctx: QueryContext, name: string): string {
+  const inventory = ctx.inventory;
+  const numbered = /^projects\/(\d+)(\/.*)?$/.exec(name);
+  if (numbered?.[1]) {
+    const byNumber = ctx.cache.memo("gcp:projectIdsByNumber", () => {
+      const map = new Map<string, string>();
+      for (const scope of inventory.snapshot.scopes) {
+        const number = scope.provider === "gcp" && scope.kind === "project" ? scope.attributes?.["projectNumber"] : undefined;
+        if (number !== undefined) map.set(String(number), scope.id);
+      }
+      return map;
+    });
+    const project = byNumber.get(numbered[1]);
+    return project ? `${project}${numbered[2] ?? ""}` : name;
+  }
+  const bucket = /^projects\/_\/buckets\/([^/]+)(\/.*)?$/.exec(name);
+  if (!bucket?.[1]) return name;
+  for (const scope of inventory.snapshot.scopes) {
+    if (scope.provider !== "gcp" || scope.kind !== "project") continue;
+    if (inventory.grantsOn(`${scope.id}/buckets/${bucket[1]}`).length > 0) return `${scope.id}/buckets/${bucket[1]}${bucket[2] ?? ""}`;
+  }
+  return name;
 }

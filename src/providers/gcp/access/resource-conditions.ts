@@ -3,7 +3,9 @@
  * when the question names a resource. Google documents the attributes
  * (https://cloud.google.com/iam/docs/conditions-attribute-reference#resource): `resource.name` is
  * the service's full name for the resource, which for Secret Manager and others uses the project
- * NUMBER (`projects/123/secrets/db`), so both the id and the number form are compared. Only plain
+ * NUMBER (`projects/123/secrets/db`), so both the id and the number form are compared; Cloud
+ * Storage's has no project (`projects/_/buckets/b`), while the inventory places a bucket under its
+ * project (`projects/<id>/buckets/b`). Only plain
  * comparisons and startsWith/endsWith joined by all-`&&` or all-`||` are decided; anything else
  * (request time, other attributes, negation, mixed operators) stays open.
  */
@@ -18,7 +20,8 @@ const RESOURCE_TYPES: ReadonlyArray<readonly [RegExp, string, string]> = [
   [/^projects\/[^/]+\/serviceAccounts\/[^/]+$/, "iam.googleapis.com/ServiceAccount", "iam.googleapis.com"],
   [/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, "cloudkms.googleapis.com/CryptoKey", "cloudkms.googleapis.com"],
   [/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+$/, "cloudkms.googleapis.com/KeyRing", "cloudkms.googleapis.com"],
-  [/^projects\/_\/buckets\/[^/]+$/, "storage.googleapis.com/Bucket", "storage.googleapis.com"],
+  [/^projects\/[^/]+\/buckets\/[^/]+\/objects\/.+$/, "storage.googleapis.com/Object", "storage.googleapis.com"],
+  [/^projects\/[^/]+\/buckets\/[^/]+$/, "storage.googleapis.com/Bucket", "storage.googleapis.com"],
   [/^projects\/[^/]+$/, "cloudresourcemanager.googleapis.com/Project", "cloudresourcemanager.googleapis.com"],
 ];
 
@@ -33,6 +36,10 @@ export interface NamedResource {
 
 /** The forms of a resource name, given the number of its project if the inventory knows it. */
 export function namedResource(resource: string, projectNumber: string | undefined): NamedResource {
+  const typed = RESOURCE_TYPES.find(([pattern]) => pattern.test(resource));
+  // Cloud Storage names buckets and objects without their project: `projects/_/buckets/<b>`.
+  const bucket = /^projects\/[^/]+(\/buckets\/.+)$/.exec(resource);
+  if (bucket?.[1]) return { names: [`projects/_${bucket[1]}`], complete: true, type: typed?.[1], service: typed?.[2] };
   const project = /^projects\/([^/]+)(\/.*)?$/.exec(resource);
   const names = [resource];
   let complete = true;
@@ -40,7 +47,6 @@ export function namedResource(resource: string, projectNumber: string | undefine
     if (projectNumber) names.push(`projects/${projectNumber}${project[2] ?? ""}`);
     else complete = false;
   }
-  const typed = RESOURCE_TYPES.find(([pattern]) => pattern.test(resource));
   return { names, complete, type: typed?.[1], service: typed?.[2] };
 }
 

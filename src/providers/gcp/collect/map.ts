@@ -9,7 +9,7 @@ import type { Activity, Credential, Grant, InventorySnapshot, Policy, Principal,
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
 import { GCP_IMPERSONATION_PERMISSIONS } from "../facts.js";
 import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
-import { GCP_READ_APIS } from "../reads.js";
+import { GCP_DIRECTORY_READ_APIS, GCP_READ_APIS } from "../reads.js";
 import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
 import { compactGrant } from "../../../model/compact-grant.js";
 
@@ -32,6 +32,10 @@ function bindingSource(resource: string): string {
   if (resource.startsWith("organizations/")) return GCP_READ_APIS.getOrganizationIamPolicy.api;
   if (resource.startsWith("folders/")) return GCP_READ_APIS.getFolderIamPolicy.api;
   if (resource.includes("/serviceAccounts/")) return GCP_READ_APIS.getServiceAccountIamPolicy.api;
+  if (resource.includes("/secrets/")) return GCP_READ_APIS.getSecretIamPolicy.api;
+  if (resource.includes("/cryptoKeys/")) return GCP_READ_APIS.getCryptoKeyIamPolicy.api;
+  if (resource.includes("/keyRings/")) return GCP_READ_APIS.getKeyRingIamPolicy.api;
+  if (resource.includes("/buckets/")) return GCP_READ_APIS.getBucketIamPolicy.api;
   return GCP_READ_APIS.getProjectIamPolicy.api;
 }
 
@@ -287,6 +291,10 @@ export function mapEstate(raw: RawEstate): MappedParts {
           : [],
       ),
     ),
+    // Bindings on secrets, key rings, keys and buckets: grants on those resources, inherited below them.
+    ...raw.projects.flatMap((project) =>
+      project.resourcePolicies.flatMap((held) => (held.policy ? [{ resource: held.resource, policy: held.policy, observedAt: project.observedAt }] : [])),
+    ),
   ];
   const grantIds = new Set<string>();
   for (const site of sites) {
@@ -315,8 +323,63 @@ export function mapEstate(raw: RawEstate): MappedParts {
       }
     }
   }
+  if (raw.groups) addGroupMembers(principals, raw.groups, organization);
   parts.principals = [...principals.values()];
   return parts;
+}
+
+/** The member id a membership stands for, as bindings write members; undefined for kinds bindings cannot name. */
+function membershipMemberId(type: string, key: string): string | undefined {
+  if (type === "GROUP") return `group:${key}`;
+  if (type === "SERVICE_ACCOUNT" || key.endsWith(".gserviceaccount.com")) return `serviceAccount:${key}`;
+  if (type === "USER") return `user:${key}`;
+  return undefined;
+}
+
+/**
+ * Group membership read from Cloud Identity: each member (user, service account, nested group)
+ * lists the groups it is directly in (`memberOf`); the entitlement engine follows nesting. A
+ * service account of a project that was not collected becomes an `external` principal, so the
+ * group's bindings still reach it by name.
+ */
+function addGroupMembers(principals: Map<string, Principal>, read: NonNullable<RawEstate["groups"]>, organization: string | undefined): void {
+  const source = GCP_DIRECTORY_READ_APIS.listGroupMemberships.api;
+  const evidence = { source, observedAt: read.observedAt };
+  const ensure = (id: string, make: () => Principal): Principal => {
+    const known = principals.get(id);
+    if (known) return known;
+    const made = make();
+    principals.set(id, made);
+    return made;
+  };
+  for (const group of read.groups) {
+    const groupId = `group:${group.email}`;
+    ensure(groupId, () => ({ id: groupId, provider: "gcp", kind: "group", workload: false, name: group.email, scopeId: organization ?? groupId, email: group.email, evidence }));
+    for (const membership of group.memberships) {
+      const key = membership.preferredMemberKey?.id;
+      const memberId = key ? membershipMemberId(membership.type, key) : undefined;
+      if (!key || !memberId) continue;
+      const member = ensure(memberId, (): Principal => {
+        if (memberId.startsWith("serviceAccount:")) {
+          const project = /@([^.]+)\.iam\.gserviceaccount\.com$/.exec(key)?.[1];
+          return {
+            id: memberId,
+            provider: "gcp",
+            kind: "external",
+            workload: true,
+            name: key,
+            scopeId: project ? `projects/${project}` : (organization ?? groupId),
+            email: key,
+            description: `Service account outside the collected projects, a member of ${group.email}`,
+            evidence,
+          };
+        }
+        const kind = memberId.startsWith("group:") ? "group" : "user";
+        return { id: memberId, provider: "gcp", kind, workload: false, name: key, scopeId: organization ?? groupId, email: key, evidence };
+      });
+      if (!(member.memberOf ?? []).includes(groupId)) member.memberOf = [...(member.memberOf ?? []), groupId].sort();
+    }
+  }
 }
 
 /** Users, groups and federated identities named by bindings, so questions can name them. */

@@ -6,11 +6,13 @@
 import type { GcpProviderConfig } from "../config.js";
 import { type GapRecorder, isNotFound } from "./gaps.js";
 import type { RawProject, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
-import { GCP_READ_APIS, type ActivityReads, type IamReads } from "../reads.js";
+import { GCP_READ_APIS, type ActivityReads, type IamReads, type ResourcePolicyReads } from "../reads.js";
+import { collectResourcePolicies } from "./resources.js";
 
 export interface ProjectReads {
   iam: IamReads;
   activity: ActivityReads;
+  resources: ResourcePolicyReads;
 }
 
 /** Reads that may legitimately be missing for a vanished account (404) are not gaps. */
@@ -33,7 +35,7 @@ export async function collectProject(
   const scopeId = `projects/${projectId}`;
   const activityWanted = config.collect.activity;
 
-  const [accounts, accountActivity, keyActivity, pools] = await Promise.all([
+  const [accounts, accountActivity, keyActivity, pools, resourcePolicies] = await Promise.all([
     gaps.attempt(GCP_READ_APIS.listServiceAccounts.api, scopeId, "service accounts not listed", () => reads.iam.listServiceAccounts(projectId)),
     activityWanted
       ? gaps.attempt(GCP_READ_APIS.queryServiceAccountActivity.api, scopeId, "last authentication of service accounts not read", () =>
@@ -46,6 +48,7 @@ export async function collectProject(
         )
       : Promise.resolve(undefined),
     config.collect.workloadIdentity ? collectPools(projectId, projectNumber, reads.iam, gaps) : Promise.resolve([]),
+    config.collect.resourcePolicies ? collectResourcePolicies(projectId, projectNumber, reads.resources, gaps) : Promise.resolve([]),
   ]);
 
   const serviceAccounts = await Promise.all(
@@ -70,6 +73,7 @@ export async function collectProject(
     accountActivity,
     keyActivity,
     pools,
+    resourcePolicies,
   };
 }
 

@@ -1,5 +1,5 @@
 /** What the collectors read, before it is mapped into the inventory model (map.ts). */
-import type { WireActivity, WireBoundaryPolicy, WireDenyPolicy, WireIamPolicy, WirePolicyBinding, WireRole, WireServiceAccount, WireServiceAccountKey, WireWorkloadIdentityPool, WireWorkloadIdentityProvider } from "./wire.js";
+import type { WireMembership, WireActivity, WireBoundaryPolicy, WireDenyPolicy, WireIamPolicy, WirePolicyBinding, WireRole, WireServiceAccount, WireServiceAccountKey, WireWorkloadIdentityPool, WireWorkloadIdentityProvider } from "./wire.js";
 
 export type GcpScopeKind = "organization" | "folder" | "project";
 
@@ -43,6 +43,14 @@ export interface RawWorkloadIdentityPool {
   providers: WireWorkloadIdentityProvider[];
 }
 
+/** The IAM policy of one resource that holds secrets or keys; undefined when it could not be read (a gap says so). */
+export interface RawResourcePolicy {
+  kind: "secret" | "key_ring" | "crypto_key" | "bucket";
+  /** In the inventory's project-id form, e.g. `projects/<id>/secrets/<s>`. */
+  resource: string;
+  policy: WireIamPolicy | undefined;
+}
+
 export interface RawProject {
   projectId: string;
   serviceAccounts: RawServiceAccount[];
@@ -50,6 +58,14 @@ export interface RawProject {
   accountActivity: WireActivity[] | undefined;
   keyActivity: WireActivity[] | undefined;
   pools: RawWorkloadIdentityPool[];
+  /** Secrets, key rings, keys and buckets with their IAM policies (empty when not collected). */
+  resourcePolicies: RawResourcePolicy[];
+}
+
+/** A Google group read from Cloud Identity: its direct memberships (users, service accounts, groups). */
+export interface RawGroup {
+  email: string;
+  memberships: WireMembership[];
 }
 
 export interface RawEstate {
@@ -58,4 +74,6 @@ export interface RawEstate {
   projects: Array<Observed<RawProject>>;
   roles: Array<{ role: WireRole; observedAt: string }>;
   boundaryPolicies: { policies: WireBoundaryPolicy[]; observedAt: string };
+  /** Groups that bindings name and the groups nested in them (empty when not collected). */
+  groups?: { groups: RawGroup[]; observedAt: string };
 }

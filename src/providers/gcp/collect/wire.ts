@@ -156,3 +156,31 @@ export const activityPageSchema = z.object({
 export function isActiveState(state: string | number | null | undefined): boolean {
   return state === undefined || state === null || state === "ACTIVE" || state === 1 || state === "STATE_UNSPECIFIED" || state === 0;
 }
+
+/** Secret Manager secrets.list: names only matter here (`projects/<number>/secrets/<id>`); never a payload. */
+export const secretSchema = z.object({ name: z.string() });
+export type WireSecret = z.output<typeof secretSchema>;
+
+/** Cloud KMS locations (REST), key rings and crypto keys: names, and a key's purpose. */
+export const kmsLocationPageSchema = z.object({
+  locations: z.array(z.object({ name: z.string(), locationId: text })).nullish().transform((value) => value ?? []),
+  nextPageToken: text,
+});
+export const keyRingSchema = z.object({ name: z.string() });
+export type WireKeyRing = z.output<typeof keyRingSchema>;
+export const cryptoKeySchema = z.object({ name: z.string(), purpose: enumValue });
+export type WireCryptoKey = z.output<typeof cryptoKeySchema>;
+
+/** Cloud Storage buckets.list: the bucket name and its project's number. */
+export const bucketSchema = z.object({ name: z.string(), projectNumber: text });
+export type WireBucket = z.output<typeof bucketSchema>;
+
+/** Cloud Identity groups.lookup: the group's resource name (`groups/<id>`). */
+export const groupLookupSchema = z.object({ name: z.string() });
+
+/** Cloud Identity memberships.list: who is in a group (users, service accounts, groups). */
+export const membershipSchema = z.object({
+  preferredMemberKey: z.object({ id: z.string(), namespace: text }).nullish(),
+  type: text,
+});
+export type WireMembership = z.output<typeof membershipSchema>;
