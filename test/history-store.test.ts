@@ -95,6 +95,23 @@ function contract(name: string, open: () => Promise<InventorySnapshotStore>): vo
         await store.close();
       }
     });
+
+    it("lists each source's latest copy with the id of the key it was written under (null before key ids)", async () => {
+      const store = await open();
+      try {
+        const first = await store.put({ ...collection("aws@k", 1, null), keyId: "0123456789abcdef" });
+        const second = await store.put({ ...collection("aws@k", 2, first.id), keyId: "fedcba9876543210" });
+        const other = await store.put(collection("gcp@k", 1, null));
+        const copies = (await store.copies()).filter((copy) => copy.collection.source.endsWith("@k"));
+        expect(copies.map((copy) => [copy.collection, copy.keyId])).toStrictEqual([
+          [second, "fedcba9876543210"],
+          [other, null],
+        ]);
+        expect(copies.every((copy) => (store.kind === "sqlite" ? copy.file !== null && existsSync(copy.file) : copy.file === null))).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }
 

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { Inventory } from "../model/inventory-index.js";
 import { StoredInventoryUnreadable, decodeInventory, encodeInventory, type ColumnarInventory } from "./columnar-codec.js";
 import { decodeDelta, diffCollections, encodeDelta, type EntityChange, type SensitiveReach } from "./collection-delta.js";
+import { storedCopyKeyId } from "./copy-key.js";
 import { sensitiveReach, type SensitiveSettings } from "./sensitive-reach.js";
 import { CollectionConflict, type InventorySnapshotStore, type StoredCollection } from "./snapshot-store.js";
 
@@ -113,6 +114,7 @@ export class InventoryHistory {
       counts,
       blob,
       reach: gzipSync(Buffer.from(JSON.stringify(reach), "utf8")),
+      keyId: this.key === undefined ? undefined : storedCopyKeyId(this.key),
     };
     let collection: StoredCollection;
     try {

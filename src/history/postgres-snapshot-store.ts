@@ -5,6 +5,7 @@
  * than the latest is refused (CollectionConflict), so no delta skips a collection.
  */
 import type pg from "pg";
+import { postgresSchemaVersion } from "../state/migrations.js";
 import type { Migration } from "../state/state-store.js";
 import {
   CollectionConflict,
@@ -16,6 +17,7 @@ import {
   type NewCollection,
   type RetentionRule,
   type StoredCollection,
+  type StoredCopy,
 } from "./snapshot-store.js";
 
 export const INVENTORY_POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -41,6 +43,11 @@ export const INVENTORY_POSTGRES_MIGRATIONS: readonly Migration[] = [
         bytes BYTEA NOT NULL,
         PRIMARY KEY (source, chunk)
       );`,
+  },
+  {
+    version: 2,
+    description: "the id of the key that checksummed each full copy, for wiam doctor",
+    sql: "ALTER TABLE wiam_inventory_latest ADD COLUMN key_id TEXT;",
   },
 ];
 
@@ -71,6 +78,16 @@ export class PostgresSnapshotStore implements InventorySnapshotStore {
 
   /** `pool` must already carry the inventory migrations (see `open`). */
   constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * The store over a pool, without migrating, for `wiam doctor`: the schema version found, and
+   * the store when it is this build's.
+   */
+  static async inspect(pool: pg.Pool): Promise<{ schemaVersion: number; knownVersion: number; store: PostgresSnapshotStore | null }> {
+    const schemaVersion = await postgresSchemaVersion(pool, "inventory");
+    const knownVersion = INVENTORY_POSTGRES_MIGRATIONS.length;
+    return { schemaVersion, knownVersion, store: schemaVersion === knownVersion ? new PostgresSnapshotStore(pool) : null };
+  }
 
   /** Applies the inventory schema through the state store's migration runner, then opens. */
   static async open(pool: pg.Pool, migrate: (component: string, migrations: readonly Migration[]) => Promise<void>): Promise<PostgresSnapshotStore> {
@@ -121,7 +138,13 @@ export class PostgresSnapshotStore implements InventorySnapshotStore {
       await client.query("DELETE FROM wiam_inventory_latest WHERE source = $1", [entry.source]);
       let index = 0;
       for (const chunk of chunksOf(entry.blob)) {
-        await client.query("INSERT INTO wiam_inventory_latest (source, chunk, collection_id, bytes) VALUES ($1, $2, $3, $4)", [entry.source, index++, id, chunk]);
+        await client.query("INSERT INTO wiam_inventory_latest (source, chunk, collection_id, bytes, key_id) VALUES ($1, $2, $3, $4, $5)", [
+          entry.source,
+          index++,
+          id,
+          chunk,
+          entry.keyId ?? null,
+        ]);
       }
       await client.query("COMMIT");
       return { id, source: entry.source, collectedAt: entry.collectedAt, storedAt: entry.storedAt, baseId: entry.baseId, counts: entry.counts };
@@ -171,6 +194,15 @@ export class PostgresSnapshotStore implements InventorySnapshotStore {
     );
     for (const row of result.rows) if (row.delta) out.set(row.id, row.delta);
     return out;
+  }
+
+  async copies(): Promise<StoredCopy[]> {
+    const result = await this.pool.query<CollectionRow & { key_id: string | null }>(
+      `SELECT c.id::text AS id, c.source, c.collected_at, c.stored_at, c.base_id::text AS base_id, c.counts, l.key_id
+         FROM wiam_inventory_latest l JOIN wiam_inventory_collections c ON c.id = l.collection_id
+        WHERE l.chunk = 0 ORDER BY l.source`,
+    );
+    return result.rows.map((row) => ({ collection: collectionOf(row), keyId: row.key_id, file: null }));
   }
 
   async dropLatest(source: string): Promise<void> {

@@ -43,6 +43,21 @@ export interface NewCollection {
    * latest is another one (a replica stored in between), so no delta skips a collection.
    */
   baseId: string | null;
+  /**
+   * Which key checksummed the full copy (storedCopyKeyId), kept beside it so `wiam doctor` can
+   * tell a copy written under another key from a damaged one. Not secret, and not trusted: the
+   * checksum alone decides whether a copy is served.
+   */
+  keyId?: string | undefined;
+}
+
+/** A source's latest full copy as the store keeps it, for `wiam doctor`. */
+export interface StoredCopy {
+  collection: StoredCollection;
+  /** The key id written with the copy; null when written before key ids were kept. */
+  keyId: string | null;
+  /** The file holding the copy (SQLite keeps copies in files); null when it is in the database. */
+  file: string | null;
 }
 
 export class CollectionConflict extends Error {
@@ -84,6 +99,8 @@ export interface InventorySnapshotStore {
   collection(id: string): Promise<StoredCollection | null>;
   /** The deltas of these collections (those that have one). */
   deltas(ids: readonly string[]): Promise<Map<string, Buffer>>;
+  /** Every source's latest full copy (without its bytes: `latest` reads them), by source. */
+  copies(): Promise<StoredCopy[]>;
   /** Forgets the source's full copy (found unreadable): the next load collects afresh. */
   dropLatest(source: string): Promise<void>;
   /** Drops old collections' rows and deltas; returns how many. */
@@ -139,6 +156,10 @@ export class OpeningSnapshotStore implements InventorySnapshotStore {
 
   async deltas(ids: readonly string[]): Promise<Map<string, Buffer>> {
     return (await this.opening).deltas(ids);
+  }
+
+  async copies(): Promise<StoredCopy[]> {
+    return (await this.opening).copies();
   }
 
   async dropLatest(source: string): Promise<void> {

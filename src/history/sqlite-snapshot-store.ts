@@ -15,7 +15,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { migrateSqlite } from "../state/migrations.js";
+import { migrateSqlite, sqliteSchemaVersion } from "../state/migrations.js";
 import type { SqliteMigration } from "../state/state-store.js";
 import {
   CollectionConflict,
@@ -26,6 +26,7 @@ import {
   type NewCollection,
   type RetentionRule,
   type StoredCollection,
+  type StoredCopy,
 } from "./snapshot-store.js";
 
 export const INVENTORY_DB_FILE = "inventory.db";
@@ -80,6 +81,11 @@ export const INVENTORY_SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     description: "full copies in files beside the database: the row names its file",
     sql: "ALTER TABLE inventory_latest ADD COLUMN copy_file TEXT;",
   },
+  {
+    version: 3,
+    description: "the id of the key that checksummed each full copy, for wiam doctor",
+    sql: "ALTER TABLE inventory_latest ADD COLUMN key_id TEXT;",
+  },
 ];
 
 /** Where the full copies of the store at `dbPath` live. */
@@ -128,6 +134,27 @@ export class SqliteSnapshotStore implements InventorySnapshotStore {
       throw error;
     }
     return new SqliteSnapshotStore(db, copiesDirOf(path));
+  }
+
+  /**
+   * Opens an existing `inventory.db` read-only and without migrating it, for `wiam doctor`: its
+   * schema version, and the store when the version is this build's (else null: an older one is
+   * migrated by the server's next start, a newer one was written by a newer release).
+   */
+  static inspect(path: string): { schemaVersion: number; knownVersion: number; store: SqliteSnapshotStore | null } {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    const knownVersion = INVENTORY_SQLITE_MIGRATIONS.length;
+    try {
+      const schemaVersion = sqliteSchemaVersion(db, "inventory");
+      if (schemaVersion !== knownVersion) {
+        db.close();
+        return { schemaVersion, knownVersion, store: null };
+      }
+      return { schemaVersion, knownVersion, store: new SqliteSnapshotStore(db, copiesDirOf(path)) };
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   async latest(source: string): Promise<LatestCollection | null> {
@@ -179,8 +206,8 @@ export class SqliteSnapshotStore implements InventorySnapshotStore {
         replaced = this.db.prepare<[string], { copy_file: string | null }>("SELECT copy_file FROM inventory_latest WHERE source = ?").all(entry.source).map((r) => r.copy_file);
         this.db.prepare<[string]>("DELETE FROM inventory_latest WHERE source = ?").run(entry.source);
         this.db
-          .prepare<[string, number, Buffer, string]>("INSERT INTO inventory_latest (source, chunk, collection_id, bytes, copy_file) VALUES (?, 0, ?, ?, ?)")
-          .run(entry.source, id, Buffer.alloc(0), copy);
+          .prepare<[string, number, Buffer, string, string | null]>("INSERT INTO inventory_latest (source, chunk, collection_id, bytes, copy_file, key_id) VALUES (?, 0, ?, ?, ?, ?)")
+          .run(entry.source, id, Buffer.alloc(0), copy, entry.keyId ?? null);
         return {
           id: String(id),
           source: entry.source,
@@ -231,6 +258,17 @@ export class SqliteSnapshotStore implements InventorySnapshotStore {
       if (row?.delta) out.set(id, row.delta);
     }
     return out;
+  }
+
+  async copies(): Promise<StoredCopy[]> {
+    return this.db
+      .prepare<[], CollectionRow & { copy_file: string | null; key_id: string | null }>(
+        `SELECT c.id, c.source, c.collected_at, c.stored_at, c.base_id, c.counts, l.copy_file, l.key_id
+           FROM inventory_latest l JOIN inventory_collections c ON c.id = l.collection_id
+          WHERE l.chunk = 0 ORDER BY l.source`,
+      )
+      .all()
+      .map((row) => ({ collection: collectionOf(row), keyId: row.key_id, file: row.copy_file === null ? null : join(this.copiesDir, row.copy_file) }));
   }
 
   async dropLatest(source: string): Promise<void> {

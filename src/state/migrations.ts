@@ -91,3 +91,21 @@ export function migrateSqlite(db: Database.Database, component: string, migratio
   });
   return run.immediate();
 }
+
+/**
+ * The component's schema version in a SQLite database, without changing anything (0 when it has
+ * none): for checks that must not migrate, such as `wiam doctor`.
+ */
+export function sqliteSchemaVersion(db: Database.Database, component: string): number {
+  const table = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'wiam_schema_version'").get();
+  if (!table) return 0;
+  return db.prepare<[string], { version: number }>("SELECT version FROM wiam_schema_version WHERE component = ?").get(component)?.version ?? 0;
+}
+
+/** The same in PostgreSQL. */
+export async function postgresSchemaVersion(pool: pg.Pool, component: string): Promise<number> {
+  const table = await pool.query<{ found: string | null }>("SELECT to_regclass('wiam_schema_version')::text AS found");
+  if (!table.rows[0]?.found) return 0;
+  const row = await pool.query<{ version: number }>("SELECT version FROM wiam_schema_version WHERE component = $1", [component]);
+  return row.rows[0]?.version ?? 0;
+}
