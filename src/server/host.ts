@@ -17,6 +17,7 @@ import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type CliContext, type GlobalOptions } from "../cli/context.js";
 import { createMcpServer, endSessionTasks, type ServerOptions } from "./create-server.js";
+import { checkSharedRedactionKey } from "../state/shared-redaction-key.js";
 import { nodeSupportNotice } from "../util/node-support.js";
 
 /** One MCP session as a transport sees it: its server, and the call that ends its task. */
@@ -111,7 +112,14 @@ async function openSharedState(context: CliContext): Promise<StateStore | undefi
   const dataDir = ensureDataDir(context.dataDir);
   const redactor = createRedactorFor(context.config, dataDir);
   const log = createLogger({ redactor, level: context.logLevel });
-  return openStateStore({ config: context.config, dataDir, redactor, warn: (message) => log.warning(message) });
+  const state = await openStateStore({ config: context.config, dataDir, redactor, warn: (message) => log.warning(message) });
+  try {
+    await checkSharedRedactionKey(state.tables, redactor);
+  } catch (error) {
+    await state.close().catch(() => undefined);
+    throw error;
+  }
+  return state;
 }
 
 export async function runHost(options: RunHostOptions): Promise<ServeHost> {
