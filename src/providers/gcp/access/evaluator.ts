@@ -192,7 +192,7 @@ export class GcpAccess {
     const ownReason = unresolved.get(subject.id);
     if (ownReason !== undefined) {
       // A group as a holder: who is in it, and so which identities this reaches, is not known.
-      for (const finding of findings) finding.verdict.unknown(`the members of ${subject.id} could not be read (${ownReason}): which identities this reaches is unknown`);
+      for (const finding of findings) finding.verdict.unknown(`which identities ${subject.id} stands for is unknown (${ownReason})`);
     }
     return [...findings, ...this.unresolvedGroupAccess(subject, request)];
   }
@@ -209,7 +209,7 @@ export class GcpAccess {
     const findings: Finding[] = [];
     for (const [groupId, reason] of this.unresolvedGroups()) {
       if (known.has(groupId) || groupId === subject.id) continue;
-      const why = `whether ${subject.id} is a member of ${groupId} is unknown: its members could not be read (${reason})`;
+      const why = `whether ${subject.id} is a member of ${groupId} is unknown (${reason})`;
       const member: MemberKey = { key: groupId, hops: [{ type: "member_of", id: groupId, label: `${groupId} (members not read)` }] };
       if (request.action === undefined) {
         if (this.inventory.grantsOf(groupId).some((grant) => grant.provider === "gcp" && grant.kind === "binding")) {
