@@ -103,7 +103,7 @@ export function connectorsFor(config: WiamConfig): Connector[] {
   }
   for (const module of PROVIDERS) {
     const files = config.activity.files[module.id];
-    if (files) connectors.push(createActivityFilesConnector(module, files, config.activity.rangesFiles[module.id]));
+    if (files) connectors.push(createActivityFilesConnector(module, files, config.activity.rangesFiles[module.id], config.activity.ingestion.workers));
   }
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.

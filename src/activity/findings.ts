@@ -16,7 +16,7 @@ import type { ActivitySettings, KnownIdentity, Severity } from "./detections/typ
 import type { ActivityLog } from "./log.js";
 
 export function activitySettingsOf(config: WiamConfig): ActivitySettings {
-  const { rangesFiles: _ranges, files: _files, ...settings } = config.activity;
+  const { rangesFiles: _ranges, files: _files, ingestion: _ingestion, ...settings } = config.activity;
   return settings;
 }
 

@@ -24,6 +24,7 @@ import {
 } from "../model/activity-log.js";
 import { PROVIDER_IDS, type ProviderId } from "../providers/ids.js";
 import { networkKeyOf } from "./networks.js";
+import { CHUNK_FIELD, CHUNK_STRIDE, codeIsSignIn, codeNetwork, codeProvider, type ActivityChunk } from "./event-chunk.js";
 
 /** One event as collectors hand it over: times in epoch milliseconds, absent values undefined. */
 export interface ActivityEventInput {
@@ -200,6 +201,100 @@ export class ActivityLogBuilder {
     this.country.push(row, country);
     if (recent) this.ids.set(row, event.id);
     this.length = row + 1;
+  }
+
+  /**
+   * Adds a parser's chunk: the same rows, strings and first-seen facts as `add` for each of its
+   * events in order (so a log built from chunks is identical to one built event by event), with
+   * each of the chunk's strings interned once.
+   */
+  addChunk(chunk: ActivityChunk): void {
+    const { fields, strings, timeMs } = chunk;
+    const remap = new Int32Array(strings.length);
+    const agentRemap = new Int32Array(strings.length);
+    const countryRemap = new Int32Array(strings.length);
+    // Per chunk string: 1 principal's provider and scope recorded, 2 action's category, 4 network's class.
+    const recorded = new Uint8Array(strings.length);
+    const global = (key: number): number => {
+      if (key === 0) return NONE;
+      let known = remap[key] as number;
+      if (known === 0) {
+        known = this.strings.of(strings[key]);
+        remap[key] = known;
+      }
+      return known;
+    };
+    for (let index = 0; index < chunk.rows; index++) {
+      const offset = index * CHUNK_STRIDE;
+      const codes = fields[offset + CHUNK_FIELD.codes] as number;
+      const principalKey = fields[offset + CHUNK_FIELD.principal] as number;
+      const principal = global(principalKey);
+      if (((recorded[principalKey] as number) & 1) === 0) {
+        if (!this.principalProvider.has(principal)) {
+          this.principalProvider.set(principal, codes & 7);
+          this.principalScope.set(principal, global(fields[offset + CHUNK_FIELD.scope] as number));
+        }
+        recorded[principalKey] = (recorded[principalKey] as number) | 1;
+      }
+      const actionKey = fields[offset + CHUNK_FIELD.action] as number;
+      const action = global(actionKey);
+      const category = (codes >> 4) & 15;
+      if (category !== 0 && ((recorded[actionKey] as number) & 2) === 0) {
+        if (!this.categories.has(action)) this.categories.set(action, category);
+        recorded[actionKey] = (recorded[actionKey] as number) | 2;
+      }
+      const networkClass = (codes >> 8) & 3;
+      const networkKeyIndex = fields[offset + CHUNK_FIELD.networkKey] as number;
+      let network: number;
+      if (networkKeyIndex !== 0) {
+        network = global(networkKeyIndex);
+        if (((recorded[networkKeyIndex] as number) & 4) === 0) {
+          if (!this.networkClasses.has(network)) this.networkClasses.set(network, networkClass);
+          recorded[networkKeyIndex] = (recorded[networkKeyIndex] as number) | 4;
+        }
+      } else {
+        const address = fields[offset + CHUNK_FIELD.address] as number;
+        network = this.strings.of(networkKeyOf(codeProvider(codes), codeNetwork(codes), address === 0 ? undefined : strings[address]));
+        if (!this.networkClasses.has(network)) this.networkClasses.set(network, networkClass);
+      }
+      const agentKey = fields[offset + CHUNK_FIELD.agent] as number;
+      let agent = NONE;
+      if (agentKey !== 0) {
+        agent = agentRemap[agentKey] as number;
+        if (agent === 0) {
+          agent = this.agents.of(strings[agentKey]);
+          if (agent < 0) agent = this.agents.find(OTHER_AGENT) ?? NONE;
+          agentRemap[agentKey] = agent;
+        }
+      }
+      const countryKey = fields[offset + CHUNK_FIELD.country] as number;
+      let country = NONE;
+      if (countryKey !== 0) {
+        country = countryRemap[countryKey] as number;
+        if (country === 0) {
+          country = Math.max(this.countries.of(strings[countryKey]), NONE);
+          countryRemap[countryKey] = country;
+        }
+      }
+      const row = this.length;
+      const time = timeMs[index] as number;
+      this.time.push(row, Math.floor(time / 1000));
+      this.principal.push(row, principal);
+      this.action.push(row, action);
+      this.resource.push(row, global(fields[offset + CHUNK_FIELD.resource] as number));
+      this.network.push(row, network);
+      const recent = time >= this.keepIdsSince;
+      this.credential.push(row, recent ? global(fields[offset + CHUNK_FIELD.credential] as number) : NONE);
+      this.via.push(row, global(fields[offset + CHUNK_FIELD.via] as number));
+      this.agent.push(row, agent);
+      this.flags.push(row, ((codes >> 10) & 3) | (networkClass << 2) | (codeIsSignIn(codes) ? SIGN_IN_FLAG : 0));
+      this.country.push(row, country);
+      if (recent) {
+        const id = fields[offset + CHUNK_FIELD.id] as number;
+        this.ids.set(row, id === 0 ? "" : (strings[id] ?? ""));
+      }
+      this.length = row + 1;
+    }
   }
 
   /** Adds events in their JSON form (a snapshot file's, the demo's). */

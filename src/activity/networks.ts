@@ -115,7 +115,11 @@ export class AddressRanges {
   private readonly v4Ends: number[] = [];
   private readonly v6: { groups: number[]; bits: number }[] = [];
 
+  /** The CIDRs as given (a worker thread rebuilds the same ranges from them). */
+  readonly cidrs: readonly string[];
+
   constructor(cidrs: readonly string[]) {
+    this.cidrs = [...cidrs];
     const v4: [number, number][] = [];
     for (const cidr of cidrs) {
       const [address, bitsText] = cidr.split("/");

@@ -61,6 +61,18 @@ export const activityConfigSchema = z
       .partialRecord(z.enum(PROVIDER_IDS), z.array(z.string().min(1)).min(1))
       .default({})
       .describe("per provider, activity log files or folders to read as a source (aws: CloudTrail *.json.gz in the trail's key layout)"),
+    ingestion: z
+      .strictObject({
+        workers: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe("threads that parse activity log files; 1 parses on the main thread; default: one per core (os.availableParallelism())"),
+      })
+      .prefault({})
+      .describe("how activity log files are read"),
     rangesFiles: z
       .partialRecord(z.enum(PROVIDER_IDS), z.string().min(1))
       .default({})

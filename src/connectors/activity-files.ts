@@ -6,7 +6,7 @@ import type { ProviderModule } from "../providers/provider.js";
 import type { Connector } from "./connector.js";
 import { emptySnapshot } from "../model/inventory.js";
 
-export function createActivityFilesConnector(module: ProviderModule, paths: readonly string[], rangesFile: string | undefined): Connector {
+export function createActivityFilesConnector(module: ProviderModule, paths: readonly string[], rangesFile: string | undefined, workers?: number | undefined): Connector {
   return {
     id: `${module.id}-activity-files`,
     local: true,
@@ -18,7 +18,7 @@ export function createActivityFilesConnector(module: ProviderModule, paths: read
         snapshot.gaps = [{ provider: module.id, source: "activity files", reason: `${module.title} has no reader for activity log files` }];
         return snapshot;
       }
-      const activityLog = await read(paths, { rangesFile, signal: context.signal });
+      const activityLog = await read(paths, { rangesFile, signal: context.signal, workers });
       context.recordOperation({ provider: "local", api: "activity-files:read", count: paths.length });
       return { ...snapshot, activityLog };
     },

@@ -84,7 +84,8 @@ export interface ProviderModule<Id extends ProviderId = ProviderId, Config = unk
   addDemoEstate(estate: DemoEstate): void;
   /**
    * Reads this provider's activity log files (config `activity.files.<id>`), metadata only.
-   * `rangesFile` replaces the shipped snapshot of the provider's published address ranges.
+   * `rangesFile` replaces the shipped snapshot of the provider's published address ranges;
+   * `workers` is the number of parsing threads (1: in process; default: one per core).
    */
-  readActivityFiles?(paths: readonly string[], options: { rangesFile?: string | undefined; signal?: AbortSignal | undefined }): Promise<ActivityLogData>;
+  readActivityFiles?(paths: readonly string[], options: { rangesFile?: string | undefined; signal?: AbortSignal | undefined; workers?: number | undefined }): Promise<ActivityLogData>;
 }

@@ -25,6 +25,19 @@ const asText = (value: unknown): string | undefined => (typeof value === "string
 
 const DENIED = /AccessDenied|UnauthorizedOperation|Unauthorized|Forbidden/i;
 
+/** CloudTrail writes UTC times as 2026-03-10T11:17:00Z; other ISO 8601 forms are read too, anything else is malformed. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The event time in epoch ms, NaN when it is no ISO 8601 time. */
+export function cloudTrailTimeMs(text: string): number {
+  return ISO_TIME.test(text) ? Date.parse(text) : Number.NaN;
+}
+
+/** Event ids longer than this are malformed (the event model's limit). */
+export const MAX_EVENT_ID_LENGTH = 256;
+/** User agents are kept to this many characters. */
+export const MAX_USER_AGENT_LENGTH = 512;
+
 /** The identity that acted: a role for a role session (its session name is not an identity). */
 function principalOf(identity: Json): string | undefined {
   const type = asText(identity.type);
@@ -33,7 +46,7 @@ function principalOf(identity: Json): string | undefined {
   return asText(identity.arn);
 }
 
-function outcomeOf(errorCode: string | undefined): ActivityOutcome {
+export function outcomeOf(errorCode: string | undefined): ActivityOutcome {
   if (errorCode === undefined) return "success";
   return DENIED.test(errorCode) ? "denied" : "failure";
 }
@@ -50,9 +63,9 @@ export function normalizeCloudTrailRecord(value: unknown, ranges: AddressRanges)
   const time = asText(record.eventTime);
   const source = asText(record.eventSource);
   const name = asText(record.eventName);
-  if (!identity || !id || !time || !source || !name) return undefined;
+  if (!identity || !id || !time || !source || !name || id.length > MAX_EVENT_ID_LENGTH) return undefined;
   const principalId = principalOf(identity);
-  const timeMs = Date.parse(time);
+  const timeMs = cloudTrailTimeMs(time);
   if (!principalId || Number.isNaN(timeMs)) return undefined;
   const account = asText(record.recipientAccountId) ?? asText(identity.accountId) ?? "";
   const action = awsActionOf(source, name);
@@ -79,7 +92,7 @@ export function normalizeCloudTrailRecord(value: unknown, ranges: AddressRanges)
     network: network.network,
     networkKey: network.key,
     country: undefined,
-    userAgent: asText(record.userAgent)?.slice(0, 512),
+    userAgent: asText(record.userAgent)?.slice(0, MAX_USER_AGENT_LENGTH),
     outcome: outcomeOf(asText(record.errorCode)),
   };
 }

@@ -6,8 +6,6 @@
  * Every source reports what it covered: a page budget used up, a file that could not be read or a
  * denied listing makes it partial, with the reason.
  */
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ActivityEventInput } from "../../../activity/log.js";
@@ -17,10 +15,11 @@ import type { AwsCallRunner } from "../calls.js";
 import type { AwsActivityConfig } from "../config.js";
 import { describeError } from "../errors.js";
 import { cloudTrailReads, trailLogReads } from "../reads.js";
-import { ingestCloudTrailText, normalizeCloudTrailRecord, type CloudTrailTally } from "./cloudtrail.js";
+import { normalizeCloudTrailRecord } from "./cloudtrail.js";
 import { eventJson } from "../../../activity/event-json.js";
-
-const gunzipAsync = promisify(gunzip);
+import { chunkEvents } from "../../../activity/event-chunk.js";
+import { scanCloudTrailFile } from "./trail-scanner.js";
+import { trailLogBytes } from "./trail-logs.js";
 const DAY_MS = 86_400_000;
 /** A listing that keeps returning continuation tokens past this is reported, not followed forever. */
 const MAX_LIST_PAGES = 1000;
@@ -100,7 +99,6 @@ async function readTrailPrefix(
 ): Promise<ActivitySource> {
   const { runner, ranges, signal } = options;
   const scopeId = `aws:account/${accountId}`;
-  const tally: CloudTrailTally = { records: 0, events: 0, skipped: 0 };
   const problems: string[] = [];
   let files = 0;
   for (const day of days) {
@@ -122,7 +120,9 @@ async function readTrailPrefix(
           const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: object.Key }, scopeId);
           const bytes = await output.Body?.transformToByteArray();
           if (!bytes) throw new Error("empty object");
-          ingestCloudTrailText((await gunzipAsync(bytes)).toString("utf8"), ranges, keep, tally);
+          // The same reader as local files: gunzipped off the main thread, scanned into a chunk.
+          const chunk = scanCloudTrailFile(await trailLogBytes(bytes, true), { ranges });
+          for (const event of chunkEvents(chunk)) keep(event);
         } catch (error) {
           signal?.throwIfAborted();
           problems.push(`a log file of ${day} could not be read: ${describeError(error)}`);

@@ -1,18 +1,25 @@
 /**
  * CloudTrail log files on disk as an activity source: a trail's S3 prefix synced locally, or an
  * export. Directories are walked for `*.json.gz` and `*.json` files in name order (the key layout
- * sorts by account, region and date); each file is read, gunzipped and normalized.
+ * sorts by account, region and date); each file is read, gunzipped and scanned into a chunk.
+ *
+ * With more than one parsing worker (`activity.ingestion.workers`, default: one per core) files
+ * are parsed on worker threads while the main thread merges what they return. Chunks are handed
+ * to the sink in file order whichever worker finishes first, so the log is the same for any
+ * number of workers. A few files are not worth starting threads for and are read in process.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
-import type { ActivityEventInput } from "../../../activity/log.js";
+import type { ActivityChunk, ChunkTally } from "../../../activity/event-chunk.js";
 import type { AddressRanges } from "../../../activity/networks.js";
+import { WorkerPool } from "../../../activity/worker-pool.js";
 import type { ActivitySource } from "../../../model/activity-log.js";
-import { ingestCloudTrailText, type CloudTrailTally } from "./cloudtrail.js";
+import { isGzipName, trailLogBytes, type TrailParseTask, type TrailWorkerData } from "./trail-logs.js";
+import { scanCloudTrailFile } from "./trail-scanner.js";
 
-const gunzipAsync = promisify(gunzip);
+/** Below this many files, reading in process is quicker than starting worker threads. */
+export const MIN_FILES_FOR_WORKERS = 8;
 
 export async function cloudTrailFilesUnder(path: string): Promise<string[]> {
   const info = await stat(path);
@@ -27,54 +34,103 @@ export async function cloudTrailFilesUnder(path: string): Promise<string[]> {
   return files;
 }
 
-export interface LocalCloudTrailResult {
-  tally: CloudTrailTally;
-  sources: ActivitySource[];
+export interface LocalCloudTrailOptions {
+  ranges: AddressRanges;
+  /** Parsing threads; 1 parses in process. Default: the host's available parallelism. */
+  workers?: number | undefined;
+  /** Event and credential ids of earlier events are not kept (the columnar log's keepIdsSince). */
+  keepIdsSince?: number | undefined;
+  /** Keep source addresses themselves (default true); the columnar log needs only their networks. */
+  keepAddresses?: boolean | undefined;
+  signal?: AbortSignal | undefined;
 }
 
-/** Reads every CloudTrail file under `paths` into `sink`; unreadable files become incomplete sources. */
-export async function readLocalCloudTrail(
-  paths: readonly string[],
-  ranges: AddressRanges,
-  sink: (event: ActivityEventInput) => void,
-  signal?: AbortSignal,
-): Promise<LocalCloudTrailResult> {
-  const tally: CloudTrailTally = { records: 0, events: 0, skipped: 0 };
+export interface LocalCloudTrailResult {
+  tally: ChunkTally;
+  sources: ActivitySource[];
+  /** Worker threads used (0: parsed in process). */
+  workers: number;
+}
+
+/** Parses one file, in process or on a worker: the chunk, or undefined when the file is not a CloudTrail log. */
+type Parse = (file: string) => Promise<ActivityChunk | undefined>;
+
+export function defaultParsingWorkers(): number {
+  return availableParallelism();
+}
+
+/** Reads every CloudTrail file under `paths` into `sink`, a chunk a file; unreadable files become incomplete sources. */
+export async function readLocalCloudTrail(paths: readonly string[], options: LocalCloudTrailOptions, sink: (chunk: ActivityChunk) => void): Promise<LocalCloudTrailResult> {
+  const { signal } = options;
+  const tally: ChunkTally = { records: 0, events: 0, skipped: 0 };
   const sources: ActivitySource[] = [];
+  const roots: { root: string; files: string[] }[] = [];
   for (const root of paths) {
-    let files: string[];
     try {
-      files = await cloudTrailFilesUnder(root);
+      roots.push({ root, files: await cloudTrailFilesUnder(root) });
     } catch {
       sources.push({ provider: "aws", source: `cloudtrail:file ${root}`, complete: false, note: "the path cannot be read" });
-      continue;
     }
-    const failed: string[] = [];
-    // The next file is read and gunzipped (on libuv's thread pool) while this one is parsed and
-    // normalized on the main thread: the two cores of a small host both work.
-    const load = async (file: string): Promise<string> => {
-      const raw = await readFile(file);
-      return file.endsWith(".gz") ? (await gunzipAsync(raw)).toString("utf8") : raw.toString("utf8");
-    };
-    const settle = (file: string | undefined) => (file === undefined ? undefined : load(file).then((text) => ({ text }), () => ({ text: undefined })));
-    let next = settle(files[0]);
-    for (let index = 0; index < files.length; index++) {
-      signal?.throwIfAborted();
-      const current = await next;
-      next = settle(files[index + 1]);
-      try {
-        if (current?.text === undefined) throw new Error("unreadable");
-        ingestCloudTrailText(current.text, ranges, sink, tally);
-      } catch {
-        failed.push(files[index] ?? "");
-      }
-    }
-    sources.push({
-      provider: "aws",
-      source: `cloudtrail:file ${root}`,
-      complete: failed.length === 0,
-      ...(failed.length > 0 ? { note: `${failed.length} of ${files.length} file(s) could not be read as CloudTrail logs` } : {}),
-    });
   }
-  return { tally, sources };
+  const fileCount = roots.reduce((sum, { files }) => sum + files.length, 0);
+  const wanted = Math.max(1, Math.floor(options.workers ?? defaultParsingWorkers()));
+  const workers = wanted > 1 && fileCount >= MIN_FILES_FOR_WORKERS ? wanted : 0;
+  const task = (file: string): TrailParseTask => ({ path: file, keepIdsSince: options.keepIdsSince, keepAddresses: options.keepAddresses ?? true });
+  let pool: WorkerPool<TrailParseTask, ActivityChunk> | undefined;
+  let parse: Parse;
+  // A file that cannot be read or parsed settles as undefined: it is counted, never fatal.
+  if (workers > 0) {
+    const data: TrailWorkerData = { cidrs: options.ranges.cidrs };
+    const active = new WorkerPool<TrailParseTask, ActivityChunk>(trailWorkerScript(), workers, data);
+    pool = active;
+    parse = (file) => active.run(task(file)).catch(() => undefined);
+  } else {
+    parse = (file) =>
+      readFile(file)
+        .then((raw) => trailLogBytes(raw, isGzipName(file)))
+        .then((bytes) => scanCloudTrailFile(bytes, { ranges: options.ranges, keepIdsSince: options.keepIdsSince, keepAddresses: options.keepAddresses }))
+        .catch(() => undefined);
+  }
+  // Files ahead of the one being merged: enough to keep every worker busy (in process, the next
+  // file is read and gunzipped on libuv's threads while this one is scanned).
+  const ahead = workers > 0 ? workers * 2 : 1;
+  try {
+    for (const { root, files } of roots) {
+      const inFlight: Promise<ActivityChunk | undefined>[] = [];
+      let started = 0;
+      let failed = 0;
+      for (let index = 0; index < files.length; index++) {
+        signal?.throwIfAborted();
+        while (started < files.length && started <= index + ahead) inFlight.push(parse(files[started++] ?? ""));
+        const chunk = await inFlight[index];
+        inFlight[index] = Promise.resolve(undefined);
+        if (chunk === undefined) {
+          failed++;
+          continue;
+        }
+        tally.records += chunk.tally.records;
+        tally.events += chunk.tally.events;
+        tally.skipped += chunk.tally.skipped;
+        sink(chunk);
+      }
+      sources.push({
+        provider: "aws",
+        source: `cloudtrail:file ${root}`,
+        complete: failed === 0,
+        ...(failed > 0 ? { note: `${failed} of ${files.length} file(s) could not be read as CloudTrail logs` } : {}),
+      });
+    }
+  } finally {
+    await pool?.close();
+  }
+  return { tally, sources, workers };
+}
+
+/**
+ * The worker's compiled script. Tests run this module from its TypeScript source, which a worker
+ * thread cannot load on Node 20; they use the compiled one (npx tsc -p tsconfig.json).
+ */
+function trailWorkerScript(): URL {
+  const here = import.meta.url;
+  return here.endsWith(".ts") ? new URL("../../../../dist/src/providers/aws/activity/trail-worker.js", here) : new URL("./trail-worker.js", here);
 }
