@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import { createGcpConnector } from "../src/providers/gcp/index.js";
+import { gcpDoctorChecks } from "../src/providers/gcp/doctor.js";
 import { collectedInventory, collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer } from "./fakes/gcp/server.js";
 import {
@@ -202,5 +203,38 @@ describe("forward and reverse paths through groups and resource policies", () =>
     expect(byGoogleName.filter(([, via]) => (via as string[]).length === 0)).toEqual([[`serviceAccount:${GH_DEPLOYER}`, [], "allowed"]]);
     expect(paths({ action: ACCESS, resource: `projects/500000000002/secrets/release-signing` })).toEqual(paths({ action: ACCESS, resource: RELEASE_SECRET }));
     expect(CI).toBe("projects/ci-tools-01");
+  });
+});
+
+describe("wiam doctor", () => {
+  async function doctor(estate: ReturnType<typeof resourceEstate>) {
+    const server = await FakeGcpServer.start(estate);
+    try {
+      const connector = createGcpConnector({ organization: "111111111111", endpoints: endpointsOf(server.url) }, { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW });
+      return (await gcpDoctorChecks(connector)).filter((check) => check.check === "gcp groups");
+    } finally {
+      await server.close();
+    }
+  }
+
+  test("says groups can be read when the directory answers", async () => {
+    expect(await doctor(resourceEstate(NOW))).toEqual([
+      { level: "ok", check: "gcp groups", detail: "Google groups of directory customer C0fake123 can be read: bindings to groups resolve to their members" },
+    ]);
+  });
+
+  test("warns, and says which paths become unknown, when the reader lacks the Groups Reader role", async () => {
+    const estate = resourceEstate(NOW);
+    delete estate.groups;
+    expect(await doctor(estate)).toEqual([
+      {
+        level: "warning",
+        check: "gcp groups",
+        detail:
+          "Google groups cannot be read (HTTP 403 PERMISSION_DENIED: Error(2028): Permission denied for the resource (FAKE)): bindings to groups stay unresolved, so reverse answers name those groups as unknown " +
+          "and forward answers mark every path through them unknown. Assign the reader account the Groups Reader admin role " +
+          "(its tokens already ask for the cloud-identity.groups.readonly scope), or set collect.groups: false to stop asking.",
+      },
+    ]);
   });
 });

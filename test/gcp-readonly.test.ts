@@ -42,6 +42,7 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "denyPolicies.getPolicy",
       "denyPolicies.listPolicies",
       "boundaryPolicies.listPrincipalAccessBoundaryPolicies",
+      "cloudIdentity.groups.list",
       "cloudIdentity.groups.lookup",
       "cloudIdentity.groups.memberships.list",
       "kms.listCryptoKeys",

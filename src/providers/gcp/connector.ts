@@ -19,6 +19,7 @@ import { mapEstate } from "./collect/map.js";
 import type { RawProject, RawScopePolicies } from "./collect/raw.js";
 import { ActivityReads, GroupReads, IamReads, PolicyReads, ResourceManagerReads, LoggingReads, ResourcePolicyReads } from "./reads.js";
 import { collectGroups } from "./collect/groups.js";
+import { describeError } from "./errors.js";
 import type { RawGroup } from "./collect/raw.js";
 import { readAuditLogs } from "./activity/audit-logs.js";
 import { GcpSessionManager, type GcpBaseCredentials, type GcpSession, type GcpSessionInfo } from "./sessions.js";
@@ -38,6 +39,11 @@ export interface GcpConnector extends Connector {
   readonly id: "gcp";
   /** Which identity the server itself reaches Google Cloud with; throws when ADC yields no token. */
   checkIdentity(): Promise<string>;
+  /**
+   * Can Google groups be read (collect.groups, with an organization whose directory customer is
+   * known)? Undefined when there is nothing to check.
+   */
+  checkGroups(): Promise<{ readable: true; customer: string } | { readable: false; reason: string } | undefined>;
   describeCredentialScope(taskId: string): string;
   endTask(taskId: string): void;
   sessionFor(taskId: string): GcpSessionInfo | undefined;
@@ -231,6 +237,23 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
       const { account, impersonates } = await sessions.checkBase();
       const who = `application default credentials as ${account ?? "an unidentified account (ADC did not name it)"}`;
       return impersonates ? `${who}; each task impersonates ${impersonates}` : who;
+    },
+
+    async checkGroups() {
+      if (!config.collect.groups || !config.organization) return undefined;
+      const runner = new GcpCallRunner({ maxAttempts: 1, callTimeoutMs: config.callTimeoutMs, maxConcurrency: 1, timing });
+      const taskId = "wiam-doctor";
+      try {
+        const session = await sessions.session(taskId, runner);
+        const organization = await new ResourceManagerReads(runner, session.clients).getOrganization(`organizations/${config.organization}`);
+        if (!organization.directoryCustomerId) return { readable: false as const, reason: `organizations/${config.organization} names no directory customer` };
+        await new GroupReads(runner, session.clients).probeGroups(organization.directoryCustomerId);
+        return { readable: true as const, customer: organization.directoryCustomerId };
+      } catch (error) {
+        return { readable: false as const, reason: describeError(error) };
+      } finally {
+        sessions.endTask(taskId);
+      }
     },
 
     describeCredentialScope(taskId) {

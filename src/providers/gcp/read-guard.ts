@@ -64,7 +64,7 @@ const GET_ALLOWED: Readonly<Record<"secretManager" | "kms" | "storage" | "cloudI
     /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/:]+\/cryptoKeys\/[^/:]+:getIamPolicy$/,
   ],
   storage: [/^\/storage\/v1\/b$/, /^\/storage\/v1\/b\/[^/]+\/iam$/],
-  cloudIdentity: [/^\/v1\/groups:lookup$/, /^\/v1\/groups\/[^/]+\/memberships$/],
+  cloudIdentity: [/^\/v1\/groups$/, /^\/v1\/groups:lookup$/, /^\/v1\/groups\/[^/]+\/memberships$/],
 };
 
 /** Why a GET must not be sent: secret material anywhere, or a path the guarded services serve beyond what is read. */

@@ -100,6 +100,8 @@ export const GCP_READ_APIS = {
 export const GCP_DIRECTORY_READ_APIS = {
   lookupGroup: { api: "cloudidentity.groups.lookup", access: "Groups Reader admin role; scope cloud-identity.groups.readonly" },
   listGroupMemberships: { api: "cloudidentity.groups.memberships.list", access: "Groups Reader admin role; scope cloud-identity.groups.readonly" },
+  /** `wiam doctor` only: one page of one group, to tell whether groups can be read at all. */
+  listGroups: { api: "cloudidentity.groups.list", access: "Groups Reader admin role; scope cloud-identity.groups.readonly" },
 } as const;
 
 const PAGE_SIZE = { serviceAccounts: 100, projects: 1000, folders: 1000, denyPolicies: 1000, activities: 1000, v3: 1000, resources: 1000, buckets: 1000, memberships: 1000 } as const;
@@ -438,6 +440,13 @@ export class GroupReads {
       this.clients.cloudIdentity.groups.lookup({ "groupKey.id": email }, rest(attempt)),
     );
     return groupLookupSchema.parse(response.data).name;
+  }
+
+  /** Whether the customer's groups can be listed at all (one group at most is asked for). */
+  async probeGroups(customer: string): Promise<void> {
+    await this.runner.call(GCP_DIRECTORY_READ_APIS.listGroups.api, undefined, (attempt) =>
+      this.clients.cloudIdentity.groups.list({ parent: `customers/${customer}`, pageSize: 1, view: "BASIC" }, rest(attempt)),
+    );
   }
 
   async listMemberships(group: string): Promise<WireMembership[]> {

@@ -253,7 +253,7 @@ export class FakeGcpServer {
       return read("cloudresourcemanager.organizations.get", () => {
         const organization = estate.organization;
         if (!organization || organization.id !== id) throw new HttpError(403, "PERMISSION_DENIED", "The caller does not have permission");
-        return { name: `organizations/${id}`, displayName: organization.displayName, state: "ACTIVE" };
+        return { name: `organizations/${id}`, displayName: organization.displayName, state: "ACTIVE", directoryCustomerId: "C0fake123" };
       });
     }
     if (method === "GET" && (m = /^\/v3\/folders\/(\d+)$/.exec(path))) {
@@ -511,6 +511,12 @@ export class FakeGcpServer {
     }
 
     // Cloud Identity: groups.lookup and memberships.list (403 when the estate has no groups, as without the Groups Reader role).
+    if (method === "GET" && path === "/v1/groups") {
+      return read("cloudidentity.groups.list", () => {
+        if (!estate.groups || params.get("parent") !== "customers/C0fake123") throw new HttpError(403, "PERMISSION_DENIED", "Error(2028): Permission denied for the resource (FAKE)");
+        return this.page(estate.groups.map((group) => ({ name: `groups/${group.id}`, groupKey: { id: group.email } })), params, "groups", 200);
+      });
+    }
     if (method === "GET" && path === "/v1/groups:lookup") {
       return read("cloudidentity.groups.lookup", () => {
         if (!estate.groups) throw new HttpError(403, "PERMISSION_DENIED", "Error(2028): Permission denied for the resource (FAKE)");

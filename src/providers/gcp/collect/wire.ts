@@ -21,7 +21,7 @@ export const iamPolicySchema = z.object({
 });
 export type WireIamPolicy = z.output<typeof iamPolicySchema>;
 
-export const organizationSchema = z.object({ name: z.string(), displayName: text });
+export const organizationSchema = z.object({ name: z.string(), displayName: text, directoryCustomerId: text });
 export type WireOrganization = z.output<typeof organizationSchema>;
 
 export const folderSchema = z.object({ name: z.string(), parent: text, displayName: text, state: enumValue });
