@@ -229,6 +229,30 @@ async function main(): Promise<void> {
   for (const directory of [dataDir, unreviewedDataDir]) rmSync(directory, { recursive: true, force: true });
 }
 
+/**
+ * fetch with a signal of its own per request. The SDK's HTTP client passes one session-wide signal
+ * to every fetch, and Node's fetch adds an abort listener to it per request that only garbage
+ * collection removes: after about 1,500 calls the client process warns of a listener leak
+ * (MaxListenersExceededWarning) and carries the garbage. Each request gets its own signal, tied to
+ * the session's while it runs. (The server is not involved: the lean clients show no such thing.)
+ */
+const fetchWithOwnSignal = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+  const session = init?.signal ?? undefined;
+  if (session === undefined || session === null) return fetch(url, init);
+  const own = new AbortController();
+  const forward = () => own.abort(session.reason);
+  if (session.aborted) own.abort(session.reason);
+  else session.addEventListener("abort", forward, { once: true });
+  let response: Response | undefined;
+  try {
+    response = await fetch(url, { ...init, signal: own.signal });
+    return response;
+  } finally {
+    // A stream (SSE) stays tied to the session, which aborts it on close; a whole answer is over.
+    if (!response?.headers.get("content-type")?.includes("text/event-stream")) session.removeEventListener("abort", forward);
+  }
+};
+
 /** What the client thread is told: where, with which tokens (one client each), for how long. */
 interface LoadOrder {
   url: string;
@@ -319,7 +343,7 @@ async function clientProcess(order: LoadOrder): Promise<void> {
   const clients: Client[] = [];
   for (const [i, token] of order.tokens.entries()) {
     const client = new Client({ name: `bench-${i}`, version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(order.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(order.url), { requestInit: { headers: { authorization: `Bearer ${token}` } }, fetch: fetchWithOwnSignal }));
     clients.push(client);
   }
   const overHttp = async (worker: number) => {
