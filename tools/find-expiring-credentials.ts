@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { expiryFindingSchema, expiryStatusSchema, findExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
+import { expiryFindingSchema, expiryStatusSchema, rankExpiringCredentials, type ExpiryFinding } from "../src/analysis/expiring.js";
 import { memoize, minuteOf } from "../src/analysis/memo.js";
 import { defineTool } from "./define-tool.js";
 import { line, q, type TextLine } from "../src/text/answer.js";
@@ -57,11 +57,11 @@ export const findExpiringCredentialsTool = defineTool({
       withinDays: args.within_days ?? context.config.thresholds.expiringWithinDays,
       statuses: args.statuses,
     };
+    // The ranking is memoized (next pages reuse it); findings are built for the requested page only.
     const all = memoize(context.inventory, `expiring:${JSON.stringify({ ...options, now: minuteOf(context.now) })}`, () =>
-      findExpiringCredentials(context.inventory, options),
+      rankExpiringCredentials(context.inventory, options),
     );
-    const counts: Record<string, number> = { expired: 0, expiring: 0, no_expiry: 0, disabled: 0 };
-    for (const f of all) counts[f.status] = (counts[f.status] ?? 0) + 1;
+    const counts: Record<string, number> = { ...all.counts };
     return pagedAnswer(context, all, args, { ...options, now: undefined }, {
       headline:
         all.length === 0

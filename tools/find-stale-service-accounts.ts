@@ -58,8 +58,8 @@ export const findStaleServiceAccountsTool = defineTool({
       rankStaleServiceAccounts(context.inventory, options),
     );
     const all: LazyListing<StaleFinding> = { length: ranking.order.length, slice: (from, to) => staleFindingsOf(ranking, options, from, to) };
-    const counts = { high: 0, medium: 0, low: 0 };
-    for (const severity of ranking.severity) counts[severity === 0 ? "high" : severity === 1 ? "medium" : "low"] += 1;
+    const [high, medium, low] = ranking.counts;
+    const counts = { high, medium, low };
     return pagedAnswer(context, all, args, { ...options, now: undefined }, {
       headline:
         all.length === 0

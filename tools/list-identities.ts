@@ -35,6 +35,7 @@ export const listIdentitiesTool = defineTool({
       workloadOnly: args.workload_only,
       nameContains: args.name_contains,
     };
+    // The matches are memoized (next pages reuse them); rows are made for the requested page only.
     const all = memoize(context.inventory, `identities:${JSON.stringify(options)}`, () => listIdentities(context.inventory, options));
     return pagedAnswer(context, all, args, options, {
       headline: line`${all.length} identit${own(all.length === 1 ? "y" : "ies")} match.`,

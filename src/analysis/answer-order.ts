@@ -74,3 +74,117 @@ export function answerOrder(group: Uint8Array, value: Float64Array, item: Int32A
   }
   return order;
 }
+
+/**
+ * A listing answer in (group, value, id) order, worked out only as far as its pages reach: the
+ * first page of a few hundred thousand entries needs the few dozen smallest keys (one selection
+ * pass), not a sort of all of them. Later pages widen the known prefix fourfold at a time, so
+ * paging through a whole answer costs about one full sort in all.
+ */
+export interface PagedOrder {
+  readonly length: number;
+  /** Entries at answer positions [from, to). */
+  entries(from: number, to: number): Int32Array;
+}
+
+/** Positions known after the first page is asked for: enough for a few pages of the largest size. */
+const FIRST_PREFIX = 2048;
+
+/** A fully known order (small answers, or keys that do not pack). */
+function knownOrder(order: Int32Array): PagedOrder {
+  return { length: order.length, entries: (from, to) => order.subarray(Math.max(0, from), Math.min(to, order.length)) };
+}
+
+/**
+ * The `k + 1` smallest values of `values` (which it reorders) end up in values[0..k]; returns
+ * the (k+1)-th smallest. Hoare-style selection with a median-of-three pivot; when it takes far
+ * more rounds than expected (input built to defeat the pivot), a sort finishes the job.
+ */
+function selectSmallest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  let rounds = 0;
+  const maxRounds = 4 * Math.ceil(Math.log2(values.length + 1)) + 16;
+  while (hi > lo) {
+    if (++rounds > maxRounds) {
+      values.subarray(lo, hi + 1).sort();
+      return values[k] as number;
+    }
+    const a = values[lo] as number;
+    const b = values[(lo + hi) >>> 1] as number;
+    const c = values[hi] as number;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k] as number;
+  }
+  return values[k] as number;
+}
+
+/** The `count` smallest keys, ascending. Keys are distinct (each carries its item's id rank). */
+function smallestKeys(keys: Float64Array, count: number): Float64Array {
+  if (count * 4 >= keys.length) return keys.slice().sort().subarray(0, count);
+  const scratch = keys.slice();
+  const largestKept = selectSmallest(scratch, count - 1);
+  const kept = new Float64Array(count);
+  let n = 0;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k] as number;
+    if (key <= largestKept) kept[n++] = key;
+  }
+  return kept.sort();
+}
+
+/**
+ * Like answerOrder, but only the positions pages ask for are worked out. Entry k stands for item
+ * `item[k]` of `ids`; `idOrder` ranks every id (made once per inventory, shared by its queries).
+ */
+export function pagedAnswerOrder(group: Uint8Array, value: Float64Array, item: Int32Array, ids: readonly string[], idOrder: () => IdOrder): PagedOrder {
+  const n = item.length;
+  if (n <= FIRST_PREFIX || ids.length >= ID_SPAN) return knownOrder(answerOrder(group, value, item, ids, idOrder));
+  const { rank, byRank } = idOrder();
+  const keys = new Float64Array(n);
+  const entryOf = new Int32Array(ids.length);
+  for (let k = 0; k < n; k++) {
+    const g = group[k] as number;
+    const v = value[k] as number;
+    // What does not pack exactly is ordered by answerOrder's comparator instead.
+    if (g >= MAX_GROUPS || !Number.isInteger(v) || v < -VALUE_OFFSET || v >= VALUE_OFFSET) return knownOrder(answerOrder(group, value, item, ids, idOrder));
+    const i = item[k] as number;
+    keys[k] = (g * VALUE_SPAN + v + VALUE_OFFSET) * ID_SPAN + (rank[i] as number);
+    entryOf[i] = k;
+  }
+  let known = new Int32Array(0);
+  const ensure = (count: number) => {
+    if (count <= known.length) return;
+    const want = Math.min(n, Math.max(count, known.length * 4, FIRST_PREFIX));
+    const smallest = smallestKeys(keys, want);
+    known = new Int32Array(want);
+    for (let position = 0; position < want; position++) {
+      known[position] = entryOf[byRank[(smallest[position] as number) % ID_SPAN] as number] as number;
+    }
+  };
+  return {
+    length: n,
+    entries(from, to) {
+      const end = Math.min(to, n);
+      const start = Math.max(0, from);
+      if (start >= end) return new Int32Array(0);
+      ensure(end);
+      return known.subarray(start, end);
+    },
+  };
+}

@@ -6,8 +6,8 @@
 import { z } from "zod";
 import type { Inventory } from "../model/inventory-index.js";
 import type { Credential, VaultItem } from "../model/inventory.js";
-import { answerOrder, idOrderOf, type IdOrder } from "./answer-order.js";
-import { compileFilter, type InventoryFilter } from "./scope-filter.js";
+import { idOrderOf, pagedAnswerOrder, type IdOrder } from "./answer-order.js";
+import { compileColumnFilter, filterColumnsOf, type FilterColumns, type InventoryFilter } from "./scope-filter.js";
 
 export const expiryStatusSchema = z.enum(["expired", "expiring", "no_expiry", "disabled"]);
 export type ExpiryStatus = z.infer<typeof expiryStatusSchema>;
@@ -55,7 +55,7 @@ const STATUS_ORDER: Record<ExpiryStatus, number> = { expired: 0, expiring: 0, no
 /**
  * What expiry needs from an inventory that no query option changes, parsed once per inventory:
  * the items that can have an expiry finding (credentials first, then vault items, in snapshot
- * order) and their effective expiry time.
+ * order), their effective expiry time, and their provider and scope as numbers for filters.
  */
 interface ExpiryFacts {
   readonly items: readonly (Credential | VaultItem)[];
@@ -65,6 +65,7 @@ interface ExpiryFacts {
   /** Expiry time, NaN when there is none (absent, or far-future "never expires"). */
   readonly expiresMs: Float64Array;
   readonly enabled: Uint8Array;
+  readonly filter: FilterColumns;
   order?: IdOrder;
   /** The last finding per item: answers reuse it while its status and day count hold. */
   readonly findings: (ExpiryFinding | undefined)[];
@@ -100,6 +101,7 @@ function buildExpiryFacts(inventory: Inventory): ExpiryFacts {
     credentialCount,
     expiresMs: Float64Array.from(expires),
     enabled: Uint8Array.from(enabled),
+    filter: filterColumnsOf(items),
     findings: new Array<ExpiryFinding | undefined>(items.length),
   };
 }
@@ -165,48 +167,83 @@ function makeFinding(facts: ExpiryFacts, index: number, status: ExpiryStatus, da
   });
 }
 
+/** An expiry answer in order, with its findings made only for the positions asked for. */
+export interface ExpiryRanking {
+  readonly length: number;
+  /** Findings per status, over the whole answer. */
+  readonly counts: Readonly<Record<ExpiryStatus, number>>;
+  /** The findings at answer positions [from, to). */
+  slice(from: number, to: number): ExpiryFinding[];
+}
+
 /**
  * Most urgent first: expired and expiring by date, then items without expiry, then disabled
- * ones; ties by id. Findings are frozen and shared across answers while they hold.
+ * ones; ties by id. One pass over the per-inventory facts with the query's filters; only the
+ * positions a page shows are put in order and built. Findings are frozen and shared across
+ * answers while they hold.
  */
-export function findExpiringCredentials(inventory: Inventory, options: ExpiryOptions): ExpiryFinding[] {
-  const matches = compileFilter(inventory, options);
-  const wanted = new Set<ExpiryStatus>(options.statuses ?? expiryStatusSchema.options);
+export function rankExpiringCredentials(inventory: Inventory, options: ExpiryOptions): ExpiryRanking {
   const facts = expiryFactsOf(inventory);
+  const filter = compileColumnFilter(inventory, options, facts.filter);
+  const wanted = new Set<ExpiryStatus>(options.statuses ?? expiryStatusSchema.options);
+  const wantedStatus = Uint8Array.from(STATUSES, (status) => (wanted.has(status) ? 1 : 0));
   const nowMs = options.now.getTime();
-  const found: number[] = [];
-  const foundStatus: number[] = [];
-  for (let i = 0; i < facts.items.length; i++) {
-    const status = classify(facts.expiresMs[i] as number, facts.enabled[i] === 1, nowMs, options.withinDays);
-    if (status === NO_FINDING || !wanted.has(STATUSES[status] as ExpiryStatus) || !matches(facts.items[i] as Credential | VaultItem)) continue;
-    found.push(i);
-    foundStatus.push(status);
+  const total = facts.items.length;
+  const item = new Int32Array(total);
+  const status = new Uint8Array(total);
+  const group = new Uint8Array(total);
+  const days = new Float64Array(total);
+  const counts = [0, 0, 0, 0];
+  let n = 0;
+  for (let i = 0; i < total; i++) {
+    const expiresMs = facts.expiresMs[i] as number;
+    const found = classify(expiresMs, facts.enabled[i] === 1, nowMs, options.withinDays);
+    if (found === NO_FINDING || wantedStatus[found] === 0 || (!filter.all && !filter.matches(i))) continue;
+    item[n] = i;
+    status[n] = found;
+    group[n] = STATUS_ORDER[STATUSES[found] as ExpiryStatus];
+    days[n] = Number.isNaN(expiresMs) ? 0 : Math.floor((expiresMs - nowMs) / DAY_MS);
+    counts[found] = (counts[found] as number) + 1;
+    n++;
   }
-  const n = found.length;
-  const item = Int32Array.from(found);
-  const group = new Uint8Array(n);
-  const days = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const expiresMs = facts.expiresMs[found[k] as number] as number;
-    group[k] = STATUS_ORDER[STATUSES[foundStatus[k] as number] as ExpiryStatus];
-    days[k] = Number.isNaN(expiresMs) ? 0 : Math.floor((expiresMs - nowMs) / DAY_MS);
-  }
-  const order = answerOrder(group, days, item, facts.ids, () => (facts.order ??= idOrderOf(facts.ids)));
+  const items = item.slice(0, n);
+  const statuses = status.slice(0, n);
+  const order = pagedAnswerOrder(group.subarray(0, n), days.subarray(0, n), items, facts.ids, () => (facts.order ??= idOrderOf(facts.ids)));
 
-  const positionOf = new Int32Array(n);
-  for (let position = 0; position < n; position++) positionOf[order[position] as number] = position;
-  const findings = new Array<ExpiryFinding>(n);
-  // Built in snapshot order (memory order of the facts) and placed by rank.
-  for (let k = 0; k < n; k++) {
-    const i = found[k] as number;
-    const status = STATUSES[foundStatus[k] as number] as ExpiryStatus;
+  const findingOf = (k: number): ExpiryFinding => {
+    const i = items[k] as number;
+    const found = STATUSES[statuses[k] as number] as ExpiryStatus;
     const expiresMs = facts.expiresMs[i] as number;
     const daysUntilExpiry = Number.isNaN(expiresMs) ? null : Math.floor((expiresMs - nowMs) / DAY_MS);
     let finding = facts.findings[i];
-    if (!finding || finding.status !== status || finding.daysUntilExpiry !== daysUntilExpiry) {
-      finding = facts.findings[i] = makeFinding(facts, i, status, daysUntilExpiry);
+    if (!finding || finding.status !== found || finding.daysUntilExpiry !== daysUntilExpiry) {
+      finding = facts.findings[i] = makeFinding(facts, i, found, daysUntilExpiry);
     }
-    findings[positionOf[k] as number] = finding;
-  }
-  return findings;
+    return finding;
+  };
+  return {
+    length: n,
+    counts: { expired: counts[0] as number, expiring: counts[1] as number, no_expiry: counts[2] as number, disabled: counts[3] as number },
+    slice(from, to) {
+      const start = Math.max(0, from);
+      const end = Math.min(to, n);
+      if (start >= end) return [];
+      const entries = order.entries(start, end);
+      const findings = new Array<ExpiryFinding>(end - start);
+      if (start === 0 && end === n) {
+        // The whole answer: built in snapshot order (memory order of the facts) and placed by rank.
+        const positionOf = new Int32Array(n);
+        for (let position = 0; position < n; position++) positionOf[entries[position] as number] = position;
+        for (let k = 0; k < n; k++) findings[positionOf[k] as number] = findingOf(k);
+      } else {
+        for (let position = start; position < end; position++) findings[position - start] = findingOf(entries[position - start] as number);
+      }
+      return findings;
+    },
+  };
+}
+
+export function findExpiringCredentials(inventory: Inventory, options: ExpiryOptions): ExpiryFinding[] {
+  const ranking = rankExpiringCredentials(inventory, options);
+  return ranking.slice(0, ranking.length);
 }

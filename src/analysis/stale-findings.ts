@@ -263,12 +263,14 @@ export function staleFindingsOf(ranking: StaleRanking, options: StaleOptions, fr
     return finding;
   };
 
+  if (start >= end) return findings;
+  const entries = order.entries(start, end);
   if (start === 0 && end === order.length) {
     const positionOf = new Int32Array(order.length);
-    for (let position = 0; position < order.length; position++) positionOf[order[position] as number] = position;
+    for (let position = 0; position < order.length; position++) positionOf[entries[position] as number] = position;
     for (let k = 0; k < order.length; k++) findings[positionOf[k] as number] = build(k);
   } else {
-    for (let position = start; position < end; position++) findings[position - start] = build(order[position] as number);
+    for (let position = start; position < end; position++) findings[position - start] = build(entries[position - start] as number);
   }
   return findings;
 }

@@ -62,7 +62,12 @@ export interface StaleRule {
   readonly age?: { since: "lastUse" | "creation" | "rotation"; atLeast: "inactiveDays" | "neverUsedGraceDays" | "rotationDays"; unknownHolds: boolean };
   /** Only when the query includes identities without activity evidence. */
   readonly onlyWhenIncludingUnknown?: boolean;
-  /** Any other test: whether the reason holds for identity (or credential) `index` of the facts. */
+  /**
+   * A test of the identity's (or credential's) own state that no query option changes: decided
+   * once per inventory (stale-index.ts), not per query.
+   */
+  state?(facts: StaleFacts, index: number): boolean;
+  /** Any other test, which may depend on the query: whether the reason holds for identity (or credential) `index` of the facts. */
   holds?(facts: StaleFacts, index: number, t: Thresholds): boolean;
   /** The severity this reason gives a finding; a finding takes the highest of its reasons. */
   severity(access: Access): number;
@@ -160,7 +165,7 @@ export const STALE_RULES = [
   {
     code: "disabled_with_access",
     on: "identity",
-    holds: (f, i) => f.principals[i]?.disabled === true && ((f.activeCredentials[i] as number) > 0 || (f.grantCount[i] as number) > 0),
+    state: (f, i) => f.principals[i]?.disabled === true && ((f.activeCredentials[i] as number) > 0 || (f.grantCount[i] as number) > 0),
     severity: highWithGrants,
     recommendationRank: 0,
     recommendation: "Identity is disabled: delete its keys and remove its role bindings, then delete it if nothing depends on it.",
@@ -184,7 +189,7 @@ export function bitOf(index: number): number {
  * A rule with its bit, its test flattened into fields of one shape: every rule read in the ranking
  * loop then has the same hidden class, which keeps that loop fast at 100k identities.
  */
-interface IndexedRule {
+export interface IndexedRule {
   rule: StaleRule & { code: StaleReasonCode };
   bit: number;
   onCredential: boolean;
@@ -194,6 +199,9 @@ interface IndexedRule {
   /** Index into Thresholds.days. */
   atLeast: number;
   unknownHolds: boolean;
+  /** The rule's activity status (ActivityStatus), or -1 when it judges every status. */
+  whenStatus: number;
+  state: ((facts: StaleFacts, index: number) => boolean) | null;
   holds: ((facts: StaleFacts, index: number, t: Thresholds) => boolean) | null;
 }
 
@@ -207,9 +215,11 @@ const INDEXED: readonly IndexedRule[] = STALE_RULES.map((rule: StaleRule & { cod
   since: rule.age ? SINCE[rule.age.since] : -1,
   atLeast: THRESHOLD_INDEX[rule.age?.atLeast ?? "inactiveDays"],
   unknownHolds: rule.age?.unknownHolds ?? false,
+  whenStatus: rule.whenStatus ?? -1,
+  state: rule.state ?? null,
   holds: rule.holds ?? null,
 }));
-const IDENTITY_RULES = INDEXED.filter(({ rule }) => rule.on === "identity");
+export const IDENTITY_RULES = INDEXED.filter(({ rule }) => rule.on === "identity");
 /** Credential reasons, in the order a finding lists them. */
 export const CREDENTIAL_RULES = INDEXED.filter(({ rule }) => rule.on === "credential");
 /** Reasons judged on the identity's activity (listed before credential reasons). */
@@ -219,13 +229,13 @@ export const STATE_RULES = IDENTITY_RULES.filter(({ rule }) => rule.code === "di
 const BY_RECOMMENDATION = [...INDEXED].sort((a, b) => a.rule.recommendationRank - b.rule.recommendationRank);
 
 /** Per activity status, the rules that may hold: most rules judge one status, so few are asked. */
-function byStatus(rules: readonly IndexedRule[]): IndexedRule[][] {
+export function byStatus(rules: readonly IndexedRule[]): IndexedRule[][] {
   const statuses = Object.values(ActivityStatus);
   const table: IndexedRule[][] = [];
   for (const status of statuses) table[status] = rules.filter(({ rule }) => rule.whenStatus === undefined || rule.whenStatus === status);
   return table;
 }
-const IDENTITY_RULES_BY_STATUS = byStatus(IDENTITY_RULES);
+export const IDENTITY_RULES_BY_STATUS = byStatus(IDENTITY_RULES);
 const CREDENTIAL_RULES_BY_STATUS = byStatus(CREDENTIAL_RULES);
 
 /** The date an age test measures from, in ms (NaN when unknown). */
@@ -236,14 +246,19 @@ function measuredFrom(facts: StaleFacts, rule: IndexedRule, index: number): numb
   return (rule.since === 0 ? facts.lastUsedMs : facts.createdMs)[index] as number;
 }
 
-/** Whether a rule holds; its activity status was already matched (see byStatus). */
-function ruleHolds(rule: IndexedRule, facts: StaleFacts, index: number, t: Thresholds): boolean {
+/**
+ * Whether a rule holds; its activity status was already matched (see byStatus). `stateBits`: the
+ * rules whose state test holds, when already decided (stale-index.ts); else the test is run.
+ */
+export function ruleHolds(rule: IndexedRule, facts: StaleFacts, index: number, t: Thresholds, stateBits?: number): boolean {
   if (rule.onlyWhenIncludingUnknown && !t.includeUnknown) return false;
   if (rule.since >= 0) {
     const ms = measuredFrom(facts, rule, index);
-    if (Number.isNaN(ms)) return rule.unknownHolds;
-    if (daysSince(ms, t.nowMs) < (t.days[rule.atLeast] as number)) return false;
+    if (Number.isNaN(ms)) {
+      if (!rule.unknownHolds) return false;
+    } else if (daysSince(ms, t.nowMs) < (t.days[rule.atLeast] as number)) return false;
   }
+  if (rule.state !== null && !(stateBits === undefined ? rule.state(facts, index) : (stateBits & rule.bit) !== 0)) return false;
   return rule.holds === null || rule.holds(facts, index, t);
 }
 
@@ -262,19 +277,22 @@ export function reasonsOf(facts: StaleFacts, i: number, t: Thresholds): number {
   return reasons;
 }
 
-/** Severity and recommendation depend only on the reason set (and access): worked out once per set. */
-const severityBySet = new Map<number, number>();
+/**
+ * Severity and recommendation depend only on the reason set (and access): worked out once per
+ * set. Severities sit in an array indexed by set: a ranking asks once per identity it finds.
+ */
+const severityBySet = new Int8Array(4 << STALE_RULES.length).fill(-1);
 const recommendationBySet = new Map<number, string>();
 
 /** Index into SEVERITIES: the rank findings sort by. */
 export function severityRank(reasons: number, hasActiveCredential: boolean, hasGrants: boolean): number {
   const key = reasons * 4 + (hasActiveCredential ? 2 : 0) + (hasGrants ? 1 : 0);
-  let rank = severityBySet.get(key);
-  if (rank === undefined) {
+  let rank = severityBySet[key] as number;
+  if (rank < 0) {
     const access = { activeCredential: hasActiveCredential, grants: hasGrants };
     rank = Severity.low;
     for (const { rule, bit } of INDEXED) if (reasons & bit) rank = Math.min(rank, rule.severity(access));
-    severityBySet.set(key, rank);
+    severityBySet[key] = rank;
   }
   return rank;
 }

@@ -9,14 +9,15 @@
  */
 import { z } from "zod";
 import type { Inventory } from "../model/inventory-index.js";
-import type { Principal } from "../model/inventory.js";
-import { answerOrder, idOrderOf, type IdOrder } from "./answer-order.js";
-import { compileFilter, type InventoryFilter } from "./scope-filter.js";
-import { ActivityStatus, staleFactsOf, type StaleFacts } from "./stale-facts.js";
+import { pagedAnswerOrder, type PagedOrder } from "./answer-order.js";
+import { principalOrderOf } from "./principal-order.js";
+import { compileColumnFilter, type InventoryFilter } from "./scope-filter.js";
+import { ActivityStatus, type StaleFacts } from "./stale-facts.js";
 import { staleFindingsOf } from "./stale-findings.js";
+import { staleIndexOf, staleReasonsFor } from "./stale-index.js";
+import { daysSince, severityRank, STALE_REASON_CODES, thresholdsOf, type StaleReasonCode } from "./stale-rules.js";
 
 export { staleFindingsOf };
-import { daysSince, reasonsOf, severityRank, STALE_REASON_CODES, thresholdsOf, type StaleReasonCode } from "./stale-rules.js";
 
 export const staleReasonCodeSchema = z.enum(STALE_REASON_CODES);
 export type { StaleReasonCode };
@@ -69,8 +70,8 @@ export interface StaleOptions extends InventoryFilter {
 }
 
 /**
- * Stale identities, ranked but not yet built: entry k is identity `principalIndex[k]` (in
- * snapshot order) with its reason bits; `order` lists the entries in answer order.
+ * Stale identities, ranked but not yet built: entry k is identity `principalIndex[k]` (in the
+ * facts' order) with its reason bits; `order` gives the entries in answer order, page by page.
  */
 export interface StaleRanking {
   readonly facts: StaleFacts;
@@ -78,59 +79,54 @@ export interface StaleRanking {
   /** Reason bits per found identity (bit k: STALE_RULES[k]). */
   readonly reasons: Uint32Array;
   readonly severity: Uint8Array;
-  /** Entry at each answer position. */
-  readonly order: Int32Array;
+  /** Found identities per severity, by index into SEVERITIES (high, medium, low). */
+  readonly counts: readonly [high: number, medium: number, low: number];
+  /** Entries in answer order. */
+  readonly order: PagedOrder;
 }
 
 /**
  * Ranks every stale identity without building its finding: severity first, then the longest
- * unused, then id. Cheap enough to redo per query; findings are made from the ranking after.
+ * unused, then id. One pass over the per-inventory index (stale-index.ts) with the query's
+ * thresholds and filters; only the positions a page shows are put in order. Findings are made
+ * from the ranking after.
  */
 export function rankStaleServiceAccounts(inventory: Inventory, options: StaleOptions): StaleRanking {
-  const matches = compileFilter(inventory, options);
-  const facts = staleFactsOf(inventory);
+  const index = staleIndexOf(inventory);
+  const { facts } = index;
+  const filter = compileColumnFilter(inventory, options, index.filter);
   const t = thresholdsOf(options);
+  const reasonsOf = staleReasonsFor(index, t);
   const count = facts.principals.length;
-  const found: number[] = [];
-  const foundReasons: number[] = [];
-  for (let i = 0; i < count; i++) {
-    if (!matches(facts.principals[i] as Principal)) continue;
-    const reasons = reasonsOf(facts, i, t);
-    if (reasons === 0) continue;
-    found.push(i);
-    foundReasons.push(reasons);
-  }
-  const n = found.length;
-  const principalIndex = Int32Array.from(found);
-  const severity = new Uint8Array(n);
+  const found = new Int32Array(count);
+  const foundReasons = new Uint32Array(count);
+  const severity = new Uint8Array(count);
   // Within a severity the longest unused come first: the value sorted ascending is minus the days
   // since last use (-1 when unknown).
-  const negatedUnusedDays = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = found[k] as number;
-    severity[k] = severityRank(foundReasons[k] as number, (facts.activeCredentials[i] as number) > 0, (facts.grantCount[i] as number) > 0);
-    negatedUnusedDays[k] = -(facts.activityStatus[i] === ActivityStatus.used ? daysSince(facts.lastUsedMs[i] as number, t.nowMs) : -1);
+  const negatedUnusedDays = new Float64Array(count);
+  const snapshotIndex = new Int32Array(count);
+  const counts: [number, number, number] = [0, 0, 0];
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    if (!filter.all && !filter.matches(i)) continue;
+    const reasons = reasonsOf(i);
+    if (reasons === 0) continue;
+    const rank = severityRank(reasons, (facts.activeCredentials[i] as number) > 0, (facts.grantCount[i] as number) > 0);
+    found[n] = i;
+    foundReasons[n] = reasons;
+    severity[n] = rank;
+    negatedUnusedDays[n] = -(facts.activityStatus[i] === ActivityStatus.used ? daysSince(facts.lastUsedMs[i] as number, t.nowMs) : -1);
+    snapshotIndex[n] = index.snapshotIndex[i] as number;
+    counts[rank as 0 | 1 | 2] += 1;
+    n++;
   }
-  const ids = idsOf(facts);
-  const order = answerOrder(severity, negatedUnusedDays, principalIndex, ids.ids, () => (ids.order ??= idOrderOf(ids.ids)));
-  return { facts, principalIndex, reasons: Uint32Array.from(foundReasons), severity, order };
-}
-
-interface IdsOfFacts {
-  ids: string[];
-  order?: IdOrder;
-}
-
-const idsByFacts = new WeakMap<StaleFacts, IdsOfFacts>();
-
-/** Principal ids of the facts, and their order once a ranking needs it (then kept). */
-function idsOf(facts: StaleFacts): IdsOfFacts {
-  let ids = idsByFacts.get(facts);
-  if (!ids) idsByFacts.set(facts, (ids = { ids: facts.principals.map((p) => p.id) }));
-  return ids;
+  const principals = principalOrderOf(inventory);
+  const order = pagedAnswerOrder(severity.subarray(0, n), negatedUnusedDays.subarray(0, n), snapshotIndex.subarray(0, n), principals.ids, principals.order);
+  // Kept with the memoized ranking at their exact size.
+  return { facts, principalIndex: found.slice(0, n), reasons: foundReasons.slice(0, n), severity: severity.slice(0, n), counts, order };
 }
 
 export function findStaleServiceAccounts(inventory: Inventory, options: StaleOptions): StaleFinding[] {
   const ranking = rankStaleServiceAccounts(inventory, options);
-  return staleFindingsOf(ranking, options, 0, ranking.principalIndex.length);
+  return staleFindingsOf(ranking, options, 0, ranking.order.length);
 }
