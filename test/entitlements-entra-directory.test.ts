@@ -136,9 +136,11 @@ describe("Entra owners and directory roles as escalation", () => {
     expect(summary(reverse)).toEqual([
       { principalId: PAYMENTS_SP, via: [PAYMENTS_SP], outcome: "allowed", escalation: false },
       { principalId: OWNER, via: [OWNER, PAYMENTS_SP], outcome: "allowed", escalation: true },
+      // Elevating to User Access Administrator at root (entitlements-entra-elevation.test.ts), and taking over the service principal.
+      { principalId: PIM_ADMIN, via: [PIM_ADMIN], outcome: "eligible", escalation: true },
       { principalId: PIM_ADMIN, via: [PIM_ADMIN, PAYMENTS_SP], outcome: "eligible", escalation: true },
     ]);
-    const eligible = reverse.paths[2];
+    const eligible = reverse.paths[3];
     expect(eligible?.eligibility).toEqual([`entra:directoryRole/${PRIVILEGED_ROLE_ADMINISTRATOR}@${PIM_ADMIN}`]);
     expect(eligible?.hops[1]?.note).toBe("Privileged Role Administrator (PIM-eligible): can assign itself Application Administrator, then add a credential");
   });

@@ -9,6 +9,7 @@ import type { QueryContext } from "../../../analysis/entitlements/context.js";
 import { type AzureAccess, isKeyVaultDataAction } from "./evaluator.js";
 import { edgesByRules, type EscalationRule } from "../../../analysis/entitlements/escalation-rules.js";
 import { ADD_CREDENTIAL_ACTION, ownerEdgesFrom, ownerEdgesTo, roleEdgesFrom, roleEdgesTo } from "./directory.js";
+import { elevationHolders, elevationSelfGrants } from "./elevation.js";
 import { uniqueSubjects } from "../../../analysis/entitlements/internal.js";
 import { resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../../analysis/entitlements/internal.js";
@@ -72,6 +73,15 @@ export const AZURE_ESCALATION_RULES: readonly EscalationRule<AzurePivots>[] = [
       if (!target || !vault || env.access.rbacMode(vault) !== false || !env.mayBeKeyVaultData(request.action)) return [];
       return VAULT_WRITE_ACTIONS.flatMap((action) => env.access.holdersOf({ action, target }));
     },
+  },
+  {
+    id: "azure.global-admin-elevates-access",
+    technique:
+      "A user holding Global Administrator elevates access (Microsoft.Authorization/elevateAccess/action) to User Access Administrator at root scope / and assigns itself any role; " +
+      "a Privileged Role Administrator assigns itself Global Administrator first. Not for service principals, which cannot elevate (see elevation.ts).",
+    selfEscalations: (subject, request, env) =>
+      elevationSelfGrants(env.ctx, subject, request, (verdict, action, resource) => env.access.applyDenies(verdict, subject, action, resource)),
+    selfEscalationHolders: (request, env) => elevationHolders(env.ctx, request),
   },
   {
     id: "azure.owner-adds-credential",
