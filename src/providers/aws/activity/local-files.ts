@@ -11,7 +11,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { ActivityChunk, ChunkTally } from "../../../activity/event-chunk.js";
+import { unpackChunk, type ActivityChunk, type ChunkTally, type PackedActivityChunk } from "../../../activity/event-chunk.js";
 import type { AddressRanges } from "../../../activity/networks.js";
 import { WorkerPool } from "../../../activity/worker-pool.js";
 import type { ActivitySource } from "../../../model/activity-log.js";
@@ -76,14 +76,14 @@ export async function readLocalCloudTrail(paths: readonly string[], options: Loc
   const wanted = Math.max(1, Math.floor(options.workers ?? defaultParsingWorkers()));
   const workers = wanted > 1 && fileCount >= MIN_FILES_FOR_WORKERS ? wanted : 0;
   const task = (file: string): TrailParseTask => ({ path: file, keepIdsSince: options.keepIdsSince, keepAddresses: options.keepAddresses ?? true });
-  let pool: WorkerPool<TrailParseTask, ActivityChunk> | undefined;
+  let pool: WorkerPool<TrailParseTask, PackedActivityChunk> | undefined;
   let parse: Parse;
   // A file that cannot be read or parsed settles as undefined: it is counted, never fatal.
   if (workers > 0) {
     const data: TrailWorkerData = { cidrs: options.ranges.cidrs };
-    const active = new WorkerPool<TrailParseTask, ActivityChunk>(trailWorkerScript(), workers, data);
+    const active = new WorkerPool<TrailParseTask, PackedActivityChunk>(trailWorkerScript(), workers, data);
     pool = active;
-    parse = (file) => active.run(task(file)).catch(() => undefined);
+    parse = (file) => active.run(task(file)).then(unpackChunk, () => undefined);
   } else {
     parse = (file) =>
       readFile(file)

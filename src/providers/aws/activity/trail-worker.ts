@@ -1,13 +1,13 @@
 /** A parsing worker for CloudTrail log files (see local-files.ts): reads, gunzips and scans one file a task. */
 import { workerData } from "node:worker_threads";
-import { chunkTransferList, type ActivityChunk } from "../../../activity/event-chunk.js";
+import { packChunk, packedTransferList, type PackedActivityChunk } from "../../../activity/event-chunk.js";
 import { AddressRanges } from "../../../activity/networks.js";
 import { serveWorkerTasks } from "../../../activity/worker-pool.js";
 import { readTrailFileChunk, type TrailParseTask, type TrailWorkerData } from "./trail-logs.js";
 
 const ranges = new AddressRanges((workerData as TrailWorkerData).cidrs);
 
-serveWorkerTasks<TrailParseTask, ActivityChunk>((task) => {
-  const chunk = readTrailFileChunk(task, { ranges });
-  return { result: chunk, transfer: chunkTransferList(chunk) };
+serveWorkerTasks<TrailParseTask, PackedActivityChunk>((task) => {
+  const packed = packChunk(readTrailFileChunk(task, { ranges }));
+  return { result: packed, transfer: packedTransferList(packed) };
 });
