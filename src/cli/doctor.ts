@@ -8,7 +8,10 @@ import { statSync } from "node:fs";
 import { createRedactor } from "../../redaction/index.js";
 import type { Redactor } from "../../redaction/types.js";
 import { join } from "node:path";
-import { connectorsFor, createRedactorFor, openAuditStore } from "../app.js";
+import { connectorsFor, createRedactorFor, inventorySourceOf, openAuditStore } from "../app.js";
+import { storedInventoryChecks, type StoredInventoryDoctorOptions } from "../history/doctor.js";
+import { createPostgresPool } from "../state/postgres/connection.js";
+import type { WiamConfig } from "../config/schema.js";
 import { PROVIDERS } from "../providers/registry.js";
 import { checkAdminFile, INSECURE_ADMIN_FILES_OVERRIDE } from "../util/admin-file-permissions.js";
 import { ensureDataDir } from "../config/data-dir.js";
@@ -70,12 +73,36 @@ export async function collectDoctorChecks(globals: GlobalOptions): Promise<{ lev
     store.close();
   }
 
-  for (const connector of connectorsFor(context.config)) {
+  const connectors = connectorsFor(context.config);
+  // Only cloud sources are stored; the demo and snapshot files are read afresh by every process.
+  const stored = connectors.filter((c) => c.local !== true);
+  checks.push(...(await storedInventoryDoctorChecks(context.config, dataDir, new Map(stored.map((c) => [inventorySourceOf(c, context.config), c.id])))));
+
+  for (const connector of connectors) {
     const module = PROVIDERS.find((candidate) => candidate.id === connector.id);
     if (module) checks.push(...(await module.doctorChecks(connector)));
     else checks.push({ level: "ok", check: `provider ${connector.id}`, detail: connector.description });
   }
   return checks;
+}
+
+/** The stored inventory's checks, on a connection of its own to PostgreSQL when the state lives there. */
+async function storedInventoryDoctorChecks(config: WiamConfig, dataDir: string, sources: ReadonlyMap<string, string>) {
+  const options: StoredInventoryDoctorOptions = { config, dataDir, sources, now: new Date() };
+  const postgres = config.history.enabled ? config.state.postgres : undefined;
+  if (postgres === undefined) return storedInventoryChecks(options);
+  let pool: Awaited<ReturnType<typeof createPostgresPool>>;
+  try {
+    pool = await createPostgresPool(postgres, () => undefined);
+  } catch (error) {
+    // A settings problem (a secret reference that cannot be read): its message names the field.
+    return storedInventoryChecks({ ...options, postgres: { unavailable: error instanceof Error ? error.message : String(error) } });
+  }
+  try {
+    return await storedInventoryChecks({ ...options, postgres: { pool } });
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 /** The configured redactor, or (when the config itself is refused) one with a throwaway key. */
