@@ -57,7 +57,10 @@ function danglingReferences(snapshot: InventorySnapshot): string[] {
   const grantResource = (resource: string) => {
     if (scopes.has(resource) || items.has(resource) || rbacItemResources.has(resource)) return true;
     const serviceAccount = /^projects\/([^/]+)\/serviceAccounts\/(.+)$/.exec(resource);
-    return serviceAccount !== null && principals.get(`serviceAccount:${serviceAccount[2]}`)?.scopeId === `projects/${serviceAccount[1]}`;
+    if (serviceAccount) return principals.get(`serviceAccount:${serviceAccount[2]}`)?.scopeId === `projects/${serviceAccount[1]}`;
+    // Google Cloud resources whose own IAM policy is read (secrets, KMS keys, buckets) sit in a collected project.
+    const held = /^(projects\/[^/]+)\/(?:secrets|locations\/[^/]+\/keyRings|buckets)\//.exec(resource);
+    return held !== null && scopes.has(held[1] ?? "");
   };
   const trustSource = (from: string) => {
     if (principals.has(from) || from.startsWith("service:")) return true;
@@ -130,7 +133,7 @@ describe("demo estate: shape", () => {
     expect(count("vault")).toBe(2);
     expect(count("subscription")).toBe(2);
     const byProvider = Object.fromEntries(["aws", "gcp", "azure"].map((p) => [p, estate.principals.filter((x) => x.provider === p).length]));
-    expect(byProvider).toEqual({ aws: 134, gcp: 109, azure: 82 });
+    expect(byProvider).toEqual({ aws: 134, gcp: 111, azure: 82 });
     expect({
       scopes: estate.scopes.length,
       credentials: estate.credentials.length,
@@ -139,7 +142,7 @@ describe("demo estate: shape", () => {
       grants: estate.grants.length,
       trustEdges: estate.trustEdges.length,
       gaps: estate.gaps?.length,
-    }).toEqual({ scopes: 26, credentials: 109, vaultItems: 25, policies: 197, grants: 710, trustEdges: 99, gaps: 1 });
+    }).toEqual({ scopes: 26, credentials: 109, vaultItems: 25, policies: 198, grants: 712, trustEdges: 99, gaps: 1 });
   });
 
   it("has unique ids and no dangling references", () => {
@@ -420,7 +423,10 @@ describe("demo estate: anchors", () => {
       const root = /^arn:aws:iam::(\d{12}):root$/.exec(id);
       if (root) return ids.has(`aws:account/${root[1]}`);
       const serviceAccount = /^projects\/[^/]+\/serviceAccounts\/(.+)$/.exec(id);
-      return serviceAccount !== null && ids.has(`serviceAccount:${serviceAccount[1]}`);
+      if (serviceAccount) return ids.has(`serviceAccount:${serviceAccount[1]}`);
+      // A secret or key known by the bindings on it (its IAM policy), in a collected project.
+      const held = /^(projects\/[^/]+)\/(?:secrets|locations\/[^/]+\/keyRings)\//.exec(id);
+      return held !== null && ids.has(held[1] ?? "");
     };
     const anchors = [...Object.values(A), ...Object.values(G), ...Object.values(Z)];
     expect(anchors.filter((id) => !resolvable(id))).toEqual([]);

@@ -10,6 +10,7 @@ import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/
 import { Inventory } from "../src/model/inventory-index.js";
 import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { gcpDoctorChecks } from "../src/providers/gcp/doctor.js";
+import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { collectedInventory, collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer } from "./fakes/gcp/server.js";
 import {
@@ -235,6 +236,37 @@ describe("wiam doctor", () => {
           "and forward answers mark every path through them unknown. Assign the reader account the Groups Reader admin role " +
           "(its tokens already ask for the cloud-identity.groups.readonly scope), or set collect.groups: false to stop asking.",
       },
+    ]);
+  });
+});
+
+describe("the demo estate's group-bound account", () => {
+  const demo = new Inventory(buildDemoEstate(NOW));
+  const G = DEMO_ANCHORS.gcp;
+
+  test("reaches the settlement secret only as a member of the group bound on the secret itself", () => {
+    const [path, ...rest] = explainEntitlementPaths(demo, { principal: G.groupBoundServiceAccount, action: ACCESS, resource: G.groupBoundSecret }).paths;
+    expect(rest).toEqual([]);
+    expect([path?.outcome, path?.hops.map((hop) => [hop.type, hop.id])]).toEqual([
+      "allowed",
+      [
+        ["principal", G.groupBoundServiceAccount],
+        ["member_of", G.settlementGroup],
+        ["binding", `${G.groupBoundSecret}#roles/secretmanager.secretAccessor#${G.settlementGroup}`],
+        ["policy", "roles/secretmanager.secretAccessor"],
+        ["resource", G.groupBoundSecret],
+      ],
+    ]);
+  });
+
+  test("reverse: the secret and the key name the group's member, not the group", () => {
+    const holders = (action: string, resource: string) =>
+      explainEntitlementPaths(demo, { action, resource }).paths.filter((path) => path.via.length === 1).map((path) => [path.principalId, path.outcome]);
+    expect(holders(ACCESS, G.groupBoundSecret)).toContainEqual([G.groupBoundServiceAccount, "allowed"]);
+    // And the organization admin, who can grant herself anything (an escalation path of its own).
+    expect(holders(DECRYPT, G.groupBoundKey)).toEqual([
+      [G.groupBoundServiceAccount, "allowed"],
+      ["user:alice.nguyen@acme.example.com", "allowed"],
     ]);
   });
 });

@@ -105,6 +105,13 @@ export const DEMO_ANCHORS = {
     keyCreationBlockedServiceAccount: sa("terraform", "acme-ci-builds"),
     keyCreationExceptionGroup: "group:gcp-break-glass@acme.example.com",
 
+    // Group membership (Cloud Identity) and resource-level IAM policies: a batch account reaches a
+    // secret and a KMS key only as a member of a group bound on each.
+    groupBoundServiceAccount: sa("settlement-batch", "acme-prod-web"),
+    settlementGroup: "group:settlement-jobs@acme.example.com",
+    groupBoundSecret: "projects/acme-prod-web/secrets/settlement-api-token",
+    groupBoundKey: "projects/acme-prod-web/locations/europe-west1/keyRings/settlement/cryptoKeys/statements",
+
     // Conditional bindings.
     resourceConditionServiceAccount: sa("payments-api", "acme-prod-data"),
     timeConditionServiceAccount: sa("migration-runner", "acme-prod-data"),

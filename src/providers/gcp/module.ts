@@ -5,7 +5,7 @@ import type { ProviderModule } from "../provider.js";
 import { GcpAccess, resolveGcpTarget } from "./access/evaluator.js";
 import { GCP_ESCALATION_RULES, GCP_SERVICE_ACCOUNT_TECHNIQUES, GcpPivots } from "./access/pivots.js";
 import { gcpProviderConfigSchema, type GcpProviderConfig } from "./config.js";
-import { addGcpEstate } from "./demo/estate.js";
+import { addGcpEstate, addGcpGroupScenario } from "./demo/estate.js";
 import { addGcpActivity } from "./demo/activity.js";
 import { gcpDoctorChecks } from "./doctor.js";
 import { gcpIds } from "./ids.js";
@@ -30,5 +30,6 @@ export const gcpProvider: ProviderModule<"gcp", GcpProviderConfig> = {
   addDemoEstate(estate) {
     addGcpEstate(estate);
     addGcpActivity(estate);
+    addGcpGroupScenario(estate);
   },
 };

@@ -105,6 +105,7 @@ const PREDEFINED_ROLES: Record<string, string[]> = {
   "roles/bigquery.dataViewer": ["bigquery.datasets.get", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.list"],
   "roles/bigquery.dataEditor": ["bigquery.datasets.get", "bigquery.tables.create", "bigquery.tables.getData", "bigquery.tables.updateData"],
   "roles/storage.objectViewer": ["storage.objects.get", "storage.objects.list"],
+  "roles/cloudkms.cryptoKeyDecrypter": ["cloudkms.cryptoKeyVersions.useToDecrypt", "cloudkms.locations.get", "cloudkms.locations.list", "resourcemanager.projects.get"],
   "roles/storage.objectAdmin": ["storage.objects.create", "storage.objects.delete", "storage.objects.get", "storage.objects.list", "storage.objects.update"],
   "roles/pubsub.publisher": ["pubsub.topics.publish"],
   "roles/pubsub.subscriber": ["pubsub.subscriptions.consume", "pubsub.topics.attachSubscription"],
@@ -240,7 +241,9 @@ class GcpWriter {
           ? "iam.serviceAccounts.getIamPolicy"
           : resource.includes("/secrets/")
             ? "secretmanager.secrets.getIamPolicy"
-            : "cloudresourcemanager:projects.getIamPolicy";
+            : resource.includes("/cryptoKeys/")
+              ? "cloudkms.cryptoKeys.getIamPolicy"
+              : "cloudresourcemanager:projects.getIamPolicy";
     const title = conditions?.[0]?.title;
     const id = `${resource}#${role}#${member}${title ? `#${title}` : ""}`;
     this.estate.grants.push(compactGrant({
@@ -561,4 +564,33 @@ function addGcpFillers(estate: DemoEstate, gcp: GcpWriter): void {
       }
     }
   }
+}
+
+/**
+ * Group membership read from Cloud Identity, and bindings on single resources (a secret's and a
+ * key's own IAM policies): the settlement batch account reaches both only through its group.
+ * Added after the activity stream, which draws from the seeded generator per workload, so the
+ * rest of the estate stays as it was.
+ */
+export function addGcpGroupScenario(estate: DemoEstate): void {
+  const gcp = new GcpWriter(estate);
+  gcp.member(G.settlementGroup, "group");
+  // Written out rather than through serviceAccount(): its unique id would draw from the seeded sequence.
+  const email = G.groupBoundServiceAccount.slice("serviceAccount:".length);
+  estate.principals.push({
+    id: G.groupBoundServiceAccount,
+    provider: "gcp",
+    kind: "service_account",
+    workload: true,
+    name: email.split("@")[0] ?? email,
+    scopeId: G.prodWebProject,
+    email,
+    uniqueId: "104242424242424242424",
+    createdAt: estate.clock.daysAgo(300),
+    memberOf: [G.settlementGroup],
+    lastActivity: estate.activity(LAST_AUTHENTICATION, "window", 0.5),
+    evidence: estate.evidence("iam.serviceAccounts.list"),
+  });
+  gcp.bind(G.settlementGroup, "roles/secretmanager.secretAccessor", G.groupBoundSecret);
+  gcp.bind(G.settlementGroup, "roles/cloudkms.cryptoKeyDecrypter", G.groupBoundKey);
 }
