@@ -218,6 +218,7 @@ export function createApp(options: AppOptions): App {
     // Requests that are over go with the audit records that tell their story.
     retentionMs: () => current.audit.retentionDays * 86_400_000,
     redactText: (text) => redactor.redactText(text).value,
+    redactValue: (value) => redactor.redact(value).value,
     notify: (request) => {
       const webhook = current.governance.approvals.webhook;
       if (webhook) approvalWebhook(webhook, logger)(request);

@@ -312,6 +312,27 @@ function suite(name: string, open: () => Promise<ApprovalStore>): void {
       expect([(await first).outcome, (await second).outcome]).toEqual(["approved", "approved"]);
     });
 
+    it("merges an identical call only into a request asked of the approvers it needs: another group's request is not joined", async () => {
+      const binding = { ...request().binding, argumentsHash: "2".repeat(64) };
+      const forSecops = h.queue.ask(request({ binding }));
+      const secopsId = await pendingId(h.store);
+      // The same call, held this time by an answer policy only data owners may lift.
+      const forDataOwners = h.queue.ask(request({ binding, policyIds: ["answer-needs-data-owners"], requirements: [{ policyId: "answer-needs-data-owners", groups: ["token:data-owners"] }] }));
+      let pending: ApprovalRequestRecord[] = [];
+      for (let i = 0; i < 500 && pending.length < 2; i++) {
+        pending = await h.store.list({ status: "pending" });
+        if (pending.length < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(pending.map((r) => r.requirements.map((q) => q.policyId))).toEqual([["answer-needs-data-owners"], ["prod-second-person"]]);
+      await h.queue.decide(sam, secopsId, "approved", null);
+      expect(await forSecops).toMatchObject({ outcome: "approved", requestId: secopsId });
+      // Sam's secops approval released only the secops request; the data owners' still waits.
+      const dataOwnersId = pending.find((r) => r.id !== secopsId)?.id ?? "";
+      expect((await h.store.get(dataOwnersId))?.status).toBe("pending");
+      await h.store.close(dataOwnersId, "withdrawn", T0);
+      expect((await forDataOwners).requestId).toBe(dataOwnersId);
+    });
+
     it("refuses a caller's request beyond the pending cap with a clear message, and queues nothing for it", async () => {
       const capped = harness(h.store, 2);
       const controller = new AbortController();

@@ -10,7 +10,7 @@ import { describePostgresFailure, isPostgresUnavailable, StateUnavailableError }
 import type { Migration } from "../state/state-store.js";
 import { APPROVAL_COLUMNS, columnValuesOf, recordOfRow } from "./record-schema.js";
 import type { ApprovalStore, CreateLimits, CreateOutcome } from "./store.js";
-import type { ApprovalBinding, ApprovalDecision, ApprovalListFilter, ApprovalRequestRecord, NewApprovalRequest } from "./types.js";
+import { coversRequirements, type ApprovalBinding, type ApprovalDecision, type ApprovalListFilter, type ApprovalRequestRecord, type NewApprovalRequest } from "./types.js";
 
 const DEFAULT_LIST_LIMIT = 100;
 
@@ -93,11 +93,12 @@ export class PostgresApprovalStore implements ApprovalStore {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('wiam-approvals'), hashtext($1))", [request.caller]);
       const same = await client.query(
         `SELECT * FROM wiam_approval_requests WHERE status = 'pending' AND expires_at > $1 AND caller = $2 AND task_key = $3 AND tool = $4 AND arguments_hash = $5 AND policy_version = $6
-         ORDER BY requested_at, id LIMIT 1`,
-        [now, request.caller, request.taskKey, request.tool, request.argumentsHash, request.policyVersion],
+         ORDER BY requested_at, id LIMIT $7`,
+        [now, request.caller, request.taskKey, request.tool, request.argumentsHash, request.policyVersion, limits.maxPendingPerCaller],
       );
+      const joinable = same.rows.map(recordOfRow).find((record) => coversRequirements(record.requirements, request.requirements));
       let outcome: CreateOutcome;
-      if (same.rows[0] !== undefined) outcome = { kind: "joined", record: recordOfRow(same.rows[0]) };
+      if (joinable !== undefined) outcome = { kind: "joined", record: joinable };
       else {
         const counted = await client.query<{ pending: number }>("SELECT COUNT(*)::int AS pending FROM wiam_approval_requests WHERE status = 'pending' AND caller = $1 AND expires_at > $2", [request.caller, now]);
         const pending = counted.rows[0]?.pending ?? 0;

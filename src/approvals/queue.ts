@@ -46,6 +46,11 @@ export interface ApprovalQueueOptions {
   retentionMs?: (() => number) | undefined;
   /** Redacts text an approver typed (their note) before it is stored. */
   redactText: (text: string) => string;
+  /**
+   * Redacts a call's arguments before they are stored, as the audit log does (field-name rules
+   * included); without it each string is redacted as text.
+   */
+  redactValue?: ((value: unknown) => unknown) | undefined;
   /** Tells approvers a request is waiting (the webhook); never blocks the request. */
   notify?: ((request: ApprovalRequestRecord) => void) | undefined;
   /** Writes the step to the audit chain; awaited, so a step that cannot be audited fails. */
@@ -143,7 +148,7 @@ export class ApprovalQueue {
         taskId: request.taskId,
         intent: request.intent,
         // Stored as the audit log stores arguments: redacted (a filter can carry pasted text).
-        arguments: redactStrings(request.askedArguments, this.options.redactText),
+        arguments: this.options.redactValue ? this.options.redactValue(request.askedArguments) : redactStrings(request.askedArguments, this.options.redactText),
         scope: scopeInWords(request.scope),
         reasons: request.reasons,
         requirements: request.requirements,

@@ -12,7 +12,7 @@ import { migrateSqlite } from "../state/migrations.js";
 import type { SqliteMigration } from "../state/state-store.js";
 import { APPROVAL_COLUMNS, columnValuesOf, recordOfRow } from "./record-schema.js";
 import type { ApprovalStore, CreateLimits, CreateOutcome } from "./store.js";
-import type { ApprovalBinding, ApprovalDecision, ApprovalListFilter, ApprovalRequestRecord, NewApprovalRequest } from "./types.js";
+import { coversRequirements, type ApprovalBinding, type ApprovalDecision, type ApprovalListFilter, type ApprovalRequestRecord, type NewApprovalRequest } from "./types.js";
 
 export const APPROVALS_DB_FILE = "approvals.db";
 const DEFAULT_LIST_LIMIT = 100;
@@ -96,10 +96,12 @@ export class SqliteApprovalStore implements ApprovalStore {
         const same = this.db
           .prepare(
             `SELECT * FROM approval_requests WHERE status = 'pending' AND expires_at > ? AND caller = ? AND task_key = ? AND tool = ? AND arguments_hash = ? AND policy_version = ?
-             ORDER BY requested_at, id LIMIT 1`,
+             ORDER BY requested_at, id LIMIT ?`,
           )
-          .get(now, request.caller, request.taskKey, request.tool, request.argumentsHash, request.policyVersion);
-        if (same !== undefined) return { kind: "joined", record: recordOfRow(same) };
+          .all(now, request.caller, request.taskKey, request.tool, request.argumentsHash, request.policyVersion, limits.maxPendingPerCaller)
+          .map(recordOfRow)
+          .find((record) => coversRequirements(record.requirements, request.requirements));
+        if (same !== undefined) return { kind: "joined", record: same };
         const { pending } = this.db.prepare("SELECT COUNT(*) AS pending FROM approval_requests WHERE status = 'pending' AND caller = ? AND expires_at > ?").get(request.caller, now) as { pending: number };
         if (pending >= limits.maxPendingPerCaller) return { kind: "over-limit", pending };
         const id = newRecordId(request.requestedAt);

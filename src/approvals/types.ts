@@ -26,6 +26,16 @@ export interface ApproverRequirement {
   groups: readonly string[];
 }
 
+/**
+ * Whether a request asked of `held`'s approvers also stands for `needed`: every second-person
+ * policy the new call needs is one the held request was asked under (a call waits on another's
+ * request only then, or one group's approval would release what another group must approve).
+ */
+export function coversRequirements(held: readonly ApproverRequirement[], needed: readonly ApproverRequirement[]): boolean {
+  const policies = new Set(held.map((requirement) => requirement.policyId));
+  return needed.every((requirement) => policies.has(requirement.policyId));
+}
+
 export interface NewApprovalRequest extends ApprovalBinding {
   /** The caller's token subject (or OS user): an approver with the same subject is the caller. */
   callerSubject: string;

@@ -297,7 +297,8 @@ export class Governor {
         tool: call.tool,
         argumentsHash: call.argumentsHash ?? argumentsHashOf({ intent: call.intent, ...call.arguments, limit: call.limit }),
         caller: call.caller.name,
-        taskKey: `${call.taskKey ?? call.taskId}@${request.taskStartedAt ?? 0}`,
+        // The task as started then, through the client that asked: the same person's other client is asked again.
+        taskKey: `${call.taskKey ?? call.taskId}@${request.taskStartedAt ?? 0}${call.caller.clientId ? `/${call.caller.clientId}` : ""}`,
         policyVersion: approvalPolicyVersion(settings),
       };
       const issuer = call.caller.issuer ?? "";
