@@ -174,6 +174,33 @@ describe("activity telemetry is governed", () => {
     }
   });
 
+  it("hides the kind of client with the user agent and the country with the source network, in data and text", async () => {
+    const hidden = await connect(
+      { governance: { fieldVisibility: [{ tools: ["find_anomalous_activity"], scopes: [A.productionAccount, Z.tenant], hide: ["sourceNetwork", "userAgent"] }] } },
+      { now: () => NOW },
+    );
+    try {
+      const production = await call({ principal: A.prodSecretsReaderRole, min_severity: "high" }, hidden);
+      const evidence = (production.structured.findings as Finding[]).flatMap((finding) => finding.evidence);
+      expect(evidence.length).toBeGreaterThan(0);
+      expect(new Set(evidence.map((e) => [e.sourceNetwork, e.userAgent, e.clientKind].join(" | ")))).toEqual(
+        new Set(["[hidden by admin policy] | [hidden by admin policy] | [hidden by admin policy]"]),
+      );
+      expect(production.text).not.toContain("Clients in the evidence");
+      expect(production.text).toContain("(Fields hidden by the admin's visibility rules: clientKind, sourceNetwork, userAgent.)");
+
+      // Every country the log gave is hidden; where it gave none there is nothing to hide.
+      const countriesOf = async (on: Connected) =>
+        ((await call({ principal: Z.legacyCrmServicePrincipal }, on)).structured.findings as Finding[]).flatMap((finding) => finding.evidence.map((e) => e.country));
+      const shown = await countriesOf(session);
+      expect(shown.filter((country) => country !== null && /^[A-Z]{2}$/.test(country)).length).toBeGreaterThan(0);
+      expect(await countriesOf(hidden)).toEqual(shown.map((country) => (country === null ? null : "[hidden by admin policy]")));
+      expect((await call({ principal: A.prodSecretsReaderRole, min_severity: "high" })).text).toContain("Clients in the evidence: SDK, command line.");
+    } finally {
+      await hidden.close();
+    }
+  });
+
   it("asks a person before showing production activity of a real estate, not for a development account", async () => {
     const real = await connect({}, { now: () => NOW, connectors: [demoAsRealEstate()], elicitation: "decline" });
     try {
@@ -184,6 +211,43 @@ describe("activity telemetry is governed", () => {
       expect(development.result.isError, development.text).toBeFalsy();
     } finally {
       await real.close();
+    }
+  });
+
+  it("withholds describe_identity's activity summary of a production identity, with the reason, unless a person approves", async () => {
+    const describe = (on: Connected, principal: string) => on.client.callTool({ name: "describe_identity", arguments: { intent, principal } });
+    const declined = await connect({}, { now: () => NOW, connectors: [demoAsRealEstate()], elicitation: "decline" });
+    try {
+      const production = await describe(declined, A.prodSecretsReaderRole);
+      expect(production.isError, textOf(production)).toBeFalsy();
+      const structured = production.structuredContent as { recentActivity: unknown; withheld: { part: string; items: number; scopes: string[]; reason: string; policyIds: string[] }[] };
+      expect(structured.recentActivity).toBeNull();
+      const withheld = structured.withheld.find((part) => part.part === "recentActivity");
+      expect(withheld).toEqual({
+        part: "recentActivity",
+        items: 1,
+        scopes: [A.productionAccount],
+        reason: expect.stringContaining("activity telemetry of production identities needs a person's approval") as string,
+        policyIds: ["approve-production-activity", "approve-production-reach-in-answers"],
+      });
+      expect(withheld?.reason).toMatch(/approval declined$/);
+      expect(textOf(production)).toContain(`- recentActivity: 1 item touching ${A.productionAccount} (`);
+      expect(textOf(production)).not.toContain("Recent activity (24 h)");
+
+      // Outside production the summary needs no approval.
+      const development = await describe(declined, A.passRoleUser);
+      expect((development.structuredContent as { recentActivity: { events: number } | null }).recentActivity?.events).toBe(24);
+      expect((development.structuredContent as { withheld?: unknown }).withheld).toBeUndefined();
+    } finally {
+      await declined.close();
+    }
+    const approved = await connect({}, { now: () => NOW, connectors: [demoAsRealEstate()], elicitation: "approve" });
+    try {
+      const production = await describe(approved, A.prodSecretsReaderRole);
+      const recent = (production.structuredContent as { recentActivity: { findings: { code: string }[] } | null }).recentActivity;
+      expect(recent?.findings.map((finding) => finding.code).sort()).toEqual(["credential_used_from_distant_networks", "workload_credentials_used_outside"]);
+    } finally {
+      await approved.close();
     }
   });
 });

@@ -143,6 +143,14 @@ export interface RevealedPart {
   touches(item: unknown, answer: unknown): { principals: readonly string[]; resources: readonly string[] };
   /** The list is the answer's page: `page.returned` and `page.total` drop what the review withheld from it. */
   paged?: boolean;
+  /** The part is one object (or null), not a list: withheld, it becomes null. */
+  single?: boolean;
+  /**
+   * The policy is asked about the part as this tool too, and the stricter answer counts: a summary
+   * of activity in another tool's answer is governed by the rules for the activity tool's action
+   * group (approve-production-activity), not only by its own tool's.
+   */
+  asTool?: string;
 }
 
 /** The items the review withheld, by part name (RevealedPart.name). */

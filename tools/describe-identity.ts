@@ -69,6 +69,15 @@ export const describeIdentityTool = defineTool({
       path: ["identity", "canBeAssumedBy"],
       touches: (item, answer) => ({ principals: [(item as { from: string }).from, holderOf(answer)], resources: [] }),
     },
+    // Activity telemetry, even summed up, is governed as find_anomalous_activity's (the activity
+    // action group): in production it needs the approval that tool needs, or it is withheld and named.
+    {
+      name: "recentActivity",
+      path: ["recentActivity"],
+      single: true,
+      asTool: "find_anomalous_activity",
+      touches: (_item, answer) => ({ principals: [holderOf(answer)], resources: [] }),
+    },
   ],
   handler(args, context) {
     const identity = describeIdentity(context.inventory, args.principal, context.now);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { userAgentKind } from "../src/activity/agents.js";
+import { applyFieldVisibility, HIDDEN_TEXT } from "../src/governance/visibility.js";
 import { activityFindingsOf, activityGaps, activitySettingsOf, type AnomalousActivityAnswer } from "../src/activity/findings.js";
 import { UserFacingError } from "../src/errors.js";
 import { line, own, q, textAnswer, type TextLine } from "../src/text/answer.js";
@@ -68,8 +68,10 @@ function findingLine(finding: AnomalousActivityAnswer["findings"][number]): Text
   return line`- ${own(finding.severity.toUpperCase())} ${own(finding.code)} ${finding.provider} ${q(name, NAME_CAP)} (${q(finding.principal.id)}): ${own(finding.reason)}${when} Normal: ${own(finding.normal)}.`;
 }
 
+const findAnomalousActivityName = "find_anomalous_activity";
+
 export const findAnomalousActivityTool = defineTool({
-  name: "find_anomalous_activity",
+  name: findAnomalousActivityName,
   actionGroup: "activity",
   title: "Find anomalous activity of machine identities",
   description:
@@ -110,7 +112,11 @@ export const findAnomalousActivityTool = defineTool({
     const { items, page } = paginate(answer.findings, args, query, context);
     const incomplete = activityGaps(context.inventory);
     const { summary } = answer;
-    const agents = new Set(items.flatMap((finding) => finding.evidence.map((event) => userAgentKind(event.userAgent))));
+    // The kinds of client named in the text are those the answer shows: where field visibility hides
+    // user agents (and with them the kind of client), the text names none of them either.
+    const visible = applyFieldVisibility({ findings: items }, [findAnomalousActivityName], context.config.governance.fieldVisibility, (scopeId) => context.inventory.scopeChain(scopeId).map((s) => s.id), args.scope)
+      .value.findings as typeof items;
+    const agents = new Set(visible.flatMap((finding) => finding.evidence.filter((event) => event.clientKind !== HIDDEN_TEXT).map((event) => event.clientKind)));
     return {
       structured: {
         dataSource: context.dataSource,

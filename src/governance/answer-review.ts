@@ -46,22 +46,30 @@ interface ItemGroup {
   indexes: number[];
 }
 
-function listAt(value: Record<string, unknown>, path: readonly string[]): unknown[] | null {
+/** The part's items: its list, or its one object as a list of one (none when null). */
+function listAt(value: Record<string, unknown>, part: Pick<RevealedPart, "path" | "single">): unknown[] | null {
   let current: unknown = value;
-  for (const key of path) {
+  for (const key of part.path) {
     if (typeof current !== "object" || current === null) return null;
     current = (current as Record<string, unknown>)[key];
   }
+  if (part.single) return typeof current === "object" && current !== null && !Array.isArray(current) ? [current] : null;
   return Array.isArray(current) ? current : null;
 }
 
-/** A copy of `value` with the list at `path` replaced; the objects on the way are copied, nothing else. */
-function withListAt(value: Record<string, unknown>, path: readonly string[], list: unknown[]): Record<string, unknown> {
+/** A copy of `value` with the part replaced by `list` (a single part by its item, or null); the objects on the way are copied, nothing else. */
+function withListAt(value: Record<string, unknown>, part: Pick<RevealedPart, "path" | "single">, list: unknown[]): Record<string, unknown> {
+  return withValueAt(value, part.path, part.single ? (list[0] ?? null) : list);
+}
+
+function withValueAt(value: Record<string, unknown>, path: readonly string[], replacement: unknown): Record<string, unknown> {
   const [head, ...rest] = path;
   if (head === undefined) return value;
   const child = value[head];
-  return { ...value, [head]: rest.length === 0 ? list : withListAt((child ?? {}) as Record<string, unknown>, rest, list) };
+  return { ...value, [head]: rest.length === 0 ? replacement : withValueAt((child ?? {}) as Record<string, unknown>, rest, replacement) };
 }
+
+const DECISION_RANK: Record<GovernanceDecision["kind"], number> = { allow: 0, approval: 1, deny: 2 };
 
 const isProduction = (scope: ScopeEntity) => scope.environment === "production" || scope.containsProduction;
 
@@ -101,7 +109,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     return scope;
   };
   for (const part of parts) {
-    const list = listAt(structured, part.path);
+    const list = listAt(structured, part);
     if (list === null) continue;
     list.forEach((item, index) => {
       const touched = part.touches(item, structured);
@@ -139,10 +147,20 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
   // the caller confirming the question, or an approver from another policy's group, does not stand in.
   const secondPersonCovered = new Set(approvedAlready && authorization.approval?.kind === "second-person" ? authorization.policyIds : []);
   const decisions = new Map<ItemGroup, GovernanceDecision>();
+  // A part asked about as another tool too: asked as the tool standing for that one, which takes
+  // the stricter of both decisions (and the tool the call already stands for, if any, once more).
+  const review = (group: ItemGroup, approval: ApprovalAnswer | null): GovernanceDecision => {
+    const asTool = group.part.asTool;
+    if (asTool === undefined) return governor.reviewRevealed(call, authorization, group.revealed, approval);
+    const asActivity = governor.reviewRevealed({ ...call, standsFor: asTool }, authorization, group.revealed, approval);
+    if (call.standsFor === undefined) return asActivity;
+    const asStandIn = governor.reviewRevealed(call, authorization, group.revealed, approval);
+    return DECISION_RANK[asStandIn.kind] > DECISION_RANK[asActivity.kind] ? asStandIn : asActivity;
+  };
   for (const group of groups.values()) {
-    let decision = governor.reviewRevealed(call, authorization, group.revealed, approvedAlready ? authorization.approval : null);
+    let decision = review(group, approvedAlready ? authorization.approval : null);
     if (approvedAlready) {
-      const unapproved = governor.reviewRevealed(call, authorization, group.revealed, null);
+      const unapproved = review(group, null);
       if (unapproved.kind === "approval" && governor.secondPersonPolicies(unapproved.policyIds).some((id) => !secondPersonCovered.has(id))) {
         // Ask only about what the question's approval did not cover.
         const open = unapproved.policyIds.map((id, index) => [id, unapproved.reasons[index] ?? ""] as const).filter(([id]) => !authorization.policyIds.includes(id));
@@ -177,7 +195,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     );
     for (const group of pending) {
       if (approval.outcome === "approved") {
-        decisions.set(group, governor.reviewRevealed(call, authorization, group.revealed, approval));
+        decisions.set(group, review(group, approval));
       } else {
         const previous = decisions.get(group);
         decisions.set(group, {
@@ -194,7 +212,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
   const withheld: WithheldPart[] = [];
   const withheldItems = new Map<string, unknown[]>();
   for (const part of parts) {
-    const list = listAt(released, part.path);
+    const list = listAt(released, part);
     if (list === null) continue;
     const refused = new Set<number>();
     const byReason = new Map<string, WithheldPart>();
@@ -211,7 +229,7 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
       byReason.set(reason, entry);
     }
     if (refused.size === 0) continue;
-    released = withListAt(released, part.path, list.filter((_, index) => !refused.has(index)));
+    released = withListAt(released, part, list.filter((_, index) => !refused.has(index)));
     if (part.paged) released = withPageLowered(released, refused.size);
     withheldItems.set(part.name, list.filter((_, index) => refused.has(index)));
     withheld.push(...byReason.values());

@@ -17,6 +17,16 @@ export interface FieldVisibilityRule {
 
 export const HIDDEN_TEXT = "[hidden by admin policy]";
 
+/**
+ * Fields made from a hideable field, hidden with it: the kind of client is read from the user
+ * agent, the country from the source address. Hiding the source and showing what it gave away
+ * would hide nothing.
+ */
+export const DERIVED_FIELDS: Readonly<Partial<Record<HideableField, readonly string[]>>> = {
+  userAgent: ["clientKind"],
+  sourceNetwork: ["country"],
+};
+
 function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 }
@@ -63,7 +73,11 @@ export function applyFieldVisibility(
 ): VisibilityResult {
   const compiled: CompiledRule[] = rules
     .filter((rule) => rule.tools.some((pattern) => toolNames.some((name) => globToRegExp(pattern).test(name))))
-    .map((rule) => ({ scopes: rule.scopes.map(globToRegExp), anyScope: rule.scopes.includes("*"), hide: new Set(rule.hide) }));
+    .map((rule) => ({
+      scopes: rule.scopes.map(globToRegExp),
+      anyScope: rule.scopes.includes("*"),
+      hide: new Set<string>(rule.hide.flatMap((field) => [field, ...(DERIVED_FIELDS[field] ?? [])])),
+    }));
   if (compiled.length === 0) return { value, hidden: [] };
 
   const hidden = new Set<string>();
