@@ -149,8 +149,7 @@ export class GcpAccess {
       if (this.inventory.grants.someGrantOf((members[i] as MemberKey).key, mayGrant)) return true;
     }
     // A group whose members are unknown may hold it for the subject: the precise pass decides (unknown).
-    if (subject.principal) for (const groupId of this.unresolvedGroups().keys()) if (this.inventory.grants.someGrantOf(groupId, mayGrant)) return true;
-    return false;
+    return subject.principal !== undefined && this.unresolvedGroups().size > 0 && this.unresolvedGroupsFor(action).length > 0;
   }
 
   /** Does a role (by id) grant an action? Memoized: reverse queries ask it per binding. */
@@ -207,7 +206,7 @@ export class GcpAccess {
     if (!principal || (principal.kind === "group" && this.unresolvedGroups().has(principal.id))) return [];
     const known = new Set(this.memberKeys(subject).map((m) => m.key));
     const findings: Finding[] = [];
-    for (const [groupId, reason] of this.unresolvedGroups()) {
+    for (const [groupId, reason] of this.unresolvedGroupsFor(request.action)) {
       if (known.has(groupId) || groupId === subject.id) continue;
       const why = `whether ${subject.id} is a member of ${groupId} is unknown (${reason})`;
       const member: MemberKey = { key: groupId, hops: [{ type: "member_of", id: groupId, label: `${groupId} (members not read)` }] };
@@ -223,6 +222,17 @@ export class GcpAccess {
       }
     }
     return findings;
+  }
+
+  /** Unresolved groups holding a binding that may grant the action (all of them without one): asked per candidate, so kept per action. */
+  private unresolvedGroupsFor(action: string | undefined): ReadonlyArray<readonly [string, string]> {
+    const all = [...this.unresolvedGroups()];
+    if (action === undefined) return all;
+    const byAction = this.ctx.cache.table<string, ReadonlyArray<readonly [string, string]>>("gcp:unresolvedGroupsByAction");
+    return memoIn(byAction, action, () => {
+      const mayGrant = (shape: GrantShape, policyId: string) => shape.provider === "gcp" && shape.kind === "binding" && this.roleMayGrant(policyId, action);
+      return all.filter(([groupId]) => this.inventory.grants.someGrantOf(groupId, mayGrant));
+    });
   }
 
   private findBoundAccess(subject: Subject, request: AccessRequest, members: readonly MemberKey[] = this.memberKeys(subject)): Finding[] {
