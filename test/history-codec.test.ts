@@ -52,6 +52,21 @@ describe("columnar stored inventory", () => {
     }
   });
 
+  it("spells grants' own id texts (Azure role assignment GUIDs) exactly, read on first use, in one table and in tables joined", () => {
+    const estate = buildDemoEstate(NOW);
+    const ownIds = estate.grants.filter((grant) => grant.kind === "role_assignment").map((grant) => grant.id);
+    expect(ownIds.length).toBeGreaterThan(0);
+    const decoded = decodeInventory(encodeInventory(estate));
+    // Rows of a principal first (texts still unread), then every row in order, then joined after another table.
+    const [firstId] = ownIds;
+    const firstGrant = estate.grants.find((grant) => grant.id === firstId);
+    expect(decoded.grants.grantsOf(firstGrant?.principalId ?? "").map((grant) => grant.id)).toContain(firstId);
+    expect(decoded.grants.toArray().map((grant) => grant.id)).toStrictEqual(estate.grants.map((grant) => grant.id));
+    const again = decodeInventory(encodeInventory(estate));
+    const joined = GrantTable.concat([new GrantTable(estate.grants.slice(0, 3)), again.grants]);
+    expect(joined.toArray().map((grant) => grant.id)).toStrictEqual([...estate.grants.slice(0, 3), ...estate.grants].map((grant) => grant.id));
+  });
+
   it("carries every field of the inventory model (a new field fails here until the codec stores it)", () => {
     const keys = (schema: { shape: object }) => Object.keys(schema.shape).sort();
     expect(Object.keys(ENTITY_FIELDS.scopes).sort()).toStrictEqual(keys(scopeSchema));

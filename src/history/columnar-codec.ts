@@ -20,7 +20,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { endianness } from "node:os";
 import { storedGrantShape, type GrantShape, type Piece } from "../model/compact-grant.js";
-import { GrantTable, type GrantColumns } from "../model/grant-table.js";
+import { GrantTable, OwnIdTexts, type GrantColumns } from "../model/grant-table.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type Condition,
@@ -143,7 +143,8 @@ class SectionWriter {
   }
 }
 
-type Section = { type: SectionType.Json; value: unknown } | { type: SectionType.Int32; value: Int32Array } | { type: SectionType.Int8; value: Int8Array };
+/** A JSON section keeps its bytes until read (sections read later, or never, are not parsed at load). */
+type Section = { type: SectionType.Json; bytes: Buffer } | { type: SectionType.Int32; value: Int32Array } | { type: SectionType.Int8; value: Int8Array };
 
 function digestOf(key: Buffer | undefined) {
   return key === undefined ? createHash("sha256") : createHmac("sha256", key);
@@ -169,7 +170,7 @@ function readSections(bytes: Buffer, key: Buffer | undefined): Map<string, Secti
       const start = offset + 7 + nameLength;
       const end = start + length;
       if (end > body.length) throw new StoredInventoryUnreadable(`section ${name} runs past the end`);
-      if (type === SectionType.Json) sections.set(name, { type, value: JSON.parse(body.toString("utf8", start, end)) as unknown });
+      if (type === SectionType.Json) sections.set(name, { type, bytes: body.subarray(start, end) });
       else if (type === SectionType.Int32) {
         // A copy: the file's buffer need not be 4-byte aligned, and the table outlives it.
         const copy = new Int32Array(length / 4);
@@ -229,7 +230,11 @@ function readStrings(sections: Map<string, Section>, name: string): string[] {
 function jsonSection(sections: Map<string, Section>, name: string): unknown {
   const section = sections.get(name);
   if (section?.type !== SectionType.Json) throw new StoredInventoryUnreadable(`missing section ${name}`);
-  return section.value;
+  try {
+    return JSON.parse(section.bytes.toString("utf8")) as unknown;
+  } catch (error) {
+    throw new StoredInventoryUnreadable(`section ${name}: ${(error as Error).message}`);
+  }
 }
 
 function int32Section(sections: Map<string, Section>, name: string, length: number): Int32Array {
@@ -331,14 +336,8 @@ function encodeGrants(writer: SectionWriter, table: GrantTable): void {
   }));
   writer.json("grants.shapes", shapes);
   // A grant's own id text (an Azure role assignment's GUID): a third of an estate's grants; as rows and strings, not pairs.
-  const ownRows = new Int32Array(columns.own.size);
-  const ownTexts: string[] = [];
-  for (const [row, text] of columns.own) {
-    ownRows[ownTexts.length] = row;
-    ownTexts.push(text);
-  }
-  writer.int32("grants.ownRows", ownRows);
-  writeStrings(writer, "grants.ownTexts", ownTexts);
+  writer.int32("grants.ownRows", columns.own.rows);
+  writeStrings(writer, "grants.ownTexts", columns.own.all());
   writer.json("grants.conditions", [...columns.conditions]);
 }
 
@@ -371,16 +370,31 @@ function decodeGrants(sections: Map<string, Section>, length: number): GrantTabl
   return new GrantTable(columns);
 }
 
-function ownOf(sections: Map<string, Section>, length: number): Map<number, string> {
-  const texts = readStrings(sections, "grants.ownTexts");
-  const rows = int32Section(sections, "grants.ownRows", texts.length);
-  const own = new Map<number, string>();
-  for (let i = 0; i < texts.length; i++) {
+/**
+ * Grants' own id texts: the rows now (checked: ascending, in range), the texts when first read.
+ * Their sections' bytes are copied out of the file's buffer, so it can go once decoded.
+ */
+function ownOf(sections: Map<string, Section>, length: number): OwnIdTexts {
+  const rowsSection = sections.get("grants.ownRows");
+  if (rowsSection?.type !== SectionType.Int32) throw new StoredInventoryUnreadable("missing section grants.ownRows");
+  const rows = rowsSection.value;
+  for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as number;
-    if (row < 0 || row >= length) throw new StoredInventoryUnreadable(`grant own id ${i}: row ${row} out of range`);
-    own.set(row, texts[i] as string);
+    if (row < 0 || row >= length || (i > 0 && row <= (rows[i - 1] as number))) throw new StoredInventoryUnreadable(`grant own id ${i}: row ${row} out of order or range`);
   }
-  return own;
+  const chunks = jsonSection(sections, "grants.ownTexts.chunks");
+  if (typeof chunks !== "number" || !Number.isInteger(chunks) || chunks < 0 || chunks !== Math.ceil(rows.length / STRINGS_PER_CHUNK)) {
+    throw new StoredInventoryUnreadable("grants.ownTexts: chunk count does not match the rows");
+  }
+  const kept = new Map<string, Section>();
+  kept.set("grants.ownTexts.chunks", { type: SectionType.Json, bytes: Buffer.from(JSON.stringify(chunks)) });
+  for (let c = 0; c < chunks; c++) {
+    const section = sections.get(`grants.ownTexts.${c}`);
+    if (section?.type !== SectionType.Json) throw new StoredInventoryUnreadable(`missing section grants.ownTexts.${c}`);
+    kept.set(`grants.ownTexts.${c}`, { type: SectionType.Json, bytes: Buffer.from(section.bytes) });
+  }
+  // Checked (keyed checksum) like the rest: what is read later is what this server wrote.
+  return new OwnIdTexts(rows, () => readStrings(kept, "grants.ownTexts"));
 }
 
 /**

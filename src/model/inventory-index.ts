@@ -104,19 +104,21 @@ export class Inventory {
   readonly scopes = new Map<string, Scope>();
   readonly principals = new Map<string, Principal>();
   readonly policies = new Map<string, Policy>();
-  private readonly principalAliases = new Map<string, Principal>();
-  /** Aliases (names, emails, unique ids) shared by more than one identity, with every holder. */
-  private readonly ambiguousAliases = new Map<string, Principal[]>();
   /** Scopes of providers whose ids compare case-insensitively, by lower-cased id. */
   private readonly scopesLower = new Map<string, Scope>();
   private readonly childScopes = new Map<string, Scope[]>();
-  private readonly credentialsByPrincipal: Map<string, Credential[]>;
   /** All grants, in columns (see grant-table.ts); `snapshot.grants` spells them out on demand. */
   readonly grants: GrantTable;
-  private readonly membersByGroup = new Map<string, Principal[]>();
-  private readonly trustByTo: Map<string, TrustEdge[]>;
-  private readonly trustByFrom: Map<string, TrustEdge[]>;
   private readonly policiesAttachedTo = new Map<string, Policy[]>();
+  /*
+   * Built on first use: a restart's first answer (a summary, one identity) needs few of them, and
+   * at 100k identities building all of them was a quarter of loading a stored inventory.
+   */
+  private aliasIndex: { aliases: Map<string, Principal>; ambiguous: Map<string, Principal[]> } | undefined;
+  private credentialGroups: Map<string, Credential[]> | undefined;
+  private memberGroups: Map<string, Principal[]> | undefined;
+  private trustGroupsTo: Map<string, TrustEdge[]> | undefined;
+  private trustGroupsFrom: Map<string, TrustEdge[]> | undefined;
   private readonly vaultItemsById = new Map<string, VaultItem>();
   private readonly vaultItemsByScope = new Map<string, VaultItem[]>();
 
@@ -134,32 +136,55 @@ export class Inventory {
       if (providerModule(scope.provider).ids.caseInsensitiveIds) this.scopesLower.set(scope.id.toLowerCase(), scope);
       if (scope.parentId) pushTo(this.childScopes, scope.parentId, scope);
     }
-    for (const principal of snapshot.principals) {
-      this.principals.set(principal.id, principal);
-      for (const alias of [principal.email, principal.uniqueId, principal.name]) {
-        if (!alias) continue;
-        const first = this.principalAliases.get(alias);
-        if (first === undefined) this.principalAliases.set(alias, principal);
-        else if (first !== principal) {
-          const holders = this.ambiguousAliases.get(alias);
-          if (holders === undefined) this.ambiguousAliases.set(alias, [first, principal]);
-          else if (!holders.includes(principal)) holders.push(principal);
-        }
-      }
-      for (const group of principal.memberOf ?? []) pushTo(this.membersByGroup, group, principal);
-    }
-    this.credentialsByPrincipal = groupBy(snapshot.credentials, (credential) => credential.principalId || undefined);
+    for (const principal of snapshot.principals) this.principals.set(principal.id, principal);
     for (const policy of snapshot.policies) {
       this.policies.set(policy.id, policy);
       for (const scopeId of policy.attachedTo ?? []) pushTo(this.policiesAttachedTo, scopeId, policy);
     }
     this.grants = options.grants ?? new GrantTable(snapshot.grants);
-    this.trustByTo = groupBy(snapshot.trustEdges, (edge) => edge.to);
-    this.trustByFrom = groupBy(snapshot.trustEdges, (edge) => edge.from);
     for (const item of snapshot.vaultItems) {
       this.vaultItemsById.set(item.id, item);
       pushTo(this.vaultItemsByScope, item.scopeId, item);
     }
+  }
+
+  /** Principals by email, unique id and name, and the aliases more than one identity shares. */
+  private get aliases(): { aliases: Map<string, Principal>; ambiguous: Map<string, Principal[]> } {
+    if (this.aliasIndex) return this.aliasIndex;
+    const aliases = new Map<string, Principal>();
+    const ambiguous = new Map<string, Principal[]>();
+    for (const principal of this.snapshot.principals) {
+      for (const alias of [principal.email, principal.uniqueId, principal.name]) {
+        if (!alias) continue;
+        const first = aliases.get(alias);
+        if (first === undefined) aliases.set(alias, principal);
+        else if (first !== principal) {
+          const holders = ambiguous.get(alias);
+          if (holders === undefined) ambiguous.set(alias, [first, principal]);
+          else if (!holders.includes(principal)) holders.push(principal);
+        }
+      }
+    }
+    return (this.aliasIndex = { aliases, ambiguous });
+  }
+
+  private get membersByGroup(): Map<string, Principal[]> {
+    if (this.memberGroups) return this.memberGroups;
+    const groups = new Map<string, Principal[]>();
+    for (const principal of this.snapshot.principals) for (const group of principal.memberOf ?? []) pushTo(groups, group, principal);
+    return (this.memberGroups = groups);
+  }
+
+  private get credentialsByPrincipal(): Map<string, Credential[]> {
+    return (this.credentialGroups ??= groupBy(this.snapshot.credentials, (credential) => credential.principalId || undefined));
+  }
+
+  private get trustByTo(): Map<string, TrustEdge[]> {
+    return (this.trustGroupsTo ??= groupBy(this.snapshot.trustEdges, (edge) => edge.to));
+  }
+
+  private get trustByFrom(): Map<string, TrustEdge[]> {
+    return (this.trustGroupsFrom ??= groupBy(this.snapshot.trustEdges, (edge) => edge.from));
   }
 
   private activityColumns: ActivityLog | undefined;
@@ -178,7 +203,7 @@ export class Inventory {
 
   /** Finds a principal by id, email, unique id or name (ids win over aliases). */
   findPrincipal(reference: string): Principal | undefined {
-    return this.principals.get(reference) ?? this.principalAliases.get(reference);
+    return this.principals.get(reference) ?? this.aliases.aliases.get(reference);
   }
 
   /**
@@ -188,9 +213,10 @@ export class Inventory {
   principalCandidates(reference: string): readonly Principal[] {
     const byId = this.principals.get(reference);
     if (byId) return [byId];
-    const ambiguous = this.ambiguousAliases.get(reference);
+    const { aliases, ambiguous: shared } = this.aliases;
+    const ambiguous = shared.get(reference);
     if (ambiguous) return ambiguous;
-    const byAlias = this.principalAliases.get(reference);
+    const byAlias = aliases.get(reference);
     return byAlias ? [byAlias] : EMPTY;
   }
 
