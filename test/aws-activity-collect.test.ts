@@ -8,6 +8,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createAwsConnector, type AwsConnector } from "../src/providers/aws/index.js";
+import { awsDoctorChecks } from "../src/providers/aws/doctor.js";
 import { inventorySnapshotSchema } from "../src/model/inventory.js";
 import type { FakeEstate } from "./fakes/aws/estate.js";
 import { FAKE_BASE_CREDENTIALS, collectWith, countsByApi } from "./fakes/aws/harness.js";
@@ -147,6 +148,54 @@ describe("CloudTrail activity, live", () => {
       Action: ["s3:GetObject", "s3:ListBucket"],
       Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/AWSLogs/*`],
     });
+  });
+
+  test("a KMS-encrypted trail the reader may not decrypt is named as such, by collection and by doctor; sessions decrypt through S3 with the trail's key only", async () => {
+    const prod = fake.estate.accounts[PROD];
+    if (!prod) throw new Error("small estate changed");
+    prod.trailObjectsKmsDenied = {
+      [key(PROD, "2026/03/09", "20260309T2300Z_a")]: "KMS.AccessDeniedException",
+      [key(PROD, "2026/03/10", "20260310T1100Z_b")]: "AccessDenied",
+      // Outside the window collection reads, but the first file doctor finds.
+      [key(PROD, "2026/03/08", "20260308T1000Z_e")]: "AccessDenied",
+    };
+    try {
+      const kmsKeyArn = `arn:aws:kms:us-east-1:${PROD}:key/0a1b2c3d-EXAMPLE`;
+      const trail = { bucket: BUCKET, organizationId: ORG, readerAccountId: PROD, region: "us-east-1", kmsKeyArn };
+      const aws = connector({ hours: 24, trail });
+      const { snapshot } = await collectWith(aws, "kms", { now: new Date(NOW) });
+      expect(snapshot.activityLog?.events.filter((e) => e.principalId === ROLE).map((e) => e.id)).toEqual(["e-4"]);
+      const source = snapshot.activityLog?.sources.find((s) => s.scopeId === `aws:account/${PROD}`);
+      expect(source?.note).toMatch(
+        /^3 problem\(s\) in 4 file\(s\); first: a log file of 2026\/03\/09 is encrypted with KMS \(SSE-KMS\) and the reader may not decrypt it: grant kms:Decrypt on the trail's key through S3 \(kms:ViaService s3.<region>.amazonaws.com; KMS.AccessDeniedException \(HTTP 403\): User: .* is not authorized to perform: kms:Decrypt/,
+      );
+      const readerPolicy = fake.assumeRoleCalls.find((call) => call.RoleArn === READ_ROLE(PROD))?.Policy ?? "";
+      expect(JSON.parse(readerPolicy).Statement[2]).toEqual({
+        Sid: "WiamDecryptTrailLogs",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: kmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+      });
+
+      // Doctor reads the first log file of the reader account's prefix: the one S3 refuses as AccessDenied naming kms:Decrypt.
+      const checks = (await awsDoctorChecks(connector({ hours: 24, trail }))).filter((check) => check.check === "aws trail logs");
+      expect(checks).toEqual([
+        {
+          level: "error",
+          check: "aws trail logs",
+          detail: expect.stringMatching(
+            new RegExp(
+              `^the trail's log files under s3://${BUCKET}/AWSLogs/${ORG}/${PROD}/CloudTrail/ are encrypted with KMS \\(SSE-KMS\\) and the reader may not decrypt them: grant kms:Decrypt on the trail's key through S3 \\(kms:ViaService s3.<region>.amazonaws.com\\) in the reader role and the key policy, and set activity.trail.kmsKeyArn \\(reading s3://${BUCKET}/AWSLogs/${ORG}/${PROD}/CloudTrail/us-east-1/2026/03/08/.*AccessDenied`,
+            ),
+          ) as string,
+        },
+      ]);
+    } finally {
+      delete prod.trailObjectsKmsDenied;
+    }
+    const readable = (await awsDoctorChecks(connector({ hours: 24, trail: { bucket: BUCKET, organizationId: ORG, readerAccountId: PROD } }))).filter((check) => check.check === "aws trail logs");
+    expect(readable).toEqual([{ level: "ok", check: "aws trail logs", detail: `log files under s3://${BUCKET}/AWSLogs/${ORG}/${PROD}/CloudTrail/ can be read` }]);
   });
 
   test("LookupEvents is paced at 2 requests a second, retried when throttled, and partial when its pages run out", async () => {

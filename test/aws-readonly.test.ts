@@ -169,4 +169,31 @@ describe("read-only by construction", () => {
       [["s3:GetObject"], "arn:aws:s3:::*/AWSLogs/*", undefined],
     ]);
   });
+
+  test("a KMS-encrypted trail's log files are decrypted only through S3: with the trail's key and the bucket's region when configured", () => {
+    const key = "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-EXAMPLE-4e5f-8a9b-0c1d2e3f4a5b";
+    const configured = JSON.parse(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/", region: "eu-west-1", kmsKeyArn: key })) as { Statement: unknown[] };
+    expect(configured.Statement[2]).toEqual({
+      Sid: "WiamDecryptTrailLogs",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: key,
+      Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+    });
+    const unknownKey = JSON.parse(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "" })) as { Statement: unknown[] };
+    expect(unknownKey.Statement[2]).toEqual({
+      Sid: "WiamDecryptTrailLogs",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: "*",
+      Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
+    });
+    expect(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/", region: "eu-west-1", kmsKeyArn: key }).length).toBeLessThanOrEqual(2048);
+    // No trail, no decryption at all.
+    expect(buildSessionPolicy()).not.toContain("kms:Decrypt");
+    const shipped = readerPolicyDocument([CONVENTIONAL_READER_ROLE_PATTERN]).Statement.filter((statement) => statement.Action.includes("kms:Decrypt"));
+    expect(shipped).toEqual([
+      { Sid: "DecryptCloudTrailLogFilesThroughS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringLike: { "kms:ViaService": ["s3.*.amazonaws.com"] } } },
+    ]);
+  });
 });

@@ -56,6 +56,11 @@ export const awsActivityConfigSchema = z
         region: region.optional(),
         /** The configured account whose session reads the bucket (the log archive); default: the first account. */
         readerAccountId: accountId.optional(),
+        /** The trail's KMS key when its log files are encrypted with SSE-KMS (DescribeTrails: KmsKeyId): sessions may decrypt with this key only, through S3. */
+        kmsKeyArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+          .optional(),
       })
       .strict()
       .optional(),

@@ -13,7 +13,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import { collectAwsActivity } from "./activity/collect.js";
+import { collectAwsActivity, probeTrailLogs, type TrailProbe } from "./activity/collect.js";
 import { loadAwsRanges } from "./activity/ranges.js";
 import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
@@ -76,6 +76,8 @@ export interface AwsConnector extends Connector {
   endTask(taskId: string): void;
   /** Simulates sensitive actions for the base identity and each read role (for `wiam doctor`). */
   checkCredentialBreadth(options?: BreadthCheckOptions): Promise<CredentialBreadthReport>;
+  /** One log file of the configured trail read as collection would (undefined: no trail configured). */
+  checkTrailLogs(): Promise<{ location: string; probe: TrailProbe } | undefined>;
   clearCache(): void;
   /** Ends all sessions and closes the base clients. */
   close(): void;
@@ -104,7 +106,8 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
   const baseSts = createStsClient(baseSettings);
   let baseIam: IAMClient | undefined;
   let baseOrganizations: OrganizationsClient | undefined;
-  const trailLocation = config.activity?.trail ? { bucket: config.activity.trail.bucket, prefix: config.activity.trail.prefix } : undefined;
+  const trail = config.activity?.trail;
+  const trailLocation = trail ? { bucket: trail.bucket, prefix: trail.prefix, region: trail.region, kmsKeyArn: trail.kmsKeyArn } : undefined;
   const sessions = new AwsSessionManager({ sts: baseSts, durationSeconds: config.sessionDurationSeconds, caller: deps.caller ?? "wiam", now, trail: trailLocation });
   const accountCache = new TtlCache<AccountResult>(config.cacheTtlSeconds, now);
   const organizationCache = new TtlCache<OrganizationParts>(config.cacheTtlSeconds, now);
@@ -170,7 +173,7 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
   }
 
   /** The task's session for a configured account (undefined: the base credentials read it). */
-  async function accountSession(context: CollectContext, runner: AwsCallRunner, accountId: string): Promise<AwsSession | undefined> {
+  async function accountSession(context: Pick<CollectContext, "taskId">, runner: AwsCallRunner, accountId: string): Promise<AwsSession | undefined> {
     const account = config.accounts.find((candidate) => candidate.id === accountId);
     if (!account?.roleArn) return undefined;
     return sessions.session(context.taskId, { accountId, roleArn: account.roleArn, externalId: account.externalId }, runner);
@@ -472,6 +475,24 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
         return await checkCredentialBreadth(environment);
       } finally {
         if (!options.taskId) sessions.endTask(taskId);
+      }
+    },
+
+    async checkTrailLogs() {
+      const trailConfig = config.activity?.trail;
+      const readerAccount = trailConfig?.readerAccountId ?? config.accounts[0]?.id;
+      if (!trailConfig || readerAccount === undefined) return undefined;
+      const taskId = `doctor-trail-${now().getTime()}`;
+      const runner = new AwsCallRunner({ maxAttempts: config.maxAttempts, callTimeoutMs: config.callTimeoutMs, timing });
+      const base = `${trailConfig.prefix}AWSLogs/${trailConfig.organizationId ? `${trailConfig.organizationId}/` : ""}${readerAccount}/CloudTrail/`;
+      const location = `s3://${trailConfig.bucket}/${base}`;
+      try {
+        const s3 = s3For(await accountSession({ taskId }, runner, readerAccount), trailConfig.region);
+        return { location, probe: await probeTrailLogs({ runner, s3, bucket: trailConfig.bucket, base, scopeId: `aws:account/${readerAccount}` }) };
+      } catch (error) {
+        return { location, probe: { readable: false, kmsDenied: false, detail: `the trail reader's session failed: ${describeError(error)}` } };
+      } finally {
+        sessions.endTask(taskId);
       }
     },
 

@@ -59,6 +59,16 @@ export function isThrottling(error: unknown): boolean {
   return THROTTLING_CODES.has(facts.name) || (facts.code !== undefined && THROTTLING_CODES.has(facts.code));
 }
 
+/**
+ * GetObject of an SSE-KMS object the caller may not decrypt: S3 answers AccessDenied naming
+ * kms:Decrypt, or KMS.AccessDeniedException.
+ */
+export function isKmsDecryptDenied(error: unknown): boolean {
+  const facts = errorFacts(error);
+  const code = facts.code ?? facts.name;
+  return code === "KMS.AccessDeniedException" || facts.name === "KMS.AccessDeniedException" || (code === "AccessDenied" && /kms:Decrypt/i.test(facts.message));
+}
+
 /** A short, stable description for gaps (messages may carry ARNs; the pipeline redacts output). */
 export function describeError(error: unknown): string {
   const facts = errorFacts(error);

@@ -5,7 +5,7 @@
  * configured to assume, never on every role of every account.
  */
 import type { AwsProviderConfig } from "./config.js";
-import { ALL_READ_OPERATIONS, TRAIL_LOG_ACTIONS } from "./reads.js";
+import { ALL_READ_OPERATIONS, TRAIL_DECRYPT_ACTIONS, TRAIL_LOG_ACTIONS } from "./reads.js";
 
 /** The reader role name the README and the shipped policy use; any name works when configured. */
 export const CONVENTIONAL_READER_ROLE = "wiam-readonly";
@@ -29,7 +29,9 @@ export interface ReaderPolicyDocument {
 function actionsOf(service: string): string[] {
   return [
     ...new Set(
-      ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter((action) => action.startsWith(`${service}:`) && !TRAIL_LOG_ACTIONS.includes(action)),
+      ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter(
+        (action) => action.startsWith(`${service}:`) && !TRAIL_LOG_ACTIONS.includes(action) && !TRAIL_DECRYPT_ACTIONS.includes(action),
+      ),
     ),
   ].sort();
 }
@@ -59,6 +61,16 @@ export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPoli
       Condition: { StringLike: { "s3:prefix": ["AWSLogs/*", "*/AWSLogs/*"] } },
     },
     { Sid: "ReadCloudTrailLogFiles", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::*/AWSLogs/*" },
+    // A trail encrypted with SSE-KMS: its log files are decrypted by S3 for the reader, and only by
+    // S3 (the key cannot be used directly), for the objects the statement above allows. Narrow
+    // Resource to the trail's key (cloudtrail DescribeTrails: KmsKeyId) where it is known.
+    {
+      Sid: "DecryptCloudTrailLogFilesThroughS3",
+      Effect: "Allow",
+      Action: [...TRAIL_DECRYPT_ACTIONS],
+      Resource: "*",
+      Condition: { StringLike: { "kms:ViaService": ["s3.*.amazonaws.com"] } },
+    },
   ];
   const [onlyRole] = readerRoles;
   if (onlyRole !== undefined) {

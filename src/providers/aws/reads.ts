@@ -385,7 +385,9 @@ export const trailLogReads = {
   getObject: read({
     api: "s3:GetObject",
     command: "GetObjectCommand",
-    actions: ["s3:GetObject"],
+    // A trail encrypted with SSE-KMS: S3 decrypts the log file with the trail's key for the reader,
+    // who needs kms:Decrypt on it (granted only through S3: kms:ViaService).
+    actions: ["s3:GetObject", "kms:Decrypt"],
     send: (client: S3Client, input: GetObjectCommandInput, abortSignal) => client.send(new GetObjectCommand(input), { abortSignal }),
   }),
 };
@@ -402,6 +404,9 @@ export const cloudTrailReads = {
 
 /** Object reads, allowed only on the trail bucket (never with Resource "*"). */
 export const TRAIL_LOG_ACTIONS: readonly string[] = ["s3:GetObject", "s3:ListBucket"];
+
+/** Decrypting a KMS-encrypted trail's log files, allowed only through S3 (kms:ViaService), never directly. */
+export const TRAIL_DECRYPT_ACTIONS: readonly string[] = ["kms:Decrypt"];
 
 export type AnyReadOperation = ReadOperation<never, never, unknown>;
 
@@ -429,7 +434,7 @@ export const ALL_READ_OPERATIONS: readonly AnyReadOperation[] = [
 export const SESSION_READ_ACTIONS: readonly string[] = [
   ...new Set(
     ALL_READ_OPERATIONS.flatMap((operation) => operation.actions).filter(
-      (action) => !action.startsWith("sts:") && !TRAIL_LOG_ACTIONS.includes(action),
+      (action) => !action.startsWith("sts:") && !TRAIL_LOG_ACTIONS.includes(action) && !TRAIL_DECRYPT_ACTIONS.includes(action),
     ),
   ),
 ].sort();

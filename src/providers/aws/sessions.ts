@@ -15,7 +15,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { AwsCallRunner } from "./calls.js";
-import { SESSION_READ_ACTIONS, TRAIL_LOG_ACTIONS, stsReads } from "./reads.js";
+import { SESSION_READ_ACTIONS, TRAIL_DECRYPT_ACTIONS, TRAIL_LOG_ACTIONS, stsReads } from "./reads.js";
 
 /** Sessions are replaced this long before they expire, so no call runs on a dying credential. */
 export const SESSION_REFRESH_MARGIN_MS = 60_000;
@@ -89,6 +89,10 @@ export function sourceIdentityForCaller(caller: string): string {
 export interface TrailLogLocation {
   bucket: string;
   prefix: string;
+  /** The bucket's region, when configured: decryption is allowed through that region's S3 only. */
+  region?: string | undefined;
+  /** The trail's KMS key (SSE-KMS), when configured: the only key the session may decrypt with. */
+  kmsKeyArn?: string | undefined;
 }
 
 export function buildSessionPolicy(trail?: TrailLogLocation): string {
@@ -100,6 +104,14 @@ export function buildSessionPolicy(trail?: TrailLogLocation): string {
       Effect: "Allow",
       Action: [...TRAIL_LOG_ACTIONS],
       Resource: [`arn:aws:s3:::${trail.bucket}`, `arn:aws:s3:::${trail.bucket}/${trail.prefix}AWSLogs/*`],
+    });
+    // A KMS-encrypted trail: S3 decrypts the log files it is allowed to return, nothing else may use the key.
+    statements.push({
+      Sid: "WiamDecryptTrailLogs",
+      Effect: "Allow",
+      Action: [...TRAIL_DECRYPT_ACTIONS],
+      Resource: trail.kmsKeyArn ?? "*",
+      Condition: trail.region ? { StringEquals: { "kms:ViaService": `s3.${trail.region}.amazonaws.com` } } : { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });

@@ -153,6 +153,8 @@ export interface FakeAccount {
   simulation?: Record<string, string[]>;
   /** Objects of a trail bucket this account owns (activity, #18): "<bucket>/<key>" → body (gzip bytes). */
   trailObjects?: Record<string, Buffer>;
+  /** Trail objects encrypted with a KMS key the reader may not use: "<bucket>/<key>" → how S3 refuses GetObject. */
+  trailObjectsKmsDenied?: Record<string, "AccessDenied" | "KMS.AccessDeniedException">;
   /** CloudTrail event history (LookupEvents) by region: CloudTrail records as AWS writes them. */
   cloudTrailEvents?: Record<string, Array<Record<string, unknown>>>;
 }

@@ -780,6 +780,14 @@ function s3Action(action: string, params: Record<string, string>, account: FakeA
     case "GetObject": {
       const object = account.trailObjects?.[`${params.Bucket ?? ""}/${params.Key ?? ""}`];
       if (object === undefined) throw new FakeError(404, "NoSuchKey", "The specified key does not exist.");
+      const kmsDenied = account.trailObjectsKmsDenied?.[`${params.Bucket ?? ""}/${params.Key ?? ""}`];
+      if (kmsDenied !== undefined) {
+        throw new FakeError(
+          403,
+          kmsDenied,
+          `User: arn:aws:sts::${account.id}:assumed-role/wiam-readonly/session is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-east-1:${account.id}:key/0a1b2c3d-EXAMPLE because no identity-based policy allows the kms:Decrypt action`,
+        );
+      }
       return { body: object, contentType: "application/octet-stream" };
     }
     case "GetBucketPolicy": {

@@ -13,7 +13,7 @@ import type { AddressRanges } from "../../../activity/networks.js";
 import type { ActivityEvent, ActivitySource } from "../../../model/activity-log.js";
 import type { AwsCallRunner } from "../calls.js";
 import type { AwsActivityConfig } from "../config.js";
-import { describeError } from "../errors.js";
+import { describeError, isKmsDecryptDenied } from "../errors.js";
 import { cloudTrailReads, trailLogReads } from "../reads.js";
 import { normalizeCloudTrailRecord } from "./cloudtrail.js";
 import { eventJson } from "../../../activity/event-json.js";
@@ -125,7 +125,11 @@ async function readTrailPrefix(
           for (const event of chunkEvents(chunk)) keep(event);
         } catch (error) {
           signal?.throwIfAborted();
-          problems.push(`a log file of ${day} could not be read: ${describeError(error)}`);
+          problems.push(
+            isKmsDecryptDenied(error)
+              ? `a log file of ${day} is encrypted with KMS (SSE-KMS) and the reader may not decrypt it: grant kms:Decrypt on the trail's key through S3 (kms:ViaService s3.<region>.amazonaws.com; ${describeError(error)})`
+              : `a log file of ${day} could not be read: ${describeError(error)}`,
+          );
         }
       }
       token = listing.IsTruncated ? listing.NextContinuationToken : undefined;
@@ -197,4 +201,32 @@ async function lookupEvents(
   }
   source.note = `read ${maxPages} page(s) of 50 events back to ${new Date(oldest).toISOString()}: LookupEvents allows 2 requests a second per account and region, so the rest of the window was not read (use the trail bucket instead)`;
   return source;
+}
+
+/** What `wiam doctor` learns from reading one log file of the trail. */
+export type TrailProbe =
+  | { readable: true; key: string }
+  | { readable: false; kmsDenied: boolean; detail: string };
+
+/**
+ * Lists the trail's prefix for one account and reads its first log file: whether the reader's
+ * session can read (and, for a KMS-encrypted trail, decrypt) what collection will read.
+ */
+export async function probeTrailLogs(options: { runner: AwsCallRunner; s3: S3Client; bucket: string; base: string; scopeId: string; signal?: AbortSignal | undefined }): Promise<TrailProbe> {
+  const { runner, s3, bucket, base, scopeId } = options;
+  let key: string | undefined;
+  try {
+    const listing = await runner.call(trailLogReads.listObjectsV2, s3, { Bucket: bucket, Prefix: base, MaxKeys: 10 }, scopeId);
+    key = (listing.Contents ?? []).map((object) => object.Key).find((name) => name?.endsWith(".json.gz"));
+  } catch (error) {
+    return { readable: false, kmsDenied: false, detail: `listing s3://${bucket}/${base} failed: ${describeError(error)}` };
+  }
+  if (key === undefined) return { readable: false, kmsDenied: false, detail: `no log file under s3://${bucket}/${base}` };
+  try {
+    const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: key }, scopeId);
+    await output.Body?.transformToByteArray();
+    return { readable: true, key };
+  } catch (error) {
+    return { readable: false, kmsDenied: isKmsDecryptDenied(error), detail: `reading s3://${bucket}/${key} failed: ${describeError(error)}` };
+  }
 }
