@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CallToolResultSchema, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { hostDecider } from "../src/cli/approvals.js";
-import { MAX_RUNNING_TASKS } from "../src/server/call-tasks.js";
+import { MAX_RUNNING_TASKS, RunningTasksByCaller } from "../src/server/call-tasks.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { connect, demoAsRealEstate, tempDataDir, textOf, type Connected } from "./fixtures/mcp.js";
 
@@ -30,13 +30,13 @@ describe("a second-person wait as an MCP task", () => {
     session = undefined;
   });
 
-  async function start(): Promise<Connected> {
+  async function start(runningTasks?: RunningTasksByCaller): Promise<Connected> {
     const dataDir = tempDataDir();
     const policyFile = join(dataDir, "team.cedar");
     writeFileSync(policyFile, POLICY, { mode: 0o600 });
     session = await connect(
       { governance: { policyFile, approvalTimeoutSeconds: 600, approvals: { pollIntervalMs: 50 }, callerGroups: { secops: ["ops-lead"] } } },
-      { dataDir, connectors: [demoAsRealEstate()], elicitation: "none" },
+      { dataDir, connectors: [demoAsRealEstate()], elicitation: "none", ...(runningTasks ? { runningTasks } : {}) },
     );
     return session;
   }
@@ -119,7 +119,31 @@ describe("a second-person wait as an MCP task", () => {
     // The identical waiting calls share one pending request; the refused one added nothing.
     expect((await connected.app.approvals.list(opsLead, { status: "pending" })).length).toBe(1);
     await connected.client.experimental.tasks.cancelTask(running[0] ?? "");
-    expect((await startTask()).task.status).toBe("working");
+    // The slot is free once the cancelled call has stopped, a moment after the cancellation.
+    let next: unknown;
+    for (let i = 0; i < 250 && !(next instanceof Object && "task" in next); i++) {
+      next = await startTask().catch((e: unknown) => e);
+      if (next instanceof McpError) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((next as { task: { status: string } }).task.status).toBe("working");
+  });
+
+  it("runs at most 32 calls of one caller as tasks across all their sessions", async () => {
+    const oneCaller = new RunningTasksByCaller();
+    const sessions = [await start(oneCaller), await start(oneCaller), await start(oneCaller)];
+    const { CreateTaskResultSchema } = await import("@modelcontextprotocol/sdk/experimental/tasks/types.js");
+    const startTask = (connected: Connected) =>
+      connected.client.request({ method: "tools/call", params: { name: "describe_identity", arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    try {
+      for (const connected of sessions.slice(0, 2)) for (let i = 0; i < MAX_RUNNING_TASKS; i++) await startTask(connected);
+      const refused = await startTask(sessions[2] as Connected).catch((e: unknown) => e);
+      expect((refused as McpError).message).toBe(
+        "MCP error -32600: tasks: you already run 32 calls as tasks across your sessions, the most allowed; wait for one to end or cancel one (tasks/cancel); nothing was run",
+      );
+    } finally {
+      // Ending the sessions stops their calls and gives the caller's count back.
+      for (const connected of sessions) await connected.close();
+    }
   });
 });
 

@@ -33,6 +33,8 @@ interface StoredTask {
   sessionId: string | undefined;
   result: Result | null;
   controller: AbortController | null;
+  /** The call still runs: a cancelled task's call may take a moment to stop, and counts until it has. */
+  callActive: boolean;
   expiry: NodeJS.Timeout | null;
 }
 
@@ -56,7 +58,7 @@ export class CallTaskStore implements TaskStore {
 
   createTask(taskParams: CreateTaskOptions, _requestId: RequestId, _request: Request, sessionId?: string): Promise<Task> {
     if (this.ended) return Promise.reject(new ProtocolError(ErrorCode.InvalidRequest, "tasks: this session has ended; nothing was run"));
-    const running = [...this.tasks.values()].filter((stored) => !TERMINAL.has(stored.task.status)).length;
+    const running = [...this.tasks.values()].filter((stored) => stored.callActive || !TERMINAL.has(stored.task.status)).length;
     if (running >= MAX_RUNNING_TASKS) {
       return Promise.reject(
         new ProtocolError(ErrorCode.InvalidRequest, `tasks: ${running} calls of this session are still running as tasks (at most ${MAX_RUNNING_TASKS}); wait for one to end or cancel one (tasks/cancel); nothing was run`),
@@ -67,7 +69,7 @@ export class CallTaskStore implements TaskStore {
     const now = new Date().toISOString();
     const ttl = Math.min(taskParams.ttl ?? TASK_RESULT_TTL_MS, TASK_RESULT_TTL_MS);
     const task: Task = { taskId, status: "working", ttl, createdAt: now, lastUpdatedAt: now, pollInterval: taskParams.pollInterval ?? TASK_POLL_INTERVAL_MS };
-    this.tasks.set(taskId, { task, sessionId, result: null, controller: null, expiry: null });
+    this.tasks.set(taskId, { task, sessionId, result: null, controller: null, callActive: false, expiry: null });
     return Promise.resolve({ ...task });
   }
 
@@ -116,7 +118,7 @@ export class CallTaskStore implements TaskStore {
     // A Map iterates in insertion order: the first finished entries are the oldest.
     for (const [taskId, stored] of this.tasks) {
       if (this.tasks.size < MAX_KEPT_TASKS) return;
-      if (!TERMINAL.has(stored.task.status)) continue;
+      if (stored.callActive || !TERMINAL.has(stored.task.status)) continue;
       if (stored.expiry !== null) clearTimeout(stored.expiry);
       this.tasks.delete(taskId);
     }
@@ -139,8 +141,42 @@ export class CallTaskStore implements TaskStore {
   track(taskId: string): AbortController {
     const controller = new AbortController();
     const stored = this.tasks.get(taskId);
-    if (stored !== undefined) stored.controller = controller;
+    if (stored !== undefined) {
+      stored.controller = controller;
+      stored.callActive = true;
+    }
     return controller;
+  }
+
+  /** The task's call has ended (answered, failed or stopped after a cancellation): its slot is free. */
+  callEnded(taskId: string): void {
+    const stored = this.tasks.get(taskId);
+    if (stored !== undefined) stored.callActive = false;
+  }
+}
+
+/** Calls one caller may run as tasks at once, across all their sessions. */
+export const MAX_RUNNING_TASKS_PER_CALLER = 32;
+
+/**
+ * Task calls running per caller, across sessions: a caller with many sessions would otherwise run
+ * MAX_RUNNING_TASKS in each.
+ */
+export class RunningTasksByCaller {
+  private readonly running = new Map<string, number>();
+
+  /** Counts one more call for the caller, or refuses (false) at the cap. */
+  tryStart(caller: string): boolean {
+    const now = this.running.get(caller) ?? 0;
+    if (now >= MAX_RUNNING_TASKS_PER_CALLER) return false;
+    this.running.set(caller, now + 1);
+    return true;
+  }
+
+  end(caller: string): void {
+    const now = (this.running.get(caller) ?? 1) - 1;
+    if (now <= 0) this.running.delete(caller);
+    else this.running.set(caller, now);
   }
 }
 
@@ -160,7 +196,13 @@ export interface TaskRun {
  * Starts `run` as a task and returns the task at once; its answer is stored when the call ends
  * (a failed call's answer is an error result, like any tool error, so the task completes).
  */
-export async function startCallTask(store: CallTaskStore, requestStore: RequestTaskStore, ttl: number | undefined, run: (task: TaskRun) => Promise<CallToolResult>): Promise<{ task: Task }> {
+export async function startCallTask(
+  store: CallTaskStore,
+  requestStore: RequestTaskStore,
+  ttl: number | undefined,
+  run: (task: TaskRun) => Promise<CallToolResult>,
+  onCallEnded?: () => void,
+): Promise<{ task: Task }> {
   const task = await requestStore.createTask({ ...(ttl === undefined ? {} : { ttl }), pollInterval: TASK_POLL_INTERVAL_MS });
   const controller = store.track(task.taskId);
   const waitingForClient = (waiting: boolean) => requestStore.updateTaskStatus(task.taskId, waiting ? "input_required" : "working").catch(() => undefined);
@@ -169,6 +211,10 @@ export async function startCallTask(store: CallTaskStore, requestStore: RequestT
     .catch((): CallToolResult => ({ content: [{ type: "text", text: "internal error while answering" }], isError: true }))
     // A task cancelled meanwhile keeps its cancelled status: storing fails then, and that is fine.
     .then((result) => requestStore.storeTaskResult(task.taskId, "completed", result))
-    .catch(() => undefined);
+    .catch(() => undefined)
+    .finally(() => {
+      store.callEnded(task.taskId);
+      onCallEnded?.();
+    });
   return { task };
 }

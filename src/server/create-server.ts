@@ -23,7 +23,7 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { AuthenticatedCaller, CallPipeline, CallerInfo } from "../pipeline/call-pipeline.js";
 import type { Logger } from "../util/logger.js";
 import { PRODUCT_NAME, PRODUCT_VERSION } from "../version.js";
-import { callTaskOptions, startCallTask, type CallTaskStore, type TaskRun } from "./call-tasks.js";
+import { callTaskOptions, MAX_RUNNING_TASKS_PER_CALLER, RunningTasksByCaller, startCallTask, type CallTaskStore, type TaskRun } from "./call-tasks.js";
 import { ProtocolError } from "./protocol-error.js";
 import { elicitationApprover } from "./elicitation-approver.js";
 import { leanInputSchema, leanOutputSchema } from "./lean-schema.js";
@@ -59,6 +59,8 @@ export interface ServerOptions {
    * the server's log speaks of every caller's calls, and one caller must not read another's.
    */
   forwardLogs?: boolean;
+  /** Task calls running per caller across sessions (default: one count for the whole process). */
+  runningTasks?: RunningTasksByCaller;
 }
 
 /** The caller one request carries: a name for audit and budgets, and the token's facts when there is one. */
@@ -87,6 +89,9 @@ function toolListing(tool: AnyToolDefinition): Tool {
   listingCache.set(tool, listing);
   return listing;
 }
+
+/** One caller's task calls are counted across all the sessions of this process. */
+const PROCESS_RUNNING_TASKS = new RunningTasksByCaller();
 
 /** Each server's task store, so the host can end a session's tasks with the session. */
 const taskStores = new WeakMap<Server, CallTaskStore>();
@@ -170,7 +175,27 @@ export function createMcpServer(options: ServerOptions): Server {
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const asTask = request.params.task;
     if (asTask !== undefined && extra.taskStore !== undefined) {
-      return startCallTask(tasks.taskStore, extra.taskStore, asTask.ttl, async (task) => toolResult(await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", undefined, task)));
+      const running = options.runningTasks ?? PROCESS_RUNNING_TASKS;
+      const caller = typeof options.caller === "string" ? options.caller : options.caller(extra.authInfo).caller;
+      if (!running.tryStart(caller)) {
+        throw new ProtocolError(
+          ErrorCode.InvalidRequest,
+          `tasks: you already run ${MAX_RUNNING_TASKS_PER_CALLER} calls as tasks across your sessions, the most allowed; wait for one to end or cancel one (tasks/cancel); nothing was run`,
+        );
+      }
+      try {
+        return await startCallTask(
+          tasks.taskStore,
+          extra.taskStore,
+          asTask.ttl,
+          async (task) => toolResult(await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", undefined, task)),
+          () => running.end(caller),
+        );
+      } catch (error) {
+        // The task was never started (e.g. the session's own cap): its count goes back.
+        running.end(caller);
+        throw error;
+      }
     }
     return toolResult(await execute(request.params.name, request.params.arguments ?? {}, extra, "tools/call", request.params._meta?.progressToken));
   });
