@@ -4,6 +4,7 @@ import { ALL_TOOLS } from "../../tools/index.js";
 import { createApp } from "../app.js";
 import { UserFacingError } from "../errors.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
+import { openSharedState } from "./shared-state.js";
 import { plainOutput } from "./output.js";
 import { osUserName } from "../util/os-user.js";
 import { terminalApprover } from "./terminal-approver.js";
@@ -39,7 +40,9 @@ export async function runCall(globals: GlobalOptions, tool: string, options: Cal
   }
   const args = parseArgsFlag(options.args);
   const context = resolveCliContext(globals);
-  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  // With state.postgres the call is audited, budgeted and (history) stored where the replicas' are.
+  const state = await openSharedState(context);
+  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel, ...(state === undefined ? {} : { state }) });
   const progress = progressLine(process.stderr);
   try {
     const response = await app.pipeline.execute({

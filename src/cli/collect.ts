@@ -10,6 +10,7 @@ import { createApp } from "../app.js";
 import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
+import { openSharedState } from "./shared-state.js";
 import { plainOutput } from "./output.js";
 import { progressLine } from "./progress-line.js";
 import { terminalApprover } from "./terminal-approver.js";
@@ -26,7 +27,9 @@ export async function runCollect(globals: GlobalOptions, options: CollectOptions
   const intent = commonInputShape.intent.safeParse(options.intent);
   if (!intent.success) throw new UserFacingError("invalid_input", `--intent: ${intent.error.issues[0]?.message ?? "invalid"}`);
   const context = resolveCliContext(globals);
-  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  // With state.postgres the call is audited, budgeted and (history) stored where the replicas' are.
+  const state = await openSharedState(context);
+  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel, ...(state === undefined ? {} : { state }) });
   const output = plainOutput();
   const progress = progressLine(process.stderr);
   try {

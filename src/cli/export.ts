@@ -16,6 +16,7 @@ import { inventorySnapshotSchema } from "../model/inventory.js";
 import { countsOf, exportInventoryTool } from "../../tools/export-inventory.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
+import { openSharedState } from "./shared-state.js";
 import { plainOutput } from "./output.js";
 import { terminalApprover } from "./terminal-approver.js";
 import { progressLine } from "./progress-line.js";
@@ -108,7 +109,9 @@ export async function runExport(globals: GlobalOptions, options: ExportOptions):
   checkOutputTarget(options.out, options.force === true);
   checkOutputDirectory(options.out);
   const context = resolveCliContext(globals);
-  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel });
+  // With state.postgres the call is audited, budgeted and (history) stored where the replicas' are.
+  const state = await openSharedState(context);
+  const app = createApp({ config: context.config, dataDir: context.dataDir, logLevel: context.logLevel, ...(state === undefined ? {} : { state }) });
   const output = plainOutput();
   const progress = progressLine(process.stderr);
   try {

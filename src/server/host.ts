@@ -5,19 +5,15 @@
  * it asks the host for one MCP server per session and tells it when the session ends.
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { createApp, createRedactorFor, type App } from "../app.js";
+import { createApp, type App } from "../app.js";
 import { startBackgroundRefresh } from "../history/background-refresh.js";
-import { ensureDataDir } from "../config/data-dir.js";
-import { openStateStore } from "../state/open.js";
-import type { StateStore } from "../state/state-store.js";
-import { createLogger } from "../util/logger.js";
 import type { WiamConfig } from "../config/schema.js";
 import { watchConfigFile } from "../config/watch.js";
 import { UserFacingError } from "../errors.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type CliContext, type GlobalOptions } from "../cli/context.js";
+import { openSharedState } from "../cli/shared-state.js";
 import { createMcpServer, endSessionTasks, type ServerOptions } from "./create-server.js";
-import { checkSharedRedactionKey } from "../state/shared-redaction-key.js";
 import { nodeSupportNotice } from "../util/node-support.js";
 
 /** One MCP session as a transport sees it: its server, and the call that ends its task. */
@@ -104,22 +100,6 @@ export function appSessions(app: App): Pick<ServeHost, "openSession" | "onToolsC
     },
     onToolsChanged: (listener) => void toolListeners.push(listener),
   };
-}
-
-/** The PostgreSQL state store when `state.postgres` is set; undefined for the embedded one. */
-async function openSharedState(context: CliContext): Promise<StateStore | undefined> {
-  if (context.config.state.postgres === undefined) return undefined;
-  const dataDir = ensureDataDir(context.dataDir);
-  const redactor = createRedactorFor(context.config, dataDir);
-  const log = createLogger({ redactor, level: context.logLevel });
-  const state = await openStateStore({ config: context.config, dataDir, redactor, warn: (message) => log.warning(message) });
-  try {
-    await checkSharedRedactionKey(state.tables, redactor);
-  } catch (error) {
-    await state.close().catch(() => undefined);
-    throw error;
-  }
-  return state;
 }
 
 export async function runHost(options: RunHostOptions): Promise<ServeHost> {
