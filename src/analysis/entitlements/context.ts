@@ -282,17 +282,39 @@ export class QueryContext {
   limitReached = false;
   private readonly memos = new Map<string, unknown>();
   private readonly tables = new Map<string, Map<unknown, unknown>>();
+  private readonly noteRecorders: string[][] = [];
   private pivotEvaluations = 0;
 
+  /**
+   * `shareEvaluations`: evaluate a request once per class of principals that meet the same limits
+   * (and reuse per-inventory results) rather than once per principal; false gives the reference
+   * evaluation, which tests compare the shared one with.
+   */
   constructor(
     readonly inventory: Inventory,
     readonly limits: QueryLimits = DEFAULT_LIMITS,
+    readonly shareEvaluations = true,
   ) {
     this.cache = inventoryCache(inventory);
   }
 
   note(note: string): void {
     this.notes.add(note);
+    for (const recorder of this.noteRecorders) recorder.push(note);
+  }
+
+  /**
+   * Runs `build` and returns its value with every note it made, so a value kept beyond this query
+   * can say the same notes again when a later query reuses it.
+   */
+  recordingNotes<T>(build: () => T): { value: T; notes: string[] } {
+    const notes: string[] = [];
+    this.noteRecorders.push(notes);
+    try {
+      return { value: build(), notes };
+    } finally {
+      this.noteRecorders.splice(this.noteRecorders.lastIndexOf(notes), 1);
+    }
   }
 
   get pivotBudgetSpent(): boolean {
@@ -350,8 +372,14 @@ export class QueryContext {
     return reasons;
   }
 
+  /** The subject acting as a principal; one object per principal and inventory (subjects are never changed). */
   subjectFor(principal: Principal): Subject {
-    return { id: principal.id, provider: principal.provider, principal, label: `${principal.kind} ${named(principal.name)}` };
+    return memoIn(this.cache.table<Principal, Subject>("subjects"), principal, () => ({
+      id: principal.id,
+      provider: principal.provider,
+      principal,
+      label: `${principal.kind} ${named(principal.name)}`,
+    }));
   }
 
   /** A subject for an id: the inventory principal when there is one, else a named outsider. */

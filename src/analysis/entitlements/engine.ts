@@ -19,7 +19,7 @@ import { resolvePrincipal } from "../describe.js";
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Principal, Provider } from "../../model/inventory.js";
 import { DEFAULT_LIMITS, QueryContext, type QueryLimits } from "./context.js";
-import type { Finding, PivotEdge, ProviderEvaluator, ResourceTarget, Subject } from "./internal.js";
+import type { AccessRequest, CandidatePage, Finding, PivotEdge, ProviderEvaluator, ResourceTarget, Subject } from "./internal.js";
 import { patternsIntersect } from "./matching.js";
 import { assemblePath, PathCollector } from "./paths.js";
 import { PROVIDER_IDS } from "../../providers/ids.js";
@@ -60,6 +60,11 @@ export interface ExplainOptions {
   limits?: Partial<QueryLimits>;
   /** Paths returned at most (default MAX_PATHS). */
   maxPaths?: number;
+  /**
+   * False: evaluate every principal on its own, without the evaluations shared between principals
+   * that meet the same limits (the reference answer, which tests compare the shared one with).
+   */
+  shareEvaluations?: boolean;
 }
 
 function listOr(items: readonly string[]): string {
@@ -238,6 +243,15 @@ class EntitlementSearch {
     }
   }
 
+  /** The first `maxCandidates` holders of a reverse question and how many there are. */
+  private candidates(provider: Provider, request: AccessRequest): CandidatePage {
+    const evaluator = this.evaluators[provider];
+    const max = this.ctx.limits.maxCandidates;
+    if (evaluator.holdersPage && this.ctx.shareEvaluations) return evaluator.holdersPage(request, max);
+    const holders = evaluator.holders(request);
+    return { subjects: holders.slice(0, max), total: holders.length };
+  }
+
   reverse(): void {
     const providers = PROVIDERS.filter((p) => this.providerInScope(p) && this.target(p));
     if (providers.length === 0) {
@@ -261,12 +275,12 @@ class EntitlementSearch {
       const target = this.target(provider);
       if (!target) continue;
       const action = this.query.action;
-      const holders = this.evaluators[provider].holders({ ...(action !== undefined ? { action } : {}), target });
-      if (holders.length > this.ctx.limits.maxCandidates) {
+      const { subjects, total } = this.candidates(provider, { ...(action !== undefined ? { action } : {}), target });
+      if (total > this.ctx.limits.maxCandidates) {
         this.ctx.limitReached = true;
-        this.ctx.note(`only the first ${this.ctx.limits.maxCandidates} of ${holders.length} candidate principals were evaluated`);
+        this.ctx.note(`only the first ${this.ctx.limits.maxCandidates} of ${total} candidate principals were evaluated`);
       }
-      for (const subject of holders.slice(0, this.ctx.limits.maxCandidates)) {
+      for (const subject of subjects) {
         if (this.collector.full) break;
         const routes = this.findingsFor(subject).map((finding) => ({ edges: [], finding }));
         if (routes.length > 0) addRoutes(subject, routes);
@@ -344,7 +358,7 @@ export function explainEntitlementPaths(
   options: ExplainOptions = {},
 ): EntitlementAnswer {
   const resolved = parseQuery(query);
-  const ctx = new QueryContext(inventory, { ...DEFAULT_LIMITS, ...options.limits });
+  const ctx = new QueryContext(inventory, { ...DEFAULT_LIMITS, ...options.limits }, options.shareEvaluations !== false);
   const search = new EntitlementSearch(ctx, resolved, options.maxPaths ?? MAX_PATHS);
   let principal: Principal | undefined;
   if (resolved.principal !== undefined) {

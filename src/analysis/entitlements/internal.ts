@@ -79,6 +79,60 @@ export interface ProviderEvaluator {
   edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[];
   /** Reverse queries: subjects that may hold the requested access directly or by self-escalation. */
   holders(request: AccessRequest): Subject[];
+  /**
+   * The same holders, in the same order, without listing them all: the first `limit`, and how
+   * many there are. For providers whose candidates run to tens of thousands.
+   */
+  holdersPage?(request: AccessRequest, limit: number): CandidatePage;
+}
+
+export interface CandidatePage {
+  subjects: Subject[];
+  total: number;
+}
+
+/** Part of a reverse query's candidates: principals (with their ids as a set, when known), or subjects. */
+export type CandidatePart = { principals: readonly Principal[]; members?: ReadonlySet<string> } | { subjects: readonly Subject[] };
+
+/** Every candidate of the parts, each once (the first occurrence wins): the reference listing. */
+export function candidatesOf(parts: readonly CandidatePart[], subjectFor: (principal: Principal) => Subject): Subject[] {
+  return uniqueSubjects(...parts.map((part) => ("subjects" in part ? [...part.subjects] : part.principals.map(subjectFor))));
+}
+
+/**
+ * The first `limit` candidates of `candidatesOf`, and how many it lists, without listing them:
+ * the largest part whose ids are a set is counted by its size, the others one by one.
+ */
+export function candidatePage(parts: readonly CandidatePart[], limit: number, subjectFor: (principal: Principal) => Subject): CandidatePage {
+  const subjects: Subject[] = [];
+  const seen = new Set<string>();
+  const take = (id: string, subject: () => Subject): boolean => {
+    if (subjects.length >= limit) return false;
+    if (!seen.has(id)) {
+      seen.add(id);
+      subjects.push(subject());
+    }
+    return true;
+  };
+  page: for (const part of parts) {
+    if ("subjects" in part) {
+      for (const subject of part.subjects) if (!take(subject.id, () => subject)) break page;
+    } else {
+      for (const principal of part.principals) if (!take(principal.id, () => subjectFor(principal))) break page;
+    }
+  }
+  let largest: { principals: readonly Principal[]; members: ReadonlySet<string> } | undefined;
+  for (const part of parts) {
+    if ("subjects" in part || part.members === undefined) continue;
+    if (!largest || part.members.size > largest.members.size) largest = { principals: part.principals, members: part.members };
+  }
+  const counted = new Set<string>();
+  for (const part of parts) {
+    if (!("subjects" in part) && part.principals === largest?.principals) continue;
+    const list: readonly (Principal | Subject)[] = "subjects" in part ? part.subjects : part.principals;
+    for (const item of list) if (!largest?.members.has(item.id)) counted.add(item.id);
+  }
+  return { subjects, total: (largest?.members.size ?? 0) + counted.size };
 }
 
 /** Subjects of several lists, each once (the first occurrence wins). */

@@ -12,6 +12,9 @@ import { OUTCOME_RANK, Verdict } from "./verdict.js";
  * edge is itself the entitlement (e.g. "may assume role R").
  */
 export function assemblePath(subject: Subject, edges: readonly PivotEdge[], finding: Finding | undefined): EntitlementPath {
+  const exchange = subject.principal?.exchangeConditions ?? [];
+  // A direct finding with no token exchange before it reads as its own verdict: nothing to merge.
+  if (finding && edges.length === 0 && exchange.length === 0) return pathOf(subject, edges, finding, finding.verdict);
   const verdict = new Verdict();
   const last = edges[edges.length - 1];
   for (const edge of edges) {
@@ -26,9 +29,15 @@ export function assemblePath(subject: Subject, edges: readonly PivotEdge[], find
   }
   if (finding) verdict.absorb(finding.verdict);
   // A federated identity's token exchange bounds every path it starts, however it is bound later.
-  for (const condition of subject.principal?.exchangeConditions ?? []) {
+  for (const condition of exchange) {
     if (!verdict.conditions.some((c) => c.expression === condition.expression)) verdict.addConditions(subject.id, [condition]);
   }
+  return pathOf(subject, edges, finding, verdict);
+}
+
+/** The reported path of a route whose verdict is settled (the verdict is read, never kept). */
+function pathOf(subject: Subject, edges: readonly PivotEdge[], finding: Finding | undefined, verdict: Verdict): EntitlementPath {
+  const last = edges[edges.length - 1];
   const tail = finding ? finding.hops : last ? [resourceHop(last.resource)] : [];
   const outcome = verdict.outcome;
   const path: EntitlementPath = {
@@ -56,13 +65,12 @@ function compareText(a: string, b: string): number {
 }
 
 function identity(path: EntitlementPath): string {
-  return [
-    path.principalId,
-    path.via.join(">"),
-    path.action,
-    path.resource,
-    path.hops.map((h) => `${h.type}:${h.id}`).join("|"),
-  ].join("\u0000");
+  let hops = "";
+  for (let i = 0; i < path.hops.length; i++) {
+    const hop = path.hops[i];
+    if (hop) hops += `${i === 0 ? "" : "|"}${hop.type}:${hop.id}`;
+  }
+  return `${path.principalId}\u0000${path.via.join(">")}\u0000${path.action}\u0000${path.resource}\u0000${hops}`;
 }
 
 /** What the order compares beyond the path's own fields, spelled out once per path. */

@@ -10,7 +10,7 @@ import type { Principal, TrustEdge } from "../../model/inventory.js";
 import { type AwsAccess, literalAwsTarget } from "./access/evaluator.js";
 import { awsAccountOf, isAwsRoleArn, isAwsUserArn } from "./ids.js";
 import type { AwsHolders } from "./access/holders.js";
-import type { QueryContext } from "../../analysis/entitlements/context.js";
+import { memoIn, type QueryContext } from "../../analysis/entitlements/context.js";
 import { resourceHop } from "../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../analysis/entitlements/internal.js";
 import { wildcardMatch } from "../../analysis/entitlements/matching.js";
@@ -44,6 +44,13 @@ const SELF_GRANT_ACTIONS = [
 ];
 
 type AwsEscalationRule = EscalationRule<AwsEscalations>;
+
+/** The permission a principal would grant itself policies with. */
+interface SelfGrantPermission {
+  finding: Finding;
+  action: string;
+  resource: string;
+}
 
 /** Taking over another principal of the caller's account by acting on it with one of `actions`. */
 function takeoverRule(id: string, technique: string, actions: readonly string[], kind: "user" | "role"): AwsEscalationRule {
@@ -129,7 +136,7 @@ export const AWS_ESCALATION_RULES: readonly AwsEscalationRule[] = [
     technique:
       "Attach or write a policy on oneself or one's groups (iam:Attach*Policy, iam:Put*Policy) or a new version of a policy attached to oneself (iam:CreatePolicyVersion): anything the account's limits allow.",
     selfEscalations: (subject, request, env) => env.selfGrant(subject, request),
-    selfEscalationHolders: (_request, env) => env.selfEscalationHolders().map((p) => env.ctx.subjectFor(p)),
+    selfEscalationHolders: (_request, env) => env.selfEscalationSubjects(),
   },
 ];
 
@@ -298,35 +305,9 @@ export class AwsEscalations {
   selfGrant(subject: Subject, request: AccessRequest): Finding[] {
     const principal = subject.principal;
     if (!principal || principal.provider !== "aws" || principal.kind === "group") return [];
-    if (!this.mayAllowAny(principal, SELF_GRANT_ACTIONS)) return [];
-    const context = this.access.principalContext(principal);
-    const candidates: Array<{ action: string; resource: string }> = [];
-    if (isAwsUserArn(principal.id)) {
-      candidates.push({ action: "iam:AttachUserPolicy", resource: principal.id }, { action: "iam:PutUserPolicy", resource: principal.id });
-    }
-    if (isAwsRoleArn(principal.id)) {
-      candidates.push({ action: "iam:AttachRolePolicy", resource: principal.id }, { action: "iam:PutRolePolicy", resource: principal.id });
-    }
-    const holders = [principal.id, ...this.ctx.cache.groupsOf(principal.id).map((g) => g.groupId)];
-    for (const group of holders.slice(1)) {
-      candidates.push({ action: "iam:AttachGroupPolicy", resource: group }, { action: "iam:PutGroupPolicy", resource: group });
-    }
-    for (const holder of holders) {
-      for (const grant of this.inventory.grantsOf(holder)) {
-        // AWS-managed policies (account "aws") cannot be versioned by customers.
-        if (grant.provider === "aws" && grant.kind === "attachment" && awsAccountOf(grant.policyId)) {
-          candidates.push({ action: "iam:CreatePolicyVersion", resource: grant.policyId });
-        }
-      }
-    }
-    let enabling: { finding: Finding; action: string; resource: string } | undefined;
-    for (const candidate of candidates) {
-      const finding = this.permission(subject, candidate.action, candidate.resource);
-      if (!finding) continue;
-      if (!enabling || isBetter(finding.verdict, enabling.finding.verdict)) enabling = { finding, ...candidate };
-      if (enabling.finding.verdict.outcome === "allowed") break;
-    }
+    const enabling = this.selfGrantPermission(subject, principal);
     if (!enabling) return [];
+    const context = this.access.principalContext(principal);
     const action = request.action ?? "*";
     const target = request.target;
     const resource = target?.awsPatterns?.[0] ?? target?.id ?? "*";
@@ -353,6 +334,51 @@ export class AwsEscalations {
     ];
   }
 
+  /**
+   * The permission that lets a principal grant itself policies, the best one first. It depends on
+   * the principal alone, not on the question, so it is found once per inventory (with the notes
+   * finding it made, said again whenever it is reused); never changed once found.
+   */
+  private selfGrantPermission(subject: Subject, principal: Principal): SelfGrantPermission | undefined {
+    if (!this.ctx.shareEvaluations) return this.findSelfGrantPermission(subject, principal);
+    const known = memoIn(this.ctx.cache.table<string, { value: SelfGrantPermission | undefined; notes: string[] }>("aws:selfGrantPermission"), principal.id, () =>
+      this.ctx.recordingNotes(() => this.findSelfGrantPermission(subject, principal)),
+    );
+    for (const note of known.notes) this.ctx.note(note);
+    return known.value;
+  }
+
+  private findSelfGrantPermission(subject: Subject, principal: Principal): SelfGrantPermission | undefined {
+    if (!this.mayAllowAny(principal, SELF_GRANT_ACTIONS)) return undefined;
+    const candidates: Array<{ action: string; resource: string }> = [];
+    if (isAwsUserArn(principal.id)) {
+      candidates.push({ action: "iam:AttachUserPolicy", resource: principal.id }, { action: "iam:PutUserPolicy", resource: principal.id });
+    }
+    if (isAwsRoleArn(principal.id)) {
+      candidates.push({ action: "iam:AttachRolePolicy", resource: principal.id }, { action: "iam:PutRolePolicy", resource: principal.id });
+    }
+    const holders = [principal.id, ...this.ctx.cache.groupsOf(principal.id).map((g) => g.groupId)];
+    for (const group of holders.slice(1)) {
+      candidates.push({ action: "iam:AttachGroupPolicy", resource: group }, { action: "iam:PutGroupPolicy", resource: group });
+    }
+    for (const holder of holders) {
+      for (const grant of this.inventory.grantsOf(holder)) {
+        // AWS-managed policies (account "aws") cannot be versioned by customers.
+        if (grant.provider === "aws" && grant.kind === "attachment" && awsAccountOf(grant.policyId)) {
+          candidates.push({ action: "iam:CreatePolicyVersion", resource: grant.policyId });
+        }
+      }
+    }
+    let enabling: SelfGrantPermission | undefined;
+    for (const candidate of candidates) {
+      const finding = this.permission(subject, candidate.action, candidate.resource);
+      if (!finding) continue;
+      if (!enabling || isBetter(finding.verdict, enabling.finding.verdict)) enabling = { finding, ...candidate };
+      if (enabling.finding.verdict.outcome === "allowed") break;
+    }
+    return enabling;
+  }
+
   /** Escalation pivots into a principal: who could take it over. */
   edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[] {
     const principal = target.principal;
@@ -365,8 +391,10 @@ export class AwsEscalations {
   }
 
   /** Reverse queries: subjects that might grant themselves the access asked about, by every rule. */
-  escalationHolders(request: AccessRequest): Subject[] {
-    return this.rules.flatMap((rule) => rule.selfEscalationHolders?.(request, this) ?? []);
+  escalationHolders(request: AccessRequest): readonly Subject[] {
+    const lists = this.rules.flatMap((rule) => (rule.selfEscalationHolders ? [rule.selfEscalationHolders(request, this)] : []));
+    // One rule's list is passed on as it is (it is kept per inventory), so what is derived from it can be too.
+    return lists.length === 1 ? (lists[0] ?? []) : lists.flat();
   }
 
   sameAccountHolders(
@@ -395,6 +423,11 @@ export class AwsEscalations {
   /** Reverse queries: principals that might grant themselves anything. */
   selfEscalationHolders(): Principal[] {
     return this.ctx.cache.memo("aws:selfEscalationHolders", () => this.findSelfEscalationHolders());
+  }
+
+  /** The same, as subjects (kept per inventory; never changed). */
+  selfEscalationSubjects(): Subject[] {
+    return this.ctx.cache.memo("aws:selfEscalationSubjects", () => this.selfEscalationHolders().map((p) => this.ctx.subjectFor(p)));
   }
 
   private findSelfEscalationHolders(): Principal[] {

@@ -11,15 +11,16 @@ import type { Grant, Principal, Scope } from "../../../model/inventory.js";
 import { type CompiledStatement, memoIn, type QueryContext, statementListsAction } from "../../../analysis/entitlements/context.js";
 import { groupHops, listForMessage, policyHop, resourceHop } from "../../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../analysis/entitlements/internal.js";
-import { grantedShapes, hasWildcard, relateToSet } from "../../../analysis/entitlements/matching.js";
+import { grantedShapes, hasWildcard, relateToSet, type Relation } from "../../../analysis/entitlements/matching.js";
 import { awsStatementRelation } from "./evaluator-relation.js";
 import type { BlockedByKind, Hop, OpenCondition } from "../../../analysis/entitlements/types.js";
 import { bestOf, Verdict } from "../../../analysis/entitlements/verdict.js";
 
 import { awsAccountOf, awsPartitionOf, isAwsRoleArn } from "../ids.js";
-import { AwsActionFits } from "./action-fit.js";
+import { type ActionFit, AwsActionFits } from "./action-fit.js";
 import { AwsResourceControls } from "./resource-controls.js";
 import { AwsResourcePolicies, type ResourcePolicyAnswer, type ResourceStatementMatch } from "./resource-policies.js";
+import { callerFactsKey, conditionsKey, denyKey, limitsClassKey, type ResourceSide, resourceSideOf, verdictNames } from "./shared-evaluation.js";
 import { conditionsImply, hasResourceConditions, principalFacts, remainingConditions, type RequestFacts, statementForPrincipal, withResource } from "./request-facts.js";
 
 /**
@@ -32,6 +33,53 @@ const KMS_DECRYPT = "kms:Decrypt";
 
 export const IDENTITY_POLICY_KINDS: ReadonlySet<string> = new Set(["managed", "inline", "boundary"]);
 export const IDENTITY_GRANT_KINDS: ReadonlySet<string> = new Set(["attachment", "inline"]);
+
+const NO_STATEMENTS: readonly IdentityStatement[] = [];
+
+/** One shape of what an allow statement grants for a request (see `AwsAccess.grantShapes`). */
+interface GrantShape {
+  action: string;
+  resource: string;
+  /** The resource is the request's own target pattern (the path then shows the target as asked). */
+  isTarget: boolean;
+  /** sts:AssumeRole on a known role: its trust policy decides, so the pivot search answers it. */
+  answeredByTrust: boolean;
+  fit: ActionFit;
+  /** Carve-outs (NotAction, NotResource) and what a wildcard stands for, said on the path. */
+  notes: readonly string[];
+  unknownRole: string | undefined;
+}
+
+const NO_SHAPES: readonly GrantShape[] = [];
+
+/** Per query and request (action, resource): what principals share in evaluating it. */
+interface RequestMemo {
+  action: string;
+  resource: string;
+  relations: Map<CompiledStatement, Relation>;
+  callers: Map<AwsPrincipalContext, CallerKeys>;
+  /** Shared limits' verdicts by class key, then by the request's variant (`requestVariant`). */
+  limits: Map<string, Map<string, Verdict>>;
+  /** Shared answers of the resource's policies, by caller key. */
+  policyAnswers: Map<string, ResourcePolicyAnswer | undefined>;
+  decrypts?: boolean;
+  /** The catalog's objection to the request itself (null: none). */
+  mismatch?: string | null;
+}
+
+/** Keys under which a principal shares evaluations of one request; absent where they must be its own. */
+interface CallerKeys {
+  limits?: string;
+  resourcePolicy?: string;
+}
+
+const VARIANTS = ["000", "001", "010", "011", "100", "101", "110", "111"];
+
+/** The flags and grant conditions a limits evaluation depends on besides the principal, as a key. */
+function requestVariant(request: LimitsRequest): string {
+  const flags = VARIANTS[(request.checkResource ? 4 : 0) + (request.identityAllows ? 2 : 0) + (request.boundaryApplies ? 1 : 0)] ?? "";
+  return request.grantConditions.length === 0 ? flags : `${flags}${conditionsKey(request.grantConditions)}`;
+}
 
 /** The resource-policy statement that answers best: one without open conditions first. */
 function bestMatch(matches: readonly ResourceStatementMatch[]): ResourceStatementMatch | undefined {
@@ -74,8 +122,10 @@ export interface AwsPrincipalContext {
   scpLevels: ScpLevel[];
   /** Data missing for every request of this principal (unreadable policies, SCP chain). */
   unknownReasons: string[];
-  /** Memo: does any identity allow list this (lower-cased) action? */
-  listedActions: Map<string, boolean>;
+  /** Memo: the identity allows that list a (lower-cased) literal action, in order. */
+  allowsByAction: Map<string, readonly IdentityStatement[]>;
+  /** Memo: the class of its limits for shared evaluations ("" when they cannot be shared). */
+  limitsClass?: string;
 }
 
 export interface AwsRequestOptions {
@@ -92,6 +142,16 @@ export interface AwsRequestOptions {
   presumeIdentityAllow?: boolean;
   /** Open conditions of the grant the request rests on when it is not `source` (a resource policy's). */
   grantConditions?: readonly OpenCondition[];
+}
+
+/** What the limits' part of a request evaluation depends on besides the principal. */
+interface LimitsRequest {
+  checkResource: boolean;
+  /** An identity allow is given or presumed (across accounts the resource policy must then allow too). */
+  identityAllows: boolean;
+  boundaryApplies: boolean;
+  /** Open conditions of the grants the request rests on. */
+  grantConditions: readonly OpenCondition[];
 }
 
 export interface AwsFindOptions {
@@ -119,6 +179,7 @@ export class AwsAccess {
   readonly resourcePolicies: AwsResourcePolicies;
   private readonly resourceControls: AwsResourceControls;
   private readonly actionFits: AwsActionFits;
+  private lastRequestMemo: RequestMemo | undefined;
 
   constructor(private readonly ctx: QueryContext) {
     this.contexts = ctx.cache.table("aws:principalContext");
@@ -166,7 +227,7 @@ export class AwsAccess {
       boundaryMissing: undefined,
       scpLevels: [],
       unknownReasons: [],
-      listedActions: new Map(),
+      allowsByAction: new Map(),
     };
     const holders = [
       { id: principal.id, chain: [] as readonly string[] },
@@ -220,17 +281,21 @@ export class AwsAccess {
 
   /** Does any identity allow of the principal list this literal action? (memoized gate) */
   listsAction(context: AwsPrincipalContext, action: string): boolean {
-    const key = action.toLowerCase();
-    return memoIn(context.listedActions, key, () => context.allows.some((source) => statementListsAction(source.stmt, action)));
+    return this.allowsListing(context, action).length > 0;
+  }
+
+  /** The identity allows of the principal that list this literal action, in order (memoized). */
+  allowsListing(context: AwsPrincipalContext, action: string): readonly IdentityStatement[] {
+    return memoIn(context.allowsByAction, action.toLowerCase(), () => {
+      const listing = context.allows.filter((source) => statementListsAction(source.stmt, action));
+      return listing.length > 0 ? listing : NO_STATEMENTS;
+    });
   }
 
   /** Could an identity allow cover this literal action and resource? (gate before `findAccess`) */
   mayAllow(context: AwsPrincipalContext, action: string, resource: string): boolean {
-    if (!this.listsAction(context, action)) return false;
-    return context.allows.some(
-      (source) =>
-        statementListsAction(source.stmt, action) &&
-        relateToSet(resource, source.stmt.resources, source.stmt.notResources, false, "all").relation !== "none",
+    return this.allowsListing(context, action).some(
+      (source) => relateToSet(resource, source.stmt.resources, source.stmt.notResources, false, "all").relation !== "none",
     );
   }
 
@@ -253,21 +318,127 @@ export class AwsAccess {
       verdict.addOpenConditions(sourceConditions ?? []);
       verdict.addConditions(source.grant.id, source.grant.conditions);
     }
-    const checkResource = options.checkResourceAccount !== false;
+    // The verdict only ever gains entries (first block wins, duplicates are dropped), so the
+    // limits' part can be computed on its own, shared, and taken in after the grant's.
+    return verdict.absorb(
+      this.limitsVerdict(context, action, resource, {
+        checkResource: options.checkResourceAccount !== false,
+        identityAllows: source !== undefined || options.presumeIdentityAllow === true,
+        boundaryApplies: options.boundaryApplies !== false,
+        grantConditions: [...(sourceConditions ?? []), ...(options.grantConditions ?? [])],
+      }),
+    );
+  }
+
+  /** What the limits say about a request, shared by the principals of one class (never changed once returned). */
+  private limitsVerdict(context: AwsPrincipalContext, action: string, resource: string, request: LimitsRequest): Verdict {
+    const memo = this.ctx.shareEvaluations ? this.requestMemo(action, resource) : undefined;
+    const classKey = memo ? this.callerKeys(memo, context).limits : undefined;
+    const shareable = memo !== undefined && classKey !== undefined && !(request.checkResource && this.decryptsWithKey(memo));
+    let variants: Map<string, Verdict> | undefined;
+    const variant = shareable ? requestVariant(request) : "";
+    if (shareable) {
+      variants = memoIn(memo.limits, classKey, () => new Map());
+      const shared = variants.get(variant);
+      if (shared) return shared;
+    }
+    const verdict = this.evaluateLimits(context, action, resource, request);
+    if (variants && !verdictNames(verdict, context.principal.id)) variants.set(variant, verdict);
+    return verdict;
+  }
+
+  /** Does the request read data the resource's KMS key decrypts (a check that reads the caller's own allows)? */
+  private decryptsWithKey(memo: RequestMemo): boolean {
+    memo.decrypts ??= DECRYPTING_READS.has(memo.action.toLowerCase()) && this.resourcePolicies.encryptionKeyOf(memo.resource) !== undefined;
+    return memo.decrypts;
+  }
+
+  /**
+   * The keys under which a principal shares evaluations of one request (see shared-evaluation.ts):
+   * undefined where its evaluation must be its own.
+   */
+  private callerKeys(memo: RequestMemo, context: AwsPrincipalContext): CallerKeys {
+    const known = memo.callers.get(context);
+    if (known) return known;
+    const side = this.resourceSide(memo.resource);
+    let keys: CallerKeys = {};
+    if (side.shareable) {
+      const caller = [
+        context.accountId ?? "-",
+        context.principal.permissionsBoundary === undefined ? "" : "b",
+        side.named.has(context.principal.id) ? context.principal.id : "",
+        callerFactsKey(side, context.facts),
+      ].join("\u0000");
+      context.limitsClass ??= this.internLimitsClass(context);
+      const denies = context.limitsClass === "" ? undefined : denyKey(context.denies, (stmt) => this.relation(stmt, memo.action, memo.resource));
+      keys = { resourcePolicy: caller, ...(denies !== undefined ? { limits: `${context.limitsClass}\u0000${denies}\u0000${caller}` } : {}) };
+    }
+    memo.callers.set(context, keys);
+    return keys;
+  }
+
+  /** How a statement relates to a request, memoized per query (many principals share statements). */
+  relation(stmt: CompiledStatement, action: string, resource: string): Relation {
+    const memo = this.requestMemo(action, resource);
+    let relation = memo.relations.get(stmt);
+    if (relation === undefined) {
+      relation = awsStatementRelation(stmt, action, resource);
+      memo.relations.set(stmt, relation);
+    }
+    return relation;
+  }
+
+  /** The query's memo for one request; the last one is kept at hand, since calls come in runs of one request. */
+  private requestMemo(action: string, resource: string): RequestMemo {
+    const last = this.lastRequestMemo;
+    if (last && last.action === action && last.resource === resource) return last;
+    const byAction = memoIn(this.ctx.table<string, Map<string, RequestMemo>>("aws:requestMemos"), action, () => new Map());
+    const memo = memoIn(byAction, resource, () => ({ action, resource, relations: new Map(), callers: new Map(), limits: new Map(), policyAnswers: new Map() }));
+    this.lastRequestMemo = memo;
+    return memo;
+  }
+
+  /** A short name for a principal's class of limits ("" when they cannot be shared). */
+  private internLimitsClass(context: AwsPrincipalContext): string {
+    const key = limitsClassKey({
+      accountId: context.accountId,
+      partition: context.partition,
+      boundary: context.boundary,
+      boundaryMissing: context.boundaryMissing,
+      scpLevels: context.scpLevels,
+      unknownReasons: context.unknownReasons,
+    });
+    if (key === "") return "";
+    const classes = this.ctx.cache.table<string, string>("aws:limitsClasses");
+    return memoIn(classes, key, () => `c${classes.size}`);
+  }
+
+  /** What the resource side of requests on a resource reads of callers: its policies and the RCPs over its account. */
+  private resourceSide(resource: string): ResourceSide {
+    return memoIn(this.ctx.cache.table<string, ResourceSide>("aws:resourceSide"), resource, () => {
+      const accounts = new Set([this.resourcePolicies.resourceAccountOf(resource), awsAccountOf(resource)]);
+      return resourceSideOf([
+        ...this.resourcePolicies.policiesFor(resource).flatMap((p) => p.statements),
+        ...[...accounts].flatMap((account) => (account === undefined ? [] : this.resourceControls.statementsOver(account))),
+      ]);
+    });
+  }
+
+  private evaluateLimits(context: AwsPrincipalContext, action: string, resource: string, request: LimitsRequest): Verdict {
+    const verdict = new Verdict();
+    const { checkResource, identityAllows } = request;
     const resourcePolicy = checkResource ? this.resourcePolicyOf(context, action, resource) : undefined;
-    const identityAllows = source !== undefined || options.presumeIdentityAllow === true;
     // What every grant on the path needs: a Deny whose open conditions these imply fires on
     // every request the grants admit, so it blocks instead of leaving the path conditional.
     const grantConditions = [
-      ...(sourceConditions ?? []),
-      ...(options.grantConditions ?? []),
+      ...request.grantConditions,
       ...(resourcePolicy && identityAllows && this.resourcePolicyMustAllow(context, resource, resourcePolicy) ? (bestMatch(resourcePolicy.allows)?.conditions ?? []) : []),
     ];
-    const boundaryApplies = options.boundaryApplies !== false;
+    const boundaryApplies = request.boundaryApplies;
     // A boundary's explicit Deny binds even where its implicit deny does not (a resource policy
     // naming the user or the session): "an explicit deny in any of these policies overrides the allow".
     for (const deny of context.denies) {
-      const relation = awsStatementRelation(deny.stmt, action, resource);
+      const relation = this.relation(deny.stmt, action, resource);
       if (relation === "none") continue;
       if (relation === "partial") {
         verdict.note(`except what ${deny.stmt.key} denies (${describeStatement(deny.stmt)})`);
@@ -375,7 +546,12 @@ export class AwsAccess {
 
   private resourcePolicyOf(context: AwsPrincipalContext, action: string, resource: string): ResourcePolicyAnswer | undefined {
     if (hasWildcard(action) || this.resourcePolicies.policiesFor(resource).length === 0) return undefined;
-    return this.resourcePolicies.evaluate({ id: context.principal.id, accountId: context.accountId, facts: context.facts }, action, resource);
+    const evaluate = () => this.resourcePolicies.evaluate({ id: context.principal.id, accountId: context.accountId, facts: context.facts }, action, resource);
+    if (!this.ctx.shareEvaluations) return evaluate();
+    // The answer reads of the caller only its account, boundary, facts the conditions ask about, and whether it is named.
+    const memo = this.requestMemo(action, resource);
+    const key = this.callerKeys(memo, context).resourcePolicy;
+    return key === undefined ? evaluate() : memoIn(memo.policyAnswers, key, evaluate);
   }
 
   /**
@@ -445,8 +621,8 @@ export class AwsAccess {
         action,
         resource: target.input,
         hops: [
-          policyHop(this.inventory, match.stmt.policy.id),
-          { type: "statement", id: match.stmt.key, label: `Allow ${match.kind === "public" ? "anyone (*)" : "this principal"}: ${describeStatement(match.stmt)}` },
+          this.policyHopOf(match.stmt.policy.id),
+          this.statementHopOf(match.stmt, match.kind === "public" ? "Allow anyone (*): " : "Allow this principal: "),
           resourceHop(target.input),
         ],
         verdict,
@@ -478,7 +654,7 @@ export class AwsAccess {
     let conditional: { stmt: CompiledStatement; conditions: readonly OpenCondition[] } | undefined;
     let partial = false;
     for (const stmt of allows) {
-      const relation = awsStatementRelation(stmt, action, resource);
+      const relation = this.relation(stmt, action, resource);
       if (relation === "none") continue;
       const conditions = this.conditionsAt(context, stmt, resource);
       if (conditions === undefined) continue;
@@ -511,7 +687,9 @@ export class AwsAccess {
     const literalAction = request.action !== undefined && !hasWildcard(request.action) ? request.action : undefined;
     if (literalAction !== undefined && target && !target.isScope) {
       // Asking who can GetObject a bucket: nobody can, whatever the policies say; the answer says why.
-      const mismatch = this.actionFits.queryMismatch(literalAction, target.id);
+      const memo = this.requestMemo(literalAction, target.id);
+      memo.mismatch ??= this.actionFits.queryMismatch(literalAction, target.id) ?? null;
+      const mismatch = memo.mismatch ?? undefined;
       if (mismatch !== undefined) {
         this.ctx.note(mismatch);
         return [];
@@ -522,47 +700,73 @@ export class AwsAccess {
     const context = this.principalContext(principal);
     const targetPatterns: Array<string | undefined> = target?.awsPatterns ?? [undefined];
     const findings: Finding[] = [];
-    for (const source of context.allows) {
-      if (literalAction !== undefined && !statementListsAction(source.stmt, literalAction)) continue;
-      const actionShapes = grantedShapes(request.action, source.stmt.actions, source.stmt.notActions, true, "none");
-      if (actionShapes.length === 0) continue;
+    const sources = literalAction !== undefined ? this.allowsListing(context, literalAction) : context.allows;
+    for (const source of sources) {
       for (const targetPattern of targetPatterns) {
-        const resourceShapes = grantedShapes(targetPattern, source.stmt.resources, source.stmt.notResources, false, "all");
-        for (const actionShape of actionShapes) {
-          for (const resourceShape of resourceShapes) {
-            if (target && !this.withinTarget(target, targetPattern, resourceShape.pattern)) continue;
-            const trustAnswers = this.assumeRoleAnsweredByTrust(actionShape.pattern, resourceShape.pattern);
-            if (trustAnswers && !options.keepAssumeRole) continue;
-            if (this.conditionsAt(context, source.stmt, resourceShape.pattern) === undefined) continue;
-            const fit = this.actionFits.fit(actionShape.pattern, actionShape.exceptions, resourceShape.pattern);
-            this.actionFits.noteFor(source.stmt.key, fit);
-            if (!fit.grants) continue;
-            const verdict = this.evaluateRequest(context, actionShape.pattern, resourceShape.pattern, {
-              source,
-              checkResourceAccount: options.checkResourceAccount !== false,
-            });
-            if (actionShape.exceptions.length > 0) {
-              verdict.note(`except ${listForMessage(actionShape.exceptions)} (NotAction in ${source.stmt.key})`);
-            }
-            if (resourceShape.exceptions.length > 0) {
-              verdict.note(`except ${listForMessage(resourceShape.exceptions)} (NotResource in ${source.stmt.key})`);
-            }
-            if (fit.pathNote !== undefined) verdict.note(fit.pathNote);
-            this.noteUnknownRole(verdict, actionShape.pattern, resourceShape.pattern);
-            const shown = target && resourceShape.pattern === targetPattern ? target.input : resourceShape.pattern;
-            findings.push({
-              action: actionShape.pattern,
-              resource: shown,
-              hops: this.statementHops(source, shown),
-              verdict,
-              privilegeEscalation: false,
-            });
-          }
+        for (const shape of this.grantShapes(source.stmt, request.action, targetPattern, target)) {
+          if (shape.answeredByTrust && !options.keepAssumeRole) continue;
+          if (this.conditionsAt(context, source.stmt, shape.resource) === undefined) continue;
+          this.actionFits.noteFor(source.stmt.key, shape.fit);
+          if (!shape.fit.grants) continue;
+          const verdict = this.evaluateRequest(context, shape.action, shape.resource, {
+            source,
+            checkResourceAccount: options.checkResourceAccount !== false,
+          });
+          for (const note of shape.notes) verdict.note(note);
+          if (shape.unknownRole !== undefined) verdict.unknown(shape.unknownRole);
+          const shown = target && shape.isTarget ? target.input : shape.resource;
+          findings.push({
+            action: shape.action,
+            resource: shown,
+            hops: this.statementHops(source, shown),
+            verdict,
+            privilegeEscalation: false,
+          });
         }
       }
     }
     if (target && literalAction !== undefined && options.checkResourceAccount !== false) findings.push(...this.resourcePolicyFindings(context, literalAction, target));
     return findings;
+  }
+
+  /**
+   * What one allow statement grants of a request, shape by shape (action pattern × resource
+   * pattern), with everything about a shape that does not depend on the principal: whether it
+   * grants anything real there, the notes it carries. Memoized per query for statements many
+   * principals share, except on scope targets (whose accounts narrow the shapes).
+   */
+  private grantShapes(stmt: CompiledStatement, action: string | undefined, targetPattern: string | undefined, target: ResourceTarget | undefined): readonly GrantShape[] {
+    if (target?.isScope) return this.buildGrantShapes(stmt, action, targetPattern, target);
+    const byAction = memoIn(this.ctx.table<string | undefined, Map<string | undefined, Map<CompiledStatement, readonly GrantShape[]>>>("aws:grantShapes"), action, () => new Map());
+    const byStatement = memoIn(byAction, targetPattern, () => new Map());
+    return memoIn(byStatement, stmt, () => this.buildGrantShapes(stmt, action, targetPattern, target));
+  }
+
+  private buildGrantShapes(stmt: CompiledStatement, action: string | undefined, targetPattern: string | undefined, target: ResourceTarget | undefined): readonly GrantShape[] {
+    const actionShapes = grantedShapes(action, stmt.actions, stmt.notActions, true, "none");
+    if (actionShapes.length === 0) return NO_SHAPES;
+    const resourceShapes = grantedShapes(targetPattern, stmt.resources, stmt.notResources, false, "all");
+    const shapes: GrantShape[] = [];
+    for (const actionShape of actionShapes) {
+      for (const resourceShape of resourceShapes) {
+        if (target && !this.withinTarget(target, targetPattern, resourceShape.pattern)) continue;
+        const notes: string[] = [];
+        if (actionShape.exceptions.length > 0) notes.push(`except ${listForMessage(actionShape.exceptions)} (NotAction in ${stmt.key})`);
+        if (resourceShape.exceptions.length > 0) notes.push(`except ${listForMessage(resourceShape.exceptions)} (NotResource in ${stmt.key})`);
+        const fit = this.actionFits.fit(actionShape.pattern, actionShape.exceptions, resourceShape.pattern);
+        if (fit.pathNote !== undefined) notes.push(fit.pathNote);
+        shapes.push({
+          action: actionShape.pattern,
+          resource: resourceShape.pattern,
+          isTarget: resourceShape.pattern === targetPattern,
+          answeredByTrust: this.assumeRoleAnsweredByTrust(actionShape.pattern, resourceShape.pattern),
+          fit,
+          notes,
+          unknownRole: this.unknownRole(actionShape.pattern, resourceShape.pattern),
+        });
+      }
+    }
+    return shapes;
   }
 
   /**
@@ -605,12 +809,28 @@ export class AwsAccess {
 
   statementHops(source: IdentityStatement, resource: string): Hop[] {
     return [
-      ...groupHops(this.inventory, source.groupChain),
+      ...(source.groupChain.length > 0 ? groupHops(this.inventory, source.groupChain) : []),
       { type: "grant", id: source.grant.id, label: `${source.grant.kind} of ${source.grant.policyId}` },
-      policyHop(this.inventory, source.stmt.policy.id),
-      { type: "statement", id: source.stmt.key, label: `Allow ${describeStatement(source.stmt)}` },
+      this.policyHopOf(source.stmt.policy.id),
+      this.statementHopOf(source.stmt, "Allow "),
       resourceHop(resource),
     ];
+  }
+
+  /** A policy's hop, one object per inventory (hops are never changed). */
+  private policyHopOf(policyId: string): Hop {
+    return memoIn(this.ctx.cache.table<string, Hop>("aws:policyHops"), policyId, () => policyHop(this.inventory, policyId));
+  }
+
+  /** A statement's hop, labelled `<prefix><what it allows>`, one object per statement and prefix. */
+  private statementHopOf(stmt: CompiledStatement, prefix: string): Hop {
+    const byPrefix = memoIn(this.ctx.cache.table<string, WeakMap<CompiledStatement, Hop>>("aws:statementHops"), prefix, () => new WeakMap());
+    let hop = byPrefix.get(stmt);
+    if (!hop) {
+      hop = { type: "statement", id: stmt.key, label: `${prefix}${describeStatement(stmt)}` };
+      byPrefix.set(stmt, hop);
+    }
+    return hop;
   }
 
   /** An account-scope target also matches S3-style ARNs by accident; keep only its own account's. */
@@ -627,10 +847,11 @@ export class AwsAccess {
     return this.inventory.principals.get(resource)?.kind === "role";
   }
 
-  private noteUnknownRole(verdict: Verdict, action: string, resource: string): void {
-    if (hasWildcard(action) || !action.toLowerCase().startsWith("sts:assumerole")) return;
-    if (hasWildcard(resource) || !isAwsRoleArn(resource) || this.inventory.principals.has(resource)) return;
-    verdict.unknown(`role ${resource} is not in the inventory, so its trust policy cannot be checked`);
+  /** Why an sts:AssumeRole* grant on a role the inventory lacks is unknown; undefined for any other grant. */
+  private unknownRole(action: string, resource: string): string | undefined {
+    if (hasWildcard(action) || !action.toLowerCase().startsWith("sts:assumerole")) return undefined;
+    if (hasWildcard(resource) || !isAwsRoleArn(resource) || this.inventory.principals.has(resource)) return undefined;
+    return `role ${resource} is not in the inventory, so its trust policy cannot be checked`;
   }
 }
 

@@ -15,10 +15,12 @@ import { hasWildcard, relateToSet } from "../../../analysis/entitlements/matchin
 export class AwsHolders {
   private readonly granted: Map<string, GrantedPrincipals>;
   private readonly holderIndexes: Map<string, HolderIndex>;
+  private readonly everywhereRuns: Map<string, HolderRun>;
 
   constructor(private readonly ctx: QueryContext) {
     this.granted = ctx.cache.table("aws:granted");
     this.holderIndexes = ctx.cache.table("aws:statementHolders");
+    this.everywhereRuns = ctx.cache.table("aws:everywhereHolders");
   }
 
   private get inventory() {
@@ -132,35 +134,70 @@ export class AwsHolders {
    * boundary and SCPs.
    */
   holdersOf(request: AccessRequest, options: HolderOptions = {}): Principal[] {
-    const action = request.action;
-    if (action === undefined) return [];
-    const targetPatterns: string[] = request.target?.awsPatterns ?? ["*"];
-    const index = this.statementHolders(action);
-    const seen = new Set<string>();
+    const runs = this.holderRuns(request, options.account);
+    if (!runs) return [];
+    if (!options.skip && options.limit === undefined) return [...runs.everywhere.principals, ...runs.target];
     const holders: Principal[] = [];
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const take = (granted: GrantedPrincipals): boolean => {
-      const principals = options.account === undefined ? granted.all : (granted.byAccount.get(options.account) ?? []);
-      for (const principal of principals) {
-        if (seen.has(principal.id)) continue;
-        seen.add(principal.id);
+    for (const list of [runs.everywhere.principals, runs.target]) {
+      for (const principal of list) {
         if (options.skip?.(principal.id)) continue;
         holders.push(principal);
-        if (holders.length >= limit) return false;
+        if (holders.length >= limit) return holders;
       }
-      return true;
-    };
-    for (const entry of index.everywhere) if (!take(entry.granted)) return holders;
+    }
+    return holders;
+  }
+
+  /**
+   * The holders of `holdersOf` in two runs: those granted on every resource (the same for every
+   * target, so kept per inventory, action and account, with their ids as a set), then those
+   * granted on the target by name or pattern, found per request.
+   */
+  holderRuns(request: AccessRequest, account?: string): { everywhere: HolderRun; target: Principal[] } | undefined {
+    const action = request.action;
+    if (action === undefined) return undefined;
+    const targetPatterns: string[] = request.target?.awsPatterns ?? ["*"];
+    const index = this.statementHolders(action);
+    const everywhere = memoIn(this.everywhereRuns, `${action.toLowerCase()}\u0000${account ?? "*"}`, () => {
+      const principals: Principal[] = [];
+      const members = new Set<string>();
+      for (const entry of index.everywhere) {
+        for (const principal of grantedIn(entry.granted, account)) {
+          if (members.has(principal.id)) continue;
+          members.add(principal.id);
+          principals.push(principal);
+        }
+      }
+      return { principals, members };
+    });
+    const target: Principal[] = [];
+    const seen = new Set<string>();
     const checked = new Set<CompiledStatement>();
     const candidates = [...index.unbucketed, ...bucketsFor(index, targetPatterns)];
     for (const { stmt, granted } of candidates) {
       if (checked.has(stmt)) continue;
       checked.add(stmt);
       const reaches = targetPatterns.some((p) => relateToSet(p, stmt.resources, stmt.notResources, false, "all").relation !== "none");
-      if (reaches && !take(granted)) return holders;
+      if (!reaches) continue;
+      for (const principal of grantedIn(granted, account)) {
+        if (everywhere.members.has(principal.id) || seen.has(principal.id)) continue;
+        seen.add(principal.id);
+        target.push(principal);
+      }
     }
-    return holders;
+    return { everywhere, target };
   }
+}
+
+/** Principals in a run, with their ids as a set (membership without a scan). */
+export interface HolderRun {
+  principals: readonly Principal[];
+  members: ReadonlySet<string>;
+}
+
+function grantedIn(granted: GrantedPrincipals, account: string | undefined): readonly Principal[] {
+  return account === undefined ? granted.all : (granted.byAccount.get(account) ?? []);
 }
 
 interface HolderEntry {

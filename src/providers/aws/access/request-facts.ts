@@ -79,7 +79,8 @@ export function principalFacts(inventory: Inventory, principal: Principal, accou
   return facts;
 }
 
-function factFor(facts: RequestFacts, key: string): string | null | undefined {
+/** The value a request's facts give a condition key: a string, null (known absent) or undefined (open). */
+export function factFor(facts: RequestFacts, key: string): string | null | undefined {
   const lower = key.toLowerCase();
   const known = facts.get(lower);
   if (known !== undefined) return known;

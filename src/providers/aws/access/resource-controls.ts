@@ -56,6 +56,12 @@ export class AwsResourceControls {
     });
   }
 
+  /** Every RCP statement over an account (what the resource side of its requests may read of a caller). */
+  statementsOver(account: string): CompiledStatement[] {
+    if (!this.any()) return [];
+    return this.levels(account).flatMap((level) => [...level.denies, ...level.allows]);
+  }
+
   /** Applies the RCPs over the resource's account to one request of a caller. */
   apply(
     verdict: Verdict,
