@@ -76,7 +76,7 @@ export const activityConfigSchema = z
     rangesFiles: z
       .partialRecord(z.enum(PROVIDER_IDS), z.string().min(1))
       .default({})
-      .describe("per provider, a published address ranges file that replaces the shipped snapshot (AWS ip-ranges.json, Google cloud.json)"),
+      .describe("per provider, a published address ranges file that replaces the shipped snapshot (AWS: ip-ranges.json; no Google Cloud reader takes one yet)"),
   })
   .prefault({});
 
