@@ -86,17 +86,24 @@ export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndp
     authClient,
     policyAnalyzerUrl: endpoints.policyAnalyzer,
     loggingUrl: endpoints.logging,
-    secretManager: new SecretManagerServiceClient(gaxOptions(endpoints.secretManager, authClient)),
-    kms: new KeyManagementServiceClient(gaxOptions(endpoints.kms, authClient)),
     kmsUrl: endpoints.kms,
     storage: storage({ version: "v1", auth: new GoogleAuth({ authClient }), rootUrl: `${endpoints.storage}/` }),
     cloudIdentity: cloudidentity({ version: "v1", auth: new GoogleAuth({ authClient }), rootUrl: `${endpoints.cloudIdentity}/` }),
   };
+  // Built on first use: their protos weigh tens of megabytes, and collect.resourcePolicies may be off.
+  let secretManager: SecretManagerServiceClient | undefined;
+  let kms: KeyManagementServiceClient | undefined;
   return {
     ...clients,
+    get secretManager() {
+      return (secretManager ??= new SecretManagerServiceClient(gaxOptions(endpoints.secretManager, authClient)));
+    },
+    get kms() {
+      return (kms ??= new KeyManagementServiceClient(gaxOptions(endpoints.kms, authClient)));
+    },
     close() {
-      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings, clients.secretManager, clients.kms]) {
-        void client.close().catch(() => undefined);
+      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings, secretManager, kms]) {
+        void client?.close().catch(() => undefined);
       }
     },
   };

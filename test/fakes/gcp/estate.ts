@@ -175,10 +175,28 @@ export function largeEstate(options: { projects: number; serviceAccounts: number
       validBeforeTime: NEVER_EXPIRES,
     });
   }
+  // Each project keeps one secret and one bucket with a binding of their own; the bound groups are in the directory.
+  for (const project of projects) {
+    const first = project.serviceAccounts[0]?.email;
+    const members = first ? [`serviceAccount:${first}`] : [];
+    project.secrets = [{ id: "app-config", bindings: [{ role: "roles/storage.objectViewer", members }] }];
+    project.buckets = [{ name: `${project.projectId}-data`, bindings: [{ role: "roles/storage.objectViewer", members }] }];
+  }
+  const groups = [
+    { email: "auditors@bench.example.com", id: "0bench0auditors0", members: [{ id: projects[0]?.serviceAccounts[0]?.email ?? "", type: "SERVICE_ACCOUNT" as const }] },
+    ...folders.map((_, index) => ({
+      email: `team-${index}@bench.example.com`,
+      id: `0bench0team0000${index}`,
+      members: projects
+        .filter((project) => project.parent === `folders/${folders[index]?.id ?? ""}`)
+        .map((project) => ({ id: project.serviceAccounts[1]?.email ?? "", type: "SERVICE_ACCOUNT" as const })),
+    })),
+  ];
   return {
     organization,
     folders,
     projects,
+    groups,
     roles: {
       "roles/iam.securityReviewer": { title: "Security Reviewer", includedPermissions: ["iam.roles.get", "iam.serviceAccounts.list"] },
       "roles/viewer": { title: "Viewer", includedPermissions: ["resourcemanager.projects.get", "iam.serviceAccounts.list"] },
