@@ -148,6 +148,27 @@ function smallestKeys(keys: Float64Array, count: number): Float64Array {
   return kept.sort();
 }
 
+function entryBySearch(items: Int32Array): (item: number) => number {
+  return (item) => {
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((items[mid] as number) < item) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+function entryByTable(items: Int32Array, idCount: number): (item: number) => number {
+  const entryOf = new Int32Array(idCount);
+  items.forEach((item, k) => {
+    entryOf[item] = k;
+  });
+  return (item) => entryOf[item] as number;
+}
+
 /**
  * Like answerOrder, but only the positions pages ask for are worked out. Entry k stands for item
  * `item[k]` of `ids`; `idOrder` ranks every id (made once per inventory, shared by its queries).
@@ -157,7 +178,7 @@ export function pagedAnswerOrder(group: Uint8Array, value: Float64Array, item: I
   if (n <= FIRST_PREFIX || ids.length >= ID_SPAN) return knownOrder(answerOrder(group, value, item, ids, idOrder));
   const { rank, byRank } = idOrder();
   const keys = new Float64Array(n);
-  const entryOf = new Int32Array(ids.length);
+  let ascending = true;
   for (let k = 0; k < n; k++) {
     const g = group[k] as number;
     const v = value[k] as number;
@@ -165,8 +186,11 @@ export function pagedAnswerOrder(group: Uint8Array, value: Float64Array, item: I
     if (g >= MAX_GROUPS || !Number.isInteger(v) || v < -VALUE_OFFSET || v >= VALUE_OFFSET) return knownOrder(answerOrder(group, value, item, ids, idOrder));
     const i = item[k] as number;
     keys[k] = (g * VALUE_SPAN + v + VALUE_OFFSET) * ID_SPAN + (rank[i] as number);
-    entryOf[i] = k;
+    if (k > 0 && i <= (item[k - 1] as number)) ascending = false;
   }
+  // An item's entry: found by binary search when items come in ascending order (a listing found
+  // in one pass), else from a table over every id.
+  const entryOf = ascending ? entryBySearch(item.slice()) : entryByTable(item, ids.length);
   let known = new Int32Array(0);
   const ensure = (count: number) => {
     if (count <= known.length) return;
@@ -174,7 +198,7 @@ export function pagedAnswerOrder(group: Uint8Array, value: Float64Array, item: I
     const smallest = smallestKeys(keys, want);
     known = new Int32Array(want);
     for (let position = 0; position < want; position++) {
-      known[position] = entryOf[byRank[(smallest[position] as number) % ID_SPAN] as number] as number;
+      known[position] = entryOf(byRank[(smallest[position] as number) % ID_SPAN] as number);
     }
   };
   return {

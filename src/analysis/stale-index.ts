@@ -31,6 +31,8 @@ export interface StaleIndex {
   readonly snapshotIndex: Int32Array;
   /** Per identity, the bits of the rules whose state test holds for it. */
   readonly stateBits: Uint32Array;
+  /** Per identity, what it can still do (severityOfSet): 2 an active credential, 1 grants. */
+  readonly access: Uint8Array;
   /**
    * Per aggregated credential reason (AGGREGATED_RULES), per identity: the earliest date its
    * credentials are measured from; -Infinity when an unknown date counts as old enough (or the
@@ -73,7 +75,8 @@ function buildStaleIndex(inventory: Inventory, facts: StaleFacts): StaleIndex {
       });
     }
   }
-  return { facts, filter: filterColumnsOf(facts.principals), snapshotIndex, stateBits, credentialKeys };
+  const access = Uint8Array.from(facts.activeCredentials, (active, p) => (active > 0 ? 2 : 0) + ((facts.grantCount[p] as number) > 0 ? 1 : 0));
+  return { facts, filter: filterColumnsOf(facts.principals), snapshotIndex, stateBits, access, credentialKeys };
 }
 
 const indexes = new WeakMap<Inventory, StaleIndex>();

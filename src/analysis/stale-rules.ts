@@ -286,12 +286,17 @@ const recommendationBySet = new Map<number, string>();
 
 /** Index into SEVERITIES: the rank findings sort by. */
 export function severityRank(reasons: number, hasActiveCredential: boolean, hasGrants: boolean): number {
-  const key = reasons * 4 + (hasActiveCredential ? 2 : 0) + (hasGrants ? 1 : 0);
+  return severityOfSet(reasons, (hasActiveCredential ? 2 : 0) + (hasGrants ? 1 : 0));
+}
+
+/** severityRank with what the identity can do as bits: 2 an active credential, 1 grants. */
+export function severityOfSet(reasons: number, access: number): number {
+  const key = reasons * 4 + access;
   let rank = severityBySet[key] as number;
   if (rank < 0) {
-    const access = { activeCredential: hasActiveCredential, grants: hasGrants };
+    const can = { activeCredential: (access & 2) !== 0, grants: (access & 1) !== 0 };
     rank = Severity.low;
-    for (const { rule, bit } of INDEXED) if (reasons & bit) rank = Math.min(rank, rule.severity(access));
+    for (const { rule, bit } of INDEXED) if (reasons & bit) rank = Math.min(rank, rule.severity(can));
     severityBySet[key] = rank;
   }
   return rank;

@@ -14,8 +14,8 @@ import { principalOrderOf } from "./principal-order.js";
 import { compileColumnFilter, type InventoryFilter } from "./scope-filter.js";
 import { ActivityStatus, type StaleFacts } from "./stale-facts.js";
 import { staleFindingsOf } from "./stale-findings.js";
-import { staleIndexOf, staleReasonsFor } from "./stale-index.js";
-import { daysSince, severityRank, STALE_REASON_CODES, thresholdsOf, type StaleReasonCode } from "./stale-rules.js";
+import { staleIndexOf, staleReasonsFor, type StaleIndex } from "./stale-index.js";
+import { daysSince, severityOfSet, STALE_REASON_CODES, thresholdsOf, type StaleReasonCode } from "./stale-rules.js";
 
 export { staleFindingsOf };
 
@@ -98,32 +98,57 @@ export function rankStaleServiceAccounts(inventory: Inventory, options: StaleOpt
   const t = thresholdsOf(options);
   const reasonsOf = staleReasonsFor(index, t);
   const count = facts.principals.length;
-  const found = new Int32Array(count);
-  const foundReasons = new Uint32Array(count);
-  const severity = new Uint8Array(count);
-  // Within a severity the longest unused come first: the value sorted ascending is minus the days
-  // since last use (-1 when unknown).
-  const negatedUnusedDays = new Float64Array(count);
-  const snapshotIndex = new Int32Array(count);
+  // Filled per query, then copied out at the answer's size: one set of buffers per inventory.
+  const { found, reasons: foundReasons, severity, negatedUnusedDays, snapshotIndex } = scratchOf(index);
+  const { activityStatus, lastUsedMs } = facts;
+  const { access, snapshotIndex: snapshotIndexOf } = index;
+  const nowMs = t.nowMs;
   const counts: [number, number, number] = [0, 0, 0];
   let n = 0;
   for (let i = 0; i < count; i++) {
     if (!filter.all && !filter.matches(i)) continue;
     const reasons = reasonsOf(i);
     if (reasons === 0) continue;
-    const rank = severityRank(reasons, (facts.activeCredentials[i] as number) > 0, (facts.grantCount[i] as number) > 0);
+    const rank = severityOfSet(reasons, access[i] as number);
     found[n] = i;
     foundReasons[n] = reasons;
     severity[n] = rank;
-    negatedUnusedDays[n] = -(facts.activityStatus[i] === ActivityStatus.used ? daysSince(facts.lastUsedMs[i] as number, t.nowMs) : -1);
-    snapshotIndex[n] = index.snapshotIndex[i] as number;
+    // Within a severity the longest unused come first: the value sorted ascending is minus the
+    // days since last use (-1 when unknown).
+    negatedUnusedDays[n] = -(activityStatus[i] === ActivityStatus.used ? daysSince(lastUsedMs[i] as number, nowMs) : -1);
+    snapshotIndex[n] = snapshotIndexOf[i] as number;
     counts[rank as 0 | 1 | 2] += 1;
     n++;
   }
   const principals = principalOrderOf(inventory);
   const order = pagedAnswerOrder(severity.subarray(0, n), negatedUnusedDays.subarray(0, n), snapshotIndex.subarray(0, n), principals.ids, principals.order);
-  // Kept with the memoized ranking at their exact size.
   return { facts, principalIndex: found.slice(0, n), reasons: foundReasons.slice(0, n), severity: severity.slice(0, n), counts, order };
+}
+
+interface RankingScratch {
+  found: Int32Array;
+  reasons: Uint32Array;
+  severity: Uint8Array;
+  negatedUnusedDays: Float64Array;
+  snapshotIndex: Int32Array;
+}
+
+const scratches = new WeakMap<StaleIndex, RankingScratch>();
+
+function scratchOf(index: StaleIndex): RankingScratch {
+  let scratch = scratches.get(index);
+  if (!scratch) {
+    const count = index.facts.principals.length;
+    scratch = {
+      found: new Int32Array(count),
+      reasons: new Uint32Array(count),
+      severity: new Uint8Array(count),
+      negatedUnusedDays: new Float64Array(count),
+      snapshotIndex: new Int32Array(count),
+    };
+    scratches.set(index, scratch);
+  }
+  return scratch;
 }
 
 export function findStaleServiceAccounts(inventory: Inventory, options: StaleOptions): StaleFinding[] {
