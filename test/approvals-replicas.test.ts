@@ -5,12 +5,13 @@
  * Real processes (the built CLI), a real PostgreSQL and real tokens from oidc-provider.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadOrCreateRedactionKey, REDACTION_KEY_FILE } from "../redaction/index.js";
 import { DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { osUserName } from "../src/util/os-user.js";
 import { freePort, startAuthorizationServer, type AuthorizationServer } from "./fixtures/authorization-server.js";
@@ -42,6 +43,9 @@ describe("second-person approval across two replicas on PostgreSQL", () => {
     const port = await freePort();
     const dataDir = join(root, name);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Replicas sharing the database share one redaction key, or they refuse to start.
+    loadOrCreateRedactionKey(join(root, "shared-key"));
+    copyFileSync(join(root, "shared-key", REDACTION_KEY_FILE), join(dataDir, REDACTION_KEY_FILE));
     const configPath = join(dataDir, "wiam.yaml");
     const config = {
       state: { postgres: { url: databaseUrl } },

@@ -6,12 +6,13 @@
  * (The second-person approval across replicas is test/approvals-replicas.test.ts.)
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadOrCreateRedactionKey, REDACTION_KEY_FILE } from "../redaction/index.js";
 import { postgresConfigSchema } from "../src/config/state-schema.js";
 import { PostgresStateStore } from "../src/state/postgres/store.js";
 import { freePort } from "./fixtures/authorization-server.js";
@@ -36,10 +37,16 @@ describe("two replicas on one PostgreSQL database", () => {
   const root = tempDataDir();
   const replicas: Replica[] = [];
   const databaseEnv = "WIAM_TEST_STATE_URL";
+  const sharedRedactionKey = () => {
+    loadOrCreateRedactionKey(join(root, "shared-key"));
+    return join(root, "shared-key", REDACTION_KEY_FILE);
+  };
 
   function configFile(name: string, port: number, extra: Record<string, unknown> = {}): string {
     const dataDir = join(root, name);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Replicas sharing the database share one redaction key, or they refuse to start.
+    copyFileSync(sharedRedactionKey(), join(dataDir, REDACTION_KEY_FILE));
     const path = join(dataDir, "wiam.yaml");
     const config = {
       state: { postgres: { url: { env: databaseEnv } } },

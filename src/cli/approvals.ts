@@ -7,6 +7,7 @@
  * endpoint with a token.
  */
 import { Option, type Command } from "commander";
+import { loadOrCreateRedactionKey } from "../../redaction/index.js";
 import { createRedactorFor } from "../app.js";
 import { writeApprovalAuditEvent } from "../approvals/audit-events.js";
 import type { Decider } from "../approvals/identity.js";
@@ -17,6 +18,7 @@ import type { ApprovalStatus } from "../approvals/types.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { UserFacingError } from "../errors.js";
 import { openStateStore } from "../state/open.js";
+import { checkSharedRedactionKey } from "../state/shared-redaction-key.js";
 import { osUserName } from "../util/os-user.js";
 import { resolveCliContext, type GlobalOptions } from "./context.js";
 import { plainOutput, redactedOutput, type CliOutput } from "./output.js";
@@ -34,6 +36,13 @@ async function withQueue<T>(globals: GlobalOptions, run: (queue: ApprovalQueue, 
   const redactor = createRedactorFor(context.config, dataDir);
   // The state store the servers use: the data directory's files, or the replicas' PostgreSQL.
   const state = await openStateStore({ config: context.config, dataDir, redactor });
+  try {
+    // A decision's note is stored redacted: under the replicas' key, like every other record.
+    await checkSharedRedactionKey(state.tables, loadOrCreateRedactionKey(dataDir));
+  } catch (error) {
+    await state.close().catch(() => undefined);
+    throw error;
+  }
   const queue = new ApprovalQueue({
     store: () => openApprovalStore(state.tables),
     callerGroups: () => context.config.governance.callerGroups,

@@ -4,6 +4,7 @@
  * command that runs calls (`wiam serve`, `call`, `collect`, `export`) opens it the same way, so
  * their audit records, budgets and stored inventories land where the replicas' do.
  */
+import { loadOrCreateRedactionKey } from "../../redaction/index.js";
 import { createRedactorFor } from "../app.js";
 import { ensureDataDir } from "../config/data-dir.js";
 import { openStateStore } from "../state/open.js";
@@ -19,7 +20,7 @@ export async function openSharedState(context: CliContext): Promise<StateStore |
   const log = createLogger({ redactor, level: context.logLevel });
   const state = await openStateStore({ config: context.config, dataDir, redactor, warn: (message) => log.warning(message) });
   try {
-    await checkSharedRedactionKey(state.tables, redactor);
+    await checkSharedRedactionKey(state.tables, loadOrCreateRedactionKey(dataDir));
   } catch (error) {
     await state.close().catch(() => undefined);
     throw error;
