@@ -195,7 +195,10 @@ export function rankExpiringCredentials(inventory: Inventory, options: ExpiryOpt
   const days = new Float64Array(total);
   const counts = [0, 0, 0, 0];
   let n = 0;
-  for (let i = 0; i < total; i++) {
+  const { candidates } = filter;
+  const visits = candidates ? candidates.length : total;
+  for (let v = 0; v < visits; v++) {
+    const i = candidates ? (candidates[v] as number) : v;
     const expiresMs = facts.expiresMs[i] as number;
     const found = classify(expiresMs, facts.enabled[i] === 1, nowMs, options.withinDays);
     if (found === NO_FINDING || wantedStatus[found] === 0 || (!filter.all && !filter.matches(i))) continue;

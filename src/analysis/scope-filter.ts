@@ -54,6 +54,8 @@ export interface FilterColumns {
   readonly scope: Int32Array;
   /** The distinct scope ids the items name (few beside the items). */
   readonly scopeIds: readonly string[];
+  /** Items grouped by scope (rows of scope k: rows[offsets[k] .. offsets[k + 1])), made on the first scoped query. */
+  byScope?: { offsets: Int32Array; rows: Int32Array };
 }
 
 export function filterColumnsOf(items: readonly { provider: Provider; scopeId: string }[]): FilterColumns {
@@ -77,10 +79,47 @@ export function filterColumnsOf(items: readonly { provider: Provider; scopeId: s
   return { provider, scope, scopeIds };
 }
 
-/** A filter compiled against FilterColumns: `matches(i)` for item i; `all` when nothing is filtered. */
+/**
+ * A filter compiled against FilterColumns: `matches(i)` for item i; `all` when nothing is
+ * filtered; `candidates`, when the scope holds few of the items, the items in it, ascending (a
+ * query then visits those rather than every item).
+ */
 export interface ColumnFilter {
   readonly all: boolean;
   matches(item: number): boolean;
+  readonly candidates?: Int32Array;
+}
+
+function scopeGroupsOf(columns: FilterColumns): { offsets: Int32Array; rows: Int32Array } {
+  if (columns.byScope) return columns.byScope;
+  const offsets = new Int32Array(columns.scopeIds.length + 1);
+  for (const scope of columns.scope) offsets[scope + 1] = (offsets[scope + 1] as number) + 1;
+  for (let k = 0; k < columns.scopeIds.length; k++) offsets[k + 1] = (offsets[k + 1] as number) + (offsets[k] as number);
+  const next = offsets.slice(0, columns.scopeIds.length);
+  const rows = new Int32Array(columns.scope.length);
+  columns.scope.forEach((scope, item) => {
+    rows[(next[scope] as number)++] = item;
+  });
+  return (columns.byScope = { offsets, rows });
+}
+
+/** Visiting only a scope's items pays when they are at most this share of all items. */
+const CANDIDATE_SHARE = 0.25;
+
+/** The items of the scopes marked in `inScope`, ascending; undefined when they are too many to be worth listing. */
+function candidatesOf(columns: FilterColumns, inScope: Uint8Array): Int32Array | undefined {
+  const { offsets, rows } = scopeGroupsOf(columns);
+  let total = 0;
+  for (let k = 0; k < inScope.length; k++) if (inScope[k] === 1) total += (offsets[k + 1] as number) - (offsets[k] as number);
+  if (total > columns.scope.length * CANDIDATE_SHARE) return undefined;
+  const items = new Int32Array(total);
+  let n = 0;
+  for (let k = 0; k < inScope.length; k++) {
+    if (inScope[k] !== 1) continue;
+    items.set(rows.subarray(offsets[k] as number, offsets[k + 1] as number), n);
+    n += (offsets[k + 1] as number) - (offsets[k] as number);
+  }
+  return items.sort();
 }
 
 const NO_FILTER: ColumnFilter = { all: true, matches: () => true };
@@ -97,9 +136,11 @@ export function compileColumnFilter(inventory: Inventory, filter: InventoryFilte
   }
   const providers = columns.provider;
   const scopes = columns.scope;
+  const candidates = inScope === undefined ? undefined : candidatesOf(columns, inScope);
   return {
     all: false,
     matches: (item) =>
       (wantedProvider < 0 || providers[item] === wantedProvider) && (inScope === undefined || inScope[scopes[item] as number] === 1),
+    ...(candidates ? { candidates } : {}),
   };
 }

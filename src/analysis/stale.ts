@@ -105,7 +105,11 @@ export function rankStaleServiceAccounts(inventory: Inventory, options: StaleOpt
   const nowMs = t.nowMs;
   const counts: [number, number, number] = [0, 0, 0];
   let n = 0;
-  for (let i = 0; i < count; i++) {
+  // A scope holding few identities is visited alone; else every identity is, through the filter.
+  const { candidates } = filter;
+  const visits = candidates ? candidates.length : count;
+  for (let v = 0; v < visits; v++) {
+    const i = candidates ? (candidates[v] as number) : v;
     if (!filter.all && !filter.matches(i)) continue;
     const reasons = reasonsOf(i);
     if (reasons === 0) continue;
