@@ -24,7 +24,7 @@ describe("wiam export", () => {
     const run = wiam(["export", "--out", out, "--intent", INTENT], dataDir);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^wiam: wrote 26 scopes, 325 principals, 109 credentials, 25 vault items, 197 policies, 710 grants, 99 trust edges, 1 gaps to .*estate\.json \(json, \d+ bytes, sha256 [0-9a-f]{64}; 2 values redacted; audit id \w+\)\n$/);
+    expect(run.stderr).toMatch(/^wiam: wrote 26 scopes, 327 principals, 109 credentials, 25 vault items, 198 policies, 712 grants, 99 trust edges, 1 gaps to .*estate\.json \(json, \d+ bytes, sha256 [0-9a-f]{64}; 2 values redacted; audit id \w+\)\n$/);
     expect(statSync(out).mode & 0o777).toBe(0o600);
 
     const text = readFileSync(out, "utf8");
@@ -48,7 +48,7 @@ describe("wiam export", () => {
     expect(result.summary.providers.map((p: { provider: string; grants: number }) => [p.provider, p.grants])).toEqual([
       ["aws", 335],
       ["azure", 93],
-      ["gcp", 282],
+      ["gcp", 284],
     ]);
     const rows = JSON.parse(wiam(["audit", "tail", "--json"], dataDir).stdout) as { tool: string; intent: string; status: string }[];
     expect(rows.map((r) => [r.tool, r.intent, r.status])).toEqual([
@@ -63,7 +63,7 @@ describe("wiam export", () => {
     const dir = mkdtempSync(join(tmpdir(), "wiam-export-"));
     const out = join(dir, "estate.yaml");
     expect(wiam(["export", "--out", out, "--intent", INTENT], dataDir).code).toBe(0);
-    expect(inventorySnapshotSchema.parse(parseYaml(readFileSync(out, "utf8"))).principals).toHaveLength(325);
+    expect(inventorySnapshotSchema.parse(parseYaml(readFileSync(out, "utf8"))).principals).toHaveLength(327);
 
     writeFileSync(out, "keep me\n");
     const again = wiam(["export", "--out", out, "--intent", INTENT], dataDir);
