@@ -113,6 +113,7 @@ function pagesOf(length: number): [number, number][] {
     [0, 25],
     [25, 50],
     [2040, 2070],
+    [600, 700],
     [length - 7, length + 5],
   ];
 }

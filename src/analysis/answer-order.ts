@@ -87,8 +87,8 @@ export interface PagedOrder {
   entries(from: number, to: number): Int32Array;
 }
 
-/** Positions known after the first page is asked for: enough for a few pages of the largest size. */
-const FIRST_PREFIX = 2048;
+/** Positions known after the first page is asked for: at least one page of the largest size (500). */
+const FIRST_PREFIX = 512;
 
 /** A fully known order (small answers, or keys that do not pack). */
 function knownOrder(order: Int32Array): PagedOrder {
