@@ -2,9 +2,7 @@
  * Assembles the server's parts from a parsed configuration: redactor, audit store, connectors,
  * inventory cache and the call pipeline. No side effects at import; the CLI and tests call it.
  */
-import { createHash, hkdfSync } from "node:crypto";
-import { SIGNING_KEY_FILE, loadOrCreateSigningKey, signingKeyFromPem } from "./audit/signing.js";
-import { readSecretReference } from "./state/postgres/connection.js";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { PIPELINE_TOOLS } from "../tools/index.js";
 import type { AnyToolDefinition } from "../tools/define-tool.js";
@@ -27,6 +25,7 @@ import { InventoryHistory, type HistorySettings } from "./history/inventory-hist
 import { INVENTORY_DB_FILE, INVENTORY_SQLITE_MIGRATIONS, SqliteSnapshotStore, copiesDirOf } from "./history/sqlite-snapshot-store.js";
 import { PostgresSnapshotStore } from "./history/postgres-snapshot-store.js";
 import { OpeningSnapshotStore, type InventorySnapshotStore } from "./history/snapshot-store.js";
+import { storedInventoryKey } from "./history/copy-key.js";
 import { osUserName } from "./util/os-user.js";
 import { Governor } from "./governance/governor.js";
 import { ApprovalQueue } from "./approvals/queue.js";
@@ -152,18 +151,6 @@ export function openInventoryHistory(dataDir: string, config: () => WiamConfig, 
   }
   else store = SqliteSnapshotStore.open({ dataDir });
   return new InventoryHistory(store, settings, now, storedInventoryKey(config(), dataDir));
-}
-
-/**
- * The key of stored copies' checksums (HMAC), so a copy written by anyone without it is refused:
- * derived (HKDF, a key of its own) from the audit checkpoint key, which replicas sharing PostgreSQL
- * share (`state.checkpointKey`); else the data directory's own.
- */
-function storedInventoryKey(config: WiamConfig, dataDir: string): Buffer {
-  const reference = config.state.checkpointKey;
-  const signing = reference === undefined ? loadOrCreateSigningKey(join(dataDir, SIGNING_KEY_FILE)) : signingKeyFromPem(readSecretReference(reference, "state.checkpointKey"));
-  const material = signing.privateKey.export({ format: "der", type: "pkcs8" });
-  return Buffer.from(hkdfSync("sha256", material, Buffer.alloc(0), "wiam stored inventory v1", 32));
 }
 
 /**
