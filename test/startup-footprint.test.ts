@@ -43,6 +43,8 @@ function packagesLoadedBy(args: string[]): string[] {
     timeout: 60_000,
   });
   expect(result.status, result.stderr).toBe(0);
+  // A Node.js whose V8 no longer knows the tiering flag would say so on every command's stderr.
+  expect(result.stderr).not.toContain("unrecognized flag");
   const packages = new Set<string>();
   for (const url of readFileSync(log, "utf8").split("\n")) {
     const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
