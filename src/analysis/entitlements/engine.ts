@@ -46,8 +46,11 @@ interface ForwardState {
   processed: boolean;
 }
 
+/** The edges of a direct route (routes are extended by copying, never in place). */
+const NO_EDGES: readonly PivotEdge[] = Object.freeze([]);
+
 interface ReverseRoute {
-  edges: PivotEdge[];
+  edges: readonly PivotEdge[];
   finding: Finding | undefined;
 }
 
@@ -282,7 +285,7 @@ class EntitlementSearch {
       }
       for (const subject of subjects) {
         if (this.collector.full) break;
-        const routes = this.findingsFor(subject).map((finding) => ({ edges: [], finding }));
+        const routes = this.findingsFor(subject).map((finding) => ({ edges: NO_EDGES, finding }));
         if (routes.length > 0) addRoutes(subject, routes);
       }
       if (target.principalId) {

@@ -13,8 +13,16 @@ export function named(name: string): string {
   return JSON.stringify(capText(stripInvisible(name), 80));
 }
 
+/** One principal hop per subject: paths of the same principal share it (hops are never changed). */
+const principalHops = new WeakMap<Subject, Hop>();
+
 export function principalHop(subject: Subject): Hop {
-  return { type: "principal", id: subject.id, label: subject.label };
+  let hop = principalHops.get(subject);
+  if (!hop) {
+    hop = { type: "principal", id: subject.id, label: subject.label };
+    principalHops.set(subject, hop);
+  }
+  return hop;
 }
 
 /** `member_of` hops for a (possibly nested) group chain, nearest group first. */

@@ -42,11 +42,11 @@ function pathOf(subject: Subject, edges: readonly PivotEdge[], finding: Finding 
   const outcome = verdict.outcome;
   const path: EntitlementPath = {
     principalId: subject.id,
-    via: [subject.id, ...edges.map((e) => e.to.id)],
+    via: edges.length === 0 ? [subject.id] : [subject.id, ...edges.map((e) => e.to.id)],
     action: finding?.action ?? last?.action ?? "",
     resource: finding?.resource ?? last?.resource ?? "",
     outcome,
-    hops: [principalHop(subject), ...edges.map((e) => e.hop), ...tail],
+    hops: edges.length === 0 ? [principalHop(subject), ...tail] : [principalHop(subject), ...edges.map((e) => e.hop), ...tail],
     justification: [...verdict.justification],
     privilegeEscalation: edges.some((e) => e.privilegeEscalation) || (finding?.privilegeEscalation ?? false),
   };

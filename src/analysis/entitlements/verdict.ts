@@ -15,14 +15,40 @@ export const OUTCOME_RANK: Readonly<Record<EntitlementOutcome, number>> = {
   denied: 4,
 };
 
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * Lists are made on first use: a reverse question builds a verdict per path and most paths carry
+ * a justification and little else, so empty lists cost nothing.
+ */
 export class Verdict {
   blockedBy: BlockedBy | undefined;
-  readonly conditions: OpenCondition[] = [];
-  readonly unknownReasons: string[] = [];
+  private conditionList: OpenCondition[] | undefined;
+  private unknownList: string[] | undefined;
+  private eligibilityList: string[] | undefined;
+  private noteList: string[] | undefined;
+  private justificationList: string[] | undefined;
+
+  get conditions(): readonly OpenCondition[] {
+    return this.conditionList ?? NONE;
+  }
+
+  get unknownReasons(): readonly string[] {
+    return this.unknownList ?? NONE;
+  }
+
   /** PIM-eligible assignments the path rests on (they must be activated first). */
-  readonly eligibility: string[] = [];
-  readonly notes: string[] = [];
-  readonly justification: string[] = [];
+  get eligibility(): readonly string[] {
+    return this.eligibilityList ?? NONE;
+  }
+
+  get notes(): readonly string[] {
+    return this.noteList ?? NONE;
+  }
+
+  get justification(): readonly string[] {
+    return this.justificationList ?? NONE;
+  }
 
   get outcome(): EntitlementOutcome {
     if (this.blockedBy) return "denied";
@@ -41,7 +67,7 @@ export class Verdict {
     for (const condition of conditions ?? []) {
       if (this.conditions.some((c) => c.on === on && c.expression === condition.expression)) continue;
       // Only what an answer shows: the operator and values the evaluator decides on stay in the model.
-      this.conditions.push({
+      (this.conditionList ??= []).push({
         expression: condition.expression,
         ...(condition.keys ? { keys: condition.keys } : {}),
         ...(condition.title !== undefined ? { title: condition.title } : {}),
@@ -57,22 +83,22 @@ export class Verdict {
   }
 
   unknown(reason: string): this {
-    if (!this.unknownReasons.includes(reason)) this.unknownReasons.push(reason);
+    if (!this.unknownReasons.includes(reason)) (this.unknownList ??= []).push(reason);
     return this;
   }
 
   eligible(assignment: string): this {
-    if (!this.eligibility.includes(assignment)) this.eligibility.push(assignment);
+    if (!this.eligibility.includes(assignment)) (this.eligibilityList ??= []).push(assignment);
     return this;
   }
 
   note(note: string): this {
-    if (!this.notes.includes(note)) this.notes.push(note);
+    if (!this.notes.includes(note)) (this.noteList ??= []).push(note);
     return this;
   }
 
   justify(...ids: string[]): this {
-    for (const id of ids) if (id && !this.justification.includes(id)) this.justification.push(id);
+    for (const id of ids) if (id && !this.justification.includes(id)) (this.justificationList ??= []).push(id);
     return this;
   }
 

@@ -688,7 +688,7 @@ export class AwsAccess {
     if (literalAction !== undefined && target && !target.isScope) {
       // Asking who can GetObject a bucket: nobody can, whatever the policies say; the answer says why.
       const memo = this.requestMemo(literalAction, target.id);
-      memo.mismatch ??= this.actionFits.queryMismatch(literalAction, target.id) ?? null;
+      if (memo.mismatch === undefined) memo.mismatch = this.actionFits.queryMismatch(literalAction, target.id) ?? null;
       const mismatch = memo.mismatch ?? undefined;
       if (mismatch !== undefined) {
         this.ctx.note(mismatch);
