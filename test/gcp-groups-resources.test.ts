@@ -127,6 +127,15 @@ describe("collection", () => {
     ]);
   });
 
+  test("past the size bound the groups left unread are gaps, however they were reached", async () => {
+    const { snapshot } = await collect({ groupLimits: { maxDepth: 10, maxGroups: 2 } });
+    expect(snapshot.gaps?.map((gap) => [gap.scopeId, gap.source, gap.reason])).toEqual([
+      [`group:${RELEASE_ONCALL}`, "cloudidentity.groups.memberships.list", "members not read: more than 2 groups (groupLimits.maxGroups); paths through this group are unknown"],
+      [`group:${VENDOR_ADMINS}`, "cloudidentity.groups.memberships.list", "members not read: more than 2 groups (groupLimits.maxGroups); paths through this group are unknown"],
+      [`group:${BUILD_TEAM}`, "cloudidentity.groups.memberships.list", "members not read: more than 2 groups (groupLimits.maxGroups); paths through this group are unknown"],
+    ]);
+  });
+
   test("a reader without the Groups Reader role is refused once; every bound group is a gap", async () => {
     const estate = resourceEstate(NOW);
     delete estate.groups;

@@ -26,6 +26,7 @@ export async function collectGroups(boundGroups: Iterable<string>, reads: GroupR
   const groups: RawGroup[] = [];
   const seen = new Set<string>();
   let refused: string | undefined;
+  let started = 0;
   let level = [...new Set(boundGroups)].sort();
   for (const email of level) seen.add(email);
 
@@ -34,33 +35,37 @@ export async function collectGroups(boundGroups: Iterable<string>, reads: GroupR
   for (let depth = 0; level.length > 0; depth++) {
     const next: string[] = [];
     const readGroup = async (email: string): Promise<void> => {
-        if (refused !== undefined) {
-          unresolved(email, GCP_DIRECTORY_READ_APIS.lookupGroup.api, `members not read (${refused}); paths through this group are unknown`);
-          return;
-        }
-        if (groups.length >= limits.maxGroups) {
-          unresolved(email, GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, `members not read: more than ${limits.maxGroups} groups (groupLimits.maxGroups); paths through this group are unknown`);
-          return;
-        }
-        try {
-          const name = await reads.lookupGroup(email);
-          const memberships = await reads.listMemberships(name);
-          groups.push({ email, memberships });
-          for (const membership of memberships) {
-            const member = membership.preferredMemberKey?.id;
-            if (membership.type !== "GROUP" || !member || seen.has(member)) continue;
-            seen.add(member);
-            if (depth + 1 > limits.maxDepth) {
-              unresolved(member, GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, `members not read: nested more than ${limits.maxDepth} levels below a bound group (groupLimits.maxDepth); paths through this group are unknown`);
-            } else {
-              next.push(member);
-            }
+      if (refused !== undefined) {
+        unresolved(email, GCP_DIRECTORY_READ_APIS.lookupGroup.api, `members not read (${refused}); paths through this group are unknown`);
+        return;
+      }
+      // Counted before the reads start, so groups read side by side cannot pass the bound together.
+      if (started >= limits.maxGroups) {
+        unresolved(email, GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, `members not read: more than ${limits.maxGroups} groups (groupLimits.maxGroups); paths through this group are unknown`);
+        return;
+      }
+      started++;
+      let source: string = GCP_DIRECTORY_READ_APIS.lookupGroup.api;
+      try {
+        const name = await reads.lookupGroup(email);
+        source = GCP_DIRECTORY_READ_APIS.listGroupMemberships.api;
+        const memberships = await reads.listMemberships(name);
+        groups.push({ email, memberships });
+        for (const membership of memberships) {
+          const member = membership.preferredMemberKey?.id;
+          if (membership.type !== "GROUP" || !member || seen.has(member)) continue;
+          seen.add(member);
+          if (depth + 1 > limits.maxDepth) {
+            unresolved(member, GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, `members not read: nested more than ${limits.maxDepth} levels below a bound group (groupLimits.maxDepth); paths through this group are unknown`);
+          } else {
+            next.push(member);
           }
-        } catch (error) {
-          signal?.throwIfAborted();
-          if (isPermissionDenied(error)) refused ??= `the Cloud Identity Groups API refused the reader: ${describeError(error)}`;
-          unresolved(email, GCP_DIRECTORY_READ_APIS.lookupGroup.api, `members not read: ${describeError(error)}; paths through this group are unknown`, isRetryable(error));
         }
+      } catch (error) {
+        signal?.throwIfAborted();
+        if (isPermissionDenied(error)) refused ??= `the Cloud Identity Groups API refused the reader: ${describeError(error)}`;
+        unresolved(email, source, `members not read: ${describeError(error)}; paths through this group are unknown`, isRetryable(error));
+      }
     };
     // The first group alone: a reader without the Groups Reader role is then refused once, not once per group.
     const [first, ...rest] = level;
