@@ -1,0 +1,60 @@
+/**
+ * The parsing workers' pool: answers settle their own tasks, a worker that dies or throws fails
+ * only the task it ran and is replaced, and a closed pool refuses work.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { WorkerPool } from "../src/activity/worker-pool.js";
+
+// A plain worker in the pool's protocol: doubles numbers, exits or throws on request.
+const WORKER = `
+import { parentPort, workerData } from "node:worker_threads";
+parentPort.on("message", ({ id, task }) => {
+  if (task === "exit") process.exit(3);
+  if (task === "throw") throw new Error("worker bug");
+  if (task === "refuse") return parentPort.postMessage({ id, ok: false, message: "not a log file" });
+  parentPort.postMessage({ id, ok: true, result: task * workerData.factor });
+});
+`;
+
+function script(): URL {
+  const path = join(mkdtempSync(join(tmpdir(), "wiam-pool-")), "worker.mjs");
+  writeFileSync(path, WORKER);
+  return pathToFileURL(path);
+}
+
+const pools: WorkerPool<unknown, number>[] = [];
+afterEach(async () => {
+  for (const pool of pools.splice(0)) await pool.close();
+});
+
+describe("WorkerPool", () => {
+  it("runs tasks on every worker and settles each with its own answer", async () => {
+    const pool = new WorkerPool<unknown, number>(script(), 2, { factor: 3 });
+    pools.push(pool);
+    expect(pool.size).toBe(2);
+    expect(await Promise.all([1, 2, 3, 4, 5].map((n) => pool.run(n)))).toEqual([3, 6, 9, 12, 15]);
+    await expect(pool.run("refuse")).rejects.toThrow("not a log file");
+  });
+
+  it("fails only the task of a worker that exits or throws, and goes on with a new worker", async () => {
+    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 2 });
+    pools.push(pool);
+    const [died, after] = await Promise.allSettled([pool.run("exit"), pool.run(21)]);
+    expect(died).toEqual({ status: "rejected", reason: new Error("the parsing worker stopped: exit code 3") });
+    expect(after).toEqual({ status: "fulfilled", value: 42 });
+    await expect(pool.run("throw")).rejects.toThrow("the parsing worker stopped: worker bug");
+    expect(await pool.run(5)).toBe(10);
+  });
+
+  it("refuses work once closed, and fails what was still queued", async () => {
+    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 1 });
+    const queued = pool.run(1);
+    await pool.close();
+    await expect(queued).rejects.toThrow(/the worker pool was closed/);
+    await expect(pool.run(2)).rejects.toThrow("the worker pool is closed");
+  });
+});
