@@ -8,7 +8,9 @@
  * 2. serve: a fresh server process with history on, as after a restart: time to the first answer
  *    from the stored copy (open, load, index, answer), then every core query through the full
  *    pipeline (median of RUNS, against one pass over every principal and credential as the
- *    baseline) and the process's peak RSS. It runs with Node's default heap settings.
+ *    baseline) and the process's peak RSS. It runs with Node's default heap settings and holds
+ *    what `wiam serve` holds: the app (policy engine, redactor) and one MCP session whose client
+ *    has listed the tools.
  * 3. diff (100k only): two collections with 1% of identities changed (added, removed, a grant
  *    moved), the time to compute the delta, against one pass building a set of every grant id of
  *    both (the least any grant diff must do).
@@ -21,8 +23,11 @@ import { mkdtempSync, rmSync, statSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { createApp, inventorySourceOf, openInventoryHistory } from "../src/app.js";
 import { parseConfig } from "../src/config/load.js";
+import { appSessions } from "../src/server/host.js";
 import type { Connector } from "../src/connectors/connector.js";
 import type { Approver } from "../src/governance/governor.js";
 import { diffCollections } from "../src/history/collection-delta.js";
@@ -111,6 +116,14 @@ async function serve(dataDir: string, principalSample: string[], resourceSample:
   const first = await app.pipeline.execute({ tool: "inventory_summary", arguments: { intent }, caller, approve });
   const firstAnswerMs = performance.now() - t0;
   if (first.isError) throw new Error(`first answer: ${first.text}`);
+  // An MCP session as a client of `wiam serve` holds one (the queries below take the pipeline
+  // directly, as that session's calls do, without the JSON-RPC round trip).
+  const session = appSessions(app).openSession({ sessionId: "bench", transport: "stdio", caller: "bench" });
+  const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+  await session.server.connect(serverSide);
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await client.connect(clientSide);
+  await client.listTools();
   const { inventory } = await app.inventory.get({ taskId: "bench", recordOperation: () => undefined });
 
   const baseline = principalPassTimes(inventory, RUNS);
@@ -143,6 +156,8 @@ async function serve(dataDir: string, principalSample: string[], resourceSample:
     }
     results.push([label, median(times)]);
   }
+  await client.close();
+  session.end();
   app.close();
   return { startRssMb, firstAnswerMs, baselineMs: median(baseline), queries: results, peakRssMb: peakRssMb() };
 }
