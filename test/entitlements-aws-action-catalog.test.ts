@@ -74,6 +74,50 @@ describe("AWS action catalog: actions act on their resource types", () => {
   });
 });
 
+describe("AWS action catalog: a pattern of object ARNs never names the bucket", () => {
+  // A bucket name has only lowercase letters, digits, periods and hyphens
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), so
+  // arn:aws:s3:::reports/* matches object ARNs only
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html), and
+  // s3:ListBucket acts on the bucket resource type (or an access point), never on objects
+  // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+  const OBJECTS_ONLY = `arn:aws:iam::${A}:role/objects-only`;
+  const inventory = build({
+    [OBJECTS_ONLY]: [allow("Both", ["s3:ListBucket", "s3:GetObject"], [`${BUCKET}/*`])],
+    [LISTER]: [allow("OnBucket", ["s3:ListBucket"], [BUCKET])],
+  });
+
+  it("forward: ListBucket granted on bucket/* grants nothing, and the answer says why", () => {
+    const answer = ask(inventory, { principal: OBJECTS_ONLY });
+    expect(rows(answer)).toEqual([[OBJECTS_ONLY, "s3:GetObject", `${BUCKET}/*`, "allowed"]]);
+    expect(answer.notes).toContain(
+      `${OBJECTS_ONLY}-policy#Both: allows s3:ListBucket on ${BUCKET}/*, which it does not act on (object; it acts on accesspoint (arn:\${Partition}:s3:\${Region}:\${Account}:accesspoint/\${AccessPointName}), bucket (arn:\${Partition}:s3:::\${BucketName})), so this grants nothing there`,
+    );
+    expect(rows(ask(inventory, { principal: OBJECTS_ONLY, action: "s3:ListBucket" }))).toEqual([]);
+  });
+
+  it("reverse: only the grant on the bucket ARN lists the bucket", () => {
+    expect(rows(ask(inventory, { action: "s3:ListBucket", resource: BUCKET }))).toEqual([[LISTER, "s3:ListBucket", BUCKET, "allowed"]]);
+  });
+
+  it("the catalog reads placeholders as the fields they are", () => {
+    const catalog = awsActionCatalog();
+    const list = catalog.lookup("s3:ListBucket");
+    const get = catalog.lookup("s3:GetObject");
+    if (list?.status !== "known" || get?.status !== "known") throw new Error("s3 actions missing from the catalog");
+    expect(catalog.actsOn(list.action, `${BUCKET}/*`)).toBe(false);
+    expect(catalog.actsOn(list.action, "arn:aws:s3:::*/*")).toBe(false);
+    expect(catalog.actsOn(list.action, "arn:aws:s3:::report*")).toBe(true);
+    expect(catalog.actsOn(list.action, "arn:aws:s3:::*")).toBe(true);
+    expect(catalog.actsOn(list.action, "arn:aws:s3:*:*:accesspoint/*")).toBe(true);
+    expect(catalog.actsOn(list.action, BUCKET)).toBe(true);
+    expect(catalog.actsOn(list.action, OBJECT)).toBe(false);
+    expect(catalog.actsOn(get.action, "arn:aws:s3:::*")).toBe(true);
+    expect(catalog.actsOn(get.action, `${BUCKET}/*`)).toBe(true);
+    expect(catalog.actsOn(get.action, BUCKET)).toBe(false);
+  });
+});
+
 describe("AWS action catalog: wildcards and NotAction stand for real actions", () => {
   it("NotAction: what is left of a wildcard is spelled out, most sensitive first", () => {
     const inventory = build({ [READER]: [allow("AllButValue", [], [SECRET], { actions: undefined, notActions: ["secretsmanager:GetSecretValue"] })] });

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { hasWildcard, patternsIntersect, wildcardMatch } from "../../../analysis/entitlements/matching.js";
+import { hasWildcard, wildcardMatch } from "../../../analysis/entitlements/matching.js";
 
 const actionFileSchema = z.record(
   z.string(),
@@ -38,8 +38,8 @@ interface CatalogResourceType {
   key: string;
   /** ARN template with `${...}` placeholders, e.g. arn:${Partition}:s3:::${BucketName}/${ObjectName}. */
   template: string;
-  /** The template as an IAM wildcard pattern (each placeholder a `*`), to intersect with patterns. */
-  wildcard: string;
+  /** The template in parts, to intersect with patterns (see `templateIntersects`). */
+  parts: readonly TemplatePart[];
   /** The template as a regular expression over literal ARNs. */
   regex: RegExp;
   /** Characters outside placeholders: more literal text means a more specific type. */
@@ -63,15 +63,81 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/**
+ * Characters a placeholder's value never holds. An ARN's partition, region and account are single
+ * fields (no `:` or `/`), and an S3 bucket name has only lowercase letters, digits, periods and
+ * hyphens (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), so
+ * `arn:aws:s3:::reports/*` names objects and never the bucket itself
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html). Other placeholders
+ * (role names with paths, object keys) may hold anything.
+ */
+const FIELD_CHARACTERS = ":/";
+const PLACEHOLDER_EXCLUDES: Readonly<Record<string, string>> = {
+  Partition: FIELD_CHARACTERS,
+  Region: FIELD_CHARACTERS,
+  Account: FIELD_CHARACTERS,
+  BucketName: FIELD_CHARACTERS,
+};
+
+/** A template as literal characters and placeholders (each at least one character, none of `excludes`). */
+type TemplatePart = { literal: string } | { excludes: string };
+
+function templateParts(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    for (const ch of template.slice(last, match.index)) parts.push({ literal: ch });
+    parts.push({ excludes: PLACEHOLDER_EXCLUDES[match[0].slice(2, -1)] ?? "" });
+    last = match.index + match[0].length;
+  }
+  for (const ch of template.slice(last)) parts.push({ literal: ch });
+  return parts;
+}
+
+function placeholderRegex(excludes: string): string {
+  return excludes === "" ? ".+?" : `[^${escapeRegex(excludes)}]+?`;
+}
+
+/**
+ * Can an IAM pattern (`*` any run, `?` one character) name some ARN the template describes? A
+ * search over (template part, pattern position, placeholder started) that builds the ARN one
+ * character at a time.
+ */
+function templateIntersects(parts: readonly TemplatePart[], pattern: string): boolean {
+  const seen = new Set<number>();
+  const visit = (i: number, j: number, started: boolean): boolean => {
+    const state = (i * (pattern.length + 1) + j) * 2 + (started ? 1 : 0);
+    if (seen.has(state)) return false;
+    seen.add(state);
+    const part = parts[i];
+    const next = pattern[j];
+    if (part === undefined) return j === pattern.length || (next === "*" && visit(i, j + 1, false));
+    if (next === "*" && visit(i, j + 1, started)) return true;
+    if ("literal" in part) {
+      // The ARN's next character is the template's literal: the pattern must admit it.
+      if (next === part.literal || next === "?") return visit(i + 1, j + 1, false);
+      return next === "*" && visit(i + 1, j, false);
+    }
+    if (started && visit(i + 1, j, false)) return true;
+    if (next === undefined) return false;
+    if (next === "*" || next === "?") {
+      // A character the placeholder admits ("a" is never excluded).
+      return visit(i, next === "*" ? j : j + 1, true);
+    }
+    return !part.excludes.includes(next) && visit(i, j + 1, true);
+  };
+  return visit(0, 0, false);
+}
+
 function compileResourceType(key: string, template: string): CatalogResourceType {
-  const pieces = template.split(PLACEHOLDER);
+  const parts = templateParts(template);
   return {
     key: key.toLowerCase(),
     template,
-    wildcard: template.replace(PLACEHOLDER, "*"),
+    parts,
     // A placeholder matches at least one character, as in the reference's own examples.
-    regex: new RegExp(`^${pieces.map(escapeRegex).join(".+?")}$`, "s"),
-    literalLength: pieces.join("").length,
+    regex: new RegExp(`^${parts.map((part) => ("literal" in part ? escapeRegex(part.literal) : placeholderRegex(part.excludes))).join("")}$`, "s"),
+    literalLength: template.split(PLACEHOLDER).join("").length,
   };
 }
 
@@ -172,7 +238,7 @@ export class AwsActionCatalog {
     const service = this.service(action.name.slice(0, action.name.indexOf(":")));
     if (!service) return undefined;
     const own = service.resourceTypes.filter((t) => action.resourceTypes.includes(t.key));
-    if (hasWildcard(resource)) return own.some((t) => patternsIntersect(t.wildcard, resource, false));
+    if (hasWildcard(resource)) return own.some((t) => templateIntersects(t.parts, resource));
     const types = this.resourceTypesOfArn(service, resource);
     if (types.length === 0) return undefined;
     return types.some((t) => action.resourceTypes.includes(t.key));
