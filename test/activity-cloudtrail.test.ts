@@ -12,34 +12,11 @@ import { AddressRanges } from "../src/activity/networks.js";
 import { normalizeCloudTrailRecord } from "../src/providers/aws/activity/cloudtrail.js";
 import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
 import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
+import { FAKE_SECRET, ROLE_SESSION_RECORD } from "./fixtures/cloudtrail.js";
 import { connect, textOf } from "./fixtures/mcp.js";
 
 const RANGES = loadAwsRanges(undefined);
-const FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-const roleSession = {
-  eventVersion: "1.09",
-  userIdentity: {
-    type: "AssumedRole",
-    principalId: "AROAQ3EXAMPLEROLEID:i-0abc",
-    arn: "arn:aws:sts::222222222222:assumed-role/prod-secrets-reader/i-0abc",
-    accountId: "222222222222",
-    accessKeyId: "ASIAQ3EXAMPLEKEY0001",
-    sessionContext: { sessionIssuer: { type: "Role", arn: "arn:aws:iam::222222222222:role/prod-secrets-reader", accountId: "222222222222" } },
-  },
-  eventTime: "2026-03-10T11:17:00Z",
-  eventSource: "secretsmanager.amazonaws.com",
-  eventName: "GetSecretValue",
-  awsRegion: "us-east-1",
-  sourceIPAddress: "192.0.2.77",
-  userAgent: "aws-cli/2.15.30 Python/3.11.8",
-  requestParameters: { secretId: "prod/payments/db-credentials" },
-  responseElements: { secretString: FAKE_SECRET },
-  eventID: "5d1b0c2e-9a77-4f7e-8d2b-0c1e2f3a4b5c",
-  eventType: "AwsApiCall",
-  recipientAccountId: "222222222222",
-  resources: [{ ARN: "arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/payments/db-credentials-Q7mZ2k", type: "AWS::SecretsManager::Secret" }],
-};
+const roleSession = ROLE_SESSION_RECORD;
 
 describe("CloudTrail records", () => {
   it("become metadata-only events: the role (not its session), key, action, resource, network, agent, outcome", () => {

@@ -25,36 +25,14 @@ import { ingestCloudTrailText } from "../src/providers/aws/activity/cloudtrail.j
 import { readLocalCloudTrail } from "../src/providers/aws/activity/local-files.js";
 import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
 import { TrailFileError, scanCloudTrailFile } from "../src/providers/aws/activity/trail-scanner.js";
+import { ROLE_SESSION_RECORD } from "./fixtures/cloudtrail.js";
 
 const RANGES = loadAwsRanges(undefined);
 const NOW = new Date("2026-03-10T12:00:00Z");
 const WORKER = fileURLToPath(new URL("../dist/src/providers/aws/activity/trail-worker.js", import.meta.url));
 
-const role = "arn:aws:iam::222222222222:role/prod-secrets-reader";
-const base = {
-  eventVersion: "1.09",
-  userIdentity: {
-    type: "AssumedRole",
-    principalId: "AROAQ3EXAMPLEROLEID:i-0abc",
-    arn: "arn:aws:sts::222222222222:assumed-role/prod-secrets-reader/i-0abc",
-    accountId: "222222222222",
-    accessKeyId: "ASIAQ3EXAMPLEKEY0001",
-    sessionContext: { sessionIssuer: { type: "Role", arn: role, accountId: "222222222222" }, attributes: { mfaAuthenticated: "false" } },
-  },
-  eventTime: "2026-03-10T11:17:00Z",
-  eventSource: "secretsmanager.amazonaws.com",
-  eventName: "GetSecretValue",
-  awsRegion: "us-east-1",
-  sourceIPAddress: "192.0.2.77",
-  userAgent: "aws-cli/2.15.30 Python/3.11.8",
-  requestParameters: { secretId: "prod/payments/db-credentials" },
-  responseElements: null,
-  eventID: "5d1b0c2e-9a77-4f7e-8d2b-0c1e2f3a4b5c",
-  readOnly: true,
-  eventType: "AwsApiCall",
-  recipientAccountId: "222222222222",
-  resources: [{ ARN: "arn:aws:secretsmanager:us-east-1:222222222222:secret:prod/db-Q7mZ2k", type: "AWS::SecretsManager::Secret" }],
-};
+const role = ROLE_SESSION_RECORD.userIdentity.sessionContext.sessionIssuer.arn;
+const base = ROLE_SESSION_RECORD;
 
 let sequence = 0;
 const record = (overrides: Record<string, unknown>): Record<string, unknown> => ({ ...base, eventID: `00000000-0000-4000-8000-${String(++sequence).padStart(12, "0")}`, ...overrides });
@@ -183,7 +161,7 @@ describe("the CloudTrail byte scanner", () => {
   });
 
   it("refuses every file JSON.parse refuses, and a file without a Records array", () => {
-    const good = JSON.stringify({ Records: [record({})] });
+    const good = JSON.stringify({ Records: [record({ responseElements: null, readOnly: true })] });
     const refused = [
       good.slice(0, -1),
       good.slice(0, good.length / 2),
@@ -197,7 +175,7 @@ describe("the CloudTrail byte scanner", () => {
       good.replace('"readOnly":true', '"readOnly":1.'),
       good.replace('"readOnly":true', '"readOnly":-'),
       good.replace('"readOnly":true', '"readOnly":+1'),
-      good.replace('"readOnly":true,', '"readOnly":true,,'),
+      good.replace('"eventType":"AwsApiCall",', '"eventType":"AwsApiCall",,'),
       good.replace('"readOnly":true', "'readOnly':true"),
       good.replace('"responseElements":null', '"responseElements":{"a":1,}'),
       good.replace('"responseElements":null', '"responseElements":[1 2]'),
@@ -209,6 +187,7 @@ describe("the CloudTrail byte scanner", () => {
       `{"Records":[],"Records":"later"}`,
     ];
     for (const text of refused) {
+      expect(text, "each case changes the good file").not.toBe(good);
       const parseFails = (() => {
         try {
           referenceEvents(text);

@@ -187,6 +187,7 @@ class TrailScanner {
   private identityPresent = false;
   private stringFlags = 0;
   private afterKey = 0;
+  private ended = false;
   private stack = new Uint8Array(64);
   private readonly writer = new ActivityChunkWriter();
   private readonly keepIdsSince: number;
@@ -229,12 +230,8 @@ class TrailScanner {
           this.writer.dropRows();
           p = recordsIsArray ? this.records(p) : this.skipValue(p);
         } else p = this.skipValue(p);
-        p = this.ws(p);
-        const c = this.buf[p];
-        p++;
-        if (c === COMMA) continue;
-        if (c === CLOSE_OBJECT) break;
-        this.fail(p - 1);
+        p = this.separator(p, CLOSE_OBJECT);
+        if (this.ended) break;
       }
     }
     if (this.ws(p) !== this.n) this.fail(p);
@@ -308,6 +305,18 @@ class TrailScanner {
     p = this.ws(p);
     if (this.buf[p] !== QUOTE) this.fail(p);
     return this.colon(this.endOfString(p) + 1);
+  }
+
+  /**
+   * After a member or an element: past its comma (more follow), or past `close` with `ended` set
+   * (the object or array ends there).
+   */
+  private separator(p: number, close: number): number {
+    p = this.ws(p);
+    const c = this.buf[p];
+    this.ended = c === close;
+    if (c === COMMA || c === close) return p + 1;
+    return this.fail(p);
   }
 
   private colon(p: number): number {
@@ -415,12 +424,8 @@ class TrailScanner {
         p = this.skipValue(p);
         tally.skipped++;
       }
-      p = this.ws(p);
-      const c = this.buf[p];
-      p++;
-      if (c === COMMA) continue;
-      if (c === CLOSE_ARRAY) return p;
-      this.fail(p - 1);
+      p = this.separator(p, CLOSE_ARRAY);
+      if (this.ended) return p;
     }
   }
 
@@ -432,12 +437,8 @@ class TrailScanner {
       const code = this.key(p, keys);
       p = this.ws(this.afterKey);
       p = code === UNKNOWN_KEY ? this.skipValue(p) : this.member(code, p);
-      p = this.ws(p);
-      const c = this.buf[p];
-      p++;
-      if (c === COMMA) continue;
-      if (c === CLOSE_OBJECT) return p;
-      this.fail(p - 1);
+      p = this.separator(p, CLOSE_OBJECT);
+      if (this.ended) return p;
     }
   }
 
@@ -489,12 +490,8 @@ class TrailScanner {
       p = this.ws(p);
       p = first && this.buf[p] === OPEN_OBJECT ? this.object(p, KEYS.resource) : this.skipValue(p);
       first = false;
-      p = this.ws(p);
-      const c = this.buf[p];
-      p++;
-      if (c === COMMA) continue;
-      if (c === CLOSE_ARRAY) return p;
-      this.fail(p - 1);
+      p = this.separator(p, CLOSE_ARRAY);
+      if (this.ended) return p;
     }
   }
 
