@@ -6,9 +6,11 @@
  * in place; the last test runs the real `wiam doctor` command.
  */
 import { spawnSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp, inventorySourceOf } from "../src/app.js";
 import { SIGNING_KEY_FILE, loadOrCreateSigningKey } from "../src/audit/signing.js";
@@ -188,6 +190,33 @@ describe("wiam doctor checks the stored inventory", () => {
     expect(await doctor(parseConfig({}, "(test)"))).toStrictEqual([
       { level: "ok", check: "stored inventory", detail: "history is off (history.enabled: false): each process collects afresh and nothing is stored" },
     ]);
+  });
+
+  it("fails an inventory.db that is not a database, and a PostgreSQL store that cannot be reached, without throwing", async () => {
+    writeFileSync(database(), "this is not a SQLite database, it only has its name", { mode: 0o600 });
+    const checks = await doctor(historyConfig());
+    expect(checks.at(-1)).toStrictEqual({
+      level: "error",
+      check: "stored inventory",
+      detail: `${database()} does not open: file is not a database; move it aside and the server starts a new one`,
+    });
+
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const pool = new pg.Pool({ connectionString: `postgres://wiam@127.0.0.1:${closed}/wiam`, connectionTimeoutMillis: 5_000 });
+    try {
+      const config = historyConfig();
+      const onPostgres = { ...config, state: { ...config.state, postgres: { url: "postgres://wiam@127.0.0.1/wiam", tls: {}, poolSize: 1, connectTimeoutMs: 5_000, lockTimeoutMs: 5_000, statementTimeoutMs: 5_000 } } };
+      expect(await storedInventoryChecks({ config: onPostgres, dataDir, sources: new Map(), now: HALF_AN_HOUR_LATER, postgres: { pool } })).toStrictEqual([
+        { level: "error", check: "stored inventory", detail: "PostgreSQL (state.postgres) could not be read: the PostgreSQL server is unreachable (ECONNREFUSED)" },
+      ]);
+    } finally {
+      await pool.end();
+    }
   });
 
   it("prints the stored copy's lines in wiam doctor, and an error line once the copy is damaged", async () => {

@@ -216,6 +216,8 @@ async function sqliteChecks(options: StoredInventoryDoctorOptions, key: Buffer |
     checks.unshift(summary("sqlite", path, schemaVersion, copies.length));
     checks.push(...strayCopies(copiesDir, copies), ...(await copyChecks(store, copies, options, key)));
     return checks;
+  } catch (error) {
+    return [...checks, { level: "error", check: CHECK, detail: `${path} could not be read: ${error instanceof Error ? error.message : String(error)}` }];
   } finally {
     await store.close();
   }
@@ -233,8 +235,12 @@ async function postgresChecks(options: StoredInventoryDoctorOptions, postgres: N
   const { store, schemaVersion, knownVersion } = inspected;
   if (schemaVersion === 0) return [{ level: "ok", check: CHECK, detail: `${where}: no inventory tables yet: a server with history on creates them` }];
   if (store === null) return [schemaProblem(where, schemaVersion, knownVersion)];
-  const copies = await store.copies();
-  return [summary("postgres", "(state.postgres)", schemaVersion, copies.length), ...(await copyChecks(store, copies, options, key))];
+  try {
+    const copies = await store.copies();
+    return [summary("postgres", "(state.postgres)", schemaVersion, copies.length), ...(await copyChecks(store, copies, options, key))];
+  } catch (error) {
+    return [{ level: "error", check: CHECK, detail: `${where} could not be read: ${describePostgresFailure(error)}` }];
+  }
 }
 
 export async function storedInventoryChecks(options: StoredInventoryDoctorOptions): Promise<DoctorCheck[]> {
