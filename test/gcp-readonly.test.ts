@@ -5,16 +5,18 @@
  * wire, a guard on every auth client refuses anything else before it is sent.
  */
 import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Impersonated, JWT } from "google-auth-library";
+import { Impersonated, JWT, OAuth2Client } from "google-auth-library";
 import { afterEach, describe, expect, test } from "vitest";
 import { GcpCallRunner } from "../src/providers/gcp/calls.js";
 import { resolveEndpoints } from "../src/providers/gcp/clients.js";
 import { GCP_READ_APIS } from "../src/providers/gcp/reads.js";
 import { applicationDefaultCredentials, GcpSessionManager, IAM_SCOPE, sourceScope, type GcpSession } from "../src/providers/gcp/sessions.js";
-import { writeRefusal } from "../src/providers/gcp/read-guard.js";
+import { guardReadOnly, writeRefusal } from "../src/providers/gcp/read-guard.js";
 import { endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
 import { FakeGcpServer } from "./fakes/gcp/server.js";
 import { smallEstate } from "./fakes/gcp/small-estate.js";
@@ -234,6 +236,67 @@ describe("the wire guard refuses writes before they are sent", () => {
         verdict("GET", "https://iam.googleapis.com/v1/projects/p/secrets/db/versions/latest:access"),
       ],
     ).toEqual(Array(12).fill("refused"));
+  });
+
+  test("GETs go only to the configured endpoints on Google's hosts, and on an endpoint shared by every API a guarded service's paths pass only its allowlist", () => {
+    const defaults = resolveEndpoints({});
+    const verdict = (endpoints: ReturnType<typeof resolveEndpoints>, url: string) => (writeRefusal("GET", new URL(url), { endpoints, reader: READER }) === undefined ? "pass" : "refused");
+    expect(
+      [
+        // A bucket's own host, the browser download host, API key strings, a service no one configured.
+        verdict(defaults, "https://prod-data-01-exports.storage.googleapis.com/ledger.csv"),
+        verdict(defaults, "https://storage.cloud.google.com/prod-data-01-exports/ledger.csv"),
+        verdict(defaults, "https://apikeys.googleapis.com/v2/projects/p/locations/global/keys/k/keyString"),
+        verdict(defaults, "https://bigquery.googleapis.com/bigquery/v2/projects/p/datasets"),
+      ],
+    ).toEqual(Array(4).fill("refused"));
+    // Credential sources are not Google API hosts: a metadata server, a workload identity provider's URL.
+    expect([verdict(defaults, "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"), verdict(defaults, "http://169.254.169.254/latest/meta-data/iam/security-credentials/")]).toEqual([
+      "pass",
+      "pass",
+    ]);
+    const proxy = "https://gateway.example.test";
+    const shared = resolveEndpoints(Object.fromEntries(Object.keys(defaults).map((service) => [service, proxy])));
+    expect(
+      [
+        verdict(shared, `${proxy}/v3/projects/ci-tools-01:getIamPolicy`),
+        verdict(shared, `${proxy}/v1/projects/p/serviceAccounts`),
+        verdict(shared, `${proxy}/v1/projects/p/secrets`),
+        verdict(shared, `${proxy}/storage/v1/b/exports/iam`),
+      ],
+    ).toEqual(Array(4).fill("pass"));
+    expect(
+      [
+        verdict(shared, `${proxy}/v1/projects/p/secrets/db`),
+        verdict(shared, `${proxy}/v1/projects/p/secrets/db/versions`),
+        verdict(shared, `${proxy}/v1/projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1/publicKey`),
+        verdict(shared, `${proxy}/storage/v1/b/exports`),
+        verdict(shared, `${proxy}/v1/devices`),
+      ],
+    ).toEqual(Array(5).fill("refused"));
+  });
+
+  test("a redirect from a read that passes is not followed: the guard checked the first URL only", async () => {
+    let redirectedTo = 0;
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith("/storage/v1/b?")) {
+        response.writeHead(302, { location: "/storage/v1/b/exports/o/ledger.csv?alt=media" }).end();
+        return;
+      }
+      redirectedTo++;
+      response.writeHead(200, { "content-type": "text/csv" }).end("FAKE,EXAMPLE\n");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const client = new OAuth2Client();
+      client.setCredentials({ access_token: "FAKE-TOKEN-EXAMPLE", expiry_date: Date.now() + 3_600_000 });
+      guardReadOnly(client, { endpoints: resolveEndpoints({ storage: base }), reader: undefined });
+      await expect(client.request({ url: `${base}/storage/v1/b?project=p` })).rejects.toThrow();
+      expect(redirectedTo).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   test("generateAccessToken is refused for any account but the configured reader", async () => {

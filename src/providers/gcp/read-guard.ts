@@ -5,7 +5,8 @@
  * and Logging's entries.list, and minting a token for the configured reader account. GETs that
  * would return secret or key material (a secret version's payload, an object's data) are refused
  * too, and on the Secret Manager, Cloud KMS, Cloud Storage and Cloud Identity endpoints only the
- * listings and IAM policies the connector reads pass. Every Google client here sends through
+ * listings and IAM policies the connector reads pass; a GET to a Google host that is not a
+ * configured endpoint is refused, and no redirect is followed. Every Google client here sends through
  * its auth client (gax REST fallback via `AuthClient.fetch`, googleapis and the Policy Analyzer
  * via `request`, impersonation via the source client), so this one check covers them all.
  */
@@ -67,20 +68,45 @@ const GET_ALLOWED: Readonly<Record<"secretManager" | "kms" | "storage" | "cloudI
   cloudIdentity: [/^\/v1\/groups$/, /^\/v1\/groups:lookup$/, /^\/v1\/groups\/[^/]+\/memberships$/],
 };
 
-/** Why a GET must not be sent: secret material anywhere, or a path the guarded services serve beyond what is read. */
+/**
+ * What a path of a guarded service looks like, on whatever endpoint it arrives: where one proxy or
+ * emulator serves every API, a path that looks like a guarded service's passes only its allowlist.
+ */
+const GUARDED_SHAPE: Readonly<Record<keyof typeof GET_ALLOWED, RegExp>> = {
+  secretManager: /^\/v1[a-z0-9]*\/projects\/[^/]+\/(?:locations\/[^/]+\/)?secrets(?:[/:]|$)/,
+  kms: /\/(?:keyRings|cryptoKeys|cryptoKeyVersions|importJobs|ekmConnections|ekmConfig)(?:[/:]|$)/,
+  storage: /^\/(?:storage|download|upload|batch\/storage)\//,
+  cloudIdentity: /^\/v1[a-z0-9]*\/(?:groups|devices|customers|inboundSamlSsoProfiles|inboundSsoAssignments)(?:[/:]|$)/,
+};
+
+/** Google's API and content hosts: a GET there goes only to an endpoint the connector reads. */
+const GOOGLE_HOST = /(?:^|\.)(?:googleapis\.com|google\.com|googleusercontent\.com|appspot\.com)$/i;
+
+/**
+ * Why a GET must not be sent: secret material anywhere; a Google host that is none of the
+ * configured endpoints (a bucket's own host, storage.cloud.google.com, API keys, ...); or, on the
+ * endpoints of the services that hold secrets and keys, a path beyond what is read.
+ */
 function readRefusal(url: URL, endpoints: ResolvedEndpoints): string | undefined {
   const refusal = `refused GET ${url.origin}${url.pathname}: the Google Cloud connector reads no secret or key material`;
   const path = decodeURIComponent(url.pathname);
   if (SECRET_MATERIAL.some((pattern) => pattern.test(path)) || url.searchParams.get("alt") === "media") return refusal;
-  const guarded = (Object.keys(GET_ALLOWED) as Array<keyof typeof GET_ALLOWED>).flatMap((service) => {
+  const services = (Object.keys(endpoints) as Array<keyof ResolvedEndpoints>).flatMap((service) => {
     const below = pathOn(endpoints[service], url);
     return below === undefined ? [] : [{ service, below }];
   });
-  if (guarded.length === 0) return undefined;
-  if (guarded.some(({ service, below }) => GET_ALLOWED[service].some((pattern) => pattern.test(below)))) return undefined;
-  // An endpoint shared with the other APIs (an emulator or proxy serving all of them) also serves their reads.
-  const shared = (["resourceManager", "iam", "iamCredentials", "policyAnalyzer", "logging"] as const).some((service) => pathOn(endpoints[service], url) !== undefined);
-  return shared ? undefined : refusal;
+  if (services.length === 0) {
+    // Credential sources (a metadata server, a workload identity provider's URL) are not Google API hosts.
+    return GOOGLE_HOST.test(url.hostname) ? `refused GET ${url.origin}${url.pathname}: not an endpoint the Google Cloud connector reads` : undefined;
+  }
+  const guarded = (Object.keys(GET_ALLOWED) as Array<keyof typeof GET_ALLOWED>).filter((service) => services.some((on) => on.service === service));
+  const allowedOn = (service: keyof typeof GET_ALLOWED) => services.some(({ below }) => GET_ALLOWED[service].some((pattern) => pattern.test(below)));
+  if (guarded.some(allowedOn)) return undefined;
+  // On an endpoint shared with the other APIs, their reads pass, but nothing shaped like a guarded service's.
+  const sharedWithOthers = services.some(({ service }) => !(service in GET_ALLOWED));
+  if (!sharedWithOthers) return refusal;
+  const looksGuarded = services.some(({ below }) => (Object.keys(GUARDED_SHAPE) as Array<keyof typeof GET_ALLOWED>).some((service) => GUARDED_SHAPE[service].test(below) && !allowedOn(service)));
+  return looksGuarded ? refusal : undefined;
 }
 
 /** Why a request must not be sent, or undefined when it is a read (or an OAuth token exchange). */
@@ -122,6 +148,9 @@ export function guardReadOnly(client: AuthClient, rules: WriteGuardRules): void 
     resolved: async (request) => {
       const refusal = writeRefusal(request.method ?? "GET", new URL(request.url), rules);
       if (refusal) throw new GcpWriteRefusedError(refusal);
+      // Only the URL checked here is fetched: a redirect (to an object's data, say) fails instead of being followed.
+      request.redirect = "error";
+      request.maxRedirects = 0;
       return request;
     },
   });
