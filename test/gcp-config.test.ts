@@ -14,7 +14,7 @@ describe("providers.gcp configuration", () => {
       callTimeoutMs: 30_000,
       cacheTtlSeconds: 300,
       collect: { activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true, resourcePolicies: true, groups: true },
-      groupLimits: { maxDepth: 10, maxGroups: 5_000 },
+      groupLimits: { maxDepth: 10, maxGroups: 5_000, maxMembersPerGroup: 100_000 },
       endpoints: {},
     });
   });

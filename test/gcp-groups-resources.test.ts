@@ -49,7 +49,7 @@ function paths(query: EntitlementQuery) {
   return explainEntitlementPaths(inventory, query).paths.map((path) => [path.principalId, path.via.slice(1), path.outcome]);
 }
 
-async function collect(options: { maxPageSize?: number; estate?: ReturnType<typeof resourceEstate>; groupLimits?: { maxDepth: number; maxGroups: number } } = {}) {
+async function collect(options: { maxPageSize?: number; estate?: ReturnType<typeof resourceEstate>; groupLimits?: { maxDepth: number; maxGroups: number; maxMembersPerGroup?: number } } = {}) {
   const server = await FakeGcpServer.start(options.estate ?? resourceEstate(NOW), options.maxPageSize ? { maxPageSize: options.maxPageSize } : {});
   const connector = createGcpConnector(
     { organization: "111111111111", endpoints: endpointsOf(server.url), ...(options.groupLimits ? { groupLimits: options.groupLimits } : {}) },
@@ -133,6 +133,18 @@ describe("collection", () => {
       [`group:${RELEASE_ONCALL}`, "cloudidentity.groups.memberships.list", "members not read: more than 2 groups (groupLimits.maxGroups); paths through this group are unknown"],
       [`group:${VENDOR_ADMINS}`, "cloudidentity.groups.memberships.list", "members not read: more than 2 groups (groupLimits.maxGroups); paths through this group are unknown"],
       [`group:${BUILD_TEAM}`, "cloudidentity.groups.memberships.list", "members not read: more than 2 groups (groupLimits.maxGroups); paths through this group are unknown"],
+    ]);
+  });
+
+  test("past the member bound a group's unread members make it a gap; members of kinds no binding can name are named, without making its paths unknown", async () => {
+    const estate = resourceEstate(NOW);
+    estate.groups?.find((group) => group.email === RELEASE_ONCALL)?.members.push({ id: "chrome-browser-7f3a", type: "OTHER" });
+    // Pages of one member; the bots group has 4 members, the on-call group 3.
+    const { snapshot } = await collect({ estate, maxPageSize: 1, groupLimits: { maxDepth: 10, maxGroups: 100, maxMembersPerGroup: 3 } });
+    expect(snapshot.gaps?.map((gap) => [gap.scopeId ?? null, gap.reason])).toEqual([
+      ["group:vendor-admins@partner.example", "members not read: HTTP 404 NOT_FOUND: Error(2015): Resource not found (FAKE); paths through this group are unknown"],
+      [`group:${RELEASE_BOTS}`, "members beyond the first 3 not read (groupLimits.maxMembersPerGroup); paths through this group are unknown"],
+      [null, `group ${RELEASE_ONCALL}: 1 members of kinds the inventory has no principal for (OTHER) were left out; what they reach through the group is not answered`],
     ]);
   });
 

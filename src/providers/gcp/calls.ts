@@ -59,6 +59,16 @@ export class GcpCallRunner {
     scopeId: string | undefined,
     page: (pageToken: string | undefined, attempt: AttemptOptions) => Promise<{ items: Item[]; nextPageToken: string | undefined }>,
   ): Promise<Item[]> {
+    return (await this.paginateUpTo(api, scopeId, Number.POSITIVE_INFINITY, page)).items;
+  }
+
+  /** The pages until `maxItems` are in; `complete` is false when more pages were left unread. */
+  async paginateUpTo<Item>(
+    api: string,
+    scopeId: string | undefined,
+    maxItems: number,
+    page: (pageToken: string | undefined, attempt: AttemptOptions) => Promise<{ items: Item[]; nextPageToken: string | undefined }>,
+  ): Promise<{ items: Item[]; complete: boolean }> {
     const items: Item[] = [];
     const seen = new Set<string>();
     let token: string | undefined;
@@ -70,8 +80,9 @@ export class GcpCallRunner {
       // A server repeating a token would loop forever; stop and let the caller see what it got.
       if (token !== undefined && seen.has(token)) throw new Error(`${api} returned the page token ${token} twice`);
       if (token !== undefined) seen.add(token);
+      if (token !== undefined && items.length >= maxItems) return { items, complete: false };
     } while (token !== undefined);
-    return items;
+    return { items, complete: true };
   }
 
   /** One try, abandoned (and its HTTP request aborted) after callTimeoutMs; gax calls take no signal, hence the race inside. */

@@ -81,6 +81,8 @@ export const gcpGroupLimitsSchema = z.strictObject({
   maxDepth: z.number().int().min(1).max(50).default(10),
   /** Groups read at most in one collection. */
   maxGroups: z.number().int().min(1).max(100_000).default(5_000),
+  /** Members read at most of one group (the rest make paths through the group unknown). */
+  maxMembersPerGroup: z.number().int().min(1).max(10_000_000).default(100_000),
 });
 
 export const gcpProviderConfigSchema = z
@@ -113,7 +115,7 @@ export const gcpProviderConfigSchema = z
       resourcePolicies: true,
       groups: true,
     }),
-    groupLimits: gcpGroupLimitsSchema.default({ maxDepth: 10, maxGroups: 5_000 }),
+    groupLimits: gcpGroupLimitsSchema.default({ maxDepth: 10, maxGroups: 5_000, maxMembersPerGroup: 100_000 }),
     /** API endpoint overrides (Private Service Connect, emulators, the test fakes). */
     endpoints: gcpEndpointsSchema.default({}),
     /** Activity of service accounts from Cloud Audit Logs (find_anomalous_activity); off unless set. Named apart from collect.activity (last authentication). */

@@ -449,14 +449,15 @@ export class GroupReads {
     );
   }
 
-  async listMemberships(group: string): Promise<WireMembership[]> {
-    const memberships = await this.runner.paginate(GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, undefined, async (pageToken, attempt) => {
+  /** A group's direct memberships, page by page until `maxMembers` are in (`complete` false when more were left). */
+  async listMemberships(group: string, maxMembers = Number.POSITIVE_INFINITY): Promise<{ memberships: WireMembership[]; complete: boolean }> {
+    const { items: memberships, complete } = await this.runner.paginateUpTo(GCP_DIRECTORY_READ_APIS.listGroupMemberships.api, undefined, maxMembers, async (pageToken, attempt) => {
       const response = await this.clients.cloudIdentity.groups.memberships.list(
         { parent: group, view: "FULL", pageSize: PAGE_SIZE.memberships, ...(pageToken ? { pageToken } : {}) },
         rest(attempt),
       );
       return { items: response.data.memberships ?? [], nextPageToken: response.data.nextPageToken ?? undefined };
     });
-    return z.array(membershipSchema).parse(memberships);
+    return { memberships: z.array(membershipSchema).parse(memberships), complete };
   }
 }

@@ -13,7 +13,12 @@ import type { RawGroup } from "./raw.js";
 export interface GroupLimits {
   maxDepth: number;
   maxGroups: number;
+  /** Members read at most of one group; absent: all. */
+  maxMembersPerGroup?: number | undefined;
 }
+
+/** Member kinds the model has principals for; others (devices, shared drives, browsers) are counted and named. */
+const MODELLED_MEMBER_KINDS = new Set(["GROUP", "SERVICE_ACCOUNT", "USER"]);
 
 /** Stop asking once the directory has refused us: every further group would be refused the same way. */
 function isPermissionDenied(error: unknown): boolean {
@@ -49,8 +54,17 @@ export async function collectGroups(boundGroups: Iterable<string>, reads: GroupR
       try {
         const name = await reads.lookupGroup(email);
         source = GCP_DIRECTORY_READ_APIS.listGroupMemberships.api;
-        const memberships = await reads.listMemberships(name);
+        const { memberships, complete } = await reads.listMemberships(name, limits.maxMembersPerGroup);
         groups.push({ email, memberships });
+        if (!complete) {
+          unresolved(email, source, `members beyond the first ${memberships.length} not read (groupLimits.maxMembersPerGroup); paths through this group are unknown`);
+        }
+        const unmodelled = memberships.filter((m) => !m.preferredMemberKey?.id || (!MODELLED_MEMBER_KINDS.has(m.type ?? "") && !m.preferredMemberKey.id.endsWith(".gserviceaccount.com")));
+        if (unmodelled.length > 0) {
+          // Not machine identities, and no binding can name them: the group's other members stay known, so its paths do.
+          const kinds = [...new Set(unmodelled.map((m) => m.type ?? "unspecified"))].sort().join(", ");
+          gaps.record(source, undefined, `group ${email}: ${unmodelled.length} members of kinds the inventory has no principal for (${kinds}) were left out; what they reach through the group is not answered`);
+        }
         for (const membership of memberships) {
           const member = membership.preferredMemberKey?.id;
           if (membership.type !== "GROUP" || !member || seen.has(member)) continue;
