@@ -25,6 +25,7 @@ import { assemblePath, PathCollector } from "./paths.js";
 import { PROVIDER_IDS } from "../../providers/ids.js";
 import { actionFitsProvider, providerModule, PROVIDERS as PROVIDER_MODULES } from "../../providers/registry.js";
 import {
+  type BlockedBy,
   DEFAULT_PIVOT_DEPTH,
   type EntitlementAnswer,
   type EntitlementPath,
@@ -116,6 +117,7 @@ class EntitlementSearch {
   private readonly findingMemo = new Map<string, Finding[]>();
   private readonly edgesFromMemo = new Map<string, PivotEdge[]>();
   private readonly edgesToMemo = new Map<string, PivotEdge[]>();
+  private readonly cannotActMemo = new Map<string, BlockedBy | undefined>();
   private deniedPivots = 0;
   private readonly maxPaths: number;
 
@@ -151,6 +153,12 @@ class EntitlementSearch {
     }
     this.findingMemo.set(subject.id, findings);
     return findings;
+  }
+
+  /** Why a subject cannot act on its own today (memoized per query); undefined when it can. */
+  private cannotAct(subject: Subject): BlockedBy | undefined {
+    if (!this.cannotActMemo.has(subject.id)) this.cannotActMemo.set(subject.id, this.evaluators[subject.provider].cannotAct?.(subject));
+    return this.cannotActMemo.get(subject.id);
   }
 
   /** The query's provider filter, and an action only one provider's syntax fits (s3:x, a.b.c, A/b/c). */
@@ -205,7 +213,7 @@ class EntitlementSearch {
     };
     const emit = (state: ForwardState, routes: readonly PivotEdge[][]): void => {
       for (const route of routes) {
-        for (const finding of this.findingsFor(state.subject)) this.collector.add(assemblePath(startSubject, route, finding));
+        for (const finding of this.findingsFor(state.subject)) this.collector.add(assemblePath(startSubject, route, finding, this.cannotAct(startSubject)));
       }
     };
     let frontier = [start.id];
@@ -223,7 +231,7 @@ class EntitlementSearch {
             .filter((route) => toId !== start.id && !route.some((e) => e.to.id === toId))
             .map((route) => [...route, edge]);
           const reported = this.edgeAnswersQuery(edge);
-          if (reported) for (const route of routes) this.collector.add(assemblePath(startSubject, route, undefined));
+          if (reported) for (const route of routes) this.collector.add(assemblePath(startSubject, route, undefined, this.cannotAct(startSubject)));
           if (edge.verdict.outcome === "denied") {
             if (!reported) this.deniedPivots++;
             continue;
@@ -271,7 +279,7 @@ class EntitlementSearch {
       const room = this.ctx.limits.maxRoutesPerPrincipal - state.routes.length;
       const added = routes.slice(0, Math.max(0, room));
       state.routes.push(...added);
-      for (const route of added) this.collector.add(assemblePath(subject, route.edges, route.finding));
+      for (const route of added) this.collector.add(assemblePath(subject, route.edges, route.finding, this.cannotAct(subject)));
       return { state, created };
     };
     for (const provider of providers) {

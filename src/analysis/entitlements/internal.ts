@@ -2,7 +2,7 @@
  * Shapes shared by the engine and the per-provider evaluators (not part of the public answer).
  */
 import type { Principal, Provider, Scope } from "../../model/inventory.js";
-import type { Hop } from "./types.js";
+import type { BlockedBy, Hop } from "./types.js";
 import type { Verdict } from "./verdict.js";
 
 /**
@@ -77,6 +77,11 @@ export interface ProviderEvaluator {
   edgesFrom(subject: Subject): PivotEdge[];
   /** Pivots arriving at a principal; callers for which `skip` is true are not evaluated. */
   edgesTo(target: Subject, skip?: (callerId: string) => boolean): PivotEdge[];
+  /**
+   * Why a principal cannot act on its own today (an AWS user with no active key and no password):
+   * every path that starts with it ends there. Pivots into it that give it a credential still work.
+   */
+  cannotAct?(subject: Subject): BlockedBy | undefined;
   /** Reverse queries: subjects that may hold the requested access directly or by self-escalation. */
   holders(request: AccessRequest): Subject[];
   /**

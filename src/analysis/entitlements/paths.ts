@@ -4,18 +4,20 @@
  */
 import { principalHop, resourceHop } from "./hops.js";
 import type { Finding, PivotEdge, Subject } from "./internal.js";
-import type { EntitlementPath } from "./types.js";
+import type { BlockedBy, EntitlementPath } from "./types.js";
 import { OUTCOME_RANK, Verdict } from "./verdict.js";
 
 /**
  * A path: `subject` pivots along `edges` and then reaches `finding`; with no finding the last
- * edge is itself the entitlement (e.g. "may assume role R").
+ * edge is itself the entitlement (e.g. "may assume role R"). `cannotAct`: why the subject cannot
+ * act on its own today (the path is then denied for that reason).
  */
-export function assemblePath(subject: Subject, edges: readonly PivotEdge[], finding: Finding | undefined): EntitlementPath {
+export function assemblePath(subject: Subject, edges: readonly PivotEdge[], finding: Finding | undefined, cannotAct?: BlockedBy): EntitlementPath {
   const exchange = subject.principal?.exchangeConditions ?? [];
   // A direct finding with no token exchange before it reads as its own verdict: nothing to merge.
-  if (finding && edges.length === 0 && exchange.length === 0) return pathOf(subject, edges, finding, finding.verdict);
-  const verdict = new Verdict();
+  if (finding && edges.length === 0 && exchange.length === 0 && !cannotAct) return pathOf(subject, edges, finding, finding.verdict);
+  // A principal that cannot act today ends every path it starts, before anything else blocks it.
+  const verdict = cannotAct ? new Verdict().block(cannotAct) : new Verdict();
   const last = edges[edges.length - 1];
   for (const edge of edges) {
     const own = edge.verdict;

@@ -10,6 +10,7 @@ import type { Principal, TrustEdge } from "../../model/inventory.js";
 import { type AwsAccess, literalAwsTarget } from "./access/evaluator.js";
 import { awsAccountOf, isAwsRoleArn, isAwsUserArn } from "./ids.js";
 import type { AwsHolders } from "./access/holders.js";
+import { revivedByTakeover } from "./access/inactive-users.js";
 import { memoIn, type QueryContext } from "../../analysis/entitlements/context.js";
 import { resourceHop } from "../../analysis/entitlements/hops.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../analysis/entitlements/internal.js";
@@ -229,7 +230,7 @@ export class AwsEscalations {
         type: "escalate",
         id: target.id,
         label: `${best.action} on ${to.label}, then act as it`,
-        note: `allowed by ${best.finding.verdict.justification.join(", ")}`,
+        note: [`allowed by ${best.finding.verdict.justification.join(", ")}`, revivedByTakeover(this.inventory, target)].filter((part) => part !== undefined).join("; "),
       },
       action: best.action,
       resource: target.id,

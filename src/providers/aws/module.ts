@@ -4,6 +4,7 @@ import { candidatePage, candidatesOf } from "../../analysis/entitlements/interna
 import type { ProviderModule } from "../provider.js";
 import { AwsAccess, resolveAwsTarget } from "./access/evaluator.js";
 import { AwsHolders } from "./access/holders.js";
+import { inactiveUserBlock } from "./access/inactive-users.js";
 import { AwsPivots } from "./access/pivots.js";
 import { awsReverseCandidates } from "./access/reverse-candidates.js";
 import { awsProviderConfigSchema, type AwsProviderConfig } from "./config.js";
@@ -36,6 +37,7 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
       selfEscalations: (subject, request) => pivots.selfEscalations(subject, request),
       edgesFrom: (subject) => pivots.edgesFrom(subject),
       edgesTo: (target, skip) => pivots.edgesTo(target, skip),
+      cannotAct: (subject) => (subject.principal ? inactiveUserBlock(ctx.inventory, subject.principal) : undefined),
       holders: (request) => candidatesOf(awsReverseCandidates(ctx, access, holders, escalations, request), (p) => ctx.subjectFor(p)),
       holdersPage: (request, limit) => candidatePage(awsReverseCandidates(ctx, access, holders, escalations, request), limit, (p) => ctx.subjectFor(p)),
     };
