@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { AddressRanges } from "../src/activity/networks.js";
+import { parseConfig } from "../src/config/load.js";
 import { normalizeCloudTrailRecord } from "../src/providers/aws/activity/cloudtrail.js";
 import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
 import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
@@ -131,5 +132,11 @@ describe("local CloudTrail files", () => {
     expect(() => loadAwsRanges(path)).toThrow("activity.rangesFiles.aws: " + path + " is not in the ip-ranges.json format (prefixes[].ip_prefix)");
     writeFileSync(path, JSON.stringify({ createDate: "2026-12-01-00-00-00", prefixes: [{ ip_prefix: "198.51.100.0/24" }] }));
     expect(loadAwsRanges(path).contains("198.51.100.9")).toBe(true);
+  });
+
+  it("refuses a ranges file named for a provider whose readers take none, instead of ignoring it", () => {
+    expect(() => parseConfig({ activity: { rangesFiles: { aws: "/etc/wiam/ip-ranges.json", gcp: "/etc/wiam/cloud.json" } } }, "wiam.yaml")).toThrow(
+      "activity.rangesFiles.gcp: only AWS's activity readers take a ranges file (ip-ranges.json); the shipped snapshot is used for this provider: remove the entry",
+    );
   });
 });

@@ -6,8 +6,8 @@
  * a made-up supernet. It is a subset: the largest blocks of the busiest regions (us-central1,
  * us-east1, us-east4, europe-west1 and a few more), not every prefix of every region, and it ages
  * as Google adds ranges. An address outside it counts as outside Google Cloud. The Cloud Audit
- * Logs collector reads only this list: `activity.rangesFiles.gcp` is accepted by the config but
- * not read by any Google Cloud reader yet (only AWS's readers take a ranges file), so a current
+ * Logs collector reads only this list (the config refuses `activity.rangesFiles.gcp`: only AWS's
+ * readers take a ranges file), so a current
  * cloud.json (https://www.gstatic.com/ipranges/cloud.json) means updating this list.
  */
 export const GCP_RANGES_SNAPSHOT = {
