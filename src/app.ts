@@ -101,6 +101,13 @@ export function connectorsFor(config: WiamConfig): Connector[] {
     if (providerConfig) connectors.push(module.createConnector(providerConfig, { caller }));
   }
   for (const module of PROVIDERS) {
+    // A ranges file for a provider that reads no activity files would be ignored without a word.
+    if (config.activity.rangesFiles[module.id] !== undefined && module.readActivityFiles === undefined) {
+      throw new UserFacingError(
+        "config_invalid",
+        `config activity.rangesFiles.${module.id}: this provider reads no activity log files, so no ranges file is used for it (its shipped snapshot is); remove the entry`,
+      );
+    }
     const files = config.activity.files[module.id];
     if (files) connectors.push(createActivityFilesConnector(module, files, config.activity.rangesFiles[module.id], config.activity.ingestion.workers));
   }

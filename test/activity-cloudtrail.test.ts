@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { AddressRanges } from "../src/activity/networks.js";
+import { connectorsFor } from "../src/app.js";
 import { parseConfig } from "../src/config/load.js";
 import { normalizeCloudTrailRecord } from "../src/providers/aws/activity/cloudtrail.js";
 import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
@@ -135,8 +136,8 @@ describe("local CloudTrail files", () => {
   });
 
   it("refuses a ranges file named for a provider whose readers take none, instead of ignoring it", () => {
-    expect(() => parseConfig({ activity: { rangesFiles: { aws: "/etc/wiam/ip-ranges.json", gcp: "/etc/wiam/cloud.json" } } }, "wiam.yaml")).toThrow(
-      "activity.rangesFiles.gcp: only AWS's activity readers take a ranges file (ip-ranges.json); the shipped snapshot is used for this provider: remove the entry",
+    expect(() => connectorsFor(parseConfig({ activity: { rangesFiles: { aws: "/etc/wiam/ip-ranges.json", gcp: "/etc/wiam/cloud.json" } } }, "wiam.yaml"))).toThrow(
+      "config activity.rangesFiles.gcp: this provider reads no activity log files, so no ranges file is used for it (its shipped snapshot is); remove the entry",
     );
   });
 });

@@ -76,13 +76,7 @@ export const activityConfigSchema = z
     rangesFiles: z
       .partialRecord(z.enum(PROVIDER_IDS), z.string().min(1))
       .default({})
-      // Only AWS's readers take a ranges file: one named for another provider would be ignored without a word.
-      .superRefine((files, context) => {
-        for (const provider of Object.keys(files).filter((id) => id !== "aws")) {
-          context.addIssue({ code: "custom", path: [provider], message: "only AWS's activity readers take a ranges file (ip-ranges.json); the shipped snapshot is used for this provider: remove the entry" });
-        }
-      })
-      .describe("per provider, a published address ranges file that replaces the shipped snapshot (AWS only: ip-ranges.json)"),
+      .describe("per provider that reads activity files, a published address ranges file that replaces the shipped snapshot (AWS: ip-ranges.json)"),
   })
   .prefault({});
 

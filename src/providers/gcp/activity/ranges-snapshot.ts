@@ -6,7 +6,7 @@
  * a made-up supernet. It is a subset: the largest blocks of the busiest regions (us-central1,
  * us-east1, us-east4, europe-west1 and a few more), not every prefix of every region, and it ages
  * as Google adds ranges. An address outside it counts as outside Google Cloud. The Cloud Audit
- * Logs collector reads only this list (the config refuses `activity.rangesFiles.gcp`: only AWS's
+ * Logs collector reads only this list (`activity.rangesFiles.gcp` is refused at start: only AWS's
  * readers take a ranges file), so a current
  * cloud.json (https://www.gstatic.com/ipranges/cloud.json) means updating this list.
  */
