@@ -51,6 +51,7 @@ interface GrantShape {
 }
 
 const NO_SHAPES: readonly GrantShape[] = [];
+const NO_CONDITIONS: readonly OpenCondition[] = [];
 
 /** Per query and request (action, resource): what principals share in evaluating it. */
 interface RequestMemo {
@@ -180,6 +181,8 @@ export class AwsAccess {
   private readonly resourceControls: AwsResourceControls;
   private readonly actionFits: AwsActionFits;
   private lastRequestMemo: RequestMemo | undefined;
+  /** The shapes memo of the last (action, target pattern) asked: calls come in runs of one request. */
+  private lastShapes: { action: string | undefined; targetPattern: string | undefined; byStatement: Map<CompiledStatement, readonly GrantShape[]> } | undefined;
 
   constructor(private readonly ctx: QueryContext) {
     this.contexts = ctx.cache.table("aws:principalContext");
@@ -325,7 +328,7 @@ export class AwsAccess {
         checkResource: options.checkResourceAccount !== false,
         identityAllows: source !== undefined || options.presumeIdentityAllow === true,
         boundaryApplies: options.boundaryApplies !== false,
-        grantConditions: [...(sourceConditions ?? []), ...(options.grantConditions ?? [])],
+        grantConditions: !options.grantConditions?.length ? (sourceConditions ?? NO_CONDITIONS) : !sourceConditions?.length ? options.grantConditions : [...sourceConditions, ...options.grantConditions],
       }),
     );
   }
@@ -338,7 +341,8 @@ export class AwsAccess {
     let variants: Map<string, Verdict> | undefined;
     const variant = shareable ? requestVariant(request) : "";
     if (shareable) {
-      variants = memoIn(memo.limits, classKey, () => new Map());
+      variants = memo.limits.get(classKey);
+      if (!variants) memo.limits.set(classKey, (variants = new Map()));
       const shared = variants.get(variant);
       if (shared) return shared;
     }
@@ -737,9 +741,18 @@ export class AwsAccess {
    */
   private grantShapes(stmt: CompiledStatement, action: string | undefined, targetPattern: string | undefined, target: ResourceTarget | undefined): readonly GrantShape[] {
     if (target?.isScope) return this.buildGrantShapes(stmt, action, targetPattern, target);
-    const byAction = memoIn(this.ctx.table<string | undefined, Map<string | undefined, Map<CompiledStatement, readonly GrantShape[]>>>("aws:grantShapes"), action, () => new Map());
-    const byStatement = memoIn(byAction, targetPattern, () => new Map());
-    return memoIn(byStatement, stmt, () => this.buildGrantShapes(stmt, action, targetPattern, target));
+    let last = this.lastShapes;
+    if (!last || last.action !== action || last.targetPattern !== targetPattern) {
+      const byAction = memoIn(this.ctx.table<string | undefined, Map<string | undefined, Map<CompiledStatement, readonly GrantShape[]>>>("aws:grantShapes"), action, () => new Map());
+      last = { action, targetPattern, byStatement: memoIn(byAction, targetPattern, () => new Map()) };
+      this.lastShapes = last;
+    }
+    let shapes = last.byStatement.get(stmt);
+    if (!shapes) {
+      shapes = this.buildGrantShapes(stmt, action, targetPattern, target);
+      last.byStatement.set(stmt, shapes);
+    }
+    return shapes;
   }
 
   private buildGrantShapes(stmt: CompiledStatement, action: string | undefined, targetPattern: string | undefined, target: ResourceTarget | undefined): readonly GrantShape[] {
@@ -808,13 +821,14 @@ export class AwsAccess {
   }
 
   statementHops(source: IdentityStatement, resource: string): Hop[] {
-    return [
-      ...(source.groupChain.length > 0 ? groupHops(this.inventory, source.groupChain) : []),
+    const hops = source.groupChain.length > 0 ? groupHops(this.inventory, source.groupChain) : [];
+    hops.push(
       { type: "grant", id: source.grant.id, label: `${source.grant.kind} of ${source.grant.policyId}` },
       this.policyHopOf(source.stmt.policy.id),
       this.statementHopOf(source.stmt, "Allow "),
       resourceHop(resource),
-    ];
+    );
+    return hops;
   }
 
   /** A policy's hop, one object per inventory (hops are never changed). */
