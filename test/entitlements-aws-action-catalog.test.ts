@@ -115,6 +115,11 @@ describe("AWS action catalog: a pattern of object ARNs never names the bucket", 
     expect(catalog.actsOn(get.action, "arn:aws:s3:::*")).toBe(true);
     expect(catalog.actsOn(get.action, `${BUCKET}/*`)).toBe(true);
     expect(catalog.actsOn(get.action, BUCKET)).toBe(false);
+    // A partition never holds ":", so another service's ARN pattern names no DynamoDB table.
+    const item = catalog.lookup("dynamodb:GetItem");
+    if (item?.status !== "known") throw new Error("dynamodb:GetItem missing from the catalog");
+    expect(catalog.actsOn(item.action, `${BUCKET}/*`)).toBe(false);
+    expect(catalog.actsOn(item.action, `arn:aws:dynamodb:us-east-1:${A}:table/orders-*`)).toBe(true);
   });
 });
 
