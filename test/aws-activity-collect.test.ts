@@ -146,7 +146,7 @@ describe("CloudTrail activity, live", () => {
       Sid: "WiamReadTrailLogs",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:ListBucket"],
-      Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/AWSLogs/*`],
+      Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/AWSLogs/*/CloudTrail/*`],
     });
   });
 
@@ -175,7 +175,7 @@ describe("CloudTrail activity, live", () => {
         Effect: "Allow",
         Action: ["kms:Decrypt"],
         Resource: kmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:*:trail/*" } },
       });
 
       // Doctor reads the first log file of the reader account's prefix: the one S3 refuses as AccessDenied naming kms:Decrypt.

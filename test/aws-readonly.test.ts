@@ -154,19 +154,19 @@ describe("read-only by construction", () => {
     expect(buildSessionPolicy().length).toBeLessThanOrEqual(2048);
   });
 
-  test("object reads (CloudTrail log files) are allowed only in the configured trail bucket's AWSLogs/ keys", () => {
+  test("object reads are allowed only for CloudTrail's own log files in the configured trail bucket (not other logs under AWSLogs/)", () => {
     const document = JSON.parse(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/" })) as { Statement: Array<Record<string, unknown>> };
     expect(document.Statement[1]).toEqual({
       Sid: "WiamReadTrailLogs",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:ListBucket"],
-      Resource: ["arn:aws:s3:::acme-org-trail", "arn:aws:s3:::acme-org-trail/org/AWSLogs/*"],
+      Resource: ["arn:aws:s3:::acme-org-trail", "arn:aws:s3:::acme-org-trail/org/AWSLogs/*/CloudTrail/*"],
     });
     expect(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/" }).length).toBeLessThanOrEqual(2048);
     const shipped = readerPolicyDocument([CONVENTIONAL_READER_ROLE_PATTERN]).Statement.filter((statement) => statement.Action.includes("s3:GetObject") || statement.Action.includes("s3:ListBucket"));
     expect(shipped.map((statement) => [statement.Action, statement.Resource, statement.Condition])).toEqual([
       [["s3:ListBucket"], "arn:aws:s3:::*", { StringLike: { "s3:prefix": ["AWSLogs/*", "*/AWSLogs/*"] } }],
-      [["s3:GetObject"], "arn:aws:s3:::*/AWSLogs/*", undefined],
+      [["s3:GetObject"], "arn:aws:s3:::*/AWSLogs/*/CloudTrail/*", undefined],
     ]);
   });
 
@@ -178,7 +178,7 @@ describe("read-only by construction", () => {
       Effect: "Allow",
       Action: ["kms:Decrypt"],
       Resource: key,
-      Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+      Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:*:trail/*" } },
     });
     const unknownKey = JSON.parse(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "" })) as { Statement: unknown[] };
     expect(unknownKey.Statement[2]).toEqual({
@@ -186,14 +186,14 @@ describe("read-only by construction", () => {
       Effect: "Allow",
       Action: ["kms:Decrypt"],
       Resource: "*",
-      Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
+      Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com", "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:*:trail/*" } },
     });
     expect(buildSessionPolicy({ bucket: "acme-org-trail", prefix: "org/", region: "eu-west-1", kmsKeyArn: key }).length).toBeLessThanOrEqual(2048);
     // No trail, no decryption at all.
     expect(buildSessionPolicy()).not.toContain("kms:Decrypt");
     const shipped = readerPolicyDocument([CONVENTIONAL_READER_ROLE_PATTERN]).Statement.filter((statement) => statement.Action.includes("kms:Decrypt"));
     expect(shipped).toEqual([
-      { Sid: "DecryptCloudTrailLogFilesThroughS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringLike: { "kms:ViaService": ["s3.*.amazonaws.com"] } } },
+      { Sid: "DecryptCloudTrailLogFilesThroughS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { StringLike: { "kms:ViaService": ["s3.*.amazonaws.com"], "kms:EncryptionContext:aws:cloudtrail:arn": ["arn:aws:cloudtrail:*:*:trail/*"] } } },
     ]);
   });
 });

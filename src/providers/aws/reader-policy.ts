@@ -60,7 +60,8 @@ export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPoli
       Resource: "arn:aws:s3:::*",
       Condition: { StringLike: { "s3:prefix": ["AWSLogs/*", "*/AWSLogs/*"] } },
     },
-    { Sid: "ReadCloudTrailLogFiles", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::*/AWSLogs/*" },
+    // CloudTrail's own keys (AWSLogs/<account or org>/.../CloudTrail/...), not the other logs kept under AWSLogs/.
+    { Sid: "ReadCloudTrailLogFiles", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::*/AWSLogs/*/CloudTrail/*" },
     // A trail encrypted with SSE-KMS: its log files are decrypted by S3 for the reader, and only by
     // S3 (the key cannot be used directly), for the objects the statement above allows. Narrow
     // Resource to the trail's key (cloudtrail DescribeTrails: KmsKeyId) where it is known.
@@ -69,7 +70,9 @@ export function readerPolicyDocument(readerRoles: readonly string[]): ReaderPoli
       Effect: "Allow",
       Action: [...TRAIL_DECRYPT_ACTIONS],
       Resource: "*",
-      Condition: { StringLike: { "kms:ViaService": ["s3.*.amazonaws.com"] } },
+      // CloudTrail encrypts each log file under its trail's ARN as encryption context: other SSE-KMS
+      // objects (flow logs, load balancer logs, Config snapshots) are not decrypted by this statement.
+      Condition: { StringLike: { "kms:ViaService": ["s3.*.amazonaws.com"], "kms:EncryptionContext:aws:cloudtrail:arn": ["arn:aws:cloudtrail:*:*:trail/*"] } },
     },
   ];
   const [onlyRole] = readerRoles;

@@ -95,6 +95,9 @@ export interface TrailLogLocation {
   kmsKeyArn?: string | undefined;
 }
 
+/** The encryption context CloudTrail writes its log files under: the trail's ARN. */
+const TRAIL_ENCRYPTION_CONTEXT = "arn:aws:cloudtrail:*:*:trail/*";
+
 export function buildSessionPolicy(trail?: TrailLogLocation): string {
   const statements: Record<string, unknown>[] = [{ Sid: "WiamReadOnlyCollection", Effect: "Allow", Action: [...SESSION_READ_ACTIONS], Resource: "*" }];
   if (trail) {
@@ -103,7 +106,7 @@ export function buildSessionPolicy(trail?: TrailLogLocation): string {
       Sid: "WiamReadTrailLogs",
       Effect: "Allow",
       Action: [...TRAIL_LOG_ACTIONS],
-      Resource: [`arn:aws:s3:::${trail.bucket}`, `arn:aws:s3:::${trail.bucket}/${trail.prefix}AWSLogs/*`],
+      Resource: [`arn:aws:s3:::${trail.bucket}`, `arn:aws:s3:::${trail.bucket}/${trail.prefix}AWSLogs/*/CloudTrail/*`],
     });
     // A KMS-encrypted trail: S3 decrypts the log files it is allowed to return, nothing else may use the key.
     statements.push({
@@ -111,7 +114,10 @@ export function buildSessionPolicy(trail?: TrailLogLocation): string {
       Effect: "Allow",
       Action: [...TRAIL_DECRYPT_ACTIONS],
       Resource: trail.kmsKeyArn ?? "*",
-      Condition: trail.region ? { StringEquals: { "kms:ViaService": `s3.${trail.region}.amazonaws.com` } } : { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
+      // Only objects CloudTrail encrypted under a trail's ARN: no other SSE-KMS object in the bucket.
+      Condition: trail.region
+        ? { StringEquals: { "kms:ViaService": `s3.${trail.region}.amazonaws.com` }, StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": TRAIL_ENCRYPTION_CONTEXT } }
+        : { StringLike: { "kms:ViaService": "s3.*.amazonaws.com", "kms:EncryptionContext:aws:cloudtrail:arn": TRAIL_ENCRYPTION_CONTEXT } },
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
