@@ -24,7 +24,7 @@ import type { ActivityEvent } from "../src/model/activity-log.js";
 import { ingestCloudTrailText } from "../src/providers/aws/activity/cloudtrail.js";
 import { readLocalCloudTrail } from "../src/providers/aws/activity/local-files.js";
 import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
-import { TrailFileError, scanCloudTrailFile } from "../src/providers/aws/activity/trail-scanner.js";
+import { MAX_INTERN_PROBES, TrailFileError, internProbeStats, scanCloudTrailFile } from "../src/providers/aws/activity/trail-scanner.js";
 import { ROLE_SESSION_RECORD } from "./fixtures/cloudtrail.js";
 
 const RANGES = loadAwsRanges(undefined);
@@ -205,6 +205,16 @@ describe("the CloudTrail byte scanner", () => {
     const text = `{"Records":[${JSON.stringify(record({ eventName: "Early" }))}],"Records":[${JSON.stringify(record({ eventName: "Late" }))}]}`;
     expect(scannedEvents(text).map((event) => event.action)).toEqual(["secretsmanager:Late"]);
     expect(referenceEvents(text).map((event) => event.action)).toEqual(["secretsmanager:Late"]);
+  });
+
+  it("interns 20,000 user agents of one length and one 24-byte ending with a bounded probe walk each", () => {
+    const suffix = " (colliding-tail/EXAMPLE)";
+    const agents = Array.from({ length: 20_000 }, (_, i) => `agent-${String(i).padStart(8, "0")}${suffix}`);
+    const text = `{"Records":[${agents.map((userAgent) => JSON.stringify(record({ userAgent }))).join(",")}]}`;
+    internProbeStats.longest = 0;
+    const scanned = scannedEvents(text);
+    expect(internProbeStats.longest).toBeLessThanOrEqual(MAX_INTERN_PROBES);
+    expect(scanned.map((event) => event.userAgent)).toEqual(agents);
   });
 });
 

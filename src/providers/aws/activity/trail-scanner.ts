@@ -11,6 +11,7 @@
  * escapes and repeated keys (the last one counts). A record that fails a check is counted as
  * skipped; nothing of it is written.
  */
+import { randomBytes } from "node:crypto";
 import type { ActivityChunk } from "../../../activity/event-chunk.js";
 import { ActivityChunkWriter, CHUNK_FIELD, packCodes } from "../../../activity/event-chunk.js";
 import { ipv4NetworkKey, isPrivateIpv4, networkKeyOf, type AddressRanges } from "../../../activity/networks.js";
@@ -683,6 +684,13 @@ class TrailScanner {
   }
 }
 
+// Per process, so nobody who writes a user agent or ARN can pick values that collide in advance.
+const INTERN_SEED = randomBytes(4).readInt32LE(0);
+/** Slots an intern lookup walks at most; a value past that is looked up in the writer's Map (V8 seeds its string hash). */
+export const MAX_INTERN_PROBES = 64;
+/** The longest probe walk of any intern lookup in this process (tests check it stays bounded). */
+export const internProbeStats = { longest: 0 };
+
 /**
  * Plain ASCII strings of the file interned by their bytes: a value seen before (the same role,
  * action or agent on thousands of records) costs a hash and a compare, not a new string.
@@ -704,12 +712,18 @@ class SpanInterner {
   intern(start: number, end: number): number {
     const buf = this.buf;
     const length = end - start;
-    // The last bytes tell most values apart (ARNs share their prefix); equal hashes are compared in full.
-    let hash = 0x811c9dc5 ^ length;
-    for (let i = Math.max(start, end - 24); i < end; i++) hash = Math.imul(hash ^ (buf[i] as number), 16_777_619);
+    // Every byte counts, from a seeded start: values chosen to share a suffix or a length do not collide.
+    let hash = (0x811c9dc5 ^ INTERN_SEED ^ length) | 0;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (buf[i] as number), 16_777_619);
+    // FNV's low bits see only the low bits of each byte: mix the high ones down before masking.
+    hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+    hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+    hash ^= hash >>> 16;
     const mask = this.slots.length - 1;
     let slot = hash & mask;
-    for (;;) {
+    for (let probes = 0; ; probes++) {
+      if (probes > internProbeStats.longest) internProbeStats.longest = probes;
+      if (probes === MAX_INTERN_PROBES) return this.internOverflow(start, end);
       const entry = this.slots[slot] as number;
       if (entry === 0) break;
       const e = entry - 1;
@@ -724,6 +738,11 @@ class SpanInterner {
     const value = this.writer.intern(this.decoder.toString("latin1", start, end));
     this.remember(slot, start, length, hash, value);
     return value;
+  }
+
+  /** A value whose slot lies past a long run of others: the writer's own Map finds it by its string. */
+  private internOverflow(start: number, end: number): number {
+    return this.writer.intern(this.decoder.toString("latin1", start, end));
   }
 
   private remember(slot: number, start: number, length: number, hash: number, value: number): void {
