@@ -13,7 +13,7 @@
  */
 import type { AnyToolDefinition, RevealedPart } from "../../tools/define-tool.js";
 import type { Inventory } from "../model/inventory-index.js";
-import type { ApprovalAnswer, Approver, Authorization, GovernedCall, Governor } from "./governor.js";
+import { stricterOf, type ApprovalAnswer, type Approver, type Authorization, type GovernedCall, type Governor } from "./governor.js";
 import type { GovernanceDecision, ScopeEntity } from "./policy-engine.js";
 
 /** What the policy looks at for one group of items: the part and the scopes they touch. */
@@ -68,8 +68,6 @@ function withValueAt(value: Record<string, unknown>, path: readonly string[], re
   const child = value[head];
   return { ...value, [head]: rest.length === 0 ? replacement : withValueAt((child ?? {}) as Record<string, unknown>, rest, replacement) };
 }
-
-const DECISION_RANK: Record<GovernanceDecision["kind"], number> = { allow: 0, approval: 1, deny: 2 };
 
 const isProduction = (scope: ScopeEntity) => scope.environment === "production" || scope.containsProduction;
 
@@ -155,7 +153,8 @@ export async function reviewAnswer(options: ReviewOptions): Promise<AnswerReview
     const asActivity = governor.reviewRevealed({ ...call, standsFor: asTool }, authorization, group.revealed, approval);
     if (call.standsFor === undefined) return asActivity;
     const asStandIn = governor.reviewRevealed(call, authorization, group.revealed, approval);
-    return DECISION_RANK[asStandIn.kind] > DECISION_RANK[asActivity.kind] ? asStandIn : asActivity;
+    // Both count: when both ask for approval, the policies of both (a second person's among them) are asked.
+    return stricterOf(asStandIn, asActivity);
   };
   for (const group of groups.values()) {
     let decision = review(group, approvedAlready ? authorization.approval : null);

@@ -231,7 +231,7 @@ const STRICTNESS: Record<GovernanceDecision["kind"], number> = { allow: 0, appro
  * Two decisions on one call as one: the stricter kind wins, and when both are of that kind the
  * policies and reasons of both count (deduplicated), so the audit names every rule that stood in the way.
  */
-function stricterOf(first: GovernanceDecision, second: GovernanceDecision): GovernanceDecision {
+export function stricterOf(first: GovernanceDecision, second: GovernanceDecision): GovernanceDecision {
   if (STRICTNESS[first.kind] !== STRICTNESS[second.kind]) return STRICTNESS[first.kind] > STRICTNESS[second.kind] ? first : second;
   return { kind: first.kind, policyIds: [...new Set([...first.policyIds, ...second.policyIds])].sort(), reasons: [...new Set([...first.reasons, ...second.reasons])] };
 }
