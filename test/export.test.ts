@@ -38,6 +38,9 @@ describe("wiam export", () => {
       snapshot.principals.map(({ description: _d, tags: _t, ...rest }) => rest);
     expect(withoutFreeText(written)).toEqual(withoutFreeText(expected));
     for (const key of ["scopes", "credentials", "vaultItems", "policies", "grants", "trustEdges"] as const) expect(written[key]).toEqual(expected[key]);
+    // Source addresses and user agents are governed as activity, not as the inventory this exports.
+    expect(expected.activityLog?.events.length).toBeGreaterThan(0);
+    expect(written.activityLog).toBeUndefined();
 
     // It loads as a snapshot, and the export is in the audit log with its intent and size.
     const summary = wiam(["call", "inventory_summary", "--intent", "check the exported estate loads", "--snapshot", out, "--json"], dataDir);

@@ -55,13 +55,17 @@ export const exportInventoryTool = defineTool({
   auditResponseBody: false,
   handler(_args, context) {
     // Spelled out as plain data (grants from the table): the snapshot file is JSON of exactly this.
-    const snapshot = JSON.parse(JSON.stringify(context.inventory.snapshot)) as InventorySnapshot;
+    // Without the activity log: source addresses and user agents are governed as activity (their own
+    // action group, approval in production), and this export is governed as inventory.
+    const { activityLog, ...inventoryOnly } = context.inventory.snapshot;
+    const snapshot = JSON.parse(JSON.stringify(inventoryOnly)) as InventorySnapshot;
     const counts = countsOf(snapshot);
     return {
       structured: { dataSource: context.dataSource, incomplete: gapsOf(context.inventory), counts, snapshot },
       text: textAnswer([
         sourceLine(context.dataSource),
         line`Exported ${counts.scopes} scopes, ${counts.principals} principals, ${counts.credentials} credentials, ${counts.vaultItems} vault items, ${counts.policies} policies, ${counts.grants} grants, ${counts.trustEdges} trust edges, ${counts.gaps} gaps.`,
+        ...(activityLog === undefined ? [] : [line`Activity events (${activityLog.events.length}) are not exported: they are governed as activity (find_anomalous_activity).`]),
       ]),
       itemCount: counts.principals + counts.credentials + counts.vaultItems + counts.grants,
     };
