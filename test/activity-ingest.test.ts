@@ -24,6 +24,7 @@ import type { ActivityEvent } from "../src/model/activity-log.js";
 import { ingestCloudTrailText } from "../src/providers/aws/activity/cloudtrail.js";
 import { readLocalCloudTrail } from "../src/providers/aws/activity/local-files.js";
 import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
+import { TrailFileTooLargeError, trailLogBytes, trailLogChunk } from "../src/providers/aws/activity/trail-logs.js";
 import { MAX_INTERN_PROBES, TrailFileError, internProbeStats, scanCloudTrailFile } from "../src/providers/aws/activity/trail-scanner.js";
 import { ROLE_SESSION_RECORD } from "./fixtures/cloudtrail.js";
 
@@ -205,6 +206,16 @@ describe("the CloudTrail byte scanner", () => {
     const text = `{"Records":[${JSON.stringify(record({ eventName: "Early" }))}],"Records":[${JSON.stringify(record({ eventName: "Late" }))}]}`;
     expect(scannedEvents(text).map((event) => event.action)).toEqual(["secretsmanager:Late"]);
     expect(referenceEvents(text).map((event) => event.action)).toEqual(["secretsmanager:Late"]);
+  });
+
+  it("refuses a gzip bomb past the unpacked cap, in process and on the thread pool, and keeps a file under it", async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const cap = 1024 * 1024;
+    expect(() => trailLogChunk(bomb, true, { ranges: RANGES }, cap)).toThrow(new TrailFileTooLargeError("larger than 1048576 bytes when unpacked: refused"));
+    await expect(trailLogBytes(bomb, true, cap)).rejects.toThrow(new TrailFileTooLargeError("larger than 1048576 bytes when unpacked: refused"));
+    await expect(trailLogBytes(Buffer.alloc(cap + 1), false, cap)).rejects.toThrow(TrailFileTooLargeError);
+    const fine = gzipSync(`{"Records":[${JSON.stringify(record({ eventName: "Small" }))}]}`);
+    expect([...chunkEvents(trailLogChunk(fine, true, { ranges: RANGES }, cap))].map((event) => event.action)).toEqual(["secretsmanager:Small"]);
   });
 
   it("interns 20,000 user agents of one length and one 24-byte ending with a bounded probe walk each", () => {

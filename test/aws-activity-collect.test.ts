@@ -198,6 +198,51 @@ describe("CloudTrail activity, live", () => {
     expect(readable).toEqual([{ level: "ok", check: "aws trail logs", detail: `log files under s3://${BUCKET}/AWSLogs/${ORG}/${PROD}/CloudTrail/ can be read` }]);
   });
 
+  test("a log file listed over trail.maxFileBytes is never fetched and one that unpacks past trail.maxUnpackedBytes (a gzip bomb) is refused; both are gaps", async () => {
+    const prod = fake.estate.accounts[PROD];
+    if (!prod) throw new Error("small estate changed");
+    const limited = (name: string) => `${BUCKET}/limits/AWSLogs/${ORG}/${PROD}/CloudTrail/us-east-1/2026/03/10/${PROD}_CloudTrail_us-east-1_${name}.json.gz`;
+    // 64 MiB of zeros packs into about 64 KB: under the listed-size cap, far over the unpacked one.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const objects = {
+      [limited("20260310T1000Z_bomb")]: bomb,
+      [limited("20260310T1001Z_huge")]: Buffer.alloc(200_000, 0x61),
+      [limited("20260310T1002Z_fine")]: logFile(record("e-fine", "2026-03-10T10:02:00Z", PROD)),
+    };
+    Object.assign((prod.trailObjects ??= {}), objects);
+    try {
+      const trail = { bucket: BUCKET, prefix: "limits/", organizationId: ORG, readerAccountId: PROD, maxFileBytes: 100_000, maxUnpackedBytes: 1024 * 1024 };
+      const { snapshot, operations } = await collectWith(connector({ hours: 24, trail }), "limits", { now: new Date(NOW) });
+      expect(bomb.length).toBeLessThan(100_000);
+      expect(snapshot.activityLog?.events.filter((e) => e.principalId === ROLE).map((e) => e.id)).toEqual(["e-fine"]);
+      expect(snapshot.activityLog?.sources.find((s) => s.scopeId === `aws:account/${PROD}`)?.note).toBe(
+        "2 problem(s) in 3 file(s); first: a log file of 2026/03/10 could not be read: Error: larger than 1048576 bytes when unpacked: refused",
+      );
+      // The bomb and the fine file were fetched; the oversized one only listed.
+      expect(countsByApi(operations)["s3:GetObject"]).toBe(2);
+    } finally {
+      for (const name of Object.keys(objects)) delete prod.trailObjects?.[name];
+    }
+  });
+
+  test("doctor shows a log file's key with its control characters removed", async () => {
+    const prod = fake.estate.accounts[PROD];
+    if (!prod) throw new Error("small estate changed");
+    const hostile = `${BUCKET}/escapes/AWSLogs/${ORG}/${PROD}/CloudTrail/us-east-1/2026/03/10/x\u001b]52;c;RkFLRQ==\u0007\nok: forged line.json.gz`;
+    (prod.trailObjects ??= {})[hostile] = logFile(record("e-x", "2026-03-10T10:00:00Z", PROD));
+    prod.trailObjectsKmsDenied = { [hostile]: "AccessDenied" };
+    try {
+      const checks = (await awsDoctorChecks(connector({ hours: 24, trail: { bucket: BUCKET, prefix: "escapes/", organizationId: ORG, readerAccountId: PROD } }))).filter((check) => check.check === "aws trail logs");
+      expect(checks).toHaveLength(1);
+      const detail = checks[0]?.detail ?? "";
+      expect(detail).toContain(`2026/03/10/x]52;c;RkFLRQ==ok: forged line.json.gz failed`);
+      expect(detail).not.toMatch(/[\u0000-\u001f\u007f]/);
+    } finally {
+      delete prod.trailObjects?.[hostile];
+      delete prod.trailObjectsKmsDenied;
+    }
+  });
+
   test("LookupEvents is paced at 2 requests a second, retried when throttled, and partial when its pages run out", async () => {
     const sleeps: number[] = [];
     fake.addFault({ action: "LookupEvents", kind: "error", status: 400, code: "ThrottlingException", times: 1 });

@@ -61,6 +61,10 @@ export const awsActivityConfigSchema = z
           .string()
           .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
           .optional(),
+        /** Listed size above which a log file is skipped unread (a gap named in the source's note). */
+        maxFileBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+        /** Gunzipped size above which a log file is refused; under 2 GiB so the scanner's offsets hold. */
+        maxUnpackedBytes: z.number().int().min(1024 * 1024).max(1536 * 1024 * 1024).default(512 * 1024 * 1024),
       })
       .strict()
       .optional(),

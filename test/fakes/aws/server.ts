@@ -769,7 +769,7 @@ function s3Action(action: string, params: Record<string, string>, account: FakeA
       const end = start + 2;
       const contents = keys
         .slice(start, end)
-        .map((key) => `<Contents><Key>${escapeXml(key.slice((params.Bucket ?? "").length + 1))}</Key><Size>1</Size><LastModified>2026-03-10T00:00:00.000Z</LastModified></Contents>`)
+        .map((key) => `<Contents><Key>${escapeXml(key.slice((params.Bucket ?? "").length + 1))}</Key><Size>${account.trailObjects?.[key]?.length ?? 0}</Size><LastModified>2026-03-10T00:00:00.000Z</LastModified></Contents>`)
         .join("");
       const truncated = end < keys.length;
       return {

@@ -20,6 +20,7 @@ import { eventJson } from "../../../activity/event-json.js";
 import { chunkEvents } from "../../../activity/event-chunk.js";
 import { scanCloudTrailFile } from "./trail-scanner.js";
 import { trailLogBytes } from "./trail-logs.js";
+import { cleanInline } from "../../../text/untrusted.js";
 const DAY_MS = 86_400_000;
 /** A listing that keeps returning continuation tokens past this is reported, not followed forever. */
 const MAX_LIST_PAGES = 1000;
@@ -75,7 +76,7 @@ export async function collectAwsActivity(options: CollectAwsActivityOptions): Pr
       for (const accountId of options.trailAccounts) {
         for (const region of config.regions) {
           const base = `${trail.prefix}AWSLogs/${trail.organizationId ? `${trail.organizationId}/` : ""}${accountId}/CloudTrail/${region}/`;
-          sources.push(await readTrailPrefix(options, s3, trail.bucket, base, accountId, daysBetween(fromMs, toMs), keep, window));
+          sources.push(await readTrailPrefix(options, s3, trail, base, accountId, daysBetween(fromMs, toMs), keep, window));
         }
       }
     }
@@ -90,7 +91,7 @@ export async function collectAwsActivity(options: CollectAwsActivityOptions): Pr
 async function readTrailPrefix(
   options: CollectAwsActivityOptions,
   s3: S3Client,
-  bucket: string,
+  trail: { bucket: string; maxFileBytes: number; maxUnpackedBytes: number },
   base: string,
   accountId: string,
   days: readonly string[],
@@ -98,6 +99,7 @@ async function readTrailPrefix(
   window: { from: string; to: string },
 ): Promise<ActivitySource> {
   const { runner, ranges, signal } = options;
+  const { bucket, maxFileBytes, maxUnpackedBytes } = trail;
   const scopeId = `aws:account/${accountId}`;
   const problems: string[] = [];
   let files = 0;
@@ -116,12 +118,17 @@ async function readTrailPrefix(
       for (const object of listing.Contents ?? []) {
         if (!object.Key?.endsWith(".json.gz")) continue;
         files++;
+        // Judged from the listing, so an oversized object is never fetched.
+        if ((object.Size ?? 0) > maxFileBytes) {
+          problems.push(`a log file of ${day} is ${object.Size ?? 0} bytes, over trail.maxFileBytes (${maxFileBytes}): skipped`);
+          continue;
+        }
         try {
           const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: object.Key }, scopeId);
           const bytes = await output.Body?.transformToByteArray();
           if (!bytes) throw new Error("empty object");
           // The same reader as local files: gunzipped off the main thread, scanned into a chunk.
-          const chunk = scanCloudTrailFile(await trailLogBytes(bytes, true), { ranges });
+          const chunk = scanCloudTrailFile(await trailLogBytes(bytes, true, maxUnpackedBytes), { ranges });
           for (const event of chunkEvents(chunk)) keep(event);
         } catch (error) {
           signal?.throwIfAborted();
@@ -223,10 +230,12 @@ export async function probeTrailLogs(options: { runner: AwsCallRunner; s3: S3Cli
   }
   if (key === undefined) return { readable: false, kmsDenied: false, detail: `no log file under s3://${bucket}/${base}` };
   try {
-    const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: key }, scopeId);
+    // One byte is enough: S3 still has to decrypt the object for it, and a huge object is not fetched.
+    const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: key, Range: "bytes=0-0" }, scopeId);
     await output.Body?.transformToByteArray();
-    return { readable: true, key };
+    return { readable: true, key: cleanInline(key) };
   } catch (error) {
-    return { readable: false, kmsDenied: isKmsDecryptDenied(error), detail: `reading s3://${bucket}/${key} failed: ${describeError(error)}` };
+    // The key is cloud text anyone who writes to the bucket chooses: no escapes reach the terminal.
+    return { readable: false, kmsDenied: isKmsDecryptDenied(error), detail: `reading s3://${bucket}/${cleanInline(key)} failed: ${describeError(error)}` };
   }
 }
