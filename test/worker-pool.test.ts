@@ -15,6 +15,8 @@ import { parentPort, workerData } from "node:worker_threads";
 parentPort.on("message", ({ id, task }) => {
   if (task === "exit") process.exit(3);
   if (task === "throw") throw new Error("worker bug");
+  if (task === "spin") for (;;);
+  if (task === "hog") { const kept = []; for (;;) kept.push({ n: kept.length }); }
   if (task === "refuse") return parentPort.postMessage({ id, ok: false, message: "not a log file" });
   parentPort.postMessage({ id, ok: true, result: task * workerData.factor });
 });
@@ -48,6 +50,29 @@ describe("WorkerPool", () => {
     expect(after).toEqual({ status: "fulfilled", value: 42 });
     await expect(pool.run("throw")).rejects.toThrow("the parsing worker stopped: worker bug");
     expect(await pool.run(5)).toBe(10);
+  });
+
+  it("ends a worker whose task is cancelled while it runs, drops a cancelled queued task, and goes on", async () => {
+    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 2 });
+    pools.push(pool);
+    const running = new AbortController();
+    const waiting = new AbortController();
+    const spin = pool.run("spin", [], running.signal);
+    const queued = pool.run(7, [], waiting.signal);
+    waiting.abort(new Error("caller gave up"));
+    await expect(queued).rejects.toThrow("caller gave up");
+    running.abort();
+    await expect(spin).rejects.toThrow();
+    // Only a new worker can answer: the old one never leaves its loop.
+    expect(await pool.run(21)).toBe(42);
+    await expect(pool.run(1, [], AbortSignal.abort(new Error("already cancelled")))).rejects.toThrow("already cancelled");
+  });
+
+  it("ends a worker past its heap limit, failing only its task", async () => {
+    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 2 }, { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 });
+    pools.push(pool);
+    await expect(pool.run("hog")).rejects.toThrow(/^the parsing worker stopped: /);
+    expect(await pool.run(4)).toBe(8);
   });
 
   it("refuses work once closed, and fails what was still queued", async () => {

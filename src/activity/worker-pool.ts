@@ -4,10 +4,14 @@
  * Tasks run in the order given on whichever worker is free; each answer settles its own promise,
  * so the caller decides the order results are used in.
  *
- * A worker that dies (out of memory on a huge file, a bug) fails only its task; a new one takes
- * its place.
+ * A worker that dies (past its heap limit on a huge file, a bug) fails only its task; a new one
+ * takes its place. A cancelled task ends the worker running it the same way, so a stuck parse
+ * never holds up the caller.
  */
-import { Worker, parentPort, type Transferable } from "node:worker_threads";
+import { Worker, parentPort, type ResourceLimits, type Transferable } from "node:worker_threads";
+
+/** Heap a parsing worker may use by default: one runaway file ends its worker, not the process. */
+export const DEFAULT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 2048, maxYoungGenerationSizeMb: 64 };
 
 interface TaskMessage<Task> {
   id: number;
@@ -25,6 +29,8 @@ interface Slot {
   worker: Worker;
   /** The task it runs, if any. */
   taskId: number | undefined;
+  /** Being ended (its task was cancelled): given no more work, its answers ignored. */
+  retiring: boolean;
 }
 
 export class WorkerPool<Task, Result> {
@@ -38,6 +44,7 @@ export class WorkerPool<Task, Result> {
     private readonly script: URL,
     size: number,
     private readonly workerData: unknown,
+    private readonly resourceLimits: ResourceLimits = DEFAULT_WORKER_LIMITS,
   ) {
     for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.start());
   }
@@ -46,13 +53,33 @@ export class WorkerPool<Task, Result> {
     return this.slots.length;
   }
 
-  run(task: Task, transfer: readonly Transferable[] = []): Promise<Result> {
+  /** Runs `task`; when `signal` aborts first, the task fails and a worker busy with it is ended (and replaced). */
+  run(task: Task, transfer: readonly Transferable[] = [], signal?: AbortSignal): Promise<Result> {
     if (this.closed) return Promise.reject(new Error("the worker pool is closed"));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.nextId++;
     const promise = new Promise<Result>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.queue.push({ id, task, transfer });
+    if (signal) {
+      const onAbort = () => this.cancel(id, abortError(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      const forget = () => signal.removeEventListener("abort", onAbort);
+      promise.then(forget, forget);
+    }
     this.dispatch();
     return promise;
+  }
+
+  private cancel(id: number, error: Error): void {
+    const queued = this.queue.findIndex((entry) => entry.id === id);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    this.settle(id, error);
+    // A parse cannot be interrupted from outside: the worker goes, and its exit starts a new one.
+    const busy = this.slots.find((slot) => slot.taskId === id);
+    if (busy !== undefined) {
+      busy.retiring = true;
+      void busy.worker.terminate();
+    }
   }
 
   /** Stops every worker; tasks not answered yet fail. */
@@ -67,9 +94,10 @@ export class WorkerPool<Task, Result> {
   }
 
   private start(): Slot {
-    const worker = new Worker(this.script, { workerData: this.workerData });
-    const slot: Slot = { worker, taskId: undefined };
+    const worker = new Worker(this.script, { workerData: this.workerData, resourceLimits: this.resourceLimits });
+    const slot: Slot = { worker, taskId: undefined, retiring: false };
     worker.on("message", (answer: AnswerMessage<Result>) => {
+      if (slot.retiring) return;
       slot.taskId = undefined;
       if (answer.ok) this.settle(answer.id, undefined, answer.result);
       else this.settle(answer.id, new Error(answer.message));
@@ -91,7 +119,7 @@ export class WorkerPool<Task, Result> {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.taskId !== undefined) continue;
+      if (slot.taskId !== undefined || slot.retiring) continue;
       const next = this.queue.shift();
       if (next === undefined) return;
       slot.taskId = next.id;
@@ -107,6 +135,10 @@ export class WorkerPool<Task, Result> {
     if (error) pending.reject(error);
     else pending.resolve(result as Result);
   }
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("the task was cancelled");
 }
 
 /** The worker side: answers each task with `handle`'s result (and what it hands over), or its error. */

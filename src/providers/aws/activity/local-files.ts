@@ -83,7 +83,7 @@ export async function readLocalCloudTrail(paths: readonly string[], options: Loc
     const data: TrailWorkerData = { cidrs: options.ranges.cidrs };
     const active = new WorkerPool<TrailParseTask, PackedActivityChunk>(trailWorkerScript(), workers, data);
     pool = active;
-    parse = (file) => active.run(task(file)).then(unpackChunk, () => undefined);
+    parse = (file) => active.run(task(file), [], signal).then(unpackChunk, () => undefined);
   } else {
     parse = (file) =>
       readFile(file)
