@@ -68,8 +68,28 @@ describe("WorkerPool", () => {
     await expect(pool.run(1, [], AbortSignal.abort(new Error("already cancelled")))).rejects.toThrow("already cancelled");
   });
 
+  it("ends a worker whose task outlasts its budget (an injected clock), and times nothing once answered", async () => {
+    const timers: { ms: number; fire: () => void; cancelled: boolean }[] = [];
+    const startTimer = (ms: number, fire: () => void) => {
+      const timer = { ms, fire, cancelled: false };
+      timers.push(timer);
+      return () => void (timer.cancelled = true);
+    };
+    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 2 }, { taskBudgetMs: (task) => (task === "spin" ? 5_000 : 60_000), startTimer });
+    pools.push(pool);
+    expect(await pool.run(3)).toBe(6);
+    expect(timers.map(({ ms, cancelled }) => [ms, cancelled])).toEqual([[60_000, true]]);
+    const spin = pool.run("spin");
+    const after = pool.run(4);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(timers.map(({ ms, cancelled }) => [ms, cancelled])).toEqual([[60_000, true], [5_000, false]]);
+    timers[1]?.fire();
+    await expect(spin).rejects.toThrow("the parsing worker took longer than 5000 ms on one task");
+    expect(await after).toBe(8);
+  });
+
   it("ends a worker past its heap limit, failing only its task", async () => {
-    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 2 }, { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 });
+    const pool = new WorkerPool<unknown, number>(script(), 1, { factor: 2 }, { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
     pools.push(pool);
     await expect(pool.run("hog")).rejects.toThrow(/^the parsing worker stopped: /);
     expect(await pool.run(4)).toBe(8);

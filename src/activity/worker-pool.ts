@@ -13,6 +13,20 @@ import { Worker, parentPort, type ResourceLimits, type Transferable } from "node
 /** Heap a parsing worker may use by default: one runaway file ends its worker, not the process. */
 export const DEFAULT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 2048, maxYoungGenerationSizeMb: 64 };
 
+export interface WorkerPoolOptions<Task> {
+  resourceLimits?: ResourceLimits | undefined;
+  /** How long one task may run once a worker has it; past that the worker is ended and the task fails. */
+  taskBudgetMs?: ((task: Task) => number) | undefined;
+  /** Starts a timer and returns its cancel (injected by tests; setTimeout otherwise). */
+  startTimer?: ((ms: number, onTimeout: () => void) => () => void) | undefined;
+}
+
+function startRealTimer(ms: number, onTimeout: () => void): () => void {
+  const timer = setTimeout(onTimeout, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 interface TaskMessage<Task> {
   id: number;
   task: Task;
@@ -37,6 +51,7 @@ export class WorkerPool<Task, Result> {
   private readonly slots: Slot[] = [];
   private readonly queue: { id: number; task: Task; transfer: readonly Transferable[] }[] = [];
   private readonly pending = new Map<number, Pending<Result>>();
+  private readonly budgetTimers = new Map<number, () => void>();
   private nextId = 1;
   private closed = false;
 
@@ -44,7 +59,7 @@ export class WorkerPool<Task, Result> {
     private readonly script: URL,
     size: number,
     private readonly workerData: unknown,
-    private readonly resourceLimits: ResourceLimits = DEFAULT_WORKER_LIMITS,
+    private readonly options: WorkerPoolOptions<Task> = {},
   ) {
     for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.start());
   }
@@ -94,7 +109,7 @@ export class WorkerPool<Task, Result> {
   }
 
   private start(): Slot {
-    const worker = new Worker(this.script, { workerData: this.workerData, resourceLimits: this.resourceLimits });
+    const worker = new Worker(this.script, { workerData: this.workerData, resourceLimits: this.options.resourceLimits ?? DEFAULT_WORKER_LIMITS });
     const slot: Slot = { worker, taskId: undefined, retiring: false };
     worker.on("message", (answer: AnswerMessage<Result>) => {
       if (slot.retiring) return;
@@ -123,12 +138,20 @@ export class WorkerPool<Task, Result> {
       const next = this.queue.shift();
       if (next === undefined) return;
       slot.taskId = next.id;
+      const budget = this.options.taskBudgetMs?.(next.task);
+      if (budget !== undefined) {
+        const id = next.id;
+        const startTimer = this.options.startTimer ?? startRealTimer;
+        this.budgetTimers.set(id, startTimer(budget, () => this.cancel(id, new Error(`the parsing worker took longer than ${budget} ms on one task`))));
+      }
       const message: TaskMessage<Task> = { id: next.id, task: next.task };
       slot.worker.postMessage(message, [...next.transfer]);
     }
   }
 
   private settle(id: number, error: Error | undefined, result?: Result): void {
+    this.budgetTimers.get(id)?.();
+    this.budgetTimers.delete(id);
     const pending = this.pending.get(id);
     if (pending === undefined) return;
     this.pending.delete(id);

@@ -18,6 +18,10 @@ import type { ActivitySource } from "../../../model/activity-log.js";
 import { isGzipName, trailLogBytes, type TrailParseTask, type TrailWorkerData } from "./trail-logs.js";
 import { scanCloudTrailFile } from "./trail-scanner.js";
 
+// A file at the unpacked cap scans in seconds: a parse still running after five minutes is stuck
+// (or fed a pathological file), and its file is counted unreadable.
+const TRAIL_FILE_BUDGET_MS = 5 * 60_000;
+
 /** Below this many files, reading in process is quicker than starting worker threads. */
 export const MIN_FILES_FOR_WORKERS = 8;
 
@@ -81,7 +85,7 @@ export async function readLocalCloudTrail(paths: readonly string[], options: Loc
   // A file that cannot be read or parsed settles as undefined: it is counted, never fatal.
   if (workers > 0) {
     const data: TrailWorkerData = { cidrs: options.ranges.cidrs };
-    const active = new WorkerPool<TrailParseTask, PackedActivityChunk>(trailWorkerScript(), workers, data);
+    const active = new WorkerPool<TrailParseTask, PackedActivityChunk>(trailWorkerScript(), workers, data, { taskBudgetMs: () => TRAIL_FILE_BUDGET_MS });
     pool = active;
     parse = (file) => active.run(task(file), [], signal).then(unpackChunk, () => undefined);
   } else {
