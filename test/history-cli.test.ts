@@ -2,12 +2,12 @@
  * `wiam collect` and `wiam call` as separate processes with history on, against the wire-level
  * AWS fake: the collection is stored by one process and served to the next without a cloud call.
  */
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_BASE_ACCESS_KEY_ID, FAKE_BASE_SECRET_ACCESS_KEY } from "./fakes/aws/estate.js";
+import { runProcess, type ProcessRun } from "./fixtures/run-process.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";
 import { PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";
 import { tempDataDir } from "./fixtures/mcp.js";
@@ -22,16 +22,8 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 /** Runs to the end without blocking this process's event loop, which serves the fake AWS. */
-function wiam(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function wiam(args: string[], env: Record<string, string>): Promise<ProcessRun> {
+  return runProcess(process.execPath, [CLI, ...args], env);
 }
 
 describe("wiam collect", () => {

@@ -15,6 +15,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreateRedactionKey } from "../redaction/index.js";
 import { freePort } from "./fixtures/authorization-server.js";
+import { runProcess, type ProcessRun } from "./fixtures/run-process.js";
 import { tempDataDir, textOf } from "./fixtures/mcp.js";
 import { FAKE_BASE_ACCESS_KEY_ID, FAKE_BASE_SECRET_ACCESS_KEY } from "./fakes/aws/estate.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";
@@ -24,12 +25,6 @@ import { startPostgres, type PostgresServer } from "./support/postgres.js";
 const CLI = join(import.meta.dirname, "..", "dist/src/cli/main.js");
 const DATABASE_ENV = "WIAM_TEST_STATE_URL";
 const prodUser = (name: string) => `arn:aws:iam::${PROD}:user/automation/${name}`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe("history on PostgreSQL, end to end", () => {
   let postgres: PostgresServer;
@@ -68,17 +63,9 @@ describe("history on PostgreSQL, end to end", () => {
   });
 
   /** Runs a command to its end without blocking this process's event loop, which serves the fake AWS. */
-  function wiam(name: string, args: string[]): Promise<Run> {
+  function wiam(name: string, args: string[]): Promise<ProcessRun> {
     const { dataDir, config } = host(name);
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, "--config", config, "--data-dir", dataDir, ...args], { env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runProcess(process.execPath, [CLI, "--config", config, "--data-dir", dataDir, ...args], childEnv());
   }
 
   async function collect(): Promise<{ outcome: string; collectionId: string; collectedAt: string }> {

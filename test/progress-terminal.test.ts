@@ -3,12 +3,13 @@
  * `script`), collecting from AWS (the wire-level fake) draws its progress on one line and clears
  * it before the answer. The same command with stderr on a pipe prints no progress at all.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_BASE_ACCESS_KEY_ID, FAKE_BASE_SECRET_ACCESS_KEY } from "./fakes/aws/estate.js";
+import { runProcess } from "./fixtures/run-process.js";
 import { FakeAwsServer } from "./fakes/aws/server.js";
 import { PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";
 import { tempDataDir } from "./fixtures/mcp.js";
@@ -26,17 +27,7 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 /** Runs to the end without blocking this process's event loop, which serves the fake AWS. */
-function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runProcess;
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "wiam-progress-"));
