@@ -9,6 +9,7 @@ import { detectAnomalies } from "../src/activity/detect.js";
 import { DEFAULT_ACTIVITY_SETTINGS, type ActivitySettings } from "../src/activity/detections/types.js";
 import { ActivityLogBuilder, type ActivityEventInput } from "../src/activity/log.js";
 import { distantNetworks, networkKeyOf, AddressRanges } from "../src/activity/networks.js";
+import { applyFieldVisibility } from "../src/governance/visibility.js";
 
 const NOW = new Date("2026-03-10T12:00:00Z");
 const HOUR = 3_600_000;
@@ -174,6 +175,24 @@ describe("detection rules", () => {
       { code: "service_principal_sign_in_anomaly", severity: "medium", principal: sp, evidence: ["new"] },
       { code: "service_principal_sign_in_anomaly", severity: "medium", principal: sp, evidence: ["f0", "f1", "f2", "f3", "f4"] },
     ]);
+  });
+
+  it("flags a call from a country never seen in the baseline, and names the baseline's countries in a field of their own", () => {
+    const fromUs = { network: "outside" as const, sourceAddress: "198.51.100.20", country: "US" };
+    const fromDe = { network: "outside" as const, sourceAddress: "203.0.113.30", country: "DE" };
+    const { result } = detect([...regular(6, fromUs), ...regular(12, fromDe), event(2, { network: "outside", sourceAddress: "192.0.2.140", country: "BR" })]);
+    const newCountry = result.findings.find((finding) => finding.code === "new_source_network" && finding.severity === "medium");
+    expect(newCountry?.reason).toBe("Called from a country it never called from in its baseline.");
+    // The countries are not in the words: they are hidden with the source network, the words are not.
+    expect(newCountry?.normal).not.toContain("DE");
+    expect(newCountry?.normalCountries).toEqual(["DE", "US"]);
+    // Hiding the source network hides the countries derived from it, as it does each event's country.
+    const finding = { scopeId: "aws:account/111111111111", normal: newCountry?.normal, normalCountries: newCountry?.normalCountries, evidence: [{ sourceNetwork: "192.0.2.0/24", country: "BR" }] };
+    const shown = applyFieldVisibility({ findings: [finding] }, ["find_anomalous_activity"], [{ tools: ["find_anomalous_activity"], scopes: ["*"], hide: ["sourceNetwork"] }], () => [], undefined);
+    expect(shown).toEqual({
+      value: { findings: [{ ...finding, normalCountries: [], evidence: [{ sourceNetwork: "[hidden by admin policy]", country: "[hidden by admin policy]" }] }] },
+      hidden: ["country", "normalCountries", "sourceNetwork"],
+    });
   });
 
   it("thresholds are configurable", () => {

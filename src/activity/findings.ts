@@ -41,6 +41,7 @@ export interface ActivityFindingAnswer {
   principal: { id: string; name: string | null; kind: string | null };
   reason: string;
   normal: string;
+  normalCountries?: string[];
   evidence: ActivityEvidence[];
 }
 
@@ -123,6 +124,7 @@ export function activityFindingsOf(inventory: Inventory, query: ActivityQuery): 
       principal: { id: finding.principalId, name: principal?.name ?? null, kind: principal?.kind ?? null },
       reason: finding.reason,
       normal: finding.normal,
+      ...(finding.normalCountries === undefined ? {} : { normalCountries: [...finding.normalCountries] }),
       evidence: finding.evidenceRows.map((row) => evidenceOf(log, row)),
     });
   }

@@ -24,7 +24,7 @@ export const HIDDEN_TEXT = "[hidden by admin policy]";
  */
 export const DERIVED_FIELDS: Readonly<Partial<Record<HideableField, readonly string[]>>> = {
   userAgent: ["clientKind"],
-  sourceNetwork: ["country"],
+  sourceNetwork: ["country", "normalCountries"],
 };
 
 function globToRegExp(pattern: string): RegExp {

@@ -34,7 +34,8 @@ export const newNetwork: Detection = {
         severity: "medium",
         reason: "Called from a country it never called from in its baseline.",
         evidenceRows: firstRows(newCountryRows),
-        normal: `${baselineText(baseline, settings)}; countries before: ${[...baseline.countries].sort().join(", ")}`,
+        normal: baselineText(baseline, settings),
+        normalCountries: [...baseline.countries].sort(),
       });
     }
     if (newNetworkRows.length > 0) {

@@ -95,6 +95,8 @@ export interface RawFinding {
   evidenceRows: readonly number[];
   /** What normal looked like, in words (no addresses). */
   normal: string;
+  /** Countries of the baseline's calls: a field of its own, hidden with the source network they come from. */
+  normalCountries?: readonly string[];
 }
 
 export interface Detection {
