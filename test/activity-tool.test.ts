@@ -152,7 +152,8 @@ describe("describe_identity's recent activity", () => {
     });
     expect(textOf(result)).toContain("Recent activity (24 h): 24 events, 9 distinct actions, 16 denied; anomalies: high access_denied_burst");
     const quiet = await session.client.callTool({ name: "describe_identity", arguments: { intent, principal: A.boundedRole } });
-    expect((quiet.structuredContent as { recentActivity: unknown }).recentActivity).toBeNull();
+    // The logs never name it: zeros, not none, so a withheld summary tells nothing about activity.
+    expect((quiet.structuredContent as { recentActivity: unknown }).recentActivity).toEqual({ windowHours: 24, events: 0, denied: 0, actions: 0, lastEventAt: null, findings: [] });
   });
 });
 
@@ -233,6 +234,10 @@ describe("activity telemetry is governed", () => {
       expect(withheld?.reason).toMatch(/approval declined$/);
       expect(textOf(production)).toContain(`- recentActivity: 1 item touching ${A.productionAccount} (`);
       expect(textOf(production)).not.toContain("Recent activity (24 h)");
+      // A production identity the logs never name is withheld the same way: the note does not tell it was quiet.
+      const quiet = await describe(declined, A.prodDeployRole);
+      expect((quiet.structuredContent as { recentActivity: unknown }).recentActivity).toBeNull();
+      expect((quiet.structuredContent as { withheld: { part: string }[] }).withheld.map((part) => part.part)).toContain("recentActivity");
 
       // Outside production the summary needs no approval.
       const development = await describe(declined, A.passRoleUser);

@@ -75,6 +75,15 @@ describe("reviewing what an answer reveals", () => {
         reason,
         policyIds: ["approve-production-reach-in-answers"],
       },
+      // Its activity summary too (zeros: the logs never name it, which a withheld part must not tell).
+      {
+        part: "recentActivity",
+        items: 1,
+        scopes: ["aws:account/222222222222"],
+        reason:
+          "the answer reveals reach into production, which needs a person's approval; activity telemetry of production identities needs a person's approval; approval could not be asked (the client cannot ask a person)",
+        policyIds: ["approve-production-activity", "approve-production-reach-in-answers"],
+      },
     ]);
     expect(text.split("\n")[0]).toBe("Parts of this answer were withheld by policy after review of what they reveal:");
     expect(text).not.toContain("arn:aws:iam::111111111111:root");
@@ -104,7 +113,7 @@ describe("reviewing what an answer reveals", () => {
 
   it("withholds when the person declines", async () => {
     const { structured } = await describeDeployRole("decline");
-    expect(structured.withheld?.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy"]);
+    expect(structured.withheld?.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy", "recentActivity"]);
     expect(structured.identity.canBeAssumedBy).toEqual([]);
   });
 

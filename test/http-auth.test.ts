@@ -175,7 +175,7 @@ describe("wiam serve --http with OAuth", () => {
       withheld: { part: string }[];
     };
     expect(withheld.identity.canBeAssumedBy).toEqual([]);
-    expect(withheld.withheld.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy"]);
+    expect(withheld.withheld.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy", "recentActivity"]);
     await approving.close();
     await silent.close();
   });

@@ -140,7 +140,7 @@ describe("MCP resources", () => {
     const withheld = JSON.parse(onlyText(await real.client.readResource({ uri }))) as { identity: { id: string; grants: unknown[] }; withheld: { part: string }[] };
     expect(withheld.identity.id).toBe(A.prodDeployRole);
     expect(withheld.identity.grants).toEqual([]);
-    expect(withheld.withheld.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy"]);
+    expect(withheld.withheld.map((w) => w.part)).toEqual(["identity.grants", "identity.canAssume", "identity.canBeAssumedBy", "recentActivity"]);
     await real.close();
     session = undefined;
 

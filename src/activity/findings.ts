@@ -193,8 +193,11 @@ export interface RecentActivitySummary {
 
 export function recentActivityOf(inventory: Inventory, principalId: string, settings: ActivitySettings, now: Date): RecentActivitySummary | null {
   const log = inventory.activity;
+  if (log.length === 0 && log.sources.length === 0) return null;
   const range = log.rangeOf(principalId);
-  if (!range) return null;
+  // With logs read, an identity they never name has a summary of zeros, not none: whether an
+  // answer is withheld for approval must not tell that a production identity was active.
+  if (!range) return { windowHours: settings.detectionHours, events: 0, denied: 0, actions: 0, lastEventAt: null, findings: [] };
   const windowTo = Math.floor(now.getTime() / 1000) + 1;
   const from = log.firstAtOrAfter(range.start, range.end, windowTo - 1 - settings.detectionHours * 3_600);
   const to = log.firstAtOrAfter(from, range.end, windowTo);
