@@ -159,6 +159,8 @@ describe("approval over HTTP", () => {
       ["approve-production-reach-in-answers", "no-self-approval-of-answers-over-http"],
       ["approve-production-reach-in-answers", "no-self-approval-of-answers-over-http"],
       ["approve-production-reach-in-answers", "no-self-approval-of-answers-over-http"],
+      // Its activity summary, asked as find_anomalous_activity too.
+      ["approve-production-activity", "approve-production-reach-in-answers", "no-self-approval-of-answers-over-http"],
     ]);
     expect(asked).toEqual([]);
     await mcp.close();

@@ -29,7 +29,7 @@ const output = z.object({
       findings: z.array(z.object({ code: z.string(), severity: z.enum(["high", "medium", "low"]) })),
     })
     .nullable()
-    .describe("its activity in the logs over the detection window (zeros when the logs never name it); null when no activity log was read (find_anomalous_activity has the detail)"),
+    .describe("its activity in the logs over the detection window; zeros if they never name it, null if no log was read"),
 });
 
 /** The described identity's id, from an answer that passed the output schema. */
