@@ -71,6 +71,7 @@ function harness(store: ApprovalStore, maxPendingPerCaller?: number): Harness {
     reuseWindowMs: () => 8 * 3_600_000,
     ...(maxPendingPerCaller === undefined ? {} : { maxPendingPerCaller: () => maxPendingPerCaller }),
     redactText: (text) => text.replace(/AKIA[0-9A-Z]{16}/g, "[REDACTED:aws_access_key_id]"),
+    redactValue: (value) => JSON.parse(JSON.stringify(value).replace(/AKIA[0-9A-Z]{16}/g, "[REDACTED:aws_access_key_id]")) as unknown,
     audit: (event) => {
       if (failing.has(event.action)) throw new Error("disk full");
       events.push(event);
@@ -372,7 +373,7 @@ describe("approval retention", () => {
     const store = SqliteApprovalStore.open(join(mkdtempSync(join(tmpdir(), "wiam-approvals-retention-")), "approvals.db"));
     const old = await created(store, { ...request().binding, callerSubject: "alice", callerClientId: "", taskId: "t", intent: "i", arguments: {}, scope: "s", reasons: [], requirements: [], requestedAt: new Date("2025-01-01T00:00:00Z"), expiresAt: new Date("2025-01-01T00:01:00Z") });
     await store.decide(old.id, { status: "denied", approver: "sam", note: null, at: new Date("2025-01-01T00:00:30Z") });
-    const queue = new ApprovalQueue({ store: () => Promise.resolve(store), callerGroups: () => ({}), now: () => T0, reuseWindowMs: () => 0, retentionMs: () => 30 * 86_400_000, redactText: (text) => text });
+    const queue = new ApprovalQueue({ store: () => Promise.resolve(store), callerGroups: () => ({}), now: () => T0, reuseWindowMs: () => 0, retentionMs: () => 30 * 86_400_000, redactText: (text) => text, redactValue: (value) => value });
     expect(await queue.list(sam)).toEqual([]);
     expect(await store.get(old.id)).toBeNull();
     await queue.dispose();

@@ -46,11 +46,8 @@ export interface ApprovalQueueOptions {
   retentionMs?: (() => number) | undefined;
   /** Redacts text an approver typed (their note) before it is stored. */
   redactText: (text: string) => string;
-  /**
-   * Redacts a call's arguments before they are stored, as the audit log does (field-name rules
-   * included); without it each string is redacted as text.
-   */
-  redactValue?: ((value: unknown) => unknown) | undefined;
+  /** Redacts a call's arguments before they are stored, as the audit log does (field-name rules included). */
+  redactValue: (value: unknown) => unknown;
   /** Tells approvers a request is waiting (the webhook); never blocks the request. */
   notify?: ((request: ApprovalRequestRecord) => void) | undefined;
   /** Writes the step to the audit chain; awaited, so a step that cannot be audited fails. */
@@ -88,14 +85,6 @@ function answerOf(record: ApprovalRequestRecord): ApprovalAnswer {
   const outcomes: Record<Exclude<ApprovalStatus, "pending">, ApprovalAnswer["outcome"]> = { approved: "approved", denied: "declined", expired: "timeout", withdrawn: "cancelled" };
   const outcome = record.status === "pending" ? "failed" : outcomes[record.status];
   return { outcome, approver: record.approver, note: record.note, kind: "second-person", requestId: record.id, reusedFrom: null, decidedAt: record.decidedAt };
-}
-
-/** The same value with every string redacted. */
-function redactStrings(value: unknown, redactText: (text: string) => string): unknown {
-  if (typeof value === "string") return redactText(value);
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redactText));
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactStrings(child, redactText)]));
-  return value;
 }
 
 export class ApprovalQueue {
@@ -148,7 +137,7 @@ export class ApprovalQueue {
         taskId: request.taskId,
         intent: request.intent,
         // Stored as the audit log stores arguments: redacted (a filter can carry pasted text).
-        arguments: this.options.redactValue ? this.options.redactValue(request.askedArguments) : redactStrings(request.askedArguments, this.options.redactText),
+        arguments: this.options.redactValue(request.askedArguments),
         scope: scopeInWords(request.scope),
         reasons: request.reasons,
         requirements: request.requirements,

@@ -48,6 +48,7 @@ async function withQueue<T>(globals: GlobalOptions, run: (queue: ApprovalQueue, 
     callerGroups: () => context.config.governance.callerGroups,
     reuseWindowMs: () => 0,
     redactText: (text) => redactor.redactText(text).value,
+    redactValue: (value) => redactor.redact(value).value,
     audit: (event) => writeApprovalAuditEvent(state.audit, redactor.rulesetVersion, event),
   });
   try {
