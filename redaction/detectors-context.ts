@@ -129,7 +129,11 @@ function assignmentAt(text: string, at: number): Assignment | undefined {
 
 const COUNT = /^\d{1,9}(?:$|[;,] )/;
 
-const NEXT_PAIR = /\s+[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
+/**
+ * The next `name=` on the line and what separates it: spaces (logfmt), `; ` or `, `, or a bare `;`
+ * (an ADO.NET property list starting `Password=x;Server=db`, where the value ends at the `;`).
+ */
+const NEXT_PAIR = /(?:[;,]?\s+|;)[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
 
 function endBeforeNextPair(text: string, range: ValueRange): number {
   const next = NEXT_PAIR.exec(text.slice(range.start, range.end));
@@ -422,7 +426,9 @@ const entropyInContext: Detector = (text, env) => {
     if ((run.classes & MIXED) !== MIXED) return;
     let end = run.end;
     while (end > run.start && text.charAt(end - 1) === ".") end--;
-    if (text.charAt(end) === "=") end += text.charAt(end + 1) === "=" ? 2 : 1;
+    // Base64 padding ends a token; an "=" with more of a word after it is an assignment (`KEY=value`).
+    const padded = end + (text.charAt(end) === "=" ? (text.charAt(end + 1) === "=" ? 2 : 1) : 0);
+    if (padded > end && !/[A-Za-z0-9+/_-]/.test(text.charAt(padded))) end = padded;
     const candidate = text.slice(run.start, end);
     if (candidate.length < 20 || isHex(candidate) || !hasSecretContextBefore(text, run.start, 80)) return;
     if (IDENTIFIER_LABEL_BEFORE.test(text.slice(Math.max(0, run.start - 40), run.start))) return;

@@ -8,6 +8,7 @@ import {
   relateToSet,
   wildcardMatch,
 } from "../src/analysis/entitlements/matching.js";
+import { propertyRuns } from "./support/property-runs.js";
 
 describe("wildcardMatch", () => {
   it("matches * (any run) and ? (one character)", () => {
@@ -55,7 +56,7 @@ describe("pattern to pattern", () => {
           expect(wildcardMatch(wide, value, false)).toBe(true);
         }
       }),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 
@@ -71,7 +72,7 @@ describe("pattern to pattern", () => {
         const brute = words.some((w) => wildcardMatch(a, w, false) && wildcardMatch(b, w, false));
         expect(patternsIntersect(a, b, false)).toBe(brute);
       }),
-      { numRuns: 1000 },
+      propertyRuns(1000),
     );
   });
 });

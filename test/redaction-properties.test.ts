@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createRedactor } from "../redaction/index.js";
 import { fake } from "./redaction-corpus/index.js";
 import { TEST_KEY, leakedWindow, shapeOf, visibleText } from "./redaction-helpers.js";
+import { propertyRuns } from "./support/property-runs.js";
 
 const redactor = createRedactor({ key: TEST_KEY });
 
@@ -116,7 +117,7 @@ describe("redaction properties", () => {
         expect(result.findings).toEqual([]);
         expect(result.value).toBe(document);
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -130,7 +131,7 @@ describe("redaction properties", () => {
         expect(result.value.base).toBe(document.base);
         expect(result.findings.length).toBeGreaterThanOrEqual(1);
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
@@ -144,7 +145,7 @@ describe("redaction properties", () => {
         expect(other.findings.map((finding) => finding.kind)).toEqual(first.findings.map((finding) => finding.kind));
         expect(other.findings.map((finding) => finding.fingerprint)).not.toEqual(first.findings.map((finding) => finding.fingerprint));
       }),
-      { numRuns: 100 },
+      propertyRuns(100),
     );
   });
 });

@@ -59,6 +59,20 @@ const legacyAdoPat = "fakeexample2345qrstuvwxyzabcdefgh2345qrstuvwxyzabcde";
 
 export const hardeningCases: readonly RedactionCorpusCase[] = [
   textCase(
+    "password-first-in-property-list",
+    "an ADO.NET connection string logged with its password first",
+    "Password=FAKE-ado-EXAMPLE-7;Server=sql-example.database.windows.net;Database=appdb",
+    ["FAKE-ado-EXAMPLE-7"],
+    ["Server=sql-example.database.windows.net", "Database=appdb"],
+  ),
+  textCase(
+    "password-then-pairs-with-semicolons",
+    "a key=value log line whose pairs are separated by `; `",
+    "password=FAKE-kv-EXAMPLE-8; host=db.example.internal; user=app",
+    ["FAKE-kv-EXAMPLE-8"],
+    ["; host=db.example.internal", "user=app"],
+  ),
+  textCase(
     "glued-vendor-tokens",
     "CI log with tokens glued to variable names",
     `Setting tool_${gluedGithub} for the release step\nslack: x_${gluedSlack}\nGITLAB_${gluedGitlab} exported`,
