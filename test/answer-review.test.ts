@@ -81,7 +81,7 @@ describe("reviewing what an answer reveals", () => {
         items: 1,
         scopes: ["aws:account/222222222222"],
         reason:
-          "the answer reveals reach into production, which needs a person's approval; activity telemetry of production identities needs a person's approval; approval could not be asked (the client cannot ask a person)",
+          "activity telemetry of production identities needs a person's approval; the answer reveals reach into production, which needs a person's approval; approval could not be asked (the client cannot ask a person)",
         policyIds: ["approve-production-activity", "approve-production-reach-in-answers"],
       },
     ]);

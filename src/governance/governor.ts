@@ -204,7 +204,8 @@ function secondPersonMessage(answer: ApprovalAnswer, why: string, requirements: 
 }
 
 function approvalMessage(answer: ApprovalAnswer, reasons: readonly string[], policyIds: readonly string[]): string {
-  const why = reasons.join("; ");
+  // Two policies may give the same reason: it is said once.
+  const why = [...new Set(reasons)].join("; ");
   switch (answer.outcome) {
     case "unsupported":
       return `approval required (${why}), but this client cannot ask a person (no MCP elicitation support); the call was not run. To proceed: ${withoutAskingHint(policyIds)}`;
@@ -233,7 +234,20 @@ const STRICTNESS: Record<GovernanceDecision["kind"], number> = { allow: 0, appro
  */
 export function stricterOf(first: GovernanceDecision, second: GovernanceDecision): GovernanceDecision {
   if (STRICTNESS[first.kind] !== STRICTNESS[second.kind]) return STRICTNESS[first.kind] > STRICTNESS[second.kind] ? first : second;
-  return { kind: first.kind, policyIds: [...new Set([...first.policyIds, ...second.policyIds])].sort(), reasons: [...new Set([...first.reasons, ...second.reasons])] };
+  // A forbid's reason sits at its policy's index (the answer review pairs them to ask only about
+  // policies the question's approval did not cover), so the merge keeps each pair together.
+  const paired = (decision: GovernanceDecision) => decision.policyIds.length === decision.reasons.length;
+  if (!paired(first) || !paired(second)) {
+    return { kind: first.kind, policyIds: [...new Set([...first.policyIds, ...second.policyIds])].sort(), reasons: [...new Set([...first.reasons, ...second.reasons])] };
+  }
+  const reasonOf = new Map<string, string>();
+  for (const decision of [first, second]) {
+    decision.policyIds.forEach((id, index) => {
+      if (!reasonOf.has(id)) reasonOf.set(id, decision.reasons[index] ?? "");
+    });
+  }
+  const policyIds = [...reasonOf.keys()].sort();
+  return { kind: first.kind, policyIds, reasons: policyIds.map((id) => reasonOf.get(id) ?? "") };
 }
 
 /**
