@@ -47,6 +47,8 @@ export function mergeSnapshots(parts: readonly InventorySnapshot[], generatedAt:
     trustEdges: firstById(parts.map((p) => p.trustEdges)),
     gaps: unionGaps(parts),
   };
+  const resources = firstById(parts.map((p) => p.resources ?? []));
+  if (resources.length > 0) merged.resources = resources;
   const logs = parts.flatMap((p) => (p.activityLog ? [p.activityLog] : []));
   if (logs.length > 0) merged.activityLog = { sources: logs.flatMap((log) => log.sources), events: logs.flatMap((log) => log.events) };
   // Demo data mixed with real data is not a demo: only an all-demo merge keeps the flag.

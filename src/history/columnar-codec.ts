@@ -76,9 +76,10 @@ export const SNAPSHOT_HEADER_FIELDS = ["schemaVersion", "generatedAt", "demo", "
 
 /**
  * Top-level snapshot sections written whole, as JSON: the activity log (src/model/activity-log.ts)
- * is read in columns of its own when a question needs it, and is small beside the grants.
+ * is read in columns of its own when a question needs it, and is small beside the grants; so are
+ * the collected resources.
  */
-export const SNAPSHOT_JSON_FIELDS = ["activityLog"] as const;
+export const SNAPSHOT_JSON_FIELDS = ["activityLog", "resources"] as const;
 
 /** A stored inventory that must not be served: damaged, from another format, or of other fields. */
 export class StoredInventoryUnreadable extends Error {

@@ -4,6 +4,7 @@
  */
 import { providerModule, providerOwning } from "../providers/registry.js";
 import type {
+  CollectedResource,
   CollectionGap,
   Credential,
   Grant,
@@ -121,6 +122,7 @@ export class Inventory {
   private trustGroupsFrom: Map<string, TrustEdge[]> | undefined;
   private readonly vaultItemsById = new Map<string, VaultItem>();
   private readonly vaultItemsByScope = new Map<string, VaultItem[]>();
+  private readonly resourcesById = new Map<string, CollectedResource>();
 
   /**
    * `grants`: the grant table when it is already built (a stored inventory loads its columns
@@ -146,6 +148,7 @@ export class Inventory {
       this.vaultItemsById.set(item.id, item);
       pushTo(this.vaultItemsByScope, item.scopeId, item);
     }
+    for (const resource of snapshot.resources ?? []) this.resourcesById.set(resource.id, resource);
   }
 
   /** Principals by email, unique id and name, and the aliases more than one identity shares. */
@@ -269,6 +272,11 @@ export class Inventory {
     return this.vaultItemsByScope.get(scopeId) ?? EMPTY;
   }
 
+  /** A listed resource whose place or facts were collected (snapshot.resources). */
+  collectedResource(id: string): CollectedResource | undefined {
+    return this.resourcesById.get(id);
+  }
+
   /** The scope and all its ancestors, nearest first. Stops on a cycle rather than looping. */
   scopeChain(scopeId: string): Scope[] {
     const chain: Scope[] = [];
@@ -292,6 +300,8 @@ export class Inventory {
     if (direct) return direct;
     const item = this.vaultItemsById.get(resource);
     if (item) return this.scopes.get(item.scopeId);
+    const listed = this.resourcesById.get(resource);
+    if (listed) return this.scopes.get(listed.scopeId);
     const principal = this.findPrincipal(resource);
     if (principal) return this.scopes.get(principal.scopeId);
     const ids = providerOwning(resource)?.ids;

@@ -309,6 +309,24 @@ export const collectionGapSchema = z.object({
 });
 export type CollectionGap = z.infer<typeof collectionGapSchema>;
 
+/**
+ * A resource the collection listed whose facts an answer needs beyond its name: where it sits when
+ * its name does not say (a Cloud Storage bucket is also named `projects/_/buckets/<b>`), and what
+ * else governs access to it. Only resources some answer needs are kept, not every listed one.
+ */
+export const collectedResourceSchema = z.object({
+  id: z.string().min(1).describe("the inventory's id, e.g. projects/<project id>/buckets/<name>"),
+  provider: providerSchema,
+  kind: z.string().min(1).describe("e.g. bucket"),
+  scopeId: z.string().describe("the scope it sits in"),
+  attributes: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .describe("provider facts, e.g. a bucket's uniformBucketLevelAccess (off: object ACLs grant access too)"),
+  evidence: evidenceSchema,
+});
+export type CollectedResource = z.infer<typeof collectedResourceSchema>;
+
 export const inventorySnapshotSchema = z.object({
   schemaVersion: z.literal(SNAPSHOT_SCHEMA_VERSION),
   generatedAt: isoTime,
@@ -323,6 +341,7 @@ export const inventorySnapshotSchema = z.object({
   grants: z.array(grantSchema),
   trustEdges: z.array(trustEdgeSchema),
   gaps: z.array(collectionGapSchema).optional(),
+  resources: z.array(collectedResourceSchema).optional().describe("listed resources whose place or facts answers need (Cloud Storage buckets)"),
   activityLog: activityLogSchema
     .optional()
     .describe("activity of identities from the clouds' logs (metadata only), for find_anomalous_activity"),
