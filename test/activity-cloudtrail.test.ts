@@ -8,12 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { AddressRanges } from "../src/activity/networks.js";
+import { AddressRanges, ipv4Number, ipv6Groups } from "../src/activity/networks.js";
 import { connectorsFor } from "../src/app.js";
 import { parseConfig } from "../src/config/load.js";
 import { normalizeCloudTrailRecord } from "../src/providers/aws/activity/cloudtrail.js";
 import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
 import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
+import { AWS_RANGES_SNAPSHOT } from "../src/providers/aws/activity/ranges-snapshot.js";
 import { FAKE_SECRET, ROLE_SESSION_RECORD } from "./fixtures/cloudtrail.js";
 import { connect, textOf } from "./fixtures/mcp.js";
 
@@ -98,6 +99,50 @@ function trailFolder(): string {
   writeFileSync(join(folder, "222222222222_CloudTrail_us-east-1_20260310T1125Z_c3d4.json.gz"), Buffer.from("not gzip"));
   return root;
 }
+
+describe("the shipped AWS ranges snapshot", () => {
+  /** Whether the CIDR is written as its own network address, as every ip-ranges.json entry is. */
+  const aligned = (cidr: string): boolean => {
+    const [address = "", bitsText = ""] = cidr.split("/");
+    const bits = Number(bitsText);
+    const v4 = ipv4Number(address);
+    if (v4 !== undefined) return bits >= 0 && bits <= 32 && v4 % 2 ** (32 - bits) === 0;
+    const groups = ipv6Groups(address);
+    if (!groups || !(bits >= 0 && bits <= 128)) return false;
+    return groups.every((group, i) => {
+      const kept = Math.max(0, Math.min(16, bits - i * 16));
+      return (group & (0xffff >> kept)) === 0;
+    });
+  };
+
+  it("holds aligned blocks, none inside another, that are inside up to their edges and not one address past them", () => {
+    const prefixes = AWS_RANGES_SNAPSHOT.prefixes;
+    expect(prefixes).toHaveLength(29);
+    expect(prefixes.filter((cidr) => !aligned(cidr))).toEqual([]);
+    const nested = prefixes.flatMap((outer) =>
+      prefixes.filter((inner) => inner !== outer && new AddressRanges([outer]).contains(inner.split("/")[0] ?? "")).map((inner) => `${inner} in ${outer}`),
+    );
+    expect(nested).toEqual([]);
+    const inside = [
+      "3.64.0.0",
+      "3.95.255.255",
+      "34.239.255.255",
+      "44.192.0.0",
+      "44.255.255.255",
+      "54.149.255.255",
+      "13.239.255.255",
+      "2600:1f18::1",
+      "2600:1f18:7fff:ffff:ffff:ffff:ffff:ffff",
+      "2600:1f14:3fff::1",
+      "2a05:d018:1fff::1",
+      "2406:da1c::1",
+    ];
+    expect(inside.filter((address) => !RANGES.contains(address))).toEqual([]);
+    // A subset of AWS: the neighbours are mostly AWS too (2600:1f18:8000::/36 is a Wavelength Zone), yet outside this list.
+    const outside = ["3.63.255.255", "3.96.0.0", "34.240.0.0", "44.191.255.255", "54.150.0.0", "2600:1f18:8000::1", "2600:1f14:4000::1", "2a05:d018:2000::1", "2600:1f00::1"];
+    expect(outside.filter((address) => RANGES.contains(address))).toEqual([]);
+  });
+});
 
 describe("local CloudTrail files", () => {
   it("are read in the trail's key layout; a file that is not a log is named as partial coverage", async () => {

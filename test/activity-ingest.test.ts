@@ -49,7 +49,7 @@ function awkwardRecords(): unknown[] {
     record({ sourceIPAddress: "10.0.3.7", vpcEndpointId: "vpce-0a1b2c3d" }),
     record({ sourceIPAddress: "lambda.amazonaws.com" }),
     record({ sourceIPAddress: "AWS Internal", errorCode: "AccessDenied" }),
-    record({ sourceIPAddress: "2600:1f18:abcd::1" }),
+    record({ sourceIPAddress: "2600:1f18:4bcd::1" }),
     record({ sourceIPAddress: "2001:db8:1:2::5" }),
     record({ sourceIPAddress: "256.1.1.1" }),
     record({ sourceIPAddress: "" }),
