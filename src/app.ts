@@ -41,6 +41,9 @@ import { SqliteStateStore } from "./state/sqlite/store.js";
 import type { StateStore, StateTables } from "./state/state-store.js";
 import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
 
+/** After a shutdown's wait runs out, how long cancelled calls get to write their audited end. */
+const DRAIN_AFTER_CANCEL_MS = 2_000;
+
 export interface AppOptions {
   config: WiamConfig;
   dataDir: string;
@@ -84,6 +87,12 @@ export interface App {
   reload(next: WiamConfig): ReloadResult;
   /** Called after a reload that changed which tools are exposed (the server sends list_changed). */
   onToolsChanged(listener: () => void): void;
+  /**
+   * Waits up to `timeoutMs` for running calls to finish and be audited; then ends every task (their
+   * calls see cancellation) and waits a little more. False when some were still running. Call
+   * before `close`.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   close(): void;
 }
 
@@ -96,9 +105,14 @@ export function connectorsFor(config: WiamConfig): Connector[] {
   const connectors: Connector[] = [];
   for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
   const caller = osUserName();
+  // Ids are kept at least over the detection window: findings cite the events in it.
+  const activityIngestion = {
+    workers: config.activity.ingestion.workers,
+    keepIdsHours: Math.max(config.activity.ingestion.keepIdsHours, config.activity.detectionHours),
+  };
   for (const module of PROVIDERS) {
     const providerConfig = config.providers[module.id];
-    if (providerConfig) connectors.push(module.createConnector(providerConfig, { caller }));
+    if (providerConfig) connectors.push(module.createConnector(providerConfig, { caller, activityIngestion }));
   }
   for (const module of PROVIDERS) {
     // A ranges file for a provider that reads no activity files would be ignored without a word.
@@ -109,7 +123,7 @@ export function connectorsFor(config: WiamConfig): Connector[] {
       );
     }
     const files = config.activity.files[module.id];
-    if (files) connectors.push(createActivityFilesConnector(module, files, config.activity.rangesFiles[module.id], config.activity.ingestion.workers));
+    if (files) connectors.push(createActivityFilesConnector(module, files, config.activity.rangesFiles[module.id], activityIngestion));
   }
   const demoSetting = config.providers.demo?.enabled;
   // The demo estate is the default when nothing else is configured, and can be added explicitly.
@@ -262,6 +276,13 @@ export function createApp(options: AppOptions): App {
     dataDir,
     reload,
     onToolsChanged: (listener) => void toolListeners.push(listener),
+    drain: async (timeoutMs) => {
+      if (await pipeline.whenIdle(timeoutMs)) return true;
+      // Still running (a long collection): ending the tasks cancels their calls, which then
+      // finish with an audited error soon after.
+      for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
+      return pipeline.whenIdle(DRAIN_AFTER_CANCEL_MS);
+    },
     close: () => {
       clearInterval(sweeper);
       for (const taskId of tasks.activeTaskIds) tasks.end(taskId);

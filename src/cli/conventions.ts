@@ -28,9 +28,23 @@ export function collectSnapshotPaths(value: string, previous: string[] | undefin
  */
 export function quietOnClosedStdout(): void {
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0);
-    throw error;
+    if (error.code !== "EPIPE") throw error;
+    if (closedStdoutAction === null) process.exit(0);
+    const action = closedStdoutAction;
+    closedStdoutAction = () => undefined; // one EPIPE per write: act once
+    action();
   });
+}
+
+let closedStdoutAction: (() => void) | null = null;
+
+/**
+ * What a closed stdout means for a command that must not just vanish: `wiam serve` over stdio
+ * has lost its client, and shuts down gracefully (running calls finish and are audited) instead
+ * of exiting mid-call.
+ */
+export function onClosedStdout(action: () => void): void {
+  closedStdoutAction = action;
 }
 
 /** True once a write to stdout has failed (the error is set before its event fires). */

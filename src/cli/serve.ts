@@ -5,9 +5,10 @@
  */
 import { httpConfigSchema, type HttpConfig } from "../config/http-schema.js";
 import { UserFacingError } from "../errors.js";
-import { runHost } from "../server/host.js";
+import { runHost, type ServeHost } from "../server/host.js";
 import { stdioTransport } from "../transports/stdio.js";
 import type { CliContext, GlobalOptions } from "./context.js";
+import { onClosedStdout } from "./conventions.js";
 
 export interface ServeOptions {
   http?: boolean;
@@ -31,7 +32,11 @@ export async function runServe(globals: GlobalOptions, options: ServeOptions = {
   if (!wantsHttp && (options.host !== undefined || options.port !== undefined)) {
     throw new UserFacingError("config_invalid", "--host and --port apply to --http; add --http to serve over HTTP");
   }
-  await runHost({
+  // Over stdio a closed stdout is the client gone: calls already running are finished and
+  // audited before the process ends (before the host is up, nothing has run yet).
+  const started: { host?: ServeHost } = {};
+  onClosedStdout(() => void (started.host?.shutdown() ?? Promise.resolve()).then(() => process.exit(0)));
+  started.host = await runHost({
     globals,
     // The HTTP stack (and jose) loads only when asked for: stdio starts as fast as before.
     transport: async (context) => (wantsHttp ? (await import("../transports/http.js")).httpTransport(httpSettingsOf(context, options)) : stdioTransport()),

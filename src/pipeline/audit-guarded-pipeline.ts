@@ -31,13 +31,13 @@ export class AuditGuardedPipeline extends CallPipeline {
     this.edge = { audit: deps.audit, redactor: deps.redactor, rulesetVersion: deps.redactor.rulesetVersion };
   }
 
-  override async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
+  protected override async perform(request: ToolCallRequest): Promise<ToolCallResponse> {
     try {
       const oversized = argumentBytesOver(request.arguments, MAX_ARGUMENT_BYTES);
       if (oversized !== null) return await this.refuseOversized(request, oversized);
       const report = request.progress;
-      if (report === undefined) return await super.execute(request);
-      return await super.execute({ ...request, progress: (done, total, message) => report(done, total, this.redactedMessage(message)) });
+      if (report === undefined) return await super.perform(request);
+      return await super.perform({ ...request, progress: (done, total, message) => report(done, total, this.redactedMessage(message)) });
     } catch (error) {
       if (error instanceof AuditLogBusyError || error instanceof StateUnavailableError) return { isError: true, text: error.message, auditId: null, status: "error" };
       throw error;

@@ -192,7 +192,43 @@ export class CallPipeline {
     return { ...(await this.deps.inventory.get(request)), refreshed };
   }
 
-  async execute(request: ToolCallRequest): Promise<ToolCallResponse> {
+  /** Calls that have started and not yet finished (their audit record written or refused). */
+  private readonly running = new Set<Promise<unknown>>();
+
+  execute(request: ToolCallRequest): Promise<ToolCallResponse> {
+    const call = this.perform(request);
+    const settled = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
+    return call;
+  }
+
+  /**
+   * Resolves once no call is running, or after `timeoutMs`: a shutdown waits here so a call that
+   * has already run is audited before the store closes. False when calls were still running.
+   */
+  async whenIdle(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+    });
+    try {
+      while (this.running.size > 0) {
+        const idle = await Promise.race([Promise.all([...this.running]).then(() => true as const), timedOut]);
+        if (!idle) return false;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One call, start to audited end; `execute` counts it as running meanwhile. */
+  protected async perform(request: ToolCallRequest): Promise<ToolCallResponse> {
     const telemetry = new CallTelemetry(request.tool, request.entry ?? "tools/call", request.caller.transport);
     let response: ToolCallResponse | undefined;
     try {

@@ -17,6 +17,9 @@ import { createMcpServer, endSessionTasks, type ServerOptions } from "./create-s
 import { nodeSupportNotice } from "../util/node-support.js";
 
 /** One MCP session as a transport sees it: its server, and the call that ends its task. */
+/** How long a shutdown waits for running calls to finish and be audited. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+
 export interface HostedSession {
   server: Server;
   /** Ends the session's default task (its short-lived cloud sessions) once the transport closed. */
@@ -168,6 +171,9 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
       stopWatching();
       refresher.stop();
       await transport.stop().catch((error: unknown) => app.logger.error(`stopping the transport failed: ${error instanceof Error ? error.message : String(error)}`));
+      // The transport has stopped taking calls (HTTP let them finish for drainSeconds; a closed
+      // MCP session cancels its handlers). What still runs is audited before the store closes.
+      if (!(await app.drain(SHUTDOWN_DRAIN_MS))) app.logger.warning(`shutting down with calls still running after ${SHUTDOWN_DRAIN_MS / 1000} s; their audit records may be incomplete`);
       app.close();
     })();
     return closing;

@@ -29,6 +29,7 @@ interface Waiting {
 export class SqliteAuditLog implements AuditLog {
   private waiting: Waiting[] = [];
   private scheduled: NodeJS.Immediate | null = null;
+  private closed = false;
 
   constructor(readonly store: AuditStore) {}
 
@@ -79,10 +80,12 @@ export class SqliteAuditLog implements AuditLog {
   /** Writes what is waiting, then closes the database. */
   async close(): Promise<void> {
     this.flush();
+    this.closed = true;
     this.store.close();
   }
 
   private append(entry: AuditAppend): Promise<string> {
+    if (this.closed) return Promise.reject(new Error("the audit log is closed (the server is shutting down): this record was not written"));
     return new Promise<string>((resolve, reject) => {
       this.waiting.push({
         entry,
