@@ -5,6 +5,7 @@
  * the redacted snapshot this answer carries; the audit keeps its hash, never the body.
  */
 import { z } from "zod";
+import { activityEventCount } from "../src/activity/activity-records.js";
 import { inventorySnapshotSchema, type InventorySnapshot } from "../src/model/inventory.js";
 import { line, textAnswer } from "../src/text/answer.js";
 import { commonInputShape, envelopeShape, gapsOf, sourceLine } from "./common.js";
@@ -65,7 +66,7 @@ export const exportInventoryTool = defineTool({
       text: textAnswer([
         sourceLine(context.dataSource),
         line`Exported ${counts.scopes} scopes, ${counts.principals} principals, ${counts.credentials} credentials, ${counts.vaultItems} vault items, ${counts.policies} policies, ${counts.grants} grants, ${counts.trustEdges} trust edges, ${counts.gaps} gaps.`,
-        ...(activityLog === undefined ? [] : [line`Activity events (${activityLog.events.length}) are not exported: they are governed as activity (find_anomalous_activity).`]),
+        ...(activityLog === undefined ? [] : [line`Activity events (${activityEventCount(activityLog)}) are not exported: they are governed as activity (find_anomalous_activity).`]),
       ]),
       itemCount: counts.principals + counts.credentials + counts.vaultItems + counts.grants,
     };

@@ -237,3 +237,28 @@ export function* chunkEvents(chunk: ActivityChunk): Generator<ActivityEventInput
     };
   }
 }
+
+/**
+ * The chunk's rows timed within [fromMs, toMs], in order: the chunk itself when all are (the
+ * strings are shared either way; a string no kept row names is never merged).
+ */
+export function chunkRowsWithin(chunk: ActivityChunk, fromMs: number, toMs: number): ActivityChunk {
+  const { timeMs, fields } = chunk;
+  let kept = 0;
+  for (let row = 0; row < chunk.rows; row++) {
+    const time = timeMs[row] as number;
+    if (time >= fromMs && time <= toMs) kept++;
+  }
+  if (kept === chunk.rows) return chunk;
+  const keptTimes = new Float64Array(kept);
+  const keptFields = new Int32Array(kept * CHUNK_STRIDE);
+  let next = 0;
+  for (let row = 0; row < chunk.rows; row++) {
+    const time = timeMs[row] as number;
+    if (time < fromMs || time > toMs) continue;
+    keptTimes[next] = time;
+    keptFields.set(fields.subarray(row * CHUNK_STRIDE, (row + 1) * CHUNK_STRIDE), next * CHUNK_STRIDE);
+    next++;
+  }
+  return { rows: kept, timeMs: keptTimes, fields: keptFields, strings: chunk.strings, tally: chunk.tally };
+}

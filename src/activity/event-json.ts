@@ -24,3 +24,25 @@ export function eventJson(event: ActivityEventInput): ActivityEvent {
   return json;
 }
 
+
+/** An event in its JSON form as collectors hand it over (the inverse of eventJson). */
+export function eventInput(event: ActivityEvent): ActivityEventInput {
+  return {
+    id: event.id,
+    timeMs: Date.parse(event.time),
+    provider: event.provider,
+    scopeId: event.scopeId,
+    principalId: event.principalId,
+    credentialId: event.credentialId,
+    kind: event.kind,
+    action: event.action,
+    category: event.category,
+    resource: event.resource,
+    via: event.via,
+    sourceAddress: event.sourceAddress,
+    network: event.network,
+    country: event.country,
+    userAgent: event.userAgent,
+    outcome: event.outcome,
+  };
+}

@@ -23,6 +23,7 @@ import {
   type NetworkClass,
 } from "../model/activity-log.js";
 import { PROVIDER_IDS, type ProviderId } from "../providers/ids.js";
+import { eventInput } from "./event-json.js";
 import { networkKeyOf } from "./networks.js";
 import { CHUNK_FIELD, CHUNK_STRIDE, codeIsSignIn, codeNetwork, codeProvider, type ActivityChunk } from "./event-chunk.js";
 
@@ -81,29 +82,58 @@ type Column = Uint32Array | Uint16Array | Uint8Array;
 /**
  * A column filled in chunks of a million rows: no doubling (a doubled array is up to twice the
  * rows, and both copies are alive while it grows), and flattened once, chunk by chunk, when built.
+ * Only the first chunk starts small and doubles up to a million rows, so a log of a few events
+ * (one account's LookupEvents, a test) does not take megabytes a column.
  */
-class ChunkedColumn<T extends Column> {
+export class ChunkedColumn<T extends Column> {
   private chunks: T[] = [];
 
   constructor(private readonly make: (length: number) => T) {}
 
   push(row: number, value: number): void {
+    this.chunkFor(row)[row & CHUNK_MASK] = value;
+  }
+
+  /** The value at `row`; 0 where nothing was written (see `set`). */
+  get(row: number): number {
+    return this.chunks[row >>> CHUNK_BITS]?.[row & CHUNK_MASK] ?? 0;
+  }
+
+  /**
+   * Writes `value` at `row`, rows in any order: for a column that is mostly 0, written only where
+   * it is not, so a million rows of zeros cost nothing (never flattened).
+   */
+  set(row: number, value: number): void {
+    this.chunkFor(row)[row & CHUNK_MASK] = value;
+  }
+
+  private chunkFor(row: number): T {
     const index = row >>> CHUNK_BITS;
+    const offset = row & CHUNK_MASK;
     let chunk = this.chunks[index];
     if (chunk === undefined) {
-      chunk = this.make(CHUNK_ROWS);
-      this.chunks.push(chunk);
+      chunk = this.make(index === 0 ? FIRST_CHUNK_ROWS : CHUNK_ROWS);
+      this.chunks[index] = chunk;
     }
-    chunk[row & CHUNK_MASK] = value;
+    if (offset >= chunk.length) {
+      let length = chunk.length;
+      while (offset >= length) length *= 2;
+      const grown = this.make(Math.min(CHUNK_ROWS, length));
+      grown.set(chunk);
+      chunk = grown;
+      this.chunks[index] = chunk;
+    }
+    return chunk;
   }
 
   /** The column as one array of exactly `length` rows; the chunks are released as they are copied. */
   flatten(length: number): T {
     const out = this.make(length);
     for (let index = 0; index < this.chunks.length; index++) {
-      const chunk = this.chunks[index] as T;
+      const chunk = this.chunks[index];
+      if (chunk === undefined) continue;
       const from = index * CHUNK_ROWS;
-      out.set(chunk.subarray(0, Math.min(CHUNK_ROWS, length - from)), from);
+      out.set(chunk.subarray(0, Math.min(chunk.length, length - from)), from);
       this.chunks[index] = this.make(0);
     }
     this.chunks = [];
@@ -111,11 +141,12 @@ class ChunkedColumn<T extends Column> {
   }
 }
 
+const FIRST_CHUNK_ROWS = 4096;
 const CHUNK_BITS = 20;
 const CHUNK_ROWS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ROWS - 1;
-const uint32 = (length: number) => new Uint32Array(length);
-const uint16 = (length: number) => new Uint16Array(length);
+export const uint32 = (length: number) => new Uint32Array(length);
+export const uint16 = (length: number) => new Uint16Array(length);
 const uint8 = (length: number) => new Uint8Array(length);
 
 const OUTCOME_CODE = new Map<ActivityOutcome, number>(ACTIVITY_OUTCOMES.map((outcome, i) => [outcome, i]));
@@ -156,6 +187,8 @@ export class ActivityLogBuilder {
   private readonly principalScope = new Map<number, number>();
   private readonly sources: ActivitySource[] = [];
   private readonly keepIdsSince: number;
+  /** build() flattens the columns chunk by chunk, releasing them: a builder builds once. */
+  private built = false;
 
   constructor(options: ActivityLogOptions = {}) {
     this.keepIdsSince = options.keepIdsSince ?? 0;
@@ -171,6 +204,7 @@ export class ActivityLogBuilder {
   }
 
   add(event: ActivityEventInput): void {
+    if (this.built) throw new Error("the activity log builder was built already");
     const row = this.length;
     const principal = this.strings.of(event.principalId);
     if (!this.principalProvider.has(principal)) {
@@ -199,7 +233,7 @@ export class ActivityLogBuilder {
     this.agent.push(row, agent);
     this.flags.push(row, (OUTCOME_CODE.get(event.outcome) ?? 0) | (networkClass << 2) | (event.kind === "sign_in" ? SIGN_IN_FLAG : 0));
     this.country.push(row, country);
-    if (recent) this.ids.set(row, event.id);
+    if (recent && event.id.length > 0) this.ids.set(row, event.id);
     this.length = row + 1;
   }
 
@@ -209,6 +243,7 @@ export class ActivityLogBuilder {
    * each of the chunk's strings interned once.
    */
   addChunk(chunk: ActivityChunk): void {
+    if (this.built) throw new Error("the activity log builder was built already");
     const { fields, strings, timeMs } = chunk;
     const remap = new Int32Array(strings.length);
     const agentRemap = new Int32Array(strings.length);
@@ -291,7 +326,8 @@ export class ActivityLogBuilder {
       this.country.push(row, country);
       if (recent) {
         const id = fields[offset + CHUNK_FIELD.id] as number;
-        this.ids.set(row, id === 0 ? "" : (strings[id] ?? ""));
+        // 0: the reader kept no id for this event (older than its own horizon), so none is cited.
+        if (id !== 0) this.ids.set(row, strings[id] ?? "");
       }
       this.length = row + 1;
     }
@@ -299,30 +335,49 @@ export class ActivityLogBuilder {
 
   /** Adds events in their JSON form (a snapshot file's, the demo's). */
   addEvents(events: readonly ActivityEvent[]): void {
-    for (const event of events) {
-      this.add({
-        id: event.id,
-        timeMs: Date.parse(event.time),
-        provider: event.provider,
-        scopeId: event.scopeId,
-        principalId: event.principalId,
-        credentialId: event.credentialId,
-        kind: event.kind,
-        action: event.action,
-        category: event.category,
-        resource: event.resource,
-        via: event.via,
-        sourceAddress: event.sourceAddress,
-        network: event.network,
-        country: event.country,
-        userAgent: event.userAgent,
-        outcome: event.outcome,
-      });
-    }
+    for (const event of events) this.add(eventInput(event));
+  }
+
+  /**
+   * Row `row` as added, as far as the columns hold it: the time to the second, the principal's
+   * first scope, the network key but not the address (ActivityRecords keeps those beside).
+   * Only before build(), which releases the columns.
+   */
+  rowInput(row: number): ActivityEventInput {
+    if (this.built) throw new Error("the activity log builder was built: its rows are gone");
+    const principal = this.principal.get(row);
+    const action = this.action.get(row);
+    const flags = this.flags.get(row);
+    const network = this.network.get(row);
+    const agent = this.agent.get(row);
+    const country = this.country.get(row);
+    const text = (key: number): string | undefined => (key === NONE ? undefined : this.strings.values[key]);
+    const category = this.categories.get(action) ?? 0;
+    return {
+      id: this.ids.get(row) ?? "",
+      timeMs: this.time.get(row) * 1000,
+      provider: PROVIDER_IDS[this.principalProvider.get(principal) ?? 0] ?? PROVIDER_IDS[0],
+      scopeId: text(this.principalScope.get(principal) ?? NONE) ?? "",
+      principalId: text(principal) ?? "",
+      credentialId: text(this.credential.get(row)),
+      kind: (flags & SIGN_IN_FLAG) !== 0 ? "sign_in" : "api_call",
+      action: text(action) ?? "",
+      category: category === 0 ? undefined : ACTIVITY_CATEGORIES[category - 1],
+      resource: text(this.resource.get(row)),
+      via: text(this.via.get(row)),
+      sourceAddress: undefined,
+      network: NETWORK_CLASSES[(flags >> 2) & 3] ?? "unknown",
+      networkKey: text(network),
+      country: country === NONE ? undefined : this.countries.values[country],
+      userAgent: agent === NONE ? undefined : this.agents.values[agent],
+      outcome: ACTIVITY_OUTCOMES[flags & 3] ?? "success",
+    };
   }
 
   /** Sorts by principal and time, drops exact duplicates and hands the columns to an ActivityLog. */
   build(): ActivityLog {
+    if (this.built) throw new Error("the activity log builder was built already");
+    this.built = true;
     const length = this.length;
     const time = this.time.flatten(length);
     const principal = this.principal.flatten(length);

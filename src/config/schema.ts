@@ -70,6 +70,15 @@ export const activityConfigSchema = z
           .max(64)
           .optional()
           .describe("threads that parse activity log files; 1 parses on the main thread; default: one per core (os.availableParallelism())"),
+        keepIdsHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 400)
+          .default(48)
+          .describe(
+            "CloudTrail files and trail-bucket objects: event and credential ids are kept for events of this many hours before collection (at least detectionHours); older events are compared without them, as findings cite recent events",
+          ),
       })
       .prefault({})
       .describe("how activity log files are read"),

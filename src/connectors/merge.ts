@@ -3,6 +3,7 @@
  * part to mention an id wins, so configuration order decides which source is authoritative when
  * two overlap. Gaps are kept from every part: an answer must still say what could not be read.
  */
+import { ActivityRecords } from "../activity/activity-records.js";
 import {
   SNAPSHOT_SCHEMA_VERSION,
   type CollectionGap,
@@ -50,7 +51,8 @@ export function mergeSnapshots(parts: readonly InventorySnapshot[], generatedAt:
   const resources = firstById(parts.map((p) => p.resources ?? []));
   if (resources.length > 0) merged.resources = resources;
   const logs = parts.flatMap((p) => (p.activityLog ? [p.activityLog] : []));
-  if (logs.length > 0) merged.activityLog = { sources: logs.flatMap((log) => log.sources), events: logs.flatMap((log) => log.events) };
+  // In columns, part after part: the same log as their events one by one, never spelled out.
+  if (logs.length > 0) merged.activityLog = ActivityRecords.concat(logs);
   // Demo data mixed with real data is not a demo: only an all-demo merge keeps the flag.
   if (parts.length > 0 && parts.every((p) => p.demo === true)) merged.demo = true;
   const descriptions = parts.map((p) => p.description).filter((d): d is string => d !== undefined && d.length > 0);

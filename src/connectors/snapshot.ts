@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml, YAMLError } from "yaml";
 import type { z } from "zod";
+import { ActivityRecords } from "../activity/activity-records.js";
 import { UserFacingError } from "../errors.js";
 import { inventorySnapshotSchema, type InventorySnapshot } from "../model/inventory.js";
 import type { Connector } from "./connector.js";
@@ -39,7 +40,12 @@ export function createSnapshotConnector(path: string): Connector {
 export function parseSnapshot(text: string, path: string): InventorySnapshot {
   const data = isYamlPath(path) ? parseYamlText(text, path) : parseJsonText(text, path);
   const result = inventorySnapshotSchema.safeParse(data);
-  if (result.success) return shareRepeatedValues(result.data);
+  if (result.success) {
+    const snapshot = shareRepeatedValues(result.data);
+    // The file spells out each event; the inventory holds them in columns from here on.
+    if (snapshot.activityLog) snapshot.activityLog = ActivityRecords.fromData(snapshot.activityLog);
+    return snapshot;
+  }
   throw new UserFacingError("config_invalid", describeIssues(path, result.error.issues), SCHEMA_HINT);
 }
 

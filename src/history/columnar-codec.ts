@@ -19,6 +19,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { endianness } from "node:os";
+import { ActivityRecords } from "../activity/activity-records.js";
 import { storedGrantShape, type GrantShape, type Piece } from "../model/compact-grant.js";
 import { GrantTable, OwnIdTexts, type GrantColumns } from "../model/grant-table.js";
 import {
@@ -468,5 +469,7 @@ export function decodeInventory(bytes: Buffer, key?: Buffer): ColumnarInventory 
     ...(header.hasGaps === true ? { gaps: lists.gaps } : {}),
     ...Object.fromEntries(SNAPSHOT_JSON_FIELDS.filter((field) => sections.has(`snapshot.${field}`)).map((field) => [field, jsonSection(sections, `snapshot.${field}`)])),
   } as unknown as InventorySnapshot;
+  // Served in columns, like a fresh collection's, not as an object per event.
+  if (snapshot.activityLog) snapshot.activityLog = ActivityRecords.fromData(snapshot.activityLog);
   return { snapshot, grants: decodeGrants(sections, countOf("grants")) };
 }

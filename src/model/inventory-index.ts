@@ -17,6 +17,7 @@ import type {
   VaultItem,
 } from "./inventory.js";
 import { GrantTable } from "./grant-table.js";
+import { ActivityRecords } from "../activity/activity-records.js";
 import { ActivityLog } from "../activity/log.js";
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -192,11 +193,12 @@ export class Inventory {
 
   private activityColumns: ActivityLog | undefined;
 
-  /** The activity log in columns, built on first use (most questions never need it). */
+  /**
+   * The activity log in columns, built on first use (most questions never need it) from the
+   * records the readers collected, and shared by every inventory made from them.
+   */
   get activity(): ActivityLog {
-    this.activityColumns ??= this.snapshot.activityLog
-      ? ActivityLog.fromEvents(this.snapshot.activityLog.events, this.snapshot.activityLog.sources)
-      : ActivityLog.empty();
+    this.activityColumns ??= this.snapshot.activityLog ? ActivityRecords.of(this.snapshot.activityLog).log() : ActivityLog.empty();
     return this.activityColumns;
   }
 

@@ -48,6 +48,15 @@ export interface ProviderIdGrammar {
 export interface ConnectorDeps {
   /** Who asks (OS user or authenticated subject); becomes the session name or source identity. */
   caller: string;
+  /** How activity log files and objects are parsed (config `activity.ingestion`). */
+  activityIngestion?: ActivityIngestion | undefined;
+}
+
+export interface ActivityIngestion {
+  /** Parsing threads (1: in process; default: one per core). */
+  workers?: number | undefined;
+  /** Event and credential ids are kept for events of this many hours before collection (default: all). */
+  keepIdsHours?: number | undefined;
 }
 
 export type DoctorLevel = "ok" | "warning" | "error";
@@ -85,7 +94,11 @@ export interface ProviderModule<Id extends ProviderId = ProviderId, Config = unk
   /**
    * Reads this provider's activity log files (config `activity.files.<id>`), metadata only.
    * `rangesFile` replaces the shipped snapshot of the provider's published address ranges;
-   * `workers` is the number of parsing threads (1: in process; default: one per core).
+   * `workers` is the number of parsing threads (1: in process; default: one per core); event and
+   * credential ids of events before `keepIdsSince` (epoch ms) are not kept.
    */
-  readActivityFiles?(paths: readonly string[], options: { rangesFile?: string | undefined; signal?: AbortSignal | undefined; workers?: number | undefined }): Promise<ActivityLogData>;
+  readActivityFiles?(
+    paths: readonly string[],
+    options: { rangesFile?: string | undefined; signal?: AbortSignal | undefined; workers?: number | undefined; keepIdsSince?: number | undefined },
+  ): Promise<ActivityLogData>;
 }

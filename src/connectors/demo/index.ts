@@ -4,6 +4,7 @@
  * derived from `now` and a fixed seed: the same `now` always yields the same estate, and
  * expiry dates stay "in 12 days" whenever it runs. Answers built on it say it is a demo.
  */
+import { ActivityRecords } from "../../activity/activity-records.js";
 import type { Connector } from "../connector.js";
 import { SNAPSHOT_SCHEMA_VERSION, type InventorySnapshot } from "../../model/inventory.js";
 import { PROVIDERS } from "../../providers/registry.js";
@@ -29,7 +30,7 @@ export function buildDemoEstate(now: Date): InventorySnapshot {
     grants: estate.grants,
     trustEdges: estate.trustEdges,
     gaps: estate.gaps,
-    activityLog: { sources: estate.activitySources, events: estate.activityEvents },
+    activityLog: ActivityRecords.fromData({ sources: estate.activitySources, events: estate.activityEvents }),
   };
 }
 

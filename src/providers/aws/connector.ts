@@ -17,6 +17,7 @@ import { collectAwsActivity, probeTrailLogs, type TrailProbe } from "./activity/
 import { loadAwsRanges } from "./activity/ranges.js";
 import type { CollectContext, Connector } from "../../connectors/connector.js";
 import { emptySnapshot, type CollectionGap, type InventorySnapshot, type Scope } from "../../model/inventory.js";
+import type { ActivityIngestion } from "../provider.js";
 import { checkCredentialBreadth, type BreadthEnvironment, type CredentialBreadthReport } from "./collect/breadth.js";
 import { AwsCallRunner } from "./calls.js";
 import {
@@ -57,6 +58,8 @@ export interface AwsConnectorDeps {
   requestHandler?: AwsRequestHandler;
   /** Backoff base/cap, sleep and randomness; tests inject these to run fast. */
   retry?: Partial<RetryTiming>;
+  /** How trail-bucket objects are parsed (config `activity.ingestion`). */
+  activityIngestion?: ActivityIngestion | undefined;
 }
 
 export interface BreadthCheckOptions {
@@ -185,7 +188,8 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
     const accounts = config.accounts.map((account) => account.id);
     const trail = activity.trail;
     const readerAccount = trail?.readerAccountId ?? accounts[0];
-    const collected = await collectAwsActivity({
+    const keepIdsHours = deps.activityIngestion?.keepIdsHours;
+    return collectAwsActivity({
       config: activity,
       trailAccounts: trail ? accounts : [],
       lookupAccounts: activity.lookupEvents ? (activity.lookupEvents.accounts ?? (trail ? [] : accounts)) : [],
@@ -196,8 +200,9 @@ export function createAwsConnector(configInput: AwsProviderConfigInput | AwsProv
       cloudTrail: async (accountId, region) => cloudTrailFor(await accountSession(context, runner, accountId), region),
       sleep: (ms, signal) => timing.sleep(ms, signal),
       signal: context.signal,
+      workers: deps.activityIngestion?.workers,
+      keepIdsSince: keepIdsHours === undefined ? undefined : now().getTime() - keepIdsHours * 3_600_000,
     });
-    return { sources: collected.sources, events: collected.events };
   }
 
   function organizationsFor(session: AwsSession | undefined): OrganizationsClient {

@@ -23,7 +23,7 @@ export const awsProvider: ProviderModule<"aws", AwsProviderConfig> = {
   ids: awsIds,
   resourceIdHint: "an ARN",
   createConnector(config, deps) {
-    return lazyConnector("aws", this.connectorDescription, async () => (await import("./index.js")).createAwsConnector(config, { caller: deps.caller }));
+    return lazyConnector("aws", this.connectorDescription, async () => (await import("./index.js")).createAwsConnector(config, { caller: deps.caller, activityIngestion: deps.activityIngestion }));
   },
   escalationRules: AWS_ESCALATION_RULES,
   createEvaluator(ctx) {

@@ -10,6 +10,7 @@
  * subscription and tenant, and gaps instead of silently missing data.
  */
 import type { HttpClient } from "@azure/core-rest-pipeline";
+import { ActivityRecords } from "../../activity/activity-records.js";
 import type { CollectContext, Connector } from "../../connectors/connector.js";
 import type { CollectionGap, InventorySnapshot } from "../../model/inventory.js";
 import { mapWithConcurrency } from "../../connectors/common/pool.js";
@@ -147,7 +148,7 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
   ): Promise<InventorySnapshot["activityLog"]> {
     const tenants = config.tenants.filter((tenant) => tenant.activity !== undefined);
     if (tenants.length === 0) return undefined;
-    const log: NonNullable<InventorySnapshot["activityLog"]> = { sources: [], events: [] };
+    const log = new ActivityRecords();
     for (const tenant of tenants) {
       const scopeId = tenantScopeId(tenant.id);
       const { events, source } = await readServicePrincipalSignIns({
@@ -157,8 +158,8 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
         hours: tenant.activity?.hours ?? SIGN_IN_RETENTION_HOURS,
         signal: context.signal,
       });
-      log.sources.push(source);
-      log.events.push(...events);
+      log.addSource(source);
+      for (const event of events) log.add(event);
       if (!tenant.activity?.activityLog) continue;
       for (const subscriptionId of tenant.subscriptions) {
         const control = await readActivityLog({
@@ -168,8 +169,8 @@ export function createAzureConnector(configInput: AzureProviderConfigInput | Azu
           hours: tenant.activity.hours,
           signal: context.signal,
         });
-        log.sources.push(control.source);
-        log.events.push(...control.events);
+        log.addSource(control.source);
+        for (const event of control.events) log.add(event);
       }
     }
     return log;

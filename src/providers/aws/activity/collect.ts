@@ -8,27 +8,22 @@
  */
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { ActivityRecords } from "../../../activity/activity-records.js";
+import { chunkRowsWithin, type ActivityChunk } from "../../../activity/event-chunk.js";
 import type { ActivityEventInput } from "../../../activity/log.js";
 import type { AddressRanges } from "../../../activity/networks.js";
-import type { ActivityEvent, ActivitySource } from "../../../model/activity-log.js";
+import type { ActivitySource } from "../../../model/activity-log.js";
+import { cleanInline } from "../../../text/untrusted.js";
 import type { AwsCallRunner } from "../calls.js";
 import type { AwsActivityConfig } from "../config.js";
 import { describeError, isKmsDecryptDenied } from "../errors.js";
 import { cloudTrailReads, trailLogReads } from "../reads.js";
 import { normalizeCloudTrailRecord } from "./cloudtrail.js";
-import { eventJson } from "../../../activity/event-json.js";
-import { chunkEvents } from "../../../activity/event-chunk.js";
-import { scanCloudTrailFile } from "./trail-scanner.js";
-import { trailLogBytes } from "./trail-logs.js";
-import { cleanInline } from "../../../text/untrusted.js";
+import { MIN_FILES_FOR_WORKERS, defaultParsingWorkers } from "./local-files.js";
+import { TrailParser } from "./trail-parser.js";
 const DAY_MS = 86_400_000;
 /** A listing that keeps returning continuation tokens past this is reported, not followed forever. */
 const MAX_LIST_PAGES = 1000;
-
-export interface AwsActivityCollection {
-  events: ActivityEvent[];
-  sources: ActivitySource[];
-}
 
 export interface CollectAwsActivityOptions {
   config: AwsActivityConfig;
@@ -43,6 +38,10 @@ export interface CollectAwsActivityOptions {
   cloudTrail: (accountId: string, region: string) => Promise<CloudTrailClient>;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal | undefined;
+  /** Threads that parse trail-bucket objects (1: in process; default: one per core). */
+  workers?: number | undefined;
+  /** Event and credential ids of trail-bucket events before this time (epoch ms) are not kept. */
+  keepIdsSince?: number | undefined;
 }
 
 /** The UTC days [from, to] touches, as yyyy/mm/dd key segments. */
@@ -52,15 +51,17 @@ function daysBetween(fromMs: number, toMs: number): string[] {
   return days;
 }
 
-export async function collectAwsActivity(options: CollectAwsActivityOptions): Promise<AwsActivityCollection> {
+/** The window's events of every source read, in columns, and each source's coverage. */
+export async function collectAwsActivity(options: CollectAwsActivityOptions): Promise<ActivityRecords> {
   const { config, now, signal } = options;
   const toMs = now.getTime();
   const fromMs = toMs - config.hours * 3_600_000;
-  const events: ActivityEvent[] = [];
+  const records = new ActivityRecords();
   const sources: ActivitySource[] = [];
   const keep = (event: ActivityEventInput) => {
-    if (event.timeMs >= fromMs && event.timeMs <= toMs) events.push(eventJson(event));
+    if (event.timeMs >= fromMs && event.timeMs <= toMs) records.add(event);
   };
+  const keepChunk = (chunk: ActivityChunk) => records.addChunk(chunkRowsWithin(chunk, fromMs, toMs));
   const window = { from: new Date(fromMs).toISOString(), to: now.toISOString() };
 
   const trail = config.trail;
@@ -73,11 +74,24 @@ export async function collectAwsActivity(options: CollectAwsActivityOptions): Pr
       sources.push({ provider: "aws", source: `cloudtrail:s3 s3://${trail.bucket}/${trail.prefix}`, ...window, complete: false, note: `the trail bucket's reader session failed: ${describeError(error)}` });
     }
     if (s3) {
-      for (const accountId of options.trailAccounts) {
-        for (const region of config.regions) {
-          const base = `${trail.prefix}AWSLogs/${trail.organizationId ? `${trail.organizationId}/` : ""}${accountId}/CloudTrail/${region}/`;
-          sources.push(await readTrailPrefix(options, s3, trail, base, accountId, daysBetween(fromMs, toMs), keep, window));
+      // Objects are parsed like local files: in process for the first few, then on workers.
+      const parser = new TrailParser({
+        ranges: options.ranges,
+        workers: Math.max(1, Math.floor(options.workers ?? defaultParsingWorkers())),
+        inProcessFirst: MIN_FILES_FOR_WORKERS - 1,
+        keepIdsSince: options.keepIdsSince,
+        keepAddresses: false,
+        signal,
+      });
+      try {
+        for (const accountId of options.trailAccounts) {
+          for (const region of config.regions) {
+            const base = `${trail.prefix}AWSLogs/${trail.organizationId ? `${trail.organizationId}/` : ""}${accountId}/CloudTrail/${region}/`;
+            sources.push(await readTrailPrefix(options, s3, trail, base, accountId, daysBetween(fromMs, toMs), parser, keepChunk, window));
+          }
         }
+      } finally {
+        await parser.close();
       }
     }
   }
@@ -85,8 +99,12 @@ export async function collectAwsActivity(options: CollectAwsActivityOptions): Pr
   for (const accountId of options.lookupAccounts) {
     for (const region of config.regions) sources.push(await lookupEvents(options, accountId, region, fromMs, toMs, keep, window));
   }
-  return { events, sources };
+  for (const source of sources) records.addSource(source);
+  return records;
 }
+
+/** What reading one listed object came to, settled in listing order. */
+type ObjectOutcome = { chunk: ActivityChunk } | { problem: string };
 
 async function readTrailPrefix(
   options: CollectAwsActivityOptions,
@@ -95,14 +113,29 @@ async function readTrailPrefix(
   base: string,
   accountId: string,
   days: readonly string[],
-  keep: (event: ActivityEventInput) => void,
+  parser: TrailParser,
+  keep: (chunk: ActivityChunk) => void,
   window: { from: string; to: string },
 ): Promise<ActivitySource> {
-  const { runner, ranges, signal } = options;
+  const { runner, signal } = options;
   const { bucket, maxFileBytes, maxUnpackedBytes } = trail;
   const scopeId = `aws:account/${accountId}`;
   const problems: string[] = [];
   let files = 0;
+  // Objects are fetched one at a time and parsed while the next ones are fetched; outcomes are
+  // used in listing order, so the records and the notes do not depend on which parse ends first.
+  const pending: Promise<ObjectOutcome>[] = [];
+  // Enough objects in flight to keep every worker busy once they run.
+  const ahead = () => Math.max(2, parser.workersUsed * 2);
+  const settle = async (): Promise<void> => {
+    const outcome = await (pending.shift() as Promise<ObjectOutcome>);
+    if ("chunk" in outcome) keep(outcome.chunk);
+    else problems.push(outcome.problem);
+  };
+  const unreadable = (day: string, error: unknown): string =>
+    isKmsDecryptDenied(error)
+      ? `a log file of ${day} is encrypted with KMS (SSE-KMS) and the reader may not decrypt it: grant kms:Decrypt on the trail's key through S3 (kms:ViaService s3.<region>.amazonaws.com; ${describeError(error)})`
+      : `a log file of ${day} could not be read: ${describeError(error)}`;
   for (const day of days) {
     let token: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
@@ -112,7 +145,7 @@ async function readTrailPrefix(
         listing = await runner.call(trailLogReads.listObjectsV2, s3, { Bucket: bucket, Prefix: `${base}${day}/`, ...(token ? { ContinuationToken: token } : {}) }, scopeId);
       } catch (error) {
         signal?.throwIfAborted();
-        problems.push(`listing ${day} failed: ${describeError(error)}`);
+        pending.push(Promise.resolve({ problem: `listing ${day} failed: ${describeError(error)}` }));
         break;
       }
       for (const object of listing.Contents ?? []) {
@@ -120,29 +153,34 @@ async function readTrailPrefix(
         files++;
         // Judged from the listing, so an oversized object is never fetched.
         if ((object.Size ?? 0) > maxFileBytes) {
-          problems.push(`a log file of ${day} is ${object.Size ?? 0} bytes, over trail.maxFileBytes (${maxFileBytes}): skipped`);
+          pending.push(Promise.resolve({ problem: `a log file of ${day} is ${object.Size ?? 0} bytes, over trail.maxFileBytes (${maxFileBytes}): skipped` }));
           continue;
         }
+        let bytes: Uint8Array | undefined;
         try {
           const output = await runner.call(trailLogReads.getObject, s3, { Bucket: bucket, Key: object.Key }, scopeId);
-          const bytes = await output.Body?.transformToByteArray();
+          bytes = await output.Body?.transformToByteArray();
           if (!bytes) throw new Error("empty object");
-          // The same reader as local files: gunzipped off the main thread, scanned into a chunk.
-          const chunk = scanCloudTrailFile(await trailLogBytes(bytes, true, maxUnpackedBytes), { ranges });
-          for (const event of chunkEvents(chunk)) keep(event);
         } catch (error) {
           signal?.throwIfAborted();
-          problems.push(
-            isKmsDecryptDenied(error)
-              ? `a log file of ${day} is encrypted with KMS (SSE-KMS) and the reader may not decrypt it: grant kms:Decrypt on the trail's key through S3 (kms:ViaService s3.<region>.amazonaws.com; ${describeError(error)})`
-              : `a log file of ${day} could not be read: ${describeError(error)}`,
-          );
+          pending.push(Promise.resolve({ problem: unreadable(day, error) }));
+          continue;
         }
+        // The same reader as local files: gunzipped (capped at maxUnpackedBytes) and scanned into a chunk.
+        pending.push(
+          parser.parseBytes(bytes, true, maxUnpackedBytes).then(
+            (chunk): ObjectOutcome => ({ chunk }),
+            (error: unknown): ObjectOutcome => ({ problem: unreadable(day, error) }),
+          ),
+        );
+        while (pending.length > ahead()) await settle();
       }
       token = listing.IsTruncated ? listing.NextContinuationToken : undefined;
       if (!token) break;
     }
   }
+  while (pending.length > 0) await settle();
+  signal?.throwIfAborted();
   const source: ActivitySource = { provider: "aws", scopeId, source: `cloudtrail:s3 s3://${bucket}/${base}`, ...window, complete: problems.length === 0 };
   if (problems.length > 0) source.note = `${problems.length} problem(s) in ${files} file(s); first: ${problems[0] ?? ""}`;
   return source;

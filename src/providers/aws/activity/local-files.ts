@@ -8,19 +8,13 @@
  * to the sink in file order whichever worker finishes first, so the log is the same for any
  * number of workers. A few files are not worth starting threads for and are read in process.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { unpackChunk, type ActivityChunk, type ChunkTally, type PackedActivityChunk } from "../../../activity/event-chunk.js";
+import type { ActivityChunk, ChunkTally } from "../../../activity/event-chunk.js";
 import type { AddressRanges } from "../../../activity/networks.js";
-import { WorkerPool } from "../../../activity/worker-pool.js";
 import type { ActivitySource } from "../../../model/activity-log.js";
-import { isGzipName, trailLogBytes, type TrailParseTask, type TrailWorkerData } from "./trail-logs.js";
-import { scanCloudTrailFile } from "./trail-scanner.js";
-
-// A file at the unpacked cap scans in seconds: a parse still running after five minutes is stuck
-// (or fed a pathological file), and its file is counted unreadable.
-const TRAIL_FILE_BUDGET_MS = 5 * 60_000;
+import { TrailParser } from "./trail-parser.js";
 
 /** Below this many files, reading in process is quicker than starting worker threads. */
 export const MIN_FILES_FOR_WORKERS = 8;
@@ -56,9 +50,6 @@ export interface LocalCloudTrailResult {
   workers: number;
 }
 
-/** Parses one file, in process or on a worker: the chunk, or undefined when the file is not a CloudTrail log. */
-type Parse = (file: string) => Promise<ActivityChunk | undefined>;
-
 export function defaultParsingWorkers(): number {
   return availableParallelism();
 }
@@ -79,22 +70,9 @@ export async function readLocalCloudTrail(paths: readonly string[], options: Loc
   const fileCount = roots.reduce((sum, { files }) => sum + files.length, 0);
   const wanted = Math.max(1, Math.floor(options.workers ?? defaultParsingWorkers()));
   const workers = wanted > 1 && fileCount >= MIN_FILES_FOR_WORKERS ? wanted : 0;
-  const task = (file: string): TrailParseTask => ({ path: file, keepIdsSince: options.keepIdsSince, keepAddresses: options.keepAddresses ?? true });
-  let pool: WorkerPool<TrailParseTask, PackedActivityChunk> | undefined;
-  let parse: Parse;
+  const parser = new TrailParser({ ranges: options.ranges, workers, keepIdsSince: options.keepIdsSince, keepAddresses: options.keepAddresses ?? true, signal });
   // A file that cannot be read or parsed settles as undefined: it is counted, never fatal.
-  if (workers > 0) {
-    const data: TrailWorkerData = { cidrs: options.ranges.cidrs };
-    const active = new WorkerPool<TrailParseTask, PackedActivityChunk>(trailWorkerScript(), workers, data, { taskBudgetMs: () => TRAIL_FILE_BUDGET_MS });
-    pool = active;
-    parse = (file) => active.run(task(file), [], signal).then(unpackChunk, () => undefined);
-  } else {
-    parse = (file) =>
-      readFile(file)
-        .then((raw) => trailLogBytes(raw, isGzipName(file)))
-        .then((bytes) => scanCloudTrailFile(bytes, { ranges: options.ranges, keepIdsSince: options.keepIdsSince, keepAddresses: options.keepAddresses }))
-        .catch(() => undefined);
-  }
+  const parse = (file: string): Promise<ActivityChunk | undefined> => parser.parseFile(file).catch(() => undefined);
   // Files ahead of the one being merged: enough to keep every worker busy (in process, the next
   // file is read and gunzipped on libuv's threads while this one is scanned).
   const ahead = workers > 0 ? workers * 2 : 1;
@@ -125,16 +103,7 @@ export async function readLocalCloudTrail(paths: readonly string[], options: Loc
       });
     }
   } finally {
-    await pool?.close();
+    await parser.close();
   }
   return { tally, sources, workers };
-}
-
-/**
- * The worker's compiled script. Tests run this module from its TypeScript source, which a worker
- * thread cannot load on Node 20; they use the compiled one (npx tsc -p tsconfig.json).
- */
-function trailWorkerScript(): URL {
-  const here = import.meta.url;
-  return here.endsWith(".ts") ? new URL("../../../../dist/src/providers/aws/activity/trail-worker.js", here) : new URL("./trail-worker.js", here);
 }

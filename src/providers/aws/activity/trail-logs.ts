@@ -67,12 +67,15 @@ function checkedPlain(raw: Uint8Array, maxUnpacked: number): Uint8Array {
   return raw;
 }
 
-/** What a parsing worker is asked: a file by path (read in the worker) with the scan settings. */
-export interface TrailParseTask {
-  path: string;
+/**
+ * What a parsing worker is asked, with the scan settings: a file by path (read in the worker), or
+ * the bytes of an object read from the trail bucket (handed over, not copied, when they own their
+ * buffer) with its unpacked size cap.
+ */
+export type TrailParseTask = ({ path: string } | { bytes: Uint8Array; gzipped: boolean; maxUnpacked: number }) & {
   keepIdsSince?: number | undefined;
   keepAddresses: boolean;
-}
+};
 
 export interface TrailWorkerData {
   /** The address ranges that make "inside AWS", as CIDRs. */
@@ -80,5 +83,7 @@ export interface TrailWorkerData {
 }
 
 export function readTrailFileChunk(task: TrailParseTask, options: Omit<TrailScanOptions, "keepIdsSince" | "keepAddresses">): ActivityChunk {
-  return trailLogChunk(readFileSync(task.path), isGzipName(task.path), { ...options, keepIdsSince: task.keepIdsSince, keepAddresses: task.keepAddresses });
+  const scan = { ...options, keepIdsSince: task.keepIdsSince, keepAddresses: task.keepAddresses };
+  if ("bytes" in task) return trailLogChunk(task.bytes, task.gzipped, scan, task.maxUnpacked);
+  return trailLogChunk(readFileSync(task.path), isGzipName(task.path), scan);
 }

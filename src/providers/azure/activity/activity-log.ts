@@ -6,9 +6,8 @@
  */
 import { z } from "zod";
 import type { ActivityEventInput } from "../../../activity/log.js";
-import { eventJson } from "../../../activity/event-json.js";
 import { isPrivateAddress } from "../../../activity/networks.js";
-import type { ActivityEvent, ActivitySource } from "../../../model/activity-log.js";
+import type { ActivitySource } from "../../../model/activity-log.js";
 import type { RestReader } from "../clients.js";
 import { armPageSchema } from "../collect/graph-schemas.js";
 import { followNextLinks } from "../collect/paging.js";
@@ -66,7 +65,7 @@ export async function readActivityLog(input: {
   now: Date;
   hours: number;
   signal?: AbortSignal | undefined;
-}): Promise<{ events: ActivityEvent[]; source: ActivitySource }> {
+}): Promise<{ events: ActivityEventInput[]; source: ActivitySource }> {
   const scopeId = `/subscriptions/${input.subscriptionId}`;
   // The Activity Log keeps 90 days.
   const from = new Date(input.now.getTime() - Math.min(input.hours, 90 * 24) * 3_600_000).toISOString();
@@ -84,10 +83,10 @@ export async function readActivityLog(input: {
       },
       input.signal,
     );
-    const events: ActivityEvent[] = [];
+    const events: ActivityEventInput[] = [];
     for (const record of records) {
       const event = normalizeActivityLogRecord(record, scopeId);
-      if (event) events.push(eventJson(event));
+      if (event) events.push(event);
     }
     return { events, source };
   } catch (error) {

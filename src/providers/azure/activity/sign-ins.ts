@@ -9,8 +9,7 @@ import { RestError } from "@azure/core-rest-pipeline";
 import { z } from "zod";
 import type { ActivityEventInput } from "../../../activity/log.js";
 import { isPrivateAddress } from "../../../activity/networks.js";
-import type { ActivityEvent, ActivitySource } from "../../../model/activity-log.js";
-import { eventJson } from "../../../activity/event-json.js";
+import type { ActivitySource } from "../../../model/activity-log.js";
 import type { RestReader } from "../clients.js";
 import { readAllPages } from "../collect/graph-pages.js";
 import { describeAzureError } from "../errors.js";
@@ -77,7 +76,7 @@ export async function readServicePrincipalSignIns(input: {
   now: Date;
   hours: number;
   signal?: AbortSignal | undefined;
-}): Promise<{ events: ActivityEvent[]; source: ActivitySource }> {
+}): Promise<{ events: ActivityEventInput[]; source: ActivitySource }> {
   const hours = Math.min(input.hours, SIGN_IN_RETENTION_HOURS);
   const from = new Date(input.now.getTime() - hours * 3_600_000).toISOString();
   const window = { from, to: input.now.toISOString() };
@@ -85,10 +84,10 @@ export async function readServicePrincipalSignIns(input: {
   const path = `/beta/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$top=999`;
   try {
     const rows = await readAllPages(input.graph, path, signInSchema, input.signal);
-    const events: ActivityEvent[] = [];
+    const events: ActivityEventInput[] = [];
     for (const row of rows) {
       const event = normalizeSignIn(row, input.tenantScopeId);
-      if (event) events.push(eventJson(event));
+      if (event) events.push(event);
     }
     const source: ActivitySource = { provider: "azure", scopeId: input.tenantScopeId, source: SIGN_IN_LOG_SOURCE, ...window, complete: true };
     if (input.hours > SIGN_IN_RETENTION_HOURS) source.note = `sign-in logs are kept ${SIGN_IN_RETENTION_HOURS / 24} days: earlier activity is not available`;

@@ -8,8 +8,8 @@
 import { z } from "zod";
 import type { ActivityEventInput } from "../../../activity/log.js";
 import { AddressRanges, isPrivateAddress } from "../../../activity/networks.js";
-import { eventJson } from "../../../activity/event-json.js";
-import type { ActivityEvent, ActivitySource, NetworkClass } from "../../../model/activity-log.js";
+import { ActivityRecords } from "../../../activity/activity-records.js";
+import type { ActivitySource, NetworkClass } from "../../../model/activity-log.js";
 import type { GcpActivityConfig } from "../config.js";
 import { describeError } from "../errors.js";
 import type { LoggingReads } from "../reads.js";
@@ -96,13 +96,12 @@ export async function readAuditLogs(input: {
   now: Date;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal | undefined;
-}): Promise<{ events: ActivityEvent[]; sources: ActivitySource[] }> {
+}): Promise<ActivityRecords> {
   const { config, now, signal } = input;
   const from = new Date(now.getTime() - config.hours * 3_600_000).toISOString();
   const window = { from, to: now.toISOString() };
   const interval = 60_000 / config.requestsPerMinute;
-  const events: ActivityEvent[] = [];
-  const sources: ActivitySource[] = [];
+  const records = new ActivityRecords();
   const filter = auditLogFilter(from, config.dataAccess);
   let requests = 0;
   for (const project of input.projects) {
@@ -125,7 +124,7 @@ export async function readAuditLogs(input: {
         pages++;
         for (const entry of page.entries) {
           const event = normalizeAuditLogEntry(entry, project);
-          if (event && event.timeMs <= now.getTime()) events.push(eventJson(event));
+          if (event && event.timeMs <= now.getTime()) records.add(event);
         }
         token = page.nextPageToken;
       } while (token && pages < config.maxPages);
@@ -135,7 +134,7 @@ export async function readAuditLogs(input: {
       signal?.throwIfAborted();
       source.note = `entries.list failed after ${pages} page(s): ${describeError(error)}`;
     }
-    sources.push(source);
+    records.addSource(source);
   }
-  return { events, sources };
+  return records;
 }

@@ -1,0 +1,159 @@
+/**
+ * Activity as collected, in memory: what every reader (log files, the trail bucket, LookupEvents,
+ * sign-in and Activity Logs, Cloud Audit Logs) hands to the inventory. Events sit in the columns
+ * of an ActivityLogBuilder, in the order they were read, with one table of distinct strings:
+ * about 36 bytes an event instead of an object each (10 million events as objects are gigabytes).
+ * The columnar ActivityLog is sorted from them once, on first use, and kept here, so every
+ * inventory served from one collection shares it.
+ *
+ * It reads as the snapshot file format's `{ sources, events }`, so code that writes or checks
+ * that format needs no second shape: `events` spells every event out as JSON and is built on
+ * each read. No server path reads it; `eventCount` counts without it.
+ */
+import type { ActivityEvent, ActivityLogData, ActivitySource } from "../model/activity-log.js";
+import { CHUNK_FIELD, CHUNK_STRIDE, type ActivityChunk } from "./event-chunk.js";
+import { eventInput, eventJson } from "./event-json.js";
+import { ActivityLogBuilder, ChunkedColumn, uint16, uint32, type ActivityEventInput, type ActivityLog } from "./log.js";
+
+/** Distinct strings of the columns kept beside the log's own (scopes, addresses); index 0 is "absent". */
+class DetailTable {
+  readonly values: string[] = [""];
+  private readonly index = new Map<string, number>();
+
+  of(value: string | undefined): number {
+    if (value === undefined || value.length === 0) return 0;
+    const known = this.index.get(value);
+    if (known !== undefined) return known;
+    this.values.push(value);
+    this.index.set(value, this.values.length - 1);
+    return this.values.length - 1;
+  }
+}
+
+export class ActivityRecords implements ActivityLogData {
+  readonly sources: ActivitySource[] = [];
+  private builder: ActivityLogBuilder | undefined = new ActivityLogBuilder();
+  private built: ActivityLog | undefined;
+  private count = 0;
+  // What the events' JSON form holds and the log does not: the milliseconds of the time, each
+  // event's own scope (the log keeps a principal's first) and its source address (the log keeps
+  // its network). Written only where not 0: a reader at volume keeps no addresses, and
+  // CloudTrail times are whole seconds, so those columns stay empty there.
+  private readonly milliseconds = new ChunkedColumn(uint16);
+  private readonly scope = new ChunkedColumn(uint32);
+  private readonly address = new ChunkedColumn(uint32);
+  private readonly details = new DetailTable();
+
+  /** The events of a snapshot file or the demo, in their JSON form. */
+  static fromData(data: ActivityLogData): ActivityRecords {
+    const records = new ActivityRecords();
+    for (const source of data.sources) records.addSource(source);
+    for (const event of data.events) records.add(eventInput(event));
+    return records;
+  }
+
+  /** `data` as records: itself when it is (no copy), else converted from its JSON form. */
+  static of(data: ActivityLogData): ActivityRecords {
+    return data instanceof ActivityRecords ? data : ActivityRecords.fromData(data);
+  }
+
+  /**
+   * Several parts' activity as one, in part order: the same log as their events added one by one.
+   * One part is returned as it is, so the log built from it is shared rather than built again.
+   */
+  static concat(parts: readonly ActivityLogData[]): ActivityRecords {
+    const records = parts.map((part) => ActivityRecords.of(part));
+    if (records.length === 1 && records[0]) return records[0];
+    const joined = new ActivityRecords();
+    for (const part of records) {
+      for (const source of part.sources) joined.addSource(source);
+      for (let row = 0; row < part.count; row++) joined.add(part.inputAt(row));
+    }
+    return joined;
+  }
+
+  get eventCount(): number {
+    return this.count;
+  }
+
+  addSource(source: ActivitySource): void {
+    this.sources.push(source);
+  }
+
+  add(event: ActivityEventInput): void {
+    const row = this.count;
+    this.open().add(event);
+    const milliseconds = event.timeMs - Math.floor(event.timeMs / 1000) * 1000;
+    if (milliseconds !== 0) this.milliseconds.set(row, milliseconds);
+    this.setDetail(this.scope, row, event.scopeId);
+    this.setDetail(this.address, row, event.sourceAddress);
+    this.count = row + 1;
+  }
+
+  /** A reader's chunk, its rows in order (the same as adding its events one by one). */
+  addChunk(chunk: ActivityChunk): void {
+    const first = this.count;
+    this.open().addChunk(chunk);
+    const { fields, strings, timeMs } = chunk;
+    const text = (key: number): string | undefined => (key === 0 ? undefined : strings[key]);
+    for (let index = 0; index < chunk.rows; index++) {
+      const offset = index * CHUNK_STRIDE;
+      const time = timeMs[index] as number;
+      const milliseconds = time - Math.floor(time / 1000) * 1000;
+      if (milliseconds !== 0) this.milliseconds.set(first + index, milliseconds);
+      this.setDetail(this.scope, first + index, text(fields[offset + CHUNK_FIELD.scope] as number));
+      this.setDetail(this.address, first + index, text(fields[offset + CHUNK_FIELD.address] as number));
+    }
+    this.count = first + chunk.rows;
+  }
+
+  /** Every event in its JSON form (the snapshot file format), spelled out on each read. */
+  get events(): ActivityEvent[] {
+    const events: ActivityEvent[] = new Array<ActivityEvent>(this.count);
+    for (let row = 0; row < this.count; row++) events[row] = eventJson(this.inputAt(row));
+    return events;
+  }
+
+  /** JSON.stringify writes the snapshot file format. */
+  toJSON(): ActivityLogData {
+    return { sources: this.sources, events: this.events };
+  }
+
+  /**
+   * The columnar log, sorted and deduplicated, built on the first call. Building releases the
+   * collected columns (the sort needs their memory), so the events can no longer be spelled out.
+   */
+  log(): ActivityLog {
+    if (this.built) return this.built;
+    const builder = this.open();
+    for (const source of this.sources) builder.addSource(source);
+    this.built = builder.build();
+    this.builder = undefined;
+    return this.built;
+  }
+
+  private open(): ActivityLogBuilder {
+    if (this.builder === undefined) throw new Error("the activity records were built into their log: they take no more events and cannot be spelled out");
+    return this.builder;
+  }
+
+  private setDetail(column: ChunkedColumn<Uint32Array>, row: number, value: string | undefined): void {
+    const key = this.details.of(value);
+    if (key !== 0) column.set(row, key);
+  }
+
+  private inputAt(row: number): ActivityEventInput {
+    const input = this.open().rowInput(row);
+    input.timeMs += this.milliseconds.get(row);
+    const scope = this.scope.get(row);
+    if (scope !== 0) input.scopeId = this.details.values[scope] ?? input.scopeId;
+    const address = this.address.get(row);
+    input.sourceAddress = address === 0 ? undefined : this.details.values[address];
+    return input;
+  }
+}
+
+/** Events in `data`, without spelling them out when they are records. */
+export function activityEventCount(data: ActivityLogData): number {
+  return data instanceof ActivityRecords ? data.eventCount : data.events.length;
+}
