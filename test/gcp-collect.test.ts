@@ -66,14 +66,15 @@ describe("collecting an organization", () => {
     const fake = await start();
     const { snapshot } = await collectWith(connect(fake), "task-1", NOW);
     expect(inventorySnapshotSchema.parse(snapshot)).toEqual(JSON.parse(JSON.stringify(snapshot)));
+    // regionalSecretLocations: which locations' regional secrets were read (none configured here).
     expect(snapshot.scopes.map(({ id, kind, name, parentId, tags, attributes }) => ({ id, kind, name, parentId, tags, attributes })).sort((a, b) => a.id.localeCompare(b.id))).toEqual([
       { id: PROD_FOLDER, kind: "folder", name: "prod", parentId: ORG, tags: undefined, attributes: { collected: true } },
       { id: NONPROD_FOLDER, kind: "folder", name: "non-prod", parentId: ORG, tags: undefined, attributes: { collected: true } },
       { id: SANDBOX_FOLDER, kind: "folder", name: "sandbox", parentId: NONPROD_FOLDER, tags: undefined, attributes: { collected: true } },
       { id: ORG, kind: "organization", name: "example.com", parentId: undefined, tags: undefined, attributes: { collected: true } },
-      { id: CI, kind: "project", name: "ci-tools-01", parentId: ORG, tags: { environment: "shared" }, attributes: { collected: true, projectNumber: "500000000002" } },
-      { id: PROD, kind: "project", name: "prod-data-01", parentId: PROD_FOLDER, tags: { environment: "production" }, attributes: { collected: true, projectNumber: "500000000001" } },
-      { id: SANDBOX, kind: "project", name: "sandbox-01", parentId: SANDBOX_FOLDER, tags: undefined, attributes: { collected: true, projectNumber: "500000000003" } },
+      { id: CI, kind: "project", name: "ci-tools-01", parentId: ORG, tags: { environment: "shared" }, attributes: { collected: true, projectNumber: "500000000002", regionalSecretLocations: "" } },
+      { id: PROD, kind: "project", name: "prod-data-01", parentId: PROD_FOLDER, tags: { environment: "production" }, attributes: { collected: true, projectNumber: "500000000001", regionalSecretLocations: "" } },
+      { id: SANDBOX, kind: "project", name: "sandbox-01", parentId: SANDBOX_FOLDER, tags: undefined, attributes: { collected: true, projectNumber: "500000000003", regionalSecretLocations: "" } },
     ]);
     expect(snapshot.gaps).toEqual([]);
   });

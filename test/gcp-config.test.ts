@@ -15,6 +15,7 @@ describe("providers.gcp configuration", () => {
       cacheTtlSeconds: 300,
       collect: { activity: true, serviceAccountPolicies: true, denyPolicies: true, principalAccessBoundaries: true, workloadIdentity: true, resourcePolicies: true, groups: true },
       groupLimits: { maxDepth: 10, maxGroups: 5_000, maxMembersPerGroup: 100_000 },
+      secretManagerLocations: [],
       endpoints: {},
     });
   });

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { Impersonated, JWT, OAuth2Client } from "google-auth-library";
 import { afterEach, describe, expect, test } from "vitest";
 import { GcpCallRunner } from "../src/providers/gcp/calls.js";
-import { resolveEndpoints } from "../src/providers/gcp/clients.js";
+import { createGcpClients, resolveEndpoints, resolveRegionalSecretEndpoints } from "../src/providers/gcp/clients.js";
 import { GCP_READ_APIS } from "../src/providers/gcp/reads.js";
 import { applicationDefaultCredentials, GcpSessionManager, IAM_SCOPE, sourceScope, type GcpSession } from "../src/providers/gcp/sessions.js";
 import { guardReadOnly, writeRefusal } from "../src/providers/gcp/read-guard.js";
@@ -36,7 +36,8 @@ describe("the Google Cloud connector is read-only by construction", () => {
   });
 
   test("every client method reads.ts calls is on the read allowlist", () => {
-    const calls = [...source("reads.ts").matchAll(/this\.clients\.([\w.]+)\(/g)].map((match) => match[1] ?? "");
+    // A regional client is picked by location first (`secretManagerAt(location).listSecrets`): the call is the method after it.
+    const calls = [...source("reads.ts").matchAll(/this\.clients\.([\w.]+)\((?:location\)\.(\w+)\()?/g)].map((match) => (match[2] ? `${match[1] ?? ""}().${match[2]}` : (match[1] ?? "")));
     const methods = calls.map((call) => call.slice(call.lastIndexOf(".") + 1));
     for (const method of methods) expect(method).toMatch(/^(list\w*|get\w*|search\w*|lookup|request)$/);
     expect([...new Set(calls)].sort()).toEqual([
@@ -51,8 +52,12 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "kms.listKeyRings",
       "secretManager.getIamPolicy",
       "secretManager.listSecrets",
+      "secretManagerAt().getIamPolicy",
+      "secretManagerAt().listSecrets",
       "storage.buckets.getIamPolicy",
       "storage.buckets.list",
+      "storage.managedFolders.getIamPolicy",
+      "storage.managedFolders.list",
       "folders.getFolder",
       "folders.getIamPolicy",
       "folders.listFolders",
@@ -137,6 +142,8 @@ describe("the Google Cloud connector is read-only by construction", () => {
       "secretmanager.secrets.list",
       "storage.buckets.getIamPolicy",
       "storage.buckets.list",
+      "storage.managedFolders.getIamPolicy",
+      "storage.managedFolders.list",
     ].sort());
     // No permission that reads a secret's value, uses a key or reads an object.
     for (const permission of permissions) expect(permission).not.toMatch(/versions\.access|useTo|decrypt|objects\.get/i);
@@ -150,10 +157,11 @@ afterEach(async () => {
   for (const item of open.splice(0)) await item.close();
 });
 
-async function sessionAgainstFake(impersonate: string | undefined): Promise<{ fake: FakeGcpServer; session: GcpSession; base: ReturnType<typeof fakeAdcCredentials> }> {
+async function sessionAgainstFake(impersonate: string | undefined, secretLocations: string[] = []): Promise<{ fake: FakeGcpServer; session: GcpSession; base: ReturnType<typeof fakeAdcCredentials> }> {
   const fake = await FakeGcpServer.start(smallEstate(new Date()));
   const base = fakeAdcCredentials();
-  const manager = new GcpSessionManager({ endpoints: resolveEndpoints(endpointsOf(fake.url)), impersonate, lifetimeSeconds: 600, now: () => new Date(), base });
+  const regionalSecretManager = resolveRegionalSecretEndpoints(secretLocations, { secretManagerRegional: Object.fromEntries(secretLocations.map((location) => [location, fake.url])) });
+  const manager = new GcpSessionManager({ endpoints: resolveEndpoints(endpointsOf(fake.url)), regionalSecretManager, impersonate, lifetimeSeconds: 600, now: () => new Date(), base });
   open.push(fake, { close: () => manager.endAll() });
   const runner = new GcpCallRunner({ maxAttempts: 1, callTimeoutMs: 5_000, maxConcurrency: 4, timing: instantRetry() });
   return { fake, session: await manager.session("t", runner), base };
@@ -236,6 +244,77 @@ describe("the wire guard refuses writes before they are sent", () => {
         verdict("GET", "https://iam.googleapis.com/v1/projects/p/secrets/db/versions/latest:access"),
       ],
     ).toEqual(Array(12).fill("refused"));
+  });
+
+  test("regional Secret Manager: each configured location's own endpoint passes its listing and IAM policies only; no version payload, no other location, no unconfigured region", () => {
+    const endpoints = resolveEndpoints({});
+    const regionalSecretManager = resolveRegionalSecretEndpoints(["europe-west1", "us"], {});
+    expect([...regionalSecretManager]).toEqual([
+      ["europe-west1", "https://secretmanager.europe-west1.rep.googleapis.com"],
+      ["us", "https://secretmanager.us.rep.googleapis.com"],
+    ]);
+    const verdict = (url: string) => (writeRefusal("GET", new URL(url), { endpoints, regionalSecretManager, reader: READER }) === undefined ? "pass" : "refused");
+    const eu = "https://secretmanager.europe-west1.rep.googleapis.com/v1/projects";
+    expect(
+      [
+        verdict(`${eu}/ci-tools-01/locations/europe-west1/secrets?pageSize=1000`),
+        verdict(`${eu}/500000000002/locations/europe-west1/secrets/eu-token:getIamPolicy?options.requestedPolicyVersion=3`),
+        verdict("https://secretmanager.us.rep.googleapis.com/v1/projects/p/locations/us/secrets"),
+      ],
+    ).toEqual(["pass", "pass", "pass"]);
+    expect(
+      [
+        verdict(`${eu}/p/locations/europe-west1/secrets/eu-token/versions/latest:access`),
+        verdict(`${eu}/p/locations/europe-west1/secrets/eu-token/versions/1%3Aaccess`),
+        verdict(`${eu}/p/locations/europe-west1/secrets/eu-token/versions`),
+        verdict(`${eu}/p/locations/europe-west1/secrets/eu-token`),
+        // Another location's secrets on this location's endpoint, and a region nobody configured.
+        verdict(`${eu}/p/locations/us-east4/secrets`),
+        verdict("https://secretmanager.us-east4.rep.googleapis.com/v1/projects/p/locations/us-east4/secrets"),
+        verdict("https://secretmanager.us-east4.rep.googleapis.com/v1/projects/p/locations/us-east4/secrets/t/versions/latest:access"),
+      ],
+    ).toEqual(Array(7).fill("refused"));
+  });
+
+  test("managed folders: the bucket's listing and each folder's IAM policy pass; the folder itself, objects and parent escapes do not", () => {
+    const endpoints = resolveEndpoints({ storage: "https://gcs.example.test" });
+    const verdict = (url: string) => (writeRefusal("GET", new URL(url), { endpoints, reader: READER }) === undefined ? "pass" : "refused");
+    const bucket = "https://gcs.example.test/storage/v1/b/ci-tools-01-artifacts";
+    expect([verdict(`${bucket}/managedFolders?pageSize=1000`), verdict(`${bucket}/managedFolders/releases%2F/iam`), verdict(`${bucket}/managedFolders/releases%2Fsigned%2F/iam?optionsRequestedPolicyVersion=3`)]).toEqual([
+      "pass",
+      "pass",
+      "pass",
+    ]);
+    expect(
+      [
+        verdict(`${bucket}/managedFolders/releases%2F`),
+        verdict(`${bucket}/managedFolders/..%2Fo%2Fledger.csv/iam`),
+        verdict(`${bucket}/managedFolders/releases%2F..%2F..%2Fo/iam`),
+        verdict(`${bucket}/o/releases%2Fapp.tar`),
+      ],
+    ).toEqual(Array(4).fill("refused"));
+  });
+
+  test("a regional secret's payload is refused before it is sent, through the real client at Google's regional host and against the fake", async () => {
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: "FAKE-TOKEN-EXAMPLE", expiry_date: Date.now() + 3_600_000 });
+    const regional = resolveRegionalSecretEndpoints(["europe-west1"], {});
+    guardReadOnly(client, { endpoints: resolveEndpoints({}), regionalSecretManager: regional, reader: undefined });
+    const clients = createGcpClients(client, resolveEndpoints({}), regional);
+    open.push({ close: () => clients.close() });
+    await expect(clients.secretManagerAt("europe-west1").accessSecretVersion({ name: "projects/ci-tools-01/locations/europe-west1/secrets/eu-token/versions/latest" })).rejects.toThrow(
+      "refused GET https://secretmanager.europe-west1.rep.googleapis.com/v1/projects/ci-tools-01/locations/europe-west1/secrets/eu-token/versions/latest:access: the Google Cloud connector reads no secret or key material",
+    );
+    expect(() => clients.secretManagerAt("us-east4")).toThrow("Secret Manager location us-east4 is not configured (secretManagerLocations)");
+
+    const { fake, session } = await sessionAgainstFake(READER, ["europe-west1"]);
+    await expect(session.clients.secretManagerAt("europe-west1").accessSecretVersion({ name: "projects/ci-tools-01/locations/europe-west1/secrets/eu-token/versions/3" })).rejects.toThrow(
+      /refused GET .*\/locations\/europe-west1\/secrets\/eu-token\/versions\/3:access: the Google Cloud connector reads no secret or key material/,
+    );
+    await expect(session.clients.secretManagerAt("europe-west1").getSecret({ name: "projects/ci-tools-01/locations/europe-west1/secrets/eu-token" })).rejects.toThrow(/refused GET/);
+    expect(fake.secretMaterialReads).toEqual([]);
+    // Only the task's token was minted; nothing reached a Secret Manager path.
+    expect(fake.requests.map((request) => request.api)).toEqual(["iamcredentials.generateAccessToken"]);
   });
 
   test("GETs go only to the configured endpoints on Google's hosts, and on an endpoint shared by every API a guarded service's paths pass only its allowlist", () => {

@@ -23,7 +23,7 @@ export const DEFAULT_ENDPOINTS = {
   kms: "https://cloudkms.googleapis.com",
   storage: "https://storage.googleapis.com",
   cloudIdentity: "https://cloudidentity.googleapis.com",
-} as const satisfies Required<GcpEndpoints>;
+} as const satisfies Required<Omit<GcpEndpoints, "secretManagerRegional">>;
 
 export type ResolvedEndpoints = { [Key in keyof typeof DEFAULT_ENDPOINTS]: string };
 
@@ -42,6 +42,13 @@ export function resolveEndpoints(overrides: GcpEndpoints): ResolvedEndpoints {
   };
 }
 
+/** Regional Secret Manager endpoints by location: each serves only its own location's secrets. */
+export type RegionalEndpoints = ReadonlyMap<string, string>;
+
+export function resolveRegionalSecretEndpoints(locations: readonly string[], overrides: GcpEndpoints): RegionalEndpoints {
+  return new Map(locations.map((location) => [location, (overrides.secretManagerRegional?.[location] ?? `https://secretmanager.${location}.rep.googleapis.com`).replace(/\/+$/, "")]));
+}
+
 export interface GcpClients {
   projects: ProjectsClient;
   folders: FoldersClient;
@@ -56,6 +63,8 @@ export interface GcpClients {
   /** Cloud Logging's REST API (entries.list), also through the auth client. */
   loggingUrl: string;
   secretManager: SecretManagerServiceClient;
+  /** The client of one configured location's regional endpoint (regional secrets are served only there). */
+  secretManagerAt(location: string): SecretManagerServiceClient;
   kms: KeyManagementServiceClient;
   /** Cloud KMS's REST API, for its locations listing (the client pages it only as an iterator). */
   kmsUrl: string;
@@ -72,7 +81,7 @@ function gaxOptions(url: string, authClient: AuthClient) {
   return { fallback: true as const, apiEndpoint: parsed.hostname, port, protocol, authClient };
 }
 
-export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndpoints): GcpClients {
+export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndpoints, regional: RegionalEndpoints = new Map()): GcpClients {
   const resourceManager = gaxOptions(endpoints.resourceManager, authClient);
   const iamOptions = gaxOptions(endpoints.iam, authClient);
   const clients = {
@@ -93,6 +102,7 @@ export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndp
   // Built on first use: their protos weigh tens of megabytes, and collect.resourcePolicies may be off.
   let secretManager: SecretManagerServiceClient | undefined;
   let kms: KeyManagementServiceClient | undefined;
+  const regionalSecretManagers = new Map<string, SecretManagerServiceClient>();
   return {
     ...clients,
     get secretManager() {
@@ -101,8 +111,18 @@ export function createGcpClients(authClient: AuthClient, endpoints: ResolvedEndp
     get kms() {
       return (kms ??= new KeyManagementServiceClient(gaxOptions(endpoints.kms, authClient)));
     },
+    secretManagerAt(location: string) {
+      const endpoint = regional.get(location);
+      if (endpoint === undefined) throw new Error(`Secret Manager location ${location} is not configured (secretManagerLocations)`);
+      let client = regionalSecretManagers.get(location);
+      if (!client) {
+        client = new SecretManagerServiceClient(gaxOptions(endpoint, authClient));
+        regionalSecretManagers.set(location, client);
+      }
+      return client;
+    },
     close() {
-      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings, secretManager, kms]) {
+      for (const client of [clients.projects, clients.folders, clients.organizations, clients.denyPolicies, clients.boundaryPolicies, clients.policyBindings, secretManager, kms, ...regionalSecretManagers.values()]) {
         void client?.close().catch(() => undefined);
       }
     },

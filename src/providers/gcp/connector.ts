@@ -9,7 +9,7 @@ import { emptySnapshot, type CollectionGap, type InventorySnapshot } from "../..
 import { DEFAULT_RETRY_TIMING, type RetryTiming } from "../../connectors/common/retry.js";
 import { TtlCache } from "../../connectors/common/ttl-cache.js";
 import { GcpCallRunner } from "./calls.js";
-import { resolveEndpoints } from "./clients.js";
+import { resolveEndpoints, resolveRegionalSecretEndpoints } from "./clients.js";
 import { collectBoundaryPolicies, collectRoles, collectScopePolicies } from "./collect/policies.js";
 import { collectProject } from "./collect/project.js";
 import { discoverHierarchy, type Hierarchy } from "./collect/hierarchy.js";
@@ -82,6 +82,7 @@ export function createGcpConnector(configInput: GcpProviderConfigInput | GcpProv
   const timing: RetryTiming = { ...DEFAULT_RETRY_TIMING, ...deps.retry };
   const sessions = new GcpSessionManager({
     endpoints: resolveEndpoints(config.endpoints),
+    regionalSecretManager: resolveRegionalSecretEndpoints(config.secretManagerLocations, config.endpoints),
     impersonate: config.impersonateServiceAccount,
     lifetimeSeconds: config.tokenLifetimeSeconds,
     now,

@@ -8,3 +8,9 @@ export const GCP_IMPERSONATION_PERMISSIONS: readonly string[] = [
   "iam.serviceAccounts.signJwt",
   "iam.serviceAccounts.implicitDelegation",
 ];
+
+/** Project scope attribute: the locations whose regional secrets were listed, comma-separated (`""`: none). */
+export const REGIONAL_SECRET_LOCATIONS = "regionalSecretLocations";
+
+/** Bucket resource attribute: uniform bucket-level access; off means object ACLs grant access too. */
+export const UNIFORM_BUCKET_LEVEL_ACCESS = "uniformBucketLevelAccess";

@@ -4,17 +4,20 @@
  * Google serves as POST (getIamPolicy on organizations, folders, projects and service accounts)
  * and Logging's entries.list, and minting a token for the configured reader account. GETs that
  * would return secret or key material (a secret version's payload, an object's data) are refused
- * too, and on the Secret Manager, Cloud KMS, Cloud Storage and Cloud Identity endpoints only the
- * listings and IAM policies the connector reads pass; a GET to a Google host that is not a
- * configured endpoint is refused, and no redirect is followed. Every Google client here sends through
+ * too, and on the Secret Manager (global, and each configured location's regional endpoint), Cloud
+ * KMS, Cloud Storage and Cloud Identity endpoints only the listings and IAM policies the connector
+ * reads pass; a GET to a Google host that is not a configured endpoint is refused, and no redirect
+ * is followed. Every Google client here sends through
  * its auth client (gax REST fallback via `AuthClient.fetch`, googleapis and the Policy Analyzer
  * via `request`, impersonation via the source client), so this one check covers them all.
  */
 import type { AuthClient } from "google-auth-library";
-import type { ResolvedEndpoints } from "./clients.js";
+import type { RegionalEndpoints, ResolvedEndpoints } from "./clients.js";
 
 export interface WriteGuardRules {
   endpoints: ResolvedEndpoints;
+  /** Regional Secret Manager endpoints by location (secretManagerLocations); none when absent. */
+  regionalSecretManager?: RegionalEndpoints | undefined;
   /** The only account generateAccessToken may be called for (impersonateServiceAccount). */
   reader: string | undefined;
 }
@@ -64,7 +67,7 @@ const GET_ALLOWED: Readonly<Record<"secretManager" | "kms" | "storage" | "cloudI
     /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/:]+\/cryptoKeys$/,
     /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/:]+\/cryptoKeys\/[^/:]+:getIamPolicy$/,
   ],
-  storage: [/^\/storage\/v1\/b$/, /^\/storage\/v1\/b\/[^/]+\/iam$/],
+  storage: [/^\/storage\/v1\/b$/, /^\/storage\/v1\/b\/[^/]+\/iam$/, /^\/storage\/v1\/b\/[^/]+\/managedFolders$/, /^\/storage\/v1\/b\/[^/]+\/managedFolders\/(?:[^/.][^/]*\/)+\/?iam$/],
   cloudIdentity: [/^\/v1\/groups$/, /^\/v1\/groups:lookup$/, /^\/v1\/groups\/[^/]+\/memberships$/],
 };
 
@@ -82,37 +85,56 @@ const GUARDED_SHAPE: Readonly<Record<keyof typeof GET_ALLOWED, RegExp>> = {
 /** Google's API and content hosts: a GET there goes only to an endpoint the connector reads. */
 const GOOGLE_HOST = /(?:^|\.)(?:googleapis\.com|google\.com|googleusercontent\.com|appspot\.com)$/i;
 
+/** A regional Secret Manager endpoint serves one location: only its listing and its secrets' IAM policies pass. */
+function regionalSecretReads(location: string): readonly RegExp[] {
+  return [new RegExp(`^/v1/projects/[^/]+/locations/${location}/secrets$`), new RegExp(`^/v1/projects/[^/]+/locations/${location}/secrets/[^/:]+:getIamPolicy$`)];
+}
+
+/** A configured endpoint a URL is on: the path below it, and for a guarded service its allowlist. */
+interface EndpointHit {
+  below: string;
+  allowed: readonly RegExp[] | undefined;
+}
+
+function endpointsOn(url: URL, rules: WriteGuardRules): EndpointHit[] {
+  const hits: EndpointHit[] = [];
+  for (const service of Object.keys(rules.endpoints) as Array<keyof ResolvedEndpoints>) {
+    const below = pathOn(rules.endpoints[service], url);
+    if (below !== undefined) hits.push({ below, allowed: service in GET_ALLOWED ? GET_ALLOWED[service as keyof typeof GET_ALLOWED] : undefined });
+  }
+  for (const [location, endpoint] of rules.regionalSecretManager ?? []) {
+    const below = pathOn(endpoint, url);
+    if (below !== undefined) hits.push({ below, allowed: regionalSecretReads(location) });
+  }
+  return hits;
+}
+
 /**
  * Why a GET must not be sent: secret material anywhere; a Google host that is none of the
- * configured endpoints (a bucket's own host, storage.cloud.google.com, API keys, ...); or, on the
- * endpoints of the services that hold secrets and keys, a path beyond what is read.
+ * configured endpoints (a bucket's own host, storage.cloud.google.com, an unconfigured region's
+ * Secret Manager, API keys, ...); or, on the endpoints of the services that hold secrets and keys,
+ * a path beyond what is read.
  */
-function readRefusal(url: URL, endpoints: ResolvedEndpoints): string | undefined {
+function readRefusal(url: URL, rules: WriteGuardRules): string | undefined {
   const refusal = `refused GET ${url.origin}${url.pathname}: the Google Cloud connector reads no secret or key material`;
   const path = decodeURIComponent(url.pathname);
   if (SECRET_MATERIAL.some((pattern) => pattern.test(path)) || url.searchParams.get("alt") === "media") return refusal;
-  const services = (Object.keys(endpoints) as Array<keyof ResolvedEndpoints>).flatMap((service) => {
-    const below = pathOn(endpoints[service], url);
-    return below === undefined ? [] : [{ service, below }];
-  });
-  if (services.length === 0) {
+  const hits = endpointsOn(url, rules);
+  if (hits.length === 0) {
     // Credential sources (a metadata server, a workload identity provider's URL) are not Google API hosts.
     return GOOGLE_HOST.test(url.hostname) ? `refused GET ${url.origin}${url.pathname}: not an endpoint the Google Cloud connector reads` : undefined;
   }
-  const guarded = (Object.keys(GET_ALLOWED) as Array<keyof typeof GET_ALLOWED>).filter((service) => services.some((on) => on.service === service));
-  const allowedOn = (service: keyof typeof GET_ALLOWED) => services.some(({ below }) => GET_ALLOWED[service].some((pattern) => pattern.test(below)));
-  if (guarded.some(allowedOn)) return undefined;
+  if (hits.some(({ below, allowed }) => allowed?.some((pattern) => pattern.test(below)))) return undefined;
   // On an endpoint shared with the other APIs, their reads pass, but nothing shaped like a guarded service's.
-  const sharedWithOthers = services.some(({ service }) => !(service in GET_ALLOWED));
-  if (!sharedWithOthers) return refusal;
-  const looksGuarded = services.some(({ below }) => (Object.keys(GUARDED_SHAPE) as Array<keyof typeof GET_ALLOWED>).some((service) => GUARDED_SHAPE[service].test(below) && !allowedOn(service)));
+  if (hits.every(({ allowed }) => allowed !== undefined)) return refusal;
+  const looksGuarded = hits.some(({ below }) => Object.values(GUARDED_SHAPE).some((shape) => shape.test(below)));
   return looksGuarded ? refusal : undefined;
 }
 
 /** Why a request must not be sent, or undefined when it is a read (or an OAuth token exchange). */
 export function writeRefusal(method: string, url: URL, rules: WriteGuardRules): string | undefined {
   const verb = method.toUpperCase();
-  if (verb === "GET" || verb === "HEAD") return readRefusal(url, rules.endpoints);
+  if (verb === "GET" || verb === "HEAD") return readRefusal(url, rules);
   const refusal = `refused ${verb} ${url.origin}${url.pathname}: the Google Cloud connector is read-only`;
   if (verb !== "POST") return refusal;
 
@@ -127,9 +149,7 @@ export function writeRefusal(method: string, url: URL, rules: WriteGuardRules): 
   const target = credentials === undefined ? undefined : GENERATE_ACCESS_TOKEN.exec(credentials)?.[1];
   if (target !== undefined && reader !== undefined && target.toLowerCase() === reader.toLowerCase()) return undefined;
 
-  const onApiEndpoint = [resourceManager, iam, credentials, logging, ...(["policyAnalyzer", "secretManager", "kms", "storage", "cloudIdentity"] as const).map((service) => pathOn(endpoints[service], url))].some(
-    (path) => path !== undefined,
-  );
+  const onApiEndpoint = endpointsOn(url, rules).length > 0;
   if (!onApiEndpoint && TOKEN_EXCHANGES.some((exchange) => url.host === exchange.host && url.pathname === exchange.path)) return undefined;
   return refusal;
 }

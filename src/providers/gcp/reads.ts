@@ -40,12 +40,14 @@ import {
   keyRingSchema,
   cryptoKeySchema,
   bucketSchema,
+  managedFolderSchema,
   groupLookupSchema,
   membershipSchema,
   type WireSecret,
   type WireKeyRing,
   type WireCryptoKey,
   type WireBucket,
+  type WireManagedFolder,
   type WireMembership,
 } from "./collect/wire.js";
 
@@ -90,6 +92,8 @@ export const GCP_READ_APIS = {
   getCryptoKeyIamPolicy: { api: "cloudkms.cryptoKeys.getIamPolicy", permission: "cloudkms.cryptoKeys.getIamPolicy" },
   listBuckets: { api: "storage.buckets.list", permission: "storage.buckets.list" },
   getBucketIamPolicy: { api: "storage.buckets.getIamPolicy", permission: "storage.buckets.getIamPolicy" },
+  listManagedFolders: { api: "storage.managedFolders.list", permission: "storage.managedFolders.list" },
+  getManagedFolderIamPolicy: { api: "storage.managedFolders.getIamPolicy", permission: "storage.managedFolders.getIamPolicy" },
 } as const;
 
 /**
@@ -104,7 +108,7 @@ export const GCP_DIRECTORY_READ_APIS = {
   listGroups: { api: "cloudidentity.groups.list", access: "Groups Reader admin role; scope cloud-identity.groups.readonly" },
 } as const;
 
-const PAGE_SIZE = { serviceAccounts: 100, projects: 1000, folders: 1000, denyPolicies: 1000, activities: 1000, v3: 1000, resources: 1000, buckets: 1000, memberships: 1000 } as const;
+const PAGE_SIZE = { serviceAccounts: 100, projects: 1000, folders: 1000, denyPolicies: 1000, activities: 1000, v3: 1000, resources: 1000, buckets: 1000, managedFolders: 1000, memberships: 1000 } as const;
 
 /** gax: no client retries (the runner decides), the runner's timeout, one page at a time. */
 function gax(attempt: AttemptOptions) {
@@ -370,6 +374,23 @@ export class ResourcePolicyReads {
     return iamPolicySchema.parse(policy);
   }
 
+  /** Regional secrets of one location, from that location's own endpoint (the only one that serves them). */
+  async listRegionalSecrets(project: string, location: string): Promise<WireSecret[]> {
+    const parent = `projects/${project}/locations/${location}`;
+    const secrets = await this.runner.paginate(GCP_READ_APIS.listSecrets.api, `projects/${project}`, async (pageToken, attempt) => {
+      const [items, , raw] = await this.clients.secretManagerAt(location).listSecrets({ parent, pageSize: PAGE_SIZE.resources, ...(pageToken ? { pageToken } : {}) }, gax(attempt));
+      return { items, nextPageToken: nextToken(raw) };
+    });
+    return z.array(secretSchema).parse(secrets);
+  }
+
+  async getRegionalSecretIamPolicy(project: string, location: string, secret: string): Promise<WireIamPolicy> {
+    const [policy] = await this.runner.call(GCP_READ_APIS.getSecretIamPolicy.api, `projects/${project}`, (attempt) =>
+      this.clients.secretManagerAt(location).getIamPolicy({ resource: secret, options: { requestedPolicyVersion: 3 } }, gax(attempt)),
+    );
+    return iamPolicySchema.parse(policy);
+  }
+
   /** Cloud KMS locations of a project, through the REST API (the client offers them only as an iterator). */
   async listKmsLocations(project: string): Promise<string[]> {
     const url = `${this.clients.kmsUrl}/v1/projects/${encodeURIComponent(project)}/locations`;
@@ -422,6 +443,21 @@ export class ResourcePolicyReads {
   async getBucketIamPolicy(project: string, bucket: string): Promise<WireIamPolicy> {
     const response = await this.runner.call(GCP_READ_APIS.getBucketIamPolicy.api, `projects/${project}`, (attempt) =>
       this.clients.storage.buckets.getIamPolicy({ bucket, optionsRequestedPolicyVersion: 3 }, rest(attempt)),
+    );
+    return iamPolicySchema.parse(response.data);
+  }
+
+  async listManagedFolders(project: string, bucket: string): Promise<WireManagedFolder[]> {
+    const folders = await this.runner.paginate(GCP_READ_APIS.listManagedFolders.api, `projects/${project}`, async (pageToken, attempt) => {
+      const response = await this.clients.storage.managedFolders.list({ bucket, pageSize: PAGE_SIZE.managedFolders, ...(pageToken ? { pageToken } : {}) }, rest(attempt));
+      return { items: response.data.items ?? [], nextPageToken: response.data.nextPageToken ?? undefined };
+    });
+    return z.array(managedFolderSchema).parse(folders);
+  }
+
+  async getManagedFolderIamPolicy(project: string, bucket: string, managedFolder: string): Promise<WireIamPolicy> {
+    const response = await this.runner.call(GCP_READ_APIS.getManagedFolderIamPolicy.api, `projects/${project}`, (attempt) =>
+      this.clients.storage.managedFolders.getIamPolicy({ bucket, managedFolder, optionsRequestedPolicyVersion: 3 }, rest(attempt)),
     );
     return iamPolicySchema.parse(response.data);
   }

@@ -8,7 +8,7 @@
  */
 import { GoogleAuth, Impersonated, OAuth2Client, type AuthClient } from "google-auth-library";
 import type { GcpCallRunner } from "./calls.js";
-import { createGcpClients, type GcpClients, type ResolvedEndpoints } from "./clients.js";
+import { createGcpClients, type GcpClients, type RegionalEndpoints, type ResolvedEndpoints } from "./clients.js";
 import { GCP_READ_APIS } from "./reads.js";
 import { guardReadOnly, type WriteGuardRules } from "./read-guard.js";
 
@@ -45,6 +45,8 @@ export interface GcpSession {
 
 export interface GcpSessionManagerOptions {
   endpoints: ResolvedEndpoints;
+  /** Regional Secret Manager endpoints of the configured locations. */
+  regionalSecretManager?: RegionalEndpoints | undefined;
   impersonate: string | undefined;
   lifetimeSeconds: number;
   now: () => Date;
@@ -76,7 +78,7 @@ export class GcpSessionManager {
   private readonly guardRules: WriteGuardRules;
 
   constructor(private readonly options: GcpSessionManagerOptions) {
-    this.guardRules = { endpoints: options.endpoints, reader: options.impersonate };
+    this.guardRules = { endpoints: options.endpoints, regionalSecretManager: options.regionalSecretManager ?? new Map(), reader: options.impersonate };
     if (options.base) {
       guardReadOnly(options.base.authClient, this.guardRules);
       this.base = Promise.resolve(options.base);
@@ -113,7 +115,7 @@ export class GcpSessionManager {
     if (!this.options.impersonate) {
       const base = await this.baseCredentials();
       this.baseAccount = base.account;
-      this.baseClients ??= createGcpClients(base.authClient, this.options.endpoints);
+      this.baseClients ??= createGcpClients(base.authClient, this.options.endpoints, this.options.regionalSecretManager);
       return { clients: this.baseClients };
     }
     const pending = this.sessions.get(taskId);
@@ -160,7 +162,7 @@ export class GcpSessionManager {
     guardReadOnly(holder, this.guardRules);
     holder.setCredentials({ access_token: minted.token, expiry_date: expiry, token_type: "Bearer" });
     return {
-      clients: createGcpClients(holder, this.options.endpoints),
+      clients: createGcpClients(holder, this.options.endpoints, this.options.regionalSecretManager),
       info: { serviceAccount, expiresAt: new Date(expiry).toISOString(), lifetimeSeconds },
     };
   }

@@ -85,10 +85,12 @@ export interface FakeProject extends FakeScopeData {
   pools?: FakePool[];
   /** Secret Manager secrets (metadata and IAM policy only; the fake serves no payload). */
   secrets?: Array<{ id: string; bindings?: FakeBinding[] }>;
+  /** Regional secrets, served only under their location's path (as a regional endpoint would). */
+  regionalSecrets?: Array<{ location: string; id: string; bindings?: FakeBinding[] }>;
   /** Cloud KMS key rings by location, with their crypto keys. */
   keyRings?: Array<{ location: string; id: string; bindings?: FakeBinding[]; keys: Array<{ id: string; bindings?: FakeBinding[] }> }>;
-  /** Cloud Storage buckets. */
-  buckets?: Array<{ name: string; bindings?: FakeBinding[] }>;
+  /** Cloud Storage buckets: uniform bucket-level access is on unless `uniform` is false; managed folders are named with their trailing slash. */
+  buckets?: Array<{ name: string; bindings?: FakeBinding[]; uniform?: boolean; managedFolders?: Array<{ name: string; bindings?: FakeBinding[] }> }>;
   /** Cloud Audit Log entries (activity, #18), as Logging stores them; `log` is the log id. */
   auditLog?: Array<{ log: "activity" | "data_access"; entry: Record<string, unknown> }>;
 }

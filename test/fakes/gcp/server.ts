@@ -441,6 +441,22 @@ export class FakeGcpServer {
         return policyJson(secret.bindings);
       });
     }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/secrets$/.exec(path))) {
+      const [ref, location] = [m[1] ?? "", m[2] ?? ""];
+      return read("secretmanager.secrets.list", () => {
+        const project = this.project(ref);
+        const secrets = (project.regionalSecrets ?? []).filter((secret) => secret.location === location);
+        return this.page(secrets.map((secret) => ({ name: `projects/${project.number}/locations/${location}/secrets/${secret.id}` })), params, "secrets", 25);
+      });
+    }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/secrets\/([^/:]+):getIamPolicy$/.exec(path))) {
+      const [ref, location, id] = [m[1] ?? "", m[2] ?? "", m[3] ?? ""];
+      return read("secretmanager.secrets.getIamPolicy", () => {
+        const secret = this.project(ref).regionalSecrets?.find((s) => s.location === location && s.id === id);
+        if (!secret) throw new HttpError(404, "NOT_FOUND", `secret ${id} not found in ${location}`);
+        return policyJson(secret.bindings);
+      });
+    }
     if (method === "GET" && /\/secrets\/[^/]+\/versions\/[^/]+:access$/.test(path)) {
       this.secretMaterialReads.push({ method, path, api: "secretmanager.versions.access", token: undefined });
       return read("secretmanager.versions.access", () => ({ payload: { data: "RkFLRS1TRUNSRVQtRVhBTVBMRQ==" } }));
@@ -492,7 +508,13 @@ export class FakeGcpServer {
         const next = start + size < buckets.length ? String(start + size) : undefined;
         return {
           kind: "storage#buckets",
-          items: buckets.slice(start, start + size).map((bucket) => ({ kind: "storage#bucket", name: bucket.name, id: bucket.name, projectNumber: project.number })),
+          items: buckets.slice(start, start + size).map((bucket) => ({
+            kind: "storage#bucket",
+            name: bucket.name,
+            id: bucket.name,
+            projectNumber: project.number,
+            iamConfiguration: { uniformBucketLevelAccess: { enabled: bucket.uniform ?? true }, publicAccessPrevention: "inherited" },
+          })),
           ...(next ? { nextPageToken: next } : {}),
         };
       });
@@ -503,6 +525,24 @@ export class FakeGcpServer {
         const bucket = estate.projects.flatMap((project) => project.buckets ?? []).find((b) => b.name === name);
         if (!bucket) throw new HttpError(404, "NOT_FOUND", `bucket ${name} not found`);
         return { kind: "storage#policy", resourceId: `projects/_/buckets/${name}`, ...policyJson(bucket.bindings) };
+      });
+    }
+    if (method === "GET" && (m = /^\/storage\/v1\/b\/([^/]+)\/managedFolders$/.exec(path))) {
+      const name = decodeURIComponent(m[1] ?? "");
+      return read("storage.managedFolders.list", () => {
+        const bucket = estate.projects.flatMap((project) => project.buckets ?? []).find((b) => b.name === name);
+        if (!bucket) throw new HttpError(404, "NOT_FOUND", `bucket ${name} not found`);
+        if (bucket.uniform === false) throw new HttpError(400, "FAILED_PRECONDITION", "managed folders need uniform bucket-level access (FAKE)");
+        const folders = (bucket.managedFolders ?? []).map((folder) => ({ kind: "storage#managedFolder", id: `${name}/${folder.name}`, name: folder.name, bucket: name }));
+        return { kind: "storage#managedFolders", ...this.page(folders, params, "items", 1000) };
+      });
+    }
+    if (method === "GET" && (m = /^\/storage\/v1\/b\/([^/]+)\/managedFolders\/(.+)\/iam$/.exec(path))) {
+      const [name, folderName] = [decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "")];
+      return read("storage.managedFolders.getIamPolicy", () => {
+        const folder = estate.projects.flatMap((project) => project.buckets ?? []).find((b) => b.name === name)?.managedFolders?.find((f) => f.name === folderName);
+        if (!folder) throw new HttpError(404, "NOT_FOUND", `managed folder ${folderName} not found in ${name}`);
+        return { kind: "storage#policy", resourceId: `projects/_/buckets/${name}/managedFolders/${folderName}`, ...policyJson(folder.bindings) };
       });
     }
     if (method === "GET" && /^\/(?:download\/)?storage\/v1\/b\/[^/]+\/o(?:\/|$)/.test(path)) {

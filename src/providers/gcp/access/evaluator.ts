@@ -8,6 +8,7 @@
  */
 import type { GrantShape } from "../../../model/compact-grant.js";
 import type { Grant, Principal, Scope } from "../../../model/inventory.js";
+import type { Inventory } from "../../../model/inventory-index.js";
 import { type CompiledStatement, memoIn, type QueryContext } from "../../../analysis/entitlements/context.js";
 import { statementListsAction } from "../../../analysis/entitlements/context.js";
 import { GcpBoundaries } from "./boundaries.js";
@@ -17,6 +18,7 @@ import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../a
 import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "../../../analysis/entitlements/matching.js";
 import type { Hop } from "../../../analysis/entitlements/types.js";
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
+import { REGIONAL_SECRET_LOCATIONS, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
 
 const PUBLIC_MEMBERS = new Set(["*", "allUsers", "principalSet://goog/public:all"]);
 
@@ -63,6 +65,53 @@ interface Ancestry {
   ids: string[];
   scopes: Scope[];
   known: boolean;
+}
+
+/** An object or managed folder of a bucket: `projects/<p>/buckets/<b>/(objects|managedFolders)/<path>`. */
+const BUCKET_CONTENT = /^(projects\/[^/]+\/buckets\/[^/]+)\/(objects|managedFolders)\/(.+)$/;
+const BUCKET_OF = /^projects\/[^/]+\/buckets\/[^/]+/;
+const UNNAMED_PROJECT_BUCKET = /^projects\/_\/buckets\/([^/]+)/;
+const REGIONAL_SECRET = /^(projects\/[^/]+)\/locations\/([^/]+)\/secrets\/[^/]+/;
+
+/**
+ * The resources below its project a resource inherits bindings from, nearest first. Names are
+ * `kind/id` pairs, except in a bucket: an object or managed folder inherits from every managed
+ * folder whose path prefixes its name (nested ones add up), then from the bucket.
+ */
+function parentResources(resource: string): string[] {
+  const content = BUCKET_CONTENT.exec(resource);
+  if (content?.[1] && content[3]) {
+    const [, bucket, kind, path] = content;
+    const folders: string[] = [];
+    let prefix = "";
+    const segments = path.split("/");
+    for (let i = 0; i < segments.length - 1; i++) {
+      prefix += `${segments[i] ?? ""}/`;
+      if (kind === "managedFolders" && prefix === path) break;
+      folders.push(`${bucket}/managedFolders/${prefix}`);
+    }
+    return [...folders.reverse(), bucket];
+  }
+  const parents: string[] = [];
+  if (resource.startsWith("projects/")) {
+    const parts = resource.split("/");
+    for (let n = parts.length - 2; n >= 2; n -= 2) parents.push(parts.slice(0, n).join("/"));
+  }
+  return parents;
+}
+
+/**
+ * Object ACLs are not read (objects are not listed): a bucket whose uniform bucket-level access is
+ * off, or not known to be on, may grant more through them than its bindings say.
+ */
+function objectAclNote(inventory: Inventory, resource: string): string | undefined {
+  const bucket = BUCKET_OF.exec(resource)?.[0];
+  const listed = bucket ? inventory.collectedResource(bucket) : undefined;
+  if (!bucket || !listed || listed.provider !== "gcp") return undefined;
+  const uniform = listed.attributes?.[UNIFORM_BUCKET_LEVEL_ACCESS];
+  if (uniform === true) return undefined;
+  const state = uniform === false ? "its uniform bucket-level access is off" : "whether its uniform bucket-level access is on was not read";
+  return `object ACLs of bucket ${bucket} are not read and ${state}: ACLs on its objects may grant access beyond the IAM bindings shown`;
 }
 
 export class GcpAccess {
@@ -115,11 +164,7 @@ export class GcpAccess {
    */
   ancestorsOf(resource: string): Ancestry {
     return memoIn(this.ancestry, resource, () => {
-      const ids = [resource];
-      if (resource.startsWith("projects/")) {
-        const parts = resource.split("/");
-        for (let n = parts.length - 2; n >= 2; n -= 2) ids.push(parts.slice(0, n).join("/"));
-      }
+      const ids = [resource, ...parentResources(resource)];
       const scope = this.inventory.scopes.get(resource) ?? this.inventory.scopeOfResource(resource);
       const scopes = scope && scope.provider === "gcp" ? this.inventory.scopeChain(scope.id) : [];
       for (const s of scopes) if (!ids.includes(s.id)) ids.push(s.id);
@@ -254,10 +299,13 @@ export class GcpAccess {
         // With a named resource, conditions on resource.name/type are decided; one that fails drops the binding.
         const conditions = target && !target.isScope ? remainingResourceConditions(grant.conditions, this.namedTarget(placement.resource)) : (grant.conditions ?? []);
         if (conditions === undefined) continue;
+        // With a target the answer says it once (resolveGcpTarget); without one, each path on such a bucket does.
+        const aclNote = target ? undefined : objectAclNote(this.inventory, placement.resource);
         for (const stmt of role.allows) {
           for (const shape of this.roleGrants(stmt, request.action)) {
             const verdict = this.evaluate(subject, grant, stmt, shape.pattern, placement.resource, conditions);
             if (placement.unknownReason) verdict.unknown(placement.unknownReason);
+            if (aclNote) verdict.note(aclNote);
             if (shape.exceptions.length > 0) verdict.note(`except ${listForMessage(shape.exceptions)}`);
             findings.push(this.finding(member, grant, shape.pattern, placement.shown, verdict));
           }
@@ -298,14 +346,37 @@ export class GcpAccess {
     if (target.isScope && this.ancestorsOf(bindingResource).ids.includes(target.id)) {
       return { resource: bindingResource, shown: bindingResource };
     }
-    if (!targetAncestors.known) {
-      return {
-        resource: target.id,
-        shown: target.input,
-        unknownReason: `cannot tell whether the binding on ${bindingResource} covers ${target.input}: its project is not in the inventory`,
-      };
+    if (!targetAncestors.known && this.mayContainUnplaced(bindingResource, target.id)) {
+      const bucket = UNNAMED_PROJECT_BUCKET.exec(target.id)?.[1];
+      const why = bucket ? `bucket ${bucket} is in no collected project's bucket listing` : "its project is not in the inventory";
+      return { resource: target.id, shown: target.input, unknownReason: `cannot tell whether the binding on ${bindingResource} covers ${target.input}: ${why}` };
     }
     return undefined;
+  }
+
+  /**
+   * Could a binding on this scope reach a resource that could not be placed? An organization or
+   * folder may hold its project; a project only a bucket named without one (`projects/_/...`).
+   * A binding on another resource never does.
+   */
+  private mayContainUnplaced(bindingResource: string, target: string): boolean {
+    const scope = this.inventory.scopes.get(bindingResource);
+    if (!scope || scope.provider !== "gcp") return false;
+    return scope.kind !== "project" || UNNAMED_PROJECT_BUCKET.test(target);
+  }
+
+  /** The scopes whose bindings may reach an unplaced target (see mayContainUnplaced). */
+  private containersOfUnplaced(target: string): string[] {
+    const containers = this.ctx.cache.memo("gcp:containerScopes", () => {
+      const projects: string[] = [];
+      const above: string[] = [];
+      for (const scope of this.inventory.snapshot.scopes) {
+        if (scope.provider !== "gcp") continue;
+        (scope.kind === "project" ? projects : above).push(scope.id);
+      }
+      return { projects, above };
+    });
+    return UNNAMED_PROJECT_BUCKET.test(target) ? [...containers.above, ...containers.projects] : containers.above;
   }
 
   /** A resource's names for IAM conditions: its id, and the project-number form when the project is known. */
@@ -431,7 +502,10 @@ export class GcpAccess {
     const { action, target } = request;
     if (action === undefined || !target) return [];
     const subjects = new Map<string, Subject>();
-    for (const id of this.ancestorsOf(target.id).ids) {
+    const ancestors = this.ancestorsOf(target.id);
+    // A target that could not be placed: whoever holds the action where it may sit is unknown, not absent.
+    const ids = ancestors.known ? ancestors.ids : [...ancestors.ids, ...this.containersOfUnplaced(target.id)];
+    for (const id of ids) {
       for (const subject of this.holdersAt(action, id)) if (!subjects.has(subject.id)) subjects.set(subject.id, subject);
     }
     return [...subjects.values()];
@@ -516,6 +590,7 @@ export function resolveGcpTarget(ctx: QueryContext, resource: string): ResourceT
     principalId = principal.id;
   }
   principalId ??= serviceAccountMemberOf(id);
+  for (const note of targetNotes(ctx, id)) ctx.note(note);
   const scope = inventory.scopes.get(id);
   const placed = scope ?? inventory.scopeOfResource(id);
   const chain = placed && placed.provider === "gcp" ? inventory.scopeChain(placed.id) : [];
@@ -530,9 +605,31 @@ export function resolveGcpTarget(ctx: QueryContext, resource: string): ResourceT
 }
 
 /**
+ * What an answer about this resource cannot see, said once: bindings on a bucket that was not
+ * listed, object ACLs of a bucket without uniform bucket-level access, and the policy of a regional
+ * secret in a location that was not read.
+ */
+function targetNotes(ctx: QueryContext, id: string): string[] {
+  const notes: string[] = [];
+  const unlisted = UNNAMED_PROJECT_BUCKET.exec(id)?.[1];
+  if (unlisted) {
+    notes.push(`bucket ${unlisted} is in no collected project's bucket listing: its own bindings were not read, and bindings on projects, folders and the organization reach it only if it is theirs (unknown)`);
+  }
+  const acl = objectAclNote(ctx.inventory, id);
+  if (acl) notes.push(acl);
+  const regional = REGIONAL_SECRET.exec(id);
+  const read = regional?.[1] ? ctx.inventory.scopes.get(regional[1])?.attributes?.[REGIONAL_SECRET_LOCATIONS] : undefined;
+  if (regional?.[2] && typeof read === "string" && !read.split(",").includes(regional[2])) {
+    notes.push(`regional secrets in ${regional[2]} are not read (providers.gcp.secretManagerLocations): bindings on ${regional[0]} itself are unknown`);
+  }
+  return notes;
+}
+
+/**
  * A resource name as Google writes it, in the inventory's form: a project number becomes the
  * project id (Secret Manager names secrets by number), and a bucket named without its project
- * (`projects/_/buckets/b`) is placed in the collected project holding bindings on it.
+ * (`projects/_/buckets/b`) is placed in the project whose listing has it (or, in snapshots without
+ * listings, the collected project holding bindings on it).
  */
 function inventoryFormOf(ctx: QueryContext, name: string): string {
   const inventory = ctx.inventory;
@@ -551,6 +648,15 @@ function inventoryFormOf(ctx: QueryContext, name: string): string {
   }
   const bucket = /^projects\/_\/buckets\/([^/]+)(\/.*)?$/.exec(name);
   if (!bucket?.[1]) return name;
+  const listedBuckets = ctx.cache.memo("gcp:bucketsByName", () => {
+    const map = new Map<string, string>();
+    for (const resource of inventory.snapshot.resources ?? []) {
+      if (resource.provider === "gcp" && resource.kind === "bucket") map.set(resource.id.slice(resource.id.lastIndexOf("/") + 1), resource.id);
+    }
+    return map;
+  });
+  const listed = listedBuckets.get(bucket[1]);
+  if (listed) return `${listed}${bucket[2] ?? ""}`;
   for (const scope of inventory.snapshot.scopes) {
     if (scope.provider !== "gcp" || scope.kind !== "project") continue;
     if (inventory.grantsOn(`${scope.id}/buckets/${bucket[1]}`).length > 0) return `${scope.id}/buckets/${bucket[1]}${bucket[2] ?? ""}`;

@@ -5,15 +5,16 @@
  * `includedPermissions` statement, deny policies attached to their scope with permissions in role
  * form, bindings as grants, and impersonation and federation trust edges for account-level bindings.
  */
-import type { Activity, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../../model/inventory.js";
+import type { Activity, CollectedResource, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../../model/inventory.js";
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
 import { GCP_IMPERSONATION_PERMISSIONS } from "../facts.js";
 import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_DIRECTORY_READ_APIS, GCP_READ_APIS } from "../reads.js";
 import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
 import { compactGrant } from "../../../model/compact-grant.js";
+import { REGIONAL_SECRET_LOCATIONS, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
 
-export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges">;
+export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges" | "resources">;
 
 
 const WORKLOAD_IDENTITY_MEMBER = /^principal(?:Set)?:\/\/iam\.googleapis\.com\/(projects\/[^/]+\/locations\/global\/workloadIdentityPools\/[^/]+)(?:\/(.*))?$/;
@@ -35,6 +36,7 @@ function bindingSource(resource: string): string {
   if (resource.includes("/secrets/")) return GCP_READ_APIS.getSecretIamPolicy.api;
   if (resource.includes("/cryptoKeys/")) return GCP_READ_APIS.getCryptoKeyIamPolicy.api;
   if (resource.includes("/keyRings/")) return GCP_READ_APIS.getKeyRingIamPolicy.api;
+  if (resource.includes("/managedFolders/")) return GCP_READ_APIS.getManagedFolderIamPolicy.api;
   if (resource.includes("/buckets/")) return GCP_READ_APIS.getBucketIamPolicy.api;
   return GCP_READ_APIS.getProjectIamPolicy.api;
 }
@@ -264,6 +266,29 @@ export function mapEstate(raw: RawEstate): MappedParts {
     };
     parts.scopes.push(mapped);
   }
+  // Which locations' regional secrets were listed: a question about one elsewhere is unknown.
+  const scopesById = new Map(parts.scopes.map((scope) => [scope.id, scope]));
+  for (const project of raw.projects) {
+    const scope = project.secretLocations ? scopesById.get(`projects/${project.projectId}`) : undefined;
+    if (scope && project.secretLocations) scope.attributes = { ...scope.attributes, [REGIONAL_SECRET_LOCATIONS]: project.secretLocations.join(",") };
+  }
+  const buckets = raw.projects.flatMap((project) =>
+    project.resourcePolicies.flatMap((held): CollectedResource[] =>
+      held.kind === "bucket"
+        ? [
+            {
+              id: held.resource,
+              provider: "gcp",
+              kind: "bucket",
+              scopeId: `projects/${project.projectId}`,
+              ...(held.uniformBucketLevelAccess !== undefined ? { attributes: { [UNIFORM_BUCKET_LEVEL_ACCESS]: held.uniformBucketLevelAccess } } : {}),
+              evidence: { source: GCP_READ_APIS.listBuckets.api, observedAt: project.observedAt },
+            },
+          ]
+        : [],
+    ),
+  );
+  if (buckets.length > 0) parts.resources = buckets;
   const organization = raw.scopes.find((scope) => scope.kind === "organization")?.id;
 
   const principals = new Map<string, Principal>();

@@ -48,7 +48,7 @@ export async function collectProject(
         )
       : Promise.resolve(undefined),
     config.collect.workloadIdentity ? collectPools(projectId, projectNumber, reads.iam, gaps) : Promise.resolve([]),
-    config.collect.resourcePolicies ? collectResourcePolicies(projectId, projectNumber, reads.resources, gaps) : Promise.resolve([]),
+    config.collect.resourcePolicies ? collectResourcePolicies(projectId, projectNumber, config.secretManagerLocations, reads.resources, gaps) : Promise.resolve([]),
   ]);
 
   const serviceAccounts = await Promise.all(
@@ -74,6 +74,7 @@ export async function collectProject(
     keyActivity,
     pools,
     resourcePolicies,
+    ...(config.collect.resourcePolicies ? { secretLocations: [...config.secretManagerLocations] } : {}),
   };
 }
 

@@ -45,10 +45,12 @@ export interface RawWorkloadIdentityPool {
 
 /** The IAM policy of one resource that holds secrets or keys; undefined when it could not be read (a gap says so). */
 export interface RawResourcePolicy {
-  kind: "secret" | "key_ring" | "crypto_key" | "bucket";
+  kind: "secret" | "key_ring" | "crypto_key" | "bucket" | "managed_folder";
   /** In the inventory's project-id form, e.g. `projects/<id>/secrets/<s>`. */
   resource: string;
   policy: WireIamPolicy | undefined;
+  /** A bucket's uniform bucket-level access (undefined when the listing did not say). */
+  uniformBucketLevelAccess?: boolean | undefined;
 }
 
 export interface RawProject {
@@ -58,8 +60,10 @@ export interface RawProject {
   accountActivity: WireActivity[] | undefined;
   keyActivity: WireActivity[] | undefined;
   pools: RawWorkloadIdentityPool[];
-  /** Secrets, key rings, keys and buckets with their IAM policies (empty when not collected). */
+  /** Secrets (global and regional), key rings, keys, buckets and managed folders with their IAM policies (empty when not collected). */
   resourcePolicies: RawResourcePolicy[];
+  /** Locations whose regional secrets were listed (undefined when resource policies were not collected). */
+  secretLocations?: string[] | undefined;
 }
 
 /** A Google group read from Cloud Identity: its direct memberships (users, service accounts, groups). */

@@ -1,9 +1,13 @@
 /**
- * IAM policies on the resources of one project that hold secrets and keys: Secret Manager secrets,
- * Cloud KMS key rings and crypto keys, Cloud Storage buckets. Names are kept in the project-id form
- * the inventory uses (`projects/<id>/secrets/<s>`, `projects/<id>/locations/<l>/keyRings/<r>`,
- * `projects/<id>/buckets/<b>`), so bindings on them inherit from the project like any other.
- * A listing that fails is a gap naming what is unknown; a resource gone between list and read is skipped.
+ * IAM policies on the resources of one project that hold secrets and keys: Secret Manager secrets
+ * (global, and regional ones in the configured locations, each read at its location's endpoint),
+ * Cloud KMS key rings and crypto keys, Cloud Storage buckets and their managed folders. Names are
+ * kept in the project-id form the inventory uses (`projects/<id>/secrets/<s>`,
+ * `projects/<id>/locations/<l>/secrets/<s>`, `projects/<id>/locations/<l>/keyRings/<r>`,
+ * `projects/<id>/buckets/<b>`, `projects/<id>/buckets/<b>/managedFolders/<path>/`), so bindings on
+ * them inherit from the project like any other. Every listed bucket is kept, bound or not, with
+ * whether uniform bucket-level access is on. A listing that fails is a gap naming what is unknown;
+ * a resource gone between list and read is skipped.
  */
 import { type GapRecorder, isNotFound } from "./gaps.js";
 import type { RawResourcePolicy } from "./raw.js";
@@ -24,11 +28,17 @@ async function policyOf(gaps: GapRecorder, source: string, scopeId: string, what
   }
 }
 
-export async function collectResourcePolicies(projectId: string, projectNumber: string | undefined, reads: ResourcePolicyReads, gaps: GapRecorder): Promise<RawResourcePolicy[]> {
+export async function collectResourcePolicies(
+  projectId: string,
+  projectNumber: string | undefined,
+  secretLocations: readonly string[],
+  reads: ResourcePolicyReads,
+  gaps: GapRecorder,
+): Promise<RawResourcePolicy[]> {
   const scopeId = `projects/${projectId}`;
   const found: RawResourcePolicy[] = [];
-  const keep = (kind: RawResourcePolicy["kind"], resource: string, policy: WireIamPolicy | undefined | "gone") => {
-    if (policy !== "gone") found.push({ kind, resource, policy });
+  const keep = (kind: RawResourcePolicy["kind"], resource: string, policy: WireIamPolicy | undefined | "gone", uniformBucketLevelAccess?: boolean) => {
+    if (policy !== "gone") found.push({ kind, resource, policy, ...(uniformBucketLevelAccess !== undefined ? { uniformBucketLevelAccess } : {}) });
   };
 
   const secrets = async () => {
@@ -38,6 +48,21 @@ export async function collectResourcePolicies(projectId: string, projectNumber: 
         const resource = withProjectId(secret.name, projectId, projectNumber);
         const policy = await policyOf(gaps, GCP_READ_APIS.getSecretIamPolicy.api, scopeId, `IAM policy of ${resource} not read; who may access it through a binding on it is unknown`, () =>
           reads.getSecretIamPolicy(projectId, secret.name),
+        );
+        keep("secret", resource, policy);
+      }),
+    );
+  };
+
+  const regionalSecrets = async (location: string) => {
+    const listed = await gaps.attempt(GCP_READ_APIS.listSecrets.api, scopeId, `regional secrets in ${location} not listed; bindings on them are unknown`, () =>
+      reads.listRegionalSecrets(projectId, location),
+    );
+    await Promise.all(
+      (listed ?? []).map(async (secret) => {
+        const resource = withProjectId(secret.name, projectId, projectNumber);
+        const policy = await policyOf(gaps, GCP_READ_APIS.getSecretIamPolicy.api, scopeId, `IAM policy of ${resource} not read; who may access it through a binding on it is unknown`, () =>
+          reads.getRegionalSecretIamPolicy(projectId, location, secret.name),
         );
         keep("secret", resource, policy);
       }),
@@ -77,14 +102,35 @@ export async function collectResourcePolicies(projectId: string, projectNumber: 
     await Promise.all(
       (listed ?? []).map(async (bucket) => {
         const resource = `projects/${projectId}/buckets/${bucket.name}`;
-        const policy = await policyOf(gaps, GCP_READ_APIS.getBucketIamPolicy.api, scopeId, `IAM policy of bucket ${bucket.name} not read; bindings on it are unknown`, () =>
-          reads.getBucketIamPolicy(projectId, bucket.name),
-        );
-        keep("bucket", resource, policy);
+        const uniform = bucket.iamConfiguration?.uniformBucketLevelAccess?.enabled ?? undefined;
+        const [policy] = await Promise.all([
+          policyOf(gaps, GCP_READ_APIS.getBucketIamPolicy.api, scopeId, `IAM policy of bucket ${bucket.name} not read; bindings on it are unknown`, () =>
+            reads.getBucketIamPolicy(projectId, bucket.name),
+          ),
+          // Managed folders exist only where uniform bucket-level access is on.
+          uniform === true ? managedFolders(bucket.name) : Promise.resolve(),
+        ]);
+        keep("bucket", resource, policy, uniform);
       }),
     );
   };
 
-  await Promise.all([secrets(), keys(), buckets()]);
+  const managedFolders = async (bucket: string) => {
+    const bucketResource = `projects/${projectId}/buckets/${bucket}`;
+    const listed = await gaps.attempt(GCP_READ_APIS.listManagedFolders.api, scopeId, `managed folders of bucket ${bucket} not listed; bindings on them are unknown`, () =>
+      reads.listManagedFolders(projectId, bucket),
+    );
+    await Promise.all(
+      (listed ?? []).map(async (folder) => {
+        const resource = `${bucketResource}/managedFolders/${folder.name}`;
+        const policy = await policyOf(gaps, GCP_READ_APIS.getManagedFolderIamPolicy.api, scopeId, `IAM policy of ${resource} not read; bindings on it are unknown`, () =>
+          reads.getManagedFolderIamPolicy(projectId, bucket, folder.name),
+        );
+        keep("managed_folder", resource, policy);
+      }),
+    );
+  };
+
+  await Promise.all([secrets(), ...secretLocations.map(regionalSecrets), keys(), buckets()]);
   return found.sort((a, b) => a.resource.localeCompare(b.resource));
 }

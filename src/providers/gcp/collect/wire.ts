@@ -171,9 +171,20 @@ export type WireKeyRing = z.output<typeof keyRingSchema>;
 export const cryptoKeySchema = z.object({ name: z.string(), purpose: enumValue });
 export type WireCryptoKey = z.output<typeof cryptoKeySchema>;
 
-/** Cloud Storage buckets.list: the bucket name and its project's number. */
-export const bucketSchema = z.object({ name: z.string(), projectNumber: text });
+/**
+ * Cloud Storage buckets.list: the bucket name, its project's number, and whether uniform
+ * bucket-level access is on (off: object ACLs, which IAM policies do not show, grant access too).
+ */
+export const bucketSchema = z.object({
+  name: z.string(),
+  projectNumber: text,
+  iamConfiguration: z.object({ uniformBucketLevelAccess: z.object({ enabled: z.boolean().nullish() }).nullish() }).nullish(),
+});
 export type WireBucket = z.output<typeof bucketSchema>;
+
+/** Cloud Storage managedFolders.list: a managed folder's name, a path ending in `/` (`reports/2026/`). */
+export const managedFolderSchema = z.object({ name: z.string() });
+export type WireManagedFolder = z.output<typeof managedFolderSchema>;
 
 /** Cloud Identity groups.lookup: the group's resource name (`groups/<id>`). */
 export const groupLookupSchema = z.object({ name: z.string() });

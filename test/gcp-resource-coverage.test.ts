@@ -1,0 +1,225 @@
+/**
+ * The rest of the Google Cloud resources that hold secrets, end to end through the real clients
+ * and the wire-level fake: every listed bucket is placed in its project, so a bucket named as
+ * Google does (`projects/_/buckets/b`) is reached by project, folder and organization holders even
+ * without bindings of its own, and one no project lists is unknown, never "no one"; managed
+ * folders' bindings reach the objects below them; a bucket without uniform bucket-level access says
+ * that object ACLs may grant more; regional secrets are read at their location's endpoint, and a
+ * location that is not read makes the answer say so.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
+import { Inventory } from "../src/model/inventory-index.js";
+import { createGcpConnector } from "../src/providers/gcp/index.js";
+import { collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
+import { FakeGcpServer } from "./fakes/gcp/server.js";
+import {
+  ARTIFACTS,
+  EU_SECRET,
+  LEGACY,
+  LEGACY_READER,
+  OBJECT_VIEWER,
+  ORG_AUDITOR,
+  RELEASE_READER,
+  RELEASES_FOLDER,
+  SCRATCH,
+  SECRET_ACCESSOR,
+  SIGNED_FOLDER,
+  US_SECRET,
+  coverageEstate,
+} from "./fakes/gcp/coverage-estate.js";
+import { CI, CI_BUILDER, GH_DEPLOYER, ORG, SCANNER } from "./fakes/gcp/small-estate.js";
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+const READ_OBJECT = "storage.objects.get";
+const ACCESS = "secretmanager.versions.access";
+const DEPLOYER_ID = `serviceAccount:${GH_DEPLOYER}`;
+const SCANNER_ID = `serviceAccount:${SCANNER}`;
+const BUILDER_ID = `serviceAccount:${CI_BUILDER}`;
+let fake: FakeGcpServer;
+let inventory: Inventory;
+let operations: Record<string, number>;
+
+beforeAll(async () => {
+  fake = await FakeGcpServer.start(coverageEstate(NOW));
+  const connector = createGcpConnector(
+    { organization: "111111111111", secretManagerLocations: ["europe-west1"], endpoints: { ...endpointsOf(fake.url), secretManagerRegional: { "europe-west1": fake.url } } },
+    { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW },
+  );
+  const collected = await collectWith(connector, "t", NOW);
+  connector.close();
+  inventory = new Inventory(collected.snapshot);
+  operations = countsByApi(collected.operations);
+});
+afterAll(async () => fake.close());
+
+/** Direct paths only (no pivots), as [principal, outcome], sorted: who holds it by a binding. */
+function direct(query: EntitlementQuery): string[][] {
+  return explainEntitlementPaths(inventory, { ...query, maxDepth: 0 })
+    .paths.map((path) => [path.principalId, path.outcome])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+}
+
+describe("collection", () => {
+  test("every listed bucket is a resource of its project, bound or not, with its uniform bucket-level access", () => {
+    expect(inventory.snapshot.resources?.map((resource) => [resource.id, resource.kind, resource.scopeId, resource.attributes, resource.evidence.source])).toEqual([
+      [ARTIFACTS, "bucket", CI, { uniformBucketLevelAccess: true }, "storage.buckets.list"],
+      [LEGACY, "bucket", CI, { uniformBucketLevelAccess: false }, "storage.buckets.list"],
+      [SCRATCH, "bucket", CI, { uniformBucketLevelAccess: true }, "storage.buckets.list"],
+    ]);
+  });
+
+  test("bindings on managed folders and on regional secrets of the configured location are grants on them; the other location is not read", () => {
+    const held = inventory.snapshot.grants
+      .filter((grant) => /\/(managedFolders|locations\/[^/]+\/secrets)\//.test(grant.resource ?? ""))
+      .map((grant) => [grant.resource, grant.policyId, grant.principalId, grant.evidence.source]);
+    expect(held).toEqual([
+      [RELEASES_FOLDER, OBJECT_VIEWER, SCANNER_ID, "storage.managedFolders.getIamPolicy"],
+      [SIGNED_FOLDER, OBJECT_VIEWER, BUILDER_ID, "storage.managedFolders.getIamPolicy"],
+      [EU_SECRET, SECRET_ACCESSOR, DEPLOYER_ID, "secretmanager.secrets.getIamPolicy"],
+    ]);
+    expect(inventory.scopes.get(CI)?.attributes?.["regionalSecretLocations"]).toBe("europe-west1");
+    // The location is listed in every collected project; only the CI project has a secret there.
+    expect(fake.requests.filter((request) => request.path.includes("/locations/europe-west1/secrets")).map((request) => request.path).sort()).toEqual([
+      "/v1/projects/500000000002/locations/europe-west1/secrets/eu-token:getIamPolicy",
+      "/v1/projects/ci-tools-01/locations/europe-west1/secrets",
+      "/v1/projects/prod-data-01/locations/europe-west1/secrets",
+      "/v1/projects/sandbox-01/locations/europe-west1/secrets",
+    ]);
+    expect(fake.requests.filter((request) => request.path.includes("us-east4"))).toEqual([]);
+    // Reading the other services added no gap: the only one is the group outside the directory.
+    expect(inventory.gaps).toEqual([
+      { provider: "gcp", scopeId: "group:vendor-admins@partner.example", source: "cloudidentity.groups.lookup", reason: "members not read: HTTP 404 NOT_FOUND: Error(2015): Resource not found (FAKE); paths through this group are unknown" },
+    ]);
+  });
+
+  test("buckets are listed once a project; managed folders only in buckets with uniform bucket-level access (the only ones that can have them); nothing secret is read", () => {
+    expect([operations["storage.buckets.list"], operations["storage.buckets.getIamPolicy"], operations["storage.managedFolders.list"], operations["storage.managedFolders.getIamPolicy"]]).toEqual([3, 3, 2, 3]);
+    expect(fake.requests.filter((request) => request.path.includes("/managedFolders")).map((request) => decodeURIComponent(request.path)).sort()).toEqual([
+      "/storage/v1/b/ci-tools-01-artifacts/managedFolders",
+      "/storage/v1/b/ci-tools-01-artifacts/managedFolders/drafts//iam",
+      "/storage/v1/b/ci-tools-01-artifacts/managedFolders/releases//iam",
+      "/storage/v1/b/ci-tools-01-artifacts/managedFolders/releases/signed//iam",
+      "/storage/v1/b/ci-tools-01-scratch/managedFolders",
+    ]);
+    expect(fake.secretMaterialReads).toEqual([]);
+    expect(fake.writeAttempts).toEqual([]);
+  });
+});
+
+describe("a bucket named without its project (projects/_/buckets/...)", () => {
+  test("reverse: a bucket with no bindings of its own is reached by the project's and the organization's holders, as by its project-id name", () => {
+    const byGoogleName = direct({ action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-scratch" });
+    expect(byGoogleName).toEqual([
+      [ORG_AUDITOR, "allowed"],
+      [RELEASE_READER, "allowed"],
+    ]);
+    expect(byGoogleName).toEqual(direct({ action: READ_OBJECT, resource: SCRATCH }));
+    expect(explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-scratch", maxDepth: 0 }).notes).toEqual([]);
+  });
+
+  test("forward: the project's reader reaches it through the project binding", () => {
+    const [path] = explainEntitlementPaths(inventory, { principal: RELEASE_READER, action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-scratch" }).paths;
+    expect([path?.outcome, path?.resource, path?.hops.map((hop) => [hop.type, hop.id])]).toEqual([
+      "allowed",
+      "projects/_/buckets/ci-tools-01-scratch",
+      [
+        ["principal", RELEASE_READER],
+        ["binding", `${CI}#${OBJECT_VIEWER}#${RELEASE_READER}`],
+        ["policy", OBJECT_VIEWER],
+        ["resource", "projects/_/buckets/ci-tools-01-scratch"],
+      ],
+    ]);
+  });
+
+  test("a bucket no collected project lists: holders on the organization and every project are unknown, with the reason; bucket-level ones are not guessed", () => {
+    const target = "projects/_/buckets/not-listed-anywhere";
+    const answer = explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: target, maxDepth: 0 });
+    const notPlaced = `${target} is not in a collected project, folder or organization, so deny policies above it are unknown`;
+    expect(answer.paths.map((path) => [path.principalId, path.outcome, path.unknownReason])).toEqual([
+      [ORG_AUDITOR, "unknown", `${notPlaced}; cannot tell whether the binding on ${ORG} covers ${target}: bucket not-listed-anywhere is in no collected project's bucket listing`],
+      [RELEASE_READER, "unknown", `${notPlaced}; cannot tell whether the binding on ${CI} covers ${target}: bucket not-listed-anywhere is in no collected project's bucket listing`],
+    ]);
+    expect(answer.notes).toEqual([
+      "bucket not-listed-anywhere is in no collected project's bucket listing: its own bindings were not read, and bindings on projects, folders and the organization reach it only if it is theirs (unknown)",
+      `${target} could not be placed in a collected gcp scope; answers that depend on it are unknown`,
+    ]);
+    // A binding on another bucket never reaches it: the artifacts bucket's reader has no path.
+    expect(explainEntitlementPaths(inventory, { principal: DEPLOYER_ID, action: READ_OBJECT, resource: target, maxDepth: 0 }).paths).toEqual([]);
+    const [forward] = explainEntitlementPaths(inventory, { principal: RELEASE_READER, action: READ_OBJECT, resource: target }).paths;
+    expect([forward?.outcome, forward?.unknownReason]).toEqual(["unknown", `${notPlaced}; cannot tell whether the binding on ${CI} covers ${target}: bucket not-listed-anywhere is in no collected project's bucket listing`]);
+  });
+});
+
+describe("managed folders", () => {
+  test("an object below nested managed folders is reached through each folder's bindings, the bucket's, the project's and the organization's", () => {
+    const object = "projects/_/buckets/ci-tools-01-artifacts/objects/releases/signed/app-1.4.2.tar.gz";
+    expect(direct({ action: READ_OBJECT, resource: object })).toEqual([
+      [BUILDER_ID, "allowed"],
+      [DEPLOYER_ID, "allowed"],
+      [SCANNER_ID, "allowed"],
+      [ORG_AUDITOR, "allowed"],
+      [RELEASE_READER, "allowed"],
+    ]);
+    const [viaFolder] = explainEntitlementPaths(inventory, { principal: SCANNER_ID, action: READ_OBJECT, resource: object, maxDepth: 0 }).paths;
+    expect(viaFolder?.hops.find((hop) => hop.type === "binding")?.id).toBe(`${RELEASES_FOLDER}#${OBJECT_VIEWER}#${SCANNER_ID}`);
+  });
+
+  test("an object outside the folders, or in the outer folder only, is not reached through the inner folder's bindings", () => {
+    expect(direct({ action: READ_OBJECT, resource: `${ARTIFACTS}/objects/docs/readme.md` })).toEqual([
+      [DEPLOYER_ID, "allowed"],
+      [ORG_AUDITOR, "allowed"],
+      [RELEASE_READER, "allowed"],
+    ]);
+    expect(direct({ action: READ_OBJECT, resource: `${ARTIFACTS}/objects/releases/notes.txt` }).map(([principal]) => principal)).toEqual([DEPLOYER_ID, SCANNER_ID, ORG_AUDITOR, RELEASE_READER]);
+    // A managed folder asked about inherits from its parent folder, not from itself below.
+    expect(direct({ action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-artifacts/managedFolders/releases/signed/" }).map(([principal]) => principal)).toEqual([
+      BUILDER_ID,
+      DEPLOYER_ID,
+      SCANNER_ID,
+      ORG_AUDITOR,
+      RELEASE_READER,
+    ]);
+  });
+});
+
+describe("object ACLs", () => {
+  const aclNote = `object ACLs of bucket ${LEGACY} are not read and its uniform bucket-level access is off: ACLs on its objects may grant access beyond the IAM bindings shown`;
+
+  test("an answer about a bucket without uniform bucket-level access, or an object in it, says object ACLs may grant more", () => {
+    for (const resource of ["projects/_/buckets/ci-tools-01-legacy", `${LEGACY}/objects/exports/ledger.csv`]) {
+      const answer = explainEntitlementPaths(inventory, { action: READ_OBJECT, resource, maxDepth: 0 });
+      expect(answer.notes).toEqual([aclNote]);
+      expect(answer.paths.map((path) => [path.principalId, path.outcome])).toEqual([
+        [LEGACY_READER, "allowed"],
+        [ORG_AUDITOR, "allowed"],
+        [RELEASE_READER, "allowed"],
+      ]);
+    }
+    expect(explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: SCRATCH, maxDepth: 0 }).notes).toEqual([]);
+  });
+
+  test("without a resource, each path on such a bucket carries the note", () => {
+    const answer = explainEntitlementPaths(inventory, { principal: LEGACY_READER, action: READ_OBJECT });
+    expect(answer.paths.map((path) => [path.resource, path.outcome, path.notes])).toEqual([[LEGACY, "allowed", [aclNote]]]);
+  });
+});
+
+describe("regional secrets", () => {
+  test("reverse: the regional secret's own binding, by project id and by project number", () => {
+    expect(direct({ action: ACCESS, resource: EU_SECRET })).toEqual([[DEPLOYER_ID, "allowed"]]);
+    expect(direct({ action: ACCESS, resource: "projects/500000000002/locations/europe-west1/secrets/eu-token" })).toEqual([[DEPLOYER_ID, "allowed"]]);
+    expect(explainEntitlementPaths(inventory, { action: ACCESS, resource: EU_SECRET }).notes).toEqual([]);
+  });
+
+  test("forward: the deployer reads it through the binding on the secret", () => {
+    const [path] = explainEntitlementPaths(inventory, { principal: DEPLOYER_ID, action: ACCESS, resource: EU_SECRET, maxDepth: 0 }).paths;
+    expect([path?.outcome, path?.hops.find((hop) => hop.type === "binding")?.id]).toEqual(["allowed", `${EU_SECRET}#${SECRET_ACCESSOR}#${DEPLOYER_ID}`]);
+  });
+
+  test("a secret in a location that is not read: no one is named through it, and the answer says its bindings are unknown", () => {
+    const answer = explainEntitlementPaths(inventory, { action: ACCESS, resource: US_SECRET, maxDepth: 0 });
+    expect(answer.paths).toEqual([]);
+    expect(answer.notes).toEqual([`regional secrets in us-east4 are not read (providers.gcp.secretManagerLocations): bindings on ${US_SECRET} itself are unknown`]);
+  });
+});
