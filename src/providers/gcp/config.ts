@@ -40,7 +40,7 @@ export const gcpEndpointsSchema = z.strictObject({
    * Regional Secret Manager endpoints by location, for `secretManagerLocations`; a location not
    * named here is read at https://secretmanager.<location>.rep.googleapis.com.
    */
-  secretManagerRegional: z.record(z.string(), endpointUrl).optional(),
+  secretManagerRegional: z.record(z.string(), endpointUrl).optional().describe("per location of secretManagerLocations, its regional Secret Manager endpoint"),
 });
 
 /**
@@ -129,7 +129,7 @@ export const gcpProviderConfigSchema = z
      * Google has no call that says which locations a project keeps regional secrets in, so they
      * are named here; none by default. A question about a regional secret elsewhere is unknown.
      */
-    secretManagerLocations: z.array(location).default([]),
+    secretManagerLocations: z.array(location).default([]).describe("locations whose regional secrets are read in every project, e.g. europe-west1"),
     /** API endpoint overrides (Private Service Connect, emulators, the test fakes). */
     endpoints: gcpEndpointsSchema.default({}),
     /** Activity of service accounts from Cloud Audit Logs (find_anomalous_activity); off unless set. Named apart from collect.activity (last authentication). */
