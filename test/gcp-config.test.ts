@@ -33,6 +33,18 @@ describe("providers.gcp configuration", () => {
     expect(messages({ projects: ["my-project-1"], region: "x" })).toHaveLength(1);
   });
 
+  test("regional secret locations: named as in a regional endpoint's host, and an endpoint override only for a configured location", () => {
+    const messages = (input: unknown) => (gcpProviderConfigSchema.safeParse(input).error?.issues ?? []).map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    expect(gcpProviderConfigSchema.parse({ projects: ["my-project-1"], secretManagerLocations: ["europe-west1", "us"], endpoints: { secretManagerRegional: { us: "http://127.0.0.1:8085" } } }).secretManagerLocations).toEqual([
+      "europe-west1",
+      "us",
+    ]);
+    expect(messages({ projects: ["my-project-1"], secretManagerLocations: ["europe-west1.evil.example"] })).toEqual(["secretManagerLocations.0: expected a location such as europe-west1"]);
+    expect(messages({ projects: ["my-project-1"], secretManagerLocations: ["europe-west1"], endpoints: { secretManagerRegional: { "us-east4": "https://secretmanager.us-east4.rep.googleapis.com" } } })).toEqual([
+      "endpoints.secretManagerRegional.us-east4: us-east4 is not one of secretManagerLocations",
+    ]);
+  });
+
   test("converts to JSON Schema for the config schema file", () => {
     expect(() => z.toJSONSchema(gcpProviderConfigSchema, { io: "input" })).not.toThrow();
   });

@@ -151,6 +151,17 @@ describe("a bucket named without its project (projects/_/buckets/...)", () => {
   });
 });
 
+test("a resource of a named project that is not collected: only organization and folder holders may reach it (unknown); another project's never do", () => {
+  const target = "projects/not-collected-01/buckets/partner-drop";
+  expect(explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: target, maxDepth: 0 }).paths.map((path) => [path.principalId, path.outcome, path.unknownReason])).toEqual([
+    [
+      ORG_AUDITOR,
+      "unknown",
+      `${target} is not in a collected project, folder or organization, so deny policies above it are unknown; cannot tell whether the binding on ${ORG} covers ${target}: its project is not in the inventory`,
+    ],
+  ]);
+});
+
 describe("managed folders", () => {
   test("an object below nested managed folders is reached through each folder's bindings, the bucket's, the project's and the organization's", () => {
     const object = "projects/_/buckets/ci-tools-01-artifacts/objects/releases/signed/app-1.4.2.tar.gz";
