@@ -20,6 +20,7 @@ import {
   LEGACY_READER,
   OBJECT_VIEWER,
   ORG_AUDITOR,
+  REGIONAL_READER,
   RELEASE_READER,
   RELEASES_FOLDER,
   SCRATCH,
@@ -217,9 +218,18 @@ describe("object ACLs", () => {
 });
 
 describe("regional secrets", () => {
-  test("reverse: the regional secret's own binding, by project id and by project number", () => {
-    expect(direct({ action: ACCESS, resource: EU_SECRET })).toEqual([[DEPLOYER_ID, "allowed"]]);
-    expect(direct({ action: ACCESS, resource: "projects/500000000002/locations/europe-west1/secrets/eu-token" })).toEqual([[DEPLOYER_ID, "allowed"]]);
+  test("reverse: the regional secret's own binding, by project id and by project number, and a project binding whose condition names regional secrets of its location", () => {
+    expect(direct({ action: ACCESS, resource: EU_SECRET })).toEqual([
+      [DEPLOYER_ID, "allowed"],
+      [REGIONAL_READER, "allowed"],
+    ]);
+    expect(direct({ action: ACCESS, resource: "projects/500000000002/locations/europe-west1/secrets/eu-token" })).toEqual([
+      [DEPLOYER_ID, "allowed"],
+      [REGIONAL_READER, "allowed"],
+    ]);
+    // The condition is decided on the name and type: not a global secret, not another location.
+    expect(direct({ action: ACCESS, resource: `${CI}/secrets/release-signing` }).map(([principal]) => principal)).not.toContain(REGIONAL_READER);
+    expect(direct({ action: ACCESS, resource: US_SECRET })).toEqual([]);
     expect(explainEntitlementPaths(inventory, { action: ACCESS, resource: EU_SECRET }).notes).toEqual([]);
   });
 

@@ -12,6 +12,7 @@ import { CI, CI_BUILDER, GH_DEPLOYER, SCANNER } from "./small-estate.js";
 export const RELEASE_READER = "user:release-reader@example.com";
 export const ORG_AUDITOR = "user:org-auditor@example.com";
 export const LEGACY_READER = "user:legacy-reader@example.com";
+export const REGIONAL_READER = "user:regional-reader@example.com";
 export const SCRATCH = `${CI}/buckets/ci-tools-01-scratch`;
 export const LEGACY = `${CI}/buckets/ci-tools-01-legacy`;
 export const ARTIFACTS = `${CI}/buckets/ci-tools-01-artifacts`;
@@ -27,7 +28,18 @@ export function coverageEstate(now: Date): FakeGcpEstate {
   const ci = estate.projects.find((project) => `projects/${project.projectId}` === CI);
   if (!ci || !estate.organization) throw new Error("the small estate has a CI project and an organization");
   estate.organization.bindings = [...(estate.organization.bindings ?? []), { role: OBJECT_VIEWER, members: [ORG_AUDITOR] }];
-  ci.bindings = [...(ci.bindings ?? []), { role: OBJECT_VIEWER, members: [RELEASE_READER] }];
+  ci.bindings = [
+    ...(ci.bindings ?? []),
+    { role: OBJECT_VIEWER, members: [RELEASE_READER] },
+    {
+      role: SECRET_ACCESSOR,
+      members: [REGIONAL_READER],
+      condition: {
+        title: "europe-west1 secrets only",
+        expression: 'resource.type == "secretmanager.googleapis.com/Secret" && resource.name.startsWith("projects/500000000002/locations/europe-west1/")',
+      },
+    },
+  ];
   ci.buckets = [
     {
       name: "ci-tools-01-artifacts",

@@ -17,6 +17,9 @@ export type Decision = "yes" | "no" | "maybe";
 const RESOURCE_TYPES: ReadonlyArray<readonly [RegExp, string, string]> = [
   [/^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, "secretmanager.googleapis.com/SecretVersion", "secretmanager.googleapis.com"],
   [/^projects\/[^/]+\/secrets\/[^/]+$/, "secretmanager.googleapis.com/Secret", "secretmanager.googleapis.com"],
+  // Regional secrets are secrets too, named with their location.
+  [/^projects\/[^/]+\/locations\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/, "secretmanager.googleapis.com/SecretVersion", "secretmanager.googleapis.com"],
+  [/^projects\/[^/]+\/locations\/[^/]+\/secrets\/[^/]+$/, "secretmanager.googleapis.com/Secret", "secretmanager.googleapis.com"],
   [/^projects\/[^/]+\/serviceAccounts\/[^/]+$/, "iam.googleapis.com/ServiceAccount", "iam.googleapis.com"],
   [/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, "cloudkms.googleapis.com/CryptoKey", "cloudkms.googleapis.com"],
   [/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+$/, "cloudkms.googleapis.com/KeyRing", "cloudkms.googleapis.com"],
