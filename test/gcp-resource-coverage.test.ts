@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
+import { decodeInventory, encodeInventory } from "../src/history/columnar-codec.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
@@ -109,6 +110,14 @@ describe("collection", () => {
 });
 
 describe("a bucket named without its project (projects/_/buckets/...)", () => {
+  test("the bucket listing survives the stored inventory: a copy read back after a restart places the bucket the same way", () => {
+    const { snapshot, grants } = decodeInventory(encodeInventory(inventory.snapshot));
+    expect(snapshot.resources).toEqual(inventory.snapshot.resources);
+    const restored = new Inventory(snapshot, { grants });
+    const ask = (inv: Inventory) => explainEntitlementPaths(inv, { action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-scratch", maxDepth: 0 }).paths.map((path) => [path.principalId, path.outcome]);
+    expect(ask(restored)).toEqual(ask(inventory));
+  });
+
   test("reverse: a bucket with no bindings of its own is reached by the project's and the organization's holders, as by its project-id name", () => {
     const byGoogleName = direct({ action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-scratch" });
     expect(byGoogleName).toEqual([
