@@ -9,7 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
+import { mergeSnapshots } from "../src/connectors/merge.js";
 import { decodeInventory, encodeInventory } from "../src/history/columnar-codec.js";
+import { emptySnapshot } from "../src/model/inventory.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
@@ -116,6 +118,14 @@ describe("a bucket named without its project (projects/_/buckets/...)", () => {
     const restored = new Inventory(snapshot, { grants });
     const ask = (inv: Inventory) => explainEntitlementPaths(inv, { action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-scratch", maxDepth: 0 }).paths.map((path) => [path.principalId, path.outcome]);
     expect(ask(restored)).toEqual(ask(inventory));
+  });
+
+  test("merged with another source's snapshot, the listing is kept (first source wins per bucket)", () => {
+    const [first] = inventory.snapshot.resources ?? [];
+    if (!first) throw new Error("the CI project lists buckets");
+    const later = { ...emptySnapshot(NOW.toISOString()), resources: [{ ...first, scopeId: "projects/elsewhere" }] };
+    expect(mergeSnapshots([emptySnapshot(NOW.toISOString()), inventory.snapshot, later], NOW).resources).toEqual(inventory.snapshot.resources);
+    expect(mergeSnapshots([emptySnapshot(NOW.toISOString())], NOW).resources).toBeUndefined();
   });
 
   test("reverse: a bucket with no bindings of its own is reached by the project's and the organization's holders, as by its project-id name", () => {
