@@ -274,13 +274,21 @@ const authorizationHeaders: Detector = (text, env) => {
   let match: RegExpExecArray | null;
   while ((match = AUTHORIZATION_HEADER.exec(text)) !== null) {
     const value = (match[1] ?? "").trimEnd();
-    if (value.length === 0 || value.startsWith("[REDACTED")) continue;
     const valueStart = match.index + match[0].length - (match[1] ?? "").length;
+    // A value that is not a credential may itself hold the next header (`Authorization:
+    // Authorization: "..."`): it is searched again, as it would be once a marker replaced the first.
+    const skip = () => void (AUTHORIZATION_HEADER.lastIndex = valueStart);
+    if (value.length === 0 || value.startsWith("[REDACTED")) {
+      skip();
+      continue;
+    }
     const offset = authorizationCredentialOffset(value);
     const end = offset > 0 ? authorizationCredentialEnd(value, offset) : value.length;
     const credential = value.slice(offset, end);
-    if (credential.startsWith("[REDACTED") || isSafeSecretFieldValue(credential) || /^(?:header|required|failed|denied|error)\b/i.test(value)) continue;
-    if (offset === 0 && !looksSecretish(value)) continue;
+    if (credential.startsWith("[REDACTED") || isSafeSecretFieldValue(credential) || /^(?:header|required|failed|denied|error)\b/i.test(value) || (offset === 0 && !looksSecretish(value))) {
+      skip();
+      continue;
+    }
     env.push(valueStart + offset, valueStart + end, offset > 0 ? authorizationKind(value) : "authorization_header", {
       partial: true,
     });

@@ -97,6 +97,12 @@ describe("redaction markers", () => {
     expect(redactor.redactText(once).value).toBe(once);
   });
 
+  it("reads a header name inside a skipped header value the first time, not only once a marker hides the first (found by the text property)", () => {
+    const once = redactor.redactText('a=password=Authorization: Authorization": "password=').value;
+    expect(once).toMatch(/^a=password=\[REDACTED:password_assignment:[0-9a-f]{8}\] Authorization": "\[REDACTED:authorization_header:[0-9a-f]{8}\]$/);
+    expect(redactor.redactText(once).value).toBe(once);
+  });
+
   it("never nests a marker or leaves a broken one, in texts and documents", () => {
     fc.assert(
       fc.property(mixedText, document, (text, value) => {
