@@ -85,9 +85,21 @@ const GUARDED_SHAPE: Readonly<Record<keyof typeof GET_ALLOWED, RegExp>> = {
 /** Google's API and content hosts: a GET there goes only to an endpoint the connector reads. */
 const GOOGLE_HOST = /(?:^|\.)(?:googleapis\.com|google\.com|googleusercontent\.com|appspot\.com)$/i;
 
-/** A regional Secret Manager endpoint serves one location: only its listing and its secrets' IAM policies pass. */
+const regionalAllowlists = new Map<string, readonly RegExp[]>();
+
+/**
+ * A regional Secret Manager endpoint serves one location: only its listing and its secrets' IAM
+ * policies pass.
+ */
 function regionalSecretReads(location: string): readonly RegExp[] {
-  return [new RegExp(`^/v1/projects/[^/]+/locations/${location}/secrets$`), new RegExp(`^/v1/projects/[^/]+/locations/${location}/secrets/[^/:]+:getIamPolicy$`)];
+  let allowed = regionalAllowlists.get(location);
+  if (!allowed) {
+    // The config admits only letters, digits and dashes; escaped anyway, so no location widens the pattern.
+    const literal = location.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    allowed = [new RegExp(`^/v1/projects/[^/]+/locations/${literal}/secrets$`), new RegExp(`^/v1/projects/[^/]+/locations/${literal}/secrets/[^/:]+:getIamPolicy$`)];
+    regionalAllowlists.set(location, allowed);
+  }
+  return allowed;
 }
 
 /** A configured endpoint a URL is on: the path below it, and for a guarded service its allowlist. */
