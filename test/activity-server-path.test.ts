@@ -1,0 +1,245 @@
+/**
+ * Activity on the server's own path (#18 items 2 and 8): every reader hands its events to the
+ * inventory in columns (ActivityRecords), never as an object each, and nothing in the answers
+ * moves. The demo estate's AWS stream, written as CloudTrail files, is answered through real MCP
+ * clients of real apps three ways — `activity.files` on parsing workers, the same in process, and
+ * the per-event JSON a snapshot file holds (what the server used to keep) — with the same answer.
+ * Trail-bucket objects read through the real S3 client from the wire fake are parsed on the
+ * worker pool with the same log as in process and as the same files on disk, and the unpacked
+ * size cap still refuses a gzip bomb there.
+ *
+ * The worker path runs the compiled worker (dist/): `npx tsc -p tsconfig.json` first.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ActivityRecords, activityEventCount } from "../src/activity/activity-records.js";
+import { detectAnomalies } from "../src/activity/detect.js";
+import { DEFAULT_ACTIVITY_SETTINGS } from "../src/activity/detections/types.js";
+import { eventJson } from "../src/activity/event-json.js";
+import { ActivityLog, type ActivityEventInput } from "../src/activity/log.js";
+import { buildDemoEstate } from "../src/connectors/demo/index.js";
+import { mergeSnapshots } from "../src/connectors/merge.js";
+import type { ActivityEvent, ActivitySource } from "../src/model/activity-log.js";
+import { emptySnapshot } from "../src/model/inventory.js";
+import { ingestCloudTrailText } from "../src/providers/aws/activity/cloudtrail.js";
+import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
+import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
+import { TrailParser } from "../src/providers/aws/activity/trail-parser.js";
+import { scanCloudTrailFile } from "../src/providers/aws/activity/trail-scanner.js";
+import { createAwsConnector, type AwsConnector } from "../src/providers/aws/index.js";
+import { FAKE_BASE_CREDENTIALS, collectWith } from "./fakes/aws/harness.js";
+import { FakeAwsServer } from "./fakes/aws/server.js";
+import { DEV, PROD, READ_ROLE, smallEstate } from "./fakes/aws/small-estate.js";
+import { demoTrailFiles } from "./fixtures/demo-trail.js";
+import { connect } from "./fixtures/mcp.js";
+
+const NOW = new Date("2026-03-10T12:00:00Z");
+const ORG = "o-a1b2c3d4e5";
+const BUCKET = "acme-org-trail";
+const RANGES = loadAwsRanges(undefined);
+const demoEvents = buildDemoEstate(NOW).activityLog?.events ?? [];
+// Small files: dozens of them, so reading them starts the parsing workers.
+const trailFiles = demoTrailFiles(demoEvents, { organizationId: ORG, accountId: PROD, perFile: 40 });
+
+function writeFiles(files: ReadonlyMap<string, Buffer>): string {
+  const root = mkdtempSync(join(tmpdir(), "wiam-server-path-"));
+  for (const [key, bytes] of files) {
+    mkdirSync(join(root, dirname(key)), { recursive: true });
+    writeFileSync(join(root, key), bytes);
+  }
+  return root;
+}
+
+/** The events as the per-event reader made them: every file JSON.parsed, each record normalized and spelled out, in key order. */
+function jsonEventsOf(files: ReadonlyMap<string, Buffer>): ActivityEvent[] {
+  const events: ActivityEvent[] = [];
+  for (const key of [...files.keys()].sort()) {
+    ingestCloudTrailText(gunzipSync(files.get(key) as Buffer).toString("utf8"), RANGES, (event) => events.push(eventJson(event)), { records: 0, events: 0, skipped: 0 });
+  }
+  return events;
+}
+
+describe("activity on the server's path", () => {
+  it("answers find_anomalous_activity from activity.files on workers, in process, and from the same events as JSON, identically", async () => {
+    expect(trailFiles.size).toBeGreaterThan(20);
+    const root = writeFiles(trailFiles);
+    const source: ActivitySource = { provider: "aws", source: `cloudtrail:file ${root}`, complete: true };
+    const snapshotPath = join(mkdtempSync(join(tmpdir(), "wiam-server-path-snapshot-")), "activity.json");
+    writeFileSync(snapshotPath, JSON.stringify({ ...emptySnapshot(NOW.toISOString()), activityLog: { sources: [source], events: jsonEventsOf(trailFiles) } }));
+
+    const answer = async (config: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      const session = await connect({ ...config, providers: { demo: { enabled: false }, ...(config.providers as object | undefined) } }, { now: () => NOW });
+      try {
+        const result = await session.client.callTool({ name: "find_anomalous_activity", arguments: { intent: "comparing the server's activity paths", min_severity: "low", limit: 500 } });
+        expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+        const { dataSource: _dataSource, ...rest } = result.structuredContent as Record<string, unknown>;
+        return rest;
+      } finally {
+        await session.close();
+      }
+    };
+    const onWorkers = await answer({ activity: { files: { aws: [root] }, ingestion: { workers: 2 } } });
+    const inProcess = await answer({ activity: { files: { aws: [root] }, ingestion: { workers: 1 } } });
+    const fromJson = await answer({ providers: { snapshot: { paths: [snapshotPath] } } });
+
+    const findings = onWorkers.findings as { code: string; evidence: { eventId: string | null }[] }[];
+    expect(findings.length).toBeGreaterThan(3);
+    expect(new Set(findings.map((finding) => finding.code)).size).toBeGreaterThan(2);
+    // Findings cite recent events, whose ids the readers keep (activity.ingestion.keepIdsHours).
+    expect(findings.flatMap((finding) => finding.evidence).every((evidence) => evidence.eventId !== null)).toBe(true);
+    expect(onWorkers).toEqual(inProcess);
+    expect(onWorkers).toEqual(fromJson);
+  });
+});
+
+describe("ActivityRecords", () => {
+  const input = (overrides: Partial<ActivityEventInput>): ActivityEventInput => ({
+    id: "e-1",
+    timeMs: Date.parse("2026-03-10T11:00:00.250Z"),
+    provider: "azure",
+    scopeId: "/subscriptions/5d8e2f10-3a4b-4c5d-9e6f-7a8b9c0d1e2f",
+    principalId: "9a1b2c3d-0000-4000-8000-000000000001",
+    credentialId: "key-1",
+    kind: "sign_in",
+    action: "signIn",
+    category: undefined,
+    resource: undefined,
+    via: undefined,
+    sourceAddress: "198.51.100.7",
+    network: "outside",
+    networkKey: undefined,
+    country: "DE",
+    userAgent: "azure-cli/2.60",
+    outcome: "failure",
+    ...overrides,
+  });
+
+  it("give back the events of the snapshot format exactly: milliseconds, each event's own scope, addresses", () => {
+    const events = [
+      eventJson(input({})),
+      eventJson(input({ id: "e-2", timeMs: Date.parse("2026-03-10T11:05:00Z"), scopeId: "azure:tenant/7c3f1a2b-4d5e-4f60-8a91-b2c3d4e5f607", kind: "api_call", action: "Microsoft.Authorization/roleAssignments/write", category: "iam_change", resource: "/subscriptions/5d8e2f10-3a4b-4c5d-9e6f-7a8b9c0d1e2f", outcome: "success", country: undefined })),
+      eventJson(input({ id: "e-3", timeMs: Date.parse("2026-03-10T11:06:00.999Z"), principalId: "sa@p.iam.gserviceaccount.com", provider: "gcp", scopeId: "projects/p", sourceAddress: undefined, network: "unknown", credentialId: undefined, userAgent: undefined, country: undefined, via: "ci@p.iam.gserviceaccount.com" })),
+    ];
+    const records = ActivityRecords.fromData({ sources: [{ provider: "azure", source: "graph:beta/auditLogs/signIns", complete: true }], events });
+    expect(records.events).toEqual(events);
+    expect(JSON.parse(JSON.stringify(records))).toEqual({ sources: records.sources, events });
+    expect([records.eventCount, activityEventCount(records), activityEventCount({ sources: [], events })]).toEqual([3, 3, 3]);
+  });
+
+  it("build their log once, shared by every inventory of the collection, and equal to the log of their events one by one", () => {
+    const records = ActivityRecords.fromData({ sources: [], events: demoEvents });
+    const reference = ActivityLog.fromEvents(demoEvents);
+    const log = records.log();
+    expect(records.log()).toBe(log);
+    expect(detectAnomalies(log, { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW })).toEqual(detectAnomalies(reference, { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW }));
+    expect(log.length).toBe(reference.length);
+    // Built, the collected columns are gone: spelling the events out says so rather than guess.
+    expect(() => records.events).toThrow("the activity records were built into their log");
+    expect(records.eventCount).toBe(demoEvents.length);
+  });
+
+  it("of several parts merge into the log their events make one by one, part after part", () => {
+    const half = Math.floor(demoEvents.length / 2);
+    const first = { sources: [{ provider: "aws" as const, source: "a", complete: true }], events: demoEvents.slice(0, half) };
+    const second = ActivityRecords.fromData({ sources: [{ provider: "aws" as const, source: "b", complete: false, note: "partly" }], events: demoEvents.slice(half) });
+    const merged = mergeSnapshots(
+      [
+        { ...emptySnapshot(NOW.toISOString()), activityLog: first },
+        { ...emptySnapshot(NOW.toISOString()), activityLog: second },
+      ],
+      NOW,
+    ).activityLog as ActivityRecords;
+    expect(merged.sources.map((source) => source.source)).toEqual(["a", "b"]);
+    expect(merged.events).toEqual(ActivityRecords.fromData({ sources: [], events: demoEvents }).events);
+    const expected = detectAnomalies(ActivityLog.fromEvents(demoEvents), { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW });
+    expect(detectAnomalies(merged.log(), { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW })).toEqual(expected);
+    // The parts stay readable: a later merge (another refresh) reads them again.
+    expect(second.events).toHaveLength(demoEvents.length - half);
+  });
+});
+
+describe("trail-bucket objects on the parsing workers", () => {
+  let fake: FakeAwsServer;
+  const connectors: AwsConnector[] = [];
+  const PREFIX = "server-path/";
+  const MAX_UNPACKED = 4 * 1024 * 1024;
+  const bombKey = `${PREFIX}AWSLogs/${ORG}/${PROD}/CloudTrail/us-east-1/2026/03/10/${PROD}_CloudTrail_us-east-1_20260310T9999Z_bomb.json.gz`;
+
+  beforeAll(async () => {
+    const estate = smallEstate();
+    const prod = estate.accounts[PROD];
+    if (!prod) throw new Error("small estate changed: PROD expected");
+    prod.trailObjects = Object.fromEntries([...trailFiles].map(([key, bytes]) => [`${BUCKET}/${PREFIX}${key}`, bytes]));
+    // Listed last, so it is parsed on a worker: 16 MiB of zeros in about 16 KB of gzip.
+    prod.trailObjects[`${BUCKET}/${bombKey}`] = gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    fake = await FakeAwsServer.start(estate);
+    process.env.AWS_ENDPOINT_URL = fake.url;
+    process.env.AWS_REGION = "us-east-1";
+  });
+  afterAll(async () => {
+    for (const connector of connectors.splice(0)) connector.close();
+    await fake.close();
+  });
+
+  const collect = async (workers: number) => {
+    const connector = createAwsConnector(
+      {
+        accounts: [
+          { id: PROD, name: "prod", roleArn: READ_ROLE(PROD) },
+          { id: DEV, name: "dev", roleArn: READ_ROLE(DEV), externalId: "dev-EXAMPLE" },
+        ],
+        cacheTtlSeconds: 0,
+        activity: { hours: 24 * 40, trail: { bucket: BUCKET, prefix: PREFIX, organizationId: ORG, readerAccountId: PROD, maxUnpackedBytes: MAX_UNPACKED } },
+      },
+      { credentials: FAKE_BASE_CREDENTIALS, now: () => NOW, caller: "analyst@example.com", activityIngestion: { workers } },
+    );
+    connectors.push(connector);
+    const { snapshot } = await collectWith(connector, `trail-${workers}`, { now: NOW });
+    return snapshot.activityLog as ActivityRecords;
+  };
+
+  it("gives the same records, notes and findings on workers as in process and as the same files on disk", async () => {
+    const onWorkers = await collect(2);
+    const inProcess = await collect(1);
+    const fromDisk = await readCloudTrailFiles([writeFiles(trailFiles)], { workers: 1 });
+    expect(onWorkers).toBeInstanceOf(ActivityRecords);
+    expect(onWorkers.eventCount).toBe(demoEvents.filter((event) => event.provider === "aws").length);
+    expect(onWorkers.events).toEqual(inProcess.events);
+    expect(onWorkers.events).toEqual(fromDisk.events);
+    expect(onWorkers.sources).toEqual(inProcess.sources);
+    // The bomb was refused on a worker as it is in process: a gap, not a crash.
+    expect(onWorkers.sources.find((source) => source.scopeId === `aws:account/${PROD}`)?.note).toBe(
+      `1 problem(s) in ${trailFiles.size + 1} file(s); first: a log file of 2026/03/10 could not be read: Error: larger than ${MAX_UNPACKED} bytes when unpacked: refused`,
+    );
+    const findings = (records: ActivityRecords) => detectAnomalies(records.log(), { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW });
+    const expected = findings(fromDisk);
+    expect(expected.findings.length).toBeGreaterThan(3);
+    expect(findings(onWorkers)).toEqual(expected);
+    expect(findings(inProcess)).toEqual(expected);
+  });
+
+  it("parses an object's bytes on a worker into the chunk the main thread makes; bytes it does not own are copied, never taken", async () => {
+    const bytes = [...trailFiles.values()][0] ?? Buffer.alloc(0);
+    const inProcess = scanCloudTrailFile(gunzipSync(bytes), { ranges: RANGES, keepAddresses: false });
+    const plain = (chunk: typeof inProcess) => ({ ...chunk, fields: [...chunk.fields], timeMs: [...chunk.timeMs] });
+    const parser = new TrailParser({ ranges: RANGES, workers: 2, keepAddresses: false });
+    try {
+      // A view into a larger buffer (as Node's pooled reads are): copied, and still the caller's.
+      const shared = new Uint8Array(bytes.length + 32);
+      shared.set(bytes, 16);
+      const view = shared.subarray(16, 16 + bytes.length);
+      expect(plain(await parser.parseBytes(view, true, MAX_UNPACKED))).toEqual(plain(inProcess));
+      expect(parser.workersUsed).toBe(2);
+      expect(view.length).toBe(bytes.length);
+      // Bytes that own their buffer (an object's body) are handed over without a copy.
+      const owned = new Uint8Array(bytes);
+      expect(plain(await parser.parseBytes(owned, true, MAX_UNPACKED))).toEqual(plain(inProcess));
+      expect(owned.length).toBe(0);
+    } finally {
+      await parser.close();
+    }
+  });
+});
