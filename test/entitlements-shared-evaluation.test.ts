@@ -9,11 +9,12 @@
  * role chains.
  */
 import { describe, expect, it } from "vitest";
-import { explainEntitlementPaths, type EntitlementQuery, type QueryLimits } from "../src/analysis/entitlements/index.js";
-import type { Condition, Grant, Policy, Principal, Scope, Statement, TrustEdge } from "../src/model/inventory.js";
-import type { Inventory } from "../src/model/inventory-index.js";
+import { explainEntitlementListing, explainEntitlementPaths, type EntitlementQuery, type QueryLimits } from "../src/analysis/entitlements/index.js";
+import type { Condition, Grant, Policy, Principal, Scope, Statement, TrustEdge, VaultItem } from "../src/model/inventory.js";
+import { Inventory } from "../src/model/inventory-index.js";
+import { buildDemoEstate } from "../src/connectors/demo/index.js";
 import { SeededRandom } from "../src/connectors/demo/random.js";
-import { allow, deny, estate, grant, policy, principal, scope, trust } from "./fixtures/iam-estate.js";
+import { allow, deny, estate, grant, policy, principal, scope, trust, vaultSecret } from "./fixtures/iam-estate.js";
 
 const ORG = "o-shared01";
 const A = "111111111111";
@@ -171,5 +172,111 @@ describe("AWS evaluations shared between principals", () => {
     const shared = answers(estate(parts), reverse, true, limits);
     expect(shared).toEqual(answers(estate(parts), reverse, false, limits));
     expect(shared.some((a) => a.notes.some((n) => /^only the first 3 of \d+ candidate principals were evaluated$/.test(n)))).toBe(true);
+  });
+});
+
+const TENANT = "tenant-paged";
+const SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-0000000000bb";
+const VAULT = `${SUBSCRIPTION}/resourceGroups/rg-paged/providers/Microsoft.KeyVault/vaults/kv-paged`;
+const GET_SECRET = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+
+/** An Azure part beside the AWS one: users reading a vault secret now, or after a PIM activation (eligible). */
+function azurePart(seed: number): { parts: Generated["parts"] & { vaultItems: VaultItem[] }; queries: EntitlementQuery[] } {
+  const random = new SeededRandom(seed);
+  const item = vaultSecret(VAULT, "kv-paged", "db");
+  const reader = policy("/providers/Microsoft.Authorization/roleDefinitions/kv-secrets-user", "azure", "role", [allow("dataActions", [GET_SECRET])]);
+  const principals: Principal[] = [];
+  const grants: Grant[] = [];
+  for (let i = 0; i < 12; i++) {
+    const id = `aaaaaaaa-0000-4000-8000-${String(i).padStart(12, "0")}`;
+    principals.push(principal(id, "azure", "user", TENANT, { name: `user${i}` }));
+    grants.push(grant(`assign-${i}`, "azure", random.chance(0.5) ? "eligible_role_assignment" : "role_assignment", id, reader.id, VAULT));
+  }
+  return {
+    parts: {
+      scopes: [
+        scope(TENANT, "tenant", "azure"),
+        scope(SUBSCRIPTION, "subscription", "azure", TENANT),
+        scope(`${SUBSCRIPTION}/resourceGroups/rg-paged`, "resource_group", "azure", SUBSCRIPTION),
+        scope(VAULT, "vault", "azure", `${SUBSCRIPTION}/resourceGroups/rg-paged`, { enableRbacAuthorization: true }),
+      ],
+      principals,
+      policies: [reader],
+      grants,
+      trustEdges: [],
+      vaultItems: [item],
+    },
+    queries: [{ action: GET_SECRET, resource: item.id }, { principal: principals[0]?.id ?? "" }],
+  };
+}
+
+/** Pages of `size`: the first, one in the middle, the last, and one past the end. */
+function pageStarts(length: number, size: number): number[] {
+  const last = Math.max(0, Math.floor((length - 1) / size) * size);
+  return [...new Set([0, Math.floor(length / size / 2) * size, last, last + size])];
+}
+
+describe("answers whose paths are built when a page shows them", () => {
+  for (const seed of [1, 2, 3]) {
+    it(`page for page equal the answer that builds every path, on generated estate ${seed}`, () => {
+      const aws = generate(seed);
+      const azure = azurePart(seed);
+      const parts = {
+        scopes: [...aws.parts.scopes, ...azure.parts.scopes],
+        principals: [...aws.parts.principals, ...azure.parts.principals],
+        policies: [...aws.parts.policies, ...azure.parts.policies],
+        grants: [...aws.parts.grants, ...azure.parts.grants],
+        trustEdges: aws.parts.trustEdges,
+        vaultItems: azure.parts.vaultItems,
+      };
+      const queries = [...aws.queries, ...azure.queries];
+      // Each mode reads its own inventory, so nothing one builds per inventory reaches the other.
+      const listed = estate(parts);
+      const built = estate(parts);
+      const outcomes = new Set<string>();
+      for (const [index, query] of queries.entries()) {
+        // Small maxPaths on some questions: truncated answers leave out the last path in order.
+        const options = index % 5 === 0 && index < aws.queries.length ? { maxPaths: 4 } : {};
+        const reference = explainEntitlementPaths(built, query, { ...options, buildEveryPath: true });
+        const listing = explainEntitlementListing(listed, query, options);
+        const { paths, ...rest } = listing;
+        expect(rest).toEqual({ ...reference, paths: undefined, pathCount: reference.paths.length });
+        expect(paths.length).toBe(reference.paths.length);
+        const counts = { allowed: 0, conditional: 0, eligible: 0, unknown: 0, denied: 0 };
+        for (const path of reference.paths) counts[path.outcome]++;
+        expect(paths.counts).toEqual(counts);
+        // Pages asked out of order: the last first, then the first, the middle and past the end.
+        for (const size of [3, 10]) {
+          for (const from of pageStarts(paths.length, size).reverse()) expect(paths.slice(from, from + size)).toEqual(reference.paths.slice(from, from + size));
+        }
+        expect(paths.slice(0, paths.length)).toEqual(reference.paths);
+        for (const path of reference.paths) outcomes.add(path.outcome);
+      }
+      expect([...outcomes].sort()).toEqual(["allowed", "conditional", "denied", "eligible", "unknown"]);
+    });
+  }
+
+  it("keep the built answer's order on the demo estate, forward and reverse", () => {
+    const now = new Date("2026-06-01T00:00:00Z");
+    const demo = buildDemoEstate(now);
+    const queries: EntitlementQuery[] = [
+      ...demo.principals.filter((_, i) => i % 3 === 1).slice(0, 4).map((p) => ({ principal: p.id })),
+      ...(["aws", "gcp", "azure"] as const).flatMap((provider) => demo.vaultItems.filter((item) => item.provider === provider).slice(0, 1).map((item) => ({ action: "*", resource: item.id }))),
+    ];
+    const listed = new Inventory(demo);
+    const built = new Inventory(buildDemoEstate(now));
+    let compared = 0;
+    for (const query of queries) {
+      const reference = explainEntitlementPaths(built, query, { buildEveryPath: true });
+      expect(explainEntitlementListing(listed, query).paths.slice(0, reference.paths.length)).toEqual(reference.paths);
+      // Pages of long runs of one outcome are selected, not sorted; later pages widen what is known.
+      for (const order of ["ascending", "descending"]) {
+        const { paths } = explainEntitlementListing(listed, query);
+        const starts = pageStarts(paths.length, 7);
+        for (const from of order === "ascending" ? starts : starts.reverse()) expect(paths.slice(from, from + 7)).toEqual(reference.paths.slice(from, from + 7));
+      }
+      compared += reference.paths.length;
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import {
   entitlementPathSchema,
-  explainEntitlementPaths,
+  explainEntitlementListing,
   type EntitlementPath,
 } from "../src/analysis/entitlements/index.js";
 import { memoize } from "../src/analysis/memo.js";
@@ -117,8 +117,9 @@ export const explainEntitlementPathsTool = defineTool({
   serverFields: ["mode", "counts", "truncated"],
   handler(args, context) {
     const query = { principal: args.principal, action: args.action, resource: args.resource, provider: args.provider, depth: args.max_depth };
+    // Paths are built when a page shows them; counts cover the whole answer.
     const answer = memoize(context.inventory, `paths:${JSON.stringify(query)}`, () =>
-      explainEntitlementPaths(context.inventory, {
+      explainEntitlementListing(context.inventory, {
         ...(args.principal !== undefined ? { principal: args.principal } : {}),
         ...(args.action !== undefined ? { action: args.action } : {}),
         ...(args.resource !== undefined ? { resource: args.resource } : {}),
@@ -126,8 +127,7 @@ export const explainEntitlementPathsTool = defineTool({
         ...(args.max_depth !== undefined ? { maxDepth: args.max_depth } : {}),
       }),
     );
-    const counts: Record<string, number> = { allowed: 0, conditional: 0, eligible: 0, unknown: 0, denied: 0 };
-    for (const path of answer.paths) counts[path.outcome] = (counts[path.outcome] ?? 0) + 1;
+    const counts: Record<string, number> = { ...answer.paths.counts };
     // Eligible paths appear in the headline only when there are some (PIM data is Entra-only).
     const eligible = counts.eligible ? line`, ${counts.eligible} eligible` : [];
     const subject = answer.principal ? line`${q(answer.principal.id)}` : line`who can ${q(args.action ?? "")} on ${q(args.resource ?? "")}`;

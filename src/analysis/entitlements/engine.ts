@@ -21,14 +21,13 @@ import type { Principal, Provider } from "../../model/inventory.js";
 import { DEFAULT_LIMITS, QueryContext, type QueryLimits } from "./context.js";
 import type { AccessRequest, CandidatePage, Finding, PivotEdge, ProviderEvaluator, ResourceTarget, Subject } from "./internal.js";
 import { patternsIntersect } from "./matching.js";
-import { assemblePath, PathCollector } from "./paths.js";
+import { PathCollector, type PathListing } from "./collected-paths.js";
 import { PROVIDER_IDS } from "../../providers/ids.js";
 import { actionFitsProvider, providerModule, PROVIDERS as PROVIDER_MODULES } from "../../providers/registry.js";
 import {
   type BlockedBy,
   DEFAULT_PIVOT_DEPTH,
   type EntitlementAnswer,
-  type EntitlementPath,
   type EntitlementQuery,
   entitlementQuerySchema,
   MAX_PATHS,
@@ -69,6 +68,11 @@ export interface ExplainOptions {
    * that meet the same limits (the reference answer, which tests compare the shared one with).
    */
   shareEvaluations?: boolean;
+  /**
+   * True: build every path as it is found and sort the built paths (the reference answer, which
+   * tests compare the on-demand listing with). Default false: paths are built when a page shows them.
+   */
+  buildEveryPath?: boolean;
 }
 
 function listOr(items: readonly string[]): string {
@@ -125,11 +129,12 @@ class EntitlementSearch {
     private readonly ctx: QueryContext,
     private readonly query: ResolvedEntitlementQuery,
     maxPaths: number,
+    buildEveryPath: boolean,
   ) {
     this.evaluators = createEvaluators(ctx);
     // One past the page tells truncation apart; past it the search stops, so a truncated answer
     // holds the first paths in search order (direct before pivoted), sorted.
-    this.collector = new PathCollector(maxPaths + 1);
+    this.collector = new PathCollector(maxPaths + 1, buildEveryPath);
     this.maxPaths = maxPaths;
   }
 
@@ -213,7 +218,7 @@ class EntitlementSearch {
     };
     const emit = (state: ForwardState, routes: readonly PivotEdge[][]): void => {
       for (const route of routes) {
-        for (const finding of this.findingsFor(state.subject)) this.collector.add(assemblePath(startSubject, route, finding, this.cannotAct(startSubject)));
+        for (const finding of this.findingsFor(state.subject)) this.collector.add(startSubject, route, finding, this.cannotAct(startSubject));
       }
     };
     let frontier = [start.id];
@@ -231,7 +236,7 @@ class EntitlementSearch {
             .filter((route) => toId !== start.id && !route.some((e) => e.to.id === toId))
             .map((route) => [...route, edge]);
           const reported = this.edgeAnswersQuery(edge);
-          if (reported) for (const route of routes) this.collector.add(assemblePath(startSubject, route, undefined, this.cannotAct(startSubject)));
+          if (reported) for (const route of routes) this.collector.add(startSubject, route, undefined, this.cannotAct(startSubject));
           if (edge.verdict.outcome === "denied") {
             if (!reported) this.deniedPivots++;
             continue;
@@ -279,7 +284,7 @@ class EntitlementSearch {
       const room = this.ctx.limits.maxRoutesPerPrincipal - state.routes.length;
       const added = routes.slice(0, Math.max(0, room));
       state.routes.push(...added);
-      for (const route of added) this.collector.add(assemblePath(subject, route.edges, route.finding, this.cannotAct(subject)));
+      for (const route of added) this.collector.add(subject, route.edges, route.finding, this.cannotAct(subject));
       return { state, created };
     };
     for (const provider of providers) {
@@ -353,10 +358,13 @@ class EntitlementSearch {
     return { notes, truncated };
   }
 
-  paths(): EntitlementPath[] {
-    return this.collector.sorted().slice(0, this.maxPaths);
+  paths(): PathListing {
+    return this.collector.listing(this.maxPaths);
   }
 }
+
+/** An answer whose paths are built when a page shows them (see collected-paths.ts). */
+export type EntitlementListing = Omit<EntitlementAnswer, "paths"> & { paths: PathListing };
 
 /**
  * Explains how a principal reaches what it reaches (forward: `principal` given), or who can do an
@@ -368,9 +376,22 @@ export function explainEntitlementPaths(
   query: EntitlementQuery,
   options: ExplainOptions = {},
 ): EntitlementAnswer {
+  const listing = explainEntitlementListing(inventory, query, options);
+  return { ...listing, paths: listing.paths.slice(0, listing.paths.length) };
+}
+
+/**
+ * The same answer with its paths in a listing: counts and order are exact, and a path is built
+ * only when `paths.slice` asks for it (a tool showing one page of thousands builds that page).
+ */
+export function explainEntitlementListing(
+  inventory: Inventory,
+  query: EntitlementQuery,
+  options: ExplainOptions = {},
+): EntitlementListing {
   const resolved = parseQuery(query);
   const ctx = new QueryContext(inventory, { ...DEFAULT_LIMITS, ...options.limits }, options.shareEvaluations !== false);
-  const search = new EntitlementSearch(ctx, resolved, options.maxPaths ?? MAX_PATHS);
+  const search = new EntitlementSearch(ctx, resolved, options.maxPaths ?? MAX_PATHS, options.buildEveryPath === true);
   let principal: Principal | undefined;
   if (resolved.principal !== undefined) {
     // A name several identities share is refused with the candidates, never guessed.

@@ -1,5 +1,6 @@
 /** Entitlement-path analysis: who can reach what, how, and with which outcome. */
-export { explainEntitlementPaths, type ExplainOptions } from "./engine.js";
+export { explainEntitlementListing, explainEntitlementPaths, type EntitlementListing, type ExplainOptions } from "./engine.js";
+export type { PathListing } from "./collected-paths.js";
 export { DEFAULT_LIMITS, type QueryLimits } from "./context.js";
 export { compareEntitlementPaths } from "./paths.js";
 export { hasWildcard, patternCovers, patternsIntersect, wildcardMatch } from "./matching.js";

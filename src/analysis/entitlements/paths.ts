@@ -1,6 +1,6 @@
 /**
- * Turning a subject, its pivot chain and a final finding into a reported path; ordering and
- * bounding the set of paths so the tool can paginate by offset.
+ * Turning a subject, its pivot chain and a final finding into a reported path, and the order
+ * paths are answered in (see collected-paths.ts for the set of paths of one answer).
  */
 import { principalHop, resourceHop } from "./hops.js";
 import type { Finding, PivotEdge, Subject } from "./internal.js";
@@ -66,7 +66,8 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function identity(path: EntitlementPath): string {
+/** The key two paths are the same path by: principal, pivots, action, resource and hop ids. */
+export function pathIdentity(path: EntitlementPath): string {
   let hops = "";
   for (let i = 0; i < path.hops.length; i++) {
     const hop = path.hops[i];
@@ -76,16 +77,16 @@ function identity(path: EntitlementPath): string {
 }
 
 /** What the order compares beyond the path's own fields, spelled out once per path. */
-interface SortKeys {
+export interface SortKeys {
   readonly justification: string;
   readonly identity: string;
 }
 
-function sortKeysOf(path: EntitlementPath, identityKey = identity(path)): SortKeys {
+export function sortKeysOf(path: EntitlementPath, identityKey = pathIdentity(path)): SortKeys {
   return { justification: path.justification.join(","), identity: identityKey };
 }
 
-function comparePathsWithKeys(a: EntitlementPath, ak: SortKeys, b: EntitlementPath, bk: SortKeys): number {
+export function comparePathsWithKeys(a: EntitlementPath, ak: SortKeys, b: EntitlementPath, bk: SortKeys): number {
   return (
     OUTCOME_RANK[a.outcome] - OUTCOME_RANK[b.outcome] ||
     a.via.length - b.via.length ||
@@ -106,40 +107,22 @@ export function compareEntitlementPaths(a: EntitlementPath, b: EntitlementPath):
   return comparePathsWithKeys(a, sortKeysOf(a), b, sortKeysOf(b));
 }
 
-/** Collects distinct paths up to a capacity; past it the search stops and the answer is truncated. */
-export class PathCollector {
-  private readonly paths = new Map<string, EntitlementPath>();
-  overflowed = false;
+/**
+ * The rank (OUTCOME_RANK) of the path `assemblePath` would build, without building it: the
+ * outcome depends only on whether any part blocks, lacks data, waits for activation or leaves a
+ * condition open, not on what those entries say.
+ */
+export function routeOutcomeRank(subject: Subject, edges: readonly PivotEdge[], finding: Finding | undefined, cannotAct: BlockedBy | undefined): number {
+  let rank = cannotAct ? OUTCOME_RANK.denied : (subject.principal?.exchangeConditions?.length ?? 0) > 0 ? OUTCOME_RANK.conditional : OUTCOME_RANK.allowed;
+  const take = (verdict: Verdict): void => {
+    if (rank < OUTCOME_RANK[verdict.outcome]) rank = OUTCOME_RANK[verdict.outcome];
+  };
+  for (const edge of edges) take(edge.verdict);
+  if (finding) take(finding.verdict);
+  return rank;
+}
 
-  constructor(private readonly capacity: number) {}
-
-  get full(): boolean {
-    return this.overflowed;
-  }
-
-  get size(): number {
-    return this.paths.size;
-  }
-
-  add(path: EntitlementPath): void {
-    const key = identity(path);
-    const existing = this.paths.get(key);
-    if (existing) {
-      // Same route reached twice (e.g. two statements of one policy): keep the better-ranked one.
-      if (compareEntitlementPaths(path, existing) < 0) this.paths.set(key, path);
-      return;
-    }
-    if (this.paths.size >= this.capacity) {
-      this.overflowed = true;
-      return;
-    }
-    this.paths.set(key, path);
-  }
-
-  /** In answer order; the joined keys are spelled once per path, not once per comparison. */
-  sorted(): EntitlementPath[] {
-    const keyed = [...this.paths].map(([key, path]) => ({ path, keys: sortKeysOf(path, key) }));
-    keyed.sort((a, b) => comparePathsWithKeys(a.path, a.keys, b.path, b.keys));
-    return keyed.map((entry) => entry.path);
-  }
+/** How many hops `assemblePath` gives the path: the principal, one per pivot, then the finding's or the last pivot's resource. */
+export function routeHopCount(edges: readonly PivotEdge[], finding: Finding | undefined): number {
+  return 1 + edges.length + (finding ? finding.hops.length : edges.length > 0 ? 1 : 0);
 }
