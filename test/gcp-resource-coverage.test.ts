@@ -203,14 +203,18 @@ describe("managed folders", () => {
       [RELEASE_READER, "allowed"],
     ]);
     expect(direct({ action: READ_OBJECT, resource: `${ARTIFACTS}/objects/releases/notes.txt` }).map(([principal]) => principal)).toEqual([DEPLOYER_ID, SCANNER_ID, ORG_AUDITOR, RELEASE_READER]);
-    // A managed folder asked about inherits from its parent folder, not from itself below.
-    expect(direct({ action: READ_OBJECT, resource: "projects/_/buckets/ci-tools-01-artifacts/managedFolders/releases/signed/" }).map(([principal]) => principal)).toEqual([
-      BUILDER_ID,
-      DEPLOYER_ID,
-      SCANNER_ID,
-      ORG_AUDITOR,
-      RELEASE_READER,
-    ]);
+    // A managed folder asked about: its own bindings, its parent folder's and the rest; named with or without its trailing "/".
+    for (const folder of ["releases/signed/", "releases/signed"]) {
+      expect(direct({ action: READ_OBJECT, resource: `projects/_/buckets/ci-tools-01-artifacts/managedFolders/${folder}` }).map(([principal]) => principal)).toEqual([
+        BUILDER_ID,
+        DEPLOYER_ID,
+        SCANNER_ID,
+        ORG_AUDITOR,
+        RELEASE_READER,
+      ]);
+    }
+    // The outer folder does not inherit from the folder inside it.
+    expect(direct({ action: READ_OBJECT, resource: RELEASES_FOLDER }).map(([principal]) => principal)).toEqual([DEPLOYER_ID, SCANNER_ID, ORG_AUDITOR, RELEASE_READER]);
   });
 });
 

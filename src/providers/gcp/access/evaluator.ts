@@ -631,8 +631,10 @@ function targetNotes(ctx: QueryContext, id: string): string[] {
  * (`projects/_/buckets/b`) is placed in the project whose listing has it (or, in snapshots without
  * listings, the collected project holding bindings on it).
  */
-function inventoryFormOf(ctx: QueryContext, name: string): string {
+function inventoryFormOf(ctx: QueryContext, given: string): string {
   const inventory = ctx.inventory;
+  // A managed folder's name is a path ending in "/" (`releases/signed/`); asked without it, it is the same folder.
+  const name = /\/buckets\/[^/]+\/managedFolders\/.*[^/]$/.test(given) ? `${given}/` : given;
   const numbered = /^projects\/(\d+)(\/.*)?$/.exec(name);
   if (numbered?.[1]) {
     const byNumber = ctx.cache.memo("gcp:projectIdsByNumber", () => {
