@@ -7,12 +7,11 @@
  */
 import type { Activity, CollectedResource, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../../model/inventory.js";
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
-import { GCP_IMPERSONATION_PERMISSIONS } from "../facts.js";
+import { GCP_IMPERSONATION_PERMISSIONS, REGIONAL_SECRET_LOCATIONS, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
 import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_DIRECTORY_READ_APIS, GCP_READ_APIS } from "../reads.js";
 import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
 import { compactGrant } from "../../../model/compact-grant.js";
-import { REGIONAL_SECRET_LOCATIONS, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
 
 export type MappedParts = Pick<InventorySnapshot, "scopes" | "principals" | "credentials" | "policies" | "grants" | "trustEdges" | "resources">;
 
