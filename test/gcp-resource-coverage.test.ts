@@ -111,6 +111,30 @@ describe("collection", () => {
   });
 });
 
+test("a regional listing or a managed-folder listing that fails is a gap naming what is unknown, in its project", async () => {
+  const server = await FakeGcpServer.start(coverageEstate(NOW));
+  server.faults = [
+    { api: "secretmanager.secrets.list", pathIncludes: "ci-tools-01/locations/europe-west1", kind: "error", status: 403, statusName: "PERMISSION_DENIED", message: "Permission denied (FAKE)" },
+    { api: "storage.managedFolders.list", pathIncludes: "ci-tools-01-artifacts", kind: "error", status: 403, statusName: "PERMISSION_DENIED", message: "Permission denied (FAKE)" },
+  ];
+  const connector = createGcpConnector(
+    { organization: "111111111111", secretManagerLocations: ["europe-west1"], endpoints: { ...endpointsOf(server.url), secretManagerRegional: { "europe-west1": server.url } } },
+    { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW },
+  );
+  try {
+    const { snapshot } = await collectWith(connector, "t", NOW);
+    // Reads run concurrently: the gaps are compared in a fixed order.
+    expect(snapshot.gaps?.filter((gap) => gap.scopeId === CI).map((gap) => [gap.source, gap.reason]).sort()).toEqual([
+      ["secretmanager.secrets.list", "regional secrets in europe-west1 not listed; bindings on them are unknown: HTTP 403 PERMISSION_DENIED: Permission denied (FAKE)"],
+      ["storage.managedFolders.list", "managed folders of bucket ci-tools-01-artifacts not listed; bindings on them are unknown: HTTP 403 PERMISSION_DENIED: Permission denied (FAKE)"],
+    ]);
+    expect(snapshot.grants.filter((grant) => /managedFolders|locations\/europe-west1\/secrets/.test(grant.resource ?? ""))).toEqual([]);
+  } finally {
+    connector.close();
+    await server.close();
+  }
+});
+
 describe("a bucket named without its project (projects/_/buckets/...)", () => {
   test("the bucket listing survives the stored inventory: a copy read back after a restart places the bucket the same way", () => {
     const { snapshot, grants } = decodeInventory(encodeInventory(inventory.snapshot));
