@@ -23,6 +23,7 @@ import { ActivityLog, type ActivityEventInput } from "../src/activity/log.js";
 import { buildDemoEstate } from "../src/connectors/demo/index.js";
 import { mergeSnapshots } from "../src/connectors/merge.js";
 import type { ActivityEvent, ActivitySource } from "../src/model/activity-log.js";
+import { decodeInventory, encodeInventory } from "../src/history/columnar-codec.js";
 import { emptySnapshot } from "../src/model/inventory.js";
 import { ingestCloudTrailText } from "../src/providers/aws/activity/cloudtrail.js";
 import { readCloudTrailFiles } from "../src/providers/aws/activity/read-files.js";
@@ -158,6 +159,22 @@ describe("ActivityRecords", () => {
     expect(detectAnomalies(merged.log(), { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW })).toEqual(expected);
     // The parts stay readable: a later merge (another refresh) reads them again.
     expect(second.events).toHaveLength(demoEvents.length - half);
+  });
+});
+
+describe("the stored copy (history)", () => {
+  it("keeps activity in columns and gives back the same records, log and findings", () => {
+    const awsTenth = demoEvents.filter((_, index) => index % 10 === 0);
+    const withMilliseconds = awsTenth.map((event, index) => (index % 3 === 0 ? { ...event, time: event.time.replace(".000Z", `.${String(index % 1000).padStart(3, "0")}Z`) } : event));
+    const records = ActivityRecords.fromData({ sources: [{ provider: "aws", source: "cloudtrail:s3 s3://acme-org-trail/AWSLogs/", complete: false, note: "1 problem(s)" }], events: withMilliseconds });
+    const decoded = decodeInventory(encodeInventory({ ...emptySnapshot(NOW.toISOString()), activityLog: records })).snapshot.activityLog;
+    expect(decoded).toBeInstanceOf(ActivityRecords);
+    const restored = decoded as ActivityRecords;
+    expect(restored.sources).toEqual(records.sources);
+    expect(restored.events).toEqual(records.events);
+    expect(restored.events.map((event) => event.time)).toEqual(withMilliseconds.map((event) => new Date(event.time).toISOString()));
+    const detect = (log: ActivityLog) => detectAnomalies(log, { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW });
+    expect(detect(restored.log())).toEqual(detect(ActivityLog.fromEvents(withMilliseconds)));
   });
 });
 

@@ -4,6 +4,7 @@ import {
   ENTITY_FIELDS,
   GRANT_FIELDS,
   SNAPSHOT_HEADER_FIELDS,
+  SNAPSHOT_COLUMN_FIELDS,
   SNAPSHOT_JSON_FIELDS,
   StoredInventoryUnreadable,
   decodeInventory,
@@ -77,7 +78,7 @@ describe("columnar stored inventory", () => {
     expect(Object.keys(ENTITY_FIELDS.trustEdges).sort()).toStrictEqual(keys(trustEdgeSchema));
     expect(Object.keys(ENTITY_FIELDS.gaps).sort()).toStrictEqual(keys(collectionGapSchema));
     expect([...GRANT_FIELDS].sort()).toStrictEqual(keys(grantSchema));
-    expect([...Object.keys(ENTITY_FIELDS), "grants", ...SNAPSHOT_HEADER_FIELDS, ...SNAPSHOT_JSON_FIELDS].sort()).toStrictEqual(keys(inventorySnapshotSchema));
+    expect([...Object.keys(ENTITY_FIELDS), "grants", ...SNAPSHOT_HEADER_FIELDS, ...SNAPSHOT_JSON_FIELDS, ...SNAPSHOT_COLUMN_FIELDS].sort()).toStrictEqual(keys(inventorySnapshotSchema));
   });
 
   it("refuses to store an entity with a field it does not carry, naming the list and the field", () => {

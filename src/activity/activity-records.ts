@@ -11,7 +11,7 @@
  * each read. No server path reads it; `eventCount` counts without it.
  */
 import type { ActivityEvent, ActivityLogData, ActivitySource } from "../model/activity-log.js";
-import { CHUNK_FIELD, CHUNK_STRIDE, type ActivityChunk } from "./event-chunk.js";
+import { CHUNK_FIELD, CHUNK_STRIDE, packCodes, type ActivityChunk } from "./event-chunk.js";
 import { eventInput, eventJson } from "./event-json.js";
 import { ActivityLogBuilder, ChunkedColumn, uint16, uint32, type ActivityEventInput, type ActivityLog } from "./log.js";
 
@@ -105,6 +105,50 @@ export class ActivityRecords implements ActivityLogData {
       this.setDetail(this.address, first + index, text(fields[offset + CHUNK_FIELD.address] as number));
     }
     this.count = first + chunk.rows;
+  }
+
+  /** Records stored as one chunk (the stored inventory): the same events back, in the same order. */
+  static fromChunk(sources: readonly ActivitySource[], chunk: ActivityChunk): ActivityRecords {
+    const records = new ActivityRecords();
+    for (const source of sources) records.addSource(source);
+    records.addChunk(chunk);
+    return records;
+  }
+
+  /** Every event as one chunk with one table of strings, for storage (arrays of exactly its size). */
+  toChunk(): ActivityChunk {
+    const strings: string[] = [""];
+    const index = new Map<string, number>();
+    const intern = (value: string | undefined): number => {
+      if (value === undefined || value.length === 0) return 0;
+      let known = index.get(value);
+      if (known === undefined) {
+        known = strings.length;
+        strings.push(value);
+        index.set(value, known);
+      }
+      return known;
+    };
+    const timeMs = new Float64Array(this.count);
+    const fields = new Int32Array(this.count * CHUNK_STRIDE);
+    for (let row = 0; row < this.count; row++) {
+      const event = this.inputAt(row);
+      const offset = row * CHUNK_STRIDE;
+      timeMs[row] = event.timeMs;
+      fields[offset + CHUNK_FIELD.id] = intern(event.id);
+      fields[offset + CHUNK_FIELD.scope] = intern(event.scopeId);
+      fields[offset + CHUNK_FIELD.principal] = intern(event.principalId);
+      fields[offset + CHUNK_FIELD.credential] = intern(event.credentialId);
+      fields[offset + CHUNK_FIELD.action] = intern(event.action);
+      fields[offset + CHUNK_FIELD.resource] = intern(event.resource);
+      fields[offset + CHUNK_FIELD.via] = intern(event.via);
+      fields[offset + CHUNK_FIELD.address] = intern(event.sourceAddress);
+      fields[offset + CHUNK_FIELD.networkKey] = intern(event.networkKey);
+      fields[offset + CHUNK_FIELD.country] = intern(event.country);
+      fields[offset + CHUNK_FIELD.agent] = intern(event.userAgent);
+      fields[offset + CHUNK_FIELD.codes] = packCodes(event.provider, event.kind, event.category, event.network, event.outcome);
+    }
+    return { rows: this.count, timeMs, fields, strings, tally: { records: this.count, events: this.count, skipped: 0 } };
   }
 
   /** Every event in its JSON form (the snapshot file format), spelled out on each read. */

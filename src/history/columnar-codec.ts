@@ -19,7 +19,10 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import { endianness } from "node:os";
+import { z } from "zod";
 import { ActivityRecords } from "../activity/activity-records.js";
+import { CHUNK_FIELD, CHUNK_STRIDE } from "../activity/event-chunk.js";
+import { activitySourceSchema } from "../model/activity-log.js";
 import { storedGrantShape, type GrantShape, type Piece } from "../model/compact-grant.js";
 import { GrantTable, OwnIdTexts, type GrantColumns } from "../model/grant-table.js";
 import {
@@ -75,12 +78,56 @@ export const GRANT_FIELDS = ["id", "provider", "kind", "principalId", "policyId"
 /** Top-level snapshot fields written in the header (the lists are written as columns). */
 export const SNAPSHOT_HEADER_FIELDS = ["schemaVersion", "generatedAt", "demo", "description"] as const;
 
+/** Top-level snapshot sections written whole, as JSON: the collected resources, small beside the grants. */
+export const SNAPSHOT_JSON_FIELDS = ["resources"] as const;
+
 /**
- * Top-level snapshot sections written whole, as JSON: the activity log (src/model/activity-log.ts)
- * is read in columns of its own when a question needs it, and is small beside the grants; so are
- * the collected resources.
+ * Top-level snapshot sections stored in columns of their own: the activity log, its events as one
+ * chunk (src/activity/event-chunk.ts) with one table of strings, never as JSON text (millions of
+ * events would be gigabytes of it). The format is named in the stored `fields`, so a copy stored
+ * another way is refused and collected afresh.
  */
-export const SNAPSHOT_JSON_FIELDS = ["activityLog", "resources"] as const;
+export const SNAPSHOT_COLUMN_FIELDS = ["activityLog"] as const;
+const ACTIVITY_FORMAT = "chunk-1";
+
+function encodeActivity(writer: SectionWriter, records: ActivityRecords): void {
+  const chunk = records.toChunk();
+  writer.json("activity.sources", records.sources);
+  writeStrings(writer, "activity.strings", chunk.strings);
+  writer.int32("activity.fields", chunk.fields);
+  // Times as whole seconds (read back unsigned: good until 2106) and the milliseconds beside them.
+  const times = new Int32Array(chunk.rows * 2);
+  for (let row = 0; row < chunk.rows; row++) {
+    const time = chunk.timeMs[row] as number;
+    const seconds = Math.floor(time / 1000);
+    times[row * 2] = seconds | 0;
+    times[row * 2 + 1] = time - seconds * 1000;
+  }
+  writer.int32("activity.times", times);
+}
+
+function decodeActivity(sections: Map<string, Section>): ActivityRecords {
+  const sources = z.array(activitySourceSchema).safeParse(jsonSection(sections, "activity.sources"));
+  if (!sources.success) throw new StoredInventoryUnreadable("activity sources damaged");
+  const strings = readStrings(sections, "activity.strings");
+  const fields = sections.get("activity.fields");
+  const times = sections.get("activity.times");
+  if (fields?.type !== SectionType.Int32 || times?.type !== SectionType.Int32) throw new StoredInventoryUnreadable("activity columns missing");
+  const rows = times.value.length / 2;
+  if (!Number.isInteger(rows) || fields.value.length !== rows * CHUNK_STRIDE || strings[0] !== "") throw new StoredInventoryUnreadable("activity columns of different lengths");
+  const timeMs = new Float64Array(rows);
+  for (let row = 0; row < rows; row++) {
+    const milliseconds = times.value[row * 2 + 1] as number;
+    if (milliseconds < 0 || milliseconds > 999) throw new StoredInventoryUnreadable("activity time damaged");
+    timeMs[row] = ((times.value[row * 2] as number) >>> 0) * 1000 + milliseconds;
+  }
+  for (let offset = 0; offset < fields.value.length; offset++) {
+    const value = fields.value[offset] as number;
+    // Every field but the packed codes is an index into the strings.
+    if (offset % CHUNK_STRIDE !== CHUNK_FIELD.codes && (value < 0 || value >= strings.length)) throw new StoredInventoryUnreadable("activity string index out of range");
+  }
+  return ActivityRecords.fromChunk(sources.data, { rows, timeMs, fields: fields.value, strings, tally: { records: rows, events: rows, skipped: 0 } });
+}
 
 /** A stored inventory that must not be served: damaged, from another format, or of other fields. */
 export class StoredInventoryUnreadable extends Error {
@@ -406,7 +453,12 @@ function ownOf(sections: Map<string, Section>, length: number): OwnIdTexts {
 export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable, key?: Buffer): Buffer {
   assertLittleEndian();
   for (const key of Object.keys(snapshot)) {
-    const known = key in ENTITY_FIELDS || key === "grants" || (SNAPSHOT_HEADER_FIELDS as readonly string[]).includes(key) || (SNAPSHOT_JSON_FIELDS as readonly string[]).includes(key);
+    const known =
+      key in ENTITY_FIELDS ||
+      key === "grants" ||
+      (SNAPSHOT_COLUMN_FIELDS as readonly string[]).includes(key) ||
+      (SNAPSHOT_HEADER_FIELDS as readonly string[]).includes(key) ||
+      (SNAPSHOT_JSON_FIELDS as readonly string[]).includes(key);
     if (!known) {
       throw new Error(`inventory snapshot field "${key}" is not carried by the stored inventory: add it to src/history/columnar-codec.ts`);
     }
@@ -428,8 +480,9 @@ export function encodeInventory(snapshot: InventorySnapshot, grants?: GrantTable
   }
   writer.json("header", { ...header, hasGaps: snapshot.gaps !== undefined });
   for (const field of SNAPSHOT_JSON_FIELDS) if (snapshot[field] !== undefined) writer.json(`snapshot.${field}`, snapshot[field]);
+  if (snapshot.activityLog !== undefined) encodeActivity(writer, ActivityRecords.of(snapshot.activityLog));
   writer.json("counts", counts);
-  writer.json("fields", { entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS });
+  writer.json("fields", { entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS, activity: ACTIVITY_FORMAT });
   writeStrings(writer, "strings", strings.values);
   encodeGrants(writer, table);
   return writer.finish(key);
@@ -440,7 +493,7 @@ export function decodeInventory(bytes: Buffer, key?: Buffer): ColumnarInventory 
   assertLittleEndian();
   const sections = readSections(bytes, key);
   const fields = jsonSection(sections, "fields");
-  if (JSON.stringify(fields) !== JSON.stringify({ entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS })) {
+  if (JSON.stringify(fields) !== JSON.stringify({ entities: ENTITY_FIELDS, grants: GRANT_FIELDS, sections: SNAPSHOT_JSON_FIELDS, activity: ACTIVITY_FORMAT })) {
     throw new StoredInventoryUnreadable("written with other inventory fields than this build carries");
   }
   const header = jsonSection(sections, "header") as { schemaVersion: unknown; generatedAt: unknown; demo?: unknown; description?: unknown; hasGaps?: unknown };
@@ -470,6 +523,6 @@ export function decodeInventory(bytes: Buffer, key?: Buffer): ColumnarInventory 
     ...Object.fromEntries(SNAPSHOT_JSON_FIELDS.filter((field) => sections.has(`snapshot.${field}`)).map((field) => [field, jsonSection(sections, `snapshot.${field}`)])),
   } as unknown as InventorySnapshot;
   // Served in columns, like a fresh collection's, not as an object per event.
-  if (snapshot.activityLog) snapshot.activityLog = ActivityRecords.fromData(snapshot.activityLog);
+  if (sections.has("activity.sources")) snapshot.activityLog = decodeActivity(sections);
   return { snapshot, grants: decodeGrants(sections, countOf("grants")) };
 }
