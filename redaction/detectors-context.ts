@@ -403,7 +403,9 @@ const xmlElements: Detector = (text, env) => {
   }
 };
 
-const PROSE = /\b(password|passphrase|passwd|pwd|secret|token|api[ _-]?key)[ \t]+(?:is|was|=|set to|changed to|reset to)[ \t]+["'`]?([^\s"'`,;]+)/gi;
+// A value is a masked marker (NUL) whole, or text that ends at one: "the password is sig=<marker>"
+// is the short word the first redaction left beside what it removed, not a longer credential.
+const PROSE = /\b(password|passphrase|passwd|pwd|secret|token|api[ _-]?key)[ \t]+(?:is|was|=|set to|changed to|reset to)[ \t]+["'`]?(\u0000+|[^\s"'`,;\u0000]+)/gi;
 
 /** "the password is hunter2": only values that look like credentials, not words. */
 const prose: Detector = (text, env) => {
@@ -412,9 +414,13 @@ const prose: Detector = (text, env) => {
   let match: RegExpExecArray | null;
   while ((match = PROSE.exec(text)) !== null) {
     let value = match[2] ?? "";
-    while (value.length > 0 && ".:!?)".includes(value.charAt(value.length - 1))) value = value.slice(0, -1);
-    if (value.length < 6 || !looksSecretish(value) || looksLikeIdentifier(value) || isSafeSecretFieldValue(value)) continue;
     const start = match.index + match[0].length - (match[2] ?? "").length;
+    while (value.length > 0 && ".:!?)".includes(value.charAt(value.length - 1))) value = value.slice(0, -1);
+    if (value.length < 6 || !looksSecretish(value) || looksLikeIdentifier(value) || isSafeSecretFieldValue(value)) {
+      // A word that is no credential may start the next phrase ("token is password is x").
+      PROSE.lastIndex = start;
+      continue;
+    }
     const category = env.classifier.classify(match[1] ?? "");
     const kind = category.role === "secret" ? `${category.category}_in_text` : "secret_in_text";
     env.push(start, start + value.length, kind, { partial: true });
