@@ -41,6 +41,9 @@ import { SqliteStateStore } from "./state/sqlite/store.js";
 import type { StateStore, StateTables } from "./state/state-store.js";
 import { createLogger, type Logger, type LogLevel } from "./util/logger.js";
 
+/** After a shutdown's wait runs out, how long cancelled calls get to write their audited end. */
+const DRAIN_AFTER_CANCEL_MS = 2_000;
+
 export interface AppOptions {
   config: WiamConfig;
   dataDir: string;
@@ -84,6 +87,12 @@ export interface App {
   reload(next: WiamConfig): ReloadResult;
   /** Called after a reload that changed which tools are exposed (the server sends list_changed). */
   onToolsChanged(listener: () => void): void;
+  /**
+   * Waits up to `timeoutMs` for running calls to finish and be audited; then ends every task (their
+   * calls see cancellation) and waits a little more. False when some were still running. Call
+   * before `close`.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   close(): void;
 }
 
@@ -267,6 +276,13 @@ export function createApp(options: AppOptions): App {
     dataDir,
     reload,
     onToolsChanged: (listener) => void toolListeners.push(listener),
+    drain: async (timeoutMs) => {
+      if (await pipeline.whenIdle(timeoutMs)) return true;
+      // Still running (a long collection): ending the tasks cancels their calls, which then
+      // finish with an audited error soon after.
+      for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
+      return pipeline.whenIdle(DRAIN_AFTER_CANCEL_MS);
+    },
     close: () => {
       clearInterval(sweeper);
       for (const taskId of tasks.activeTaskIds) tasks.end(taskId);
