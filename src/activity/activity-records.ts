@@ -95,14 +95,26 @@ export class ActivityRecords implements ActivityLogData {
     const first = this.count;
     this.open().addChunk(chunk);
     const { fields, strings, timeMs } = chunk;
-    const text = (key: number): string | undefined => (key === 0 ? undefined : strings[key]);
+    // Each of the chunk's strings is looked up in the detail table once, not once per event.
+    const detailKeys = new Int32Array(strings.length).fill(-1);
+    const detailOf = (key: number): number => {
+      if (key === 0) return 0;
+      let known = detailKeys[key] as number;
+      if (known < 0) {
+        known = this.details.of(strings[key]);
+        detailKeys[key] = known;
+      }
+      return known;
+    };
     for (let index = 0; index < chunk.rows; index++) {
       const offset = index * CHUNK_STRIDE;
       const time = timeMs[index] as number;
       const milliseconds = time - Math.floor(time / 1000) * 1000;
       if (milliseconds !== 0) this.milliseconds.set(first + index, milliseconds);
-      this.setDetail(this.scope, first + index, text(fields[offset + CHUNK_FIELD.scope] as number));
-      this.setDetail(this.address, first + index, text(fields[offset + CHUNK_FIELD.address] as number));
+      const scope = detailOf(fields[offset + CHUNK_FIELD.scope] as number);
+      if (scope !== 0) this.scope.set(first + index, scope);
+      const address = detailOf(fields[offset + CHUNK_FIELD.address] as number);
+      if (address !== 0) this.address.set(first + index, address);
     }
     this.count = first + chunk.rows;
   }
