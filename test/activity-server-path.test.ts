@@ -96,6 +96,34 @@ describe("activity on the server's path", () => {
   });
 });
 
+describe("ids kept by the file reader (activity.ingestion.keepIdsHours)", () => {
+  const root = writeFiles(trailFiles);
+  const evidenceOf = async (activity: Record<string, unknown>, args: Record<string, unknown> = {}) => {
+    const session = await connect({ activity: { files: { aws: [root] }, ...activity }, providers: { demo: { enabled: false } } }, { now: () => NOW });
+    try {
+      const result = await session.client.callTool({ name: "find_anomalous_activity", arguments: { intent: "checking which event ids are kept", min_severity: "low", limit: 500, ...args } });
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      return (result.structuredContent as { findings: { evidence: { eventId: string | null; time: string }[] }[] }).findings.flatMap((finding) => finding.evidence);
+    } finally {
+      await session.close();
+    }
+  };
+
+  it("are kept over the detection window at least, whatever the setting", async () => {
+    // One hour asked for, but the detection window is three days: ids are kept over those.
+    const evidence = await evidenceOf({ detectionHours: 72, ingestion: { keepIdsHours: 1 } });
+    expect(evidence.length).toBeGreaterThan(3);
+    expect(evidence.filter((item) => item.eventId === null)).toEqual([]);
+  });
+
+  it("are not kept for older events, which a window reaching further back cites without an id", async () => {
+    const keptFrom = NOW.getTime() - 3_600_000;
+    const evidence = await evidenceOf({ detectionHours: 1, ingestion: { keepIdsHours: 1 } }, { since: new Date(NOW.getTime() - 86_400_000).toISOString() });
+    expect(evidence.some((item) => Date.parse(item.time) < keptFrom)).toBe(true);
+    expect(evidence.map((item) => [item.time, item.eventId === null])).toEqual(evidence.map((item) => [item.time, Date.parse(item.time) < keptFrom]));
+  });
+});
+
 describe("ActivityRecords", () => {
   const input = (overrides: Partial<ActivityEventInput>): ActivityEventInput => ({
     id: "e-1",

@@ -1,4 +1,4 @@
-/** Normalized events in their JSON form (snapshot files and connectors' snapshots hold this). */
+/** Normalized events in their JSON form: the snapshot file format (readers hand events over in columns). */
 import type { ActivityEvent } from "../model/activity-log.js";
 import type { ActivityEventInput } from "./log.js";
 
