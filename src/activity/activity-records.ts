@@ -39,10 +39,10 @@ export class ActivityRecords implements ActivityLogData {
   // event's own scope (the log keeps a principal's first) and its source address (the log keeps
   // its network). Written only where not 0: a reader at volume keeps no addresses, and
   // CloudTrail times are whole seconds, so those columns stay empty there.
-  private readonly milliseconds = new ChunkedColumn(uint16);
-  private readonly scope = new ChunkedColumn(uint32);
-  private readonly address = new ChunkedColumn(uint32);
-  private readonly details = new DetailTable();
+  private milliseconds = new ChunkedColumn(uint16);
+  private scope = new ChunkedColumn(uint32);
+  private address = new ChunkedColumn(uint32);
+  private details = new DetailTable();
 
   /** The events of a snapshot file or the demo, in their JSON form. */
   static fromData(data: ActivityLogData): ActivityRecords {
@@ -184,7 +184,12 @@ export class ActivityRecords implements ActivityLogData {
     const builder = this.open();
     for (const source of this.sources) builder.addSource(source);
     this.built = builder.build();
+    // The events cannot be spelled out any more: what only that needed goes too.
     this.builder = undefined;
+    this.milliseconds = new ChunkedColumn(uint16);
+    this.scope = new ChunkedColumn(uint32);
+    this.address = new ChunkedColumn(uint32);
+    this.details = new DetailTable();
     return this.built;
   }
 
