@@ -118,6 +118,7 @@ class EntitlementSearch {
   private readonly evaluators: Record<Provider, ProviderEvaluator>;
   private readonly collector: PathCollector;
   private readonly targets = new Map<Provider, ResourceTarget | null>();
+  private readonly requests = new Map<Provider, AccessRequest | null>();
   private readonly findingMemo = new Map<string, Finding[]>();
   private readonly edgesFromMemo = new Map<string, PivotEdge[]>();
   private readonly edgesToMemo = new Map<string, PivotEdge[]>();
@@ -150,14 +151,26 @@ class EntitlementSearch {
     const cached = this.findingMemo.get(subject.id);
     if (cached) return cached;
     let findings: Finding[] = [];
-    const target = this.target(subject.provider);
-    if (this.providerInScope(subject.provider) && target !== null) {
+    const request = this.requestFor(subject.provider);
+    if (request) {
       const evaluator = this.evaluators[subject.provider];
-      const request = { ...(this.query.action !== undefined ? { action: this.query.action } : {}), ...(target ? { target } : {}) };
-      findings = [...evaluator.findAccess(subject, request), ...evaluator.selfEscalations(subject, request)];
+      findings = evaluator.findAccess(subject, request);
+      const escalations = evaluator.selfEscalations(subject, request);
+      if (escalations.length > 0) findings = [...findings, ...escalations];
     }
     this.findingMemo.set(subject.id, findings);
     return findings;
+  }
+
+  /** The query as one provider's request (one object per provider: a reverse question asks it of thousands); null when out of scope. */
+  private requestFor(provider: Provider): AccessRequest | null {
+    let request = this.requests.get(provider);
+    if (request === undefined) {
+      const target = this.target(provider);
+      request = this.providerInScope(provider) && target !== null ? { ...(this.query.action !== undefined ? { action: this.query.action } : {}), ...(target ? { target } : {}) } : null;
+      this.requests.set(provider, request);
+    }
+    return request;
   }
 
   /** Why a subject cannot act on its own today (memoized per query); undefined when it can. */

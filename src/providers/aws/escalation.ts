@@ -11,8 +11,8 @@ import { type AwsAccess, literalAwsTarget } from "./access/evaluator.js";
 import { awsAccountOf, isAwsRoleArn, isAwsUserArn } from "./ids.js";
 import type { AwsHolders } from "./access/holders.js";
 import { revivedByTakeover } from "./access/inactive-users.js";
-import { memoIn, type QueryContext } from "../../analysis/entitlements/context.js";
-import { resourceHop } from "../../analysis/entitlements/hops.js";
+import type { QueryContext } from "../../analysis/entitlements/context.js";
+import type { Hop } from "../../analysis/entitlements/types.js";
 import type { AccessRequest, Finding, PivotEdge, Subject } from "../../analysis/entitlements/internal.js";
 import { wildcardMatch } from "../../analysis/entitlements/matching.js";
 import { bestOf, isBetter, Verdict } from "../../analysis/entitlements/verdict.js";
@@ -51,6 +51,8 @@ interface SelfGrantPermission {
   finding: Finding;
   action: string;
   resource: string;
+  /** Memo: the hops of a self-grant path up to the escalation (the finding's without its resource, then the grant itself). */
+  escalationHops?: readonly Hop[];
 }
 
 /** Taking over another principal of the caller's account by acting on it with one of `actions`. */
@@ -297,9 +299,15 @@ export class AwsEscalations {
     return edges;
   }
 
-  /** Access a subject can grant itself, by every rule that knows how. */
+  /** Access a subject can grant itself, by every rule that knows how (a reverse question asks this of every candidate). */
   selfEscalations(subject: Subject, request: AccessRequest): Finding[] {
-    return this.rules.flatMap((rule) => rule.selfEscalations?.(subject, request, this) ?? []);
+    const findings: Finding[] = [];
+    for (const rule of this.rules) {
+      if (!rule.selfEscalations) continue;
+      const found = rule.selfEscalations(subject, request, this);
+      if (found.length > 0) findings.push(...found);
+    }
+    return findings;
   }
 
   /** What a principal can reach by granting itself policies: everything its limits allow. */
@@ -320,19 +328,19 @@ export class AwsEscalations {
       {
         action,
         resource: shown,
-        hops: [
-          ...enabling.finding.hops.slice(0, -1),
-          {
-            type: "escalate",
-            id: principal.id,
-            label: `${enabling.action} on ${enabling.resource}: can grant itself any permission`,
-          },
-          resourceHop(shown),
-        ],
+        hops: [...this.escalationHops(enabling, principal), this.access.resourceHopOf(shown)],
         verdict,
         privilegeEscalation: true,
       },
     ];
+  }
+
+  private escalationHops(enabling: SelfGrantPermission, principal: Principal): readonly Hop[] {
+    enabling.escalationHops ??= [
+      ...enabling.finding.hops.slice(0, -1),
+      { type: "escalate", id: principal.id, label: `${enabling.action} on ${enabling.resource}: can grant itself any permission` },
+    ];
+    return enabling.escalationHops;
   }
 
   /**
@@ -342,9 +350,12 @@ export class AwsEscalations {
    */
   private selfGrantPermission(subject: Subject, principal: Principal): SelfGrantPermission | undefined {
     if (!this.ctx.shareEvaluations) return this.findSelfGrantPermission(subject, principal);
-    const known = memoIn(this.ctx.cache.table<string, { value: SelfGrantPermission | undefined; notes: string[] }>("aws:selfGrantPermission"), principal.id, () =>
-      this.ctx.recordingNotes(() => this.findSelfGrantPermission(subject, principal)),
-    );
+    const table = this.ctx.cache.table<string, { value: SelfGrantPermission | undefined; notes: string[] }>("aws:selfGrantPermission");
+    let known = table.get(principal.id);
+    if (!known) {
+      known = this.ctx.recordingNotes(() => this.findSelfGrantPermission(subject, principal));
+      table.set(principal.id, known);
+    }
     for (const note of known.notes) this.ctx.note(note);
     return known.value;
   }

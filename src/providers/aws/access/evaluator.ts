@@ -57,12 +57,14 @@ const NO_CONDITIONS: readonly OpenCondition[] = [];
 interface RequestMemo {
   action: string;
   resource: string;
+  /** Distinct per memo, so a principal keeps the keys of the last request it was evaluated for. */
+  serial: number;
   relations: Map<CompiledStatement, Relation>;
-  callers: Map<AwsPrincipalContext, CallerKeys>;
   /** Shared limits' verdicts by class key, then by the request's variant (`requestVariant`). */
   limits: Map<string, Map<string, Verdict>>;
   /** Shared answers of the resource's policies, by caller key. */
   policyAnswers: Map<string, ResourcePolicyAnswer | undefined>;
+  side?: ResourceSide;
   decrypts?: boolean;
   /** The catalog's objection to the request itself (null: none). */
   mismatch?: string | null;
@@ -73,6 +75,8 @@ interface CallerKeys {
   limits?: string;
   resourcePolicy?: string;
 }
+
+let nextMemoSerial = 1;
 
 const VARIANTS = ["000", "001", "010", "011", "100", "101", "110", "111"];
 
@@ -97,6 +101,8 @@ export interface IdentityStatement {
   stmt: CompiledStatement;
   grant: Grant;
   groupChain: readonly string[];
+  /** Memo: the grant's hop (see `AwsAccess.grantHopOf`). */
+  grantHop?: Hop;
 }
 
 interface LimitingDeny {
@@ -127,6 +133,11 @@ export interface AwsPrincipalContext {
   allowsByAction: Map<string, readonly IdentityStatement[]>;
   /** Memo: the class of its limits for shared evaluations ("" when they cannot be shared). */
   limitsClass?: string;
+  /** Memo: its caller key by the list of condition keys a resource side asks about (see `sharedCallerKey`). */
+  callerKeyByConditions?: Map<readonly string[], string>;
+  /** Memo: its keys for the request memo numbered `keysSerial` (requests come in runs per principal). */
+  keysSerial?: number;
+  keys?: CallerKeys;
 }
 
 export interface AwsRequestOptions {
@@ -181,6 +192,8 @@ export class AwsAccess {
   private readonly resourceControls: AwsResourceControls;
   private readonly actionFits: AwsActionFits;
   private lastRequestMemo: RequestMemo | undefined;
+  private lastAction = "";
+  private lastActionLower = "";
   /** The shapes memo of the last (action, target pattern) asked: calls come in runs of one request. */
   private lastShapes: { action: string | undefined; targetPattern: string | undefined; byStatement: Map<CompiledStatement, readonly GrantShape[]> } | undefined;
 
@@ -203,7 +216,13 @@ export class AwsAccess {
   }
 
   principalContext(principal: Principal): AwsPrincipalContext {
-    return memoIn(this.contexts, principal.id, () => this.buildPrincipalContext(principal));
+    // Asked for every candidate of a reverse question: a lookup, no closure.
+    let context = this.contexts.get(principal.id);
+    if (!context) {
+      context = this.buildPrincipalContext(principal);
+      this.contexts.set(principal.id, context);
+    }
+    return context;
   }
 
   private buildPrincipalContext(principal: Principal): AwsPrincipalContext {
@@ -289,10 +308,22 @@ export class AwsAccess {
 
   /** The identity allows of the principal that list this literal action, in order (memoized). */
   allowsListing(context: AwsPrincipalContext, action: string): readonly IdentityStatement[] {
-    return memoIn(context.allowsByAction, action.toLowerCase(), () => {
-      const listing = context.allows.filter((source) => statementListsAction(source.stmt, action));
-      return listing.length > 0 ? listing : NO_STATEMENTS;
-    });
+    const lower = this.lowerCased(action);
+    const known = context.allowsByAction.get(lower);
+    if (known) return known;
+    const listing = context.allows.filter((source) => statementListsAction(source.stmt, action));
+    const found = listing.length > 0 ? listing : NO_STATEMENTS;
+    context.allowsByAction.set(lower, found);
+    return found;
+  }
+
+  /** An action lower-cased; calls come in runs of one action, so the last one is kept. */
+  private lowerCased(action: string): string {
+    if (action !== this.lastAction) {
+      this.lastAction = action;
+      this.lastActionLower = action.toLowerCase();
+    }
+    return this.lastActionLower;
   }
 
   /** Could an identity allow cover this literal action and resource? (gate before `findAccess`) */
@@ -317,9 +348,10 @@ export class AwsAccess {
     const { source } = options;
     const sourceConditions = source ? (this.conditionsAt(context, source.stmt, resource) ?? source.stmt.conditions) : undefined;
     if (source) {
-      verdict.justify(source.grant.id, source.stmt.key);
+      const grantId = this.grantHopOf(source).id;
+      verdict.justify(grantId, source.stmt.key);
       verdict.addOpenConditions(sourceConditions ?? []);
-      verdict.addConditions(source.grant.id, source.grant.conditions);
+      if (source.grant.conditions?.length) verdict.addConditions(grantId, source.grant.conditions);
     }
     // The verdict only ever gains entries (first block wins, duplicates are dropped), so the
     // limits' part can be computed on its own, shared, and taken in after the grant's.
@@ -362,23 +394,37 @@ export class AwsAccess {
    * undefined where its evaluation must be its own.
    */
   private callerKeys(memo: RequestMemo, context: AwsPrincipalContext): CallerKeys {
-    const known = memo.callers.get(context);
-    if (known) return known;
-    const side = this.resourceSide(memo.resource);
+    if (context.keys !== undefined && context.keysSerial === memo.serial) return context.keys;
+    const side = (memo.side ??= this.resourceSide(memo.resource));
     let keys: CallerKeys = {};
     if (side.shareable) {
-      const caller = [
-        context.accountId ?? "-",
-        context.principal.permissionsBoundary === undefined ? "" : "b",
-        side.named.has(context.principal.id) ? context.principal.id : "",
-        callerFactsKey(side, context.facts),
-      ].join("\u0000");
+      const caller = side.named.has(context.principal.id) ? this.callerKey(context, side, true) : this.sharedCallerKey(context, side);
       context.limitsClass ??= this.internLimitsClass(context);
       const denies = context.limitsClass === "" ? undefined : denyKey(context.denies, (stmt) => this.relation(stmt, memo.action, memo.resource));
-      keys = { resourcePolicy: caller, ...(denies !== undefined ? { limits: `${context.limitsClass}\u0000${denies}\u0000${caller}` } : {}) };
+      keys = { resourcePolicy: caller };
+      if (denies !== undefined) keys.limits = `${context.limitsClass}\u0000${denies}\u0000${caller}`;
     }
-    memo.callers.set(context, keys);
+    context.keysSerial = memo.serial;
+    context.keys = keys;
     return keys;
+  }
+
+  /** What of a caller the resource side reads, as a key: its account, whether it has a boundary, whether it is named, its facts the conditions ask about. */
+  private callerKey(context: AwsPrincipalContext, side: ResourceSide, named: boolean): string {
+    return [context.accountId ?? "-", context.principal.permissionsBoundary === undefined ? "" : "b", named ? context.principal.id : "", callerFactsKey(side, context.facts)].join("\u0000");
+  }
+
+  /**
+   * The caller key of a principal the side does not name, kept per principal and list of
+   * condition keys (sides of many resources ask about the same keys) as a short interned name.
+   */
+  private sharedCallerKey(context: AwsPrincipalContext, side: ResourceSide): string {
+    const known = (context.callerKeyByConditions ??= new Map()).get(side.conditionKeys);
+    if (known !== undefined) return known;
+    const keys = this.ctx.cache.table<string, string>("aws:callerKeys");
+    const key = memoIn(keys, this.callerKey(context, side, false), () => `k${keys.size}`);
+    context.callerKeyByConditions.set(side.conditionKeys, key);
+    return key;
   }
 
   /** How a statement relates to a request, memoized per query (many principals share statements). */
@@ -397,7 +443,7 @@ export class AwsAccess {
     const last = this.lastRequestMemo;
     if (last && last.action === action && last.resource === resource) return last;
     const byAction = memoIn(this.ctx.table<string, Map<string, RequestMemo>>("aws:requestMemos"), action, () => new Map());
-    const memo = memoIn(byAction, resource, () => ({ action, resource, relations: new Map(), callers: new Map(), limits: new Map(), policyAnswers: new Map() }));
+    const memo = memoIn(byAction, resource, () => ({ action, resource, serial: nextMemoSerial++, relations: new Map(), limits: new Map(), policyAnswers: new Map() }));
     this.lastRequestMemo = memo;
     return memo;
   }
@@ -421,10 +467,13 @@ export class AwsAccess {
   private resourceSide(resource: string): ResourceSide {
     return memoIn(this.ctx.cache.table<string, ResourceSide>("aws:resourceSide"), resource, () => {
       const accounts = new Set([this.resourcePolicies.resourceAccountOf(resource), awsAccountOf(resource)]);
-      return resourceSideOf([
+      const side = resourceSideOf([
         ...this.resourcePolicies.policiesFor(resource).flatMap((p) => p.statements),
         ...[...accounts].flatMap((account) => (account === undefined ? [] : this.resourceControls.statementsOver(account))),
       ]);
+      // One list object per set of keys, so callers keep their key per list (see `sharedCallerKey`).
+      const lists = this.ctx.cache.table<string, readonly string[]>("aws:conditionKeyLists");
+      return { ...side, conditionKeys: memoIn(lists, side.conditionKeys.join("\u0000"), () => side.conditionKeys) };
     });
   }
 
@@ -555,7 +604,11 @@ export class AwsAccess {
     // The answer reads of the caller only its account, boundary, facts the conditions ask about, and whether it is named.
     const memo = this.requestMemo(action, resource);
     const key = this.callerKeys(memo, context).resourcePolicy;
-    return key === undefined ? evaluate() : memoIn(memo.policyAnswers, key, evaluate);
+    if (key === undefined) return evaluate();
+    if (memo.policyAnswers.has(key)) return memo.policyAnswers.get(key);
+    const answer = evaluate();
+    memo.policyAnswers.set(key, answer);
+    return answer;
   }
 
   /**
@@ -627,7 +680,7 @@ export class AwsAccess {
         hops: [
           this.policyHopOf(match.stmt.policy.id),
           this.statementHopOf(match.stmt, match.kind === "public" ? "Allow anyone (*): " : "Allow this principal: "),
-          resourceHop(target.input),
+          this.resourceHopOf(target.input),
         ],
         verdict,
         privilegeEscalation: false,
@@ -822,13 +875,23 @@ export class AwsAccess {
 
   statementHops(source: IdentityStatement, resource: string): Hop[] {
     const hops = source.groupChain.length > 0 ? groupHops(this.inventory, source.groupChain) : [];
-    hops.push(
-      { type: "grant", id: source.grant.id, label: `${source.grant.kind} of ${source.grant.policyId}` },
-      this.policyHopOf(source.stmt.policy.id),
-      this.statementHopOf(source.stmt, "Allow "),
-      resourceHop(resource),
-    );
+    hops.push(this.grantHopOf(source), this.policyHopOf(source.stmt.policy.id), this.statementHopOf(source.stmt, "Allow "), this.resourceHopOf(resource));
     return hops;
+  }
+
+  /**
+   * The hop of the grant an allow statement came through, one object per statement of a
+   * principal's context (hops are never changed). Its id is also what paths cite: a grant row
+   * spells its id anew on every read.
+   */
+  private grantHopOf(source: IdentityStatement): Hop {
+    source.grantHop ??= { type: "grant", id: source.grant.id, label: `${source.grant.kind} of ${source.grant.policyId}` };
+    return source.grantHop;
+  }
+
+  /** A resource's hop, one object per resource and query. */
+  resourceHopOf(resource: string): Hop {
+    return memoIn(this.ctx.table<string, Hop>("aws:resourceHops"), resource, () => resourceHop(resource));
   }
 
   /** A policy's hop, one object per inventory (hops are never changed). */
