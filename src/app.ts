@@ -105,10 +105,12 @@ export function connectorsFor(config: WiamConfig): Connector[] {
   const connectors: Connector[] = [];
   for (const path of config.providers.snapshot?.paths ?? []) connectors.push(createSnapshotConnector(path));
   const caller = osUserName();
-  // Ids are kept at least over the detection window: findings cite the events in it.
+  // Ids are kept at least over the detection window, which findings cite, and the overlap before
+  // it, where one credential's earlier use from another network is looked for.
+  const { detectionHours, overlapMinutes } = config.activity;
   const activityIngestion = {
     workers: config.activity.ingestion.workers,
-    keepIdsHours: Math.max(config.activity.ingestion.keepIdsHours, config.activity.detectionHours),
+    keepIdsHours: Math.max(config.activity.ingestion.keepIdsHours, detectionHours + Math.ceil(overlapMinutes / 60)),
   };
   for (const module of PROVIDERS) {
     const providerConfig = config.providers[module.id];

@@ -117,7 +117,8 @@ describe("ids kept by the file reader (activity.ingestion.keepIdsHours)", () => 
   });
 
   it("are not kept for older events, which a window reaching further back cites without an id", async () => {
-    const keptFrom = NOW.getTime() - 3_600_000;
+    // The one-hour window and the ten minutes of overlap before it, in whole hours: two.
+    const keptFrom = NOW.getTime() - 2 * 3_600_000;
     const evidence = await evidenceOf({ detectionHours: 1, ingestion: { keepIdsHours: 1 } }, { since: new Date(NOW.getTime() - 86_400_000).toISOString() });
     expect(evidence.some((item) => Date.parse(item.time) < keptFrom)).toBe(true);
     expect(evidence.map((item) => [item.time, item.eventId === null])).toEqual(evidence.map((item) => [item.time, Date.parse(item.time) < keptFrom]));

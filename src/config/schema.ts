@@ -77,7 +77,7 @@ export const activityConfigSchema = z
           .max(24 * 400)
           .default(48)
           .describe(
-            "CloudTrail files and trail-bucket objects: event and credential ids are kept for events of this many hours before collection (at least detectionHours); older events are compared without them, as findings cite recent events",
+            "CloudTrail files and trail-bucket objects: event and credential ids are kept for events of this many hours before collection (at least detectionHours and the overlapMinutes before them); older events are compared without them, as findings cite recent events",
           ),
       })
       .prefault({})
