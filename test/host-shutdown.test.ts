@@ -46,3 +46,23 @@ describe("shutting down with a call running", () => {
     ]);
   }, 60_000);
 });
+
+describe("shutting down when waiting fails", () => {
+  it("still closes the stores (the waiting audit rows are written) and says why", async () => {
+    const dataDir = tempDataDir();
+    const started = await runHost({
+      globals: { dataDir, logLevel: "error" },
+      transport: () => ({ start: () => Promise.resolve("test"), stop: () => Promise.resolve() }),
+      exit: () => undefined,
+    });
+    const answer = await started.app.pipeline.execute({ tool: "inventory_summary", arguments: { intent: "summary before a failing shutdown" }, caller });
+    const errors: string[] = [];
+    started.app.logger.error = (message: string) => void errors.push(message);
+    started.app.drain = () => Promise.reject(new Error("drain broke"));
+    await started.shutdown();
+    expect(errors).toEqual(["waiting for running calls failed: drain broke"]);
+    expect(auditRecords(dataDir)).toEqual([{ id: answer.auditId, tool: "inventory_summary", status: "ok", intent: "summary before a failing shutdown" }]);
+    // Closed: a call now is refused by the closed store rather than written.
+    await expect(started.app.pipeline.execute({ tool: "inventory_summary", arguments: { intent: "after close" }, caller })).rejects.toThrow("the audit log is closed (the server is shutting down): this record was not written");
+  }, 60_000);
+});

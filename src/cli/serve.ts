@@ -35,7 +35,7 @@ export async function runServe(globals: GlobalOptions, options: ServeOptions = {
   // Over stdio a closed stdout is the client gone: calls already running are finished and
   // audited before the process ends (before the host is up, nothing has run yet).
   const started: { host?: ServeHost } = {};
-  onClosedStdout(() => void (started.host?.shutdown() ?? Promise.resolve()).then(() => process.exit(0)));
+  onClosedStdout(() => void (started.host?.shutdown() ?? Promise.resolve()).then(() => process.exit(0), () => process.exit(1)));
   started.host = await runHost({
     globals,
     // The HTTP stack (and jose) loads only when asked for: stdio starts as fast as before.

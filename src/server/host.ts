@@ -16,10 +16,10 @@ import { openSharedState } from "../cli/shared-state.js";
 import { createMcpServer, endSessionTasks, type ServerOptions } from "./create-server.js";
 import { nodeSupportNotice } from "../util/node-support.js";
 
-/** One MCP session as a transport sees it: its server, and the call that ends its task. */
 /** How long a shutdown waits for running calls to finish and be audited. */
 const SHUTDOWN_DRAIN_MS = 10_000;
 
+/** One MCP session as a transport sees it: its server, and the call that ends its task. */
 export interface HostedSession {
   server: Server;
   /** Ends the session's default task (its short-lived cloud sessions) once the transport closed. */
@@ -173,12 +173,19 @@ export async function runHost(options: RunHostOptions): Promise<ServeHost> {
       await transport.stop().catch((error: unknown) => app.logger.error(`stopping the transport failed: ${error instanceof Error ? error.message : String(error)}`));
       // The transport has stopped taking calls (HTTP let them finish for drainSeconds; a closed
       // MCP session cancels its handlers). What still runs is audited before the store closes.
-      if (!(await app.drain(SHUTDOWN_DRAIN_MS))) app.logger.warning(`shutting down with calls still running after ${SHUTDOWN_DRAIN_MS / 1000} s; their audit records may be incomplete`);
-      app.close();
+      try {
+        if (!(await app.drain(SHUTDOWN_DRAIN_MS))) app.logger.warning(`shutting down with calls still running after ${SHUTDOWN_DRAIN_MS / 1000} s; their audit records may be incomplete`);
+      } catch (error) {
+        app.logger.error(`waiting for running calls failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        // Whatever happened above, the stores are closed (their waiting rows written).
+        app.close();
+      }
     })();
     return closing;
   };
-  const onSignal = () => void shutdown().then(() => exit(0));
+  // The process ends after a signal even if the shutdown failed (it said why).
+  const onSignal = () => void shutdown().then(() => exit(0), () => exit(1));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   process.on("SIGHUP", reload);
