@@ -276,23 +276,40 @@ describe("the wire guard refuses writes before they are sent", () => {
     ).toEqual(Array(7).fill("refused"));
   });
 
-  test("managed folders: the bucket's listing and each folder's IAM policy pass; the folder itself, objects and parent escapes do not", () => {
+  test("managed folders: the bucket's listing and each folder's IAM policy pass, a segment starting with '.' too; the folder itself, objects and '.'/'..' segments do not", () => {
     const endpoints = resolveEndpoints({ storage: "https://gcs.example.test" });
     const verdict = (url: string) => (writeRefusal("GET", new URL(url), { endpoints, reader: READER }) === undefined ? "pass" : "refused");
     const bucket = "https://gcs.example.test/storage/v1/b/ci-tools-01-artifacts";
-    expect([verdict(`${bucket}/managedFolders?pageSize=1000`), verdict(`${bucket}/managedFolders/releases%2F/iam`), verdict(`${bucket}/managedFolders/releases%2Fsigned%2F/iam?optionsRequestedPolicyVersion=3`)]).toEqual([
-      "pass",
-      "pass",
-      "pass",
-    ]);
-    expect(
-      [
-        verdict(`${bucket}/managedFolders/releases%2F`),
-        verdict(`${bucket}/managedFolders/..%2Fo%2Fledger.csv/iam`),
-        verdict(`${bucket}/managedFolders/releases%2F..%2F..%2Fo/iam`),
-        verdict(`${bucket}/o/releases%2Fapp.tar`),
-      ],
-    ).toEqual(Array(4).fill("refused"));
+    const folderPolicy = (encodedName: string) => verdict(`${bucket}/managedFolders/${encodedName}/iam`);
+    const passing = {
+      listing: verdict(`${bucket}/managedFolders?pageSize=1000`),
+      "releases/": folderPolicy("releases%2F"),
+      "releases/signed/ (v3)": verdict(`${bucket}/managedFolders/releases%2Fsigned%2F/iam?optionsRequestedPolicyVersion=3`),
+      ".cache/": folderPolicy(".cache%2F"),
+      "a/.b/": folderPolicy("a%2F.b%2F"),
+      ".well-known/": folderPolicy(".well-known%2F"),
+      ".NOT_FOUND/": folderPolicy(".NOT_FOUND%2F"),
+      ".../": folderPolicy("...%2F"),
+      "..a/": folderPolicy("..a%2F"),
+      ".cache (no trailing /)": folderPolicy(".cache"),
+    };
+    expect(passing).toEqual(Object.fromEntries(Object.keys(passing).map((name) => [name, "pass"])));
+    const refused = {
+      "the folder itself": verdict(`${bucket}/managedFolders/releases%2F`),
+      "../o/ledger.csv": folderPolicy("..%2Fo%2Fledger.csv"),
+      "releases/../../o": folderPolicy("releases%2F..%2F..%2Fo"),
+      "../": folderPolicy("..%2F"),
+      "./": folderPolicy(".%2F"),
+      "a/../": folderPolicy("a%2F..%2F"),
+      "a/./": folderPolicy("a%2F.%2F"),
+      "a/..": folderPolicy("a%2F.."),
+      "%2E%2E%2F": folderPolicy("%2E%2E%2F"),
+      "%2e%2E%2f": folderPolicy("%2e%2E%2f"),
+      ".%2E/": folderPolicy(".%2E%2F"),
+      "a%2F%2E%2F": folderPolicy("a%2F%2E%2F"),
+      "object data": verdict(`${bucket}/o/releases%2Fapp.tar`),
+    };
+    expect(refused).toEqual(Object.fromEntries(Object.keys(refused).map((name) => [name, "refused"])));
   });
 
   test("a regional secret's payload is refused before it is sent, through the real client at Google's regional host and against the fake", async () => {

@@ -15,7 +15,7 @@ import { emptySnapshot } from "../src/model/inventory.js";
 import { Inventory } from "../src/model/inventory-index.js";
 import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
-import { FakeGcpServer } from "./fakes/gcp/server.js";
+import { FakeGcpServer, type FakeGcpFault } from "./fakes/gcp/server.js";
 import {
   ARTIFACTS,
   EU_SECRET,
@@ -289,5 +289,90 @@ describe("regional secrets", () => {
     const answer = explainEntitlementPaths(inventory, { action: ACCESS, resource: US_SECRET, maxDepth: 0 });
     expect(answer.paths).toEqual([]);
     expect(answer.notes).toEqual([`regional secrets in us-east4 are not read (providers.gcp.secretManagerLocations): bindings on ${US_SECRET} itself are unknown`]);
+  });
+});
+
+describe("what a read error means: only Google's structured NOT_FOUND is 'gone', never text in a message", () => {
+  const OUTSIDER = "user:outsider@partner.example";
+  const SECRET_NAMED_NOT_FOUND = `${CI}/secrets/NOT_FOUND`;
+
+  /** The coverage estate plus managed folders and a secret whose names look like error text, collected with `faults`. */
+  async function collectTricky(faults: FakeGcpFault[], withDotDotFolder = false): Promise<{ inventory: Inventory; requests: string[]; url: string }> {
+    const estate = coverageEstate(NOW);
+    const ci = estate.projects.find((project) => `projects/${project.projectId}` === CI);
+    const artifacts = ci?.buckets?.find((bucket) => bucket.name === "ci-tools-01-artifacts");
+    if (!ci || !artifacts) throw new Error("the coverage estate has the artifacts bucket in the CI project");
+    artifacts.managedFolders = [
+      ...(artifacts.managedFolders ?? []),
+      { name: ".NOT_FOUND/", bindings: [{ role: OBJECT_VIEWER, members: [OUTSIDER] }] },
+      { name: ".cache/", bindings: [{ role: OBJECT_VIEWER, members: [OUTSIDER] }] },
+      // Listed by the (fake) service, but a name with a ".." segment: the guard never sends its read (and its refusal quotes "NOT_FOUND").
+      ...(withDotDotFolder ? [{ name: "NOT_FOUND/../", bindings: [{ role: OBJECT_VIEWER, members: [OUTSIDER] }] }] : []),
+    ];
+    ci.secrets = [...(ci.secrets ?? []), { id: "NOT_FOUND", bindings: [{ role: SECRET_ACCESSOR, members: [OUTSIDER] }] }];
+    const server = await FakeGcpServer.start(estate);
+    server.faults = faults;
+    const connector = createGcpConnector(
+      { organization: "111111111111", secretManagerLocations: ["europe-west1"], endpoints: { ...endpointsOf(server.url), secretManagerRegional: { "europe-west1": server.url } } },
+      { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW },
+    );
+    try {
+      const { snapshot } = await collectWith(connector, "t", NOW);
+      return { inventory: new Inventory(snapshot), requests: server.requests.map((request) => decodeURIComponent(request.path)), url: server.url };
+    } finally {
+      connector.close();
+      await server.close();
+    }
+  }
+
+  test("managed folders named .NOT_FOUND/ and .cache/ are read, and their grants reach the objects below them", async () => {
+    const { inventory: tricky, requests } = await collectTricky([]);
+    expect(requests.filter((path) => path.includes("/managedFolders/.")).sort()).toEqual([
+      "/storage/v1/b/ci-tools-01-artifacts/managedFolders/.NOT_FOUND//iam",
+      "/storage/v1/b/ci-tools-01-artifacts/managedFolders/.cache//iam",
+    ]);
+    expect(tricky.snapshot.grants.filter((grant) => grant.principalId === OUTSIDER).map((grant) => grant.resource).sort()).toEqual([
+      `${ARTIFACTS}/managedFolders/.NOT_FOUND/`,
+      `${ARTIFACTS}/managedFolders/.cache/`,
+      SECRET_NAMED_NOT_FOUND,
+    ]);
+    expect(tricky.gaps.filter((gap) => gap.scopeId === CI)).toEqual([]);
+    const ask = (object: string) =>
+      explainEntitlementPaths(tricky, { action: READ_OBJECT, resource: `projects/_/buckets/ci-tools-01-artifacts/objects/${object}`, maxDepth: 0 })
+        .paths.map((path) => [path.principalId, path.outcome])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(ask(".NOT_FOUND/signing-key.pem")).toEqual([[DEPLOYER_ID, "allowed"], [ORG_AUDITOR, "allowed"], [OUTSIDER, "allowed"], [RELEASE_READER, "allowed"]]);
+    expect(ask(".cache/build.tar").map(([principal]) => principal)).toContain(OUTSIDER);
+    expect(ask("docs/readme.md").map(([principal]) => principal)).not.toContain(OUTSIDER);
+  });
+
+  test("a listed managed folder with a '..' segment is refused by the guard before it is sent: a gap in its project, not 'gone'", async () => {
+    const { inventory: tricky, requests, url } = await collectTricky([], true);
+    expect(requests.filter((path) => path.includes(".."))).toEqual([]);
+    expect(tricky.gaps.filter((gap) => gap.scopeId === CI).map((gap) => [gap.source, gap.reason])).toEqual([
+      [
+        "storage.managedFolders.getIamPolicy",
+        `IAM policy of ${ARTIFACTS}/managedFolders/NOT_FOUND/../ not read; bindings on it are unknown: refused GET ${url}/storage/v1/b/ci-tools-01-artifacts/managedFolders/NOT_FOUND%2F..%2F/iam: the Google Cloud connector reads no secret or key material`,
+      ],
+    ]);
+    // The gap makes every answer in the project unknown: the outsider's folder grants are not taken as complete.
+    const paths = explainEntitlementPaths(tricky, { action: READ_OBJECT, resource: `${ARTIFACTS}/objects/.cache/build.tar`, maxDepth: 0 }).paths;
+    expect(paths.map((path) => path.outcome)).toEqual(Array(paths.length).fill("unknown"));
+  });
+
+  test("a 403 on the IAM policy of a secret named NOT_FOUND is a gap in its project, so answers there are unknown, not 'no binding'", async () => {
+    const denied = `Permission 'secretmanager.secrets.getIamPolicy' denied on resource 'projects/500000000002/secrets/NOT_FOUND' (or it may not exist). (FAKE)`;
+    const { inventory: tricky } = await collectTricky([
+      { api: "secretmanager.secrets.getIamPolicy", pathIncludes: "/secrets/NOT_FOUND:", kind: "error", status: 403, statusName: "PERMISSION_DENIED", message: denied },
+    ]);
+    const gaps = tricky.gaps.filter((gap) => gap.scopeId === CI && gap.source === "secretmanager.secrets.getIamPolicy").map((gap) => gap.reason);
+    expect(gaps).toEqual([`IAM policy of ${SECRET_NAMED_NOT_FOUND} not read; who may access it through a binding on it is unknown: HTTP 403 PERMISSION_DENIED: ${denied}`]);
+    expect(tricky.snapshot.grants.filter((grant) => grant.resource === SECRET_NAMED_NOT_FOUND)).toEqual([]);
+    // The gap reaches the answers in that project: the scratch bucket's readers are unknown, citing it.
+    const reason = `collection gap for gcp ${CI} (secretmanager.secrets.getIamPolicy): ${gaps[0] ?? ""}`;
+    expect(explainEntitlementPaths(tricky, { action: READ_OBJECT, resource: SCRATCH, maxDepth: 0 }).paths.map((path) => [path.principalId, path.outcome, path.unknownReason])).toEqual([
+      [ORG_AUDITOR, "unknown", reason],
+      [RELEASE_READER, "unknown", reason],
+    ]);
   });
 });

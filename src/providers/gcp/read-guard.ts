@@ -55,6 +55,14 @@ const SECRET_MATERIAL: readonly RegExp[] = [
 ];
 
 /**
+ * A managed folder's IAM policy, on the decoded path. Folder names follow object names: any segment
+ * may start with "." (`.cache/`, `a/.well-known/`); only "." and ".." segments are refused, so a
+ * name cannot climb out of the bucket's managedFolders (WHATWG URL already resolves literal and
+ * %2E dot segments; an encoded "/" is decoded before this test).
+ */
+const MANAGED_FOLDER_IAM_POLICY = /^\/storage\/v1\/b\/[^/]+\/managedFolders\/(?:(?!\.\.?\/)[^/]+\/)+\/?iam$/;
+
+/**
  * On the endpoints of the services that hold secrets and keys, and Cloud Identity, only these GETs
  * are sent: the listings and IAM policies the connector reads, nothing else those services serve.
  */
@@ -67,7 +75,7 @@ const GET_ALLOWED: Readonly<Record<"secretManager" | "kms" | "storage" | "cloudI
     /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/:]+\/cryptoKeys$/,
     /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/:]+\/cryptoKeys\/[^/:]+:getIamPolicy$/,
   ],
-  storage: [/^\/storage\/v1\/b$/, /^\/storage\/v1\/b\/[^/]+\/iam$/, /^\/storage\/v1\/b\/[^/]+\/managedFolders$/, /^\/storage\/v1\/b\/[^/]+\/managedFolders\/(?:[^/.][^/]*\/)+\/?iam$/],
+  storage: [/^\/storage\/v1\/b$/, /^\/storage\/v1\/b\/[^/]+\/iam$/, /^\/storage\/v1\/b\/[^/]+\/managedFolders$/, MANAGED_FOLDER_IAM_POLICY],
   cloudIdentity: [/^\/v1\/groups$/, /^\/v1\/groups:lookup$/, /^\/v1\/groups\/[^/]+\/memberships$/],
 };
 

@@ -3,7 +3,8 @@
  * error that loses everything else or silently missing data. A cancelled task still throws.
  */
 import type { CollectionGap } from "../../../model/inventory.js";
-import { describeError, isRetryable } from "../errors.js";
+import { describeError, gcpErrorFacts, isRetryable } from "../errors.js";
+import { GcpWriteRefusedError } from "../read-guard.js";
 
 export class GapRecorder {
   readonly gaps: CollectionGap[] = [];
@@ -34,9 +35,14 @@ export class GapRecorder {
   }
 }
 
-/** HTTP 404 / NOT_FOUND: the resource went away between list and read. */
+/**
+ * HTTP 404, gRPC NOT_FOUND or a google.rpc status NOT_FOUND: the resource went away between list
+ * and read. Decided from the error's structured facts only: messages quote cloud-chosen names (a
+ * secret or managed folder may be called NOT_FOUND), so text in them proves nothing, and a request
+ * the read guard refused was never answered at all.
+ */
 export function isNotFound(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const record = error as Error & { code?: unknown; status?: unknown };
-  return record.status === 404 || record.code === 404 || record.code === 5 || /NOT_FOUND/.test(error.message);
+  if (error instanceof GcpWriteRefusedError) return false;
+  const facts = gcpErrorFacts(error);
+  return facts.httpStatus === 404 || facts.grpcCode === 5 || facts.status === "NOT_FOUND";
 }
