@@ -346,6 +346,15 @@ describe("what a read error means: only Google's structured NOT_FOUND is 'gone',
     expect(ask("docs/readme.md").map(([principal]) => principal)).not.toContain(OUTSIDER);
   });
 
+  test("a resource gone between list and read (Google's 404 NOT_FOUND, through gax for Secret Manager and googleapis for Cloud Storage) is skipped: no grant, no gap", async () => {
+    const { inventory: tricky } = await collectTricky([
+      { api: "secretmanager.secrets.getIamPolicy", pathIncludes: "/secrets/NOT_FOUND:", kind: "error", status: 404, statusName: "NOT_FOUND", message: "Secret [projects/500000000002/secrets/NOT_FOUND] not found. (FAKE)" },
+      { api: "storage.managedFolders.getIamPolicy", pathIncludes: ".cache", kind: "error", status: 404, statusName: "NOT_FOUND", message: "The specified managed folder does not exist. (FAKE)" },
+    ]);
+    expect(tricky.gaps.filter((gap) => gap.scopeId === CI)).toEqual([]);
+    expect(tricky.snapshot.grants.filter((grant) => grant.principalId === OUTSIDER).map((grant) => grant.resource)).toEqual([`${ARTIFACTS}/managedFolders/.NOT_FOUND/`]);
+  });
+
   test("a listed managed folder with a '..' segment is refused by the guard before it is sent: a gap in its project, not 'gone'", async () => {
     const { inventory: tricky, requests, url } = await collectTricky([], true);
     expect(requests.filter((path) => path.includes(".."))).toEqual([]);
