@@ -267,6 +267,28 @@ describe("trail-bucket objects on the parsing workers", () => {
     expect(findings(inProcess)).toEqual(expected);
   });
 
+  it("stop when the collection is cancelled while objects are read and parsed on workers, and the next collection reads them all", async () => {
+    // The twelfth object's read hangs: by then the pool runs and earlier objects are in flight.
+    const slowKey = `${PREFIX}${[...trailFiles.keys()][11] ?? ""}`;
+    fake.addFault({ action: "GetObject", params: { Key: slowKey }, kind: "delay", delayMs: 120_000, times: 1 });
+    const controller = new AbortController();
+    const connector = createAwsConnector(
+      { accounts: [{ id: PROD, name: "prod", roleArn: READ_ROLE(PROD) }], cacheTtlSeconds: 0, activity: { hours: 24 * 40, trail: { bucket: BUCKET, prefix: PREFIX, organizationId: ORG, readerAccountId: PROD, maxUnpackedBytes: MAX_UNPACKED } } },
+      { credentials: FAKE_BASE_CREDENTIALS, now: () => NOW, caller: "analyst@example.com", activityIngestion: { workers: 2 } },
+    );
+    connectors.push(connector);
+    try {
+      const collecting = collectWith(connector, "trail-cancelled", { now: NOW, signal: controller.signal });
+      while (!fake.callsOf("GetObject").some((request) => request.params.Key === slowKey)) await new Promise((resolve) => setTimeout(resolve, 5));
+      controller.abort(new Error("the analyst cancelled the collection"));
+      await expect(collecting).rejects.toThrow("the analyst cancelled the collection");
+    } finally {
+      fake.clearFaults();
+    }
+    const again = await collect(2);
+    expect(again.eventCount).toBe(demoEvents.filter((event) => event.provider === "aws").length);
+  });
+
   it("parses an object's bytes on a worker into the chunk the main thread makes; bytes it does not own are copied, never taken", async () => {
     const bytes = [...trailFiles.values()][0] ?? Buffer.alloc(0);
     const inProcess = scanCloudTrailFile(gunzipSync(bytes), { ranges: RANGES, keepAddresses: false });
