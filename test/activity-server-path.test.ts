@@ -5,8 +5,10 @@
  * clients of real apps three ways — `activity.files` on parsing workers, the same in process, and
  * the per-event JSON a snapshot file holds (what the server used to keep) — with the same answer.
  * Trail-bucket objects read through the real S3 client from the wire fake are parsed on the
- * worker pool with the same log as in process and as the same files on disk, and the unpacked
- * size cap still refuses a gzip bomb there.
+ * worker pool with the same log as in process and as the same files on disk; the unpacked size
+ * cap still refuses a gzip bomb there, and cancelling stops the collection. Readers of files keep
+ * event ids over the detection window at least (activity.ingestion.keepIdsHours), and stored
+ * copies keep activity in columns.
  *
  * The worker path runs the compiled worker (dist/): `npx tsc -p tsconfig.json` first.
  */
