@@ -72,9 +72,9 @@ describe("collecting an organization", () => {
       { id: NONPROD_FOLDER, kind: "folder", name: "non-prod", parentId: ORG, tags: undefined, attributes: { collected: true } },
       { id: SANDBOX_FOLDER, kind: "folder", name: "sandbox", parentId: NONPROD_FOLDER, tags: undefined, attributes: { collected: true } },
       { id: ORG, kind: "organization", name: "example.com", parentId: undefined, tags: undefined, attributes: { collected: true } },
-      { id: CI, kind: "project", name: "ci-tools-01", parentId: ORG, tags: { environment: "shared" }, attributes: { collected: true, projectNumber: "500000000002", regionalSecretLocations: "" } },
-      { id: PROD, kind: "project", name: "prod-data-01", parentId: PROD_FOLDER, tags: { environment: "production" }, attributes: { collected: true, projectNumber: "500000000001", regionalSecretLocations: "" } },
-      { id: SANDBOX, kind: "project", name: "sandbox-01", parentId: SANDBOX_FOLDER, tags: undefined, attributes: { collected: true, projectNumber: "500000000003", regionalSecretLocations: "" } },
+      { id: CI, kind: "project", name: "ci-tools-01", parentId: ORG, tags: { environment: "shared" }, attributes: { collected: true, projectNumber: "500000000002", resourcePoliciesRead: true, regionalSecretLocations: "" } },
+      { id: PROD, kind: "project", name: "prod-data-01", parentId: PROD_FOLDER, tags: { environment: "production" }, attributes: { collected: true, projectNumber: "500000000001", resourcePoliciesRead: true, regionalSecretLocations: "" } },
+      { id: SANDBOX, kind: "project", name: "sandbox-01", parentId: SANDBOX_FOLDER, tags: undefined, attributes: { collected: true, projectNumber: "500000000003", resourcePoliciesRead: true, regionalSecretLocations: "" } },
     ]);
     expect(snapshot.gaps).toEqual([]);
   });

@@ -32,7 +32,7 @@ import {
   US_SECRET,
   coverageEstate,
 } from "./fakes/gcp/coverage-estate.js";
-import { CI, CI_BUILDER, GH_DEPLOYER, ORG, SCANNER } from "./fakes/gcp/small-estate.js";
+import { CI, CI_BUILDER, GH_DEPLOYER, ORG, PROD, SCANNER } from "./fakes/gcp/small-estate.js";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const READ_OBJECT = "storage.objects.get";
@@ -129,6 +129,13 @@ test("a regional listing or a managed-folder listing that fails is a gap naming 
       ["storage.managedFolders.list", "managed folders of bucket ci-tools-01-artifacts not listed; bindings on them are unknown: HTTP 403 PERMISSION_DENIED: Permission denied (FAKE)"],
     ]);
     expect(snapshot.grants.filter((grant) => /managedFolders|locations\/europe-west1\/secrets/.test(grant.resource ?? ""))).toEqual([]);
+    // Only a location whose listing succeeded counts as read: the answer about the regional secret says its own bindings are unknown.
+    const failed = new Inventory(snapshot);
+    expect([failed.scopes.get(CI)?.attributes?.["regionalSecretLocations"], failed.scopes.get(CI)?.attributes?.["regionalSecretLocationsNotListed"]]).toEqual(["", "europe-west1"]);
+    expect(failed.scopes.get(PROD)?.attributes?.["regionalSecretLocations"]).toBe("europe-west1");
+    const answer = explainEntitlementPaths(failed, { action: ACCESS, resource: EU_SECRET, maxDepth: 0 });
+    expect(answer.paths.map((path) => [path.principalId, path.outcome])).toEqual([[REGIONAL_READER, "unknown"]]);
+    expect(answer.notes).toEqual([`regional secrets in europe-west1 of ${CI} could not be listed (see the collection gaps): bindings on ${EU_SECRET} itself are unknown`]);
   } finally {
     connector.close();
     await server.close();
@@ -192,6 +199,48 @@ describe("a bucket named without its project (projects/_/buckets/...)", () => {
     expect(explainEntitlementPaths(inventory, { principal: DEPLOYER_ID, action: READ_OBJECT, resource: target, maxDepth: 0 }).paths).toEqual([]);
     const [forward] = explainEntitlementPaths(inventory, { principal: RELEASE_READER, action: READ_OBJECT, resource: target }).paths;
     expect([forward?.outcome, forward?.unknownReason]).toEqual(["unknown", `${notPlaced}; cannot tell whether the binding on ${CI} covers ${target}: bucket not-listed-anywhere is in no collected project's bucket listing`]);
+  });
+});
+
+describe("a bucket asked for under another project than the one whose listing has it (bucket names are global)", () => {
+  const object = "releases/signed/app.bin";
+  const correction = `bucket ci-tools-01-artifacts is in the bucket listing of ${CI}, not ${PROD} (bucket names are global): answered for ${ARTIFACTS}/objects/${object}`;
+
+  test("reverse: answered for the listed bucket, as projects/_/ is, with a note saying so", () => {
+    const wrong = `${PROD}/buckets/ci-tools-01-artifacts/objects/${object}`;
+    expect(direct({ action: READ_OBJECT, resource: wrong })).toEqual(direct({ action: READ_OBJECT, resource: `projects/_/buckets/ci-tools-01-artifacts/objects/${object}` }));
+    expect(direct({ action: READ_OBJECT, resource: wrong })).toEqual([
+      [BUILDER_ID, "allowed"],
+      [DEPLOYER_ID, "allowed"],
+      [SCANNER_ID, "allowed"],
+      [ORG_AUDITOR, "allowed"],
+      [RELEASE_READER, "allowed"],
+    ]);
+    expect(explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: wrong, maxDepth: 0 }).notes).toEqual([correction]);
+    // By project number too; the bucket's own project needs no note.
+    expect(explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: `projects/500000000001/buckets/ci-tools-01-artifacts/objects/${object}`, maxDepth: 0 }).notes).toEqual([correction]);
+    expect(explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: `${ARTIFACTS}/objects/${object}`, maxDepth: 0 }).notes).toEqual([]);
+  });
+
+  test("forward: the CI project's reader reaches it through its project binding, shown under the name asked", () => {
+    const wrong = `${PROD}/buckets/ci-tools-01-artifacts/objects/${object}`;
+    const answer = explainEntitlementPaths(inventory, { principal: RELEASE_READER, action: READ_OBJECT, resource: wrong, maxDepth: 0 });
+    expect(answer.paths.map((path) => [path.outcome, path.resource, path.hops.find((hop) => hop.type === "binding")?.id])).toEqual([["allowed", wrong, `${CI}#${OBJECT_VIEWER}#${RELEASE_READER}`]]);
+    expect(answer.notes).toEqual([correction]);
+  });
+
+  test("a bucket no listing has, asked under a collected project that lists its buckets: unknown for every container, as projects/_/ is", () => {
+    const target = `${PROD}/buckets/not-listed-anywhere/objects/a.txt`;
+    const unlisted = "bucket not-listed-anywhere is in no collected project's bucket listing";
+    const answer = explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: target, maxDepth: 0 });
+    expect(answer.paths.map((path) => [path.principalId, path.outcome])).toEqual([
+      [ORG_AUDITOR, "unknown"],
+      [RELEASE_READER, "unknown"],
+    ]);
+    expect(answer.paths.map((path) => path.unknownReason?.endsWith(unlisted))).toEqual([true, true]);
+    expect(answer.notes[0]).toBe(`${unlisted}: its own bindings were not read, and bindings on projects, folders and the organization reach it only if it is theirs (unknown)`);
+    const [forward] = explainEntitlementPaths(inventory, { principal: RELEASE_READER, action: READ_OBJECT, resource: target, maxDepth: 0 }).paths;
+    expect([forward?.outcome, forward?.resource]).toEqual(["unknown", target]);
   });
 });
 
@@ -384,4 +433,42 @@ describe("what a read error means: only Google's structured NOT_FOUND is 'gone',
       [RELEASE_READER, "unknown", reason],
     ]);
   });
+});
+
+test("with collect.resourcePolicies off, an answer about a secret, regional secret, key ring, key, bucket, managed folder or object says its own policy was not read", async () => {
+  const server = await FakeGcpServer.start(coverageEstate(NOW));
+  const connector = createGcpConnector(
+    { organization: "111111111111", secretManagerLocations: ["europe-west1"], collect: { resourcePolicies: false }, endpoints: { ...endpointsOf(server.url), secretManagerRegional: { "europe-west1": server.url } } },
+    { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW },
+  );
+  try {
+    const { snapshot } = await collectWith(connector, "t", NOW);
+    const off = new Inventory(snapshot);
+    expect(off.scopes.get(CI)?.attributes).toEqual({ collected: true, projectNumber: "500000000002", resourcePoliciesRead: false });
+    const noteFor = (resource: string) => `IAM policies of secrets, keys and buckets in ${CI} are not read (providers.gcp.collect.resourcePolicies is off): bindings on ${resource} itself, and on anything in it, are unknown`;
+    const asked: Array<[string, string, string]> = [
+      [ACCESS, `${CI}/secrets/release-signing`, `${CI}/secrets/release-signing`],
+      [ACCESS, `${CI}/secrets/release-signing/versions/3`, `${CI}/secrets/release-signing`],
+      [ACCESS, EU_SECRET, EU_SECRET],
+      [ACCESS, US_SECRET, US_SECRET],
+      ["cloudkms.cryptoKeyVersions.useToDecrypt", `${CI}/locations/europe-west1/keyRings/release`, `${CI}/locations/europe-west1/keyRings/release`],
+      ["cloudkms.cryptoKeyVersions.useToDecrypt", `${CI}/locations/europe-west1/keyRings/release/cryptoKeys/release-key`, `${CI}/locations/europe-west1/keyRings/release`],
+      [READ_OBJECT, SCRATCH, SCRATCH],
+      [READ_OBJECT, SIGNED_FOLDER, ARTIFACTS],
+      [READ_OBJECT, `${ARTIFACTS}/objects/releases/signed/app.bin`, ARTIFACTS],
+      [READ_OBJECT, "projects/500000000002/buckets/ci-tools-01-scratch/objects/x", SCRATCH],
+    ];
+    expect(asked.map(([action, resource]) => explainEntitlementPaths(off, { action, resource, maxDepth: 0 }).notes)).toEqual(asked.map(([, , holder]) => [noteFor(holder)]));
+    // Project holders still answer (the project's own policy was read).
+    expect(explainEntitlementPaths(off, { action: READ_OBJECT, resource: SCRATCH, maxDepth: 0 }).paths.map((path) => [path.principalId, path.outcome])).toEqual([
+      [ORG_AUDITOR, "allowed"],
+      [RELEASE_READER, "allowed"],
+    ]);
+    // The project itself and its service accounts are not such resources: no note.
+    expect(explainEntitlementPaths(off, { action: "resourcemanager.projects.get", resource: CI, maxDepth: 0 }).notes).toEqual([]);
+    expect(server.requests.filter((request) => /^(secretmanager|cloudkms|storage)\./.test(request.api))).toEqual([]);
+  } finally {
+    connector.close();
+    await server.close();
+  }
 });

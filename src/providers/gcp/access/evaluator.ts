@@ -18,7 +18,7 @@ import type { AccessRequest, Finding, ResourceTarget, Subject } from "../../../a
 import { grantedShapes, hasWildcard, relateToSet, type GrantedShape } from "../../../analysis/entitlements/matching.js";
 import type { Hop } from "../../../analysis/entitlements/types.js";
 import { Verdict } from "../../../analysis/entitlements/verdict.js";
-import { REGIONAL_SECRET_LOCATIONS, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
+import { REGIONAL_SECRET_LOCATIONS, REGIONAL_SECRET_LOCATIONS_NOT_LISTED, RESOURCE_POLICIES_READ, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
 
 const PUBLIC_MEMBERS = new Set(["*", "allUsers", "principalSet://goog/public:all"]);
 
@@ -72,6 +72,8 @@ const BUCKET_CONTENT = /^(projects\/[^/]+\/buckets\/[^/]+)\/(objects|managedFold
 const BUCKET_OF = /^projects\/[^/]+\/buckets\/[^/]+/;
 const UNNAMED_PROJECT_BUCKET = /^projects\/_\/buckets\/([^/]+)/;
 const REGIONAL_SECRET = /^(projects\/[^/]+)\/locations\/([^/]+)\/secrets\/[^/]+/;
+/** The resources collect.resourcePolicies reads the policies of: secrets, key rings (and their keys), buckets (and what is in them). */
+const RESOURCE_WITH_OWN_POLICY = /^(projects\/[^/]+)\/(?:secrets\/[^/]+|locations\/[^/]+\/(?:secrets|keyRings)\/[^/]+|buckets\/[^/]+)/;
 
 /**
  * The resources below its project a resource inherits bindings from, nearest first. Names are
@@ -606,8 +608,9 @@ export function resolveGcpTarget(ctx: QueryContext, resource: string): ResourceT
 
 /**
  * What an answer about this resource cannot see, said once: bindings on a bucket that was not
- * listed, object ACLs of a bucket without uniform bucket-level access, and the policy of a regional
- * secret in a location that was not read.
+ * listed, object ACLs of a bucket without uniform bucket-level access, the policy of a regional
+ * secret in a location that was not read or whose listing failed, and the policies of secrets, keys
+ * and buckets in a project where collect.resourcePolicies was off.
  */
 function targetNotes(ctx: QueryContext, id: string): string[] {
   const notes: string[] = [];
@@ -617,9 +620,18 @@ function targetNotes(ctx: QueryContext, id: string): string[] {
   }
   const acl = objectAclNote(ctx.inventory, id);
   if (acl) notes.push(acl);
+  const owned = RESOURCE_WITH_OWN_POLICY.exec(id);
+  const project = owned?.[1] ? ctx.inventory.scopes.get(owned[1]) : undefined;
+  if (owned && project?.provider === "gcp" && project.attributes?.[RESOURCE_POLICIES_READ] === false) {
+    notes.push(`IAM policies of secrets, keys and buckets in ${owned[1]} are not read (providers.gcp.collect.resourcePolicies is off): bindings on ${owned[0]} itself, and on anything in it, are unknown`);
+  }
   const regional = REGIONAL_SECRET.exec(id);
-  const read = regional?.[1] ? ctx.inventory.scopes.get(regional[1])?.attributes?.[REGIONAL_SECRET_LOCATIONS] : undefined;
-  if (regional?.[2] && typeof read === "string" && !read.split(",").includes(regional[2])) {
+  const attributes = regional?.[1] ? ctx.inventory.scopes.get(regional[1])?.attributes : undefined;
+  const read = attributes?.[REGIONAL_SECRET_LOCATIONS];
+  const failed = attributes?.[REGIONAL_SECRET_LOCATIONS_NOT_LISTED];
+  if (regional?.[2] && typeof failed === "string" && failed.split(",").includes(regional[2])) {
+    notes.push(`regional secrets in ${regional[2]} of ${regional[1]} could not be listed (see the collection gaps): bindings on ${regional[0]} itself are unknown`);
+  } else if (regional?.[2] && typeof read === "string" && !read.split(",").includes(regional[2])) {
     notes.push(`regional secrets in ${regional[2]} are not read (providers.gcp.secretManagerLocations): bindings on ${regional[0]} itself are unknown`);
   }
   return notes;
@@ -627,29 +639,21 @@ function targetNotes(ctx: QueryContext, id: string): string[] {
 
 /**
  * A resource name as Google writes it, in the inventory's form: a project number becomes the
- * project id (Secret Manager names secrets by number), and a bucket named without its project
- * (`projects/_/buckets/b`) is placed in the project whose listing has it (or, in snapshots without
- * listings, the collected project holding bindings on it).
+ * project id (Secret Manager names secrets by number), and a bucket is placed by its name alone,
+ * which is global: `projects/_/buckets/b`, or `b` under any project, is answered for the project
+ * whose listing has it (a different project than the one asked is corrected, with a note). A bucket
+ * no listing has is unplaced (`projects/_/...`: unknown for every container) when the project asked
+ * lists its buckets; in snapshots without listings, the collected project holding bindings on it
+ * places it, and otherwise the name is taken at its word.
  */
 function inventoryFormOf(ctx: QueryContext, given: string): string {
   const inventory = ctx.inventory;
   // A managed folder's name is a path ending in "/" (`releases/signed/`); asked without it, it is the same folder.
-  const name = /\/buckets\/[^/]+\/managedFolders\/.*[^/]$/.test(given) ? `${given}/` : given;
-  const numbered = /^projects\/(\d+)(\/.*)?$/.exec(name);
-  if (numbered?.[1]) {
-    const byNumber = ctx.cache.memo("gcp:projectIdsByNumber", () => {
-      const map = new Map<string, string>();
-      for (const scope of inventory.snapshot.scopes) {
-        const number = scope.provider === "gcp" && scope.kind === "project" ? scope.attributes?.["projectNumber"] : undefined;
-        if (number !== undefined) map.set(String(number), scope.id);
-      }
-      return map;
-    });
-    const project = byNumber.get(numbered[1]);
-    return project ? `${project}${numbered[2] ?? ""}` : name;
-  }
-  const bucket = /^projects\/_\/buckets\/([^/]+)(\/.*)?$/.exec(name);
-  if (!bucket?.[1]) return name;
+  const named = /\/buckets\/[^/]+\/managedFolders\/.*[^/]$/.test(given) ? `${given}/` : given;
+  const name = withProjectId(ctx, named);
+  const bucket = /^projects\/([^/]+)\/buckets\/([^/]+)(\/.*)?$/.exec(name);
+  if (!bucket?.[1] || !bucket[2]) return name;
+  const [, project, bucketName, rest = ""] = bucket;
   const listedBuckets = ctx.cache.memo("gcp:bucketsByName", () => {
     const map = new Map<string, string>();
     for (const resource of inventory.snapshot.resources ?? []) {
@@ -657,11 +661,38 @@ function inventoryFormOf(ctx: QueryContext, given: string): string {
     }
     return map;
   });
-  const listed = listedBuckets.get(bucket[1]);
-  if (listed) return `${listed}${bucket[2] ?? ""}`;
+  const listed = listedBuckets.get(bucketName);
+  if (listed) {
+    const listedProject = listed.slice(0, listed.length - `/buckets/${bucketName}`.length);
+    if (project !== "_" && `projects/${project}` !== listedProject) {
+      ctx.note(`bucket ${bucketName} is in the bucket listing of ${listedProject}, not projects/${project} (bucket names are global): answered for ${listed}${rest}`);
+    }
+    return `${listed}${rest}`;
+  }
+  const boundIn = (projectScope: string) => inventory.grantsOn(`${projectScope}/buckets/${bucketName}`).length > 0;
+  if (project !== "_") {
+    const scope = inventory.scopes.get(`projects/${project}`);
+    const listsItsBuckets = scope?.provider === "gcp" && scope.attributes?.[RESOURCE_POLICIES_READ] === true;
+    return listsItsBuckets && !boundIn(`projects/${project}`) ? `projects/_/buckets/${bucketName}${rest}` : name;
+  }
   for (const scope of inventory.snapshot.scopes) {
-    if (scope.provider !== "gcp" || scope.kind !== "project") continue;
-    if (inventory.grantsOn(`${scope.id}/buckets/${bucket[1]}`).length > 0) return `${scope.id}/buckets/${bucket[1]}${bucket[2] ?? ""}`;
+    if (scope.provider === "gcp" && scope.kind === "project" && boundIn(scope.id)) return `${scope.id}/buckets/${bucketName}${rest}`;
   }
   return name;
+}
+
+/** `projects/<number>/...` → `projects/<id>/...` when a collected project has that number. */
+function withProjectId(ctx: QueryContext, name: string): string {
+  const numbered = /^projects\/(\d+)(\/.*)?$/.exec(name);
+  if (!numbered?.[1]) return name;
+  const byNumber = ctx.cache.memo("gcp:projectIdsByNumber", () => {
+    const map = new Map<string, string>();
+    for (const scope of ctx.inventory.snapshot.scopes) {
+      const number = scope.provider === "gcp" && scope.kind === "project" ? scope.attributes?.["projectNumber"] : undefined;
+      if (number !== undefined) map.set(String(number), scope.id);
+    }
+    return map;
+  });
+  const project = byNumber.get(numbered[1]);
+  return project ? `${project}${numbered[2] ?? ""}` : name;
 }

@@ -7,7 +7,7 @@
  */
 import type { Activity, CollectedResource, Credential, Grant, InventorySnapshot, Policy, Principal, Scope, Statement, TrustEdge } from "../../../model/inventory.js";
 import { conditionKeys, denyPermissionToRoleForm, toCondition } from "./conditions.js";
-import { GCP_IMPERSONATION_PERMISSIONS, REGIONAL_SECRET_LOCATIONS, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
+import { GCP_IMPERSONATION_PERMISSIONS, REGIONAL_SECRET_LOCATIONS, REGIONAL_SECRET_LOCATIONS_NOT_LISTED, RESOURCE_POLICIES_READ, UNIFORM_BUCKET_LEVEL_ACCESS } from "../facts.js";
 import type { Observed, RawEstate, RawProject, RawScopePolicies, RawServiceAccount, RawWorkloadIdentityPool } from "./raw.js";
 import { GCP_DIRECTORY_READ_APIS, GCP_READ_APIS } from "../reads.js";
 import type { WireActivity, WireExpr, WireIamPolicy, WireRole, WireWorkloadIdentityProvider } from "./wire.js";
@@ -265,11 +265,18 @@ export function mapEstate(raw: RawEstate): MappedParts {
     };
     parts.scopes.push(mapped);
   }
-  // Which locations' regional secrets were listed: a question about one elsewhere is unknown.
+  // Whether resource policies were read, and which locations' regional secrets were listed: an
+  // answer about a resource whose own policy was not read says so.
   const scopesById = new Map(parts.scopes.map((scope) => [scope.id, scope]));
   for (const project of raw.projects) {
-    const scope = project.secretLocations ? scopesById.get(`projects/${project.projectId}`) : undefined;
-    if (scope && project.secretLocations) scope.attributes = { ...scope.attributes, [REGIONAL_SECRET_LOCATIONS]: project.secretLocations.join(",") };
+    const scope = scopesById.get(`projects/${project.projectId}`);
+    if (!scope) continue;
+    scope.attributes = {
+      ...scope.attributes,
+      [RESOURCE_POLICIES_READ]: project.resourcePoliciesRead,
+      ...(project.secretLocations ? { [REGIONAL_SECRET_LOCATIONS]: project.secretLocations.join(",") } : {}),
+      ...(project.secretLocationsNotListed?.length ? { [REGIONAL_SECRET_LOCATIONS_NOT_LISTED]: project.secretLocationsNotListed.join(",") } : {}),
+    };
   }
   const buckets = raw.projects.flatMap((project) =>
     project.resourcePolicies.flatMap((held): CollectedResource[] =>

@@ -48,7 +48,7 @@ export async function collectProject(
         )
       : Promise.resolve(undefined),
     config.collect.workloadIdentity ? collectPools(projectId, projectNumber, reads.iam, gaps) : Promise.resolve([]),
-    config.collect.resourcePolicies ? collectResourcePolicies(projectId, projectNumber, config.secretManagerLocations, reads.resources, gaps) : Promise.resolve([]),
+    config.collect.resourcePolicies ? collectResourcePolicies(projectId, projectNumber, config.secretManagerLocations, reads.resources, gaps) : Promise.resolve(undefined),
   ]);
 
   const serviceAccounts = await Promise.all(
@@ -73,8 +73,9 @@ export async function collectProject(
     accountActivity,
     keyActivity,
     pools,
-    resourcePolicies,
-    ...(config.collect.resourcePolicies ? { secretLocations: [...config.secretManagerLocations] } : {}),
+    resourcePolicies: resourcePolicies?.policies ?? [],
+    resourcePoliciesRead: resourcePolicies !== undefined,
+    ...(resourcePolicies ? { secretLocations: resourcePolicies.secretLocations.listed, secretLocationsNotListed: resourcePolicies.secretLocations.notListed } : {}),
   };
 }
 

@@ -62,8 +62,12 @@ export interface RawProject {
   pools: RawWorkloadIdentityPool[];
   /** Secrets (global and regional), key rings, keys, buckets and managed folders with their IAM policies (empty when not collected). */
   resourcePolicies: RawResourcePolicy[];
+  /** False when collect.resourcePolicies is off: no secret, key or bucket policy was read in the project. */
+  resourcePoliciesRead: boolean;
   /** Locations whose regional secrets were listed (undefined when resource policies were not collected). */
   secretLocations?: string[] | undefined;
+  /** Configured locations whose regional secret listing failed (a gap says why). */
+  secretLocationsNotListed?: string[] | undefined;
 }
 
 /** A Google group read from Cloud Identity: its direct memberships (users, service accounts, groups). */

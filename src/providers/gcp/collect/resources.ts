@@ -7,7 +7,8 @@
  * `projects/<id>/buckets/<b>`, `projects/<id>/buckets/<b>/managedFolders/<path>/`), so bindings on
  * them inherit from the project like any other. Every listed bucket is kept, bound or not, with
  * whether uniform bucket-level access is on. A listing that fails is a gap naming what is unknown;
- * a resource gone between list and read is skipped.
+ * a resource gone between list and read is skipped. Which locations' regional secrets were listed
+ * is returned too: a failed location must not pass for one that was read and held nothing.
  */
 import { type GapRecorder, isNotFound } from "./gaps.js";
 import type { RawResourcePolicy } from "./raw.js";
@@ -28,15 +29,23 @@ async function policyOf(gaps: GapRecorder, source: string, scopeId: string, what
   }
 }
 
+export interface ResourcePolicies {
+  policies: RawResourcePolicy[];
+  /** Configured locations whose regional secrets were listed, and those whose listing failed. */
+  secretLocations: { listed: string[]; notListed: string[] };
+}
+
 export async function collectResourcePolicies(
   projectId: string,
   projectNumber: string | undefined,
   secretLocations: readonly string[],
   reads: ResourcePolicyReads,
   gaps: GapRecorder,
-): Promise<RawResourcePolicy[]> {
+): Promise<ResourcePolicies> {
   const scopeId = `projects/${projectId}`;
   const found: RawResourcePolicy[] = [];
+  const listedLocations = new Set<string>();
+  const unlistedLocations = new Set<string>();
   const keep = (kind: RawResourcePolicy["kind"], resource: string, policy: WireIamPolicy | undefined | "gone", uniformBucketLevelAccess?: boolean) => {
     if (policy !== "gone") found.push({ kind, resource, policy, ...(uniformBucketLevelAccess !== undefined ? { uniformBucketLevelAccess } : {}) });
   };
@@ -58,6 +67,7 @@ export async function collectResourcePolicies(
     const listed = await gaps.attempt(GCP_READ_APIS.listSecrets.api, scopeId, `regional secrets in ${location} not listed; bindings on them are unknown`, () =>
       reads.listRegionalSecrets(projectId, location),
     );
+    (listed ? listedLocations : unlistedLocations).add(location);
     await Promise.all(
       (listed ?? []).map(async (secret) => {
         const resource = withProjectId(secret.name, projectId, projectNumber);
@@ -132,5 +142,9 @@ export async function collectResourcePolicies(
   };
 
   await Promise.all([secrets(), ...secretLocations.map(regionalSecrets), keys(), buckets()]);
-  return found.sort((a, b) => a.resource.localeCompare(b.resource));
+  return {
+    policies: found.sort((a, b) => a.resource.localeCompare(b.resource)),
+    // In the configured order, whatever order the listings finished in.
+    secretLocations: { listed: secretLocations.filter((l) => listedLocations.has(l)), notListed: secretLocations.filter((l) => unlistedLocations.has(l)) },
+  };
 }
