@@ -6,7 +6,7 @@
 import { named } from "./hops.js";
 import type { Inventory } from "../../model/inventory-index.js";
 import type { Policy, Principal, Provider, Statement } from "../../model/inventory.js";
-import { anyWildcardRegex, hasWildcard } from "./matching.js";
+import { anyWildcardRegex, hasWildcard, type Relation } from "./matching.js";
 import { providerModule } from "../../providers/registry.js";
 import type { Subject } from "./internal.js";
 import type { OpenCondition } from "./types.js";
@@ -29,6 +29,11 @@ export interface CompiledStatement {
   readonly actionRegex: RegExp | undefined;
   readonly literalNotActions: ReadonlySet<string>;
   readonly notActionRegex: RegExp | undefined;
+  /**
+   * Memo: how its Action/NotAction lists relate to an action (none, part, all). Statements live
+   * as long as their inventory, and a reverse question asks this of every candidate's denies.
+   */
+  actionRelations?: Map<string, Relation>;
 }
 
 export interface CompiledPolicy {

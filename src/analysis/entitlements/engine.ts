@@ -287,18 +287,22 @@ class EntitlementSearch {
       this.ctx.note(`${this.query.action ?? ""} is not an action of the provider ${this.query.resource ?? ""} belongs to`);
     }
     const states = new Map<string, ReverseState>();
-    const addRoutes = (subject: Subject, routes: ReverseRoute[]): { state: ReverseState; created: boolean } => {
+    /** Adds routes to a subject (as many as it has room for); returns its state when this created it. */
+    const addRoutes = (subject: Subject, routes: readonly ReverseRoute[]): ReverseState | undefined => {
       let state = states.get(subject.id);
       const created = !state;
       if (!state) {
         state = { subject, routes: [] };
         states.set(subject.id, state);
       }
-      const room = this.ctx.limits.maxRoutesPerPrincipal - state.routes.length;
-      const added = routes.slice(0, Math.max(0, room));
-      state.routes.push(...added);
-      for (const route of added) this.collector.add(subject, route.edges, route.finding, this.cannotAct(subject));
-      return { state, created };
+      const added = Math.min(routes.length, Math.max(0, this.ctx.limits.maxRoutesPerPrincipal - state.routes.length));
+      const cannotAct = added > 0 ? this.cannotAct(subject) : undefined;
+      for (let i = 0; i < added; i++) {
+        const route = routes[i] as ReverseRoute;
+        state.routes.push(route);
+        this.collector.add(subject, route.edges, route.finding, cannotAct);
+      }
+      return created ? state : undefined;
     };
     for (const provider of providers) {
       const target = this.target(provider);
@@ -347,8 +351,8 @@ class EntitlementSearch {
             .map((r) => ({ edges: [edge, ...r.edges], finding: r.finding }));
           if (routes.length === 0) continue;
           if (!existing && !this.reserveVisit(states.size)) continue;
-          const { state, created } = addRoutes(caller, routes);
-          if (created && caller.principal) next.push(state);
+          const created = addRoutes(caller, routes);
+          if (created && caller.principal) next.push(created);
         }
       }
       frontier = next;

@@ -22,44 +22,63 @@ const NONE: readonly never[] = Object.freeze([]);
  * a justification and little else, so empty lists cost nothing.
  */
 export class Verdict {
-  blockedBy: BlockedBy | undefined;
+  private blocked: BlockedBy | undefined;
   private conditionList: OpenCondition[] | undefined;
   private unknownList: string[] | undefined;
   private eligibilityList: string[] | undefined;
   private noteList: string[] | undefined;
   private justificationList: string[] | undefined;
+  /** A verdict taken in by `absorbShared`, not yet copied in (see there). */
+  private deferred: Verdict | undefined;
+
+  get blockedBy(): BlockedBy | undefined {
+    this.settle();
+    return this.blocked;
+  }
 
   get conditions(): readonly OpenCondition[] {
+    this.settle();
     return this.conditionList ?? NONE;
   }
 
   get unknownReasons(): readonly string[] {
+    this.settle();
     return this.unknownList ?? NONE;
   }
 
   /** PIM-eligible assignments the path rests on (they must be activated first). */
   get eligibility(): readonly string[] {
+    this.settle();
     return this.eligibilityList ?? NONE;
   }
 
   get notes(): readonly string[] {
+    this.settle();
     return this.noteList ?? NONE;
   }
 
   get justification(): readonly string[] {
+    this.settle();
     return this.justificationList ?? NONE;
   }
 
+  /** Read without copying a deferred verdict in: the outcome of a merge is the worse of the two. */
   get outcome(): EntitlementOutcome {
-    if (this.blockedBy) return "denied";
-    if (this.unknownReasons.length > 0) return "unknown";
-    if (this.eligibility.length > 0) return "eligible";
-    if (this.conditions.length > 0) return "conditional";
-    return "allowed";
+    const own: EntitlementOutcome = this.blocked
+      ? "denied"
+      : this.unknownList?.length
+        ? "unknown"
+        : this.eligibilityList?.length
+          ? "eligible"
+          : this.conditionList?.length
+            ? "conditional"
+            : "allowed";
+    const deferred = this.deferred?.outcome;
+    return deferred !== undefined && OUTCOME_RANK[deferred] > OUTCOME_RANK[own] ? deferred : own;
   }
 
   block(blockedBy: BlockedBy): this {
-    if (!this.blockedBy) this.blockedBy = blockedBy;
+    if (!this.blockedBy) this.blocked = blockedBy;
     return this;
   }
 
@@ -113,8 +132,27 @@ export class Verdict {
     return this;
   }
 
+  /**
+   * `absorb`, done when this verdict is next read or changed; until then its outcome is known
+   * without the copy. A reverse question makes a verdict for each of thousands of paths and shows
+   * a page of them: most are only ever asked their outcome. `other` must never change again (a
+   * limits verdict shared between principals).
+   */
+  absorbShared(other: Verdict): this {
+    this.settle();
+    this.deferred = other;
+    return this;
+  }
+
   clone(): Verdict {
     return new Verdict().absorb(this);
+  }
+
+  private settle(): void {
+    const deferred = this.deferred;
+    if (deferred === undefined) return;
+    this.deferred = undefined;
+    this.absorb(deferred);
   }
 }
 

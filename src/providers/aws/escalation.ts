@@ -304,8 +304,7 @@ export class AwsEscalations {
     const findings: Finding[] = [];
     for (const rule of this.rules) {
       if (!rule.selfEscalations) continue;
-      const found = rule.selfEscalations(subject, request, this);
-      if (found.length > 0) findings.push(...found);
+      for (const finding of rule.selfEscalations(subject, request, this)) findings.push(finding);
     }
     return findings;
   }
@@ -323,7 +322,7 @@ export class AwsEscalations {
     const shown = target?.input ?? "*";
     const verdict = enabling.finding.verdict.clone();
     // The self-granted policy is an identity allow; denies, boundary and SCPs still bind it.
-    verdict.absorb(this.access.evaluateRequest(context, action, resource, { presumeIdentityAllow: true }));
+    verdict.absorbShared(this.access.evaluateRequest(context, action, resource, { presumeIdentityAllow: true }));
     return [
       {
         action,

@@ -103,6 +103,8 @@ export interface IdentityStatement {
   groupChain: readonly string[];
   /** Memo: the grant's hop (see `AwsAccess.grantHopOf`). */
   grantHop?: Hop;
+  /** Memo: the hops of its paths before the resource (see `AwsAccess.statementHops`). */
+  hopsBeforeResource?: readonly Hop[];
 }
 
 interface LimitingDeny {
@@ -354,8 +356,9 @@ export class AwsAccess {
       if (source.grant.conditions?.length) verdict.addConditions(grantId, source.grant.conditions);
     }
     // The verdict only ever gains entries (first block wins, duplicates are dropped), so the
-    // limits' part can be computed on its own, shared, and taken in after the grant's.
-    return verdict.absorb(
+    // limits' part can be computed on its own, shared, and taken in after the grant's (when the
+    // verdict is read: most are only asked their outcome).
+    return verdict.absorbShared(
       this.limitsVerdict(context, action, resource, {
         checkResource: options.checkResourceAccount !== false,
         identityAllows: source !== undefined || options.presumeIdentityAllow === true,
@@ -429,12 +432,22 @@ export class AwsAccess {
 
   /** How a statement relates to a request, memoized per query (many principals share statements). */
   relation(stmt: CompiledStatement, action: string, resource: string): Relation {
+    // Most statements name other actions: that is known per statement, whatever the resource.
+    if (this.actionRelation(stmt, action) === "none") return "none";
     const memo = this.requestMemo(action, resource);
     let relation = memo.relations.get(stmt);
     if (relation === undefined) {
       relation = awsStatementRelation(stmt, action, resource);
       memo.relations.set(stmt, relation);
     }
+    return relation;
+  }
+
+  private actionRelation(stmt: CompiledStatement, action: string): Relation {
+    const known = (stmt.actionRelations ??= new Map()).get(action);
+    if (known !== undefined) return known;
+    const relation = relateToSet(action, stmt.actions, stmt.notActions, true, "none").relation;
+    stmt.actionRelations.set(action, relation);
     return relation;
   }
 
@@ -599,16 +612,19 @@ export class AwsAccess {
 
   private resourcePolicyOf(context: AwsPrincipalContext, action: string, resource: string): ResourcePolicyAnswer | undefined {
     if (hasWildcard(action) || this.resourcePolicies.policiesFor(resource).length === 0) return undefined;
-    const evaluate = () => this.resourcePolicies.evaluate({ id: context.principal.id, accountId: context.accountId, facts: context.facts }, action, resource);
-    if (!this.ctx.shareEvaluations) return evaluate();
+    if (!this.ctx.shareEvaluations) return this.evaluateResourcePolicy(context, action, resource);
     // The answer reads of the caller only its account, boundary, facts the conditions ask about, and whether it is named.
     const memo = this.requestMemo(action, resource);
     const key = this.callerKeys(memo, context).resourcePolicy;
-    if (key === undefined) return evaluate();
+    if (key === undefined) return this.evaluateResourcePolicy(context, action, resource);
     if (memo.policyAnswers.has(key)) return memo.policyAnswers.get(key);
-    const answer = evaluate();
+    const answer = this.evaluateResourcePolicy(context, action, resource);
     memo.policyAnswers.set(key, answer);
     return answer;
+  }
+
+  private evaluateResourcePolicy(context: AwsPrincipalContext, action: string, resource: string): ResourcePolicyAnswer | undefined {
+    return this.resourcePolicies.evaluate({ id: context.principal.id, accountId: context.accountId, facts: context.facts }, action, resource);
   }
 
   /**
@@ -874,9 +890,14 @@ export class AwsAccess {
   }
 
   statementHops(source: IdentityStatement, resource: string): Hop[] {
-    const hops = source.groupChain.length > 0 ? groupHops(this.inventory, source.groupChain) : [];
-    hops.push(this.grantHopOf(source), this.policyHopOf(source.stmt.policy.id), this.statementHopOf(source.stmt, "Allow "), this.resourceHopOf(resource));
-    return hops;
+    // Groups, grant, policy and statement are the same on every path of the statement: made once.
+    source.hopsBeforeResource ??= [
+      ...(source.groupChain.length > 0 ? groupHops(this.inventory, source.groupChain) : []),
+      this.grantHopOf(source),
+      this.policyHopOf(source.stmt.policy.id),
+      this.statementHopOf(source.stmt, "Allow "),
+    ];
+    return source.hopsBeforeResource.concat(this.resourceHopOf(resource));
   }
 
   /**
