@@ -63,8 +63,9 @@ const assignments: Detector = (text, env) => {
     // (YAML needs the space), so there only a credential-looking value counts, as in prose.
     const mapping = atLineStart && (assignment.spaced || assignment.valueFrom >= text.length);
     if (colon && !range.quoted && !mapping && !looksSecretish(value)) continue;
-    pushValue(text, env, range, value, field.category, "assignment");
-    from = Math.max(from, range.end);
+    // What the value did not redact is searched again for pairs, as it would be once a marker
+    // replaced the value's name (a value kept whole, or the rest after a scheme's credentials).
+    from = Math.max(from, pushValue(text, env, range, value, field.category, "assignment"));
   }
 };
 
@@ -131,16 +132,21 @@ const COUNT = /^\d{1,9}(?:$|[;,] )/;
 
 /**
  * The next `name=` on the line and what separates it: spaces (logfmt), `; ` or `, `, or a bare `;`
- * (an ADO.NET property list starting `Password=x;Server=db`, where the value ends at the `;`).
+ * (an ADO.NET property list starting `Password=x;Server=db`, where the value ends at the `;`). A
+ * masked marker after a space starts the next thing too: whatever the first pass redacted there
+ * (`token=X <api key>=a` read `<api key>=` as the next name) was not this value.
  */
-const NEXT_PAIR = /(?:[;,]?\s+|;)[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
+const NEXT_PAIR = /(?:[;,]?\s+|;)(?:[A-Za-z_][A-Za-z0-9_.-]{0,40}=|\u0000)/;
 
 function endBeforeNextPair(text: string, range: ValueRange): number {
   const next = NEXT_PAIR.exec(text.slice(range.start, range.end));
   return next ? range.start + next.index : range.end;
 }
 
-/** Pushes a secret value unless it is a reference, a placeholder or handled by a finer detector. */
+/**
+ * Pushes a secret value unless it is a reference, a placeholder or structure a finer detector
+ * reads. Returns where the pushed text ends (the value's start when nothing was pushed).
+ */
 function pushValue(
   text: string,
   env: DetectorEnvironment,
@@ -148,20 +154,27 @@ function pushValue(
   value: string,
   category: SecretCategory,
   suffix: string,
-): void {
-  if (value.length === 0 || isSafeSecretFieldValue(value)) return;
-  if (/^[[{]/.test(value) && !value.startsWith("[REDACTED")) return;
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) return; // URL with credentials: urlPassword keeps the host
-  if (CONNECTION_STRING_SECRET.test(value)) return; // property list: the connection-string detectors keep the server
-  if (AUTH_SCHEMES.test(`${value} x`) && !/\s/.test(value)) return; // a bare scheme word; its credentials follow
+): number {
+  const none = range.start;
+  if (value.length === 0 || isSafeSecretFieldValue(value)) return none;
+  if (/^[[{]/.test(value) && !value.startsWith("[REDACTED")) return none;
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) return none; // URL with credentials: urlPassword keeps the host
+  if (CONNECTION_STRING_SECRET.test(value)) {
+    // A property list keeps its server and names; its passwords are found here, where the value
+    // starts (after a quote or a name the property-list detector does not read as a list start).
+    pushConnectionStringPasswords(text, env, range.start, range.end);
+    return none;
+  }
+  if (AUTH_SCHEMES.test(`${value} x`) && !/\s/.test(value)) return none; // a bare scheme word; its credentials follow
   const credentialOffset = authorizationCredentialOffset(value);
   if (credentialOffset > 0) {
     const credentialEnd = authorizationCredentialEnd(value, credentialOffset);
-    if (isSafeSecretFieldValue(value.slice(credentialOffset, credentialEnd))) return;
+    if (isSafeSecretFieldValue(value.slice(credentialOffset, credentialEnd))) return none;
     env.push(range.start + credentialOffset, range.start + credentialEnd, authorizationKind(value), { partial: true });
-    return;
+    return range.start + credentialEnd;
   }
   env.push(range.start, range.end, `${category}_${suffix}`, { partial: true });
+  return range.end;
 }
 
 const CONNECTION_STRING_SECRET = /(?:^|;)[ \t]*(?:Password|Pwd|AccountKey|SharedAccessKey)[ \t]*=[^;]/i;
@@ -220,11 +233,26 @@ function blockScalar(text: string, headerEnd: number): ValueRange | undefined {
 }
 
 /**
+ * A masked marker (NUL filler) ends words and values and is never part of a value's look: the
+ * credential it replaced was judged on its own. A value is judged by its text before the first
+ * marker, or, when it starts with one, by the text glued after it (empty for a marker alone).
+ */
+function judgedText(value: string): string {
+  const first = value.indexOf("\u0000");
+  if (first === -1) return value;
+  if (first > 0) return value.slice(0, first);
+  let after = 0;
+  while (value.charCodeAt(after) === 0) after++;
+  const next = value.indexOf("\u0000", after);
+  return value.slice(after, next === -1 ? value.length : next);
+}
+
+/**
  * Prose tolerance: after "token:" in a sentence (an error message, a tool name followed by a
  * field name) only a value that looks like a credential counts, not a word or snake_case name.
  */
 function looksSecretish(raw: string): boolean {
-  const value = raw.replace(/[.:!?,;]+$/, "");
+  const value = judgedText(raw).replace(/[.:!?,;\s]+$/, "");
   if (value.length < 4) return false;
   if (/^[a-z]+(?:[_\-.][a-z]+)*$/.test(value) || /^[A-Z]?[a-z]+(?:[_\-. ][A-Z]?[a-z]+)*$/.test(value)) return false;
   // Dotted camelCase words are API method names (`roleDefinitions.list`), not credentials.
@@ -265,7 +293,10 @@ export function authorizationKind(value: string): string {
   return "authorization_header";
 }
 
-const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\]+)/gi;
+// The value starts after the separator: `Authorization:: x` has no value (a span starting at the
+// second ':' would glue the first pass's marker to whatever read `Authorization::` as a word).
+const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\:=\s][^"'\r\n\\]*)/gi;
+const NEXT_PROPERTY = /;[ \t]*[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
 const BARE_SCHEME = /(?<![A-Za-z0-9_-])(?:[Bb]earer|[Bb]asic)[ \t]+([A-Za-z0-9._~+/-]{12,}=*)/g;
 
 const authorizationHeaders: Detector = (text, env) => {
@@ -283,15 +314,18 @@ const authorizationHeaders: Detector = (text, env) => {
       continue;
     }
     const offset = authorizationCredentialOffset(value);
-    const end = offset > 0 ? authorizationCredentialEnd(value, offset) : value.length;
+    // Credentials without a scheme end where a property list (`; name=`) goes on.
+    const end = offset > 0 ? authorizationCredentialEnd(value, offset) : (NEXT_PROPERTY.exec(value)?.index ?? value.length);
     const credential = value.slice(offset, end);
-    if (credential.startsWith("[REDACTED") || isSafeSecretFieldValue(credential) || /^(?:header|required|failed|denied|error)\b/i.test(value) || (offset === 0 && !looksSecretish(value))) {
+    if (credential.startsWith("[REDACTED") || isSafeSecretFieldValue(credential) || /^(?:header|required|failed|denied|error)\b/i.test(value) || (offset === 0 && !looksSecretish(credential))) {
       skip();
       continue;
     }
     env.push(valueStart + offset, valueStart + end, offset > 0 ? authorizationKind(value) : "authorization_header", {
       partial: true,
     });
+    // The rest of the line after the credentials may hold the next header.
+    AUTHORIZATION_HEADER.lastIndex = valueStart + end;
   }
   BARE_SCHEME.lastIndex = 0;
   while ((match = BARE_SCHEME.exec(text)) !== null) {
@@ -326,17 +360,23 @@ const ADO_PASSWORD = /(?:^|;)[ \t]*(?:Password|Pwd)[ \t]*=[ \t]*(\{[^}]*\}|"[^"]
 /** ADO.NET / ODBC / JDBC property lists: the value runs to the next semicolon, spaces included. */
 const connectionStringPasswords: Detector = (text, env) => {
   if ((env.flags & Family.keyword) === 0 || !text.includes("=")) return;
+  pushConnectionStringPasswords(text, env, 0, text.length);
+};
+
+/** The passwords of the property list in text[from, to). */
+function pushConnectionStringPasswords(text: string, env: DetectorEnvironment, from: number, to: number): void {
+  const list = from === 0 && to === text.length ? text : text.slice(from, to);
   ADO_PASSWORD.lastIndex = 0;
   let match: RegExpExecArray | null;
-  while ((match = ADO_PASSWORD.exec(text)) !== null) {
+  while ((match = ADO_PASSWORD.exec(list)) !== null) {
     const raw = (match[1] ?? "").trimEnd();
     const wrapped = /^[{"']/.test(raw);
     const value = wrapped ? raw.slice(1, -1) : raw;
     if (value.length === 0 || isSafeSecretFieldValue(value)) continue;
-    const start = match.index + match[0].length - (match[1] ?? "").length + (wrapped ? 1 : 0);
+    const start = from + match.index + match[0].length - (match[1] ?? "").length + (wrapped ? 1 : 0);
     env.push(start, start + value.length, "connection_string_password", { partial: true });
   }
-};
+}
 
 const CLI_FLAG = /(?<![A-Za-z0-9_-])(--[A-Za-z0-9-]{0,30}(?:pass|pwd|secret|token|key|auth|credential)[A-Za-z0-9-]{0,30})[ \t]+/gi;
 /** `docker login -u x -p secret`, `helm registry login ... --password secret`, `mysql -psecret`. */

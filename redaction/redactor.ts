@@ -8,7 +8,7 @@ import { authorizationCredentialOffset, authorizationKind } from "./detectors-co
 import { decodedBase64Text, isPublicCertificate } from "./detectors-format.js";
 import { RedactionError } from "./errors.js";
 import { FieldNameClassifier } from "./field-names.js";
-import { Fingerprinter, formatMarker, sanitizeKind } from "./fingerprint.js";
+import { Fingerprinter, MARKER_PREFIX, MARKERS_IN_TEXT, formatMarker, sanitizeKind } from "./fingerprint.js";
 import { isSafeSecretFieldValue } from "./identifiers.js";
 import type { Span } from "./scan-types.js";
 import { fieldContext, structuralSecrets, type SecretContext } from "./structure-rules.js";
@@ -170,9 +170,12 @@ class RedactionRun {
       }
     }
     const spans = this.#engine.scanner.scan(text, this.#hooks);
-    // A located secret that is already a marker stays as it is, as the first redaction left it.
+    // A marker standing apart is a secret the first redaction located, whichever detector (if any)
+    // lands on it now: a text with such markers and nothing new around them is kept as it was left.
+    // One glued to a word was never left so by a kept field (its located secrets end at separators).
     const located = (span: Span) => span.alreadyRedacted === true || (span.partial && !isContextKind(span.kind));
-    if (spans.length > 0 && spans.every(located)) return this.#applySpans(text, spans);
+    const markers = markerPlacement(text);
+    if ((spans.length > 0 || markers === "apart") && markers !== "glued" && spans.every(located)) return this.#applySpans(text, spans);
     const only = spans.length === 1 ? spans[0] : undefined;
     const coversAll = only !== undefined && text.slice(0, only.start).trim() === "" && text.slice(only.end).trim() === "";
     if (only && coversAll) return only.alreadyRedacted ? text : this.#marker(only.kind, only.fingerprintSource ?? text);
@@ -259,14 +262,15 @@ class RedactionRun {
     }
     const record = node as Readonly<Record<string, unknown>>;
     const keys = Object.keys(record);
-    const rules = structuralSecrets(record, keys, this.#engine.classifier);
+    const rules = structuralSecrets(record, keys, this.#engine.classifier, (name) => this.#redactedName(name));
     let copy: Record<string, unknown> | undefined;
     this.#enter(node);
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] ?? "";
       const child = record[key];
-      const childContext = rules?.get(key) ?? (context?.allStrings ? context : this.#contextForKey(key, context));
       const outKey = this.#redactKey(key);
+      // A key is judged as it is sent (its own secrets replaced), as a redacted copy's key would be.
+      const childContext = rules?.get(key) ?? (context?.allStrings ? context : this.#contextForKey(outKey, context));
       this.#path.push(outKey);
       const redacted = this.value(child, childContext);
       this.#path.pop();
@@ -281,6 +285,12 @@ class RedactionRun {
     }
     this.#leave(node);
     return copy ?? node;
+  }
+
+  /** A name value as the walk will send it, without recording findings (those come when it is walked). */
+  #redactedName(name: string): string {
+    const scratch = new RedactionRun(this.#engine, this.#deadline, this.#nesting);
+    return scratch.#freeString(name);
   }
 
   #contextForKey(key: string, parent: SecretContext | undefined): SecretContext | undefined {
@@ -365,6 +375,21 @@ class RedactionRun {
     this.#ancestors.delete(node);
   }
 }
+
+/** Whether a text holds markers, and whether any has a letter or digit glued to it. */
+function markerPlacement(text: string): "none" | "apart" | "glued" {
+  if (!text.includes(MARKER_PREFIX)) return "none";
+  let placement: "none" | "apart" = "none";
+  MARKERS_IN_TEXT.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = MARKERS_IN_TEXT.exec(text)) !== null) {
+    if (WORD_CHARACTER.test(text.charAt(match.index - 1)) || WORD_CHARACTER.test(text.charAt(match.index + match[0].length))) return "glued";
+    placement = "apart";
+  }
+  return placement;
+}
+
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 
 function hasPemHeader(items: readonly unknown[]): boolean {
   return items.some((item) => typeof item === "string" && item.includes("-----BEGIN"));

@@ -2,7 +2,6 @@
  * Secrets that only the shape of an object reveals: a Key Vault secret bundle's `value`, the
  * `Value` next to `Key: "db_password"`, a Kubernetes Secret's `data`, a private JWK's `d`.
  */
-import { MARKER_PREFIX } from "./fingerprint.js";
 import { NAME_KEYS, type FieldNameClassifier, type SecretCategory } from "./field-names.js";
 
 export interface SecretContext {
@@ -30,11 +29,16 @@ const PAIR_VALUE_KEYS: ReadonlySet<string> = new Set([
 
 const JWK_PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 
-/** Keys of `object` that hold secrets because of the object's shape, with their context. */
+/**
+ * Keys of `object` that hold secrets because of the object's shape, with their context.
+ * `redactedName` gives a name value as the redaction leaves it: a name is judged by what remains
+ * of it once its own secrets are gone, so a redacted copy of the object is judged the same way.
+ */
 export function structuralSecrets(
   object: Readonly<Record<string, unknown>>,
   keys: readonly string[],
   classifier: FieldNameClassifier,
+  redactedName: (name: string) => string,
 ): Map<string, SecretContext> | undefined {
   if (keys.length < 2 || !keys.some((key) => classifier.info(key).triggersStructure)) return undefined;
   const byName = new Map<string, string>();
@@ -67,9 +71,11 @@ export function structuralSecrets(
       mark(valueKey, structureContext("storage_account_key_field"));
     }
     for (const nameKey of NAME_KEYS) {
-      const name = get(nameKey);
-      // A name holding a marker held a secret itself; the first redaction judged its value already.
-      if (typeof name !== "string" || name.length > 200 || name.includes(MARKER_PREFIX)) continue;
+      const raw = get(nameKey);
+      if (typeof raw !== "string") continue;
+      // The classifier reads a name without its markers: a marker's kind names what was removed.
+      const name = redactedName(raw);
+      if (name.length > 200) continue;
       const named = classifier.classify(name);
       if (named.role === "secret") {
         mark(valueKey, { category: named.category, kind: `${named.category}_field`, strict: true, allStrings: false });

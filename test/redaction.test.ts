@@ -73,6 +73,18 @@ describe("keeps the non-secret parts only", () => {
     });
   });
 
+  it("finds a connection-string password where the list starts inside a value: after a quote, or behind a name the first pass redacts", () => {
+    expect(redactor.redactText('token="Password=FAKE-pass-9;Server=db.example.internal"').value).toBe(
+      `token="Password=${marker("connection_string_password", "FAKE-pass-9")};Server=db.example.internal"`,
+    );
+    expect(redactor.redactText("a=password=password=FAKE-pass-9").value).toBe(`a=password=password=${marker("connection_string_password", "FAKE-pass-9")}`);
+    // The token's tail reads as a name ending in "pw" (`db_pw=`): its value is a property list.
+    const token = "xoxb-123456789012-1234567890123-FAKEEXAMPLEtqQrWz7q5CSPw";
+    expect(redactor.redactText(`${token}=password=FAKE-pass-9`).value).toBe(
+      `${marker("slack_token", token)}=password=${marker("connection_string_password", "FAKE-pass-9")}`,
+    );
+  });
+
   it("never keeps a prefix or suffix of the secret in the marker", () => {
     const secret = fake.stripeKey("sk_live", "no-prefix");
     const output = redactor.redactText(`key ${secret} end`).value;
