@@ -346,11 +346,36 @@ describe("the wire guard refuses writes before they are sent", () => {
         verdict(defaults, "https://bigquery.googleapis.com/bigquery/v2/projects/p/datasets"),
       ],
     ).toEqual(Array(4).fill("refused"));
-    // Credential sources are not Google API hosts: a metadata server, a workload identity provider's URL.
-    expect([verdict(defaults, "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"), verdict(defaults, "http://169.254.169.254/latest/meta-data/iam/security-credentials/")]).toEqual([
-      "pass",
-      "pass",
-    ]);
+    // A fully qualified name (trailing dot) is the same host; a public IP literal may be any Google front end.
+    const unknownHosts = {
+      "storage.googleapis.com. (XML API object)": verdict(defaults, "https://storage.googleapis.com./prod-data-01-exports/ledger.csv"),
+      "storage.googleapis.com.. (XML API object)": verdict(defaults, "https://storage.googleapis.com../prod-data-01-exports/ledger.csv"),
+      "a bucket's host, fully qualified": verdict(defaults, "https://prod-data-01-exports.storage.googleapis.com./ledger.csv"),
+      "IPv4 literal": verdict(defaults, "https://142.250.74.91/prod-data-01-exports/ledger.csv"),
+      "IPv4 literal, integer form": verdict(defaults, "https://2398767707/prod-data-01-exports/ledger.csv"),
+      "IPv6 literal": verdict(defaults, "https://[2a00:1450:4001:80b::201b]/prod-data-01-exports/ledger.csv"),
+      "IPv4-mapped IPv6 literal": verdict(defaults, "https://[::ffff:142.250.74.91]/prod-data-01-exports/ledger.csv"),
+      "configured storage endpoint, fully qualified, object data": verdict(defaults, "https://storage.googleapis.com./storage/v1/b/prod-data-01-exports/o/ledger.csv"),
+      "configured storage endpoint, fully qualified, the bucket": verdict(defaults, "https://storage.googleapis.com./storage/v1/b/prod-data-01-exports"),
+    };
+    expect(unknownHosts).toEqual(Object.fromEntries(Object.keys(unknownHosts).map((name) => [name, "refused"])));
+    // The configured endpoint's reads pass under its fully qualified name too; so does a configured IP endpoint.
+    expect([
+      verdict(defaults, "https://storage.googleapis.com./storage/v1/b/prod-data-01-exports/iam"),
+      verdict(resolveEndpoints({ storage: "https://142.250.74.91" }), "https://142.250.74.91/storage/v1/b/prod-data-01-exports/iam"),
+      verdict(resolveEndpoints({ storage: "https://142.250.74.91" }), "https://142.250.74.91/prod-data-01-exports/ledger.csv"),
+    ]).toEqual(["pass", "pass", "refused"]);
+    // Credential sources are not Google API hosts: a metadata server, a workload identity provider's URL (private, loopback, link-local).
+    const credentialSources = {
+      "GCE metadata server": verdict(defaults, "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"),
+      "GCE metadata server, fully qualified": verdict(defaults, "http://metadata.google.internal./computeMetadata/v1/instance/service-accounts/default/token"),
+      "instance metadata (IPv4 link-local)": verdict(defaults, "http://169.254.169.254/latest/meta-data/iam/security-credentials/"),
+      "ECS task credentials": verdict(defaults, "http://169.254.170.2/v2/credentials/FAKE-EXAMPLE"),
+      "instance metadata (IPv6)": verdict(defaults, "http://[fd00:ec2::254]/latest/meta-data/iam/security-credentials/"),
+      "a local token server": verdict(defaults, "http://127.0.0.1:8089/token"),
+      "a private token server": verdict(defaults, "https://10.20.30.40/oidc/token"),
+    };
+    expect(credentialSources).toEqual(Object.fromEntries(Object.keys(credentialSources).map((name) => [name, "pass"])));
     const proxy = "https://gateway.example.test";
     const shared = resolveEndpoints(Object.fromEntries(Object.keys(defaults).map((service) => [service, proxy])));
     expect(
@@ -370,6 +395,18 @@ describe("the wire guard refuses writes before they are sent", () => {
         verdict(shared, `${proxy}/v1/devices`),
       ],
     ).toEqual(Array(5).fill("refused"));
+  });
+
+  test("through a guarded auth client, a fully qualified Google host and a public IP literal are refused before anything is sent", async () => {
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: "FAKE-TOKEN-EXAMPLE", expiry_date: Date.now() + 3_600_000 });
+    guardReadOnly(client, { endpoints: resolveEndpoints({}), reader: undefined });
+    await expect(client.request({ url: "https://storage.googleapis.com./prod-data-01-exports/ledger.csv" })).rejects.toThrow(
+      "refused GET https://storage.googleapis.com/prod-data-01-exports/ledger.csv: the Google Cloud connector reads no secret or key material",
+    );
+    await expect(client.request({ url: "https://142.250.74.91/prod-data-01-exports/ledger.csv" })).rejects.toThrow(
+      "refused GET https://142.250.74.91/prod-data-01-exports/ledger.csv: not an endpoint the Google Cloud connector reads",
+    );
   });
 
   test("a redirect from a read that passes is not followed: the guard checked the first URL only", async () => {

@@ -6,7 +6,8 @@
  * would return secret or key material (a secret version's payload, an object's data) are refused
  * too, and on the Secret Manager (global, and each configured location's regional endpoint), Cloud
  * KMS, Cloud Storage and Cloud Identity endpoints only the listings and IAM policies the connector
- * reads pass; a GET to a Google host that is not a configured endpoint is refused, and no redirect
+ * reads pass; a GET to a Google host that is not a configured endpoint is refused (a host with a
+ * trailing dot is the same host, and a public IP literal counts as a Google host), and no redirect
  * is followed. Every Google client here sends through
  * its auth client (gax REST fallback via `AuthClient.fetch`, googleapis and the Policy Analyzer
  * via `request`, impersonation via the source client), so this one check covers them all.
@@ -35,9 +36,20 @@ const GENERATE_ACCESS_TOKEN = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):gen
 /** Logging serves its listing of log entries as POST (the filter goes in the body). */
 const LIST_LOG_ENTRIES = /^\/v2\/entries:list$/;
 
+/**
+ * The URL with its host's trailing dots removed: `storage.googleapis.com.` (fully qualified) is the
+ * same host as `storage.googleapis.com`, and must meet the same rules.
+ */
+function canonicalHost(url: URL): URL {
+  if (!url.hostname.endsWith(".")) return url;
+  const copy = new URL(url.href);
+  copy.hostname = url.hostname.replace(/\.+$/, "");
+  return copy;
+}
+
 /** The path below `endpoint` when `url` is on it; undefined otherwise. */
 function pathOn(endpoint: string, url: URL): string | undefined {
-  const base = new URL(endpoint);
+  const base = canonicalHost(new URL(endpoint));
   if (base.origin !== url.origin) return undefined;
   const prefix = base.pathname.replace(/\/+$/, "");
   if (!url.pathname.startsWith(`${prefix}/`)) return undefined;
@@ -93,6 +105,44 @@ const GUARDED_SHAPE: Readonly<Record<keyof typeof GET_ALLOWED, RegExp>> = {
 /** Google's API and content hosts: a GET there goes only to an endpoint the connector reads. */
 const GOOGLE_HOST = /(?:^|\.)(?:googleapis\.com|google\.com|googleusercontent\.com|appspot\.com)$/i;
 
+/** Private, loopback and link-local IPv4 ranges, as [first octets, prefix length]. */
+const NON_PUBLIC_IPV4: ReadonlyArray<[number, number]> = [
+  [0x00000000, 8],
+  [0x0a000000, 8],
+  [0x64400000, 10],
+  [0x7f000000, 8],
+  [0xa9fe0000, 16],
+  [0xac100000, 12],
+  [0xc0a80000, 16],
+];
+
+function ipv4Number(text: string): number | undefined {
+  const parts = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)?.slice(1).map(Number);
+  if (!parts || parts.some((part) => part > 255)) return undefined;
+  return parts.reduce((value, part) => value * 256 + part, 0);
+}
+
+/**
+ * A literal public IP address (WHATWG URL has already normalised hex, octal and integer forms): it
+ * may be any Google front end, so it meets the rules of an unknown Google host. Private, loopback
+ * and link-local addresses are where credential sources live (a metadata server, a workload
+ * identity provider's token URL), so they are not taken for Google.
+ */
+function isPublicIpLiteral(hostname: string): boolean {
+  const v4 = ipv4Number(hostname);
+  if (v4 !== undefined) return !NON_PUBLIC_IPV4.some(([base, bits]) => Math.floor(v4 / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits)));
+  if (!hostname.startsWith("[")) return false;
+  const v6 = hostname.slice(1, -1).toLowerCase();
+  // An IPv4-mapped address (::ffff:8efa:4a5b) is the IPv4 address it maps.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (mapped?.[1] && mapped[2]) {
+    const [high, low] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+    return isPublicIpLiteral(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  }
+  // Loopback, unspecified, unique local (fc00::/7, where fd00:ec2::254 serves instance metadata), link-local (fe80::/10).
+  return !(v6 === "::1" || v6 === "::" || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6));
+}
+
 const regionalAllowlists = new Map<string, readonly RegExp[]>();
 
 /**
@@ -142,7 +192,8 @@ function readRefusal(url: URL, rules: WriteGuardRules): string | undefined {
   const hits = endpointsOn(url, rules);
   if (hits.length === 0) {
     // Credential sources (a metadata server, a workload identity provider's URL) are not Google API hosts.
-    return GOOGLE_HOST.test(url.hostname) ? `refused GET ${url.origin}${url.pathname}: not an endpoint the Google Cloud connector reads` : undefined;
+    const googleHost = GOOGLE_HOST.test(url.hostname) || isPublicIpLiteral(url.hostname);
+    return googleHost ? `refused GET ${url.origin}${url.pathname}: not an endpoint the Google Cloud connector reads` : undefined;
   }
   if (hits.some(({ below, allowed }) => allowed?.some((pattern) => pattern.test(below)))) return undefined;
   // On an endpoint shared with the other APIs, their reads pass, but nothing shaped like a guarded service's.
@@ -152,7 +203,8 @@ function readRefusal(url: URL, rules: WriteGuardRules): string | undefined {
 }
 
 /** Why a request must not be sent, or undefined when it is a read (or an OAuth token exchange). */
-export function writeRefusal(method: string, url: URL, rules: WriteGuardRules): string | undefined {
+export function writeRefusal(method: string, requested: URL, rules: WriteGuardRules): string | undefined {
+  const url = canonicalHost(requested);
   const verb = method.toUpperCase();
   if (verb === "GET" || verb === "HEAD") return readRefusal(url, rules);
   const refusal = `refused ${verb} ${url.origin}${url.pathname}: the Google Cloud connector is read-only`;
