@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActivityRecords, activityEventCount } from "../src/activity/activity-records.js";
 import { detectAnomalies } from "../src/activity/detect.js";
 import { DEFAULT_ACTIVITY_SETTINGS } from "../src/activity/detections/types.js";
-import { eventJson } from "../src/activity/event-json.js";
+import { eventInput, eventJson } from "../src/activity/event-json.js";
 import { ActivityLog, type ActivityEventInput } from "../src/activity/log.js";
 import { buildDemoEstate } from "../src/connectors/demo/index.js";
 import { mergeSnapshots } from "../src/connectors/merge.js";
@@ -168,9 +168,29 @@ describe("ActivityRecords", () => {
     expect(records.log()).toBe(log);
     expect(detectAnomalies(log, { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW })).toEqual(detectAnomalies(reference, { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW }));
     expect(log.length).toBe(reference.length);
-    // Built, the collected columns are gone: spelling the events out says so rather than guess.
-    expect(() => records.events).toThrow("the activity records were built into their log");
+    // Built, the collected columns are gone: the events are spelled out from the log (whole
+    // seconds, no addresses; a merge reads them so, see below), and no more events are taken.
+    expect(records.events).toHaveLength(log.length);
+    expect(records.events.every((event) => event.sourceAddress === undefined && event.time.endsWith(".000Z"))).toBe(true);
+    expect(() => records.add(eventInput(demoEvents[0] as ActivityEvent))).toThrow("the activity records were built into their log: they take no more events");
     expect(records.eventCount).toBe(demoEvents.length);
+  });
+
+  it("built alone (the only part with activity) still join a later merge with a new part (review 3, #9)", () => {
+    const half = Math.floor(demoEvents.length / 2);
+    const alone = ActivityRecords.fromData({ sources: [{ provider: "aws" as const, source: "a", complete: true }], events: demoEvents.slice(0, half) });
+    const snapshot = (activityLog?: ActivityRecords) => ({ ...emptySnapshot(NOW.toISOString()), ...(activityLog ? { activityLog } : {}) });
+    // First merge: the other part has no activity, so this part is shared and its log built.
+    const first = mergeSnapshots([snapshot(alone), snapshot()], NOW).activityLog as ActivityRecords;
+    expect(first).toBe(alone);
+    first.log();
+    // The other part is collected again and now has activity: the merge reads the built part from its log.
+    const later = ActivityRecords.fromData({ sources: [{ provider: "aws" as const, source: "b", complete: true }], events: demoEvents.slice(half) });
+    const merged = mergeSnapshots([snapshot(alone), snapshot(later)], NOW).activityLog as ActivityRecords;
+    expect(merged.sources.map((source) => source.source)).toEqual(["a", "b"]);
+    const expected = detectAnomalies(ActivityLog.fromEvents(demoEvents), { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW });
+    expect(detectAnomalies(merged.log(), { settings: DEFAULT_ACTIVITY_SETTINGS, now: NOW })).toEqual(expected);
+    expect(merged.log().length).toBe(ActivityLog.fromEvents(demoEvents).length);
   });
 
   it("of several parts merge into the log their events make one by one, part after part", () => {

@@ -67,7 +67,9 @@ export class ActivityRecords implements ActivityLogData {
     const joined = new ActivityRecords();
     for (const part of records) {
       for (const source of part.sources) joined.addSource(source);
-      for (let row = 0; row < part.count; row++) joined.add(part.inputAt(row));
+      // A part whose log was built (the only one with activity in an earlier merge) joins from
+      // its log, which keeps what the joined log needs.
+      for (let row = 0; row < part.rowCount; row++) joined.add(part.inputAt(row));
     }
     return joined;
   }
@@ -141,9 +143,9 @@ export class ActivityRecords implements ActivityLogData {
       }
       return known;
     };
-    const timeMs = new Float64Array(this.count);
-    const fields = new Int32Array(this.count * CHUNK_STRIDE);
-    for (let row = 0; row < this.count; row++) {
+    const timeMs = new Float64Array(this.rowCount);
+    const fields = new Int32Array(this.rowCount * CHUNK_STRIDE);
+    for (let row = 0; row < this.rowCount; row++) {
       const event = this.inputAt(row);
       const offset = row * CHUNK_STRIDE;
       timeMs[row] = event.timeMs;
@@ -160,13 +162,13 @@ export class ActivityRecords implements ActivityLogData {
       fields[offset + CHUNK_FIELD.agent] = intern(event.userAgent);
       fields[offset + CHUNK_FIELD.codes] = packCodes(event.provider, event.kind, event.category, event.network, event.outcome);
     }
-    return { rows: this.count, timeMs, fields, strings, tally: { records: this.count, events: this.count, skipped: 0 } };
+    return { rows: this.rowCount, timeMs, fields, strings, tally: { records: this.rowCount, events: this.rowCount, skipped: 0 } };
   }
 
   /** Every event in its JSON form (the snapshot file format), spelled out on each read. */
   get events(): ActivityEvent[] {
-    const events: ActivityEvent[] = new Array<ActivityEvent>(this.count);
-    for (let row = 0; row < this.count; row++) events[row] = eventJson(this.inputAt(row));
+    const events: ActivityEvent[] = new Array<ActivityEvent>(this.rowCount);
+    for (let row = 0; row < this.rowCount; row++) events[row] = eventJson(this.inputAt(row));
     return events;
   }
 
@@ -177,7 +179,8 @@ export class ActivityRecords implements ActivityLogData {
 
   /**
    * The columnar log, sorted and deduplicated, built on the first call. Building releases the
-   * collected columns (the sort needs their memory), so the events can no longer be spelled out.
+   * collected columns (the sort needs their memory): the events are then spelled out from the log
+   * (whole seconds, each identity's first scope, no source address).
    */
   log(): ActivityLog {
     if (this.built) return this.built;
@@ -194,7 +197,7 @@ export class ActivityRecords implements ActivityLogData {
   }
 
   private open(): ActivityLogBuilder {
-    if (this.builder === undefined) throw new Error("the activity records were built into their log: they take no more events and cannot be spelled out");
+    if (this.builder === undefined) throw new Error("the activity records were built into their log: they take no more events");
     return this.builder;
   }
 
@@ -203,7 +206,14 @@ export class ActivityRecords implements ActivityLogData {
     if (key !== 0) column.set(row, key);
   }
 
+  /** Rows to spell out: the collected events, or once built, the log's (sorted, deduplicated). */
+  private get rowCount(): number {
+    return this.built ? this.built.length : this.count;
+  }
+
   private inputAt(row: number): ActivityEventInput {
+    // Once built, the log's rows: whole seconds, each identity's first scope, no address.
+    if (this.built) return this.built.rowInput(row);
     const input = this.open().rowInput(row);
     input.timeMs += this.milliseconds.get(row);
     const scope = this.scope.get(row);

@@ -596,6 +596,41 @@ export class ActivityLog {
     return this.strings[key] ?? "";
   }
 
+  /**
+   * A row as the builder takes it back: what the log keeps of the event (whole seconds, the
+   * identity's first scope, no source address), as a builder's own rows give it. Lets records
+   * whose log was built join a merge later.
+   */
+  rowInput(row: number): ActivityEventInput {
+    const principal = this.principal[row] ?? NONE;
+    const range = this.rangeByPrincipal.get(this.text(principal));
+    const flags = this.flags[row] ?? 0;
+    const action = this.action[row] ?? NONE;
+    const category = this.categories[action] ?? 0;
+    const agent = this.agent[row] ?? NONE;
+    const country = this.country[row] ?? NONE;
+    const text = (key: number | undefined): string | undefined => (key === undefined || key === NONE ? undefined : this.strings[key]);
+    return {
+      id: this.ids.get(row) ?? "",
+      timeMs: (this.time[row] ?? 0) * 1000,
+      provider: range?.provider ?? PROVIDER_IDS[0],
+      scopeId: range?.scopeId ?? "",
+      principalId: this.text(principal),
+      credentialId: text(this.credential[row]),
+      kind: (flags & SIGN_IN_FLAG) !== 0 ? "sign_in" : "api_call",
+      action: this.text(action),
+      category: category === 0 ? undefined : ACTIVITY_CATEGORIES[category - 1],
+      resource: text(this.resource[row]),
+      via: text(this.via[row]),
+      sourceAddress: undefined,
+      network: NETWORK_CLASSES[(flags >> 2) & 3] ?? "unknown",
+      networkKey: text(this.network[row]),
+      country: country === NONE ? undefined : this.countries[country],
+      userAgent: agent === NONE ? undefined : this.agents[agent],
+      outcome: ACTIVITY_OUTCOMES[flags & 3] ?? "success",
+    };
+  }
+
 
   rangeOf(principalId: string): PrincipalRange | undefined {
     return this.rangeByPrincipal.get(principalId);
