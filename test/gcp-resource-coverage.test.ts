@@ -229,18 +229,26 @@ describe("a bucket asked for under another project than the one whose listing ha
     expect(answer.notes).toEqual([correction]);
   });
 
-  test("a bucket no listing has, asked under a collected project that lists its buckets: unknown for every container, as projects/_/ is", () => {
+  test("a bucket no listing has, asked under a collected project that lists its buckets: that project's holders and those above it are unknown, others are not named", () => {
     const target = `${PROD}/buckets/not-listed-anywhere/objects/a.txt`;
-    const unlisted = "bucket not-listed-anywhere is in no collected project's bucket listing";
+    const missing = `bucket not-listed-anywhere is not in the bucket listing of ${PROD}, nor of any other collected project`;
     const answer = explainEntitlementPaths(inventory, { action: READ_OBJECT, resource: target, maxDepth: 0 });
-    expect(answer.paths.map((path) => [path.principalId, path.outcome])).toEqual([
-      [ORG_AUDITOR, "unknown"],
-      [RELEASE_READER, "unknown"],
+    expect(answer.paths.map((path) => [path.principalId, path.outcome, path.unknownReason])).toEqual([
+      [ORG_AUDITOR, "unknown", `cannot tell whether the binding on ${ORG} covers ${target}: ${missing}`],
     ]);
-    expect(answer.paths.map((path) => path.unknownReason?.endsWith(unlisted))).toEqual([true, true]);
-    expect(answer.notes[0]).toBe(`${unlisted}: its own bindings were not read, and bindings on projects, folders and the organization reach it only if it is theirs (unknown)`);
-    const [forward] = explainEntitlementPaths(inventory, { principal: RELEASE_READER, action: READ_OBJECT, resource: target, maxDepth: 0 }).paths;
-    expect([forward?.outcome, forward?.resource]).toEqual(["unknown", target]);
+    expect(answer.notes).toEqual([
+      `${missing}: its own bindings were not read, and bindings on ${PROD}, its folders and the organization reach it only if it is in ${PROD} (unknown); ask about projects/_/buckets/not-listed-anywhere/objects/a.txt to include every project`,
+    ]);
+    // The CI project's reader is named only when every project is asked about.
+    expect(direct({ action: READ_OBJECT, resource: "projects/_/buckets/not-listed-anywhere/objects/a.txt" }).map(([principal]) => principal)).toEqual([ORG_AUDITOR, RELEASE_READER]);
+  });
+
+  test("the scope policies see is the one answered for: the listing's project, whatever project the name puts the bucket in", () => {
+    for (const name of [`${PROD}/buckets/ci-tools-01-artifacts/objects/${object}`, `projects/_/buckets/ci-tools-01-artifacts/objects/${object}`, `${ARTIFACTS}/objects/${object}`]) {
+      expect([name, inventory.scopeOfResource(name)?.id]).toEqual([name, CI]);
+    }
+    expect(inventory.scopeOfResource(`${PROD}/buckets/not-listed-anywhere/objects/a.txt`)?.id).toBe(PROD);
+    expect(inventory.scopeOfResource("projects/_/buckets/not-listed-anywhere")).toBeUndefined();
   });
 });
 

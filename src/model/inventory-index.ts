@@ -124,6 +124,8 @@ export class Inventory {
   private readonly vaultItemsById = new Map<string, VaultItem>();
   private readonly vaultItemsByScope = new Map<string, VaultItem[]>();
   private readonly resourcesById = new Map<string, CollectedResource>();
+  /** Listed resources by their provider's listedResourceKey (a bucket's global name); the first listed wins. */
+  private readonly resourcesByKey = new Map<string, CollectedResource>();
 
   /**
    * `grants`: the grant table when it is already built (a stored inventory loads its columns
@@ -149,7 +151,11 @@ export class Inventory {
       this.vaultItemsById.set(item.id, item);
       pushTo(this.vaultItemsByScope, item.scopeId, item);
     }
-    for (const resource of snapshot.resources ?? []) this.resourcesById.set(resource.id, resource);
+    for (const resource of snapshot.resources ?? []) {
+      this.resourcesById.set(resource.id, resource);
+      const key = providerModule(resource.provider).ids.listedResourceKey?.(resource.id);
+      if (key !== undefined && !this.resourcesByKey.has(key)) this.resourcesByKey.set(key, resource);
+    }
   }
 
   /** Principals by email, unique id and name, and the aliases more than one identity shares. */
@@ -304,9 +310,12 @@ export class Inventory {
     if (item) return this.scopes.get(item.scopeId);
     const listed = this.resourcesById.get(resource);
     if (listed) return this.scopes.get(listed.scopeId);
+    const ids = providerOwning(resource)?.ids;
+    const key = ids?.listedResourceKey?.(resource);
+    const listedUnder = key === undefined ? undefined : this.resourcesByKey.get(key);
+    if (listedUnder) return this.scopes.get(listedUnder.scopeId);
     const principal = this.findPrincipal(resource);
     if (principal) return this.scopes.get(principal.scopeId);
-    const ids = providerOwning(resource)?.ids;
     if (!ids) return undefined;
     for (const candidate of ids.scopeCandidates(resource)) {
       const scope = ids.caseInsensitiveIds ? this.scopesLower.get(candidate.toLowerCase()) : this.scopes.get(candidate);

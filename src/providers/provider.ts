@@ -39,6 +39,12 @@ export interface ProviderIdGrammar {
   scopeAliases?(scope: Scope): string[];
   /** The alias key an id is found under (the host name of a Key Vault URL), if any. */
   aliasKeyOf?(id: string): string | undefined;
+  /**
+   * The key a listed resource (snapshot.resources) is found under whatever scope the id's text
+   * names: a Cloud Storage bucket's global name, so `projects/_/buckets/b/...` and
+   * `projects/<any>/buckets/b/...` are placed where the listing has `b`.
+   */
+  listedResourceKey?(id: string): string | undefined;
   /** An action as written in a policy, in the form matching compares (Google deny policies' service form). */
   normalizeAction?(action: string): string;
   /** Resource patterns may hold policy variables (`${aws:username}`), resolved per request. */

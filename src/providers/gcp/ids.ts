@@ -6,6 +6,8 @@ import type { ProviderIdGrammar } from "../provider.js";
 
 const RESOURCE_NAME = /^(?:\/\/[a-z.]+\/)?(?:projects|folders|organizations)\//;
 const PROJECT_OF = /^(?:\/\/[a-z.]+\/)?projects\/([^/]+)/;
+/** Bucket names are global: the project segment of a bucket's name is not part of its identity. */
+const BUCKET_NAME = /^(?:\/\/[a-z.]+\/)?projects\/[^/]+\/buckets\/([^/]+)/;
 
 /** Deny policies may name permissions as `service.googleapis.com/resource.verb`. */
 export function normalizeGcpPermission(permission: string): string {
@@ -20,6 +22,10 @@ export const gcpIds: ProviderIdGrammar = {
   scopeCandidates(resource) {
     const project = PROJECT_OF.exec(resource);
     return project ? [`projects/${project[1]}`] : [];
+  },
+  listedResourceKey(id) {
+    const bucket = BUCKET_NAME.exec(id)?.[1];
+    return bucket === undefined ? undefined : `bucket:${bucket}`;
   },
   normalizeAction: normalizeGcpPermission,
   policyVariables: false,

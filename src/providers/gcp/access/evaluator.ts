@@ -344,7 +344,10 @@ export class GcpAccess {
   ): { resource: string; shown: string; unknownReason?: string } | undefined {
     if (!target) return { resource: bindingResource, shown: bindingResource };
     const targetAncestors = this.ancestorsOf(target.id);
-    if (targetAncestors.ids.includes(bindingResource)) return { resource: target.id, shown: target.input };
+    if (targetAncestors.ids.includes(bindingResource)) {
+      const missing = memoIn(this.ctx.table<string, string | null>("gcp:bucketMissingFromListing"), target.id, () => bucketMissingFromListing(this.ctx, target.id) ?? null);
+      return { resource: target.id, shown: target.input, ...(missing ? { unknownReason: `cannot tell whether the binding on ${bindingResource} covers ${target.input}: ${missing}` } : {}) };
+    }
     if (target.isScope && this.ancestorsOf(bindingResource).ids.includes(target.id)) {
       return { resource: bindingResource, shown: bindingResource };
     }
@@ -618,6 +621,11 @@ function targetNotes(ctx: QueryContext, id: string): string[] {
   if (unlisted) {
     notes.push(`bucket ${unlisted} is in no collected project's bucket listing: its own bindings were not read, and bindings on projects, folders and the organization reach it only if it is theirs (unknown)`);
   }
+  const missing = bucketMissingFromListing(ctx, id);
+  if (missing) {
+    const project = id.slice(0, id.indexOf("/buckets/"));
+    notes.push(`${missing}: its own bindings were not read, and bindings on ${project}, its folders and the organization reach it only if it is in ${project} (unknown); ask about projects/_/${id.slice(project.length + 1)} to include every project`);
+  }
   const acl = objectAclNote(ctx.inventory, id);
   if (acl) notes.push(acl);
   const owned = RESOURCE_WITH_OWN_POLICY.exec(id);
@@ -669,16 +677,29 @@ function inventoryFormOf(ctx: QueryContext, given: string): string {
     }
     return `${listed}${rest}`;
   }
-  const boundIn = (projectScope: string) => inventory.grantsOn(`${projectScope}/buckets/${bucketName}`).length > 0;
-  if (project !== "_") {
-    const scope = inventory.scopes.get(`projects/${project}`);
-    const listsItsBuckets = scope?.provider === "gcp" && scope.attributes?.[RESOURCE_POLICIES_READ] === true;
-    return listsItsBuckets && !boundIn(`projects/${project}`) ? `projects/_/buckets/${bucketName}${rest}` : name;
-  }
+  if (project !== "_") return name;
   for (const scope of inventory.snapshot.scopes) {
-    if (scope.provider === "gcp" && scope.kind === "project" && boundIn(scope.id)) return `${scope.id}/buckets/${bucketName}${rest}`;
+    if (scope.provider !== "gcp" || scope.kind !== "project") continue;
+    if (inventory.grantsOn(`${scope.id}/buckets/${bucketName}`).length > 0) return `${scope.id}/buckets/${bucketName}${rest}`;
   }
   return name;
+}
+
+/**
+ * Why bindings on its project and above may not reach a bucket (or what is in it) named under a
+ * collected project: that project listed its buckets and this one was not among them, nor in any
+ * other listing. Undefined when the project is not known to list its buckets, or the bucket is bound.
+ * The answer stays within the project asked (the scope policies placed the question in); asking
+ * with `projects/_/` covers every project.
+ */
+function bucketMissingFromListing(ctx: QueryContext, id: string): string | undefined {
+  const bucket = /^(projects\/[^/]+)\/buckets\/([^/]+)/.exec(id);
+  if (!bucket?.[1] || !bucket[2] || bucket[1] === "projects/_") return undefined;
+  const [bucketId, project, name] = bucket;
+  const scope = ctx.inventory.scopes.get(project);
+  if (scope?.provider !== "gcp" || scope.attributes?.[RESOURCE_POLICIES_READ] !== true) return undefined;
+  if (ctx.inventory.collectedResource(bucketId) || ctx.inventory.grantsOn(bucketId).length > 0) return undefined;
+  return `bucket ${name} is not in the bucket listing of ${project}, nor of any other collected project`;
 }
 
 /** `projects/<number>/...` → `projects/<id>/...` when a collected project has that number. */
