@@ -12,7 +12,7 @@ import { createGcpConnector } from "../src/providers/gcp/index.js";
 import { gcpDoctorChecks } from "../src/providers/gcp/doctor.js";
 import { buildDemoEstate, DEMO_ANCHORS } from "../src/connectors/demo/index.js";
 import { collectedInventory, collectWith, countsByApi, endpointsOf, fakeAdcCredentials, instantRetry } from "./fakes/gcp/harness.js";
-import { FakeGcpServer } from "./fakes/gcp/server.js";
+import { FakeGcpServer, type FakeGcpFault } from "./fakes/gcp/server.js";
 import {
   BUCKET,
   BUILD_TEAM,
@@ -49,8 +49,11 @@ function paths(query: EntitlementQuery) {
   return explainEntitlementPaths(inventory, query).paths.map((path) => [path.principalId, path.via.slice(1), path.outcome]);
 }
 
-async function collect(options: { maxPageSize?: number; estate?: ReturnType<typeof resourceEstate>; groupLimits?: { maxDepth: number; maxGroups: number; maxMembersPerGroup?: number } } = {}) {
+async function collect(
+  options: { maxPageSize?: number; estate?: ReturnType<typeof resourceEstate>; groupLimits?: { maxDepth: number; maxGroups: number; maxMembersPerGroup?: number }; faults?: FakeGcpFault[] } = {},
+) {
   const server = await FakeGcpServer.start(options.estate ?? resourceEstate(NOW), options.maxPageSize ? { maxPageSize: options.maxPageSize } : {});
+  server.faults = options.faults ?? [];
   const connector = createGcpConnector(
     { organization: "111111111111", endpoints: endpointsOf(server.url), ...(options.groupLimits ? { groupLimits: options.groupLimits } : {}) },
     { credentials: fakeAdcCredentials(), retry: instantRetry(), now: () => NOW },
@@ -156,6 +159,16 @@ describe("collection", () => {
     expect(countsByApi(operations)["cloudidentity.groups.memberships.list"]).toBeUndefined();
     expect(snapshot.gaps?.map((gap) => gap.scopeId)).toEqual(["group:auditors@example.com", `group:${RELEASE_BOTS}`, `group:${RELEASE_ONCALL}`, `group:${VENDOR_ADMINS}`]);
     expect(snapshot.principals.filter((p) => p.memberOf)).toEqual([]);
+  });
+
+  test("a group that is not found, with PERMISSION_DENIED in its message, is a gap of its own: the directory did not refuse the reader", async () => {
+    const message = "Group PERMISSION_DENIED-auditors@example.com not found (FAKE)";
+    const { snapshot, operations } = await collect({ faults: [{ api: "cloudidentity.groups.lookup", times: 1, kind: "error", status: 404, statusName: "NOT_FOUND", message }] });
+    expect(countsByApi(operations)["cloudidentity.groups.lookup"]).toBe(5);
+    expect(snapshot.gaps?.map((gap) => [gap.scopeId, gap.reason])).toEqual([
+      ["group:auditors@example.com", `members not read: HTTP 404 NOT_FOUND: ${message}; paths through this group are unknown`],
+      [`group:${VENDOR_ADMINS}`, VENDOR_GAP],
+    ]);
   });
 });
 

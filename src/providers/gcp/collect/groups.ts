@@ -6,7 +6,7 @@
  * id (`group:<email>`): bindings to it stay in the inventory and answers say its members are unknown.
  */
 import { GCP_DIRECTORY_READ_APIS, type GroupReads } from "../reads.js";
-import { describeError, isRetryable } from "../errors.js";
+import { describeError, gcpErrorFacts, isRetryable } from "../errors.js";
 import type { GapRecorder } from "./gaps.js";
 import type { RawGroup } from "./raw.js";
 
@@ -20,11 +20,13 @@ export interface GroupLimits {
 /** Member kinds the model has principals for; others (devices, shared drives, browsers) are counted and named. */
 const MODELLED_MEMBER_KINDS = new Set(["GROUP", "SERVICE_ACCOUNT", "USER"]);
 
-/** Stop asking once the directory has refused us: every further group would be refused the same way. */
+/**
+ * Stop asking once the directory has refused us: every further group would be refused the same way.
+ * Decided from the error's structured facts, not its message, which may quote a group's name.
+ */
 function isPermissionDenied(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const record = error as Error & { code?: unknown; status?: unknown };
-  return record.status === 403 || record.code === 403 || record.code === 7 || /PERMISSION_DENIED/.test(error.message);
+  const facts = gcpErrorFacts(error);
+  return facts.httpStatus === 403 || facts.grpcCode === 7 || facts.status === "PERMISSION_DENIED";
 }
 
 export async function collectGroups(boundGroups: Iterable<string>, reads: GroupReads, limits: GroupLimits, gaps: GapRecorder, signal?: AbortSignal): Promise<RawGroup[]> {
