@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
 import { mergeSnapshots } from "../src/connectors/merge.js";
+import { resolveScope } from "../src/governance/scope-resolver.js";
 import { decodeInventory, encodeInventory } from "../src/history/columnar-codec.js";
 import { emptySnapshot } from "../src/model/inventory.js";
 import { Inventory } from "../src/model/inventory-index.js";
@@ -247,6 +248,9 @@ describe("a bucket asked for under another project than the one whose listing ha
     for (const name of [`${PROD}/buckets/ci-tools-01-artifacts/objects/${object}`, `projects/_/buckets/ci-tools-01-artifacts/objects/${object}`, `${ARTIFACTS}/objects/${object}`]) {
       expect([name, inventory.scopeOfResource(name)?.id]).toEqual([name, CI]);
     }
+    // The request-time policy decision places the question there too.
+    expect(resolveScope({ resource: `${PROD}/buckets/ci-tools-01-artifacts/objects/${object}` }, inventory, {}).id).toBe(CI);
+    expect(resolveScope({ resource: `${PROD}/buckets/not-listed-anywhere/objects/a.txt` }, inventory, {}).id).toBe(PROD);
     expect(inventory.scopeOfResource(`${PROD}/buckets/not-listed-anywhere/objects/a.txt`)?.id).toBe(PROD);
     expect(inventory.scopeOfResource("projects/_/buckets/not-listed-anywhere")).toBeUndefined();
   });
