@@ -310,12 +310,14 @@ export class Inventory {
     if (item) return this.scopes.get(item.scopeId);
     const listed = this.resourcesById.get(resource);
     if (listed) return this.scopes.get(listed.scopeId);
-    const ids = providerOwning(resource)?.ids;
-    const key = ids?.listedResourceKey?.(resource);
-    const listedUnder = key === undefined ? undefined : this.resourcesByKey.get(key);
-    if (listedUnder) return this.scopes.get(listedUnder.scopeId);
+    if (this.resourcesByKey.size > 0) {
+      const key = providerOwning(resource)?.ids.listedResourceKey?.(resource);
+      const listedUnder = key === undefined ? undefined : this.resourcesByKey.get(key);
+      if (listedUnder) return this.scopes.get(listedUnder.scopeId);
+    }
     const principal = this.findPrincipal(resource);
     if (principal) return this.scopes.get(principal.scopeId);
+    const ids = providerOwning(resource)?.ids;
     if (!ids) return undefined;
     for (const candidate of ids.scopeCandidates(resource)) {
       const scope = ids.caseInsensitiveIds ? this.scopesLower.get(candidate.toLowerCase()) : this.scopes.get(candidate);
