@@ -134,9 +134,11 @@ const COUNT = /^\d{1,9}(?:$|[;,] )/;
  * The next `name=` on the line and what separates it: spaces (logfmt), `; ` or `, `, or a bare `;`
  * (an ADO.NET property list starting `Password=x;Server=db`, where the value ends at the `;`). A
  * masked marker after a space starts the next thing too: whatever the first pass redacted there
- * (`token=X <api key>=a` read `<api key>=` as the next name) was not this value.
+ * (`token=X <api key>=a` read `<api key>=` as the next name) was not this value, unless a
+ * separator waits for it (`password = <marker>` is a pair whose value it is). Glued to a `;`, a
+ * marker may be inside the value (`https://u=a;<key>@host`, user info), so it does not cut there.
  */
-const NEXT_PAIR = /(?:[;,]?\s+|;)(?:[A-Za-z_][A-Za-z0-9_.-]{0,40}=|\u0000)/;
+const NEXT_PAIR = /(?:[;,]?\s+|;)[A-Za-z_][A-Za-z0-9_.-]{0,40}=|(?<![=:\s])[;,]?\s+\u0000/;
 
 function endBeforeNextPair(text: string, range: ValueRange): number {
   const next = NEXT_PAIR.exec(text.slice(range.start, range.end));
@@ -340,7 +342,9 @@ const authorizationHeaders: Detector = (text, env) => {
 
 // --- URLs, connection strings, command lines -----------------------------------------------------------
 
-const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/)([^\s:/?#@"'<>[\]]*):([^\s/?#"'<>]*)@/g;
+// The user name holds no masked marker: a secret there was itself redacted, and the first pass did
+// not read a URL around it when the secret held a `/` or `:` (`https://u=<token>:x@h`).
+const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/)([^\s:/?#@"'<>[\]\u0000]*):([^\s/?#"'<>]*)@/g;
 
 /** scheme://user:password@host: the scheme, user and host stay. */
 const urlPasswords: Detector = (text, env) => {
@@ -363,6 +367,8 @@ const connectionStringPasswords: Detector = (text, env) => {
   pushConnectionStringPasswords(text, env, 0, text.length);
 };
 
+const WRAPPERS: ReadonlyMap<string, string> = new Map([["{", "}"], ['"', '"'], ["'", "'"]]);
+
 /** The passwords of the property list in text[from, to). */
 function pushConnectionStringPasswords(text: string, env: DetectorEnvironment, from: number, to: number): void {
   const list = from === 0 && to === text.length ? text : text.slice(from, to);
@@ -370,7 +376,9 @@ function pushConnectionStringPasswords(text: string, env: DetectorEnvironment, f
   let match: RegExpExecArray | null;
   while ((match = ADO_PASSWORD.exec(list)) !== null) {
     const raw = (match[1] ?? "").trimEnd();
-    const wrapped = /^[{"']/.test(raw);
+    // Braces or quotes wrap the value only when they close it (`"aa` with no closing quote is the value).
+    const closer = WRAPPERS.get(raw.charAt(0));
+    const wrapped = closer !== undefined && (raw.length === 1 || raw.endsWith(closer));
     const value = wrapped ? raw.slice(1, -1) : raw;
     if (value.length === 0 || isSafeSecretFieldValue(value)) continue;
     const start = from + match.index + match[0].length - (match[1] ?? "").length + (wrapped ? 1 : 0);

@@ -104,11 +104,15 @@ export function isSafeSecretFieldValue(value: string): boolean {
   return false;
 }
 
-/** Characters that end a "word" when we look for the whole token around a candidate. */
+/**
+ * Characters that end a "word" when we look for the whole token around a candidate. NUL (a masked
+ * marker, see text-scanner.ts) does not: the secret it replaced was part of the word around it, so
+ * the word is judged the same way before and after redaction (`https://u/<token>@name: x`).
+ */
 function isWordBoundary(code: number): boolean {
   // whitespace, quotes, backtick, comma, semicolon, brackets, parens, braces, angle brackets, pipe, =
   return (
-    code <= 32 || code === 34 || code === 39 || code === 96 || code === 44 || code === 59 || code === 40 ||
+    (code <= 32 && code !== 0) || code === 34 || code === 39 || code === 96 || code === 44 || code === 59 || code === 40 ||
     code === 41 || code === 91 || code === 93 || code === 123 || code === 125 || code === 60 || code === 62 ||
     code === 124 || code === 61
   );

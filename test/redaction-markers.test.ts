@@ -111,6 +111,22 @@ describe("redaction markers", () => {
     // A logfmt value ends before the next pair, also once a marker replaced that pair's name.
     ["client_secret=4 ghp_FAKEEXAMPLEo23KRbZRwePQ7qX8b23xyCi7T=", /^client_secret=4 \[REDACTED:github_token:\w{8}\]$/],
     ["token=X AIzaSyFAKEq45LScZSyfEXAMPLE7qQY-b35zzDj=a=", /^token=X \[REDACTED:google_api_key:\w{8}\]=a=$/],
+    // ... but not where a separator waits for the marker, nor after a bare `;` (user info of a URL).
+    ["pass=password = 1=", /^pass=password = \[REDACTED:connection_string_password:\w{8}\]$/],
+    [
+      `sig = https://u=a;${fake.openAiKey("marker-user-info")}@`,
+      /^sig = https:\/\/u=a;\[REDACTED:openai_style_api_key:\w{8}\]@$/,
+    ],
+    // A word holding a marker is the word that held the secret (here a URL, so `name:` in it is no pair).
+    [
+      "https://u/SG.FAKEEXAMPLEq45Lq7qScZS.U8k_fVClOydOK7wFU6FAKE7qO-0ZCCjDTHyFDMy2FtY@password: aaa=",
+      /^https:\/\/u\/\[REDACTED:sendgrid_api_key:\w{8}\]@password: aaa=$/,
+    ],
+    // A URL's user name that was a secret is no user name once redacted: no password is read after it.
+    [
+      `https://u=${fake.awsSessionToken("marker-user")}===:password@${fake.awsSessionToken("marker-user")}===`,
+      /^https:\/\/u=\[REDACTED:aws_session_token:\w{8}\]===:password@\[REDACTED:aws_session_token:\w{8}\]===$/,
+    ],
   ];
 
   it.each(textCounterexamples)("redacts %j the same way twice", (text, first) => {

@@ -83,6 +83,10 @@ describe("keeps the non-secret parts only", () => {
     expect(redactor.redactText(`${token}=password=FAKE-pass-9`).value).toBe(
       `${marker("slack_token", token)}=password=${marker("connection_string_password", "FAKE-pass-9")}`,
     );
+    // A quote that does not close the value is part of it.
+    expect(redactor.redactText('password: Server=db;Password="FAKE-pass-9').value).toBe(
+      `password: Server=db;Password=${marker("connection_string_password", '"FAKE-pass-9')}`,
+    );
   });
 
   it("never keeps a prefix or suffix of the secret in the marker", () => {
