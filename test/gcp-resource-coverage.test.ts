@@ -5,7 +5,11 @@
  * without bindings of its own, and one no project lists is unknown, never "no one"; managed
  * folders' bindings reach the objects below them; a bucket without uniform bucket-level access says
  * that object ACLs may grant more; regional secrets are read at their location's endpoint, and a
- * location that is not read makes the answer say so.
+ * location that is not read (not configured, or its listing failed) makes the answer say so. A
+ * bucket named under another project is answered, and placed for policies, where its listing has
+ * it. Only Google's structured not-found makes a resource "gone": names that look like error text
+ * and reads the guard refused are read or are gaps. With collect.resourcePolicies off, answers say
+ * the resource's own policy was not read.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { explainEntitlementPaths, type EntitlementQuery } from "../src/analysis/entitlements/index.js";
