@@ -40,6 +40,7 @@ interface Assignment {
 const assignments: Detector = (text, env) => {
   if ((env.flags & Family.keyword) === 0) return;
   let from = 0;
+  let pushedEnd = 0;
   while (from < text.length) {
     const separatorAt = nextSeparator(text, from);
     if (separatorAt === -1) return;
@@ -58,14 +59,18 @@ const assignments: Detector = (text, env) => {
     if (!field.strict && !range.quoted && COUNT.test(text.slice(range.start, range.end))) continue;
     const value = text.slice(range.start, range.end);
     const colon = assignment.separator === ":";
-    if (colon && !range.quoted && looksLikeIdentifier(enclosingWord(text, assignment.nameStart, range.end))) continue;
+    // The word around `name:value` starts after a value pushed just before it: that value becomes a
+    // marker (`a password=ab://c&password:x` is no URL once `ab://c` is redacted).
+    if (colon && !range.quoted && looksLikeIdentifier(enclosingWord(text, assignment.nameStart, range.end, pushedEnd))) continue;
     // `name: value` at a line start is a YAML mapping, whatever the value; `name:value` is not
     // (YAML needs the space), so there only a credential-looking value counts, as in prose.
     const mapping = atLineStart && (assignment.spaced || assignment.valueFrom >= text.length);
     if (colon && !range.quoted && !mapping && !looksSecretish(value)) continue;
     // What the value did not redact is searched again for pairs, as it would be once a marker
     // replaced the value's name (a value kept whole, or the rest after a scheme's credentials).
-    from = Math.max(from, pushValue(text, env, range, value, field.category, "assignment"));
+    const pushed = pushValue(text, env, range, value, field.category, "assignment");
+    if (pushed > range.start) pushedEnd = pushed;
+    from = Math.max(from, pushed);
   }
 };
 

@@ -118,10 +118,13 @@ function isWordBoundary(code: number): boolean {
   );
 }
 
-/** The whitespace/quote-delimited token around [start, end), trailing sentence punctuation removed. */
-export function enclosingWord(text: string, start: number, end: number): string {
+/**
+ * The whitespace/quote-delimited token around [start, end), trailing sentence punctuation removed;
+ * it starts no earlier than `floor`.
+ */
+export function enclosingWord(text: string, start: number, end: number, floor = 0): string {
   let left = start;
-  while (left > 0 && !isWordBoundary(text.charCodeAt(left - 1))) left--;
+  while (left > floor && !isWordBoundary(text.charCodeAt(left - 1))) left--;
   let right = end;
   while (right < text.length && !isWordBoundary(text.charCodeAt(right))) right++;
   let word = text.slice(left, right);

@@ -122,6 +122,8 @@ describe("redaction markers", () => {
       "https://u/SG.FAKEEXAMPLEq45Lq7qScZS.U8k_fVClOydOK7wFU6FAKE7qO-0ZCCjDTHyFDMy2FtY@password: aaa=",
       /^https:\/\/u\/\[REDACTED:sendgrid_api_key:\w{8}\]@password: aaa=$/,
     ],
+    // A value redacted just before a `name:value` is no part of the word judged around it.
+    ["a password=ab://c&password:a1b2", /^a password=\[REDACTED:password_assignment:\w{8}\]&password:\[REDACTED:password_assignment:\w{8}\]$/],
     // A URL's user name that was a secret is no user name once redacted: no password is read after it.
     [
       `https://u=${fake.awsSessionToken("marker-user")}===:password@${fake.awsSessionToken("marker-user")}===`,
