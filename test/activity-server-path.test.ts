@@ -125,6 +125,28 @@ describe("ids kept by the file reader (activity.ingestion.keepIdsHours)", () => 
     expect(evidence.some((item) => Date.parse(item.time) < keptFrom)).toBe(true);
     expect(evidence.map((item) => [item.time, item.eventId === null])).toEqual(evidence.map((item) => [item.time, Date.parse(item.time) < keptFrom]));
   });
+
+  it("make an answer whose window reaches back past them say which comparison is blind there (review 3, #12)", async () => {
+    const incompleteOf = async (args: Record<string, unknown>) => {
+      const session = await connect({ activity: { files: { aws: [root] }, detectionHours: 1, ingestion: { keepIdsHours: 1 } }, providers: { demo: { enabled: false } } }, { now: () => NOW });
+      try {
+        const result = await session.client.callTool({ name: "find_anomalous_activity", arguments: { intent: "checking what an old window cannot compare", ...args } });
+        return (result.structuredContent as { incomplete: unknown[] }).incomplete;
+      } finally {
+        await session.close();
+      }
+    };
+    const keptFrom = new Date(NOW.getTime() - 2 * 3_600_000).toISOString();
+    expect(await incompleteOf({})).toEqual([]);
+    expect(await incompleteOf({ since: new Date(NOW.getTime() - 86_400_000).toISOString() })).toEqual([
+      {
+        provider: "aws",
+        scopeId: null,
+        source: `cloudtrail:file ${root}`,
+        reason: `event and credential ids are kept only from ${keptFrom} (activity.ingestion.keepIdsHours): before then, one credential's use from two distant networks is not compared and evidence has no event id`,
+      },
+    ]);
+  });
 });
 
 describe("ActivityRecords", () => {

@@ -115,7 +115,7 @@ export const findAnomalousActivityTool = defineTool({
     });
     const query = { ...args, intent: undefined, task_id: undefined, cursor: undefined, limit: undefined, now: undefined };
     const { items, page } = paginate(answer.findings, args, query, context);
-    const incomplete = activityGaps(context.inventory);
+    const incomplete = activityGaps(context.inventory, new Date(answer.window.from));
     const { summary } = answer;
     // The kinds of client named in the text are those the answer shows: where field visibility hides
     // user agents (and with them the kind of client), the text names none of them either.

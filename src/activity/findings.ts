@@ -165,12 +165,20 @@ export interface ActivityGap {
  * What the answer could not see: collection gaps, log sources read only partly, and providers
  * with identities but no activity log read at all.
  */
-export function activityGaps(inventory: Inventory): ActivityGap[] {
+export function activityGaps(inventory: Inventory, windowFrom?: Date): ActivityGap[] {
   const gaps: ActivityGap[] = inventory.gaps.map((g) => ({ provider: g.provider, scopeId: g.scopeId ?? null, source: g.source, reason: g.reason }));
   const sources = inventory.snapshot.activityLog?.sources ?? [];
   for (const source of sources) {
-    if (source.complete) continue;
-    gaps.push({ provider: source.provider, scopeId: source.scopeId ?? null, source: source.source, reason: source.note ?? "the log was read only partly" });
+    if (!source.complete) gaps.push({ provider: source.provider, scopeId: source.scopeId ?? null, source: source.source, reason: source.note ?? "the log was read only partly" });
+    // A window reaching back past the kept ids: one detection is blind there, and says so.
+    if (windowFrom !== undefined && source.idsKeptFrom !== undefined && Date.parse(source.idsKeptFrom) > windowFrom.getTime()) {
+      gaps.push({
+        provider: source.provider,
+        scopeId: source.scopeId ?? null,
+        source: source.source,
+        reason: `event and credential ids are kept only from ${source.idsKeptFrom} (activity.ingestion.keepIdsHours): before then, one credential's use from two distant networks is not compared and evidence has no event id`,
+      });
+    }
   }
   const read = new Set(sources.map((source) => source.provider));
   const withIdentities = [...new Set(inventory.snapshot.principals.map((principal) => principal.provider))].sort();

@@ -72,6 +72,9 @@ export const activitySourceSchema = z.object({
   to: isoTime.optional(),
   complete: z.boolean().describe("false: the source was read partly (throttled, missing permission, not enabled)"),
   note: z.string().optional().describe("what was missed and why"),
+  idsKeptFrom: isoTime
+    .optional()
+    .describe("event and credential ids are kept only for events at or after this time (activity.ingestion.keepIdsHours): one credential's use from two networks is compared only from then"),
 });
 export type ActivitySource = z.infer<typeof activitySourceSchema>;
 

@@ -14,6 +14,7 @@ import type { ActivityEventInput } from "../../../activity/log.js";
 import type { AddressRanges } from "../../../activity/networks.js";
 import type { ActivitySource } from "../../../model/activity-log.js";
 import { cleanInline } from "../../../text/untrusted.js";
+import { idsKeptFrom } from "./local-files.js";
 import type { AwsCallRunner } from "../calls.js";
 import type { AwsActivityConfig } from "../config.js";
 import { describeError, isKmsDecryptDenied } from "../errors.js";
@@ -181,7 +182,7 @@ async function readTrailPrefix(
   }
   while (pending.length > 0) await settle();
   signal?.throwIfAborted();
-  const source: ActivitySource = { provider: "aws", scopeId, source: `cloudtrail:s3 s3://${bucket}/${base}`, ...window, complete: problems.length === 0 };
+  const source: ActivitySource = { provider: "aws", scopeId, source: `cloudtrail:s3 s3://${bucket}/${base}`, ...window, complete: problems.length === 0, ...idsKeptFrom(options.keepIdsSince) };
   if (problems.length > 0) source.note = `${problems.length} problem(s) in ${files} file(s); first: ${problems[0] ?? ""}`;
   return source;
 }

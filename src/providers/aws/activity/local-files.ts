@@ -100,10 +100,16 @@ export async function readLocalCloudTrail(paths: readonly string[], options: Loc
         source: `cloudtrail:file ${root}`,
         complete: failed === 0,
         ...(failed > 0 ? { note: `${failed} of ${files.length} file(s) could not be read as CloudTrail logs` } : {}),
+        ...idsKeptFrom(options.keepIdsSince),
       });
     }
   } finally {
     await parser.close();
   }
   return { tally, sources, workers };
+}
+
+/** The source's `idsKeptFrom` when the parser drops the ids of earlier events. */
+export function idsKeptFrom(keepIdsSince: number | undefined): { idsKeptFrom?: string } {
+  return keepIdsSince === undefined || keepIdsSince <= 0 ? {} : { idsKeptFrom: new Date(keepIdsSince).toISOString() };
 }
