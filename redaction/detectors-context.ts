@@ -165,7 +165,9 @@ function pushValue(
   const none = range.start;
   if (value.length === 0 || isSafeSecretFieldValue(value)) return none;
   if (/^[[{]/.test(value) && !value.startsWith("[REDACTED")) return none;
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) return none; // URL with credentials: urlPassword keeps the host
+  // A URL with a password in its user info: urlPasswords redacts the password and keeps the host
+  // (user info without one is no URL password, so the value is judged whole).
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s]*@/i.test(value)) return none;
   if (CONNECTION_STRING_SECRET.test(value)) {
     // A property list keeps its server and names; its passwords are found here, where the value
     // starts (after a quote or a name the property-list detector does not read as a list start).

@@ -114,9 +114,11 @@ describe("redaction markers", () => {
     // ... but not where a separator waits for the marker, nor after a bare `;` (user info of a URL).
     ["pass=password = 1=", /^pass=password = \[REDACTED:connection_string_password:\w{8}\]$/],
     [
-      `sig = https://u=a;${fake.openAiKey("marker-user-info")}@`,
-      /^sig = https:\/\/u=a;\[REDACTED:openai_style_api_key:\w{8}\]@$/,
+      `sig = https://u=a;${fake.openAiKey("marker-user-info")}:pw@db`,
+      /^sig = https:\/\/u=a;\[REDACTED:openai_style_api_key:\w{8}\]:\[REDACTED:url_password:\w{8}\]@db$/,
     ],
+    // User info without a password is no URL password: the value is judged whole.
+    ["secret=Authorization://a=password@", /^secret=\[REDACTED:authorization_header:\w{8}\]$/],
     // A word holding a marker is the word that held the secret (here a URL, so `name:` in it is no pair).
     [
       "https://u/SG.FAKEEXAMPLEq45Lq7qScZS.U8k_fVClOydOK7wFU6FAKE7qO-0ZCCjDTHyFDMy2FtY@password: aaa=",
