@@ -165,6 +165,48 @@ export interface ActivityLogOptions {
   keepIdsSince?: number;
 }
 
+/** What one stored row holds, its codes still packed: the builder's and the log's rows alike. */
+interface StoredRow {
+  id: string;
+  seconds: number;
+  provider: ActivityEventInput["provider"];
+  scopeId: string;
+  principalId: string;
+  credentialId: string | undefined;
+  action: string;
+  categoryCode: number;
+  resource: string | undefined;
+  via: string | undefined;
+  networkKey: string | undefined;
+  flags: number;
+  /** The small tables hold "" at NONE (absent). */
+  country: string | undefined;
+  userAgent: string | undefined;
+}
+
+/** A stored row as the builder takes it: whole seconds, the identity's first scope, no address. */
+function rowInputOf(row: StoredRow): ActivityEventInput {
+  return {
+    id: row.id,
+    timeMs: row.seconds * 1000,
+    provider: row.provider,
+    scopeId: row.scopeId,
+    principalId: row.principalId,
+    credentialId: row.credentialId,
+    kind: (row.flags & SIGN_IN_FLAG) !== 0 ? "sign_in" : "api_call",
+    action: row.action,
+    category: row.categoryCode === 0 ? undefined : ACTIVITY_CATEGORIES[row.categoryCode - 1],
+    resource: row.resource,
+    via: row.via,
+    sourceAddress: undefined,
+    network: NETWORK_CLASSES[(row.flags >> 2) & 3] ?? "unknown",
+    networkKey: row.networkKey,
+    country: row.country === "" ? undefined : row.country,
+    userAgent: row.userAgent === "" ? undefined : row.userAgent,
+    outcome: ACTIVITY_OUTCOMES[row.flags & 3] ?? "success",
+  };
+}
+
 export class ActivityLogBuilder {
   private length = 0;
   private readonly strings = new StringTable();
@@ -347,31 +389,23 @@ export class ActivityLogBuilder {
     if (this.built) throw new Error("the activity log builder was built: its rows are gone");
     const principal = this.principal.get(row);
     const action = this.action.get(row);
-    const flags = this.flags.get(row);
-    const network = this.network.get(row);
-    const agent = this.agent.get(row);
-    const country = this.country.get(row);
     const text = (key: number): string | undefined => (key === NONE ? undefined : this.strings.values[key]);
-    const category = this.categories.get(action) ?? 0;
-    return {
+    return rowInputOf({
       id: this.ids.get(row) ?? "",
-      timeMs: this.time.get(row) * 1000,
+      seconds: this.time.get(row),
       provider: PROVIDER_IDS[this.principalProvider.get(principal) ?? 0] ?? PROVIDER_IDS[0],
       scopeId: text(this.principalScope.get(principal) ?? NONE) ?? "",
       principalId: text(principal) ?? "",
       credentialId: text(this.credential.get(row)),
-      kind: (flags & SIGN_IN_FLAG) !== 0 ? "sign_in" : "api_call",
       action: text(action) ?? "",
-      category: category === 0 ? undefined : ACTIVITY_CATEGORIES[category - 1],
+      categoryCode: this.categories.get(action) ?? 0,
       resource: text(this.resource.get(row)),
       via: text(this.via.get(row)),
-      sourceAddress: undefined,
-      network: NETWORK_CLASSES[(flags >> 2) & 3] ?? "unknown",
-      networkKey: text(network),
-      country: country === NONE ? undefined : this.countries.values[country],
-      userAgent: agent === NONE ? undefined : this.agents.values[agent],
-      outcome: ACTIVITY_OUTCOMES[flags & 3] ?? "success",
-    };
+      networkKey: text(this.network.get(row)),
+      flags: this.flags.get(row),
+      country: this.countries.values[this.country.get(row)],
+      userAgent: this.agents.values[this.agent.get(row)],
+    });
   }
 
   /** Sorts by principal and time, drops exact duplicates and hands the columns to an ActivityLog. */
@@ -604,31 +638,24 @@ export class ActivityLog {
   rowInput(row: number): ActivityEventInput {
     const principal = this.principal[row] ?? NONE;
     const range = this.rangeByPrincipal.get(this.text(principal));
-    const flags = this.flags[row] ?? 0;
     const action = this.action[row] ?? NONE;
-    const category = this.categories[action] ?? 0;
-    const agent = this.agent[row] ?? NONE;
-    const country = this.country[row] ?? NONE;
     const text = (key: number | undefined): string | undefined => (key === undefined || key === NONE ? undefined : this.strings[key]);
-    return {
+    return rowInputOf({
       id: this.ids.get(row) ?? "",
-      timeMs: (this.time[row] ?? 0) * 1000,
+      seconds: this.time[row] ?? 0,
       provider: range?.provider ?? PROVIDER_IDS[0],
       scopeId: range?.scopeId ?? "",
       principalId: this.text(principal),
       credentialId: text(this.credential[row]),
-      kind: (flags & SIGN_IN_FLAG) !== 0 ? "sign_in" : "api_call",
       action: this.text(action),
-      category: category === 0 ? undefined : ACTIVITY_CATEGORIES[category - 1],
+      categoryCode: this.categories[action] ?? 0,
       resource: text(this.resource[row]),
       via: text(this.via[row]),
-      sourceAddress: undefined,
-      network: NETWORK_CLASSES[(flags >> 2) & 3] ?? "unknown",
       networkKey: text(this.network[row]),
-      country: country === NONE ? undefined : this.countries[country],
-      userAgent: agent === NONE ? undefined : this.agents[agent],
-      outcome: ACTIVITY_OUTCOMES[flags & 3] ?? "success",
-    };
+      flags: this.flags[row] ?? 0,
+      country: this.countries[this.country[row] ?? NONE],
+      userAgent: this.agents[this.agent[row] ?? NONE],
+    });
   }
 
 
