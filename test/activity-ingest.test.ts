@@ -27,6 +27,7 @@ import { loadAwsRanges } from "../src/providers/aws/activity/ranges.js";
 import { TrailFileTooLargeError, trailLogBytes, trailLogChunk } from "../src/providers/aws/activity/trail-logs.js";
 import { MAX_INTERN_PROBES, TrailFileError, internProbeStats, scanCloudTrailFile } from "../src/providers/aws/activity/trail-scanner.js";
 import { ROLE_SESSION_RECORD } from "./fixtures/cloudtrail.js";
+import { cloudTrailRecordOf } from "./fixtures/demo-trail.js";
 
 const RANGES = loadAwsRanges(undefined);
 const NOW = new Date("2026-03-10T12:00:00Z");
@@ -231,31 +232,7 @@ describe("the CloudTrail byte scanner", () => {
 
 /** The AWS events of the demo stream as CloudTrail records (the inverse of the reader's mapping). */
 function demoTrailRecords(events: readonly ActivityEvent[]): Record<string, unknown>[] {
-  return events
-    .filter((event) => event.provider === "aws")
-    .map((event) => {
-      const [service, name] = event.action.split(":") as [string, string];
-      const account = event.scopeId.slice("aws:account/".length);
-      const isRole = event.principalId.includes(":role/");
-      const identity = isRole
-        ? { type: "AssumedRole", arn: `${event.principalId.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/session`, accountId: account, accessKeyId: event.credentialId, sessionContext: { sessionIssuer: { type: "Role", arn: event.principalId } } }
-        : { type: "IAMUser", arn: event.principalId, accountId: account, accessKeyId: event.credentialId };
-      return {
-        eventVersion: "1.09",
-        userIdentity: identity,
-        eventTime: event.time.replace(/\.000Z$/, "Z"),
-        eventSource: `${service}.amazonaws.com`,
-        eventName: name,
-        sourceIPAddress: event.sourceAddress,
-        userAgent: event.userAgent,
-        ...(event.outcome === "denied" ? { errorCode: "AccessDenied" } : event.outcome === "failure" ? { errorCode: "InternalFailure" } : {}),
-        requestParameters: event.category === "assume_role" ? { roleArn: event.resource, roleSessionName: "demo" } : { anything: "body" },
-        eventID: event.id,
-        eventType: event.kind === "sign_in" ? "AwsConsoleSignIn" : "AwsApiCall",
-        recipientAccountId: account,
-        resources: event.resource && event.category !== "assume_role" ? [{ ARN: event.resource }] : [],
-      };
-    });
+  return events.filter((event) => event.provider === "aws").map(cloudTrailRecordOf);
 }
 
 /** Writes records as trail files of `perFile` records each, in the key layout; returns the root. */
