@@ -349,9 +349,9 @@ const authorizationHeaders: Detector = (text, env) => {
 
 // --- URLs, connection strings, command lines -----------------------------------------------------------
 
-// The user name holds no masked marker: a secret there was itself redacted, and the first pass did
-// not read a URL around it when the secret held a `/` or `:` (`https://u=<token>:x@h`).
-const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/)([^\s:/?#@"'<>[\]\u0000]*):([^\s/?#"'<>]*)@/g;
+// User info holds no masked marker: a secret there was redacted already, and the first pass read
+// no URL around it when the secret held a `/` or `:` (`https://u=<token>:x@h`, `https://u:<token>@h`).
+const URL_WITH_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/)([^\s:/?#@"'<>[\]\u0000]*):([^\s/?#"'<>\u0000]*)@/g;
 
 /** scheme://user:password@host: the scheme, user and host stay. */
 const urlPasswords: Detector = (text, env) => {
@@ -495,9 +495,10 @@ const entropyInContext: Detector = (text, env) => {
     if ((run.classes & MIXED) !== MIXED) return;
     let end = run.end;
     while (end > run.start && text.charAt(end - 1) === ".") end--;
-    // Base64 padding ends a token; an "=" with more of a word after it is an assignment (`KEY=value`).
+    // Base64 padding ends a token; an "=" with more of a word after it is an assignment (`KEY=value`),
+    // a masked marker included (the value it replaced was that word).
     const padded = end + (text.charAt(end) === "=" ? (text.charAt(end + 1) === "=" ? 2 : 1) : 0);
-    if (padded > end && !/[A-Za-z0-9+/_-]/.test(text.charAt(padded))) end = padded;
+    if (padded > end && !/[A-Za-z0-9+/_\u0000-]/.test(text.charAt(padded))) end = padded;
     const candidate = text.slice(run.start, end);
     if (candidate.length < 20 || isHex(candidate) || !hasSecretContextBefore(text, run.start, 80)) return;
     if (IDENTIFIER_LABEL_BEFORE.test(text.slice(Math.max(0, run.start - 40), run.start))) return;

@@ -117,6 +117,8 @@ describe("redaction markers", () => {
       `sig = https://u=a;${fake.openAiKey("marker-user-info")}:pw@db`,
       /^sig = https:\/\/u=a;\[REDACTED:openai_style_api_key:\w{8}\]:\[REDACTED:url_password:\w{8}\]@db$/,
     ],
+    // A masked marker after "=" is the word that followed it, so the "=" is no base64 padding.
+    ["<password>=a7_/connectionString=a=", /^<password>=a7_\/connectionString=\[REDACTED:connection_string_assignment:\w{8}\]$/],
     // User info without a password is no URL password: the value is judged whole.
     ["secret=Authorization://a=password@", /^secret=\[REDACTED:authorization_header:\w{8}\]$/],
     // A word holding a marker is the word that held the secret (here a URL, so `name:` in it is no pair).
@@ -130,6 +132,10 @@ describe("redaction markers", () => {
     [
       `https://u=${fake.awsSessionToken("marker-user")}===:password@${fake.awsSessionToken("marker-user")}===`,
       /^https:\/\/u=\[REDACTED:aws_session_token:\w{8}\]===:password@\[REDACTED:aws_session_token:\w{8}\]===$/,
+    ],
+    [
+      `https://u:password=${fake.awsSessionToken("marker-pass")}&${fake.awsSessionToken("marker-pass")}@password=`,
+      /^https:\/\/u:password=\[REDACTED:aws_session_token:\w{8}\]&\[REDACTED:aws_session_token:\w{8}\]@password=$/,
     ],
   ];
 
