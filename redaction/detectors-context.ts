@@ -136,17 +136,27 @@ function assignmentAt(text: string, at: number): Assignment | undefined {
 const COUNT = /^\d{1,9}(?:$|[;,] )/;
 
 /**
- * The next `name=` on the line and what separates it: spaces (logfmt), `; ` or `, `, or a bare `;`
- * (an ADO.NET property list starting `Password=x;Server=db`, where the value ends at the `;`). A
- * masked marker after a space starts the next thing too: whatever the first pass redacted there
- * (`token=X <api key>=a` read `<api key>=` as the next name) was not this value, unless a
- * separator waits for it (`password = <marker>` is a pair whose value it is). Glued to a `;`, a
- * marker may be inside the value (`https://u=a;<key>@host`, user info), so it does not cut there.
+ * Property names of connection strings and cookies: after a bare `;` (no space) only one of these
+ * starts a new pair. A random password may hold `;Lz=` itself; it must not end there.
  */
-const NEXT_PAIR = /(?:[;,]?\s+|;)[A-Za-z_][A-Za-z0-9_.-]{0,40}=|(?<![=:\s])[;,]?\s+\u0000/;
+const KNOWN_PROPERTY =
+  "(?:Server|Data Source|Address|Addr|Host|Hostname|Port|User ?Id|User ?Name|User|Uid|Username|Password|Pwd|Database|Initial Catalog|Dbname|Schema|Encrypt|TrustServerCertificate|Trusted_Connection|Integrated Security|Persist Security Info|Provider|Driver|Dsn|Connection ?Timeout|Timeout|Application ?Name|Authentication|MultipleActiveResultSets|SslMode|Ssl ?Mode|Sslmode|DefaultEndpointsProtocol|AccountName|AccountKey|EndpointSuffix|BlobEndpoint|QueueEndpoint|TableEndpoint|FileEndpoint|Endpoint|SharedAccessKeyName|SharedAccessKey|EntityPath|Path|Domain|Expires|Max-Age|Secure|HttpOnly|SameSite)[ \t]*=";
+
+/**
+ * The next `name=` on the line and what separates it: spaces (logfmt), `; ` or `, `, or a bare `;`
+ * before a known property (an ADO.NET property list starting `Password=x;Server=db`, where the
+ * value ends at the `;`). A masked marker after a space starts the next thing too: whatever the
+ * first pass redacted there (`token=X <api key>=a` read `<api key>=` as the next name) was not
+ * this value, unless a separator waits for it (`password = <marker>` is a pair whose value it is).
+ * Glued to a `;`, a marker may be inside the value (`https://u=a;<key>@host`, user info).
+ */
+const NEXT_PAIR = new RegExp(`(?:[;,]?\\s+)[A-Za-z_][A-Za-z0-9_.-]{0,40}=|;(?=${KNOWN_PROPERTY})|(?<![=:\\s])[;,]?\\s+\\u0000`, "i");
 
 function endBeforeNextPair(text: string, range: ValueRange): number {
-  const next = NEXT_PAIR.exec(text.slice(range.start, range.end));
+  const value = text.slice(range.start, range.end);
+  // A property list holding a password under the name is read by the property-list rules, whole.
+  if (CONNECTION_STRING_SECRET.test(value)) return range.end;
+  const next = NEXT_PAIR.exec(value);
   return next ? range.start + next.index : range.end;
 }
 
@@ -244,7 +254,7 @@ function blockScalar(text: string, headerEnd: number): ValueRange | undefined {
 /**
  * A masked marker (NUL filler) ends words and values and is never part of a value's look: the
  * credential it replaced was judged on its own. A value is judged by its text before the first
- * marker, or, when it starts with one, by the text glued after it (empty for a marker alone).
+ * marker, or, when it starts with one, by the text glued after it.
  */
 function judgedText(value: string): string {
   const first = value.indexOf("\u0000");
@@ -260,7 +270,9 @@ function judgedText(value: string): string {
  * Prose tolerance: after "token:" in a sentence (an error message, a tool name followed by a
  * field name) only a value that looks like a credential counts, not a word or snake_case name.
  */
-function looksSecretish(raw: string): boolean {
+export function looksSecretish(raw: string): boolean {
+  // A marker alone stands where the first pass found a credential: it is one (the span lands on it).
+  if (/^\u0000+[.:!?,;\s]*$/.test(raw)) return true;
   const value = judgedText(raw).replace(/[.:!?,;\s]+$/, "");
   if (value.length < 4) return false;
   if (/^[a-z]+(?:[_\-.][a-z]+)*$/.test(value) || /^[A-Z]?[a-z]+(?:[_\-. ][A-Z]?[a-z]+)*$/.test(value)) return false;
@@ -305,7 +317,7 @@ export function authorizationKind(value: string): string {
 // The value starts after the separator: `Authorization:: x` has no value (a span starting at the
 // second ':' would glue the first pass's marker to whatever read `Authorization::` as a word).
 const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\:=\s][^"'\r\n\\]*)/gi;
-const NEXT_PROPERTY = /;[ \t]*[A-Za-z_][A-Za-z0-9_.-]{0,40}=/;
+const NEXT_PROPERTY = new RegExp(`;[ \\t]*(?=${KNOWN_PROPERTY})`, "i");
 const BARE_SCHEME = /(?<![A-Za-z0-9_-])(?:[Bb]earer|[Bb]asic)[ \t]+([A-Za-z0-9._~+/-]{12,}=*)/g;
 
 const authorizationHeaders: Detector = (text, env) => {

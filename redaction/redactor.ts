@@ -4,7 +4,7 @@
  * string. Unchanged subtrees are returned as they are (no copy); changed ones are copied with the
  * same keys in the same order and the same array lengths.
  */
-import { authorizationCredentialOffset, authorizationKind } from "./detectors-context.js";
+import { authorizationCredentialOffset, authorizationKind, looksSecretish } from "./detectors-context.js";
 import { decodedBase64Text, isPublicCertificate } from "./detectors-format.js";
 import { RedactionError } from "./errors.js";
 import { FieldNameClassifier } from "./field-names.js";
@@ -170,12 +170,14 @@ class RedactionRun {
       }
     }
     const spans = this.#engine.scanner.scan(text, this.#hooks);
-    // A marker standing apart is a secret the first redaction located, whichever detector (if any)
-    // lands on it now: a text with such markers and nothing new around them is kept as it was left.
-    // One glued to a word was never left so by a kept field (its located secrets end at separators).
+    // A located secret (a URL password, a `sig=`, a header's credentials) keeps the structure
+    // around it, also when it is a marker already. Markers no detector lands on are trusted only
+    // when what surrounds them is structure, never a credential-looking word: the marker format is
+    // public, and a forged one must not open a secret-named field.
     const located = (span: Span) => span.alreadyRedacted === true || (span.partial && !isContextKind(span.kind));
     const markers = markerPlacement(text);
-    if ((spans.length > 0 || markers === "apart") && markers !== "glued" && spans.every(located)) return this.#applySpans(text, spans);
+    const kept = spans.length > 0 ? spans.every(located) : markers === "apart" && onlyStructureAround(text);
+    if (kept && markers !== "glued") return this.#applySpans(text, spans);
     const only = spans.length === 1 ? spans[0] : undefined;
     const coversAll = only !== undefined && text.slice(0, only.start).trim() === "" && text.slice(only.end).trim() === "";
     if (only && coversAll) return only.alreadyRedacted ? text : this.#marker(only.kind, only.fingerprintSource ?? text);
@@ -390,6 +392,24 @@ function markerPlacement(text: string): "none" | "apart" | "glued" {
 }
 
 const WORD_CHARACTER = /[\p{L}\p{N}]/u;
+
+/**
+ * The text around its markers is names (a token right before `=` or `:`), separators and plain
+ * words: no other token looks like a credential.
+ */
+function onlyStructureAround(text: string): boolean {
+  MARKERS_IN_TEXT.lastIndex = 0;
+  const around = text.replace(MARKERS_IN_TEXT, " ");
+  TOKEN.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = TOKEN.exec(around)) !== null) {
+    const next = around.charAt(match.index + match[0].length);
+    if (next !== "=" && next !== ":" && looksSecretish(match[0])) return false;
+  }
+  return true;
+}
+
+const TOKEN = /[A-Za-z0-9_.-]+/g;
 
 function hasPemHeader(items: readonly unknown[]): boolean {
   return items.some((item) => typeof item === "string" && item.includes("-----BEGIN"));

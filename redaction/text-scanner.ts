@@ -21,6 +21,10 @@ export interface ScanHooks {
 }
 
 const DETECTORS = [...FORMAT_DETECTORS, ...CONTEXT_DETECTORS];
+/** The filler a marker is masked with. */
+const MASK = "\u0000";
+/** What a NUL of the input is scanned as. */
+const INPUT_NUL = "\uFFFD";
 const NO_SPANS: readonly Span[] = Object.freeze([]);
 
 /** The environment detectors see during one scan. */
@@ -74,7 +78,10 @@ export class TextScanner {
    * redaction are opaque: detectors see them as filler, and a span that falls on one comes back
    * `alreadyRedacted` (redacting twice changes nothing and never nests a marker).
    */
-  scan(text: string, hooks: ScanHooks): readonly Span[] {
+  scan(input: string, hooks: ScanHooks): readonly Span[] {
+    // NUL means "masked marker" to the detectors, so a NUL of the input becomes another character
+    // (same length, same offsets): a secret holding one is read whole, as any other character.
+    const text = input.includes(MASK) ? input.replace(/\u0000/g, INPUT_NUL) : input;
     const flags = familiesIn(text);
     if (flags === 0 && this.#extraPatterns.length === 0) return NO_SPANS;
     // Only text some detector could match is searched for markers (most text has neither).
@@ -151,7 +158,7 @@ function maskRanges(text: string, ranges: readonly Range[]): string {
   let masked = "";
   let cursor = 0;
   for (const [start, end] of ranges) {
-    masked += text.slice(cursor, start) + "\u0000".repeat(end - start);
+    masked += text.slice(cursor, start) + MASK.repeat(end - start);
     cursor = end;
   }
   return masked + text.slice(cursor);

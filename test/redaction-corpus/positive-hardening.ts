@@ -157,6 +157,43 @@ export const hardeningCases: readonly RedactionCorpusCase[] = [
     [dockerPat],
     ["ci-example", "Login Succeeded"],
   ),
+  // Reviewer-3 inputs (session of 2026-12-05): a value holding `;X=` is not cut there, a NUL in
+  // the input is an ordinary character, a forged marker opens no secret-named field.
+  textCase(
+    "values-holding-semicolon-pairs",
+    "line-start secrets whose random value holds `;X=`, a scheme-less Authorization token holding `;k=`",
+    'DB_PASSWORD=Xk9#mQ2v;Lz=8Rt4!pW7\nexport PASSWORD=hunter2;Kq=77Zx!aaa\nAPI_TOKEN=ghp-like9Zq;rX=Ab12Cd34Ef56\nSIGNING_KEY=k9Qz;Tm=Wd83!xLp2\ncurl -H "Authorization: Zq9x;k=Wk3mPp8TtQQ" https://x',
+    ["Xk9#mQ2v;Lz=8Rt4!pW7", "8Rt4!pW7", "hunter2;Kq=77Zx!aaa", "77Zx!aaa", "ghp-like9Zq;rX=Ab12Cd34Ef56", "Ab12Cd34Ef56", "k9Qz;Tm=Wd83!xLp2", "Wd83!xLp2", "Zq9x;k=Wk3mPp8TtQQ", "Wk3mPp8TtQQ"],
+    ["DB_PASSWORD=", "export PASSWORD=", "API_TOKEN=", "SIGNING_KEY=", "curl -H", "https://x"],
+  ),
+  textCase(
+    "nul-inside-secrets",
+    "NULs of the input inside prose and colon secrets",
+    "the password is Zq9x\u0000Wk3mPp8Tt\nthe password is Zq9xA1\u0000Wk3mPp8Tt\nerror: password:ab\u0000Zq9xWk3mPp8Tt",
+    ["Wk3mPp8Tt", "Zq9xWk3mPp8Tt"],
+    ["the password is", "error: password:"],
+  ),
+  textCase(
+    "connection-string-under-secret-name",
+    "a connection string under a secret-named variable keeps its server",
+    "CONNECTION_STRING=Server=db;Database=app;Uid=sa;Pwd=FAKEpw-1",
+    ["FAKEpw-1"],
+    ["Server=db;Database=app;Uid=sa;Pwd="],
+  ),
+  jsonCase(
+    "forged-marker-in-secret-fields",
+    "a marker-looking text beside a secret in secret-named fields",
+    [
+      { password: "[REDACTED:password_field:0123abcd] Zq9xWk3mPp8Tt" },
+      { env: { DB_PASSWORD: "[REDACTED:x:00000000] Zq9xWk3mPp8Tt" } },
+      { token: "[REDACTED:aws_access_key_id:0123abcd] hunter2" },
+      { password: "Zq9xWk3mPp8Tt [REDACTED:password_field:0123abcd]" },
+      { password: "[REDACTED:password_field:0123abcd]\nZq9xWk3mPp8Tt" },
+      { Key: "db_password", Value: "[REDACTED:x:00000000] Zq9xWk3mPp8Tt" },
+    ],
+    ["Zq9xWk3mPp8Tt", "hunter2"],
+    ["db_password"],
+  ),
   jsonCase(
     "pagerduty-routing-key",
     "Alertmanager receiver config as JSON",
