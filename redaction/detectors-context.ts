@@ -157,7 +157,18 @@ function endBeforeNextPair(text: string, range: ValueRange): number {
   // A property list holding a password under the name is read by the property-list rules, whole.
   if (CONNECTION_STRING_SECRET.test(value)) return range.end;
   const next = NEXT_PAIR.exec(value);
-  return next ? range.start + next.index : range.end;
+  if (!next) return range.end;
+  // A marker right after a scheme word (`token <marker>`) is that scheme's credentials, not a pair.
+  if (next[0].endsWith("\u0000") && isBareScheme(value.slice(0, next.index))) {
+    const after = next.index + next[0].length;
+    const later = NEXT_PAIR.exec(value.slice(after));
+    return later ? range.start + after + later.index : range.end;
+  }
+  return range.start + next.index;
+}
+
+function isBareScheme(word: string): boolean {
+  return !/\s/.test(word) && AUTH_SCHEMES.test(`${word} x`);
 }
 
 /**
@@ -316,7 +327,10 @@ export function authorizationKind(value: string): string {
 
 // The value starts after the separator: `Authorization:: x` has no value (a span starting at the
 // second ':' would glue the first pass's marker to whatever read `Authorization::` as a word).
-const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\:=\s][^"'\r\n\\]*)/gi;
+// A value ends before the next header name that follows a space or a separator, so a long line of
+// headers is read in one pass (a skipped value is searched again only up to there).
+const AUTHORIZATION_HEADER =
+  /\b(?:Proxy-)?Authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?[ \t]*([^"'\r\n\\:=\s][^"'\r\n\\]*?)(?=[\s,;]+(?:Proxy-)?Authorization\b|["'\r\n\\]|$)/gi;
 const NEXT_PROPERTY = new RegExp(`;[ \\t]*(?=${KNOWN_PROPERTY})`, "i");
 const BARE_SCHEME = /(?<![A-Za-z0-9_-])(?:[Bb]earer|[Bb]asic)[ \t]+([A-Za-z0-9._~+/-]{12,}=*)/g;
 

@@ -157,6 +157,8 @@ describe("redaction markers", () => {
     [{ password: "password:token password=" }],
     { name: { password: "token=token a is " } },
     { password: "api_key=token is a=" },
+    // A marker right after a scheme word is its credentials, not the next pair of the line.
+    [{ password: "aaa6\npassword=token is a=" }],
     // A name holding a secret is judged by what remains of it, whatever its length before.
     [{ name: `${fake.awsSessionToken("marker-name")}===password=a=`, value: 0 }],
   ];

@@ -89,6 +89,14 @@ describe("keeps the non-secret parts only", () => {
     );
   });
 
+  it("reads each Authorization header of a line on its own, up to the next one", () => {
+    expect(redactor.redactText("sent Authorization: FAKEtoken123EXAMPLE Authorization: Bearer FAKEbearer456EXAMPLE").value).toBe(
+      `sent Authorization: ${marker("authorization_header", "FAKEtoken123EXAMPLE")} Authorization: Bearer ${marker("bearer_token", "FAKEbearer456EXAMPLE")}`,
+    );
+    const skipped = `sent ${"Authorization: error ".repeat(2000)}`;
+    expect(redactor.redactText(skipped).value).toBe(skipped);
+  });
+
   it("never keeps a prefix or suffix of the secret in the marker", () => {
     const secret = fake.stripeKey("sk_live", "no-prefix");
     const output = redactor.redactText(`key ${secret} end`).value;
