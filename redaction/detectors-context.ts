@@ -159,7 +159,7 @@ function endBeforeNextPair(text: string, range: ValueRange): number {
   const next = NEXT_PAIR.exec(value);
   if (!next) return range.end;
   // A marker right after a scheme word (`token <marker>`) is that scheme's credentials, not a pair.
-  if (next[0].endsWith("\u0000") && isBareScheme(value.slice(0, next.index))) {
+  if (/^\s+\u0000$/.test(next[0]) && isBareScheme(value.slice(0, next.index))) {
     const after = next.index + next[0].length;
     const later = NEXT_PAIR.exec(value.slice(after));
     return later ? range.start + after + later.index : range.end;
@@ -282,8 +282,11 @@ function judgedText(value: string): string {
  * field name) only a value that looks like a credential counts, not a word or snake_case name.
  */
 export function looksSecretish(raw: string): boolean {
-  // A marker alone stands where the first pass found a credential: it is one (the span lands on it).
+  // A marker alone, or right after a scheme word, stands where the first pass found a credential:
+  // it is one (the span lands on it).
   if (/^\u0000+[.:!?,;\s]*$/.test(raw)) return true;
+  const schemeEnd = authorizationCredentialOffset(raw);
+  if (schemeEnd > 0 && raw.charCodeAt(schemeEnd) === 0) return true;
   const value = judgedText(raw).replace(/[.:!?,;\s]+$/, "");
   if (value.length < 4) return false;
   if (/^[a-z]+(?:[_\-.][a-z]+)*$/.test(value) || /^[A-Z]?[a-z]+(?:[_\-. ][A-Z]?[a-z]+)*$/.test(value)) return false;

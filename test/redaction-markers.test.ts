@@ -159,6 +159,9 @@ describe("redaction markers", () => {
     { password: "api_key=token is a=" },
     // A marker right after a scheme word is its credentials, not the next pair of the line.
     [{ password: "aaa6\npassword=token is a=" }],
+    { password: { password: `password:token password=${fake.awsSessionToken("marker-scheme")}=== aaa7": "` } },
+    { name: { password: `password:token is password=${fake.awsSessionToken("marker-scheme")}===\nAccountKey@` } },
+    ["client_secret=token; ghp_FAKEEXAMPLEo23KRbZRwePQ7qX8b23xyCi7T="],
     // A name holding a secret is judged by what remains of it, whatever its length before.
     [{ name: `${fake.awsSessionToken("marker-name")}===password=a=`, value: 0 }],
   ];
