@@ -62,7 +62,7 @@ describe("the policy decides a resource under the action it stands for too", () 
       asked.push(request);
       return Promise.resolve({ outcome: "approved", approver: "ann", note: null });
     });
-    expect(asked.map((a) => [a.tool, a.policyIds, a.reasons])).toEqual([["resource_identity", ["ask-for-describe", "ask-for-resource"], ["resource reads are approved", "describing is approved"]]]);
+    expect(asked.map((a) => [a.tool, a.policyIds, a.reasons])).toEqual([["resource_identity", ["ask-for-describe", "ask-for-resource"], ["describing is approved", "resource reads are approved"]]]);
     expect(decision).toMatchObject({ allowed: true, decision: "approval_required", policyIds: ["ask-for-describe", "ask-for-resource"] });
   });
 });
