@@ -189,10 +189,35 @@ async function main(): Promise<void> {
     [`redact(value), median of ${INVENTORY_RUNS - 1} warm calls`, `${inventory.medianMs.toFixed(0)} ms`, (mb / (inventory.medianMs / 1000)).toFixed(1)],
     ["runRedactCommand (parse + redact + stringify)", `${inventory.endToEndMs.toFixed(0)} ms`, (mb / (inventory.endToEndMs / 1000)).toFixed(1)],
   ]);
+  printLongLines();
   const recall = ours.found / Math.max(1, ours.planted);
   const throughput = mb / (inventory.medianMs / 1000);
   const pass = recall >= 0.99 && ours.identifiersLost === 0 && throughput >= 50 && inventory.findings === 0;
   console.log(`\nTargets (recall >= 99%, no identifier lost, >= 50 MB/s warm): ${pass ? "met" : "NOT met"}`);
+}
+
+/**
+ * One long line of a repeated header or pair, against the same line of plain words (the same-run
+ * baseline): redaction stays linear in the line's length, so a 700 KB line costs a small multiple
+ * of the plain one, not seconds.
+ */
+function printLongLines(): void {
+  const redactor = createRedactor({ key: KEY, timeoutMs: 60_000 });
+  const timed = (unit: string): number => {
+    const text = unit.repeat(Math.floor(700_000 / unit.length));
+    const started = performance.now();
+    redactor.redactText(text);
+    return performance.now() - started;
+  };
+  const baseline = timed("plain words ");
+  console.log(`\nOne 700 KB line (baseline: plain words, ${baseline.toFixed(0)} ms):`);
+  printTable([
+    ["repeated unit", "time", "x baseline"],
+    ...["Authorization: Bearer ", "Authorization: error ", 'Authorization: "" ', "password=x ", "token: abc "].map((unit) => {
+      const ms = timed(unit);
+      return [JSON.stringify(unit), `${ms.toFixed(0)} ms`, (ms / Math.max(1, baseline)).toFixed(1)];
+    }),
+  ]);
 }
 
 await main();

@@ -209,8 +209,17 @@ function pushValue(
 
 const CONNECTION_STRING_SECRET = /(?:^|;)[ \t]*(?:Password|Pwd|AccountKey|SharedAccessKey)[ \t]*=[^;]/i;
 
+/** Indentation and `export `/`set `/`- ` before a name at a line start are far shorter than this. */
+const MAX_LINE_PREFIX = 256;
+
 function isAtLineStart(text: string, index: number): boolean {
-  const lineStart = text.lastIndexOf("\n", index - 1) + 1;
+  // Only the characters just before the name are read, so names deep in one long line (a log line
+  // of many headers) cost the same as names at its start, not the length of the line before them.
+  let lineStart = index;
+  while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== 10) {
+    if (index - lineStart >= MAX_LINE_PREFIX) return false;
+    lineStart--;
+  }
   return /^[ \t]*(?:export[ \t]+|set[ \t]+|-[ \t]+)?["']?$/.test(text.slice(lineStart, index));
 }
 
